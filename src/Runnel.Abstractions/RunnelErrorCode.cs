@@ -1,0 +1,122 @@
+namespace Runnel;
+
+/// <summary>
+/// The error codes a client can switch on. Codes are stable across versions: a code is never
+/// renumbered or reused. Ranges group codes by layer so that a code says where it came from.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <item><term>1xx</term><description>storage (the blob store and its adapters)</description></item>
+/// <item><term>2xx</term><description>the partition log and record batches</description></item>
+/// <item><term>3xx</term><description>the runtime: grains, transport, membership, placement</description></item>
+/// <item><term>4xx</term><description>topics, partitions, producers and the client</description></item>
+/// <item><term>5xx</term><description>consumer groups</description></item>
+/// </list>
+/// </remarks>
+public enum RunnelErrorCode
+{
+    /// <summary>An error that carries no more specific code.</summary>
+    Unknown = 0,
+
+    /// <summary>A caller passed a value that is not valid; the message names it.</summary>
+    InvalidArgument = 1,
+
+    // ---- storage (1xx) ----
+
+    /// <summary>The blob (or its container) does not exist.</summary>
+    BlobNotFound = 100,
+
+    /// <summary>A condition (ETag, create-if-absent, append position, max size, lease) did not hold.
+    /// On a partition's blobs this is a fencing signal: never retry it blindly.</summary>
+    PreconditionFailed = 101,
+
+    /// <summary>The append blob is sealed and takes no more blocks.</summary>
+    BlobSealed = 102,
+
+    /// <summary>The operation conflicts with the blob's state (wrong blob type, lease held by another, ...).</summary>
+    StorageConflict = 103,
+
+    /// <summary>The store asked us to slow down. Retriable after a back-off.</summary>
+    StorageThrottled = 104,
+
+    /// <summary>The store could not be reached or failed. The operation may or may not have taken effect
+    /// when <see cref="RunnelException.IsOutcomeUnknown"/> is set.</summary>
+    StorageUnavailable = 105,
+
+    // ---- log (2xx) ----
+
+    /// <summary>A record batch failed validation (CRC, magic, lengths, counts, codec).</summary>
+    CorruptRecordBatch = 200,
+
+    /// <summary>This log instance was fenced by a newer owner: it no longer owns the partition. Retriable elsewhere.</summary>
+    NotOwner = 201,
+
+    /// <summary>The requested offset is outside [log start, high watermark].</summary>
+    OffsetOutOfRange = 202,
+
+    /// <summary>The record batch is larger than the partition accepts.</summary>
+    RecordBatchTooLarge = 203,
+
+    /// <summary>The log is closed or closing.</summary>
+    LogClosed = 204,
+
+    // ---- runtime (3xx) ----
+
+    /// <summary>The call timed out or its connection dropped after it was sent: it may or may not have run.</summary>
+    OutcomeUnknown = 300,
+
+    /// <summary>The call was rejected before it ran (overloaded, shutting down, ...). Safe to retry.</summary>
+    Rejected = 301,
+
+    /// <summary>The silo called does not own the grain under its view.</summary>
+    WrongOwner = 302,
+
+    /// <summary>The connection's preamble did not match (protocol version or cluster id).</summary>
+    ProtocolMismatch = 303,
+
+    /// <summary>A grain's activation or deactivation failed.</summary>
+    ActivationFailed = 304,
+
+    /// <summary>The grain method threw; the message carries the remote exception's type and text.</summary>
+    GrainCallFailed = 305,
+
+    /// <summary>The connection to the silo was lost before the call was sent.</summary>
+    ConnectionLost = 306,
+
+    // ---- topics, partitions, producers, client (4xx) ----
+
+    /// <summary>The topic does not exist.</summary>
+    UnknownTopic = 400,
+
+    /// <summary>The topic already exists.</summary>
+    TopicAlreadyExists = 401,
+
+    /// <summary>The topic name breaks the naming rules.</summary>
+    InvalidTopicName = 402,
+
+    /// <summary>A topic config key is unknown or its value is not valid.</summary>
+    InvalidConfig = 403,
+
+    /// <summary>The partition does not exist.</summary>
+    UnknownPartition = 404,
+
+    /// <summary>An idempotent producer sent a sequence number that is neither the next one nor a recent duplicate.</summary>
+    OutOfOrderSequence = 405,
+
+    /// <summary>The producer's epoch is older than the partition has seen: another instance took over.</summary>
+    ProducerFenced = 406,
+
+    /// <summary>The client's buffer memory is full and the wait for room timed out.</summary>
+    BufferExhausted = 407,
+
+    // ---- consumer groups (5xx) ----
+
+    /// <summary>The member's epoch is stale: it was fenced by a rebalance or a newer instance.</summary>
+    FencedMember = 500,
+
+    /// <summary>The member is not (or no longer) in the group.</summary>
+    UnknownMember = 501,
+
+    /// <summary>The operation needs a group with no active members.</summary>
+    GroupNotEmpty = 502,
+}
