@@ -41,7 +41,7 @@ mapfile -t projects < <(find tests -name '*.Tests.csproj' | sort)
 log "running ${#projects[@]} test projects"
 
 dotnet test Platform.sln -c Release --no-build -nologo \
-    --logger "trx" --results-directory "$results" \
+    --logger "trx;LogFilePrefix=results" --results-directory "$results" \
     --blame-hang-timeout 8m "$@"
 test_rc=$?
 
