@@ -1,0 +1,84 @@
+using System.Buffers.Binary;
+using Runnel.Storage;
+
+namespace Runnel.Log.Internal;
+
+/// <summary>
+/// Walks a segment's bytes batch by batch (framing and CRC checked), reading it in ranged chunks, to recover what the
+/// manifest does not say: where the last complete batch ends, the last offset, the max timestamp, and the index.
+/// A torn or corrupt tail stops the walk: everything from there on is treated as never written (it was never
+/// acknowledged, since an append is acknowledged only after the store acknowledged its whole block).
+/// </summary>
+internal static class SegmentScanner
+{
+    /// <summary>Bytes read per storage round trip while scanning (at least one batch is always read whole).</summary>
+    private const int ChunkBytes = 8 * 1024 * 1024;
+
+    public sealed record Result(long ValidLength, long LastOffset, long MaxTimestamp, SegmentIndex Index, IReadOnlyList<BatchSummary> Batches, bool TornTail);
+
+    /// <param name="store">The store.</param>
+    /// <param name="name">The segment blob.</param>
+    /// <param name="baseOffset">The segment's base offset (returned as <c>LastOffset + 1</c> when it holds no batch).</param>
+    /// <param name="length">How many bytes of it to consider (its sealed length).</param>
+    /// <param name="indexIntervalBytes">Index granularity.</param>
+    /// <param name="cancellationToken">Cancels the scan.</param>
+    public static async Task<Result> ScanAsync(IObjectStore store, string name, long baseOffset, long length, int indexIntervalBytes, CancellationToken cancellationToken)
+    {
+        var index = new SegmentIndex();
+        var batches = new List<BatchSummary>();
+        long position = 0;
+        var lastOffset = baseOffset - 1;
+        var torn = false;
+        while (position < length)
+        {
+            var want = (int)Math.Min(ChunkBytes, length - position);
+            var chunk = (await store.GetAsync(name, new ByteRange(position, want), cancellationToken).ConfigureAwait(false)).Content;
+            var consumed = 0;
+            while (consumed < chunk.Length)
+            {
+                var span = chunk.Span[consumed..];
+                if (span.Length >= BatchFraming.LengthFieldEnd)
+                {
+                    var declared = BatchFraming.TotalSize(span);
+                    if (declared > span.Length && position + consumed + declared <= length && declared <= ObjectStoreLimits.MaxAppendBlockBytes)
+                    {
+                        break; // the batch continues past this chunk: read again from its start
+                    }
+                }
+
+                if (!BatchFraming.TryFrame(span, out var size))
+                {
+                    torn = true;
+                    break;
+                }
+
+                var batch = span[..size];
+                var summary = Summarize(batch, position + consumed);
+                index.OnBatch(summary.BaseOffset, summary.Position, summary.MaxTimestamp, indexIntervalBytes);
+                batches.Add(summary);
+                lastOffset = summary.LastOffset;
+                consumed += size;
+            }
+
+            if (torn || consumed == 0)
+            {
+                torn = true;
+                break;
+            }
+
+            position += consumed;
+        }
+
+        return new Result(position, lastOffset, index.MaxTimestamp, index, batches, torn);
+    }
+
+    public static BatchSummary Summarize(ReadOnlySpan<byte> batch, long position) => new(
+        BatchFraming.BaseOffset(batch),
+        BatchFraming.LastOffset(batch),
+        position,
+        BatchFraming.TotalSize(batch),
+        BatchFraming.MaxTimestamp(batch),
+        BinaryPrimitives.ReadInt64BigEndian(batch[43..]),
+        BinaryPrimitives.ReadInt16BigEndian(batch[51..]),
+        BinaryPrimitives.ReadInt32BigEndian(batch[53..]));
+}

@@ -1,0 +1,118 @@
+namespace Runnel.Log.Internal;
+
+/// <summary>
+/// The most recently appended blocks of the active segment, in offset order, bounded in bytes, so that consumers at
+/// the tail are served from memory. Blocks are immutable once added. Not thread-safe: the log guards it.
+/// </summary>
+internal sealed class TailCache(long capacityBytes)
+{
+    private readonly LinkedList<Block> _blocks = new();
+    private long _bytes;
+
+    /// <summary>An appended block: whole batches from <see cref="BaseOffset"/> to <see cref="LastOffset"/>.</summary>
+    public sealed record Block(long BaseOffset, long LastOffset, ReadOnlyMemory<byte> Data);
+
+    public void Add(Block block)
+    {
+        if (capacityBytes <= 0)
+        {
+            return;
+        }
+
+        _blocks.AddLast(block);
+        _bytes += block.Data.Length;
+        while (_bytes > capacityBytes && _blocks.First is { } first && first != _blocks.Last)
+        {
+            _bytes -= first.Value.Data.Length;
+            _blocks.RemoveFirst();
+        }
+    }
+
+    public void Clear()
+    {
+        _blocks.Clear();
+        _bytes = 0;
+    }
+
+    /// <summary>Whole batches starting with the one that holds <paramref name="offset"/>, up to
+    /// <paramref name="maxBytes"/> (at least one batch), or false when the cache does not reach back that far.</summary>
+    public bool TryRead(long offset, int maxBytes, out ReadOnlyMemory<byte> batches)
+    {
+        batches = default;
+        if (_blocks.First is null || offset < _blocks.First.Value.BaseOffset)
+        {
+            return false;
+        }
+
+        var node = _blocks.First;
+        while (node is not null && node.Value.LastOffset < offset)
+        {
+            node = node.Next;
+        }
+
+        if (node is null)
+        {
+            return false;
+        }
+
+        var first = node.Value.Data;
+        var start = 0;
+        while (BatchFraming.LastOffset(first.Span[start..]) < offset)
+        {
+            start += BatchFraming.TotalSize(first.Span[start..]);
+        }
+
+        var take = WholeBatchesWithin(first[start..], maxBytes);
+        if (take < first.Length - start || node.Next is null)
+        {
+            batches = first.Slice(start, take);
+            return true;
+        }
+
+        // Spans blocks: copy whole batches into one buffer (the common case above is zero-copy).
+        var parts = new List<ReadOnlyMemory<byte>> { first[start..] };
+        var total = first.Length - start;
+        for (var next = node.Next; next is not null && total < maxBytes; next = next.Next)
+        {
+            var part = WholeBatchesWithin(next.Value.Data, maxBytes - total, atLeastOne: false);
+            if (part == 0)
+            {
+                break;
+            }
+
+            parts.Add(next.Value.Data[..part]);
+            total += part;
+        }
+
+        var buffer = new byte[total];
+        var at = 0;
+        foreach (var part in parts)
+        {
+            part.Span.CopyTo(buffer.AsSpan(at));
+            at += part.Length;
+        }
+
+        batches = buffer;
+        return true;
+    }
+
+    /// <summary>How many leading bytes of <paramref name="data"/> are whole batches fitting in <paramref name="maxBytes"/>
+    /// (at least the first batch when <paramref name="atLeastOne"/>).</summary>
+    public static int WholeBatchesWithin(ReadOnlyMemory<byte> data, int maxBytes, bool atLeastOne = true)
+    {
+        var span = data.Span;
+        var taken = 0;
+        while (taken + BatchFraming.LengthFieldEnd <= span.Length)
+        {
+            var size = BatchFraming.TotalSize(span[taken..]);
+            if (taken + size > span.Length || (taken + size > maxBytes && !(atLeastOne && taken == 0)))
+            {
+                break;
+            }
+
+            taken += size;
+        }
+
+        return taken;
+    }
+}

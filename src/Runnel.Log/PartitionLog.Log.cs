@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+
+namespace Runnel.Log;
+
+public sealed partial class PartitionLog
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Partition {Partition}: took over at epoch {Epoch} (owner {Owner}); next offset {NextOffset}")]
+        public static partial void TookOver(ILogger logger, string partition, long epoch, long nextOffset, string owner);
+
+        [LoggerMessage(2, LogLevel.Warning, "Segment {Segment}: cut a torn tail at {ValidLength} bytes (never acknowledged)")]
+        public static partial void TornTail(ILogger logger, string segment, long validLength);
+
+        [LoggerMessage(3, LogLevel.Debug, "Partition {Partition}: appended offsets {First}-{Last} ({Bytes} bytes, {Batches} batches) in one block")]
+        public static partial void Appended(ILogger logger, string partition, long first, long last, int bytes, int batches);
+
+        [LoggerMessage(4, LogLevel.Information, "Partition {Partition}: rolled {Sealed} -> {Active}")]
+        public static partial void Rolled(ILogger logger, string partition, string @sealed, string active);
+
+        [LoggerMessage(5, LogLevel.Warning, "Partition {Partition}: fenced at epoch {Epoch}: {Reason}")]
+        public static partial void Fenced(ILogger logger, string partition, long epoch, string reason);
+
+        [LoggerMessage(6, LogLevel.Error, "Partition {Partition}: faulted at epoch {Epoch}; pending appends failed")]
+        public static partial void Faulted(ILogger logger, string partition, long epoch, Exception error);
+
+        [LoggerMessage(7, LogLevel.Warning, "Segment {Segment}: writing its index failed; readers will rebuild it")]
+        public static partial void IndexWriteFailed(ILogger logger, string segment, Exception error);
+
+        [LoggerMessage(8, LogLevel.Debug, "Segment {Segment}: append at {Position} retry {Attempt}: {Reason}")]
+        public static partial void AppendRetry(ILogger logger, string segment, long position, int attempt, string reason);
+
+        [LoggerMessage(9, LogLevel.Information, "Partition {Partition}: released at epoch {Epoch}; next offset {NextOffset}")]
+        public static partial void Released(ILogger logger, string partition, long epoch, long nextOffset);
+
+        [LoggerMessage(10, LogLevel.Warning, "Partition {Partition}: release at epoch {Epoch} failed; the next owner will recover")]
+        public static partial void ReleaseFailed(ILogger logger, string partition, long epoch, Exception error);
+    }
+}

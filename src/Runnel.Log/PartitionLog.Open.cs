@@ -1,0 +1,274 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Log.Internal;
+using Runnel.Storage;
+
+namespace Runnel.Log;
+
+public sealed partial class PartitionLog
+{
+    /// <summary>How many times a takeover re-reads and retries when another contender changed the manifest under it.</summary>
+    private const int MaxTakeoverAttempts = 10;
+
+    /// <summary>
+    /// Opens the partition by taking it over (DESIGN.md §4):
+    /// <list type="number">
+    /// <item>CAS the manifest to <c>{epoch + 1, owner, Recovering}</c>: exactly one contender wins each epoch.</item>
+    /// <item>Seal the previous epoch's active segment, so any later append by the old owner fails.</item>
+    /// <item>Scan it to find its valid end (a torn, never-acknowledged tail is cut off), its last offset and its index,
+    /// and write its index blobs.</item>
+    /// <item>Create a fresh segment named with the new epoch and CAS the manifest to <c>Active</c>; only then serve.</item>
+    /// </list>
+    /// Each step is a few storage round trips; the scan reads the previous active segment once (nothing after a clean
+    /// hand-over).
+    /// </summary>
+    /// <param name="store">The store holding the partition.</param>
+    /// <param name="paths">The partition's blob names.</param>
+    /// <param name="owner">Who takes over (a silo identity), recorded in the manifest.</param>
+    /// <param name="options">Tuning; defaults when null.</param>
+    /// <param name="logger">Where lifecycle events go.</param>
+    /// <param name="cancellationToken">Cancels the takeover (the partition may be left Recovering; the next open fixes it).</param>
+    /// <exception cref="NotOwnerException">Another contender kept winning the manifest.</exception>
+    public static async Task<PartitionLog> OpenAsync(IObjectStore store, PartitionPaths paths, string owner, PartitionLogOptions? options = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        options ??= new PartitionLogOptions();
+        options.Validate();
+        logger ??= NullLogger.Instance;
+
+        var (manifest, etag) = await ReadOrCreateManifestAsync(store, paths, options, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 0; ; attempt++)
+        {
+            var recovering = manifest with { Epoch = manifest.Epoch + 1, Owner = owner, State = PartitionState.Recovering, WriteId = NewWriteId() };
+            var log = new PartitionLog(store, paths, owner, options, logger, manifest, etag);
+            if (await log.TryCasManifestAsync(recovering, cancellationToken).ConfigureAwait(false))
+            {
+                await log.RecoverAsync(cancellationToken).ConfigureAwait(false);
+                Log.TookOver(logger, paths.Prefix, log.Epoch, log._nextOffset, owner);
+                return log;
+            }
+
+            if (attempt + 1 >= MaxTakeoverAttempts)
+            {
+                throw new NotOwnerException(paths.Prefix, recovering.Epoch, $"other contenders changed the manifest {MaxTakeoverAttempts} times during takeover");
+            }
+
+            (manifest, etag) = await ReadOrCreateManifestAsync(store, paths, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string NewWriteId() => Guid.NewGuid().ToString("N");
+
+    private static async Task<(PartitionManifest Manifest, ETag ETag)> ReadOrCreateManifestAsync(IObjectStore store, PartitionPaths paths, PartitionLogOptions options, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var blob = await store.TryGetAsync(paths.Manifest, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (blob is not null)
+                {
+                    return (PartitionManifest.FromJson(blob.Content.Span, paths.Manifest), blob.Properties.ETag);
+                }
+
+                var created = await store.PutAsync(paths.Manifest, PartitionManifest.Empty.ToJson(), BlobCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
+                return (PartitionManifest.Empty, created.ETag);
+            }
+            catch (PreconditionFailedException)
+            {
+                // Someone created it first: read theirs.
+            }
+            catch (StorageException ex) when (ex.IsRetriable && attempt < options.MaxStorageRetries)
+            {
+                await BackoffAsync(options, attempt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Step 2–4 of the takeover; runs with the manifest at our epoch, state Recovering.</summary>
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        var descriptors = _manifest.Segments.ToList();
+        if (descriptors.Count > 0 && !descriptors[^1].IsSealed)
+        {
+            var previous = descriptors[^1];
+            var recovered = await SealAndScanAsync(previous, cancellationToken).ConfigureAwait(false);
+            if (recovered is null || recovered.LastOffset < previous.BaseOffset)
+            {
+                // It holds no batch: drop it from the manifest (its blob, if any, is left for retention to collect).
+                descriptors.RemoveAt(descriptors.Count - 1);
+            }
+            else
+            {
+                descriptors[^1] = previous with { LastOffset = recovered.LastOffset, SealedLength = recovered.ValidLength, MaxTimestamp = recovered.MaxTimestamp };
+                await WriteIndexAsync(descriptors[^1], recovered.Index, cancellationToken).ConfigureAwait(false);
+                RecoveredTail = recovered.Batches;
+                if (recovered.TornTail)
+                {
+                    Log.TornTail(_logger, previous.Name, recovered.ValidLength);
+                }
+            }
+        }
+
+        var manifestWithSealed = _manifest with { Segments = descriptors };
+        _nextOffset = manifestWithSealed.NextOffsetFromSealed();
+        var active = new SegmentDescriptor(_paths.Segment(_manifest.Epoch, _nextOffset), _manifest.Epoch, _nextOffset, null, null, -1);
+        await CreateSegmentAsync(active.Name, cancellationToken).ConfigureAwait(false);
+
+        var activeManifest = manifestWithSealed with { State = PartitionState.Active, Segments = [.. descriptors, active], WriteId = NewWriteId() };
+        if (!await TryCasManifestAsync(activeManifest, cancellationToken).ConfigureAwait(false))
+        {
+            throw new NotOwnerException(Partition, _manifest.Epoch, "a newer owner took over during recovery");
+        }
+
+        lock (_gate)
+        {
+            _segments.Clear();
+            foreach (var descriptor in activeManifest.Segments)
+            {
+                _segments.Add(new Segment(descriptor));
+            }
+
+            _segments[^1].Index = new SegmentIndex();
+            _logStartOffset = activeManifest.LogStartOffset;
+            _highWatermark = _nextOffset;
+        }
+    }
+
+    /// <summary>Seals a segment of an earlier epoch and scans its valid bytes; null when its blob does not exist.</summary>
+    private async Task<SegmentScanner.Result?> SealAndScanAsync(SegmentDescriptor segment, CancellationToken cancellationToken)
+    {
+        BlobProperties properties;
+        try
+        {
+            await RetryAsync(ct => _store.SealAsync(segment.Name, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+            properties = await RetryAsync(ct => _store.GetPropertiesAsync(segment.Name, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobNotFoundException)
+        {
+            return null;
+        }
+
+        return await SegmentScanner.ScanAsync(_store, segment.Name, segment.BaseOffset, properties.Length, _options.IndexIntervalBytes, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CreateSegmentAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RetryAsync(ct => _store.CreateAppendBlobAsync(name, BlobCondition.IfNotExists, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException ex) when (ex.Kind == PreconditionKind.AlreadyExists)
+        {
+            // Only the holder of this epoch creates segments named with it, so an existing one is ours (an earlier
+            // attempt whose response was lost) — unless it already holds data, which would mean a second writer.
+            var properties = await RetryAsync(ct => _store.GetPropertiesAsync(name, ct), cancellationToken).ConfigureAwait(false);
+            if (properties.Length != 0 || properties.IsSealed)
+            {
+                throw new NotOwnerException(Partition, _manifest.Epoch, $"segment '{name}' already exists with {properties.Length} bytes");
+            }
+        }
+    }
+
+    /// <summary>Writes a sealed segment's index blobs. Best effort: a reader that finds them missing or damaged rebuilds
+    /// them by scanning the segment.</summary>
+    private async Task WriteIndexAsync(SegmentDescriptor segment, SegmentIndex index, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.PutAsync(PartitionPaths.OffsetIndexOf(segment.Name), index.SerializeOffsets(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await _store.PutAsync(PartitionPaths.TimeIndexOf(segment.Name), index.SerializeTimes(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException ex)
+        {
+            Log.IndexWriteFailed(_logger, segment.Name, ex);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the manifest with <paramref name="next"/> if it still has the ETag this instance last saw. Returns false
+    /// when someone else changed it (the caller is fenced, or must re-read). A lost response is resolved by reading the
+    /// manifest back: our <see cref="PartitionManifest.WriteId"/> there means the write landed.
+    /// </summary>
+    private async Task<bool> TryCasManifestAsync(PartitionManifest next, CancellationToken cancellationToken)
+    {
+        var json = next.ToJson();
+        var outcomeUnknown = false;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var result = await _store.PutAsync(_paths.Manifest, json, BlobCondition.IfETagMatches(_manifestETag), cancellationToken).ConfigureAwait(false);
+                SetManifest(next, result.ETag);
+                return true;
+            }
+            catch (PreconditionFailedException) when (!outcomeUnknown)
+            {
+                return false;
+            }
+            catch (StorageException ex) when (ex is PreconditionFailedException || ex.IsOutcomeUnknown || ex.IsRetriable)
+            {
+                outcomeUnknown |= ex.IsOutcomeUnknown || ex is PreconditionFailedException;
+                if (attempt >= _options.MaxStorageRetries)
+                {
+                    throw;
+                }
+
+                if (outcomeUnknown)
+                {
+                    var current = await _store.TryGetAsync(_paths.Manifest, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    if (current is not null)
+                    {
+                        var stored = PartitionManifest.FromJson(current.Content.Span, _paths.Manifest);
+                        if (stored.WriteId == next.WriteId)
+                        {
+                            SetManifest(next, current.Properties.ETag);
+                            return true;
+                        }
+
+                        if (current.Properties.ETag != _manifestETag)
+                        {
+                            return false;
+                        }
+                    }
+                }
+
+                await BackoffAsync(_options, attempt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void SetManifest(PartitionManifest manifest, ETag etag)
+    {
+        lock (_gate)
+        {
+            _manifest = manifest;
+            _manifestETag = etag;
+        }
+    }
+
+    /// <summary>Runs a storage call, retrying transient failures (retriable, outcome known not to matter for idempotent
+    /// calls) with back-off; everything else propagates.</summary>
+    private async Task<T> RetryAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call(cancellationToken).ConfigureAwait(false);
+            }
+            catch (StorageException ex) when (ex.IsRetriable && attempt < _options.MaxStorageRetries)
+            {
+                await BackoffAsync(_options, attempt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static Task BackoffAsync(PartitionLogOptions options, int attempt, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromTicks(options.RetryBaseDelay.Ticks * (1L << Math.Min(attempt, 6)));
+        return delay <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(delay, options.TimeProvider, cancellationToken);
+    }
+}

@@ -1,0 +1,223 @@
+using Runnel.Log.Internal;
+using Runnel.Storage;
+
+namespace Runnel.Log;
+
+public sealed partial class PartitionLog
+{
+    /// <summary>
+    /// Reads whole record batches starting with the one that holds <paramref name="offset"/>, up to
+    /// <paramref name="maxBytes"/> (always at least one whole batch, even a larger one, so a consumer can progress).
+    /// Hot reads come from the in-memory tail; cold ones are one or two ranged reads located by the sparse index.
+    /// A read stops at the end of a segment.
+    /// </summary>
+    /// <returns>The batches (empty when <paramref name="offset"/> equals the high watermark) and the watermarks.</returns>
+    /// <exception cref="OffsetOutOfRangeException">The offset is below the log start or above the high watermark.</exception>
+    /// <exception cref="NotOwnerException">This instance was fenced: ask the partition's current owner.</exception>
+    public async ValueTask<LogReadResult> ReadAsync(long offset, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        Segment segment;
+        long segmentEnd, logStart, highWatermark;
+        lock (_gate)
+        {
+            ThrowIfNotReadable();
+            logStart = _logStartOffset;
+            highWatermark = _highWatermark;
+            if (offset < logStart || offset > highWatermark)
+            {
+                throw new OffsetOutOfRangeException(Partition, offset, logStart, highWatermark);
+            }
+
+            if (offset == highWatermark)
+            {
+                return new LogReadResult(ReadOnlyMemory<byte>.Empty, logStart, highWatermark, highWatermark);
+            }
+
+            if (_tail.TryRead(offset, maxBytes, out var hot))
+            {
+                return new LogReadResult(hot, logStart, highWatermark, highWatermark);
+            }
+
+            segment = FindSegment(offset);
+            segmentEnd = segment.Length;
+        }
+
+        var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
+        var position = index.FloorPosition(offset);
+        var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken).ConfigureAwait(false);
+        return new LogReadResult(batches, logStart, highWatermark, highWatermark);
+    }
+
+    /// <summary>Completes when the high watermark moves past <paramref name="offset"/> (at once if it already has), for
+    /// long-poll fetches. Fails when the log is fenced or closed meanwhile.</summary>
+    public async Task WaitForHighWatermarkAsync(long offset, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task moved;
+            lock (_gate)
+            {
+                ThrowIfNotReadable();
+                if (_highWatermark > offset)
+                {
+                    return;
+                }
+
+                moved = _highWatermarkMoved.Task;
+            }
+
+            await moved.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The offset of the first record whose timestamp is at or after <paramref name="timestamp"/> (milliseconds since the
+    /// Unix epoch), or null when no such record exists (Kafka's ListOffsets by timestamp). Located through segment max
+    /// timestamps and the time index, then a scan of at most a few batches.
+    /// </summary>
+    public async ValueTask<long?> OffsetForTimestampAsync(long timestamp, CancellationToken cancellationToken = default)
+    {
+        List<(Segment Segment, long End)> candidates;
+        long logStart;
+        lock (_gate)
+        {
+            ThrowIfNotReadable();
+            logStart = _logStartOffset;
+            candidates = _segments.Select(s => (s, s.Length)).ToList();
+        }
+
+        foreach (var (segment, end) in candidates)
+        {
+            var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
+            if (end == 0 || index.MaxTimestamp < timestamp)
+            {
+                continue;
+            }
+
+            var position = index.TimestampStartPosition(timestamp);
+            while (position < end)
+            {
+                var chunk = await ReadBatchesAsync(segment.Descriptor.Name, position, end, offset: long.MinValue, _options.IndexIntervalBytes * 4, cancellationToken).ConfigureAwait(false);
+                if (chunk.IsEmpty)
+                {
+                    break;
+                }
+
+                var found = RecordBatchCheck.FirstOffsetAtOrAfter(chunk.Span, timestamp);
+                if (found is { } hit)
+                {
+                    return Math.Max(hit, logStart);
+                }
+
+                position += chunk.Length;
+            }
+        }
+
+        return null;
+    }
+
+    private void ThrowIfNotReadable()
+    {
+        switch (_lifecycle)
+        {
+            case LifecycleState.Active or LifecycleState.Closing:
+                return;
+            case LifecycleState.Fenced:
+                throw _terminalError as NotOwnerException ?? new NotOwnerException(Partition, Epoch, "fenced");
+            default:
+                throw new LogClosedException(Partition, _lifecycle.ToString().ToLowerInvariant(), _terminalError);
+        }
+    }
+
+    /// <summary>The segment holding <paramref name="offset"/>: the last whose base offset is at most it. Caller holds the gate.</summary>
+    private Segment FindSegment(long offset)
+    {
+        int lo = 0, hi = _segments.Count - 1, found = 0;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_segments[mid].BaseOffset <= offset)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return _segments[found];
+    }
+
+    /// <summary>The segment's sparse index: in memory for the active one; for a sealed one, loaded from its index blobs,
+    /// or rebuilt by scanning the segment when they are missing or damaged (and written back, best effort).</summary>
+    private async ValueTask<SegmentIndex> EnsureIndexAsync(Segment segment, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (segment.Index is { } known)
+            {
+                return known;
+            }
+        }
+
+        var descriptor = segment.Descriptor;
+        var offsets = await _store.TryGetAsync(PartitionPaths.OffsetIndexOf(descriptor.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var times = offsets is null ? null : await _store.TryGetAsync(PartitionPaths.TimeIndexOf(descriptor.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var index = offsets is not null && times is not null
+            ? SegmentIndex.TryDeserialize(offsets.Content.Span, times.Content.Span, descriptor.MaxTimestamp)
+            : null;
+        if (index is null)
+        {
+            var scan = await SegmentScanner.ScanAsync(_store, descriptor.Name, descriptor.BaseOffset, segment.Length, _options.IndexIntervalBytes, cancellationToken).ConfigureAwait(false);
+            index = scan.Index;
+            await WriteIndexAsync(descriptor, index, cancellationToken).ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            segment.Index ??= index;
+            return segment.Index;
+        }
+    }
+
+    /// <summary>Reads whole batches from <paramref name="position"/> (below <paramref name="end"/>), skipping those that end
+    /// before <paramref name="offset"/>, up to <paramref name="maxBytes"/> but at least one batch.</summary>
+    private async ValueTask<ReadOnlyMemory<byte>> ReadBatchesAsync(string segment, long position, long end, long offset, int maxBytes, CancellationToken cancellationToken)
+    {
+        var want = (int)Math.Min(end - position, (long)maxBytes + _options.IndexIntervalBytes);
+        while (position < end)
+        {
+            var data = (await _store.GetAsync(segment, new ByteRange(position, want), cancellationToken).ConfigureAwait(false)).Content;
+            var skip = 0;
+            while (skip + BatchFraming.LengthFieldEnd <= data.Length && skip + BatchFraming.TotalSize(data.Span[skip..]) <= data.Length
+                && BatchFraming.LastOffset(data.Span[skip..]) < offset)
+            {
+                skip += BatchFraming.TotalSize(data.Span[skip..]);
+            }
+
+            var rest = data[skip..];
+            var take = TailCache.WholeBatchesWithin(rest, maxBytes);
+            if (take > 0)
+            {
+                return rest[..take];
+            }
+
+            // Nothing whole to return yet: move past what was skipped, and read at least the next batch whole.
+            position += skip;
+            var next = rest.Length >= BatchFraming.LengthFieldEnd ? BatchFraming.TotalSize(rest.Span) : 0;
+            var nextWant = (int)Math.Min(end - position, Math.Max(next, (long)maxBytes + _options.IndexIntervalBytes));
+            if (skip == 0 && nextWant <= data.Length)
+            {
+                // No progress possible: the bytes below the segment's committed end do not frame as batches.
+                throw new RunnelException(RunnelErrorCode.CorruptRecordBatch, $"Segment '{segment}' does not hold a whole batch at position {position}.");
+            }
+
+            want = nextWant;
+        }
+
+        return ReadOnlyMemory<byte>.Empty;
+    }
+}

@@ -1,0 +1,152 @@
+using Microsoft.Extensions.Logging;
+using Runnel.Log.Internal;
+using Runnel.Storage;
+
+namespace Runnel.Log;
+
+/// <summary>
+/// One partition's append-only log on an <see cref="IObjectStore"/>: record batches in append-blob segments, described
+/// by a manifest that changes only by compare-and-swap. An instance is the partition's owner for one epoch:
+/// <see cref="OpenAsync"/> takes the partition over (fencing every earlier owner), and an instance that finds itself
+/// fenced fails its pending and later work with <see cref="NotOwnerException"/>.
+/// </summary>
+/// <remarks>
+/// <para>Appends are group-committed: batches that arrive while one storage write is in flight go out together in the
+/// next append block (up to <see cref="PartitionLogOptions.MaxBlockBytes"/>). An append's task completes only when the
+/// store has acknowledged its block, and only then do its offsets become visible below the
+/// <see cref="HighWatermark"/>.</para>
+/// <para>Thread-safe: appends, reads and waits may come from any thread at once.</para>
+/// </remarks>
+public sealed partial class PartitionLog : IAsyncDisposable
+{
+    private readonly IObjectStore _store;
+    private readonly PartitionPaths _paths;
+    private readonly PartitionLogOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _owner;
+
+    // Guards everything below that is not marked writer-owned.
+    private readonly Lock _gate = new();
+    private readonly List<Segment> _segments = [];
+    private readonly TailCache _tail;
+    private readonly List<PendingAppend> _pending = [];
+    private long _pendingBytes;
+    private bool _writerRunning;
+    private TaskCompletionSource _writerIdle = NewSignal(completed: true);
+    private TaskCompletionSource _roomAvailable = NewSignal(completed: true);
+    private TaskCompletionSource _highWatermarkMoved = NewSignal(completed: false);
+    private LifecycleState _lifecycle = LifecycleState.Active;
+    private Exception? _terminalError;
+    private long _highWatermark;
+    private long _logStartOffset;
+
+    // Writer-owned (touched only by the single writer loop, or by open/close when no writer runs).
+    private PartitionManifest _manifest;
+    private ETag _manifestETag;
+    private long _nextOffset;
+    private int _activeBlocks;
+
+    private enum LifecycleState
+    {
+        Active,
+        Closing,
+        Closed,
+        Fenced,
+        Faulted,
+    }
+
+    private PartitionLog(IObjectStore store, PartitionPaths paths, string owner, PartitionLogOptions options, ILogger logger, PartitionManifest manifest, ETag manifestETag)
+    {
+        _store = store;
+        _paths = paths;
+        _owner = owner;
+        _options = options;
+        _logger = logger;
+        _manifest = manifest;
+        _manifestETag = manifestETag;
+        _tail = new TailCache(options.TailCacheBytes);
+    }
+
+    /// <summary>The partition's blob prefix, e.g. <c>topics/orders/3/</c>.</summary>
+    public string Partition => _paths.Prefix;
+
+    /// <summary>The owner epoch this instance holds. Every stored batch it appends carries it as its partition leader epoch.</summary>
+    public long Epoch => _manifest.Epoch;
+
+    /// <summary>The first offset still readable.</summary>
+    public long LogStartOffset
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _logStartOffset;
+            }
+        }
+    }
+
+    /// <summary>One past the last durable (acknowledged) offset: reads see everything below it.</summary>
+    public long HighWatermark
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _highWatermark;
+            }
+        }
+    }
+
+    /// <summary>One past the last offset a read-committed consumer may see. Equal to <see cref="HighWatermark"/> until
+    /// transactions arrive.</summary>
+    public long LastStableOffset => HighWatermark;
+
+    /// <summary>The batches of the segment that was active under the previous owner, as recovered by the takeover scan
+    /// (empty after a clean hand-over, when there was nothing to recover). The partition grain rebuilds its idempotent
+    /// producers' state from these.</summary>
+    public IReadOnlyList<BatchSummary> RecoveredTail { get; private set; } = [];
+
+    /// <summary>A snapshot of the manifest as this instance last wrote it.</summary>
+    public PartitionManifest Manifest
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _manifest;
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewSignal(bool completed)
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (completed)
+        {
+            tcs.SetResult();
+        }
+
+        return tcs;
+    }
+
+    /// <summary>One segment as this instance knows it.</summary>
+    private sealed class Segment(SegmentDescriptor descriptor)
+    {
+        public SegmentDescriptor Descriptor { get; set; } = descriptor;
+
+        /// <summary>Committed bytes: the sealed length, or what the active segment holds so far.</summary>
+        public long Length { get; set; } = descriptor.SealedLength ?? 0;
+
+        /// <summary>The sparse index; null until loaded for a sealed segment.</summary>
+        public SegmentIndex? Index { get; set; }
+
+        public long BaseOffset => Descriptor.BaseOffset;
+    }
+
+    private sealed class PendingAppend(ReadOnlyMemory<byte> batch)
+    {
+        public ReadOnlyMemory<byte> Batch { get; } = batch;
+
+        public TaskCompletionSource<LogAppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,69 @@
+using Runnel.Storage;
+
+namespace Runnel.Log;
+
+/// <summary>Tuning of one partition log. Defaults follow Kafka's where Kafka has one.</summary>
+public sealed record PartitionLogOptions
+{
+    /// <summary>Roll to a new segment once the active one would pass this many bytes (Kafka's <c>segment.bytes</c>).
+    /// Default 128 MiB. A segment also rolls before Azure's 50,000-block cap on one append blob.</summary>
+    public long SegmentBytes { get; init; } = 128L * 1024 * 1024;
+
+    /// <summary>The most bytes one append block (one storage write, one fsync) carries: group commit packs the batches
+    /// that queued while the previous write was in flight into one block up to this size. Default and maximum 4 MiB,
+    /// Azure's portable Append Block cap (<see cref="ObjectStoreLimits.MaxAppendBlockBytes"/>).</summary>
+    public int MaxBlockBytes { get; init; } = ObjectStoreLimits.MaxAppendBlockBytes;
+
+    /// <summary>The largest record batch accepted. Default 1 MiB + 12 bytes of batch framing, like Kafka's
+    /// <c>max.message.bytes</c>; never more than <see cref="MaxBlockBytes"/>, since a batch never spans blocks.</summary>
+    public int MaxBatchBytes { get; init; } = 1024 * 1024 + 12;
+
+    /// <summary>Blocks per segment before a roll. Default 49,000: a margin under Azure's 50,000-block cap
+    /// (<see cref="ObjectStoreLimits.MaxBlocksPerAppendBlob"/>) so a roll never races the hard limit.</summary>
+    public int MaxBlocksPerSegment { get; init; } = 49_000;
+
+    /// <summary>Bytes of log between two entries of the sparse offset and time indexes (Kafka's
+    /// <c>index.interval.bytes</c>). Default 4 KiB: a cold read fetches at most this much before the batch it wants.</summary>
+    public int IndexIntervalBytes { get; init; } = 4096;
+
+    /// <summary>How many bytes of the most recently appended blocks are kept in memory to serve hot reads. Default 32 MiB.</summary>
+    public long TailCacheBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>Bytes of appends waiting for the writer before <see cref="PartitionLog.AppendAsync"/> makes callers wait
+    /// (backpressure). Default 64 MiB.</summary>
+    public long MaxPendingBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How many times a transient storage failure is retried (with exponential back-off from
+    /// <see cref="RetryBaseDelay"/>) before the log gives up and faults. Default 8.</summary>
+    public int MaxStorageRetries { get; init; } = 8;
+
+    /// <summary>The first back-off delay after a transient storage failure. Default 50 ms.</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Clock for back-off delays (tests use a fake). Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Throws <see cref="RunnelException"/> (<see cref="RunnelErrorCode.InvalidArgument"/>) naming the first
+    /// option that is out of range.</summary>
+    public void Validate()
+    {
+        Check(SegmentBytes >= 1024, nameof(SegmentBytes), "must be at least 1024");
+        Check(MaxBlockBytes is > 0 and <= ObjectStoreLimits.MaxAppendBlockBytes, nameof(MaxBlockBytes), $"must be in (0, {ObjectStoreLimits.MaxAppendBlockBytes}]");
+        Check(MaxBatchBytes > 61 && MaxBatchBytes <= MaxBlockBytes, nameof(MaxBatchBytes), $"must be in (61, {nameof(MaxBlockBytes)}={MaxBlockBytes}]");
+        Check(MaxBlocksPerSegment is > 0 and < ObjectStoreLimits.MaxBlocksPerAppendBlob, nameof(MaxBlocksPerSegment), $"must be in (0, {ObjectStoreLimits.MaxBlocksPerAppendBlob})");
+        Check(IndexIntervalBytes > 0, nameof(IndexIntervalBytes), "must be positive");
+        Check(TailCacheBytes >= 0, nameof(TailCacheBytes), "must not be negative");
+        Check(MaxPendingBytes >= MaxBatchBytes, nameof(MaxPendingBytes), $"must be at least {nameof(MaxBatchBytes)}");
+        Check(MaxStorageRetries >= 0, nameof(MaxStorageRetries), "must not be negative");
+        Check(RetryBaseDelay >= TimeSpan.Zero, nameof(RetryBaseDelay), "must not be negative");
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+
+    private static void Check(bool ok, string field, string rule)
+    {
+        if (!ok)
+        {
+            throw new RunnelException(RunnelErrorCode.InvalidArgument, $"PartitionLogOptions.{field} {rule}.");
+        }
+    }
+}

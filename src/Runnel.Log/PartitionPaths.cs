@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace Runnel.Log;
+
+/// <summary>
+/// The blob names of one partition under its prefix (DESIGN.md §4):
+/// <code>
+/// {prefix}manifest                                   the manifest (JSON, changed by If-Match)
+/// {prefix}{epoch:D10}-{baseOffset:D20}.log           a segment: append blob of record batches
+/// {prefix}{epoch:D10}-{baseOffset:D20}.index         sparse offset → position index of a sealed segment
+/// {prefix}{epoch:D10}-{baseOffset:D20}.timeindex     sparse max-timestamp → offset index of a sealed segment
+/// </code>
+/// Zero-padded numbers make the names sort in offset order within an epoch.
+/// </summary>
+public sealed class PartitionPaths
+{
+    /// <param name="prefix">The partition's folder, ending in '/', e.g. <c>topics/orders/3/</c>.</param>
+    public PartitionPaths(string prefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        if (!prefix.EndsWith('/'))
+        {
+            throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Partition prefix '{prefix}' must end with '/'.");
+        }
+
+        Prefix = prefix;
+        Manifest = prefix + "manifest";
+    }
+
+    /// <summary>The paths of partition <paramref name="partition"/> of topic <paramref name="topic"/>: <c>topics/{topic}/{partition}/</c>.</summary>
+    public static PartitionPaths ForTopicPartition(string topic, int partition) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"topics/{topic}/{partition}/"));
+
+    public string Prefix { get; }
+
+    public string Manifest { get; }
+
+    public string Segment(long epoch, long baseOffset) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Prefix}{epoch:D10}-{baseOffset:D20}.log");
+
+    public static string OffsetIndexOf(string segmentName) => WithoutLogSuffix(segmentName) + ".index";
+
+    public static string TimeIndexOf(string segmentName) => WithoutLogSuffix(segmentName) + ".timeindex";
+
+    private static string WithoutLogSuffix(string segmentName) =>
+        segmentName.EndsWith(".log", StringComparison.Ordinal)
+            ? segmentName[..^4]
+            : throw new RunnelException(RunnelErrorCode.InvalidArgument, $"'{segmentName}' is not a segment name (it does not end in .log).");
+}

@@ -1,0 +1,10 @@
+namespace Runnel.Log;
+
+/// <summary>A record batch is larger than the log accepts (<see cref="PartitionLogOptions.MaxBatchBytes"/>).</summary>
+public sealed class RecordBatchTooLargeException(string partition, int size, int limit)
+    : RunnelException(RunnelErrorCode.RecordBatchTooLarge, $"Record batch of {size} bytes exceeds the limit of {limit} bytes for partition '{partition}'.")
+{
+    public int Size { get; } = size;
+
+    public int Limit { get; } = limit;
+}

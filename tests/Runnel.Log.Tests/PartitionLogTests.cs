@@ -1,0 +1,327 @@
+using System.Collections.Concurrent;
+using FluentAssertions;
+using Runnel.Storage;
+using Xunit;
+
+namespace Runnel.Log.Tests;
+
+/// <summary>
+/// The partition log's behaviour, run against every store (subclasses name it: <c>File</c>, <c>Azurite</c>).
+/// Every test works in a fresh partition prefix, and asserts invariants over what was acknowledged.
+/// </summary>
+public abstract class PartitionLogTests
+{
+    /// <summary>A store with a fresh, empty namespace for this test.</summary>
+    protected abstract Task<IObjectStore> CreateStoreAsync();
+
+    protected static PartitionPaths NewPartition() => new($"topics/t{Guid.NewGuid():N}/0/");
+
+    protected static PartitionLogOptions SmallSegments => new() { SegmentBytes = 4096, IndexIntervalBytes = 256 };
+
+    [Fact]
+    public async Task AppendAsync_ConcurrentAppends_OffsetsContiguousAndEachBatchReadableAtItsOffset()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
+        var batches = Enumerable.Range(0, 200).Select(i => TestBatches.Create($"b{i}", records: 1 + (i % 4))).ToArray();
+
+        var results = await Task.WhenAll(batches.Select(b => log.AppendAsync(b)));
+
+        results.OrderBy(r => r.BaseOffset).Select(r => r.BaseOffset).First().Should().Be(0);
+        var ordered = results.OrderBy(r => r.BaseOffset).ToArray();
+        for (var i = 1; i < ordered.Length; i++)
+        {
+            ordered[i].BaseOffset.Should().Be(ordered[i - 1].LastOffset + 1, "offsets are contiguous");
+        }
+
+        log.HighWatermark.Should().Be(ordered[^1].LastOffset + 1);
+        for (var i = 0; i < batches.Length; i++)
+        {
+            var read = await log.ReadAsync(results[i].BaseOffset, 1);
+            var first = TestBatches.Split(read.Batches)[0];
+            TestBatches.BaseOffset(first).Should().Be(results[i].BaseOffset);
+            TestBatches.ContentHash(first).Should().Be(TestBatches.ContentHash(batches[i]));
+        }
+    }
+
+    [Fact]
+    public async Task OpenAsync_SecondOwnerTakesOverWhileFirstAppends_AcknowledgedKeptAndFirstFenced()
+    {
+        var store = await CreateStoreAsync();
+        var partition = NewPartition();
+        var first = await PartitionLog.OpenAsync(store, partition, "silo-a");
+        var acked = new ConcurrentDictionary<long, string>();
+        var fencedSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstAppended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 5000 && !fencedSeen.Task.IsCompleted; i++)
+            {
+                var batch = TestBatches.Create($"a{i}");
+                try
+                {
+                    var result = await first.AppendAsync(batch);
+                    acked[result.BaseOffset] = TestBatches.ContentHash(batch);
+                    firstAppended.TrySetResult();
+                }
+                catch (NotOwnerException)
+                {
+                    fencedSeen.TrySetResult();
+                }
+            }
+        });
+
+        await firstAppended.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await using var second = await PartitionLog.OpenAsync(store, partition, "silo-b");
+        await writer.WaitAsync(TimeSpan.FromSeconds(60));
+
+        fencedSeen.Task.IsCompleted.Should().BeTrue("the first owner's appends after the takeover must fail as fenced");
+        second.Epoch.Should().Be(first.Epoch + 1);
+        var act = () => first.AppendAsync(TestBatches.Create("late"));
+        await act.Should().ThrowAsync<NotOwnerException>();
+        acked.Should().NotBeEmpty();
+        foreach (var (offset, hash) in acked)
+        {
+            var read = await second.ReadAsync(offset, 1);
+            var batch = TestBatches.Split(read.Batches)[0];
+            TestBatches.BaseOffset(batch).Should().Be(offset);
+            TestBatches.ContentHash(batch).Should().Be(hash);
+        }
+
+        await AssertContiguousAsync(second);
+        var next = await second.AppendAsync(TestBatches.Create("after"));
+        next.BaseOffset.Should().Be(second.HighWatermark - 3);
+        await first.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task OpenAsync_AfterCleanClose_ContinuesOffsetsWithoutRecoveryScan()
+    {
+        var store = await CreateStoreAsync();
+        var partition = NewPartition();
+        var log = await PartitionLog.OpenAsync(store, partition, "silo-a");
+        var written = new List<(LogAppendResult Result, string Hash)>();
+        for (var i = 0; i < 10; i++)
+        {
+            var batch = TestBatches.Create($"x{i}");
+            written.Add((await log.AppendAsync(batch), TestBatches.ContentHash(batch)));
+        }
+
+        await log.CloseAsync();
+        log.Manifest.State.Should().Be(PartitionState.Released);
+        await using var reopened = await PartitionLog.OpenAsync(store, partition, "silo-b");
+
+        reopened.RecoveredTail.Should().BeEmpty("a clean hand-over leaves nothing to scan");
+        reopened.HighWatermark.Should().Be(30);
+        foreach (var (result, hash) in written)
+        {
+            var batch = TestBatches.Split((await reopened.ReadAsync(result.BaseOffset, 1)).Batches)[0];
+            TestBatches.ContentHash(batch).Should().Be(hash);
+        }
+
+        (await reopened.AppendAsync(TestBatches.Create("y"))).BaseOffset.Should().Be(30);
+        var act = () => log.AppendAsync(TestBatches.Create("closed"));
+        await act.Should().ThrowAsync<LogClosedException>();
+    }
+
+    [Fact]
+    public async Task OpenAsync_AfterAbandonedOwner_RecoversTailFromSealedSegment()
+    {
+        var store = await CreateStoreAsync();
+        var partition = NewPartition();
+        var log = await PartitionLog.OpenAsync(store, partition, "silo-a");
+        for (var i = 0; i < 7; i++)
+        {
+            await log.AppendAsync(TestBatches.Create($"x{i}", records: 2));
+        }
+
+        await log.DisposeAsync(); // no hand-over: like a crash
+        await using var reopened = await PartitionLog.OpenAsync(store, partition, "silo-b");
+
+        reopened.HighWatermark.Should().Be(14);
+        reopened.RecoveredTail.Should().HaveCount(7);
+        reopened.RecoveredTail[^1].LastOffset.Should().Be(13);
+        await AssertContiguousAsync(reopened);
+    }
+
+    [Fact]
+    public async Task AppendAsync_TornTailInSegment_IsCutAndNeverRead()
+    {
+        var store = await CreateStoreAsync();
+        var partition = NewPartition();
+        var log = await PartitionLog.OpenAsync(store, partition, "silo-a");
+        await log.AppendAsync(TestBatches.Create("whole"));
+        var segment = log.Manifest.Segments[^1].Name;
+        await log.DisposeAsync();
+        var torn = TestBatches.Create("torn");
+        await store.AppendBlockAsync(segment, torn.AsMemory(0, torn.Length / 2)); // half a batch: a write that never completed
+
+        await using var reopened = await PartitionLog.OpenAsync(store, partition, "silo-b");
+
+        reopened.HighWatermark.Should().Be(3);
+        reopened.Manifest.Segments[0].SealedLength.Should().Be(TestBatches.Create("whole").Length);
+        (await reopened.AppendAsync(TestBatches.Create("next"))).BaseOffset.Should().Be(3);
+        await AssertContiguousAsync(reopened);
+    }
+
+    [Fact]
+    public async Task AppendAsync_PastSegmentBytes_RollsAndReadsAcrossBoundaries()
+    {
+        var store = await CreateStoreAsync();
+        var partition = NewPartition();
+        var log = await PartitionLog.OpenAsync(store, partition, "silo-a", SmallSegments);
+        var hashes = new Dictionary<long, string>();
+        for (var i = 0; i < 60; i++)
+        {
+            var batch = TestBatches.Create($"r{i}", records: 2, valueSize: 100);
+            hashes[(await log.AppendAsync(batch)).BaseOffset] = TestBatches.ContentHash(batch);
+        }
+
+        log.Manifest.Segments.Count.Should().BeGreaterThan(5, "4 KiB segments roll often");
+        await log.CloseAsync();
+        await using var reopened = await PartitionLog.OpenAsync(store, partition, "silo-b", SmallSegments);
+
+        foreach (var segment in reopened.Manifest.Segments.Where(s => s.IsSealed))
+        {
+            // The first and last offsets of every segment: index lookups at the boundaries.
+            foreach (var offset in new[] { segment.BaseOffset, segment.LastOffset!.Value })
+            {
+                var batch = TestBatches.Split((await reopened.ReadAsync(offset, 1)).Batches)[0];
+                var baseOffset = TestBatches.BaseOffset(batch);
+                baseOffset.Should().BeLessThanOrEqualTo(offset);
+                hashes[baseOffset].Should().Be(TestBatches.ContentHash(batch));
+            }
+        }
+
+        await AssertContiguousAsync(reopened);
+    }
+
+    [Fact]
+    public async Task ReadAsync_SealedSegmentIndexMissing_IsRebuiltFromTheSegment()
+    {
+        var store = await CreateStoreAsync();
+        var partition = NewPartition();
+        var log = await PartitionLog.OpenAsync(store, partition, "silo-a", SmallSegments);
+        for (var i = 0; i < 40; i++)
+        {
+            await log.AppendAsync(TestBatches.Create($"r{i}", valueSize: 100));
+        }
+
+        await log.CloseAsync();
+        var sealedSegment = log.Manifest.Segments[0];
+        await store.DeleteAsync(PartitionPaths.OffsetIndexOf(sealedSegment.Name));
+        await using var reopened = await PartitionLog.OpenAsync(store, partition, "silo-b", SmallSegments);
+
+        var read = await reopened.ReadAsync(sealedSegment.LastOffset!.Value, 1);
+
+        TestBatches.BaseOffset(TestBatches.Split(read.Batches)[0]).Should().BeLessThanOrEqualTo(sealedSegment.LastOffset!.Value);
+        (await store.TryGetPropertiesAsync(PartitionPaths.OffsetIndexOf(sealedSegment.Name))).Should().NotBeNull("the rebuilt index is written back");
+    }
+
+    [Fact]
+    public async Task OffsetForTimestampAsync_AcrossSegments_FindsFirstRecordAtOrAfter()
+    {
+        var store = await CreateStoreAsync();
+        var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a", SmallSegments);
+        var baseOffsets = new List<long>();
+        for (var i = 0; i < 50; i++)
+        {
+            // Batch i holds timestamps 1000 + 10i .. 1000 + 10i + 1.
+            baseOffsets.Add((await log.AppendAsync(TestBatches.Create($"t{i}", records: 2, valueSize: 100, timestamp: 1000 + (10 * i)))).BaseOffset);
+        }
+
+        (await log.OffsetForTimestampAsync(0)).Should().Be(0);
+        (await log.OffsetForTimestampAsync(1000 + (10 * 25))).Should().Be(baseOffsets[25]);
+        (await log.OffsetForTimestampAsync(1000 + (10 * 25) + 5)).Should().Be(baseOffsets[26], "no record of batch 25 is that late");
+        (await log.OffsetForTimestampAsync(1000 + (10 * 49) + 1)).Should().Be(baseOffsets[49] + 1, "the second record of the last batch");
+        (await log.OffsetForTimestampAsync(5000)).Should().BeNull();
+        await log.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ReadAsync_OutsideWatermarks_ThrowsOrReturnsEmpty()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
+        await log.AppendAsync(TestBatches.Create("a"));
+
+        (await log.ReadAsync(3, 1024)).Batches.IsEmpty.Should().BeTrue("reading at the high watermark waits for nothing and returns nothing");
+        var past = () => log.ReadAsync(4, 1024).AsTask();
+        (await past.Should().ThrowAsync<OffsetOutOfRangeException>()).Which.HighWatermark.Should().Be(3);
+        var below = () => log.ReadAsync(-1, 1024).AsTask();
+        (await below.Should().ThrowAsync<OffsetOutOfRangeException>()).Which.Code.Should().Be(RunnelErrorCode.OffsetOutOfRange);
+    }
+
+    [Fact]
+    public async Task ReadAsync_MidBatchOffset_ReturnsTheBatchHoldingIt()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
+        await log.AppendAsync(TestBatches.Create("a", records: 5));
+        await log.AppendAsync(TestBatches.Create("b", records: 5));
+
+        var read = await log.ReadAsync(7, 1 << 20);
+
+        var batches = TestBatches.Split(read.Batches);
+        batches.Should().HaveCount(1);
+        TestBatches.BaseOffset(batches[0]).Should().Be(5);
+    }
+
+    [Fact]
+    public async Task AppendAsync_CorruptBatch_RejectedAndNothingAppended()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
+        var batch = TestBatches.Create("c");
+        batch[^1] ^= 0xFF;
+
+        var act = () => log.AppendAsync(batch);
+
+        (await act.Should().ThrowAsync<RunnelException>()).Which.Code.Should().Be(RunnelErrorCode.CorruptRecordBatch);
+        log.HighWatermark.Should().Be(0);
+        (await log.AppendAsync(TestBatches.Create("ok"))).BaseOffset.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task AppendAsync_BatchOverLimit_RejectedWithTooLarge()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a", new PartitionLogOptions { MaxBatchBytes = 1000 });
+
+        var act = () => log.AppendAsync(TestBatches.Create("big", records: 1, valueSize: 2000));
+
+        (await act.Should().ThrowAsync<RecordBatchTooLargeException>()).Which.Limit.Should().Be(1000);
+    }
+
+    [Fact]
+    public async Task WaitForHighWatermarkAsync_CompletesWhenAnAppendLands()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
+        var waiting = log.WaitForHighWatermarkAsync(0, CancellationToken.None);
+        waiting.IsCompleted.Should().BeFalse();
+
+        await log.AppendAsync(TestBatches.Create("wake"));
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Reads the whole log from its start: every batch follows the previous one with no gap or overlap.</summary>
+    protected static async Task AssertContiguousAsync(PartitionLog log)
+    {
+        var expected = log.LogStartOffset;
+        while (expected < log.HighWatermark)
+        {
+            var read = await log.ReadAsync(expected, 64 * 1024);
+            var batches = TestBatches.Split(read.Batches);
+            batches.Should().NotBeEmpty();
+            foreach (var batch in batches)
+            {
+                TestBatches.BaseOffset(batch).Should().Be(expected, "batches are contiguous");
+                expected += TestBatches.RecordCount(batch);
+            }
+        }
+
+        expected.Should().Be(log.HighWatermark);
+    }
+}
