@@ -288,7 +288,6 @@ public sealed partial class PartitionLog
         {
             full.Descriptor = sealedDescriptor;
             _segments.Add(segment);
-            _tail.Clear();
         }
 
         _activeBlocks = 0;

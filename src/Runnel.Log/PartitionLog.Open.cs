@@ -91,6 +91,7 @@ public sealed partial class PartitionLog
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
         var descriptors = _manifest.Segments.ToList();
+        SegmentIndex? recoveredIndex = null;
         if (descriptors.Count > 0 && !descriptors[^1].IsSealed)
         {
             var previous = descriptors[^1];
@@ -104,6 +105,7 @@ public sealed partial class PartitionLog
             {
                 descriptors[^1] = previous with { LastOffset = recovered.LastOffset, SealedLength = recovered.ValidLength, MaxTimestamp = recovered.MaxTimestamp };
                 await WriteIndexAsync(descriptors[^1], recovered.Index, cancellationToken).ConfigureAwait(false);
+                recoveredIndex = recovered.Index;
                 RecoveredTail = recovered.Batches;
                 if (recovered.TornTail)
                 {
@@ -132,6 +134,11 @@ public sealed partial class PartitionLog
             }
 
             _segments[^1].Index = new SegmentIndex();
+            if (recoveredIndex is not null && _segments.Count >= 2)
+            {
+                _segments[^2].Index = recoveredIndex;
+            }
+
             _logStartOffset = activeManifest.LogStartOffset;
             _highWatermark = _nextOffset;
         }

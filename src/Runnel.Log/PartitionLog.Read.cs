@@ -44,7 +44,13 @@ public sealed partial class PartitionLog
         }
 
         var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
-        var position = index.FloorPosition(offset);
+        long position;
+        lock (_gate)
+        {
+            // The active segment's index grows under the writer: query it under the gate.
+            position = index.FloorPosition(offset);
+        }
+
         var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken).ConfigureAwait(false);
         return new LogReadResult(batches, logStart, highWatermark, highWatermark);
     }
@@ -90,12 +96,17 @@ public sealed partial class PartitionLog
         foreach (var (segment, end) in candidates)
         {
             var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
-            if (end == 0 || index.MaxTimestamp < timestamp)
+            long position;
+            lock (_gate)
             {
-                continue;
+                if (end == 0 || index.MaxTimestamp < timestamp)
+                {
+                    continue;
+                }
+
+                position = index.TimestampStartPosition(timestamp);
             }
 
-            var position = index.TimestampStartPosition(timestamp);
             while (position < end)
             {
                 var chunk = await ReadBatchesAsync(segment.Descriptor.Name, position, end, offset: long.MinValue, _options.IndexIntervalBytes * 4, cancellationToken).ConfigureAwait(false);
