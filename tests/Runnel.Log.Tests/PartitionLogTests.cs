@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FluentAssertions;
 using Runnel.Storage;
+using Runnel.Testing;
 using Xunit;
 
 namespace Runnel.Log.Tests;

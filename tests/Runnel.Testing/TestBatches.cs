@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Security.Cryptography;
 
-namespace Runnel.Log.Tests;
+namespace Runnel.Testing;
 
 /// <summary>Builds valid uncompressed RecordBatch v2 bytes for log tests, each record's value unique and self-describing.</summary>
-internal static class TestBatches
+public static class TestBatches
 {
     /// <summary>A batch of <paramref name="records"/> records whose values start with <paramref name="tag"/>, timestamps
     /// <paramref name="timestamp"/>, +1, +2, ...</summary>
