@@ -165,6 +165,19 @@ public sealed partial class AzureBlobObjectStore
         throw Translate(message, $"(container {ContainerName})", RequestKind.IdempotentWrite);
     }
 
+    /// <summary>Deletes the container and everything in it (tests and tools; not part of <see cref="IObjectStore"/>).
+    /// The next operation creates it again.</summary>
+    internal async ValueTask DeleteContainerAsync(CancellationToken cancellationToken = default)
+    {
+        using var message = CreateMessage(RequestMethod.Delete, blobName: null, "restype=container", RequestKind.NonIdempotentWrite);
+        await SendOnceAsync(message, "", RequestKind.NonIdempotentWrite, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _containerReady, null);
+        if (message.Response.Status is not (202 or 404))
+        {
+            throw Translate(message, $"(container {ContainerName})", RequestKind.NonIdempotentWrite);
+        }
+    }
+
     private static string? ErrorCode(Response response) =>
         response.Headers.TryGetValue(BlobHeaders.ErrorCode, out var code) ? code : null;
 
