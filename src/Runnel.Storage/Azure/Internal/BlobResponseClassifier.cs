@@ -36,8 +36,9 @@ internal sealed class BlobResponseClassifier : ResponseClassifier
 
     public override bool IsRetriable(HttpMessage message, Exception exception)
     {
-        if (message.CancellationToken.IsCancellationRequested && exception is OperationCanceledException && !IsTimeout(exception))
+        if (exception is OperationCanceledException && message.CancellationToken.IsCancellationRequested)
         {
+            // The caller cancelled: not a failure to retry.
             return false;
         }
 
@@ -59,9 +60,9 @@ internal sealed class BlobResponseClassifier : ResponseClassifier
         return false;
     }
 
-    /// <summary>A per-try network timeout (Azure.Core throws <see cref="TaskCanceledException"/> wrapping a <see cref="TimeoutException"/>).</summary>
-    public static bool IsTimeout(Exception exception) =>
-        exception is OperationCanceledException { InnerException: TimeoutException } or TimeoutException;
+    /// <summary>A per-try network timeout. Azure.Core reports one as a <see cref="TaskCanceledException"/>; only call
+    /// this where the caller's own cancellation has been ruled out.</summary>
+    public static bool IsTimeout(Exception exception) => exception is OperationCanceledException or TimeoutException;
 
     private static bool IsTransport(Exception exception) =>
         exception is IOException or HttpRequestException or RequestFailedException { Status: 0 };
