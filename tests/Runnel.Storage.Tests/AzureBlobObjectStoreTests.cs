@@ -136,6 +136,9 @@ public sealed class AzureBlobObjectStoreTests(AzuriteFixture azurite)
         await store.PutAsync("x", Bytes("1"));
         await store.DeleteContainerAsync();
 
+        (await store.ListAsync("")).Items.Should().BeEmpty("a missing container holds no blobs");
+        var get = async () => await store.GetAsync("x");
+        await get.Should().ThrowAsync<BlobNotFoundException>();
         await store.PutAsync("y", Bytes("2"));
 
         (await store.GetAsync("y")).Content.ToArray().Should().Equal(Bytes("2"));

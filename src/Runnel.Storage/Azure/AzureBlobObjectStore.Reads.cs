@@ -188,6 +188,13 @@ public sealed partial class AzureBlobObjectStore
 
         using var message = await SendAsync(() => CreateMessage(RequestMethod.Get, blobName: null, query, RequestKind.Read), "", RequestKind.Read, cancellationToken).ConfigureAwait(false);
         var response = message.Response;
+        if (response.Status == 404 && ErrorCode(response) == "ContainerNotFound")
+        {
+            // The container was deleted behind our back: it holds no blobs. The next write recreates it.
+            Volatile.Write(ref _containerReady, null);
+            return new BlobListPage([], null, ServerTime(response, ""));
+        }
+
         if (response.Status != 200)
         {
             throw Translate(message, "", RequestKind.Read);
