@@ -7,8 +7,8 @@ namespace Runnel.Storage;
 /// </summary>
 /// <remarks>
 /// <para>Names are case-sensitive, 1–1,024 characters, '/'-separated (a '/' has no meaning to the store
-/// beyond list prefixes); spaces and non-ASCII are allowed; empty segments, "." and ".." segments and a
-/// leading '/' are rejected with <see cref="RunnelErrorCode.InvalidArgument"/>.</para>
+/// beyond list prefixes); spaces and non-ASCII are allowed; empty segments, "." and ".." segments, a
+/// leading '/' and '\' (which Azure reads as '/') are rejected with <see cref="RunnelErrorCode.InvalidArgument"/>.</para>
 /// <para>Errors are typed (<see cref="StorageException"/> and its subclasses): not found, precondition failed,
 /// sealed, conflict, throttled, unavailable. Implementations retry only transient failures and throttling,
 /// never a failed precondition: that is a decision for the caller (on a partition's blobs it means

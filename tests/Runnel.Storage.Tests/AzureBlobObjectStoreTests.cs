@@ -93,6 +93,7 @@ public sealed class AzureBlobObjectStoreTests(AzuriteFixture azurite)
     [InlineData("q?a#b&c=d+e;f,g!h'i(j)k*l@m$n[o]p")]
     [InlineData("100% sure/50%25/%")]
     [InlineData("tab\u00a0nbsp/zero\u200bwidth/ǅ/ﬁ")]
+    [InlineData("trailing dot./and dots...")]
     [InlineData("segments/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z")]
     public async Task AwkwardName_SignedEncodedAndRoundTripped(string name)
     {
