@@ -23,13 +23,16 @@ internal static class TestBatches
         using var builder = new RecordBatchBuilder(options);
         foreach (var r in records)
         {
-            var headers = r.Headers.Select(h => new RecordHeader(h.Key, h.Value is null ? null : h.Value)).ToArray();
-            builder.TryAppend(r.Timestamp, r.Key is null ? null : r.Key, r.Value is null ? null : r.Value, headers)
+            var headers = r.Headers.Select(h => new RecordHeader(h.Key, Mem(h.Value))).ToArray();
+            builder.TryAppend(r.Timestamp, Mem(r.Key), Mem(r.Value), headers)
                 .Should().BeTrue("the test batch fits the builder's limit");
         }
 
         return builder.ToArray();
     }
+
+    /// <summary>A null array as a null memory (a bare conversion would give an empty one).</summary>
+    public static ReadOnlyMemory<byte>? Mem(byte[]? bytes) => bytes is null ? (ReadOnlyMemory<byte>?)null : bytes;
 
     public static List<string> ReadAll(RecordBatchView batch)
     {

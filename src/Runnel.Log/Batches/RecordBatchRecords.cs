@@ -91,11 +91,15 @@ public readonly struct RecordBatchRecords : IDisposable
                 layout.OffsetDelta,
                 layout.TimestampDelta,
                 layout.Attributes,
-                layout.KeyLength < 0 ? null : _records.Slice(layout.KeyOffset, layout.KeyLength),
-                layout.ValueLength < 0 ? null : _records.Slice(layout.ValueOffset, layout.ValueLength),
+                SliceOrNull(_records, layout.KeyOffset, layout.KeyLength),
+                SliceOrNull(_records, layout.ValueOffset, layout.ValueLength),
                 new RecordHeaders(_records.Slice(layout.HeadersOffset, layout.HeadersLength), layout.HeaderCount));
             _index++;
             return true;
         }
+
+        // Spelled out: a bare null in a conditional with a memory converts to an empty memory, not a null one.
+        private static ReadOnlyMemory<byte>? SliceOrNull(ReadOnlyMemory<byte> records, int offset, int length) =>
+            length < 0 ? (ReadOnlyMemory<byte>?)null : records.Slice(offset, length);
     }
 }

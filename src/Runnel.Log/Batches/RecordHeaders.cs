@@ -59,7 +59,8 @@ public readonly struct RecordHeaders
                 throw new CorruptRecordBatchException(CorruptRecordBatchReason.LengthMismatch, $"Header {_index} has a null key.");
             }
 
-            Current = new RecordHeaderView(key, valueNull ? null : value);
+            // Spelled out: a bare null in a conditional with a memory converts to an empty memory, not a null one.
+            Current = new RecordHeaderView(key, valueNull ? (ReadOnlyMemory<byte>?)null : value);
             _index++;
             return true;
         }
