@@ -59,8 +59,8 @@ internal static class RecordWalker
 
         if (!TryInt64(body, ref p, index, "timestampDelta", bodyStart, out var timestampDelta, out fault)
             || !TryInt32(body, ref p, index, "offsetDelta", bodyStart, out var offsetDelta, out fault)
-            || !TryBytes(body, ref p, index, "key", bodyStart, allowNull: true, out var keyOffset, out var keyLength, out fault)
-            || !TryBytes(body, ref p, index, "value", bodyStart, allowNull: true, out var valueOffset, out var valueLength, out fault)
+            || !TryBytes(body, ref p, index, "key", "key length", bodyStart, allowNull: true, out var keyOffset, out var keyLength, out fault)
+            || !TryBytes(body, ref p, index, "value", "value length", bodyStart, allowNull: true, out var valueOffset, out var valueLength, out fault)
             || !TryInt32(body, ref p, index, "headerCount", bodyStart, out var headerCount, out fault))
         {
             return false;
@@ -83,8 +83,8 @@ internal static class RecordWalker
                 return false;
             }
 
-            if (!TryBytes(body, ref p, index, "header key", bodyStart, allowNull: false, out _, out _, out fault)
-                || !TryBytes(body, ref p, index, "header value", bodyStart, allowNull: true, out _, out _, out fault))
+            if (!TryBytes(body, ref p, index, "header key", "header key length", bodyStart, allowNull: false, out _, out _, out fault)
+                || !TryBytes(body, ref p, index, "header value", "header value length", bodyStart, allowNull: true, out _, out _, out fault))
             {
                 return false;
             }
@@ -189,12 +189,13 @@ internal static class RecordWalker
         return true;
     }
 
-    /// <summary>Reads a length-prefixed byte field; <paramref name="offset"/> is relative to the body.</summary>
-    private static bool TryBytes(ReadOnlySpan<byte> body, ref int p, int index, string field, int bodyStart, bool allowNull,
+    /// <summary>Reads a length-prefixed byte field; <paramref name="offset"/> is relative to the body. Field names are
+    /// literals (no concatenation here) so that the success path allocates nothing.</summary>
+    private static bool TryBytes(ReadOnlySpan<byte> body, ref int p, int index, string field, string lengthField, int bodyStart, bool allowNull,
         out int offset, out int length, out RecordBatchFault fault)
     {
         offset = 0;
-        if (!TryInt32(body, ref p, index, field + " length", bodyStart, out length, out fault))
+        if (!TryInt32(body, ref p, index, lengthField, bodyStart, out length, out fault))
         {
             return false;
         }
