@@ -60,6 +60,10 @@ public enum RunnelErrorCode
     /// <summary>The log is closed or closing.</summary>
     LogClosed = 204,
 
+    /// <summary>A record batch uses a compression codec Kafka defines but Runnel does not implement
+    /// (lz4, zstd). The batch is well formed; the message names the codec.</summary>
+    UnsupportedCompression = 205,
+
     // ---- runtime (3xx) ----
 
     /// <summary>The call timed out or its connection dropped after it was sent: it may or may not have run.</summary>

@@ -37,6 +37,12 @@ public static class BlobNames
 
         foreach (var c in name)
         {
+            if (c == '\\')
+            {
+                // Azure turns '\' into '/' in blob names, so "a\b" and "a/b" would be one blob there and two elsewhere.
+                throw Invalid(name, "it contains '\\' (Azure reads it as '/')");
+            }
+
             if (char.IsControl(c))
             {
                 throw Invalid(name, $"it contains the control character U+{(int)c:X4}");

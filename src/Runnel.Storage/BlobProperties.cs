@@ -3,7 +3,7 @@ namespace Runnel.Storage;
 /// <summary>What the store knows of a blob, and the store's clock when it answered.</summary>
 /// <param name="Name">The blob's name.</param>
 /// <param name="Length">The blob's whole length in bytes (not the length of a range read).</param>
-/// <param name="ETag">Changes whenever content changes (sealing does not change it).</param>
+/// <param name="ETag">Changes whenever content changes; sealing may change it too (see <see cref="IObjectStore.SealAsync"/>).</param>
 /// <param name="LastModified">When the content last changed, on the store's clock.</param>
 /// <param name="Kind">Block or append blob.</param>
 /// <param name="IsSealed">True for a sealed append blob.</param>

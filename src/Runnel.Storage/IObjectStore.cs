@@ -7,8 +7,8 @@ namespace Runnel.Storage;
 /// </summary>
 /// <remarks>
 /// <para>Names are case-sensitive, 1–1,024 characters, '/'-separated (a '/' has no meaning to the store
-/// beyond list prefixes); spaces and non-ASCII are allowed; empty segments, "." and ".." segments and a
-/// leading '/' are rejected with <see cref="RunnelErrorCode.InvalidArgument"/>.</para>
+/// beyond list prefixes); spaces and non-ASCII are allowed; empty segments, "." and ".." segments, a
+/// leading '/' and '\' (which Azure reads as '/') are rejected with <see cref="RunnelErrorCode.InvalidArgument"/>.</para>
 /// <para>Errors are typed (<see cref="StorageException"/> and its subclasses): not found, precondition failed,
 /// sealed, conflict, throttled, unavailable. Implementations retry only transient failures and throttling,
 /// never a failed precondition: that is a decision for the caller (on a partition's blobs it means
@@ -59,7 +59,9 @@ public interface IObjectStore
     ValueTask<AppendResult> AppendBlockAsync(string name, ReadOnlyMemory<byte> block, AppendCondition condition = default, CancellationToken cancellationToken = default);
 
     /// <summary>Seals an append blob: every later append fails with <see cref="BlobSealedException"/>.
-    /// Idempotent: sealing a sealed blob succeeds. Sealing does not change the ETag.</summary>
+    /// Idempotent: sealing a sealed blob succeeds. Sealing may change the ETag (Azure documents that it does not;
+    /// Azurite 3.35.0 issues a new one on every seal): the result carries the ETag after sealing, and callers must not
+    /// depend on an ETag read before the seal still matching after it.</summary>
     /// <exception cref="BlobNotFoundException">The blob does not exist.</exception>
     /// <exception cref="StorageConflictException">The blob is not an append blob.</exception>
     ValueTask<BlobWriteResult> SealAsync(string name, BlobCondition condition = default, CancellationToken cancellationToken = default);

@@ -19,6 +19,7 @@ public sealed class BlobNamesTests
     [InlineData("a/../b", "'..' segment")]
     [InlineData("./b", "'.' segment")]
     [InlineData("a\nb", "control character")]
+    [InlineData("back\\slash", "contains '\\'")]
     public void Validate_InvalidName_ThrowsInvalidArgumentNamingTheProblem(string name, string why)
     {
         var act = () => BlobNames.Validate(name);

@@ -1,0 +1,64 @@
+using System.Buffers.Binary;
+
+namespace Runnel.Log.Batches;
+
+/// <summary>
+/// The key and value of a control record that marks the end of a transaction (a commit or abort marker).
+/// </summary>
+/// <remarks>
+/// <code>
+///  key   (4 bytes): | version int16 = 0 | type int16 (0 abort, 1 commit) |
+///  value (6 bytes): | version int16 = 0 | coordinatorEpoch int32 |
+/// </code>
+/// Readers accept a higher version whose fields start the same way, as Kafka does.
+/// </remarks>
+public static class ControlRecords
+{
+    /// <summary>Bytes of a marker key.</summary>
+    public const int KeySize = 4;
+
+    /// <summary>Bytes of a marker value (version 0).</summary>
+    public const int ValueSize = 6;
+
+    /// <summary>The key and value version Runnel writes.</summary>
+    public const short CurrentVersion = 0;
+
+    /// <summary>Writes a marker key into the first <see cref="KeySize"/> bytes of <paramref name="destination"/>.</summary>
+    public static void WriteKey(Span<byte> destination, ControlRecordType type)
+    {
+        BinaryPrimitives.WriteInt16BigEndian(destination, CurrentVersion);
+        BinaryPrimitives.WriteInt16BigEndian(destination[2..], (short)type);
+    }
+
+    /// <summary>Writes a marker value into the first <see cref="ValueSize"/> bytes of <paramref name="destination"/>.</summary>
+    public static void WriteValue(Span<byte> destination, int coordinatorEpoch)
+    {
+        BinaryPrimitives.WriteInt16BigEndian(destination, CurrentVersion);
+        BinaryPrimitives.WriteInt32BigEndian(destination[2..], coordinatorEpoch);
+    }
+
+    /// <summary>Reads the transaction marker a control record carries.</summary>
+    /// <exception cref="CorruptRecordBatchException">The key or value is null, too short, has a negative version or an
+    /// unknown type (<see cref="CorruptRecordBatchReason.BadControlRecord"/>).</exception>
+    public static EndTransactionMarker ReadMarker(in Record record)
+    {
+        if (record.Key is not { Length: >= KeySize } key || record.Value is not { Length: >= ValueSize } value)
+        {
+            throw new CorruptRecordBatchException(CorruptRecordBatchReason.BadControlRecord,
+                $"Control record at offset {record.Offset}: a marker needs a {KeySize}-byte key and a {ValueSize}-byte value; it has {Describe(record.Key)} and {Describe(record.Value)}.");
+        }
+
+        var keyVersion = BinaryPrimitives.ReadInt16BigEndian(key.Span);
+        var type = BinaryPrimitives.ReadInt16BigEndian(key.Span[2..]);
+        var valueVersion = BinaryPrimitives.ReadInt16BigEndian(value.Span);
+        if (keyVersion < 0 || valueVersion < 0 || type is not ((short)ControlRecordType.Abort or (short)ControlRecordType.Commit))
+        {
+            throw new CorruptRecordBatchException(CorruptRecordBatchReason.BadControlRecord,
+                $"Control record at offset {record.Offset}: key version {keyVersion}, type {type}, value version {valueVersion} is not a transaction marker.");
+        }
+
+        return new EndTransactionMarker((ControlRecordType)type, BinaryPrimitives.ReadInt32BigEndian(value.Span[2..]));
+    }
+
+    private static string Describe(ReadOnlyMemory<byte>? bytes) => bytes is { } b ? $"{b.Length} bytes" : "null";
+}

@@ -1,0 +1,20 @@
+using Runnel.Storage.Azure;
+using Runnel.Testing;
+
+namespace Runnel.Storage.Tests;
+
+/// <summary>Stores over a fresh container of the shared Azurite.</summary>
+internal static class AzuriteStores
+{
+    public static string NewContainerName() => "t" + Guid.NewGuid().ToString("N");
+
+    public static AzureBlobObjectStoreOptions Options(AzuriteFixture azurite, string? container = null) => new()
+    {
+        ConnectionString = azurite.ConnectionString,
+        ContainerName = container ?? NewContainerName(),
+        RetryDelay = TimeSpan.FromMilliseconds(10),
+        MaxRetryDelay = TimeSpan.FromMilliseconds(50),
+    };
+
+    public static AzureBlobObjectStore Create(AzuriteFixture azurite) => new(Options(azurite));
+}
