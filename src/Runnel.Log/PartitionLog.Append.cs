@@ -1,3 +1,4 @@
+using Runnel.Log.Batches;
 using Runnel.Log.Internal;
 using Runnel.Storage;
 
@@ -13,7 +14,7 @@ public sealed partial class PartitionLog
     /// </summary>
     /// <param name="batch">The batch. The log copies it before this method returns; the caller may reuse the buffer then.</param>
     /// <param name="cancellationToken">Cancels only the wait for room under backpressure; once queued, an append is not withdrawn.</param>
-    /// <exception cref="RunnelException">(<see cref="RunnelErrorCode.CorruptRecordBatch"/>)The batch's framing or CRC is wrong; nothing was appended.</exception>
+    /// <exception cref="CorruptRecordBatchException">The batch's framing or CRC is wrong; nothing was appended.</exception>
     /// <exception cref="RecordBatchTooLargeException">The batch exceeds <see cref="PartitionLogOptions.MaxBatchBytes"/>.</exception>
     /// <exception cref="NotOwnerException">This instance was fenced by a newer owner (retriable against the new owner).</exception>
     /// <exception cref="LogClosedException">The log is closed or faulted (retriable after a new takeover).</exception>
@@ -24,7 +25,7 @@ public sealed partial class PartitionLog
             throw new RecordBatchTooLargeException(Partition, batch.Length, _options.MaxBatchBytes);
         }
 
-        RecordBatchCheck.Validate(batch.Span);
+        RecordBatch.Validate(batch.Span);
         var pending = new PendingAppend(batch.ToArray());
         while (true)
         {
@@ -154,8 +155,8 @@ public sealed partial class PartitionLog
         {
             var target = block.AsSpan(at, group[i].Batch.Length);
             group[i].Batch.Span.CopyTo(target);
-            BatchFraming.SetBaseOffset(target, offset);
-            BatchFraming.SetLeaderEpoch(target, unchecked((int)_manifest.Epoch));
+            RecordBatch.SetBaseOffset(target, offset);
+            RecordBatch.SetPartitionLeaderEpoch(target, unchecked((int)_manifest.Epoch));
             summaries[i] = SegmentScanner.Summarize(target, active.Length + at);
             results[i] = new LogAppendResult(summaries[i].BaseOffset, summaries[i].LastOffset);
             offset = summaries[i].LastOffset + 1;

@@ -115,7 +115,7 @@ public sealed partial class PartitionLog
                     break;
                 }
 
-                var found = RecordBatchCheck.FirstOffsetAtOrAfter(chunk.Span, timestamp);
+                var found = RecordBatchCheck.FirstOffsetAtOrAfter(chunk, timestamp);
                 if (found is { } hit)
                 {
                     return Math.Max(hit, logStart);

@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using FluentAssertions;
 using Runnel.Storage;
 using Runnel.Testing;
-using Xunit;
 
 namespace Runnel.Log.Tests;
 
@@ -66,11 +64,11 @@ public sealed class PartitionLogCrashTests
         while (expected < log.HighWatermark)
         {
             var read = await log.ReadAsync(expected, 1 << 20);
-            foreach (var batch in TestBatches.Split(read.Batches))
+            foreach (var batch in SampleBatches.Split(read.Batches))
             {
-                TestBatches.BaseOffset(batch).Should().Be(expected, "offsets are contiguous");
-                seen[expected] = TestBatches.ContentHash(batch);
-                expected += TestBatches.RecordCount(batch);
+                SampleBatches.BaseOffset(batch).Should().Be(expected, "offsets are contiguous");
+                seen[expected] = SampleBatches.ContentHash(batch);
+                expected += SampleBatches.RecordCount(batch);
             }
         }
 

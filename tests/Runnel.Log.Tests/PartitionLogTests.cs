@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using FluentAssertions;
 using Runnel.Storage;
 using Runnel.Testing;
-using Xunit;
 
 namespace Runnel.Log.Tests;
 
@@ -24,7 +22,7 @@ public abstract class PartitionLogTests
     {
         var store = await CreateStoreAsync();
         await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
-        var batches = Enumerable.Range(0, 200).Select(i => TestBatches.Create($"b{i}", records: 1 + (i % 4))).ToArray();
+        var batches = Enumerable.Range(0, 200).Select(i => SampleBatches.Create($"b{i}", records: 1 + (i % 4))).ToArray();
 
         var results = await Task.WhenAll(batches.Select(b => log.AppendAsync(b)));
 
@@ -39,9 +37,9 @@ public abstract class PartitionLogTests
         for (var i = 0; i < batches.Length; i++)
         {
             var read = await log.ReadAsync(results[i].BaseOffset, 1);
-            var first = TestBatches.Split(read.Batches)[0];
-            TestBatches.BaseOffset(first).Should().Be(results[i].BaseOffset);
-            TestBatches.ContentHash(first).Should().Be(TestBatches.ContentHash(batches[i]));
+            var first = SampleBatches.Split(read.Batches)[0];
+            SampleBatches.BaseOffset(first).Should().Be(results[i].BaseOffset);
+            SampleBatches.ContentHash(first).Should().Be(SampleBatches.ContentHash(batches[i]));
         }
     }
 
@@ -58,11 +56,11 @@ public abstract class PartitionLogTests
         {
             for (var i = 0; i < 5000 && !fencedSeen.Task.IsCompleted; i++)
             {
-                var batch = TestBatches.Create($"a{i}");
+                var batch = SampleBatches.Create($"a{i}");
                 try
                 {
                     var result = await first.AppendAsync(batch);
-                    acked[result.BaseOffset] = TestBatches.ContentHash(batch);
+                    acked[result.BaseOffset] = SampleBatches.ContentHash(batch);
                     firstAppended.TrySetResult();
                 }
                 catch (NotOwnerException)
@@ -78,19 +76,19 @@ public abstract class PartitionLogTests
 
         fencedSeen.Task.IsCompleted.Should().BeTrue("the first owner's appends after the takeover must fail as fenced");
         second.Epoch.Should().Be(first.Epoch + 1);
-        var act = () => first.AppendAsync(TestBatches.Create("late"));
+        var act = () => first.AppendAsync(SampleBatches.Create("late"));
         await act.Should().ThrowAsync<NotOwnerException>();
         acked.Should().NotBeEmpty();
         foreach (var (offset, hash) in acked)
         {
             var read = await second.ReadAsync(offset, 1);
-            var batch = TestBatches.Split(read.Batches)[0];
-            TestBatches.BaseOffset(batch).Should().Be(offset);
-            TestBatches.ContentHash(batch).Should().Be(hash);
+            var batch = SampleBatches.Split(read.Batches)[0];
+            SampleBatches.BaseOffset(batch).Should().Be(offset);
+            SampleBatches.ContentHash(batch).Should().Be(hash);
         }
 
         await AssertContiguousAsync(second);
-        var next = await second.AppendAsync(TestBatches.Create("after"));
+        var next = await second.AppendAsync(SampleBatches.Create("after"));
         next.BaseOffset.Should().Be(second.HighWatermark - 3);
         await first.DisposeAsync();
     }
@@ -104,8 +102,8 @@ public abstract class PartitionLogTests
         var written = new List<(LogAppendResult Result, string Hash)>();
         for (var i = 0; i < 10; i++)
         {
-            var batch = TestBatches.Create($"x{i}");
-            written.Add((await log.AppendAsync(batch), TestBatches.ContentHash(batch)));
+            var batch = SampleBatches.Create($"x{i}");
+            written.Add((await log.AppendAsync(batch), SampleBatches.ContentHash(batch)));
         }
 
         await log.CloseAsync();
@@ -116,12 +114,12 @@ public abstract class PartitionLogTests
         reopened.HighWatermark.Should().Be(30);
         foreach (var (result, hash) in written)
         {
-            var batch = TestBatches.Split((await reopened.ReadAsync(result.BaseOffset, 1)).Batches)[0];
-            TestBatches.ContentHash(batch).Should().Be(hash);
+            var batch = SampleBatches.Split((await reopened.ReadAsync(result.BaseOffset, 1)).Batches)[0];
+            SampleBatches.ContentHash(batch).Should().Be(hash);
         }
 
-        (await reopened.AppendAsync(TestBatches.Create("y"))).BaseOffset.Should().Be(30);
-        var act = () => log.AppendAsync(TestBatches.Create("closed"));
+        (await reopened.AppendAsync(SampleBatches.Create("y"))).BaseOffset.Should().Be(30);
+        var act = () => log.AppendAsync(SampleBatches.Create("closed"));
         await act.Should().ThrowAsync<LogClosedException>();
     }
 
@@ -133,7 +131,7 @@ public abstract class PartitionLogTests
         var log = await PartitionLog.OpenAsync(store, partition, "silo-a");
         for (var i = 0; i < 7; i++)
         {
-            await log.AppendAsync(TestBatches.Create($"x{i}", records: 2));
+            await log.AppendAsync(SampleBatches.Create($"x{i}", records: 2));
         }
 
         await log.DisposeAsync(); // no hand-over: like a crash
@@ -151,17 +149,17 @@ public abstract class PartitionLogTests
         var store = await CreateStoreAsync();
         var partition = NewPartition();
         var log = await PartitionLog.OpenAsync(store, partition, "silo-a");
-        await log.AppendAsync(TestBatches.Create("whole"));
+        await log.AppendAsync(SampleBatches.Create("whole"));
         var segment = log.Manifest.Segments[^1].Name;
         await log.DisposeAsync();
-        var torn = TestBatches.Create("torn");
+        var torn = SampleBatches.Create("torn");
         await store.AppendBlockAsync(segment, torn.AsMemory(0, torn.Length / 2)); // half a batch: a write that never completed
 
         await using var reopened = await PartitionLog.OpenAsync(store, partition, "silo-b");
 
         reopened.HighWatermark.Should().Be(3);
-        reopened.Manifest.Segments[0].SealedLength.Should().Be(TestBatches.Create("whole").Length);
-        (await reopened.AppendAsync(TestBatches.Create("next"))).BaseOffset.Should().Be(3);
+        reopened.Manifest.Segments[0].SealedLength.Should().Be(SampleBatches.Create("whole").Length);
+        (await reopened.AppendAsync(SampleBatches.Create("next"))).BaseOffset.Should().Be(3);
         await AssertContiguousAsync(reopened);
     }
 
@@ -174,8 +172,8 @@ public abstract class PartitionLogTests
         var hashes = new Dictionary<long, string>();
         for (var i = 0; i < 60; i++)
         {
-            var batch = TestBatches.Create($"r{i}", records: 2, valueSize: 100);
-            hashes[(await log.AppendAsync(batch)).BaseOffset] = TestBatches.ContentHash(batch);
+            var batch = SampleBatches.Create($"r{i}", records: 2, valueSize: 200);
+            hashes[(await log.AppendAsync(batch)).BaseOffset] = SampleBatches.ContentHash(batch);
         }
 
         log.Manifest.Segments.Count.Should().BeGreaterThan(5, "4 KiB segments roll often");
@@ -187,10 +185,10 @@ public abstract class PartitionLogTests
             // The first and last offsets of every segment: index lookups at the boundaries.
             foreach (var offset in new[] { segment.BaseOffset, segment.LastOffset!.Value })
             {
-                var batch = TestBatches.Split((await reopened.ReadAsync(offset, 1)).Batches)[0];
-                var baseOffset = TestBatches.BaseOffset(batch);
+                var batch = SampleBatches.Split((await reopened.ReadAsync(offset, 1)).Batches)[0];
+                var baseOffset = SampleBatches.BaseOffset(batch);
                 baseOffset.Should().BeLessThanOrEqualTo(offset);
-                hashes[baseOffset].Should().Be(TestBatches.ContentHash(batch));
+                hashes[baseOffset].Should().Be(SampleBatches.ContentHash(batch));
             }
         }
 
@@ -205,7 +203,7 @@ public abstract class PartitionLogTests
         var log = await PartitionLog.OpenAsync(store, partition, "silo-a", SmallSegments);
         for (var i = 0; i < 40; i++)
         {
-            await log.AppendAsync(TestBatches.Create($"r{i}", valueSize: 100));
+            await log.AppendAsync(SampleBatches.Create($"r{i}", valueSize: 100));
         }
 
         await log.CloseAsync();
@@ -215,7 +213,7 @@ public abstract class PartitionLogTests
 
         var read = await reopened.ReadAsync(sealedSegment.LastOffset!.Value, 1);
 
-        TestBatches.BaseOffset(TestBatches.Split(read.Batches)[0]).Should().BeLessThanOrEqualTo(sealedSegment.LastOffset!.Value);
+        SampleBatches.BaseOffset(SampleBatches.Split(read.Batches)[0]).Should().BeLessThanOrEqualTo(sealedSegment.LastOffset!.Value);
         (await store.TryGetPropertiesAsync(PartitionPaths.OffsetIndexOf(sealedSegment.Name))).Should().NotBeNull("the rebuilt index is written back");
     }
 
@@ -228,7 +226,7 @@ public abstract class PartitionLogTests
         for (var i = 0; i < 50; i++)
         {
             // Batch i holds timestamps 1000 + 10i .. 1000 + 10i + 1.
-            baseOffsets.Add((await log.AppendAsync(TestBatches.Create($"t{i}", records: 2, valueSize: 100, timestamp: 1000 + (10 * i)))).BaseOffset);
+            baseOffsets.Add((await log.AppendAsync(SampleBatches.Create($"t{i}", records: 2, valueSize: 100, timestamp: 1000 + (10 * i)))).BaseOffset);
         }
 
         (await log.OffsetForTimestampAsync(0)).Should().Be(0);
@@ -244,7 +242,7 @@ public abstract class PartitionLogTests
     {
         var store = await CreateStoreAsync();
         await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
-        await log.AppendAsync(TestBatches.Create("a"));
+        await log.AppendAsync(SampleBatches.Create("a"));
 
         (await log.ReadAsync(3, 1024)).Batches.IsEmpty.Should().BeTrue("reading at the high watermark waits for nothing and returns nothing");
         var past = () => log.ReadAsync(4, 1024).AsTask();
@@ -258,14 +256,14 @@ public abstract class PartitionLogTests
     {
         var store = await CreateStoreAsync();
         await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
-        await log.AppendAsync(TestBatches.Create("a", records: 5));
-        await log.AppendAsync(TestBatches.Create("b", records: 5));
+        await log.AppendAsync(SampleBatches.Create("a", records: 5));
+        await log.AppendAsync(SampleBatches.Create("b", records: 5));
 
         var read = await log.ReadAsync(7, 1 << 20);
 
-        var batches = TestBatches.Split(read.Batches);
+        var batches = SampleBatches.Split(read.Batches);
         batches.Should().HaveCount(1);
-        TestBatches.BaseOffset(batches[0]).Should().Be(5);
+        SampleBatches.BaseOffset(batches[0]).Should().Be(5);
     }
 
     [Fact]
@@ -273,14 +271,14 @@ public abstract class PartitionLogTests
     {
         var store = await CreateStoreAsync();
         await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
-        var batch = TestBatches.Create("c");
+        var batch = SampleBatches.Create("c");
         batch[^1] ^= 0xFF;
 
         var act = () => log.AppendAsync(batch);
 
         (await act.Should().ThrowAsync<RunnelException>()).Which.Code.Should().Be(RunnelErrorCode.CorruptRecordBatch);
         log.HighWatermark.Should().Be(0);
-        (await log.AppendAsync(TestBatches.Create("ok"))).BaseOffset.Should().Be(0);
+        (await log.AppendAsync(SampleBatches.Create("ok"))).BaseOffset.Should().Be(0);
     }
 
     [Fact]
@@ -289,7 +287,7 @@ public abstract class PartitionLogTests
         var store = await CreateStoreAsync();
         await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a", new PartitionLogOptions { MaxBatchBytes = 1000 });
 
-        var act = () => log.AppendAsync(TestBatches.Create("big", records: 1, valueSize: 2000));
+        var act = () => log.AppendAsync(SampleBatches.Create("big", records: 1, valueSize: 2000));
 
         (await act.Should().ThrowAsync<RecordBatchTooLargeException>()).Which.Limit.Should().Be(1000);
     }
@@ -302,7 +300,7 @@ public abstract class PartitionLogTests
         var waiting = log.WaitForHighWatermarkAsync(0, CancellationToken.None);
         waiting.IsCompleted.Should().BeFalse();
 
-        await log.AppendAsync(TestBatches.Create("wake"));
+        await log.AppendAsync(SampleBatches.Create("wake"));
 
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
     }
@@ -314,12 +312,12 @@ public abstract class PartitionLogTests
         while (expected < log.HighWatermark)
         {
             var read = await log.ReadAsync(expected, 64 * 1024);
-            var batches = TestBatches.Split(read.Batches);
+            var batches = SampleBatches.Split(read.Batches);
             batches.Should().NotBeEmpty();
             foreach (var batch in batches)
             {
-                TestBatches.BaseOffset(batch).Should().Be(expected, "batches are contiguous");
-                expected += TestBatches.RecordCount(batch);
+                SampleBatches.BaseOffset(batch).Should().Be(expected, "batches are contiguous");
+                expected += SampleBatches.RecordCount(batch);
             }
         }
 

@@ -26,7 +26,7 @@ internal static class LogCrashWorker
         var inFlight = new List<Task>();
         for (var i = 0; ; i++)
         {
-            var batch = TestBatches.Create(string.Create(CultureInfo.InvariantCulture, $"s{seed}-{i}"), random.Next(1, 20), random.Next(16, 2048));
+            var batch = SampleBatches.Create(string.Create(CultureInfo.InvariantCulture, $"s{seed}-{i}"), random.Next(1, 20), random.Next(16, 2048));
             inFlight.Add(AppendAndReportAsync(log, batch, output, gate));
             if (inFlight.Count >= 8)
             {
@@ -40,7 +40,7 @@ internal static class LogCrashWorker
     private static async Task AppendAndReportAsync(PartitionLog log, byte[] batch, TextWriter output, object gate)
     {
         var result = await log.AppendAsync(batch);
-        var line = string.Create(CultureInfo.InvariantCulture, $"ACK {result.BaseOffset} {TestBatches.ContentHash(batch)}");
+        var line = string.Create(CultureInfo.InvariantCulture, $"ACK {result.BaseOffset} {SampleBatches.ContentHash(batch)}");
         lock (gate)
         {
             output.WriteLine(line);

@@ -1,29 +1,29 @@
+using Runnel.Log.Batches;
+
 namespace Runnel.Log.Internal;
 
-/// <summary>The validation the log applies to an incoming batch before it is queued.</summary>
+/// <summary>Record-level questions the log asks of stored batches.</summary>
 internal static class RecordBatchCheck
 {
-    public static void Validate(ReadOnlySpan<byte> batch)
-    {
-        if (!BatchFraming.TryFrame(batch, out var size) || size != batch.Length)
-        {
-            throw new RunnelException(RunnelErrorCode.CorruptRecordBatch, $"Record batch of {batch.Length} bytes failed framing or CRC validation.");
-        }
-    }
-
     /// <summary>The offset of the first record with a timestamp at or after <paramref name="timestamp"/> among the whole
-    /// batches in <paramref name="batches"/>, or null.</summary>
-    public static long? FirstOffsetAtOrAfter(ReadOnlySpan<byte> batches, long timestamp)
+    /// batches in <paramref name="batches"/>, or null. Batches whose max timestamp is earlier are skipped unread.</summary>
+    public static long? FirstOffsetAtOrAfter(ReadOnlyMemory<byte> batches, long timestamp)
     {
-        while (batches.Length >= BatchFraming.HeaderSize)
+        foreach (var batch in new RecordBatchReader(batches, verifyCrc: false))
         {
-            var size = BatchFraming.TotalSize(batches);
-            if (BatchFraming.MaxTimestamp(batches) >= timestamp)
+            if (batch.Header.MaxTimestamp < timestamp)
             {
-                return BatchFraming.BaseOffset(batches);
+                continue;
             }
 
-            batches = batches[size..];
+            using var records = batch.ReadRecords();
+            foreach (var record in records)
+            {
+                if (record.Timestamp >= timestamp)
+                {
+                    return record.Offset;
+                }
+            }
         }
 
         return null;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Runnel.Log.Batches;
 
 namespace Runnel.Log.Internal;
 
@@ -126,7 +127,7 @@ internal sealed class SegmentIndex
             at += 16;
         }
 
-        BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(at), BatchFraming.Crc32C(buffer.AsSpan(0, at)));
+        BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(at), Crc32C.Compute(buffer.AsSpan(0, at)));
         return buffer;
     }
 
@@ -145,7 +146,7 @@ internal sealed class SegmentIndex
         }
 
         var crcAt = data.Length - 4;
-        if (BatchFraming.Crc32C(data[..crcAt]) != BinaryPrimitives.ReadUInt32BigEndian(data[crcAt..]))
+        if (Crc32C.Compute(data[..crcAt]) != BinaryPrimitives.ReadUInt32BigEndian(data[crcAt..]))
         {
             return false;
         }

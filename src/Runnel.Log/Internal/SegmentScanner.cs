@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using Runnel.Log.Batches;
 using Runnel.Storage;
 
 namespace Runnel.Log.Internal;
@@ -60,25 +60,20 @@ internal static class SegmentScanner
                 consumed += size;
             }
 
+            position += consumed;
             if (torn || consumed == 0)
             {
                 torn = true;
                 break;
             }
-
-            position += consumed;
         }
 
         return new Result(position, lastOffset, index.MaxTimestamp, index, batches, torn);
     }
 
-    public static BatchSummary Summarize(ReadOnlySpan<byte> batch, long position) => new(
-        BatchFraming.BaseOffset(batch),
-        BatchFraming.LastOffset(batch),
-        position,
-        BatchFraming.TotalSize(batch),
-        BatchFraming.MaxTimestamp(batch),
-        BinaryPrimitives.ReadInt64BigEndian(batch[43..]),
-        BinaryPrimitives.ReadInt16BigEndian(batch[51..]),
-        BinaryPrimitives.ReadInt32BigEndian(batch[53..]));
+    public static BatchSummary Summarize(ReadOnlySpan<byte> batch, long position)
+    {
+        var header = RecordBatchHeader.Read(batch);
+        return new(header.BaseOffset, header.LastOffset, position, (int)header.TotalLength, header.MaxTimestamp, header.ProducerId, header.ProducerEpoch, header.BaseSequence);
+    }
 }
