@@ -28,6 +28,9 @@ public sealed class FaultInjectingObjectStore : IObjectStore
     private readonly List<ProgrammedFault> _programmed = [];
     private readonly long[] _counts = new long[OperationCount * FaultKindCount];
 
+    /// <summary>The store underneath: the same namespace, without faults.</summary>
+    public IObjectStore Inner => _inner;
+
     /// <param name="inner">The store that does the work.</param>
     /// <param name="options">Random faults and latency; null for none (programmed faults only).</param>
     /// <param name="timeProvider">The clock latency is waited on. Default <see cref="TimeProvider.System"/>.</param>

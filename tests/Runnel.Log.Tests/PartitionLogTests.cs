@@ -8,7 +8,7 @@ namespace Runnel.Log.Tests;
 /// The partition log's behaviour, run against every store (subclasses name it: <c>File</c>, <c>Azurite</c>).
 /// Every test works in a fresh partition prefix, and asserts invariants over what was acknowledged.
 /// </summary>
-public abstract class PartitionLogTests
+public abstract partial class PartitionLogTests
 {
     /// <summary>A store with a fresh, empty namespace for this test.</summary>
     protected abstract Task<IObjectStore> CreateStoreAsync();

@@ -1,10 +1,9 @@
 using Runnel.Storage.Azure;
-using Runnel.Testing;
 
-namespace Runnel.Storage.Tests;
+namespace Runnel.Testing;
 
 /// <summary>Stores over a fresh container of the shared Azurite.</summary>
-internal static class AzuriteStores
+public static class AzuriteStores
 {
     public static string NewContainerName() => "t" + Guid.NewGuid().ToString("N");
 
