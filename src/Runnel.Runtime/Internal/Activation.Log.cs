@@ -25,6 +25,9 @@ internal sealed partial class Activation
     [LoggerMessage(106, LogLevel.Warning, "A timer of {GrainId} threw")]
     private static partial void LogTimerFailed(ILogger logger, GrainId grainId, Exception exception);
 
+    [LoggerMessage(108, LogLevel.Error, "Sending the outcome of a call to {GrainId} failed")]
+    private static partial void LogRespondFailed(ILogger logger, GrainId grainId, Exception exception);
+
     [LoggerMessage(107, LogLevel.Critical, "The activation loop of {GrainId} failed")]
     private static partial void LogLoopFailed(ILogger logger, GrainId grainId, Exception exception);
 }

@@ -246,6 +246,7 @@ internal sealed partial class Activation
     {
         Interlocked.Increment(ref _activeCalls);
         WireWriter? result = null;
+        Exception? failure = null;
         try
         {
             if (call.CancellationToken.IsCancellationRequested)
@@ -260,15 +261,12 @@ internal sealed partial class Activation
 
             result = call.Responder.BeginResult(call);
             await _type.Descriptor.InvokeAsync(_grain!, call.MethodId, call.Arguments, result, call.CancellationToken).ConfigureAwait(false);
-            call.ReleaseArguments();
-            var done = result;
-            result = null;
-            await call.Responder.Complete(call, done).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
+            failure = ex;
             result?.Dispose();
-            call.ReleaseArguments();
+            result = null;
             if (ex is RunnelException or OperationCanceledException)
             {
                 LogCallFailedExpected(_logger, Id, _type.Descriptor.GetMethodName(call.MethodId), ex.Message);
@@ -277,13 +275,27 @@ internal sealed partial class Activation
             {
                 LogCallFailed(_logger, Id, _type.Descriptor.GetMethodName(call.MethodId), ex);
             }
-
-            await call.Responder.Fail(call, ex).ConfigureAwait(false);
         }
-        finally
+
+        // The call is over before its caller hears of it, so a caller that acts on the response (or moves a test
+        // clock) always sees the activation idle since now.
+        call.ReleaseArguments();
+        Volatile.Write(ref _lastActiveTicks, _catalog.Time.GetUtcNow().UtcTicks);
+        Interlocked.Decrement(ref _activeCalls);
+        try
         {
-            Volatile.Write(ref _lastActiveTicks, _catalog.Time.GetUtcNow().UtcTicks);
-            Interlocked.Decrement(ref _activeCalls);
+            if (result is not null)
+            {
+                await call.Responder.Complete(call, result).ConfigureAwait(false);
+            }
+            else
+            {
+                await call.Responder.Fail(call, failure!).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogRespondFailed(_logger, Id, ex);
         }
     }
 
