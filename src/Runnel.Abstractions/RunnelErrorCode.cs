@@ -87,6 +87,10 @@ public enum RunnelErrorCode
     /// <summary>The connection to the silo was lost before the call was sent.</summary>
     ConnectionLost = 306,
 
+    /// <summary>A frame or a payload could not be decoded (bad length, truncated, unknown kind, bad value).
+    /// A broken frame closes its connection; a bad payload inside a good frame fails only that call.</summary>
+    MalformedMessage = 307,
+
     // ---- topics, partitions, producers, client (4xx) ----
 
     /// <summary>The topic does not exist.</summary>

@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Runnel.Serialization;
+
+/// <summary>
+/// A growable buffer that values are written into, in Runnel's wire format: varints are LEB128 (signed ones
+/// zig-zag encoded), fixed-size numbers little-endian, strings UTF-8 with a varint <c>length + 1</c> prefix
+/// (0 = null).
+/// </summary>
+/// <remarks>
+/// Not thread-safe: one writer belongs to one call at a time. The buffer is rented from
+/// <see cref="ArrayPool{T}.Shared"/> and returned by <see cref="Dispose"/>; <see cref="WrittenMemory"/> is valid
+/// only until then. Growing doubles the buffer (one copy of what was written so far).
+/// </remarks>
+public sealed class WireWriter : IBufferWriter<byte>, IDisposable
+{
+    private byte[] _buffer;
+    private int _position;
+
+    /// <summary>Creates a writer with at least <paramref name="initialCapacity"/> bytes of room.</summary>
+    public WireWriter(int initialCapacity = 256)
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 16));
+    }
+
+    /// <summary>How many bytes have been written.</summary>
+    public int WrittenCount => _position;
+
+    /// <summary>The bytes written so far. Valid until the next write that grows the buffer, or <see cref="Dispose"/>.</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _position);
+
+    /// <summary>The bytes written so far (same lifetime as <see cref="WrittenMemory"/>).</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _position);
+
+    /// <summary>Forgets what was written and keeps the buffer.</summary>
+    public void Reset() => _position = 0;
+
+    /// <summary>Returns the buffer to the pool. The writer must not be used afterwards.</summary>
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        _position = 0;
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Advance(int count)
+    {
+        if ((uint)count > (uint)(_buffer.Length - _position))
+        {
+            throw new ArgumentOutOfRangeException(nameof(count));
+        }
+
+        _position += count;
+    }
+
+    /// <inheritdoc />
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(Math.Max(sizeHint, 1));
+        return _buffer.AsMemory(_position);
+    }
+
+    /// <inheritdoc />
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(Math.Max(sizeHint, 1));
+        return _buffer.AsSpan(_position);
+    }
+
+    public void WriteByte(byte value)
+    {
+        Ensure(1);
+        _buffer[_position++] = value;
+    }
+
+    /// <summary>An unsigned LEB128 varint (1 to 10 bytes).</summary>
+    public void WriteVarUInt64(ulong value)
+    {
+        Ensure(10);
+        var buffer = _buffer;
+        var position = _position;
+        while (value >= 0x80)
+        {
+            buffer[position++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        buffer[position++] = (byte)value;
+        _position = position;
+    }
+
+    /// <summary>A signed varint, zig-zag encoded so small negative numbers stay small.</summary>
+    public void WriteVarInt64(long value) => WriteVarUInt64((ulong)((value << 1) ^ (value >> 63)));
+
+    public void WriteFixed32(uint value)
+    {
+        Ensure(4);
+        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(_position), value);
+        _position += 4;
+    }
+
+    public void WriteFixed64(ulong value)
+    {
+        Ensure(8);
+        BinaryPrimitives.WriteUInt64LittleEndian(_buffer.AsSpan(_position), value);
+        _position += 8;
+    }
+
+    /// <summary>Copies raw bytes, with no length prefix.</summary>
+    public void WriteRaw(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_position));
+        _position += bytes.Length;
+    }
+
+    /// <summary>A varint <c>length + 1</c>, then the bytes.</summary>
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        WriteVarUInt64((ulong)bytes.Length + 1);
+        WriteRaw(bytes);
+    }
+
+    /// <summary>A varint <c>byteCount + 1</c> (0 for null), then UTF-8.</summary>
+    public void WriteString(string? value)
+    {
+        if (value is null)
+        {
+            WriteByte(0);
+            return;
+        }
+
+        var byteCount = Encoding.UTF8.GetByteCount(value);
+        WriteVarUInt64((ulong)byteCount + 1);
+        Ensure(byteCount);
+        _position += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_position));
+    }
+
+    /// <summary>Reserves 4 bytes to be filled later by <see cref="PatchFixed32"/>; returns their position.</summary>
+    public int ReserveFixed32()
+    {
+        Ensure(4);
+        var position = _position;
+        _position += 4;
+        return position;
+    }
+
+    /// <summary>Overwrites 4 bytes at <paramref name="position"/> (from <see cref="ReserveFixed32"/>).</summary>
+    public void PatchFixed32(int position, uint value) =>
+        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(position, 4), value);
+
+    /// <summary>
+    /// Writes one member of an object: a varint tag <c>((id + 1) &lt;&lt; 3) | wireType</c>, then the value; a
+    /// <see cref="WireType.Framed"/> value is wrapped in a 4-byte length so older readers can skip it.
+    /// Tag 0 is reserved for the end of an object (<see cref="WriteEndObject"/>).
+    /// </summary>
+    public void WriteField<T>(uint id, T value, IWireCodec<T> codec)
+    {
+        ArgumentNullException.ThrowIfNull(codec);
+        var wireType = codec.WireType;
+        WriteVarUInt64((((ulong)id + 1) << 3) | (uint)wireType);
+        if (wireType != WireType.Framed)
+        {
+            codec.Write(this, value);
+            return;
+        }
+
+        var lengthAt = ReserveFixed32();
+        codec.Write(this, value);
+        PatchFixed32(lengthAt, (uint)(_position - lengthAt - 4));
+    }
+
+    /// <summary>Ends an object's fields (a zero tag).</summary>
+    public void WriteEndObject() => WriteByte(0);
+
+    private void Ensure(int count)
+    {
+        if (_buffer.Length - _position >= count)
+        {
+            return;
+        }
+
+        Grow(count);
+    }
+
+    private void Grow(int count)
+    {
+        var needed = (long)_position + count;
+        var size = Math.Max(Math.Max(_buffer.Length * 2L, needed), 256);
+        if (size > Array.MaxLength)
+        {
+            size = needed <= Array.MaxLength ? Array.MaxLength : throw new InvalidOperationException("A wire message cannot exceed 2 GiB.");
+        }
+
+        var next = ArrayPool<byte>.Shared.Rent((int)size);
+        _buffer.AsSpan(0, _position).CopyTo(next);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = next;
+    }
+}

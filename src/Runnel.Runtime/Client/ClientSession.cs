@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using Runnel.Runtime.Transport;
+using Runnel.Serialization;
+
+namespace Runnel.Runtime.Client;
+
+/// <summary>
+/// The client's side of one connection: the calls in flight on it, by correlation id. When the connection drops,
+/// every call still pending fails at once: <see cref="RunnelErrorCode.OutcomeUnknown"/> if it had been sent,
+/// <see cref="RunnelErrorCode.ConnectionLost"/> if not. Thread-safe.
+/// </summary>
+internal sealed class ClientSession(RunnelClient client) : IFrameHandler
+{
+    private readonly ConcurrentDictionary<long, IPendingCall> _pending = new();
+    private long _nextCorrelationId;
+
+    public FrameConnection Connection { get; set; } = null!;
+
+    public long NextCorrelationId() => Interlocked.Increment(ref _nextCorrelationId);
+
+    /// <summary>Tracks a call about to be sent. Fails it at once if the connection already closed.</summary>
+    public void Register(IPendingCall call)
+    {
+        _pending[call.CorrelationId] = call;
+        if (Connection.IsClosed && _pending.TryRemove(call.CorrelationId, out _))
+        {
+            call.Fail(new RunnelException(RunnelErrorCode.ConnectionLost, $"The connection {Connection.Name} closed before the call was sent.", isRetriable: true));
+        }
+    }
+
+    public void Remove(long correlationId) => _pending.TryRemove(correlationId, out _);
+
+    public void SendCancel(long correlationId)
+    {
+        var sent = Connection.SendAsync(new CancelFrame(correlationId));
+        if (!sent.IsCompletedSuccessfully)
+        {
+            _ = sent.AsTask();
+        }
+    }
+
+    public void Sweep(long nowTicks)
+    {
+        foreach (var call in _pending.Values)
+        {
+            call.CheckDeadline(nowTicks);
+        }
+    }
+
+    public ValueTask OnFrameAsync(FrameConnection connection, ReceivedFrame frame)
+    {
+        if (frame.Kind != FrameFormat.KindResponse)
+        {
+            throw new FrameException($"unexpected frame kind {frame.Kind} from a silo");
+        }
+
+        var reader = new WireReader(frame.Memory);
+        reader.ReadRawSpan(2);
+        var correlationId = (long)reader.ReadFixed64();
+
+        // A response for a call that already timed out or was cancelled is dropped.
+        if (_pending.TryRemove(correlationId, out var call))
+        {
+            call.OnResponse(frame);
+        }
+
+        return default;
+    }
+
+    public void OnClosed(FrameConnection connection)
+    {
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var call))
+            {
+                call.Fail(call.WasSent
+                    ? new RunnelException(RunnelErrorCode.OutcomeUnknown, $"The connection {connection.Name} dropped after the call was sent: it may or may not have run.", isRetriable: true, isOutcomeUnknown: true)
+                    : new RunnelException(RunnelErrorCode.ConnectionLost, $"The connection {connection.Name} dropped before the call was sent.", isRetriable: true));
+            }
+        }
+
+        client.OnSessionClosed(this);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Runnel.Runtime;
+
+/// <summary>Why an activation is being deactivated (passed to <see cref="Grain.OnDeactivateAsync"/>).</summary>
+public enum DeactivationReason
+{
+    /// <summary>No call arrived for the collection age (<see cref="SiloOptions.CollectionAge"/>).</summary>
+    Idle,
+
+    /// <summary>The grain asked for it (<see cref="Grain.DeactivateOnIdle"/>).</summary>
+    Requested,
+
+    /// <summary>The silo is stopping.</summary>
+    Shutdown,
+}

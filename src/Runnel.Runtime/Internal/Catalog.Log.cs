@@ -1,0 +1,9 @@
+using Microsoft.Extensions.Logging;
+
+namespace Runnel.Runtime.Internal;
+
+internal sealed partial class Catalog
+{
+    [LoggerMessage(200, LogLevel.Warning, "Shutdown timed out with {Count} activations left")]
+    private static partial void LogShutdownTimedOut(ILogger logger, int count);
+}

@@ -1,0 +1,269 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Runnel.Runtime.Transport;
+
+/// <summary>
+/// One established connection (after the preamble), on either side: a read loop that cuts the byte stream into
+/// frames and hands them to an <see cref="IFrameHandler"/>, and a write loop that drains a bounded outbox into the
+/// socket, flushing once per batch of queued frames (so many small responses share one send).
+/// </summary>
+/// <remarks>
+/// Thread-safety: <see cref="SendAsync"/> and <see cref="Close"/> may be called from any thread. Backpressure: the
+/// outbox holds at most the configured number of frames; senders wait for room. A frame whose length is outside
+/// [2, max] or whose version byte is unknown, or a stream that ends inside a frame, closes the connection with the
+/// reason logged; nothing else is affected.
+/// </remarks>
+internal sealed partial class FrameConnection
+{
+    private readonly IDuplexPipe _pipe;
+    private readonly Channel<IOutgoingFrame> _outbox;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly int _maxFrameBytes;
+    private readonly bool _poolReceiveBuffers;
+    private readonly Action _abortTransport;
+    private readonly ILogger _logger;
+    private int _closeOnce;
+
+    /// <param name="pipe">The transport; the connection completes both halves when it stops.</param>
+    /// <param name="name">For logs: the peer and which side.</param>
+    /// <param name="maxFrameBytes">The largest frame accepted (length prefix excluded).</param>
+    /// <param name="outboxCapacity">How many frames may wait to be written.</param>
+    /// <param name="poolReceiveBuffers">Rent received frames from the array pool (the silo, which returns them when a
+    /// call completes) or allocate them (the client, whose results may keep slices).</param>
+    /// <param name="abortTransport">Drops the socket at once (so a close is seen by the peer and pending reads end).</param>
+    /// <param name="logger">Where close reasons go.</param>
+    public FrameConnection(IDuplexPipe pipe, string name, int maxFrameBytes, int outboxCapacity, bool poolReceiveBuffers, Action abortTransport, ILogger logger)
+    {
+        _pipe = pipe;
+        Name = name;
+        _maxFrameBytes = maxFrameBytes;
+        _poolReceiveBuffers = poolReceiveBuffers;
+        _abortTransport = abortTransport;
+        _logger = logger;
+        _outbox = Channel.CreateBounded<IOutgoingFrame>(new BoundedChannelOptions(outboxCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public string Name { get; }
+
+    /// <summary>True once the connection is closing or closed.</summary>
+    public bool IsClosed => _closed.IsCancellationRequested;
+
+    /// <summary>Fires when the connection closes.</summary>
+    public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Runs both loops until the connection closes, then calls <see cref="IFrameHandler.OnClosed"/>.</summary>
+    public async Task RunAsync(IFrameHandler handler)
+    {
+        var writing = WriteLoopAsync();
+        try
+        {
+            await ReadLoopAsync(handler).ConfigureAwait(false);
+        }
+        finally
+        {
+            Close("read loop ended");
+            await writing.ConfigureAwait(false);
+            while (_outbox.Reader.TryRead(out var frame))
+            {
+                frame.Release();
+            }
+
+            await _pipe.Input.CompleteAsync().ConfigureAwait(false);
+            handler.OnClosed(this);
+        }
+    }
+
+    /// <summary>Queues a frame. Completes at once when the outbox has room; otherwise waits for room. On a closed
+    /// connection the frame is released and dropped (its sender learns of the close through the handler).</summary>
+    public ValueTask SendAsync(IOutgoingFrame frame)
+    {
+        if (_outbox.Writer.TryWrite(frame))
+        {
+            return default;
+        }
+
+        return SendSlowAsync(frame);
+    }
+
+    /// <summary>Closes the connection (idempotent; the first reason is logged): stops both loops and drops the
+    /// socket. <paramref name="isViolation"/> logs the reason as a warning (the peer broke the protocol).</summary>
+    public void Close(string reason, bool isViolation = false)
+    {
+        if (Interlocked.Exchange(ref _closeOnce, 1) != 0)
+        {
+            return;
+        }
+
+        if (isViolation)
+        {
+            LogViolation(_logger, Name, reason);
+        }
+        else
+        {
+            LogClosed(_logger, Name, reason);
+        }
+
+        _closed.Cancel();
+        _outbox.Writer.TryComplete();
+        _pipe.Input.CancelPendingRead();
+        try
+        {
+            _abortTransport();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async ValueTask SendSlowAsync(IOutgoingFrame frame)
+    {
+        try
+        {
+            await _outbox.Writer.WriteAsync(frame, _closed.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
+        {
+            frame.Release();
+        }
+    }
+
+    private async Task ReadLoopAsync(IFrameHandler handler)
+    {
+        var input = _pipe.Input;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    return;
+                }
+
+                var buffer = result.Buffer;
+                try
+                {
+                    while (TryCutFrame(ref buffer, out var frame))
+                    {
+                        await handler.OnFrameAsync(this, frame).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+
+                if (result.IsCompleted)
+                {
+                    if (buffer.IsEmpty)
+                    {
+                        Close("the peer closed the connection");
+                    }
+                    else
+                    {
+                        Close($"truncated frame: the peer closed the connection {buffer.Length} bytes into a frame", isViolation: true);
+                    }
+
+                    return;
+                }
+            }
+        }
+        catch (FrameException ex)
+        {
+            Close(ex.Message, isViolation: true);
+        }
+        catch (RunnelException ex) when (ex.Code == RunnelErrorCode.MalformedMessage)
+        {
+            Close(ex.Message, isViolation: true);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            Close("read failed: " + ex.Message);
+        }
+    }
+
+    private bool TryCutFrame(ref ReadOnlySequence<byte> buffer, out ReceivedFrame frame)
+    {
+        frame = default;
+        if (buffer.Length < FrameFormat.LengthBytes)
+        {
+            return false;
+        }
+
+        Span<byte> prefix = stackalloc byte[FrameFormat.LengthBytes];
+        buffer.Slice(0, FrameFormat.LengthBytes).CopyTo(prefix);
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(prefix);
+        if (length < FrameFormat.MinFrameLength || length > (uint)_maxFrameBytes)
+        {
+            throw new FrameException($"frame length {length} outside [{FrameFormat.MinFrameLength}, {_maxFrameBytes}]");
+        }
+
+        if (buffer.Length < FrameFormat.LengthBytes + length)
+        {
+            return false;
+        }
+
+        var size = (int)length;
+        var array = _poolReceiveBuffers ? ArrayPool<byte>.Shared.Rent(size) : new byte[size];
+        buffer.Slice(FrameFormat.LengthBytes, size).CopyTo(array);
+        buffer = buffer.Slice(FrameFormat.LengthBytes + size);
+        frame = new ReceivedFrame(array, size, _poolReceiveBuffers);
+        if (array[0] != FrameFormat.Version)
+        {
+            frame.Return();
+            throw new FrameException($"unknown frame version {array[0]}");
+        }
+
+        return true;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outbox.Reader;
+        var output = _pipe.Output;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    try
+                    {
+                        if (frame.TryGetFrame(out var bytes))
+                        {
+                            output.Write(bytes.Span);
+                        }
+                    }
+                    finally
+                    {
+                        frame.Release();
+                    }
+                }
+
+                var flush = await output.FlushAsync(_closed.Token).ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            Close("write failed: " + ex.Message);
+        }
+        finally
+        {
+            Close("write loop ended");
+            await output.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using Runnel.Runtime.Internal;
+using Runnel.Serialization;
+
+namespace Runnel.Runtime.Transport;
+
+/// <summary>
+/// The silo's side of one accepted connection: turns request frames into <see cref="IncomingCall"/>s for the
+/// catalog, cancel frames into cancellations, and call outcomes into response frames. When the connection drops,
+/// the tokens of its in-flight calls fire (their responses have nowhere to go).
+/// </summary>
+internal sealed class SiloConnection(FrameConnection connection, Catalog catalog, int maxFrameBytes) : IFrameHandler, ICallResponder
+{
+    private readonly ConcurrentDictionary<long, IncomingCall> _inFlight = new();
+
+    public async ValueTask OnFrameAsync(FrameConnection from, ReceivedFrame frame)
+    {
+        switch (frame.Kind)
+        {
+            case FrameFormat.KindRequest:
+                IncomingCall call;
+                try
+                {
+                    call = ParseRequest(frame);
+                }
+                catch
+                {
+                    frame.Return();
+                    throw;
+                }
+
+                if (!_inFlight.TryAdd(call.CorrelationId, call))
+                {
+                    call.ReleaseArguments();
+                    throw new FrameException($"correlation id {call.CorrelationId} is already in flight");
+                }
+
+                await catalog.DispatchAsync(call).ConfigureAwait(false);
+                break;
+
+            case FrameFormat.KindCancel:
+                long correlationId;
+                try
+                {
+                    correlationId = ReadCorrelationId(frame);
+                }
+                finally
+                {
+                    frame.Return();
+                }
+
+                if (_inFlight.TryGetValue(correlationId, out var cancelled))
+                {
+                    cancelled.Cancel();
+                }
+
+                break;
+
+            default:
+                var kind = frame.Kind;
+                frame.Return();
+                throw new FrameException($"unexpected frame kind {kind} from a caller");
+        }
+    }
+
+    public void OnClosed(FrameConnection from)
+    {
+        foreach (var call in _inFlight.Values)
+        {
+            call.Cancel();
+        }
+
+        _inFlight.Clear();
+    }
+
+    public WireWriter BeginResult(IncomingCall call)
+    {
+        var writer = new WireWriter();
+        WriteResponseHeader(writer, call.CorrelationId, FrameFormat.StatusOk);
+        return writer;
+    }
+
+    public ValueTask Complete(IncomingCall call, WireWriter result)
+    {
+        if (result.WrittenCount - FrameFormat.LengthBytes > maxFrameBytes)
+        {
+            var size = result.WrittenCount;
+            result.Dispose();
+            return Fail(call, new RunnelException(RunnelErrorCode.MalformedMessage, $"The result ({size} bytes) exceeds the silo's MaxFrameBytes ({maxFrameBytes})."));
+        }
+
+        return Send(call, result);
+    }
+
+    public ValueTask Fail(IncomingCall call, Exception error)
+    {
+        var writer = new WireWriter();
+        WriteResponseHeader(writer, call.CorrelationId, FrameFormat.StatusError);
+        ErrorPayload.Write(writer, error);
+        return Send(call, writer);
+    }
+
+    private static void WriteResponseHeader(WireWriter writer, long correlationId, byte status)
+    {
+        writer.ReserveFixed32();
+        writer.WriteByte(FrameFormat.Version);
+        writer.WriteByte(FrameFormat.KindResponse);
+        writer.WriteFixed64((ulong)correlationId);
+        writer.WriteByte(status);
+    }
+
+    private static long ReadCorrelationId(ReceivedFrame frame)
+    {
+        var reader = new WireReader(frame.Memory);
+        reader.ReadRawSpan(2);
+        var id = (long)reader.ReadFixed64();
+        reader.EnsureEnd();
+        return id;
+    }
+
+    private ValueTask Send(IncomingCall call, WireWriter frame)
+    {
+        frame.PatchFixed32(0, (uint)(frame.WrittenCount - FrameFormat.LengthBytes));
+        _inFlight.TryRemove(new KeyValuePair<long, IncomingCall>(call.CorrelationId, call));
+        call.SetResponse(frame);
+        return connection.SendAsync(call);
+    }
+
+    private IncomingCall ParseRequest(ReceivedFrame frame)
+    {
+        var reader = new WireReader(frame.Memory);
+        reader.ReadRawSpan(2);
+        var correlationId = (long)reader.ReadFixed64();
+        var methodId = reader.ReadFixed32();
+        _ = (long)reader.ReadFixed64(); // view version: checked by placement (cluster work)
+        var deadlineMs = reader.ReadFixed32();
+        _ = reader.ReadByte(); // forward count: used by forwarding (cluster work)
+        var grainType = reader.ReadString();
+        var key = reader.ReadString();
+        if (string.IsNullOrEmpty(grainType) || key is null)
+        {
+            throw new FrameException("request without a grain type or key");
+        }
+
+        var deadline = deadlineMs == 0 ? DateTimeOffset.MaxValue : catalog.Time.GetUtcNow().AddMilliseconds(deadlineMs);
+        var arguments = frame.Memory[reader.Position..];
+        return new IncomingCall(new GrainId(grainType, key), methodId, correlationId, arguments, frame, deadline, this);
+    }
+}

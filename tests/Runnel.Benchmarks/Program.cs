@@ -1,0 +1,21 @@
+using Runnel.Benchmarks;
+
+// The bench command. Each subcommand is one entry here, implemented in its own class with a static
+// RunAsync(BenchArgs) method; it prints what a person reads, then (with --json) one JSON object as the last line.
+var commands = new Dictionary<string, (string Help, Func<BenchArgs, Task<int>> Run)>(StringComparer.OrdinalIgnoreCase)
+{
+    ["calls"] = ("grain calls per second and latency, client -> silo over loopback", CallsBenchmark.RunAsync),
+};
+
+if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
+{
+    Console.Error.WriteLine("usage: Runnel.Benchmarks <subcommand> [--json] [--duration <seconds>] [options]");
+    foreach (var (name, (help, _)) in commands)
+    {
+        Console.Error.WriteLine($"  {name,-10} {help}");
+    }
+
+    return 2;
+}
+
+return await command.Run(BenchArgs.Parse(args[1..]));

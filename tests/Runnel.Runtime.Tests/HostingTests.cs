@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Runnel.Runtime.Tests.Grains;
+using Runnel.Runtime.Tests.Infrastructure;
+
+namespace Runnel.Runtime.Tests;
+
+public sealed class HostingTests
+{
+    [Fact]
+    public async Task AddRunnelClient_HostStarts_GrainFactoryFromDependencyInjectionCallsTheSilo()
+    {
+        await using var silo = await SiloHarness.StartAsync();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddRunnelClient(silo.ClientOptions());
+        using var clientHost = builder.Build();
+        await clientHost.StartAsync();
+
+        var total = await clientHost.Services.GetRequiredService<IGrainFactory>().GetGrain<ICounterGrain>("hosted").AddAsync(3);
+        await clientHost.StopAsync();
+
+        total.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task StoppedSilo_CallFromAConnectedClient_FailsRetriably()
+    {
+        await using var silo = await SiloHarness.StartAsync();
+        var client = await silo.ConnectAsync(silo.ClientOptions() with { ResponseTimeout = TimeSpan.FromSeconds(2) });
+        await client.GetGrain<ICounterGrain>("before").AddAsync(1);
+
+        await silo.Host.StopAsync();
+        var call = () => client.GetGrain<ICounterGrain>("before").AddAsync(1).AsTask();
+
+        var error = (await call.Should().ThrowAsync<RunnelException>()).Which;
+        error.IsRetriable.Should().BeTrue();
+        // Not sent (the client saw the close first) or sent into the closing socket: never a success, never a hang.
+        error.Code.Should().BeOneOf(RunnelErrorCode.ConnectionLost, RunnelErrorCode.OutcomeUnknown);
+    }
+}
