@@ -1,0 +1,31 @@
+namespace Runnel.Grains;
+
+/// <summary>
+/// One partition of a topic: the owner of its log. Key: <c>{topic}/{partition}</c>, e.g. <c>orders/3</c>
+/// (see <see cref="PartitionKey"/>). Activation takes the log over (fencing any earlier owner); deactivation seals and
+/// releases it. Produce requests are group-committed: the grain lets them interleave so that batches arriving while one
+/// storage write is in flight go out together in the next.
+/// </summary>
+[GrainType("runnel.partition")]
+public interface IPartitionGrain : IGrainWithStringKey
+{
+    /// <summary>Appends one record batch (Kafka RecordBatch v2, built by the client). Validates it (CRC, framing,
+    /// <c>max.message.bytes</c>), deduplicates idempotent producers (producer id, epoch, sequence: a retry of one of the
+    /// producer's last 5 batches is answered with its original offsets and <see cref="ProduceResponse.IsDuplicate"/>),
+    /// and answers once the batch is durable.</summary>
+    ValueTask<ProduceResponse> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Whole stored batches from <see cref="FetchRequest.Offset"/>, up to a byte budget; waits up to
+    /// <see cref="FetchRequest.MaxWait"/> for data when there is none (without blocking other calls).</summary>
+    [ReadOnly]
+    ValueTask<FetchResponse> FetchAsync(FetchRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>The partition's watermarks: log start, high watermark, last stable offset.</summary>
+    [ReadOnly]
+    ValueTask<PartitionOffsets> GetOffsetsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The offset of the first record with a timestamp at or after <paramref name="timestamp"/> (Unix ms),
+    /// or null when there is none (Kafka's ListOffsets by timestamp).</summary>
+    [ReadOnly]
+    ValueTask<long?> OffsetForTimestampAsync(long timestamp, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,10 @@
+using Runnel.Serialization;
+
+namespace Runnel.Grains;
+
+/// <summary>A partition's watermarks.</summary>
+[GenerateSerializer]
+public sealed record PartitionOffsets(
+    [property: Id(0)] long LogStartOffset,
+    [property: Id(1)] long HighWatermark,
+    [property: Id(2)] long LastStableOffset);

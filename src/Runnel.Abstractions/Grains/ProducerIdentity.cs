@@ -1,0 +1,7 @@
+using Runnel.Serialization;
+
+namespace Runnel.Grains;
+
+/// <summary>An idempotent producer's identity.</summary>
+[GenerateSerializer]
+public sealed record ProducerIdentity([property: Id(0)] long ProducerId, [property: Id(1)] short ProducerEpoch);
