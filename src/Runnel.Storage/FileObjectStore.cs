@@ -399,12 +399,8 @@ public sealed partial class FileObjectStore : IObjectStore
     /// <summary>The committed metadata of the blob in <paramref name="directory"/>, or null when there is none.</summary>
     private static BlobMetadata? ReadMeta(string directory, string name)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(Path.Combine(directory, MetaFileName));
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        var bytes = MetaFile.Read(Path.Combine(directory, MetaFileName));
+        if (bytes is null)
         {
             return null;
         }
@@ -430,7 +426,7 @@ public sealed partial class FileObjectStore : IObjectStore
     private static void WriteMeta(string directory, BlobMetadata meta)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(meta, BlobMetadataJsonContext.Default.BlobMetadata);
-        DurableFile.ReplaceAtomically(Path.Combine(directory, MetaFileName), Path.Combine(directory, MetaTempFileName), bytes);
+        MetaFile.Write(Path.Combine(directory, MetaFileName), Path.Combine(directory, MetaTempFileName), bytes);
     }
 
     /// <summary>Reads <paramref name="count"/> bytes at <paramref name="offset"/>; null when the file is gone (replaced).</summary>

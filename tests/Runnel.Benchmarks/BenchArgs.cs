@@ -34,6 +34,8 @@ internal sealed class BenchArgs
     public int Int(string name, int fallback) =>
         _values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
+    public string String(string name, string fallback) => _values.TryGetValue(name, out var value) ? value : fallback;
+
     public double Double(string name, double fallback) =>
         _values.TryGetValue(name, out var value) ? double.Parse(value, CultureInfo.InvariantCulture) : fallback;
 }

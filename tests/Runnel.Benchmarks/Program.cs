@@ -5,6 +5,7 @@ using Runnel.Benchmarks;
 var commands = new Dictionary<string, (string Help, Func<BenchArgs, Task<int>> Run)>(StringComparer.OrdinalIgnoreCase)
 {
     ["calls"] = ("grain calls per second and latency, client -> silo over loopback", CallsBenchmark.RunAsync),
+    ["log"] = ("partition log appends on the file store vs the disk's 1 MiB + fdatasync rate", LogBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

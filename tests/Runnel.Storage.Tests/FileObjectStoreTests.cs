@@ -100,9 +100,9 @@ public sealed class FileObjectStoreTests : IDisposable
     private void RewriteMeta(string escaped, Action<JsonObject> change)
     {
         var path = Path.Combine(BlobDirectory(escaped), "meta");
-        var meta = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        var meta = JsonNode.Parse(Runnel.Storage.Internal.MetaFile.Read(path)!)!.AsObject();
         change(meta);
-        File.WriteAllText(path, meta.ToJsonString());
+        Runnel.Storage.Internal.MetaFile.Write(path, path + ".tmp", Encoding.UTF8.GetBytes(meta.ToJsonString()));
     }
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
