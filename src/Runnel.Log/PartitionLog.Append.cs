@@ -146,7 +146,7 @@ public sealed partial class PartitionLog
             active = await RollAsync(active).ConfigureAwait(false);
         }
 
-        var block = new byte[size];
+        var block = GC.AllocateUninitializedArray<byte>(size); // every byte is overwritten below
         var results = new LogAppendResult[group.Count];
         var summaries = new BatchSummary[group.Count];
         var at = 0;
