@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Runnel.Storage;
 using Runnel.Testing;
 
@@ -79,59 +78,22 @@ public sealed class PartitionLogCrashTests
         }
     }
 
-    /// <summary>Starts the worker, lets it acknowledge <paramref name="killAfterAcks"/> batches after it is ready, kills it
-    /// with SIGKILL and returns the complete lines it printed (a line cut by the kill has no newline and is dropped).</summary>
-    private static async Task<List<string>> RunAndKillAsync(string dataDirectory, int workerSeed, int killAfterAcks)
+    /// <summary>Runs the worker until it has acknowledged <paramref name="killAfterAcks"/> batches after it is ready, kills
+    /// it with SIGKILL and returns the complete lines it printed.</summary>
+    private static Task<List<string>> RunAndKillAsync(string dataDirectory, int workerSeed, int killAfterAcks)
     {
-        using var process = TestWorker.Start("log-crash", dataDirectory, workerSeed.ToString(CultureInfo.InvariantCulture));
-        var lines = new List<string>();
-        var killPoint = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stderr = process.StandardError.ReadToEndAsync();
-        var reader = Task.Run(async () =>
-        {
-            var pending = new StringBuilder();
-            var buffer = new char[4096];
-            var ready = false;
-            var acks = 0;
-            int read;
-            while ((read = await process.StandardOutput.ReadAsync(buffer)) > 0)
+        var ready = false;
+        var acks = 0;
+        return TestWorker.RunAndKillAsync(
+            line =>
             {
-                pending.Append(buffer, 0, read);
-                int newline;
-                while ((newline = pending.ToString().IndexOf('\n', StringComparison.Ordinal)) >= 0)
-                {
-                    var line = pending.ToString(0, newline);
-                    pending.Remove(0, newline + 1);
-                    lock (lines)
-                    {
-                        lines.Add(line);
-                    }
-
-                    ready |= line == "READY";
-                    acks += line.StartsWith("ACK ", StringComparison.Ordinal) ? 1 : 0;
-                    if (ready && acks >= killAfterAcks)
-                    {
-                        killPoint.TrySetResult();
-                    }
-                }
-            }
-
-            killPoint.TrySetResult();
-        });
-
-        await killPoint.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        if (!process.HasExited)
-        {
-            process.Kill(); // SIGKILL
-        }
-
-        await process.WaitForExitAsync();
-        await reader;
-        if (!lines.Contains("READY"))
-        {
-            throw new InvalidOperationException($"The worker never became ready: {await stderr}");
-        }
-
-        return lines;
+                ready |= line == "READY";
+                acks += line.StartsWith("ACK ", StringComparison.Ordinal) ? 1 : 0;
+                return ready && acks >= killAfterAcks;
+            },
+            TimeSpan.Zero,
+            "log-crash",
+            dataDirectory,
+            workerSeed.ToString(CultureInfo.InvariantCulture));
     }
 }

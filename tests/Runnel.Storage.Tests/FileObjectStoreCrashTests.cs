@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using FluentAssertions;
 using Runnel.Testing;
 using Xunit;
@@ -55,57 +54,23 @@ public sealed class FileObjectStoreCrashTests
         model.KillsWithWriteInFlight.Should().BeGreaterThan(iterations / 2, "most kills must land while a write is in flight");
     }
 
-    /// <summary>Starts the worker, waits for its <c>ready</c>, lets it begin <paramref name="killAfterBegun"/> operations,
+    /// <summary>Runs the worker until it has begun <paramref name="killAfterBegun"/> operations after its <c>ready</c>,
     /// waits <paramref name="extraDelay"/> more, kills it with SIGKILL and returns its complete output lines.</summary>
-    private static async Task<List<string>> RunAndKillAsync(string dataDirectory, int workerSeed, int killAfterBegun, TimeSpan extraDelay)
+    private static Task<List<string>> RunAndKillAsync(string dataDirectory, int workerSeed, int killAfterBegun, TimeSpan extraDelay)
     {
-        using var process = TestWorker.Start("storage-crash", dataDirectory, workerSeed.ToString(CultureInfo.InvariantCulture));
-        var lines = new List<string>();
-        var killPoint = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stderr = process.StandardError.ReadToEndAsync();
-        var reader = Task.Run(async () =>
-        {
-            // Read raw characters: a line cut by the kill has no '\n' and must not count.
-            var pending = new StringBuilder();
-            var buffer = new char[4096];
-            var ready = false;
-            var begun = 0;
-            int read;
-            while ((read = await process.StandardOutput.ReadAsync(buffer)) > 0)
+        var ready = false;
+        var begun = 0;
+        return TestWorker.RunAndKillAsync(
+            line =>
             {
-                pending.Append(buffer, 0, read);
-                int newline;
-                while ((newline = pending.ToString().IndexOf('\n', StringComparison.Ordinal)) >= 0)
-                {
-                    var line = pending.ToString(0, newline);
-                    pending.Remove(0, newline + 1);
-                    lines.Add(line);
-                    ready |= line == "ready";
-                    if (ready && line.StartsWith("B ", StringComparison.Ordinal) && ++begun == killAfterBegun)
-                    {
-                        killPoint.TrySetResult();
-                    }
-                }
-            }
-
-            killPoint.TrySetResult(); // the worker exited on its own: the check below reports it
-        });
-
-        await killPoint.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        if (extraDelay > TimeSpan.Zero)
-        {
-            await Task.Delay(extraDelay); // the random moment of the kill, not a synchronization
-        }
-
-        process.HasExited.Should().BeFalse($"the worker runs until killed; stderr: {await ReadIfExitedAsync(process, stderr)}");
-        process.Kill();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await reader.WaitAsync(TimeSpan.FromSeconds(30));
-        return lines;
+                ready |= line == "ready";
+                return ready && line.StartsWith("B ", StringComparison.Ordinal) && ++begun == killAfterBegun;
+            },
+            extraDelay,
+            "storage-crash",
+            dataDirectory,
+            workerSeed.ToString(CultureInfo.InvariantCulture));
     }
-
-    private static async Task<string> ReadIfExitedAsync(Process process, Task<string> stderr) =>
-        process.HasExited ? await stderr : "";
 
     /// <summary>What the history says the store must hold, carried from kill to kill.</summary>
     private sealed class Model
