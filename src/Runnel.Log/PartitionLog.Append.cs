@@ -8,9 +8,9 @@ public sealed partial class PartitionLog
 {
     /// <summary>
     /// Appends one record batch (Kafka RecordBatch v2 bytes, as a producer built it). The log validates it, assigns its
-    /// offsets (rewriting <c>baseOffset</c> and the partition leader epoch, both outside the CRC), and completes the task
-    /// once the store has durably acknowledged the block carrying it. Batches that queue while a write is in flight go out
-    /// together in the next block (group commit).
+    /// offsets (rewriting <c>baseOffset</c> and the partition leader epoch, both outside the CRC) as it queues it, and
+    /// completes the task once the store has durably acknowledged the block carrying it. Batches that queue while a write
+    /// is in flight go out together in the next block (group commit).
     /// </summary>
     /// <param name="batch">The batch. The log copies it before this method returns; the caller may reuse the buffer then.</param>
     /// <param name="cancellationToken">Cancels only the wait for room under backpressure; once queued, an append is not withdrawn.</param>
@@ -26,15 +26,15 @@ public sealed partial class PartitionLog
         }
 
         RecordBatch.Validate(batch.Span);
-        var pending = new PendingAppend(batch.ToArray());
         while (true)
         {
             Task room;
+            PendingAppend? pending = null;
             var startWriter = false;
             lock (_gate)
             {
                 ThrowIfNotAccepting();
-                if (_pendingBytes + pending.Batch.Length > _options.MaxPendingBytes && _pending.Count > 0)
+                if (_pendingBytes + batch.Length > _options.MaxPendingBytes && _pendingBytes > 0)
                 {
                     if (_roomAvailable.Task.IsCompleted)
                     {
@@ -45,8 +45,7 @@ public sealed partial class PartitionLog
                 }
                 else
                 {
-                    _pending.Add(pending);
-                    _pendingBytes += pending.Batch.Length;
+                    pending = QueueIntoBlock(batch.Span);
                     if (!_writerRunning)
                     {
                         _writerRunning = true;
@@ -58,7 +57,7 @@ public sealed partial class PartitionLog
                 }
             }
 
-            if (room.IsCompleted)
+            if (pending is not null)
             {
                 if (startWriter)
                 {
@@ -70,6 +69,37 @@ public sealed partial class PartitionLog
 
             await room.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Copies a validated batch into the block being filled, with its offsets assigned. Caller holds the gate.</summary>
+    private PendingAppend QueueIntoBlock(ReadOnlySpan<byte> batch)
+    {
+        if (_filling is null || _filling.Length + batch.Length > _options.MaxBlockBytes)
+        {
+            if (_filling is not null)
+            {
+                _full.Enqueue(_filling);
+            }
+
+            // Sized like the last block written: group commit makes consecutive blocks similar, so it rarely grows.
+            _filling = new BlockBuilder(Math.Clamp(_lastBlockBytes, batch.Length, _options.MaxBlockBytes), _assignOffset);
+        }
+
+        var block = _filling;
+        block.Reserve(batch.Length, _options.MaxBlockBytes);
+        var target = block.Buffer.AsSpan(block.Length, batch.Length);
+        batch.CopyTo(target);
+        RecordBatch.SetBaseOffset(target, _assignOffset);
+        RecordBatch.SetPartitionLeaderEpoch(target, unchecked((int)_manifest.Epoch));
+        var summary = SegmentScanner.Summarize(target, block.Length);
+        var pending = new PendingAppend(new LogAppendResult(summary.BaseOffset, summary.LastOffset));
+        block.Batches.Add(summary);
+        block.Appends.Add(pending);
+        block.Length += batch.Length;
+        block.NextOffset = summary.LastOffset + 1;
+        _assignOffset = block.NextOffset;
+        _pendingBytes += batch.Length;
+        return pending;
     }
 
     private void ThrowIfNotAccepting()
@@ -85,108 +115,86 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>The single writer: takes what queued, writes it as one block, publishes, repeats until the queue is empty.</summary>
+    /// <summary>The single writer: takes the next full block (or the one being filled), writes it, publishes, repeats
+    /// until nothing is queued.</summary>
     private async Task WriterLoopAsync()
     {
         while (true)
         {
-            List<PendingAppend> group = [];
+            BlockBuilder? block;
             lock (_gate)
             {
-                if (_pending.Count == 0 || _lifecycle is not (LifecycleState.Active or LifecycleState.Closing))
+                block = _lifecycle is LifecycleState.Active or LifecycleState.Closing
+                    ? _full.Count > 0 ? _full.Dequeue() : _filling
+                    : null;
+                if (block is null)
                 {
                     _writerRunning = false;
                     _writerIdle.TrySetResult();
                     return;
                 }
 
-                var bytes = 0L;
-                var take = 0;
-                while (take < _pending.Count && (take == 0 || bytes + _pending[take].Batch.Length <= _options.MaxBlockBytes))
+                if (block == _filling)
                 {
-                    bytes += _pending[take].Batch.Length;
-                    take++;
+                    _filling = null;
                 }
 
-                group.AddRange(_pending.GetRange(0, take));
-                _pending.RemoveRange(0, take);
-                _pendingBytes -= bytes;
+                _pendingBytes -= block.Length;
+                _lastBlockBytes = block.Length;
                 _roomAvailable.TrySetResult();
             }
 
             try
             {
-                await WriteGroupAsync(group).ConfigureAwait(false);
+                await WriteBlockAsync(block).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                Terminate(ex, group);
+                Terminate(ex, block.Appends);
                 return;
             }
         }
     }
 
-    /// <summary>Writes one group as one append block at the active segment's end, rolling first when the segment is full.</summary>
-    private async Task WriteGroupAsync(List<PendingAppend> group)
+    /// <summary>Writes one block at the active segment's end, rolling first when the segment is full, then publishes it.</summary>
+    private async Task WriteBlockAsync(BlockBuilder block)
     {
-        var size = 0;
-        foreach (var pending in group)
-        {
-            size += pending.Batch.Length;
-        }
-
         Segment active;
         lock (_gate)
         {
             active = _segments[^1];
         }
 
-        if (active.Length > 0 && (active.Length + size > _options.SegmentBytes || _activeBlocks >= _options.MaxBlocksPerSegment))
+        if (active.Length > 0 && (active.Length + block.Length > _options.SegmentBytes || _activeBlocks >= _options.MaxBlocksPerSegment))
         {
             active = await RollAsync(active).ConfigureAwait(false);
         }
 
-        var block = GC.AllocateUninitializedArray<byte>(size); // every byte is overwritten below
-        var results = new LogAppendResult[group.Count];
-        var summaries = new BatchSummary[group.Count];
-        var at = 0;
-        var offset = _nextOffset;
-        for (var i = 0; i < group.Count; i++)
-        {
-            var target = block.AsSpan(at, group[i].Batch.Length);
-            group[i].Batch.Span.CopyTo(target);
-            RecordBatch.SetBaseOffset(target, offset);
-            RecordBatch.SetPartitionLeaderEpoch(target, unchecked((int)_manifest.Epoch));
-            summaries[i] = SegmentScanner.Summarize(target, active.Length + at);
-            results[i] = new LogAppendResult(summaries[i].BaseOffset, summaries[i].LastOffset);
-            offset = summaries[i].LastOffset + 1;
-            at += target.Length;
-        }
+        var position = active.Length;
+        await AppendBlockAsync(active.Descriptor.Name, block.Data, position).ConfigureAwait(false);
 
-        await AppendBlockAsync(active.Descriptor.Name, block, active.Length).ConfigureAwait(false);
-
-        _nextOffset = offset;
+        _nextOffset = block.NextOffset;
         _activeBlocks++;
         lock (_gate)
         {
-            foreach (var summary in summaries)
+            foreach (var summary in block.Batches)
             {
-                active.Index!.OnBatch(summary.BaseOffset, summary.Position, summary.MaxTimestamp, _options.IndexIntervalBytes);
+                active.Index!.OnBatch(summary.BaseOffset, position + summary.Position, summary.MaxTimestamp, _options.IndexIntervalBytes);
             }
 
             active.Length += block.Length;
-            _tail.Add(new TailCache.Block(results[0].BaseOffset, results[^1].LastOffset, block));
-            _highWatermark = offset;
+            _tail.Add(new TailCache.Block(block.BaseOffset, block.NextOffset - 1, block.Data));
+            _highWatermark = block.NextOffset;
             _highWatermarkMoved.TrySetResult();
             _highWatermarkMoved = NewSignal(completed: false);
         }
 
-        for (var i = 0; i < group.Count; i++)
+        foreach (var pending in block.Appends)
         {
-            group[i].Completion.TrySetResult(results[i]);
+            pending.Completion.TrySetResult(pending.Result);
         }
 
-        Log.Appended(_logger, Partition, results[0].BaseOffset, offset - 1, block.Length, group.Count);
+        Log.Appended(_logger, Partition, block.BaseOffset, block.NextOffset - 1, block.Length, block.Appends.Count);
     }
 
     /// <summary>
@@ -195,7 +203,7 @@ public sealed partial class PartitionLog
     /// so a block is neither duplicated nor lost. A failed precondition or a sealed segment means a newer owner has
     /// taken over: this instance is fenced.
     /// </summary>
-    private async Task AppendBlockAsync(string segment, byte[] block, long position)
+    private async Task AppendBlockAsync(string segment, ReadOnlyMemory<byte> block, long position)
     {
         var outcomeUnknown = false;
         for (var attempt = 0; ; attempt++)
@@ -241,7 +249,7 @@ public sealed partial class PartitionLog
         Foreign,
     }
 
-    private async Task<BlockProbe> ProbeBlockAsync(string segment, byte[] block, long position)
+    private async Task<BlockProbe> ProbeBlockAsync(string segment, ReadOnlyMemory<byte> block, long position)
     {
         var properties = await _store.GetPropertiesAsync(segment).ConfigureAwait(false);
         if (properties.Length == position)
@@ -255,7 +263,7 @@ public sealed partial class PartitionLog
         }
 
         var stored = await _store.GetAsync(segment, new ByteRange(position, block.Length)).ConfigureAwait(false);
-        return stored.Content.Span.SequenceEqual(block) ? BlockProbe.Landed : BlockProbe.Foreign;
+        return stored.Content.Span.SequenceEqual(block.Span) ? BlockProbe.Landed : BlockProbe.Foreign;
     }
 
     /// <summary>Seals the full active segment, writes its index, creates the next one and records both in the manifest
@@ -296,7 +304,26 @@ public sealed partial class PartitionLog
         return segment;
     }
 
-    /// <summary>Ends this instance after an error it cannot recover from: fenced or faulted. Fails the group being
+    /// <summary>Every append still queued (full blocks and the one being filled); the queue is left empty. Caller holds the gate.</summary>
+    private List<PendingAppend> TakeAllQueued()
+    {
+        var queued = new List<PendingAppend>();
+        while (_full.Count > 0)
+        {
+            queued.AddRange(_full.Dequeue().Appends);
+        }
+
+        if (_filling is not null)
+        {
+            queued.AddRange(_filling.Appends);
+            _filling = null;
+        }
+
+        _pendingBytes = 0;
+        return queued;
+    }
+
+    /// <summary>Ends this instance after an error it cannot recover from: fenced or faulted. Fails the block being
     /// written and everything queued, and wakes every waiter.</summary>
     private void Terminate(Exception error, List<PendingAppend> inFlight)
     {
@@ -307,9 +334,7 @@ public sealed partial class PartitionLog
         {
             _lifecycle = fenced is not null ? LifecycleState.Fenced : LifecycleState.Faulted;
             _terminalError = failure;
-            queued = [.. _pending];
-            _pending.Clear();
-            _pendingBytes = 0;
+            queued = TakeAllQueued();
             _writerRunning = false;
             _writerIdle.TrySetResult();
             _roomAvailable.TrySetResult();

@@ -88,9 +88,7 @@ public sealed partial class PartitionLog
                 _terminalError ??= new LogClosedException(Partition, why);
             }
 
-            queued = [.. _pending];
-            _pending.Clear();
-            _pendingBytes = 0;
+            queued = TakeAllQueued();
             _roomAvailable.TrySetResult();
             _highWatermarkMoved.TrySetResult();
         }

@@ -141,6 +141,7 @@ public sealed partial class PartitionLog
 
             _logStartOffset = activeManifest.LogStartOffset;
             _highWatermark = _nextOffset;
+            _assignOffset = _nextOffset;
         }
     }
 

@@ -29,8 +29,11 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<Segment> _segments = [];
     private readonly TailCache _tail;
-    private readonly List<PendingAppend> _pending = [];
+    private readonly Queue<BlockBuilder> _full = new();
+    private BlockBuilder? _filling;
     private long _pendingBytes;
+    private long _assignOffset;
+    private int _lastBlockBytes = 64 * 1024;
     private bool _writerRunning;
     private TaskCompletionSource _writerIdle = NewSignal(completed: true);
     private TaskCompletionSource _roomAvailable = NewSignal(completed: true);
@@ -143,10 +146,46 @@ public sealed partial class PartitionLog : IAsyncDisposable
         public long BaseOffset => Descriptor.BaseOffset;
     }
 
-    private sealed class PendingAppend(ReadOnlyMemory<byte> batch)
+    /// <summary>An append waiting for its block to be written; its offsets were assigned when it was queued.</summary>
+    private sealed class PendingAppend(LogAppendResult result)
     {
-        public ReadOnlyMemory<byte> Batch { get; } = batch;
+        public LogAppendResult Result { get; } = result;
 
         public TaskCompletionSource<LogAppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>
+    /// One append block in the making: appenders copy their batches straight into it (offsets and leader epoch already
+    /// rewritten), under the gate, while the writer is busy with the previous block; the writer then sends it whole.
+    /// </summary>
+    private sealed class BlockBuilder(int capacity, long baseOffset)
+    {
+        public byte[] Buffer { get; private set; } = GC.AllocateUninitializedArray<byte>(capacity);
+
+        public int Length { get; set; }
+
+        public long BaseOffset { get; } = baseOffset;
+
+        public long NextOffset { get; set; } = baseOffset;
+
+        public List<PendingAppend> Appends { get; } = [];
+
+        /// <summary>The batches in it; <see cref="BatchSummary.Position"/> is relative to the block's start.</summary>
+        public List<BatchSummary> Batches { get; } = [];
+
+        public ReadOnlyMemory<byte> Data => Buffer.AsMemory(0, Length);
+
+        /// <summary>Makes room for <paramref name="bytes"/> more, doubling up to <paramref name="limit"/>.</summary>
+        public void Reserve(int bytes, int limit)
+        {
+            if (Length + bytes <= Buffer.Length)
+            {
+                return;
+            }
+
+            var grown = GC.AllocateUninitializedArray<byte>(Math.Min(limit, Math.Max(Length + bytes, Buffer.Length * 2)));
+            Buffer.AsSpan(0, Length).CopyTo(grown);
+            Buffer = grown;
+        }
     }
 }
