@@ -12,7 +12,9 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <summary>Appends one record batch (Kafka RecordBatch v2, built by the client). Validates it (CRC, framing,
     /// <c>max.message.bytes</c>), deduplicates idempotent producers (producer id, epoch, sequence: a retry of one of the
     /// producer's last 5 batches is answered with its original offsets and <see cref="ProduceResponse.IsDuplicate"/>),
-    /// and answers once the batch is durable.</summary>
+    /// and answers once the batch is durable. Runs beside every other call to the partition
+    /// (<see cref="AlwaysInterleaveAttribute"/>), so concurrent produce requests share storage writes.</summary>
+    [AlwaysInterleave]
     ValueTask<ProduceResponse> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Whole stored batches from <see cref="FetchRequest.Offset"/>, up to a byte budget; waits up to
