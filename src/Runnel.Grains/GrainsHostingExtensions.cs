@@ -24,6 +24,8 @@ public static class GrainsHostingExtensions
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(store);
         silo.Services.TryAddSingleton(store);
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<PartitionInstruments>();
         var options = silo.Services.AddOptions<RunnelGrainsOptions>();
         if (configure is not null)
         {

@@ -48,7 +48,7 @@ public sealed partial class PartitionGrain
         {
             if (header.ProducerId < 0)
             {
-                var appended = await log.AppendAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                var appended = await AwaitDurableAsync(log.AppendAsync(batch, CancellationToken.None), batch.Length).ConfigureAwait(false);
                 return new ProduceResponse(appended.BaseOffset, appended.LastOffset, log.LogStartOffset, IsDuplicate: false);
             }
 
@@ -75,9 +75,12 @@ public sealed partial class PartitionGrain
                 }
             }
 
-            var result = await append.ConfigureAwait(false);
+            var result = duplicate
+                ? await append.ConfigureAwait(false)
+                : await AwaitDurableAsync(append, batch.Length).ConfigureAwait(false);
             if (duplicate)
             {
+                _instruments.Duplicates.Add(1, _tag);
                 LogDuplicate(_logger, Name, header.ProducerId, header.BaseSequence, result.BaseOffset);
             }
 
@@ -86,6 +89,23 @@ public sealed partial class PartitionGrain
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
             throw OnLogLost(ex);
+        }
+    }
+
+    /// <summary>Waits for an append that is already queued in the log, counting it in flight meanwhile.</summary>
+    private async Task<LogAppendResult> AwaitDurableAsync(Task<LogAppendResult> append, int bytes)
+    {
+        _instruments.AppendsInFlight.Add(1, _tag);
+        try
+        {
+            var result = await append.ConfigureAwait(false);
+            _instruments.ProducedBatches.Add(1, _tag);
+            _instruments.ProducedBytes.Add(bytes, _tag);
+            return result;
+        }
+        finally
+        {
+            _instruments.AppendsInFlight.Add(-1, _tag);
         }
     }
 

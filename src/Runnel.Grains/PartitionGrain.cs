@@ -30,6 +30,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ILogger _logLogger;
+    private readonly PartitionInstruments _instruments;
     private readonly Lock _producersGate = new();
     private readonly ProducerStateTable _producers = new();
 
@@ -47,7 +48,9 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private int _lost;
     private int _refreshing;
 
-    public PartitionGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, IOptions<SiloOptions> silo, TimeProvider time, ILoggerFactory loggerFactory)
+    private KeyValuePair<string, object?> _tag;
+
+    public PartitionGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, IOptions<SiloOptions> silo, TimeProvider time, PartitionInstruments instruments, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(silo);
@@ -56,6 +59,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         _options = options.Value;
         _owner = silo.Value.SiloName;
         _time = time;
+        _instruments = instruments;
         _logger = loggerFactory.CreateLogger<PartitionGrain>();
         _logLogger = loggerFactory.CreateLogger<PartitionLog>();
     }
@@ -65,6 +69,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     public override async ValueTask OnActivateAsync(CancellationToken cancellationToken)
     {
         _stopping = cancellationToken;
+        _tag = new KeyValuePair<string, object?>("partition", Name);
         if (await CheckTopicAsync(cancellationToken).ConfigureAwait(false) is { } unavailable)
         {
             // Not serving: every call answers this error and deactivates, so the next one looks at the topic afresh.
