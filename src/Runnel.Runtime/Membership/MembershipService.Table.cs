@@ -50,7 +50,7 @@ internal sealed partial class MembershipService
 
                     StoreSucceeded();
                     Install(next);
-                    Push(next, bytes);
+                    _lastPush = Push(next, bytes);
                     return next;
                 }
                 catch (StorageException ex) when (!cancellationToken.IsCancellationRequested)
@@ -200,17 +200,10 @@ internal sealed partial class MembershipService
         });
     }
 
-    /// <summary>Sends a table this silo wrote to every other live member (best effort; polling is the fallback).</summary>
-    private void Push(MembershipTable table, byte[] bytes)
-    {
-        foreach (var member in table.Members)
-        {
-            if (member.IsLive && member.Silo != State.Self)
-            {
-                _ = PushOneAsync(member.Silo, bytes);
-            }
-        }
-    }
+    /// <summary>Sends a table this silo wrote to every other live member (best effort; polling is the fallback).
+    /// The returned task completes when every push has been answered or has failed (never faults).</summary>
+    private Task Push(MembershipTable table, byte[] bytes) =>
+        Task.WhenAll(table.Members.Where(m => m.IsLive && m.Silo != State.Self).Select(m => PushOneAsync(m.Silo, bytes)));
 
     private async Task PushOneAsync(SiloAddress silo, byte[] bytes)
     {

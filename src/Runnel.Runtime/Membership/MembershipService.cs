@@ -40,6 +40,7 @@ internal sealed partial class MembershipService : IAsyncDisposable
     private readonly ConcurrentDictionary<SiloAddress, ProbeState> _probes = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task? _refreshing;
+    private Task _lastPush = Task.CompletedTask;
     private ITimer? _heartbeatTimer;
     private ITimer? _refreshTimer;
     private ITimer? _probeTimer;
@@ -143,7 +144,8 @@ internal sealed partial class MembershipService : IAsyncDisposable
         await UpdateAsync((table, _) => MembershipRules.SetStatus(table, self, SiloStatus.ShuttingDown, _options.DeadRowsToKeep), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Graceful shutdown, last step: writes Dead and stops every timer.</summary>
+    /// <summary>Graceful shutdown, last step: writes Dead, waits (bounded) until the peers have the view, and stops
+    /// every timer.</summary>
     public async Task LeaveAsync(CancellationToken cancellationToken)
     {
         _leaving = true;
@@ -154,6 +156,15 @@ internal sealed partial class MembershipService : IAsyncDisposable
         }
 
         await UpdateAsync((table, _) => MembershipRules.SetStatus(table, self, SiloStatus.Dead, _options.DeadRowsToKeep), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _lastPush.WaitAsync(_options.ViewPushTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A peer that does not answer learns the view by polling.
+        }
+
         LogLeft(_logger, self);
     }
 
