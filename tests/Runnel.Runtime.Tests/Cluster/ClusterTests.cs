@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Runnel.Runtime.Client;
 using Runnel.Runtime.Management;
 using Runnel.Runtime.Membership;
@@ -259,6 +260,62 @@ public abstract class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
         cluster.RunningSilos.Should().HaveCount(3);
         cluster.RunningSilos.Should().OnlyContain(s => cluster.RunningSilos.All(other => s.Silo.StatusOf(other.Address) == SiloStatus.Active));
         cluster.Silos.Should().OnlyContain(s => !s.FatalError.IsCompleted);
+    }
+
+    [Fact]
+    public async Task ColdStart_WholeClusterKilled_NewSilosEvictTheStaleRowsAtJoinAndForm()
+    {
+        var first = await StartAsync(3);
+        var stale = first.RunningSilos.Select(s => s.Address).ToList();
+        foreach (var silo in first.RunningSilos)
+        {
+            await first.KillSiloAsync(silo);
+        }
+
+        // Wait on the store's clock until every heartbeat of the dead cluster is stale (HeartbeatStaleAfter = 1 s).
+        await InProcessTestCluster.WaitForAsync(
+            async () =>
+            {
+                foreach (var silo in stale)
+                {
+                    var heartbeat = await first.Store.GetPropertiesAsync(MembershipService.HeartbeatBlobName(first.ClusterId, silo));
+                    if (heartbeat.ServerTime - heartbeat.LastModified <= TimeSpan.FromSeconds(1.2))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            },
+            Bound,
+            "the dead cluster's heartbeats to go stale");
+        var second = await StartAsync(2, o => o.ClusterId = first.ClusterId);
+
+        var table = await ReadTableAsync(second);
+        stale.Should().OnlyContain(s => table.StatusOf(s) == SiloStatus.Dead && table.Find(s)!.Votes.Count == 0, "evicted by the join, not voted out");
+        second.RunningSilos.Should().OnlyContain(s => table.StatusOf(s.Address) == SiloStatus.Active);
+    }
+
+    [Fact]
+    public async Task NetworkCut_BetweenTwoOfThreeSilos_IndirectProbesThroughTheThirdPreventAFalseDeath()
+    {
+        var logs = Enumerable.Range(0, 3).Select(_ => new Infrastructure.ListLoggerProvider()).ToArray();
+        var cluster = await StartAsync(3, o => o.ConfigureLogging = (i, b) => b.AddProvider(logs[i]));
+        var (a, b) = (cluster.RunningSilos[0], cluster.RunningSilos[1]);
+        var version = a.Silo.ViewVersion;
+
+        InProcessTestCluster.CutNetwork(a, b);
+        // Two direct misses, then the indirect probe through c answers and the count starts over: three restarts at
+        // "1 in a row" prove at least two indirect probes succeeded while the link was cut.
+        await InProcessTestCluster.WaitForAsync(
+            () => logs[0].Entries.Count(e => e.Message.StartsWith($"Probe of {b.Address} missed (1 in a row", StringComparison.Ordinal)) >= 3,
+            Bound,
+            "silo a to go through three rounds of direct misses of silo b");
+        cluster.HealNetwork();
+
+        logs[0].Entries.Should().NotContain(e => e.Message.StartsWith($"Probe of {b.Address} missed (3 in a row", StringComparison.Ordinal));
+        cluster.RunningSilos.Should().HaveCount(3);
+        cluster.RunningSilos.Should().OnlyContain(s => s.Silo.ViewVersion == version, "no vote was written: the third silo could reach b");
     }
 
     [Fact]
