@@ -40,11 +40,12 @@ internal sealed class RoutedCall<TResult>(IRoutingContext context, GrainId grain
     public override async ValueTask<TResult> InvokeAsync(CancellationToken cancellationToken)
     {
         Task? localTurn = null;
+        var time = context.Time;
+        var callTimeout = timeout ?? context.ResponseTimeout;
+        var deadline = time.GetUtcNow() + callTimeout;
+        using var waits = new DeadlineToken(time, callTimeout, cancellationToken);
         try
         {
-            var time = context.Time;
-            var callTimeout = timeout ?? context.ResponseTimeout;
-            var deadline = time.GetUtcNow() + callTimeout;
             var isSystem = SystemTargets.IsSystem(grainId.Type);
             var forwards = 0;
             var delay = RetryMinDelay;
@@ -55,14 +56,7 @@ internal sealed class RoutedCall<TResult>(IRoutingContext context, GrainId grain
                 try
                 {
                     var target = isSystem ? SystemTarget() : view?.Owner(grainId);
-                    if (target is { } silo && silo == context.LocalSilo)
-                    {
-                        var attempt = new LocalAttempt<TResult>(codec);
-                        localTurn = attempt.Done;
-                        return await attempt.RunAsync(context, grainId, methodId, _arguments.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    if (isSystem && grainId.Key.Length == 0 && context.LocalSilo is not null)
+                    if ((target is { } silo && silo == context.LocalSilo) || (isSystem && grainId.Key.Length == 0 && context.LocalSilo is not null))
                     {
                         var attempt = new LocalAttempt<TResult>(codec);
                         localTurn = attempt.Done;
@@ -80,7 +74,8 @@ internal sealed class RoutedCall<TResult>(IRoutingContext context, GrainId grain
                             isRetriable: true);
                     }
 
-                    var session = await channel.GetSessionAsync(cancellationToken).ConfigureAwait(false);
+                    var connecting = channel.GetSessionAsync(waits.Token);
+                    var session = connecting.IsCompletedSuccessfully ? connecting.Result : await connecting.ConfigureAwait(false);
                     var pending = new PendingCall<TResult>(
                         grainId,
                         methodId,
@@ -104,7 +99,7 @@ internal sealed class RoutedCall<TResult>(IRoutingContext context, GrainId grain
                             isRetriable: true);
                     }
 
-                    await context.RefreshViewAsync(Math.Max(wrongOwner.ViewVersion, (view?.Version ?? 0) + 1), cancellationToken).ConfigureAwait(false);
+                    await context.RefreshViewAsync(Math.Max(wrongOwner.ViewVersion, (view?.Version ?? 0) + 1), waits.Token).ConfigureAwait(false);
                 }
                 catch (RunnelException notSent) when (notSent.Code == RunnelErrorCode.ConnectionLost && !(isSystem && grainId.Key.Length > 0))
                 {
@@ -115,14 +110,21 @@ internal sealed class RoutedCall<TResult>(IRoutingContext context, GrainId grain
                     }
 
                     // The owner may be gone: look for a newer view, then try again (elsewhere if the owner changed).
-                    await context.RefreshViewAsync(0, cancellationToken).ConfigureAwait(false);
+                    await context.RefreshViewAsync(0, waits.Token).ConfigureAwait(false);
                     if (ReferenceEquals(context.View, view) || context.View?.Owner(grainId) == view?.Owner(grainId))
                     {
-                        await Task.Delay(delay < remaining ? delay : remaining, time, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(delay, time, waits.Token).ConfigureAwait(false);
                         delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RetryMaxDelay.Ticks));
                     }
                 }
             }
+        }
+        catch (OperationCanceledException) when (waits.HasExpired && !cancellationToken.IsCancellationRequested)
+        {
+            throw new RunnelException(
+                RunnelErrorCode.ConnectionLost,
+                $"The call to {grainId} could not be sent within {callTimeout}: its owner was unreachable.",
+                isRetriable: true);
         }
         finally
         {
@@ -135,6 +137,41 @@ internal sealed class RoutedCall<TResult>(IRoutingContext context, GrainId grain
                 // Cancelled while a local turn still reads the arguments in place: return them when it ends.
                 _ = localTurn.ContinueWith(static (_, writer) => ((WireWriter)writer!).Dispose(), _arguments, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
+        }
+    }
+
+    /// <summary>
+    /// A token for the call's waits (connecting, refreshing the view, backing off) that fires at the call's deadline
+    /// on the caller's clock, or when the caller cancels. Created on first use: a call whose connection is up never
+    /// allocates it.
+    /// </summary>
+    private sealed class DeadlineToken(TimeProvider time, TimeSpan timeout, CancellationToken caller) : IDisposable
+    {
+        private readonly long _started = time.GetTimestamp();
+        private CancellationTokenSource? _timer;
+        private CancellationTokenSource? _linked;
+
+        public CancellationToken Token
+        {
+            get
+            {
+                if (_linked is null)
+                {
+                    var left = timeout - time.GetElapsedTime(_started);
+                    _timer = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time);
+                    _linked = CancellationTokenSource.CreateLinkedTokenSource(caller, _timer.Token);
+                }
+
+                return _linked.Token;
+            }
+        }
+
+        public bool HasExpired => _timer?.IsCancellationRequested ?? false;
+
+        public void Dispose()
+        {
+            _linked?.Dispose();
+            _timer?.Dispose();
         }
     }
 

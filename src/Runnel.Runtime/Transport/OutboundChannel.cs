@@ -203,6 +203,7 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
             throw ex switch
             {
                 RunnelException => ex,
+                FrameException { IsPeerClosed: true } => new RunnelException(RunnelErrorCode.ConnectionLost, $"{Endpoint} closed the connection during the handshake.", ex, isRetriable: true),
                 FrameException => new RunnelException(RunnelErrorCode.ProtocolMismatch, $"{Endpoint} is not a Runnel silo, or broke the handshake: {ex.Message}.", ex),
                 OperationCanceledException when cancellationToken.IsCancellationRequested => ex,
                 OperationCanceledException => new RunnelException(RunnelErrorCode.ConnectionLost, $"Could not connect to {Endpoint} within {_settings.ConnectTimeout}.", ex, isRetriable: true),
