@@ -211,6 +211,31 @@ public abstract class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StoreFaults_LostResponsesAndFailuresWhileFourSilosJoin_AllActiveAndEveryTableVersionWrittenOnce()
+    {
+        var recording = new RecordingObjectStore(CreateStore(), "/membership");
+        var faults = new FaultProbabilities(Unavailable: 0.1, LostResponse: 0.15);
+        var cluster = await StartAsync(4, o =>
+        {
+            o.Store = recording;
+            o.StoreFaults = i => new FaultInjectionOptions
+            {
+                Seed = 17 + i,
+                Probabilities = new Dictionary<StorageOperation, FaultProbabilities> { [StorageOperation.Put] = faults, [StorageOperation.Get] = faults },
+            };
+        });
+        var client = await cluster.ConnectClientAsync();
+
+        var where = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => client.GetGrain<IPlacementTestGrain>($"f-{i}").WhereAsync().AsTask()));
+
+        cluster.RunningSilos.Sum(s => s.StoreFaults.TotalInjected).Should().BePositive();
+        var written = recording.Puts.Select(b => MembershipJsonContext.ParseTable(b)).ToList();
+        written.Select(t => t.Version).Order().Should().Equal(Enumerable.Range(0, written.Count).Select(i => (long)i));
+        where.Distinct().Should().BeSubsetOf(cluster.RunningSilos.Select(s => s.Address.ToString()));
+        cluster.Silos.Should().OnlyContain(s => !s.FatalError.IsCompleted);
+    }
+
+    [Fact]
     public async Task WholeStoreOutage_LongerThanDetection_DeclaresNobodyDeadAndServiceRecovers()
     {
         var cluster = await StartAsync(3);
