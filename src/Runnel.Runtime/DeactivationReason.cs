@@ -11,4 +11,7 @@ public enum DeactivationReason
 
     /// <summary>The silo is stopping.</summary>
     Shutdown,
+
+    /// <summary>The membership view changed and another silo owns the grain now (a silo joined, or this one is leaving).</summary>
+    OwnerChanged,
 }

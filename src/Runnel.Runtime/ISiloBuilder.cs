@@ -16,4 +16,7 @@ public interface ISiloBuilder
 
     /// <summary>Changes the silo's options (after any configuration binding).</summary>
     ISiloBuilder Configure(Action<SiloOptions> configure);
+
+    /// <summary>Changes the membership and failure-detection timings (after any configuration binding).</summary>
+    ISiloBuilder ConfigureMembership(Action<MembershipOptions> configure);
 }

@@ -6,7 +6,10 @@ using Microsoft.Extensions.Options;
 using Runnel.Runtime.Client;
 using Runnel.Runtime.Hosting;
 using Runnel.Runtime.Internal;
+using Runnel.Runtime.Management;
+using Runnel.Runtime.Membership;
 using Runnel.Runtime.Transport;
+using Runnel.Storage;
 
 namespace Runnel.Runtime;
 
@@ -14,10 +17,14 @@ namespace Runnel.Runtime;
 public static class RunnelHostingExtensions
 {
     /// <summary>
-    /// Adds a silo as a hosted service, with <see cref="SiloOptions"/> validated on start. Registers
-    /// <see cref="RunnelSilo"/>, and an <see cref="IGrainFactory"/> for code inside the silo (unless one is
-    /// registered already). Uses the registered <see cref="TimeProvider"/> (default: the system clock) for grain
-    /// timers, idle collection and deadlines.
+    /// Adds a silo as a hosted service, with <see cref="SiloOptions"/> and <see cref="MembershipOptions"/> validated on
+    /// start. Registers <see cref="RunnelSilo"/>, and an <see cref="IGrainFactory"/> for code inside the silo (unless
+    /// one is registered already; its calls are routed to the owning silo). Uses from the host's services, when
+    /// registered: the <see cref="IObjectStore"/> that holds the cluster's membership (default: a
+    /// <see cref="FileObjectStore"/> under <see cref="SiloOptions.DataDirectory"/>, so one silo on local disk is a
+    /// cluster of one), the <see cref="IFatalErrorHandler"/> (default: <see cref="Environment.FailFast(string)"/>),
+    /// and the <see cref="TimeProvider"/> (default: the system clock) for grain timers, idle collection, deadlines and
+    /// membership timers.
     /// </summary>
     /// <example><code>
     /// services.AddRunnelSilo(o => o.ClusterId = "prod").AddGrain&lt;ICounterGrain, CounterGrain&gt;();
@@ -32,15 +39,26 @@ public static class RunnelHostingExtensions
         }
 
         options.ValidateOnStart();
+        services.AddOptions<MembershipOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MembershipOptions>, MembershipOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IObjectStore>(sp => new FileObjectStore(Path.GetFullPath(sp.GetRequiredService<IOptions<SiloOptions>>().Value.DataDirectory)));
+        services.TryAddSingleton<IFatalErrorHandler, FailFastFatalErrorHandler>();
         services.TryAddSingleton<GrainTypeRegistry>();
+        services.TryAddSingleton<SiloState>();
+        services.TryAddSingleton<NetworkGate>();
         services.TryAddSingleton<Catalog>();
+        services.TryAddSingleton<MembershipService>();
         services.TryAddSingleton<SiloConnectionHandler>();
+        services.AddSingleton(new GrainRegistration(typeof(ISiloControlGrain), typeof(SiloControlGrain)));
+        services.AddSingleton(new GrainRegistration(typeof(IManagementGrain), typeof(ManagementGrain)));
         services.TryAddSingleton(sp => new RunnelSilo(
             sp.GetRequiredService<IOptions<SiloOptions>>(),
             sp.GetRequiredService<Catalog>(),
             sp.GetRequiredService<SiloConnectionHandler>(),
+            sp.GetRequiredService<MembershipService>(),
+            sp.GetRequiredService<NetworkGate>(),
             sp,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<RunnelSilo>());

@@ -8,17 +8,26 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Runtime.Internal;
+using Runnel.Runtime.Membership;
 using Runnel.Runtime.Transport;
 
 namespace Runnel.Runtime;
 
 /// <summary>
-/// A silo: hosts grain activations and serves grain calls over TCP. Registered by
-/// <see cref="RunnelHostingExtensions.AddRunnelSilo"/> as a hosted service; runs its own Kestrel server for the
-/// raw TCP endpoint, so it fits in any generic host (a web host may serve HTTP beside it).
+/// A silo: a member of a cluster that hosts grain activations and serves grain calls over TCP. Registered by
+/// <see cref="RunnelHostingExtensions.AddRunnelSilo"/> as a hosted service; runs its own Kestrel server for the raw
+/// TCP endpoint, so it fits in any generic host (a web host may serve HTTP beside it). A single silo is a cluster of
+/// one: the same membership table, on the host's <c>IObjectStore</c> (by default a file store under
+/// <see cref="SiloOptions.DataDirectory"/>).
 /// </summary>
-/// <remarks>Stopping rejects new calls, deactivates every activation (bounded by
-/// <see cref="SiloOptions.ShutdownTimeout"/>), then closes every connection.</remarks>
+/// <remarks>
+/// <para>Starting: listen, join the cluster's membership table as Joining (a new generation at this endpoint), become
+/// Active, then serve. Grains are placed by rendezvous hashing over the Active silos of the view; a call for a grain
+/// another silo owns is answered with <see cref="WrongOwnerException"/>.</para>
+/// <para>Stopping (the host's StopAsync, e.g. on SIGTERM), bounded by <see cref="SiloOptions.ShutdownTimeout"/>:
+/// write ShuttingDown and push the view (callers go to the successors at once, without failure detection),
+/// deactivate every activation (<see cref="Grain.OnDeactivateAsync"/> runs), write Dead, close every connection.</para>
+/// </remarks>
 public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
 {
     /// <summary>Room for one maximal frame plus what arrives behind it before the read loop catches up.</summary>
@@ -27,17 +36,28 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
     private readonly SiloOptions _options;
     private readonly Catalog _catalog;
     private readonly SiloConnectionHandler _handler;
+    private readonly MembershipService _membership;
     private readonly IServiceProvider _services;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private KestrelServer? _server;
     private IPEndPoint? _endpoint;
+    private int _stopped;
 
-    internal RunnelSilo(IOptions<SiloOptions> options, Catalog catalog, SiloConnectionHandler handler, IServiceProvider services, ILoggerFactory loggerFactory)
+    internal RunnelSilo(
+        IOptions<SiloOptions> options,
+        Catalog catalog,
+        SiloConnectionHandler handler,
+        MembershipService membership,
+        NetworkGate network,
+        IServiceProvider services,
+        ILoggerFactory loggerFactory)
     {
         _options = options.Value;
         _catalog = catalog;
         _handler = handler;
+        _membership = membership;
+        Network = network;
         _services = services;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<RunnelSilo>();
@@ -47,9 +67,32 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
     /// <exception cref="InvalidOperationException">The silo has not started.</exception>
     public IPEndPoint LocalEndpoint => _endpoint ?? throw new InvalidOperationException("The silo has not started.");
 
-    /// <summary>How many grain activations this silo holds now (diagnostics).</summary>
+    /// <summary>This silo's identity in the cluster (endpoint and generation).</summary>
+    /// <exception cref="InvalidOperationException">The silo has not joined yet.</exception>
+    public SiloAddress Address => _membership.State.Self ?? throw new InvalidOperationException("The silo has not joined its cluster yet.");
+
+    /// <summary>This silo's status in its own current view (<see cref="SiloStatus.None"/> before it joined).</summary>
+    public SiloStatus Status => _membership.State.Self is { } self ? _membership.State.Snapshot?.Table.StatusOf(self) ?? SiloStatus.None : SiloStatus.None;
+
+    /// <summary>The version of the membership view this silo acts on (0 before it joined).</summary>
+    public long ViewVersion => _membership.State.Snapshot?.Version ?? 0;
+
+    /// <summary>The Active silos of this silo's current view.</summary>
+    public IReadOnlyList<SiloAddress> ActiveSilos => _membership.State.Placement?.ActiveSilos ?? [];
+
+    /// <summary>How many application grain activations this silo holds now (diagnostics; system grains excluded).</summary>
     public int ActivationCount => _catalog.ActivationCount;
 
+    /// <summary>The silo's network switch, for fault injection by test clusters.</summary>
+    internal NetworkGate Network { get; }
+
+    internal MembershipService Membership => _membership;
+
+    /// <summary>The status of <paramref name="silo"/> in this silo's current view.</summary>
+    public SiloStatus StatusOf(SiloAddress silo) => _membership.State.Snapshot?.Table.StatusOf(silo) ?? SiloStatus.None;
+
+    /// <summary>Listens, joins the cluster and becomes Active. Fails when joining does not finish within
+    /// <see cref="MembershipOptions.JoinTimeout"/> (store unreachable).</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var kestrel = new KestrelServerOptions { ApplicationServices = _services, AddServerHeader = false };
@@ -64,27 +107,79 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
         _catalog.Start();
         await _server.StartAsync(new NoHttpApplication(), cancellationToken).ConfigureAwait(false);
         _endpoint = listen?.IPEndPoint ?? throw new InvalidOperationException("Kestrel did not bind the silo endpoint.");
-        LogStarted(_logger, _options.SiloName, _options.ClusterId, _endpoint);
+        await _membership.JoinAsync(_endpoint, cancellationToken).ConfigureAwait(false);
+        await _membership.BecomeActiveAsync(cancellationToken).ConfigureAwait(false);
+        LogStarted(_logger, _options.SiloName, _options.ClusterId, _endpoint, Address);
     }
 
+    /// <summary>Leaves the cluster gracefully (see the class remarks). Idempotent.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
         LogStopping(_logger, _options.SiloName);
-        await _catalog.StopAsync(cancellationToken).ConfigureAwait(false);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(_options.ShutdownTimeout);
+        try
+        {
+            await _membership.BeginShutdownAsync(bound.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RunnelException or OperationCanceledException)
+        {
+            LogLeaveFailed(_logger, "ShuttingDown", ex.Message);
+        }
+
+        await _catalog.StopAsync(bound.Token).ConfigureAwait(false);
+        try
+        {
+            await _membership.LeaveAsync(bound.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RunnelException or OperationCanceledException)
+        {
+            LogLeaveFailed(_logger, "Dead", ex.Message);
+        }
+
+        await CloseAsync(cancellationToken).ConfigureAwait(false);
+        LogStopped(_logger, _options.SiloName);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _server?.Dispose();
+        await _catalog.Router.DisposeAsync().ConfigureAwait(false);
+        await _membership.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Dies as a crashed process would (test clusters): from now on no store write and no call is made or served;
+    /// connections drop without a goodbye, the listener closes, no <see cref="Grain.OnDeactivateAsync"/> runs.
+    /// </summary>
+    internal async Task KillAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        _membership.Kill();
+        _catalog.Abandon();
+        Network.Isolated = true;
+        using var now = new CancellationTokenSource();
+        await now.CancelAsync().ConfigureAwait(false);
+        await CloseAsync(now.Token).ConfigureAwait(false);
+    }
+
+    private async Task CloseAsync(CancellationToken cancellationToken)
+    {
         _handler.CloseAll();
+        await _catalog.Router.DisposeAsync().ConfigureAwait(false);
         if (_server is not null)
         {
             await _server.StopAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        LogStopped(_logger, _options.SiloName);
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _server?.Dispose();
-        _catalog.Dispose();
-        return default;
     }
 
     /// <summary>Kestrel needs an HTTP application even when every endpoint is a raw connection handler.</summary>

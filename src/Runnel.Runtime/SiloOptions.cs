@@ -22,6 +22,10 @@ public sealed class SiloOptions
     /// <summary>The IP address to listen on. Default <c>127.0.0.1</c>.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>The address other silos and clients reach this silo at (in its <see cref="SiloAddress"/>). Default null:
+    /// <see cref="ListenAddress"/>, which must then not be a wildcard (0.0.0.0, ::).</summary>
+    public string? AdvertisedAddress { get; set; }
+
     /// <summary>The TCP port for grain calls; 0 picks a free port (read it from <see cref="RunnelSilo.LocalEndpoint"/>).
     /// Default 11111.</summary>
     public int Port { get; set; } = 11111;
@@ -48,6 +52,17 @@ public sealed class SiloOptions
     /// <summary>How long <see cref="Grain.OnDeactivateAsync"/> may run before its token fires. Default 30 s.</summary>
     public TimeSpan DeactivationTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long stopping the silo waits for activations to deactivate. Default 30 s.</summary>
+    /// <summary>How long graceful shutdown may take: marking ShuttingDown, deactivating every activation (their
+    /// <see cref="Grain.OnDeactivateAsync"/> runs: partitions seal and release their logs there), marking Dead. Past it,
+    /// remaining activations are abandoned and the silo exits; their successors fence them through the store. Default 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a call from a grain to a grain on another silo may take, retries at new owners included.
+    /// Default 30 s.</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where the embedded file store keeps its data when no <c>IObjectStore</c> is registered in the host's
+    /// services (the membership table lives there too, so a single silo is a cluster of one on local disk). Relative
+    /// paths are under the current directory. Default <c>runnel-data</c>.</summary>
+    public string DataDirectory { get; set; } = "runnel-data";
 }

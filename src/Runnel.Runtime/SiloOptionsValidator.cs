@@ -31,6 +31,23 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             failures.Add($"SiloOptions.ListenAddress must be an IP address (was '{options.ListenAddress}').");
         }
 
+        if (options.AdvertisedAddress is { } advertised)
+        {
+            if (!IPAddress.TryParse(advertised, out var address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+            {
+                failures.Add($"SiloOptions.AdvertisedAddress must be a specific IP address (was '{advertised}').");
+            }
+        }
+        else if (IPAddress.TryParse(options.ListenAddress, out var listen) && (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any)))
+        {
+            failures.Add($"SiloOptions.AdvertisedAddress must be set when SiloOptions.ListenAddress is a wildcard ('{options.ListenAddress}'): peers need an address to reach this silo at.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add("SiloOptions.DataDirectory must not be empty.");
+        }
+
         if (options.Port is < 0 or > 65535)
         {
             failures.Add($"SiloOptions.Port must be between 0 and 65535 (was {options.Port}).");
@@ -56,6 +73,7 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         Positive(failures, nameof(options.CollectionQuantum), options.CollectionQuantum);
         Positive(failures, nameof(options.DeactivationTimeout), options.DeactivationTimeout);
         Positive(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout);
+        Positive(failures, nameof(options.ResponseTimeout), options.ResponseTimeout);
         if (options.CollectionQuantum > options.CollectionAge)
         {
             failures.Add($"SiloOptions.CollectionQuantum ({options.CollectionQuantum}) must not exceed SiloOptions.CollectionAge ({options.CollectionAge}).");

@@ -24,7 +24,8 @@ public static class TestWorker
         }
     }
 
-    /// <summary>Starts the worker with <paramref name="arguments"/>; stdout and stderr are redirected (the caller reads them).</summary>
+    /// <summary>Starts the worker with <paramref name="arguments"/>; stdin, stdout and stderr are redirected (the caller
+    /// reads the outputs; closing stdin asks a long-running worker to stop).</summary>
     public static Process Start(params string[] arguments)
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } fromSdk && File.Exists(fromSdk)
@@ -34,6 +35,7 @@ public static class TestWorker
                 : throw new InvalidOperationException("Cannot find the dotnet host: DOTNET_HOST_PATH is unset and this process is not dotnet.");
         var psi = new ProcessStartInfo(host)
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

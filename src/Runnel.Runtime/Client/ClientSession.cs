@@ -9,7 +9,7 @@ namespace Runnel.Runtime.Client;
 /// every call still pending fails at once: <see cref="RunnelErrorCode.OutcomeUnknown"/> if it had been sent,
 /// <see cref="RunnelErrorCode.ConnectionLost"/> if not. Thread-safe.
 /// </summary>
-internal sealed class ClientSession(RunnelClient client) : IFrameHandler
+internal sealed class ClientSession(OutboundChannel channel) : IFrameHandler
 {
     private readonly ConcurrentDictionary<long, IPendingCall> _pending = new();
     private long _nextCorrelationId;
@@ -79,6 +79,6 @@ internal sealed class ClientSession(RunnelClient client) : IFrameHandler
             }
         }
 
-        client.OnSessionClosed(this);
+        channel.OnSessionClosed(this);
     }
 }

@@ -1,4 +1,3 @@
-using Runnel.Invocation;
 using Runnel.Runtime.Internal;
 using Runnel.Runtime.Transport;
 using Runnel.Serialization;
@@ -6,15 +5,15 @@ using Runnel.Serialization;
 namespace Runnel.Runtime.Client;
 
 /// <summary>
-/// One client call: built by a proxy (the request frame is written in place, arguments after the header), queued
-/// on the connection, then completed by its response, a failure, the deadline sweep or the caller's token.
+/// One attempt of a remote grain call: its request frame (header and a copy of the arguments), queued on a
+/// connection, then completed by its response, a failure, the deadline sweep or the caller's token.
 /// </summary>
 /// <remarks>
 /// States move Created → Queued → Sent → Done, or straight to Done; the first transition to Done decides the
-/// outcome. The frame buffer belongs to the call until it is queued, then to the connection (which releases it
+/// outcome. The frame buffer belongs to the attempt until it is queued, then to the connection (which releases it
 /// after writing or dropping it).
 /// </remarks>
-internal sealed class PendingCall<TResult> : OutgoingCall<TResult>, IOutgoingFrame, IPendingCall
+internal sealed class PendingCall<TResult> : IOutgoingFrame, IPendingCall
 {
     private const int Created = 0;
     private const int Queued = 1;
@@ -26,38 +25,50 @@ internal sealed class PendingCall<TResult> : OutgoingCall<TResult>, IOutgoingFra
     private const int CorrelationIdOffset = 6;
     private const int DeadlineOffset = CorrelationIdOffset + 8 + 4 + 8;
 
-    private readonly RunnelClient _client;
     private readonly IWireCodec<TResult> _codec;
     private readonly WireWriter _frame = new();
     private readonly TaskCompletionSource<TResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeProvider _time;
+    private readonly long _deadlineTicks;
+    private readonly TimeSpan _timeout;
     private ClientSession? _session;
     private CancellationTokenRegistration _cancellation;
-    private long _deadlineTicks;
     private int _state;
 
-    public PendingCall(RunnelClient client, GrainId grainId, uint methodId, IWireCodec<TResult> codec)
+    /// <param name="grainId">The grain called.</param>
+    /// <param name="methodId">The method.</param>
+    /// <param name="arguments">The serialized arguments (copied).</param>
+    /// <param name="viewVersion">The caller's membership view version (0 when it has none).</param>
+    /// <param name="forwardCount">How many times the call was redirected by <see cref="RunnelErrorCode.WrongOwner"/> so far.</param>
+    /// <param name="codec">Reads the result.</param>
+    /// <param name="time">The caller's clock.</param>
+    /// <param name="deadline">When the caller stops waiting, on <paramref name="time"/>.</param>
+    /// <param name="timeout">The whole call's timeout (for the message).</param>
+    public PendingCall(GrainId grainId, uint methodId, ReadOnlySpan<byte> arguments, long viewVersion, byte forwardCount, IWireCodec<TResult> codec, TimeProvider time, DateTimeOffset deadline, TimeSpan timeout)
     {
-        _client = client;
         _codec = codec;
+        _time = time;
+        _deadlineTicks = deadline.UtcTicks;
+        _timeout = timeout;
         _frame.ReserveFixed32();
         _frame.WriteByte(FrameFormat.Version);
         _frame.WriteByte(FrameFormat.KindRequest);
         _frame.WriteFixed64(0);
         _frame.WriteFixed32(methodId);
-        _frame.WriteFixed64(0);
+        _frame.WriteFixed64((ulong)viewVersion);
         _frame.WriteFixed32(0);
-        _frame.WriteByte(0);
+        _frame.WriteByte(forwardCount);
         _frame.WriteString(grainId.Type);
         _frame.WriteString(grainId.Key);
+        _frame.WriteRaw(arguments);
     }
-
-    public override WireWriter Arguments => _frame;
 
     public long CorrelationId { get; private set; }
 
     public bool WasSent => Volatile.Read(ref _state) >= Sent;
 
-    public override ValueTask<TResult> InvokeAsync(CancellationToken cancellationToken)
+    /// <summary>Sends the frame on <paramref name="session"/> and waits for the outcome.</summary>
+    public ValueTask<TResult> SendAsync(ClientSession session, int maxFrameBytes, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -66,26 +77,29 @@ internal sealed class PendingCall<TResult> : OutgoingCall<TResult>, IOutgoingFra
         }
 
         var length = _frame.WrittenCount - FrameFormat.LengthBytes;
-        if (length > _client.Options.MaxFrameBytes)
+        if (length > maxFrameBytes)
         {
             _frame.Dispose();
             return ValueTask.FromException<TResult>(new RunnelException(
                 RunnelErrorCode.InvalidArgument,
-                $"The request ({length} bytes) exceeds RunnelClientOptions.MaxFrameBytes ({_client.Options.MaxFrameBytes})."));
+                $"The request ({length} bytes) exceeds the caller's MaxFrameBytes ({maxFrameBytes})."));
         }
 
         _frame.PatchFixed32(0, (uint)length);
-        _deadlineTicks = _client.Time.GetUtcNow().UtcTicks + _client.Options.ResponseTimeout.Ticks;
-        if (_client.CurrentSession is { } session)
+        _session = session;
+        CorrelationId = session.NextCorrelationId();
+        var remaining = Math.Max(1, (_deadlineTicks - _time.GetUtcNow().UtcTicks) / TimeSpan.TicksPerMillisecond);
+        PatchHeader(CorrelationId, (uint)Math.Min(remaining, uint.MaxValue));
+        Volatile.Write(ref _state, Queued);
+        session.Register(this);
+        if (cancellationToken.CanBeCanceled)
         {
-            var queued = Send(session, cancellationToken);
-            return queued.IsCompletedSuccessfully ? new ValueTask<TResult>(_result.Task) : AwaitQueuedAsync(queued);
+            _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((PendingCall<TResult>)state!).OnCancelled(token), this);
         }
 
-        return WaitForConnectionAsync(cancellationToken);
+        var queued = session.Connection.SendAsync(this);
+        return queued.IsCompletedSuccessfully ? new ValueTask<TResult>(_result.Task) : AwaitQueuedAsync(queued);
     }
-
-    public override void Abandon() => _frame.Dispose();
 
     public bool TryGetFrame(out ReadOnlyMemory<byte> frame)
     {
@@ -154,25 +168,9 @@ internal sealed class PendingCall<TResult> : OutgoingCall<TResult>, IOutgoingFra
 
         _result.TrySetException(new RunnelException(
             RunnelErrorCode.OutcomeUnknown,
-            $"No response within {_client.Options.ResponseTimeout}: the call may or may not have run.",
+            $"No response within {_timeout}: the call may or may not have run.",
             isRetriable: true,
             isOutcomeUnknown: true));
-    }
-
-    private ValueTask Send(ClientSession session, CancellationToken cancellationToken)
-    {
-        _session = session;
-        CorrelationId = session.NextCorrelationId();
-        var remaining = Math.Max(1, (_deadlineTicks - _client.Time.GetUtcNow().UtcTicks) / TimeSpan.TicksPerMillisecond);
-        PatchHeader(CorrelationId, (uint)Math.Min(remaining, uint.MaxValue));
-        Volatile.Write(ref _state, Queued);
-        session.Register(this);
-        if (cancellationToken.CanBeCanceled)
-        {
-            _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((PendingCall<TResult>)state!).OnCancelled(token), this);
-        }
-
-        return session.Connection.SendAsync(this);
     }
 
     private void PatchHeader(long correlationId, uint deadlineMs)
@@ -214,24 +212,6 @@ internal sealed class PendingCall<TResult> : OutgoingCall<TResult>, IOutgoingFra
     private async ValueTask<TResult> AwaitQueuedAsync(ValueTask queued)
     {
         await queued.ConfigureAwait(false);
-        return await _result.Task.ConfigureAwait(false);
-    }
-
-    private async ValueTask<TResult> WaitForConnectionAsync(CancellationToken cancellationToken)
-    {
-        ClientSession session;
-        try
-        {
-            var remaining = TimeSpan.FromTicks(Math.Max(0, _deadlineTicks - _client.Time.GetUtcNow().UtcTicks));
-            session = await _client.WaitForSessionAsync(remaining, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _frame.Dispose();
-            throw;
-        }
-
-        await Send(session, cancellationToken).ConfigureAwait(false);
         return await _result.Task.ConfigureAwait(false);
     }
 }

@@ -8,8 +8,17 @@ public sealed record RunnelClientOptions
     /// <summary>The defaults below.</summary>
     public static RunnelClientOptions Default { get; } = new();
 
-    /// <summary>The silo to connect to, <c>address:port</c>. Default <c>127.0.0.1:11111</c>.</summary>
+    /// <summary>The first silo to connect to, <c>address:port</c>: the client learns the cluster's view from it (or
+    /// from one of <see cref="Seeds"/>) and then calls each grain's owner directly. Default <c>127.0.0.1:11111</c>.</summary>
     public string Endpoint { get; init; } = "127.0.0.1:11111";
+
+    /// <summary>More silos to learn the view from when <see cref="Endpoint"/> does not answer (tried in order, at
+    /// connect time and whenever no known silo answers). Default none.</summary>
+    public IReadOnlyList<string> Seeds { get; init; } = [];
+
+    /// <summary>How often the client re-reads the view from a silo when nothing else prompted it (a
+    /// <see cref="RunnelErrorCode.WrongOwner"/> answer or an unreachable owner refreshes it at once). Default 10 s.</summary>
+    public TimeSpan ViewRefreshPeriod { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Must equal the silo's <see cref="SiloOptions.ClusterId"/>, or the silo rejects the connection. Default <c>dev</c>.</summary>
     public string ClusterId { get; init; } = "dev";
@@ -17,16 +26,18 @@ public sealed record RunnelClientOptions
     /// <summary>This client's name in the preamble and the silo's logs. Default <c>client</c>.</summary>
     public string ClientName { get; init; } = "client";
 
-    /// <summary>How long a call may take, counted from when it is invoked (waiting for a connection included).
-    /// After it the call fails with <see cref="RunnelErrorCode.OutcomeUnknown"/>. Checked by a sweep every
+    /// <summary>How long a call may take, counted from when it is invoked (waiting for a connection, and retrying at
+    /// the new owner when the old one left or died, included). After it the call fails with
+    /// <see cref="RunnelErrorCode.OutcomeUnknown"/> (or <see cref="RunnelErrorCode.ConnectionLost"/> when it was never sent). Checked by a sweep every
     /// <c>ResponseTimeout / 8</c> (between 10 ms and 1 s), so a call may fail up to that much later. Default 30 s.</summary>
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long one connection attempt (TCP connect and preamble) may take. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The first wait between reconnection attempts after a connection drops (the very first attempt
-    /// is immediate); doubles up to <see cref="ReconnectMaxBackoff"/>. Default 50 ms.</summary>
+    /// <summary>After a failed connection attempt to a silo, calls to it fail fast (and are retried by the router)
+    /// for this long before the next attempt (the first attempt after a drop is immediate); doubles per failure up to
+    /// <see cref="ReconnectMaxBackoff"/>. Default 50 ms.</summary>
     public TimeSpan ReconnectMinBackoff { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The longest wait between reconnection attempts. Default 5 s.</summary>
@@ -43,6 +54,8 @@ public sealed record RunnelClientOptions
     public void Validate()
     {
         _ = ParseEndpoint();
+        _ = ParseSeeds();
+        Require(ViewRefreshPeriod > TimeSpan.Zero, $"RunnelClientOptions.ViewRefreshPeriod must be positive (was {ViewRefreshPeriod}).");
         Require(!string.IsNullOrWhiteSpace(ClusterId), "RunnelClientOptions.ClusterId must not be empty.");
         Require(!string.IsNullOrWhiteSpace(ClientName), "RunnelClientOptions.ClientName must not be empty.");
         Require(ResponseTimeout > TimeSpan.Zero, $"RunnelClientOptions.ResponseTimeout must be positive (was {ResponseTimeout}).");
@@ -57,6 +70,24 @@ public sealed record RunnelClientOptions
         IPEndPoint.TryParse(Endpoint ?? "", out var endpoint) && endpoint.Port != 0
             ? endpoint
             : throw new ArgumentException($"RunnelClientOptions.Endpoint must be address:port with a non-zero port (was '{Endpoint}').");
+
+    /// <summary><see cref="Endpoint"/> then <see cref="Seeds"/>, without duplicates.</summary>
+    internal IReadOnlyList<IPEndPoint> ParseSeeds()
+    {
+        var all = new List<IPEndPoint> { ParseEndpoint() };
+        foreach (var seed in Seeds ?? [])
+        {
+            var endpoint = IPEndPoint.TryParse(seed ?? "", out var parsed) && parsed.Port != 0
+                ? parsed
+                : throw new ArgumentException($"RunnelClientOptions.Seeds must hold address:port entries with non-zero ports (found '{seed}').");
+            if (!all.Contains(endpoint))
+            {
+                all.Add(endpoint);
+            }
+        }
+
+        return all;
+    }
 
     private static void Require(bool condition, string message)
     {

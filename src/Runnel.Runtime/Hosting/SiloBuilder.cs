@@ -20,4 +20,10 @@ internal sealed class SiloBuilder(IServiceCollection services) : ISiloBuilder
         Services.Configure(configure);
         return this;
     }
+
+    public ISiloBuilder ConfigureMembership(Action<MembershipOptions> configure)
+    {
+        Services.Configure(configure);
+        return this;
+    }
 }

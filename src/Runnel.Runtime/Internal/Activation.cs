@@ -32,6 +32,7 @@ internal sealed partial class Activation
     private int _idleRequestPosted;
     private long _lastActiveTicks;
     private volatile bool _deactivationRequested;
+    private DeactivationReason _deactivationReason = DeactivationReason.Requested;
 
     // Always-interleave calls in flight, and whether new ones may start (from activation until deactivation begins).
     private readonly Lock _interleaveGate = new();
@@ -109,11 +110,17 @@ internal sealed partial class Activation
         _ = EnqueueAsync(new DeactivationRequest(DeactivationReason.Shutdown)).AsTask();
     }
 
-    public void RequestDeactivation()
+    /// <summary>Deactivates after the current turn (calls queued behind it go back to the catalog).</summary>
+    public void RequestDeactivation(DeactivationReason reason = DeactivationReason.Requested)
     {
+        _deactivationReason = reason;
         _deactivationRequested = true;
-        _mailbox.Writer.TryWrite(new DeactivationRequest(DeactivationReason.Requested));
+        EnsureStarted();
+        _mailbox.Writer.TryWrite(new DeactivationRequest(reason));
     }
+
+    /// <summary>Stops the activation's timers without deactivating it (the silo was killed: nothing more runs).</summary>
+    public void Abandon() => StopTimers();
 
     public IDisposable RegisterTimer(Func<CancellationToken, ValueTask> callback, TimeSpan dueTime, TimeSpan period)
     {
@@ -258,7 +265,7 @@ internal sealed partial class Activation
 
                 if (_deactivationRequested)
                 {
-                    return DeactivationReason.Requested;
+                    return _deactivationReason;
                 }
             }
         }

@@ -5,7 +5,9 @@ namespace Runnel.Runtime.Internal;
 /// <summary>
 /// How an exception crosses the wire (the body of an error response, layout in
 /// <see cref="Transport.FrameFormat"/>): a <see cref="RunnelException"/> keeps its code, message and flags; any other
-/// exception becomes <see cref="RunnelErrorCode.GrainCallFailed"/> with its type name and message.
+/// exception becomes <see cref="RunnelErrorCode.GrainCallFailed"/> with its type name and message. A
+/// <see cref="RunnelErrorCode.WrongOwner"/> error carries two more fields after the message: the refusing silo's view
+/// version (fixed64) and the owner under that view (string, null when none).
 /// </summary>
 internal static class ErrorPayload
 {
@@ -25,6 +27,11 @@ internal static class ErrorPayload
 
         writer.WriteString(error.GetType().FullName ?? error.GetType().Name);
         writer.WriteString(error.Message);
+        if (error is WrongOwnerException wrongOwner)
+        {
+            writer.WriteFixed64((ulong)wrongOwner.ViewVersion);
+            writer.WriteString(wrongOwner.Owner);
+        }
     }
 
     public static RunnelException Read(ref WireReader reader)
@@ -33,6 +40,12 @@ internal static class ErrorPayload
         var flags = reader.ReadByte();
         var type = reader.ReadString() ?? "";
         var message = reader.ReadString() ?? "";
+        if (code == RunnelErrorCode.WrongOwner)
+        {
+            var viewVersion = (long)reader.ReadFixed64();
+            return new WrongOwnerException(viewVersion, reader.ReadString(), message);
+        }
+
         return ToException(code, flags, type, message);
     }
 

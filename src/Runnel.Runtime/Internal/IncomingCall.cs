@@ -43,6 +43,9 @@ internal sealed class IncomingCall : MailboxItem, IOutgoingFrame
 
     public ICallResponder Responder { get; }
 
+    /// <summary>The caller's membership view version (0 for local calls and callers without a view).</summary>
+    public long ViewVersion { get; init; }
+
     /// <summary>Set by the catalog from the grain interface's metadata.</summary>
     public bool IsReadOnly { get; set; }
 

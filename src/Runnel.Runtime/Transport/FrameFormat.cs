@@ -13,8 +13,9 @@ namespace Runnel.Runtime.Transport;
 ///   | len    | magic  | version | role | cluster | sender |   | len    | magic  | version | status | reason | silo   |
 ///   | u32    | "RUNL" | u16     | u8   | string  | string |   | u32    | "RUNL" | u16     | u8     | string | string |
 ///   +--------+--------+---------+------+---------+--------+   +--------+--------+---------+--------+--------+--------+
-///   len counts the bytes after it (at most 1 KiB). role: 1 client, 2 silo. status: 0 accepted, 1 rejected
-///   (a version or cluster mismatch; reason says which, then the silo closes the connection).
+///   len counts the bytes after it (at most 1 KiB). role: 1 client, 2 silo (sender = its SiloAddress).
+///   status: 0 accepted, 1 rejected (a version or cluster mismatch, a silo not joined yet, a peer the view says is
+///   Dead; reason says which, then the silo closes the connection). silo: the answering silo's SiloAddress.
 ///
 /// Frame (both directions, after the preamble):
 ///   +-----------+---------+------+-----------------------+----------------------+
@@ -29,11 +30,14 @@ namespace Runnel.Runtime.Transport;
 ///                    +----------------+-----------+--------------+-------------+---------+------------+-----------+
 ///                    body: the arguments, in declaration order (each as its codec writes it, no tags).
 ///                    deadline ms: time the caller still waits, counted when it sent the frame (0 = none); a
-///                    relative time, so the two clocks need not agree.
+///                    relative time, so the two clocks need not agree. view version: the caller's membership view
+///                    (0 = none); a silo with an older view reads the newer one before judging ownership. forward: how
+///                    many WrongOwner redirects the call has followed (callers stop after 2).
 ///   kind 2 response  +----------------+--------+
 ///                    | correlation id | status |  status 0: body = the result; 1: body = an error:
 ///                    | i64            | u8     |  code varint | flags u8 (1 retriable, 2 outcome unknown) |
 ///                    +----------------+--------+  exception type string | message string
+///                                                 [code WrongOwner (302) only: view version fixed64 | owner string]
 ///   kind 3 cancel    +----------------+
 ///                    | correlation id |  the caller gave up on the call: cancel the grain method's token.
 ///                    | i64            |  No body. A cancel for an unknown or finished call is ignored.

@@ -125,7 +125,7 @@ internal static class Handshake
             if (result.IsCompleted || result.IsCanceled)
             {
                 input.AdvanceTo(buffer.Start, buffer.End);
-                throw new FrameException("the peer closed the connection during the preamble");
+                throw new FrameException("the peer closed the connection during the preamble", isPeerClosed: true);
             }
 
             input.AdvanceTo(buffer.Start, buffer.End);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Runnel.Runtime.Internal;
+using Runnel.Runtime.Membership;
 using Runnel.Serialization;
 
 namespace Runnel.Runtime.Transport;
@@ -7,10 +8,16 @@ namespace Runnel.Runtime.Transport;
 /// <summary>
 /// The silo's side of one accepted connection: turns request frames into <see cref="IncomingCall"/>s for the
 /// catalog, cancel frames into cancellations, and call outcomes into response frames. When the connection drops,
-/// the tokens of its in-flight calls fire (their responses have nowhere to go).
+/// the tokens of its in-flight calls fire (their responses have nowhere to go). A request made under a newer view
+/// than this silo's first makes the silo read the newer view (one store read, bounded, shared by concurrent
+/// requests), so that caller and silo decide ownership on the same view.
 /// </summary>
-internal sealed class SiloConnection(FrameConnection connection, Catalog catalog, int maxFrameBytes) : IFrameHandler, ICallResponder
+internal sealed class SiloConnection(FrameConnection connection, Catalog catalog, SiloState state, int maxFrameBytes) : IFrameHandler, ICallResponder
 {
+    /// <summary>How long a request waits for this silo to catch up with its caller's newer view before it is judged
+    /// on the view the silo has.</summary>
+    private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<long, IncomingCall> _inFlight = new();
 
     public async ValueTask OnFrameAsync(FrameConnection from, ReceivedFrame frame)
@@ -33,6 +40,19 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
                 {
                     call.ReleaseArguments();
                     throw new FrameException($"correlation id {call.CorrelationId} is already in flight");
+                }
+
+                if (call.ViewVersion > (state.Snapshot?.Version ?? long.MaxValue))
+                {
+                    using var timeout = new CancellationTokenSource(CatchUpTimeout);
+                    try
+                    {
+                        await state.Refresh(call.ViewVersion, timeout.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Judge it on the view this silo has.
+                    }
                 }
 
                 await catalog.DispatchAsync(call).ConfigureAwait(false);
@@ -132,9 +152,9 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
         reader.ReadRawSpan(2);
         var correlationId = (long)reader.ReadFixed64();
         var methodId = reader.ReadFixed32();
-        _ = (long)reader.ReadFixed64(); // view version: checked by placement (cluster work)
+        var viewVersion = (long)reader.ReadFixed64();
         var deadlineMs = reader.ReadFixed32();
-        _ = reader.ReadByte(); // forward count: used by forwarding (cluster work)
+        _ = reader.ReadByte(); // forward count: callers bound their own redirects (RoutedCall.MaxForwardCount)
         var grainType = reader.ReadString();
         var key = reader.ReadString();
         if (string.IsNullOrEmpty(grainType) || key is null)
@@ -144,6 +164,6 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
 
         var deadline = deadlineMs == 0 ? DateTimeOffset.MaxValue : catalog.Time.GetUtcNow().AddMilliseconds(deadlineMs);
         var arguments = frame.Memory[reader.Position..];
-        return new IncomingCall(new GrainId(grainType, key), methodId, correlationId, arguments, frame, deadline, this);
+        return new IncomingCall(new GrainId(grainType, key), methodId, correlationId, arguments, frame, deadline, this) { ViewVersion = viewVersion };
     }
 }

@@ -3,38 +3,60 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Runtime.Internal;
+using Runnel.Runtime.Membership;
 
 namespace Runnel.Runtime.Transport;
 
 /// <summary>
 /// Kestrel's entry point for each accepted TCP connection: reads and checks the preamble (protocol version,
-/// cluster id), answers accept or reject, then runs the connection's frame loops until it closes. One instance per
-/// silo (a singleton); tracks live connections so that stopping the silo can close them.
+/// cluster id; a silo the view says is Dead is refused), answers accept or reject with this silo's id, then runs the
+/// connection's frame loops until it closes. Connections arriving before the silo has joined are refused. One
+/// instance per silo (a singleton); tracks live connections so that stopping the silo, or the network gate, can
+/// close them.
 /// </summary>
-internal sealed partial class SiloConnectionHandler(Catalog catalog, IOptions<SiloOptions> options, ILogger<SiloConnectionHandler> logger) : ConnectionHandler
+internal sealed partial class SiloConnectionHandler : ConnectionHandler
 {
-    private readonly ConcurrentDictionary<FrameConnection, byte> _live = new();
-    private readonly SiloOptions _options = options.Value;
+    private readonly ConcurrentDictionary<FrameConnection, string?> _live = new();
+    private readonly Catalog _catalog;
+    private readonly SiloState _state;
+    private readonly NetworkGate _gate;
+    private readonly ILogger<SiloConnectionHandler> _logger;
+    private readonly SiloOptions _options;
     private volatile bool _stopping;
+
+    public SiloConnectionHandler(Catalog catalog, SiloState state, NetworkGate gate, IOptions<SiloOptions> options, ILogger<SiloConnectionHandler> logger)
+    {
+        _catalog = catalog;
+        _state = state;
+        _gate = gate;
+        _logger = logger;
+        _options = options.Value;
+        _gate.Changed += OnGateChanged;
+    }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var name = $"{connection.RemoteEndPoint} -> {_options.SiloName} ({connection.ConnectionId})";
-        if (!await HandshakeAsync(connection, name).ConfigureAwait(false))
+        var (accepted, peerEndpoint) = await HandshakeAsync(connection, name).ConfigureAwait(false);
+        if (!accepted)
         {
             return;
         }
 
-        var frames = new FrameConnection(connection.Transport, name, _options.MaxFrameBytes, _options.SendQueueCapacity, poolReceiveBuffers: true, connection.Abort, logger);
-        _live.TryAdd(frames, 0);
+        var frames = new FrameConnection(connection.Transport, name, _options.MaxFrameBytes, _options.SendQueueCapacity, poolReceiveBuffers: true, connection.Abort, _logger);
+        _live.TryAdd(frames, peerEndpoint);
         try
         {
             if (_stopping)
             {
                 frames.Close("the silo is stopping");
             }
+            else if (!_gate.Allows(peerEndpoint))
+            {
+                frames.Close("the network is cut (fault injection)");
+            }
 
-            await frames.RunAsync(new SiloConnection(frames, catalog, _options.MaxFrameBytes)).ConfigureAwait(false);
+            await frames.RunAsync(new SiloConnection(frames, _catalog, _state, _options.MaxFrameBytes)).ConfigureAwait(false);
         }
         finally
         {
@@ -52,13 +74,25 @@ internal sealed partial class SiloConnectionHandler(Catalog catalog, IOptions<Si
         }
     }
 
-    private async Task<bool> HandshakeAsync(ConnectionContext connection, string name)
+    private void OnGateChanged()
+    {
+        foreach (var (frames, peer) in _live)
+        {
+            if (!_gate.Allows(peer))
+            {
+                frames.Close("the network is cut (fault injection)");
+            }
+        }
+    }
+
+    private async Task<(bool Accepted, string? PeerEndpoint)> HandshakeAsync(ConnectionContext connection, string name)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         timeout.CancelAfter(_options.HandshakeTimeout);
         try
         {
             var preamble = await Handshake.ReadPreambleAsync(connection.Transport.Input, timeout.Token).ConfigureAwait(false);
+            string? peerEndpoint = null;
             string? reason = null;
             if (preamble.Version != FrameFormat.ProtocolVersion)
             {
@@ -72,27 +106,47 @@ internal sealed partial class SiloConnectionHandler(Catalog catalog, IOptions<Si
             {
                 reason = $"unknown role {preamble.Role}";
             }
+            else if (_state.Self is null)
+            {
+                reason = "the silo has not joined its cluster yet";
+            }
+            else if (preamble.Role == FrameFormat.RoleSilo && SiloAddress.TryParse(preamble.Sender, out var peer))
+            {
+                peerEndpoint = peer.Endpoint;
+                if (_state.Snapshot?.Table.StatusOf(peer) == SiloStatus.Dead)
+                {
+                    reason = $"silo {peer} is Dead in view {_state.Snapshot.Version}";
+                }
+            }
 
-            await Handshake.WriteReplyAsync(connection.Transport.Output, new PreambleReply(FrameFormat.ProtocolVersion, reason is null, reason ?? "", _options.SiloName), timeout.Token)
+            if (reason is null && !_gate.Allows(peerEndpoint))
+            {
+                // A cut network: no answer at all, as if the packets were lost.
+                connection.Abort();
+                return (false, null);
+            }
+
+            var self = _state.Self?.ToString() ?? _options.SiloName;
+            await Handshake.WriteReplyAsync(connection.Transport.Output, new PreambleReply(FrameFormat.ProtocolVersion, reason is null, reason ?? "", self), timeout.Token)
                 .ConfigureAwait(false);
             if (reason is not null)
             {
-                LogRejected(logger, name, preamble.Sender, reason);
-                return false;
+                LogRejected(_logger, name, preamble.Sender, reason);
+                return (false, null);
             }
 
-            LogAccepted(logger, name, preamble.Sender);
-            return true;
+            LogAccepted(_logger, name, preamble.Sender);
+            return (true, peerEndpoint);
         }
         catch (FrameException ex)
         {
-            LogRejected(logger, name, "?", ex.Message);
-            return false;
+            LogRejected(_logger, name, "?", ex.Message);
+            return (false, null);
         }
         catch (OperationCanceledException)
         {
-            LogRejected(logger, name, "?", $"no preamble within {_options.HandshakeTimeout}");
-            return false;
+            LogRejected(_logger, name, "?", $"no preamble within {_options.HandshakeTimeout}");
+            return (false, null);
         }
     }
 }

@@ -8,17 +8,19 @@ using Runnel.Runtime.Tests.Grains;
 namespace Runnel.Runtime.Tests.Infrastructure;
 
 /// <summary>
-/// One silo in a generic host on a free 127.0.0.1 port (port 0: the OS picks it), hosting every test grain, plus
-/// the clients a test connects. Disposing stops everything.
+/// One silo in a generic host on a free 127.0.0.1 port (port 0: the OS picks it), a cluster of one on its own
+/// temporary data directory, hosting every test grain, plus the clients a test connects. Disposing stops everything.
 /// </summary>
 public sealed class SiloHarness : IAsyncDisposable
 {
     private readonly List<RunnelClient> _clients = [];
+    private readonly Runnel.Testing.TempDirectory _data;
 
-    private SiloHarness(IHost host, ListLoggerProvider logs)
+    private SiloHarness(IHost host, ListLoggerProvider logs, Runnel.Testing.TempDirectory data)
     {
         Host = host;
         Logs = logs;
+        _data = data;
         Silo = host.Services.GetRequiredService<RunnelSilo>();
     }
 
@@ -41,6 +43,7 @@ public sealed class SiloHarness : IAsyncDisposable
     public static async Task<SiloHarness> StartAsync(Action<SiloOptions>? configure = null, TimeProvider? time = null)
     {
         var logs = new ListLoggerProvider();
+        var data = new Runnel.Testing.TempDirectory("silo");
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
         if (time is not null)
@@ -58,6 +61,7 @@ public sealed class SiloHarness : IAsyncDisposable
                 o.Port = 0;
                 o.ClusterId = "test";
                 o.SiloName = "silo-under-test";
+                o.DataDirectory = data.Path;
                 configure?.Invoke(o);
             })
             .AddGrain<ICounterGrain, CounterGrain>()
@@ -68,7 +72,7 @@ public sealed class SiloHarness : IAsyncDisposable
             .AddGrain<IInterleaveGrain, InterleaveGrain>();
         var host = builder.Build();
         await host.StartAsync();
-        return new SiloHarness(host, logs);
+        return new SiloHarness(host, logs, data);
     }
 
     public RunnelClientOptions ClientOptions(IPEndPoint? endpoint = null) =>
@@ -92,5 +96,6 @@ public sealed class SiloHarness : IAsyncDisposable
 
         await Host.StopAsync();
         Host.Dispose();
+        _data.Dispose();
     }
 }

@@ -1,0 +1,62 @@
+namespace Runnel.Runtime;
+
+/// <summary>
+/// Timings of cluster membership and failure detection. Bind from configuration or set in
+/// <see cref="RunnelHostingExtensions.AddRunnelSilo"/>; validated on start (<see cref="MembershipOptionsValidator"/>).
+/// </summary>
+/// <remarks>
+/// With the defaults a crashed silo (connections refused) is suspected after two failed probes (~2 s), the third
+/// probe goes through another silo, and its failure carries two votes, enough to write Dead: ~3 s; a hung silo whose
+/// probes time out takes ~3–4 s; the pushed view reaches the survivors within one more round trip. Every timing is
+/// measured by the silo's <see cref="TimeProvider"/> except heartbeat staleness and vote freshness, which are judged
+/// on the store's clock only (Last-Modified and the ServerTime of responses), so a silo's skewed clock cannot make it
+/// declare others dead.
+/// </remarks>
+public sealed class MembershipOptions
+{
+    /// <summary>How often each Active silo probes its peers over the data connection. Default 1 s.</summary>
+    public TimeSpan ProbePeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a probe waits for its answer (an indirect probe waits twice this). Default 1 s.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Consecutive failed probes before the prober votes; the last of them goes indirectly through
+    /// another Active silo when there is one. Default 3.</summary>
+    public int MissedProbesLimit { get; set; } = 3;
+
+    /// <summary>Votes that declare a silo Dead, capped at <c>ceil(live / 2)</c> so that small clusters can decide
+    /// (with 2 silos one vote is enough). Default 2.</summary>
+    public int VotesForDeath { get; set; } = 2;
+
+    /// <summary>A vote older than this on the store's clock no longer counts. Default 60 s.</summary>
+    public TimeSpan VoteExpiration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many peers each silo probes at most (beyond it, a stable pseudo-random subset). Default 10.</summary>
+    public int MaxProbedSilos { get; set; } = 10;
+
+    /// <summary>How often a silo writes its heartbeat blob. Default 5 s.</summary>
+    public TimeSpan HeartbeatPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A heartbeat blob older than this (Last-Modified against the store's ServerTime) is stale: a joining
+    /// silo probes such silos and evicts the unreachable ones. Default 15 s; at least twice <see cref="HeartbeatPeriod"/>.</summary>
+    public TimeSpan HeartbeatStaleAfter { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often a silo re-reads the membership blob (views are also pushed on every change; this is the
+    /// fallback). Default 5 s.</summary>
+    public TimeSpan TableRefreshPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After store calls have kept failing for this long (since the last success), the silo stops
+    /// acknowledging work: grain calls are refused with a retriable <see cref="RunnelErrorCode.Rejected"/> until the
+    /// store answers again. Default 10 s.</summary>
+    public TimeSpan StoreUnreachableTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long joining may take (reading, evicting stale rows, the conditional writes) before the silo's
+    /// start fails. Default 60 s.</summary>
+    public TimeSpan JoinTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long pushing a new view to one peer may take. Default 3 s.</summary>
+    public TimeSpan ViewPushTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Dead rows kept in the table (the newest ones); older ones are dropped when the table is written. Default 25.</summary>
+    public int DeadRowsToKeep { get; set; } = 25;
+}

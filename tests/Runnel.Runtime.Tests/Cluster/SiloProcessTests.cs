@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Runnel.Runtime.Client;
+using Runnel.Storage;
+using Runnel.Testing;
+using Runnel.TestingHost;
+using Xunit.Abstractions;
+
+namespace Runnel.Runtime.Tests.Cluster;
+
+/// <summary>Real silo processes on a shared file store, killed with SIGKILL; and detection with the production defaults.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class SiloProcessTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _data = new("silo-processes");
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task KillNine_OneOfThreeSiloProcesses_DeclaredDeadAndItsGrainsAnswerFromTheSurvivors()
+    {
+        var cluster = "proc-" + Guid.NewGuid().ToString("N")[..8];
+        var silos = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => SiloProcess.StartAsync(_data.Path, cluster, $"p{i}", Bound)));
+        try
+        {
+            await using var client = new RunnelClient(RunnelClientOptions.Default with
+            {
+                Endpoint = silos[0].Address.Endpoint,
+                Seeds = [silos[1].Address.Endpoint, silos[2].Address.Endpoint],
+                ClusterId = cluster,
+                ResponseTimeout = TimeSpan.FromSeconds(20),
+            });
+            await client.ConnectAsync();
+            await InProcessTestCluster.WaitForAsync(
+                async () => (await TryGetClusterAsync(client))?.Silos.Count(s => s.Status == SiloStatus.Active) == 3,
+                Bound,
+                "all three processes Active");
+            var keys = Enumerable.Range(0, 30).Select(i => $"p-{i}").ToList();
+            var before = await Task.WhenAll(keys.Select(k => client.GetGrain<IPlacementTestGrain>(k).WhereAsync().AsTask()));
+            var victim = silos[2];
+
+            var clock = Stopwatch.StartNew();
+            victim.Kill();
+            await InProcessTestCluster.WaitForAsync(
+                async () => (await TryGetClusterAsync(client))?.Silos.Single(s => s.SiloId == victim.Address.ToString()).Status == SiloStatus.Dead,
+                Bound,
+                "the killed process declared Dead");
+            var detected = clock.Elapsed;
+            var after = await Task.WhenAll(keys.Select(k => client.GetGrain<IPlacementTestGrain>(k).WhereAsync().AsTask()));
+
+            output.WriteLine($"kill -9 → Dead in {detected.TotalMilliseconds:F0} ms (probes every 200 ms, 500 ms timeout)");
+            before.Should().Contain(victim.Address.ToString());
+            after.Should().OnlyContain(w => w != victim.Address.ToString());
+            victim.HasExited.Should().BeTrue();
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The admin view, or null when the silo asked was the one just killed (the call's outcome is unknown).</summary>
+    private static async Task<Runtime.Management.ClusterView?> TryGetClusterAsync(RunnelClient client)
+    {
+        try
+        {
+            return await client.GetClusterAsync();
+        }
+        catch (RunnelException ex) when (ex.IsRetriable)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
+    public async Task Kill_WithProductionDefaultTimings_DeclaredDeadWithinSixSeconds()
+    {
+        await using var cluster = await InProcessTestCluster.StartAsync(new TestClusterOptions
+        {
+            InitialSilos = 3,
+            Store = new FileObjectStore(_data.Path),
+            ConfigureMembership = static _ => { },
+        });
+        var victim = cluster.RunningSilos[0];
+
+        var clock = Stopwatch.StartNew();
+        await cluster.KillSiloAsync(victim);
+        await InProcessTestCluster.WaitForAsync(() => cluster.RunningSilos.All(s => s.Silo.StatusOf(victim.Address) == SiloStatus.Dead), Bound, "survivors to see the victim Dead");
+
+        output.WriteLine($"default options: declared dead and known to every survivor after {clock.Elapsed.TotalMilliseconds:F0} ms");
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(6));
+    }
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using Runnel.Runtime;
+
+namespace Runnel.Testing;
+
+/// <summary>
+/// A real silo process (<c>Runnel.TestWorker silo</c>) on a file store shared by path, for tests that need a true
+/// <c>kill -9</c>. It hosts <see cref="IPlacementTestGrain"/> with small membership timings, prints
+/// <c>ready &lt;silo address&gt;</c> once Active, and stops gracefully when its stdin closes.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private SiloProcess(Process process, SiloAddress address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public SiloAddress Address { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts a silo of <paramref name="clusterId"/> on the file store at <paramref name="dataDirectory"/>
+    /// and waits until it is Active.</summary>
+    /// <exception cref="InvalidOperationException">The process exited or did not report ready within <paramref name="timeout"/>.</exception>
+    public static async Task<SiloProcess> StartAsync(string dataDirectory, string clusterId, string name, TimeSpan timeout)
+    {
+        var process = TestWorker.Start("silo", dataDirectory, clusterId, name);
+        _ = DrainAsync(process.StandardError);
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            while (true)
+            {
+                var line = await process.StandardOutput.ReadLineAsync(cts.Token).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Silo process {name} exited with {(process.WaitForExit(1000) ? process.ExitCode : -1)} before it was ready.");
+                if (line.StartsWith("ready ", StringComparison.Ordinal))
+                {
+                    _ = DrainAsync(process.StandardOutput);
+                    return new SiloProcess(process, SiloAddress.Parse(line["ready ".Length..]));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"Silo process {name} did not report ready within {timeout}.");
+        }
+    }
+
+    /// <summary>SIGKILL: the process ends at once, without any cleanup.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        _process.Dispose();
+    }
+
+    private static async Task DrainAsync(StreamReader reader)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is not null)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The process is gone.
+        }
+    }
+
+    /// <summary>For the worker: the line announcing a ready silo.</summary>
+    public static string ReadyLine(SiloAddress address) => string.Create(CultureInfo.InvariantCulture, $"ready {address}");
+}
