@@ -12,8 +12,9 @@ public static class GrainsHostingExtensions
     /// <summary>
     /// Hosts <see cref="ITopicGrain"/>, <see cref="ITopicCatalogGrain"/>, <see cref="IPartitionGrain"/> and
     /// <see cref="IProducerIdGrain"/> on this silo, over the <see cref="IObjectStore"/> that <paramref name="store"/>
-    /// creates (registered as a singleton unless one is registered already; the host disposes it if it is disposable),
-    /// with <see cref="RunnelGrainsOptions"/> validated on start.
+    /// creates. That store becomes the host's one <see cref="IObjectStore"/> (it replaces any registered before, such as
+    /// the runtime's embedded file store), so the cluster's membership and its partitions always live in the same store;
+    /// the host disposes it if it is disposable. <see cref="RunnelGrainsOptions"/> are validated on start.
     /// </summary>
     /// <example><code>
     /// services.AddRunnelSilo(o => o.ClusterId = "prod")
@@ -23,7 +24,8 @@ public static class GrainsHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(store);
-        silo.Services.TryAddSingleton(store);
+        silo.Services.RemoveAll<IObjectStore>();
+        silo.Services.AddSingleton(store);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<PartitionInstruments>();
         var options = silo.Services.AddOptions<RunnelGrainsOptions>();
