@@ -26,6 +26,16 @@ public static class GrainsHostingExtensions
         ArgumentNullException.ThrowIfNull(store);
         silo.Services.RemoveAll<IObjectStore>();
         silo.Services.AddSingleton(store);
+        return silo.AddRunnelGrains(configure);
+    }
+
+    /// <summary>
+    /// Hosts the product grains over the host's registered <see cref="IObjectStore"/> — the one the cluster's membership
+    /// uses (the runtime's embedded file store unless the host registered another, as the test cluster does per silo).
+    /// </summary>
+    public static ISiloBuilder AddRunnelGrains(this ISiloBuilder silo, Action<RunnelGrainsOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<PartitionInstruments>();
         var options = silo.Services.AddOptions<RunnelGrainsOptions>();

@@ -3,7 +3,7 @@ using Runnel.Log;
 namespace Runnel.Grains;
 
 /// <summary>
-/// How the product grains behave. Set in <see cref="GrainsHostingExtensions.AddRunnelGrains"/> or bind from
+/// How the product grains behave. Set in <c>AddRunnelGrains</c> or bind from
 /// configuration; validated when the host starts (<see cref="RunnelGrainsOptionsValidator"/>), with messages that name
 /// the field.
 /// </summary>
