@@ -76,7 +76,10 @@ internal sealed partial class ProducerEngine
             return;
         }
 
-        while (queue.InFlight.Count < Options.MaxInFlightPerPartition && queue.Unsent.First is { } node && IsReady(queue, node.Value))
+        // The window counts from the oldest unacknowledged batch, not just the requests outstanding: responses can be
+        // handled out of order, and a batch must never be resent once more than 5 later ones were written (the
+        // partition's duplicate window).
+        while (queue.SendCounter - OldestUnacknowledged(queue) < Options.MaxInFlightPerPartition && queue.Unsent.First is { } node && IsReady(queue, node.Value))
         {
             var batch = node.Value;
             queue.Unsent.RemoveFirst();
@@ -220,6 +223,22 @@ internal sealed partial class ProducerEngine
         }
     }
 
+    private static long OldestUnacknowledged(PartitionQueue queue)
+    {
+        var oldest = queue.SendCounter;
+        foreach (var batch in queue.InFlight)
+        {
+            oldest = Math.Min(oldest, batch.SendOrder);
+        }
+
+        foreach (var batch in queue.Retry)
+        {
+            oldest = Math.Min(oldest, batch.SendOrder);
+        }
+
+        return oldest;
+    }
+
     private static bool IsOldestUnacknowledged(ProducerBatch batch)
     {
         var queue = batch.Queue;
@@ -246,7 +265,7 @@ internal sealed partial class ProducerEngine
         for (var i = 0; i < batch.Records.Count; i++)
         {
             var record = batch.Records[i];
-            ForgetLocked(record);
+            ForgetLocked(record, effects);
             effects.Complete(record.Handler, partition, error is null ? baseOffset + i : -1, record.Timestamp, error);
         }
 

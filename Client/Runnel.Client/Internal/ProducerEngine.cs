@@ -439,7 +439,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     }
 
     /// <summary>A record that was accepted (counted in its flush epoch) completes: uncount it, wake flushes.</summary>
-    private void ForgetLocked(ProducerRecord record)
+    private void ForgetLocked(ProducerRecord record, Effects? effects = null)
     {
         var left = _epochCounts[record.Epoch] - 1;
         if (left == 0)
@@ -460,7 +460,15 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                     return false;
                 }
 
-                w.Done.TrySetResult();
+                if (effects is null)
+                {
+                    w.Done.TrySetResult();
+                }
+                else
+                {
+                    effects.CompleteFlush(w.Done); // after the delivery handlers of this turn have run
+                }
+
                 return true;
             });
         }
@@ -481,7 +489,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
     private void FailRecordLocked(ProducerRecord record, TopicPartition partition, RunnelException error, Effects effects)
     {
-        ForgetLocked(record);
+        ForgetLocked(record, effects);
         effects.Complete(record.Handler, partition, -1, record.Timestamp, error);
     }
 
@@ -495,6 +503,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         private List<TopicState>? _loads;
         private List<PartitionQueue>? _identities;
         private bool _sharedIdentity;
+        private List<TaskCompletionSource>? _flushes;
 
         public void Complete(IDeliveryHandler handler, TopicPartition partition, long offset, long timestamp, RunnelException? error) =>
             (_completions ??= []).Add((handler, partition, offset, timestamp, error));
@@ -506,6 +515,8 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         public void AllocateIdentity(PartitionQueue queue) => (_identities ??= []).Add(queue);
 
         public void AllocateSharedIdentity() => _sharedIdentity = true;
+
+        public void CompleteFlush(TaskCompletionSource flush) => (_flushes ??= []).Add(flush);
 
         public void Run(ProducerEngine engine)
         {
@@ -552,6 +563,14 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                     {
                         LogHandlerFailed(engine._logger, ex);
                     }
+                }
+            }
+
+            if (_flushes is not null)
+            {
+                foreach (var flush in _flushes)
+                {
+                    flush.TrySetResult();
                 }
             }
         }
