@@ -62,6 +62,12 @@ internal static class Emitter
         var readOnly = model.Methods.Where(m => m.IsReadOnly).Select(m => "0x" + m.MethodId.ToString("x8") + "u").ToList();
         sb.Append("        public override bool IsReadOnly(uint methodId) => ")
             .Append(readOnly.Count == 0 ? "false" : "methodId is " + string.Join(" or ", readOnly)).Append(";\n\n");
+        var interleave = model.Methods.Where(m => m.IsAlwaysInterleave).Select(m => "0x" + m.MethodId.ToString("x8") + "u").ToList();
+        if (interleave.Count > 0)
+        {
+            sb.Append("        public override bool IsAlwaysInterleave(uint methodId) => methodId is ").Append(string.Join(" or ", interleave)).Append(";\n\n");
+        }
+
         sb.Append("        public override bool HasMethod(uint methodId) => ")
             .Append(model.Methods.Length == 0 ? "false" : "methodId is " + string.Join(" or ", model.Methods.Select(m => "0x" + m.MethodId.ToString("x8") + "u"))).Append(";\n\n");
         sb.Append("        public override string GetMethodName(uint methodId) => methodId switch\n        {\n");

@@ -8,6 +8,7 @@ internal static class GrainModelBuilder
 {
     private const string GrainMarker = "Runnel.IGrain";
     private const string ReadOnlyAttribute = "Runnel.ReadOnlyAttribute";
+    private const string AlwaysInterleaveAttribute = "Runnel.AlwaysInterleaveAttribute";
     private const string GrainTypeAttribute = "Runnel.GrainTypeAttribute";
 
     public static bool IsGrainInterface(INamedTypeSymbol type)
@@ -162,6 +163,7 @@ internal static class GrainModelBuilder
             method.ReturnType.ToDisplayString(TypeSupport.FullName),
             parameters.ToImmutable(),
             cancellationTokenName,
-            TypeSupport.HasAttribute(method, ReadOnlyAttribute));
+            TypeSupport.HasAttribute(method, ReadOnlyAttribute),
+            TypeSupport.HasAttribute(method, AlwaysInterleaveAttribute));
     }
 }

@@ -22,7 +22,8 @@ internal sealed record GrainMethodModel(
     string ReturnType,
     ImmutableArray<ParameterModel> Parameters,
     string? CancellationTokenName,
-    bool IsReadOnly);
+    bool IsReadOnly,
+    bool IsAlwaysInterleave);
 
 internal sealed record ParameterModel(string Name, string Type);
 

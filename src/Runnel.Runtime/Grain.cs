@@ -14,8 +14,9 @@ namespace Runnel.Runtime;
 /// At most one activation of a grain id exists on a silo at a time, and a new one starts only after the previous
 /// one's <see cref="OnDeactivateAsync"/> has finished (so state saved there is seen by the next activation).</para>
 /// <para>Concurrency: one turn at a time. A call runs to completion (across its awaits) before the next call or
-/// timer tick starts; only methods marked <see cref="ReadOnlyAttribute"/> may run at the same time as each other.
-/// Grain code therefore needs no locks for its own state. A grain that calls itself, or calls a grain that calls
+/// timer tick starts; only methods marked <see cref="ReadOnlyAttribute"/> may run at the same time as each other, and
+/// methods marked <see cref="AlwaysInterleaveAttribute"/> at the same time as anything (those must lock what they
+/// share). Grain code otherwise needs no locks for its own state. A grain that calls itself, or calls a grain that calls
 /// it back, waits for itself forever: calls are not reentrant.</para>
 /// </remarks>
 public abstract class Grain

@@ -16,4 +16,7 @@ public static class AzuriteStores
     };
 
     public static AzureBlobObjectStore Create(AzuriteFixture azurite) => new(Options(azurite));
+
+    /// <summary>A store over an existing (or named) container, e.g. to inspect what another process wrote.</summary>
+    public static AzureBlobObjectStore Create(AzuriteFixture azurite, string container) => new(Options(azurite, container));
 }

@@ -12,7 +12,9 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <summary>Appends one record batch (Kafka RecordBatch v2, built by the client). Validates it (CRC, framing,
     /// <c>max.message.bytes</c>), deduplicates idempotent producers (producer id, epoch, sequence: a retry of one of the
     /// producer's last 5 batches is answered with its original offsets and <see cref="ProduceResponse.IsDuplicate"/>),
-    /// and answers once the batch is durable.</summary>
+    /// and answers once the batch is durable. Runs beside every other call to the partition
+    /// (<see cref="AlwaysInterleaveAttribute"/>), so concurrent produce requests share storage writes.</summary>
+    [AlwaysInterleave]
     ValueTask<ProduceResponse> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Whole stored batches from <see cref="FetchRequest.Offset"/>, up to a byte budget; waits up to
@@ -28,4 +30,12 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// or null when there is none (Kafka's ListOffsets by timestamp).</summary>
     [ReadOnly]
     ValueTask<long?> OffsetForTimestampAsync(long timestamp, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops the partition if its topic is gone: re-reads the topic's metadata and, when the topic no longer
+    /// exists or is being deleted, ends pending long-polls, closes the log (sealing and releasing it) and deactivates;
+    /// later calls fail with <see cref="RunnelErrorCode.UnknownTopic"/>. Does nothing while the topic exists, so any
+    /// caller may call it; the topic grain calls it for every partition when the topic is deleted, before removing the
+    /// partition's blobs. Runs beside other calls so that it never waits behind a long-poll.</summary>
+    [AlwaysInterleave]
+    ValueTask RetireAsync(CancellationToken cancellationToken = default);
 }

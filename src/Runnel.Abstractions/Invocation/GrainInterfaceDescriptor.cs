@@ -26,6 +26,10 @@ public abstract class GrainInterfaceDescriptor
     /// <summary>True when the method is marked <see cref="ReadOnlyAttribute"/>; false for unknown ids.</summary>
     public abstract bool IsReadOnly(uint methodId);
 
+    /// <summary>True when the method is marked <see cref="AlwaysInterleaveAttribute"/>; false for unknown ids. Virtual so
+    /// that descriptors written before the attribute existed keep compiling (they interleave nothing).</summary>
+    public virtual bool IsAlwaysInterleave(uint methodId) => false;
+
     /// <summary>True when the interface has a method with this id.</summary>
     public abstract bool HasMethod(uint methodId);
 

@@ -28,6 +28,9 @@ internal sealed partial class Activation
     [LoggerMessage(108, LogLevel.Error, "Sending the outcome of a call to {GrainId} failed")]
     private static partial void LogRespondFailed(ILogger logger, GrainId grainId, Exception exception);
 
+    [LoggerMessage(109, LogLevel.Debug, "Deactivation of {GrainId} waits for {Count} always-interleave call(s) in flight")]
+    private static partial void LogWaitingForInterleaved(ILogger logger, GrainId grainId, int count);
+
     [LoggerMessage(107, LogLevel.Critical, "The activation loop of {GrainId} failed")]
     private static partial void LogLoopFailed(ILogger logger, GrainId grainId, Exception exception);
 }

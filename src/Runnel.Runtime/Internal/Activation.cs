@@ -13,6 +13,10 @@ namespace Runnel.Runtime.Internal;
 /// holds up the connection that carried the call. Deactivation completes the mailbox's writer, so a sender that
 /// arrives later learns the activation is gone and goes back to the <see cref="Catalog"/>, which waits for
 /// <see cref="Completion"/> before it creates the next activation.
+/// <para>Always-interleave calls (<see cref="AlwaysInterleaveAttribute"/>) skip the mailbox once the activation is
+/// running: they start on arrival, beside whatever turn is in progress, and are counted so that deactivation can wait
+/// for them. Those that arrive while <see cref="Grain.OnActivateAsync"/> runs queue, and start when the loop reads them.
+/// Skipping the mailbox also skips its backpressure: such a method must bound its own queue (the partition log does).</para>
 /// </remarks>
 internal sealed partial class Activation
 {
@@ -28,6 +32,12 @@ internal sealed partial class Activation
     private int _idleRequestPosted;
     private long _lastActiveTicks;
     private volatile bool _deactivationRequested;
+
+    // Always-interleave calls in flight, and whether new ones may start (from activation until deactivation begins).
+    private readonly Lock _interleaveGate = new();
+    private bool _interleaveOpen;
+    private int _interleaved;
+    private TaskCompletionSource? _interleavedDrained;
 
     public Activation(GrainId id, GrainTypeInfo type, Catalog catalog, ILogger logger)
     {
@@ -63,9 +73,15 @@ internal sealed partial class Activation
     }
 
     /// <summary>Queues an item; true at once when there is room, waits when the mailbox is full, false when the
-    /// activation is deactivating or gone (the item was not queued).</summary>
+    /// activation is deactivating or gone (the item was not queued). An always-interleave call to a running activation
+    /// is started at once instead (true).</summary>
     public ValueTask<bool> EnqueueAsync(MailboxItem item)
     {
+        if (item is IncomingCall { IsAlwaysInterleave: true } call && TryStartInterleaved(call, fromLoop: false))
+        {
+            return new ValueTask<bool>(true);
+        }
+
         if (_mailbox.Writer.TryWrite(item))
         {
             return new ValueTask<bool>(true);
@@ -138,6 +154,11 @@ internal sealed partial class Activation
         {
             if (await ActivateAsync().ConfigureAwait(false))
             {
+                lock (_interleaveGate)
+                {
+                    _interleaveOpen = true;
+                }
+
                 var reason = await ProcessAsync().ConfigureAwait(false);
                 await DeactivateAsync(reason).ConfigureAwait(false);
             }
@@ -147,6 +168,7 @@ internal sealed partial class Activation
             // A bug in the loop itself: never leave callers hanging.
             LogLoopFailed(_logger, Id, ex);
             _mailbox.Writer.TryComplete();
+            _ = CloseInterleaving();
             _catalog.Remove(this);
             await FailQueuedAsync(new RunnelException(RunnelErrorCode.ActivationFailed, $"The activation of {Id} failed: {ex.Message}", ex, isRetriable: true)).ConfigureAwait(false);
         }
@@ -190,6 +212,13 @@ internal sealed partial class Activation
         {
             while (reader.TryRead(out var item))
             {
+                if (item is IncomingCall { IsAlwaysInterleave: true } free)
+                {
+                    // Queued while the activation was starting: start it now, beside whatever comes next.
+                    TryStartInterleaved(free, fromLoop: true);
+                    continue;
+                }
+
                 if (item is IncomingCall { IsReadOnly: true } query)
                 {
                     // Read-only calls start without waiting for each other; the next exclusive item waits for all.
@@ -315,6 +344,7 @@ internal sealed partial class Activation
     {
         _mailbox.Writer.TryComplete();
         StopTimers();
+        await CloseInterleaving().ConfigureAwait(false);
         try
         {
             using var timeout = new CancellationTokenSource(_catalog.Options.DeactivationTimeout);
@@ -351,6 +381,64 @@ internal sealed partial class Activation
                 await _catalog.DispatchAsync(call).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Starts an always-interleave call on the thread pool, counted in flight. From outside the loop only while
+    /// the activation is running (false otherwise: the caller queues it); from the loop, always.</summary>
+    private bool TryStartInterleaved(IncomingCall call, bool fromLoop)
+    {
+        lock (_interleaveGate)
+        {
+            if (!_interleaveOpen && !fromLoop)
+            {
+                return false;
+            }
+
+            _interleaved++;
+        }
+
+        _ = Task.Run(() => RunInterleavedAsync(call));
+        return true;
+    }
+
+    private async Task RunInterleavedAsync(IncomingCall call)
+    {
+        try
+        {
+            await RunCallAsync(call).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_interleaveGate)
+            {
+                if (--_interleaved == 0)
+                {
+                    _interleavedDrained?.TrySetResult();
+                }
+            }
+        }
+    }
+
+    /// <summary>Lets no more always-interleave calls start; completes when those in flight have finished.</summary>
+    private Task CloseInterleaving()
+    {
+        int inFlight;
+        Task drained;
+        lock (_interleaveGate)
+        {
+            _interleaveOpen = false;
+            inFlight = _interleaved;
+            if (inFlight == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _interleavedDrained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            drained = _interleavedDrained.Task;
+        }
+
+        LogWaitingForInterleaved(_logger, Id, inFlight);
+        return drained;
     }
 
     private async Task FailQueuedAsync(RunnelException error)

@@ -73,6 +73,7 @@ internal sealed partial class Catalog : IDisposable
         }
 
         call.IsReadOnly = type.Descriptor.IsReadOnly(call.MethodId);
+        call.IsAlwaysInterleave = type.Descriptor.IsAlwaysInterleave(call.MethodId);
         var activation = GetOrCreate(call.GrainId, type);
         var enqueued = activation.EnqueueAsync(call);
         if (enqueued.IsCompletedSuccessfully)

@@ -46,6 +46,9 @@ internal sealed class IncomingCall : MailboxItem, IOutgoingFrame
     /// <summary>Set by the catalog from the grain interface's metadata.</summary>
     public bool IsReadOnly { get; set; }
 
+    /// <summary>Set by the catalog from the grain interface's metadata (<see cref="AlwaysInterleaveAttribute"/>).</summary>
+    public bool IsAlwaysInterleave { get; set; }
+
     /// <summary>Passed to the grain method; fires when the caller cancels (a cancel frame) or its connection drops.</summary>
     public CancellationToken CancellationToken => _cancellation.Token;
 

@@ -1,7 +1,8 @@
 namespace Runnel.Runtime.Internal;
 
 /// <summary>A unit of work in an activation's mailbox: a call, a timer tick or a deactivation request. Each one
-/// runs as a turn: alone, except read-only calls, which may overlap each other.</summary>
+/// runs as a turn: alone, except read-only calls, which may overlap each other, and always-interleave calls, which
+/// overlap anything (and usually skip the mailbox: see <see cref="Activation.EnqueueAsync"/>).</summary>
 internal abstract class MailboxItem;
 
 /// <summary>A grain timer is due: run its callback as a turn.</summary>

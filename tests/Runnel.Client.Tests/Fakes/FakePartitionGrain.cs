@@ -49,6 +49,8 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
         return ValueTask.FromResult(Log.OffsetForTimestamp(timestamp));
     }
 
+    public ValueTask RetireAsync(CancellationToken cancellationToken = default) => default;
+
     private void CheckExists()
     {
         var (topic, partition) = PartitionKey.Parse(GrainId.Key);

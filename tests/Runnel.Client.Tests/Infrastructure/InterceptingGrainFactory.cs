@@ -76,5 +76,7 @@ public sealed class InterceptingGrainFactory(IGrainFactory inner) : IGrainFactor
         public ValueTask<PartitionOffsets> GetOffsetsAsync(CancellationToken cancellationToken = default) => inner.GetOffsetsAsync(cancellationToken);
 
         public ValueTask<long?> OffsetForTimestampAsync(long timestamp, CancellationToken cancellationToken = default) => inner.OffsetForTimestampAsync(timestamp, cancellationToken);
+
+        public ValueTask RetireAsync(CancellationToken cancellationToken = default) => inner.RetireAsync(cancellationToken);
     }
 }

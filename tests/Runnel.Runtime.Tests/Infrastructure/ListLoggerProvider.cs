@@ -8,7 +8,27 @@ public sealed class ListLoggerProvider : ILoggerProvider
 {
     private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
 
+    private readonly List<(Func<(LogLevel Level, string Message), bool> Match, TaskCompletionSource Seen)> _waiters = [];
+
     public IReadOnlyList<(LogLevel Level, string Message)> Entries => [.. _entries];
+
+    /// <summary>Completes when an entry matching <paramref name="match"/> has been logged (at once if one has);
+    /// fails after <see cref="TestSignals.HangGuard"/>.</summary>
+    public Task WaitForAsync(Func<(LogLevel Level, string Message), bool> match)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            if (_entries.Any(match))
+            {
+                return Task.CompletedTask;
+            }
+
+            _waiters.Add((match, seen));
+        }
+
+        return seen.Task.WaitAsync(TestSignals.HangGuard);
+    }
 
     public ILogger CreateLogger(string categoryName) => new ListLogger(this);
 
@@ -23,7 +43,18 @@ public sealed class ListLoggerProvider : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner._entries.Enqueue((logLevel, formatter(state, exception)));
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var entry = (logLevel, formatter(state, exception));
+            lock (owner._waiters)
+            {
+                owner._entries.Enqueue(entry);
+                foreach (var waiter in owner._waiters.Where(w => w.Match(entry)).ToList())
+                {
+                    waiter.Seen.TrySetResult();
+                    owner._waiters.Remove(waiter);
+                }
+            }
+        }
     }
 }

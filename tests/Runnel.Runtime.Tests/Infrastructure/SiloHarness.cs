@@ -36,6 +36,8 @@ public sealed class SiloHarness : IAsyncDisposable
 
     public LifecycleFaults Faults => Host.Services.GetRequiredService<LifecycleFaults>();
 
+    public InterleaveProbe Probe => Host.Services.GetRequiredService<InterleaveProbe>();
+
     public static async Task<SiloHarness> StartAsync(Action<SiloOptions>? configure = null, TimeProvider? time = null)
     {
         var logs = new ListLoggerProvider();
@@ -49,6 +51,7 @@ public sealed class SiloHarness : IAsyncDisposable
         builder.Services.AddSingleton<TestSignals>();
         builder.Services.AddSingleton<FakeStateStore>();
         builder.Services.AddSingleton<LifecycleFaults>();
+        builder.Services.AddSingleton<InterleaveProbe>();
         builder.Services
             .AddRunnelSilo(o =>
             {
@@ -61,7 +64,8 @@ public sealed class SiloHarness : IAsyncDisposable
             .AddGrain<ITurnGrain, TurnGrain>()
             .AddGrain<ITimerGrain, TimerGrain>()
             .AddGrain<IBehaviorGrain, BehaviorGrain>()
-            .AddGrain<ILifecycleGrain, LifecycleGrain>();
+            .AddGrain<ILifecycleGrain, LifecycleGrain>()
+            .AddGrain<IInterleaveGrain, InterleaveGrain>();
         var host = builder.Build();
         await host.StartAsync();
         return new SiloHarness(host, logs);

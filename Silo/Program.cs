@@ -1,0 +1,3 @@
+using Runnel.Silo;
+
+return await SiloHost.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,85 @@
+namespace Runnel.Silo;
+
+/// <summary>
+/// The silo's command-line switches, each a name for one configuration key (so the same setting can come from
+/// appsettings.json or <c>Runnel__...</c> environment variables). <c>--switch value</c> and <c>--switch=value</c>.
+/// </summary>
+internal static class SiloCommandLine
+{
+    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--data-dir"] = "Runnel:Storage:DataDirectory",
+        ["--storage"] = "Runnel:Storage:Kind",
+        ["--connection-string"] = "Runnel:Storage:ConnectionString",
+        ["--container"] = "Runnel:Storage:ContainerName",
+        ["--port"] = "Runnel:Silo:Port",
+        ["--listen-address"] = "Runnel:Silo:ListenAddress",
+        ["--cluster"] = "Runnel:Silo:ClusterId",
+        ["--name"] = "Runnel:Silo:SiloName",
+        ["--http-port"] = "Runnel:HttpPort",
+    };
+
+    public const string Usage = """
+        runnel-silo: one Runnel silo.
+
+          --data-dir <dir>            file store directory (default ./data)
+          --storage file|azure        where blobs live (default file)
+          --connection-string <cs>    Azure Storage connection string (with --storage azure)
+          --container <name>          Azure container (default runnel)
+          --port <n>                  grain-call port for clients and silos (default 7100)
+          --http-port <n>             /healthz and /readyz (default 7180)
+          --listen-address <ip>       address for both ports (default 127.0.0.1)
+          --cluster <id>              cluster id; clients must use the same (default dev)
+          --name <name>               this silo's name (default {machine}-{port})
+
+        Every setting can also come from appsettings.json or environment variables, e.g.
+        Runnel__Storage__ConnectionString, Runnel__Silo__Port.
+        """;
+
+    /// <summary>Turns the arguments into configuration key/value pairs; <paramref name="errors"/> names each unknown
+    /// switch or missing value. <paramref name="help"/> is set by <c>--help</c> / <c>-h</c>.</summary>
+    public static Dictionary<string, string?> Parse(IReadOnlyList<string> args, List<string> errors, out bool help)
+    {
+        help = false;
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "--help" or "-h")
+            {
+                help = true;
+                continue;
+            }
+
+            var name = arg;
+            string? value = null;
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                name = arg[..equals];
+                value = arg[(equals + 1)..];
+            }
+
+            if (!Switches.TryGetValue(name, out var key))
+            {
+                errors.Add($"Unknown option '{name}'. Run with --help for the list.");
+                continue;
+            }
+
+            if (value is null)
+            {
+                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    errors.Add($"Option '{name}' needs a value.");
+                    continue;
+                }
+
+                value = args[++i];
+            }
+
+            values[key] = value;
+        }
+
+        return values;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Net;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Runnel.Grains;
+using Runnel.Runtime;
+using Runnel.Storage;
+using Runnel.Storage.Azure;
+
+namespace Runnel.Silo;
+
+/// <summary>
+/// Builds and runs the silo process: reads and validates every option up front (each error names its key and switch,
+/// and the process exits with <see cref="ExitInvalidOptions"/>), opens the store, hosts the silo with the product grains,
+/// serves <c>/healthz</c> (live) and <c>/readyz</c> (ready) over HTTP, and on SIGTERM/SIGINT stops gracefully: readiness
+/// drops, every grain deactivates (partitions sealed and released), then the process exits 0.
+/// </summary>
+/// <remarks>Several silos can point at one data directory (the file store is safe across processes on one host); they
+/// form one cluster through the runtime's options (<c>Runnel:Silo</c>) once membership is in, with no change here.</remarks>
+public static class SiloHost
+{
+    public const int ExitOk = 0;
+    public const int ExitFailed = 1;
+    public const int ExitInvalidOptions = 2;
+
+    /// <summary>Grace beyond the silo's own shutdown timeout for the host to stop the HTTP server and flush logs.</summary>
+    private static readonly TimeSpan ShutdownSlack = TimeSpan.FromSeconds(15);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var errors = new List<string>();
+        var switches = SiloCommandLine.Parse(args, errors, out var help);
+        if (help)
+        {
+            await stdout.WriteLineAsync(SiloCommandLine.Usage).ConfigureAwait(false);
+            return ExitOk;
+        }
+
+        if (errors.Count > 0)
+        {
+            return await FailAsync(stderr, errors).ConfigureAwait(false);
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(switches);
+        if (!TryReadOptions(builder.Configuration, errors, out var hostOptions, out var siloOptions))
+        {
+            return await FailAsync(stderr, errors).ConfigureAwait(false);
+        }
+
+        IObjectStore store;
+        try
+        {
+            store = CreateStore(hostOptions.Storage);
+        }
+        catch (Exception ex) when (ex is RunnelException or IOException or UnauthorizedAccessException)
+        {
+            return await FailAsync(stderr, [$"Runnel:Storage: {ex.Message}"]).ConfigureAwait(false);
+        }
+
+        Configure(builder, hostOptions, siloOptions, store);
+        await using var app = builder.Build();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+            return ExitOk;
+        }
+        catch (OptionsValidationException ex)
+        {
+            return await FailAsync(stderr, ex.Failures).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // Kestrel could not bind a port (in use, or not an address of this machine).
+            await stderr.WriteLineAsync($"runnel-silo: {ex.Message}").ConfigureAwait(false);
+            return ExitFailed;
+        }
+    }
+
+    private static bool TryReadOptions(IConfiguration configuration, List<string> errors, out SiloHostOptions host, out SiloOptions silo)
+    {
+        host = new SiloHostOptions();
+        silo = new SiloOptions();
+        try
+        {
+            // Binding fails on a value of the wrong type, naming the key: "...value 'x' at 'Runnel:Silo:Port'...".
+            configuration.GetSection("Runnel").Bind(host);
+            configuration.GetSection("Runnel:Silo").Bind(silo);
+            var grains = new RunnelGrainsOptions();
+            configuration.GetSection("Runnel:Grains").Bind(grains);
+            Collect(errors, new SiloHostOptionsValidator().Validate(null, host));
+            Collect(errors, new SiloOptionsValidator().Validate(null, silo));
+            Collect(errors, new RunnelGrainsOptionsValidator().Validate(null, grains));
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(ex.Message);
+        }
+
+        return errors.Count == 0;
+    }
+
+    private static void Collect(List<string> errors, ValidateOptionsResult result)
+    {
+        if (result.Failed)
+        {
+            errors.AddRange(result.Failures);
+        }
+    }
+
+    private static IObjectStore CreateStore(StorageOptions storage) => storage.Kind switch
+    {
+        "file" => new FileObjectStore(Path.GetFullPath(storage.DataDirectory)),
+        "azure" => new AzureBlobObjectStore(new AzureBlobObjectStoreOptions { ConnectionString = storage.ConnectionString, ContainerName = storage.ContainerName }),
+        _ => throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Runnel:Storage:Kind must be 'file' or 'azure' (was '{storage.Kind}')."),
+    };
+
+    private static void Configure(WebApplicationBuilder builder, SiloHostOptions hostOptions, SiloOptions siloOptions, IObjectStore store)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+
+        services.Configure<SiloHostOptions>(configuration.GetSection("Runnel"));
+        services.Configure<SiloOptions>(configuration.GetSection("Runnel:Silo"));
+        if (string.IsNullOrEmpty(configuration["Runnel:Silo:SiloName"]))
+        {
+            // Unique per silo on one host (several may share a data directory).
+            var name = $"{Environment.MachineName}-{siloOptions.Port}";
+            services.PostConfigure<SiloOptions>(o => o.SiloName = name);
+        }
+
+        services.Configure<RunnelGrainsOptions>(configuration.GetSection("Runnel:Grains"));
+        services.AddRunnelSilo().AddRunnelGrains(_ => store);
+
+        // Registered after the silo, so it starts after it (hosted services start in registration order).
+        services.AddSingleton<SiloReadiness>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiloReadiness>());
+        services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: ["ready"]);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = siloOptions.ShutdownTimeout + ShutdownSlack);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(siloOptions.ListenAddress), hostOptions.HttpPort));
+    }
+
+    private static async Task<int> FailAsync(TextWriter stderr, IEnumerable<string> errors)
+    {
+        foreach (var error in errors)
+        {
+            await stderr.WriteLineAsync($"runnel-silo: {error}").ConfigureAwait(false);
+        }
+
+        return ExitInvalidOptions;
+    }
+}

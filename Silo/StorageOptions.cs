@@ -1,0 +1,20 @@
+namespace Runnel.Silo;
+
+/// <summary>Where the silo keeps everything (section <c>Runnel:Storage</c>). Validated on start by
+/// <see cref="SiloHostOptionsValidator"/>.</summary>
+public sealed class StorageOptions
+{
+    /// <summary><c>file</c> (the embedded default: a data directory on local disk, shareable by silos on one host)
+    /// or <c>azure</c> (Azure Blob Storage or Azurite). Default <c>file</c>. <c>--storage</c>.</summary>
+    public string Kind { get; set; } = "file";
+
+    /// <summary>The file store's directory, relative to the working directory. Default <c>./data</c>. <c>--data-dir</c>.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>For <c>azure</c>: a storage connection string (AccountName + AccountKey, or UseDevelopmentStorage=true).
+    /// <c>--connection-string</c>, or the environment variable <c>Runnel__Storage__ConnectionString</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>For <c>azure</c>: the container holding the cluster's blobs. Default <c>runnel</c>. <c>--container</c>.</summary>
+    public string ContainerName { get; set; } = "runnel";
+}

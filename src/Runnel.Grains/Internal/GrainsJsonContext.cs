@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+
+namespace Runnel.Grains.Internal;
+
+/// <summary>Source-generated JSON for the grains' blobs (no reflection): camelCase names, enums as strings.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(TopicMetadata))]
+[JsonSerializable(typeof(ProducerStateSnapshot))]
+[JsonSerializable(typeof(ProducerIdBlock))]
+internal sealed partial class GrainsJsonContext : JsonSerializerContext;

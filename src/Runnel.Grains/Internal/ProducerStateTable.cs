@@ -1,0 +1,152 @@
+using Runnel.Log;
+
+namespace Runnel.Grains.Internal;
+
+/// <summary>
+/// The idempotent producers of one partition: per producer id its epoch, the sequence number it must send next and its
+/// last <see cref="RecentBatchLimit"/> batches (sequence range and where they landed), as Kafka keeps them.
+/// </summary>
+/// <remarks>
+/// Not thread-safe: the partition grain holds one lock around each check-and-record, and calls
+/// <see cref="PartitionLog.AppendAsync"/> inside it so that a producer's batches reach the log in sequence order.
+/// A recent batch holds the task of its append, so a retry that arrives while the original is still being written
+/// waits for the original's offsets instead of being appended twice.
+/// </remarks>
+internal sealed class ProducerStateTable
+{
+    /// <summary>Kafka keeps the last 5 batches per producer: an idempotent producer has at most 5 requests in flight
+    /// (max.in.flight.requests.per.connection), so any retry is one of them.</summary>
+    public const int RecentBatchLimit = 5;
+
+    private readonly Dictionary<long, Producer> _producers = [];
+
+    /// <summary>How many producers are known.</summary>
+    public int Count => _producers.Count;
+
+    /// <summary>The decision for an incoming idempotent batch: a duplicate of a recent batch (its append task), or null
+    /// when it is the next in sequence (the caller appends it and calls <see cref="Record"/>).</summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.ProducerFenced"/> for an epoch older than the
+    /// producer's; <see cref="RunnelErrorCode.OutOfOrderSequence"/> for a sequence that is neither next nor recent.</exception>
+    public Task<LogAppendResult>? Check(long producerId, short epoch, int baseSequence, int lastSequence, string partition)
+    {
+        if (!_producers.TryGetValue(producerId, out var producer))
+        {
+            // Unknown producer (new, or its state is gone): any sequence starts it, as in Kafka.
+            return null;
+        }
+
+        if (epoch < producer.Epoch)
+        {
+            throw new RunnelException(
+                RunnelErrorCode.ProducerFenced,
+                $"Producer {producerId} sent epoch {epoch} to partition '{partition}', which has seen epoch {producer.Epoch}: a newer instance of this producer took over.");
+        }
+
+        if (epoch > producer.Epoch)
+        {
+            return baseSequence == 0
+                ? null
+                : throw new RunnelException(
+                    RunnelErrorCode.OutOfOrderSequence,
+                    $"Producer {producerId} started epoch {epoch} on partition '{partition}' at sequence {baseSequence}; a new epoch starts at sequence 0.");
+        }
+
+        foreach (var recent in producer.Recent)
+        {
+            if (recent.BaseSequence == baseSequence && recent.LastSequence == lastSequence)
+            {
+                return recent.Append;
+            }
+        }
+
+        return baseSequence == producer.NextSequence
+            ? null
+            : throw new RunnelException(
+                RunnelErrorCode.OutOfOrderSequence,
+                $"Producer {producerId} (epoch {epoch}) sent sequence {baseSequence} to partition '{partition}'; expected {producer.NextSequence}"
+                + " or a retry of one of its last 5 batches.");
+    }
+
+    /// <summary>Records a batch accepted by <see cref="Check"/> (its append under way or done).</summary>
+    public void Record(long producerId, short epoch, int baseSequence, int lastSequence, Task<LogAppendResult> append)
+    {
+        if (!_producers.TryGetValue(producerId, out var producer) || epoch > producer.Epoch)
+        {
+            producer = new Producer(epoch);
+            _producers[producerId] = producer;
+        }
+        else if (epoch < producer.Epoch)
+        {
+            return; // only replay can bring an older epoch: the newer state wins
+        }
+
+        producer.Recent.Enqueue(new RecentBatch(baseSequence, lastSequence, append));
+        if (producer.Recent.Count > RecentBatchLimit)
+        {
+            producer.Recent.Dequeue();
+        }
+
+        producer.NextSequence = lastSequence == int.MaxValue ? 0 : lastSequence + 1;
+    }
+
+    /// <summary>Records a batch known to be in the log (from a snapshot or the recovered tail).</summary>
+    public void RecordDurable(long producerId, short epoch, int baseSequence, int lastSequence, long baseOffset, long lastOffset) =>
+        Record(producerId, epoch, baseSequence, lastSequence, Task.FromResult(new LogAppendResult(baseOffset, lastOffset)));
+
+    /// <summary>Replays a stored batch's header (from <see cref="PartitionLog.RecoveredTail"/>); batches without a
+    /// producer id or sequence are skipped.</summary>
+    public void Replay(BatchSummary batch)
+    {
+        if (batch.ProducerId < 0 || batch.BaseSequence < 0)
+        {
+            return;
+        }
+
+        RecordDurable(batch.ProducerId, batch.ProducerEpoch, batch.BaseSequence, LastSequence(batch.BaseSequence, batch.LastOffset - batch.BaseOffset), batch.BaseOffset, batch.LastOffset);
+    }
+
+    /// <summary>Kafka's sequence arithmetic: sequences wrap from <see cref="int.MaxValue"/> to 0.</summary>
+    public static int LastSequence(int baseSequence, long delta) => (int)((baseSequence + delta) % ((long)int.MaxValue + 1));
+
+    /// <summary>The durable part of the state: batches whose appends succeeded. Call when no append is in flight.</summary>
+    public ProducerStateSnapshot ToSnapshot(long nextOffset)
+    {
+        var producers = new List<ProducerSnapshotEntry>(_producers.Count);
+        foreach (var (id, producer) in _producers.OrderBy(p => p.Key))
+        {
+            var batches = producer.Recent
+                .Where(r => r.Append.IsCompletedSuccessfully)
+                .Select(r => new ProducerSnapshotBatch(r.BaseSequence, r.LastSequence, r.Append.Result.BaseOffset, r.Append.Result.LastOffset))
+                .ToList();
+            if (batches.Count > 0)
+            {
+                producers.Add(new ProducerSnapshotEntry(id, producer.Epoch, batches));
+            }
+        }
+
+        return new ProducerStateSnapshot(ProducerStateSnapshot.CurrentVersion, nextOffset, producers);
+    }
+
+    /// <summary>Loads a snapshot's batches that lie below <paramref name="highWatermark"/>.</summary>
+    public void Load(ProducerStateSnapshot snapshot, long highWatermark)
+    {
+        foreach (var producer in snapshot.Producers)
+        {
+            foreach (var batch in producer.Batches.Where(b => b.LastOffset < highWatermark))
+            {
+                RecordDurable(producer.ProducerId, producer.Epoch, batch.BaseSequence, batch.LastSequence, batch.BaseOffset, batch.LastOffset);
+            }
+        }
+    }
+
+    private sealed class Producer(short epoch)
+    {
+        public short Epoch { get; } = epoch;
+
+        public int NextSequence { get; set; }
+
+        public Queue<RecentBatch> Recent { get; } = new(RecentBatchLimit + 1);
+    }
+
+    private sealed record RecentBatch(int BaseSequence, int LastSequence, Task<LogAppendResult> Append);
+}

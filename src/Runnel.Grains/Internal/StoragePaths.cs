@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace Runnel.Grains.Internal;
+
+/// <summary>
+/// The blob names the grains own (DESIGN.md §4), beside the partition log's own (<see cref="Log.PartitionPaths"/>):
+/// <code>
+/// topics/{topic}/meta                       topic metadata (JSON), changed by If-Match
+/// topics/{topic}/{p}/producer-state         idempotent producers' state snapshot (JSON), changed by If-Match
+/// producer-ids                              the next free block of producer ids (JSON), changed by If-Match
+/// </code>
+/// </summary>
+internal static class StoragePaths
+{
+    public const string TopicsPrefix = "topics/";
+
+    public const string MetaSuffix = "/meta";
+
+    public const string ProducerIds = "producer-ids";
+
+    public static string TopicPrefix(string topic) => TopicsPrefix + topic + "/";
+
+    public static string TopicMeta(string topic) => TopicsPrefix + topic + MetaSuffix;
+
+    public static string ProducerState(string topic, int partition) =>
+        string.Create(CultureInfo.InvariantCulture, $"{TopicsPrefix}{topic}/{partition}/producer-state");
+
+    /// <summary>The topic whose metadata blob this is, or null when <paramref name="blobName"/> is no topic's meta blob.</summary>
+    public static string? TopicOfMeta(string blobName)
+    {
+        if (!blobName.StartsWith(TopicsPrefix, StringComparison.Ordinal) || !blobName.EndsWith(MetaSuffix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var topic = blobName[TopicsPrefix.Length..^MetaSuffix.Length];
+        return topic.Length > 0 && !topic.Contains('/', StringComparison.Ordinal) ? topic : null;
+    }
+}

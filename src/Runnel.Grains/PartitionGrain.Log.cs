@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+using Runnel.Runtime;
+
+namespace Runnel.Grains;
+
+public sealed partial class PartitionGrain
+{
+    [LoggerMessage(1201, LogLevel.Information, "Partition {Partition}: serving at epoch {Epoch}, high watermark {HighWatermark}; {Producers} idempotent producers ({Replayed} batches replayed from the recovered tail)")]
+    private static partial void LogActivated(ILogger logger, string partition, long epoch, long highWatermark, int producers, int replayed);
+
+    [LoggerMessage(1202, LogLevel.Information, "Partition {Partition}: released ({Reason}) at high watermark {HighWatermark}")]
+    private static partial void LogDeactivated(ILogger logger, string partition, DeactivationReason reason, long highWatermark);
+
+    [LoggerMessage(1203, LogLevel.Information, "Partition {Partition}: retired (topic deleted) at high watermark {HighWatermark}")]
+    private static partial void LogRetired(ILogger logger, string partition, long highWatermark);
+
+    [LoggerMessage(1204, LogLevel.Warning, "Partition {Partition}: lost its log ({Reason}); deactivating so the next call takes it over again")]
+    private static partial void LogLost(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(1205, LogLevel.Warning, "Partition {Partition}: could not save the producer state snapshot: {Reason}")]
+    private static partial void LogSnapshotFailed(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(1206, LogLevel.Warning, "Partition {Partition}: the producer state snapshot is unreadable; rebuilding from the recovered tail only")]
+    private static partial void LogSnapshotUnreadable(ILogger logger, string partition);
+
+    [LoggerMessage(1207, LogLevel.Debug, "Partition {Partition}: duplicate batch of producer {ProducerId} (sequence {Sequence}) answered with offset {BaseOffset}")]
+    private static partial void LogDuplicate(ILogger logger, string partition, long producerId, int sequence, long baseOffset);
+
+    [LoggerMessage(1208, LogLevel.Warning, "Partition {Partition}: refreshing the topic config failed: {Reason}")]
+    private static partial void LogConfigRefreshFailed(ILogger logger, string partition, string reason);
+}

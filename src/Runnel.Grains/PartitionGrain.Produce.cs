@@ -1,0 +1,148 @@
+using Runnel.Log;
+using Runnel.Log.Batches;
+
+namespace Runnel.Grains;
+
+public sealed partial class PartitionGrain
+{
+    /// <summary>
+    /// Validates the batch (size against the topic's <c>max.message.bytes</c>, framing and CRC; control and
+    /// transactional batches are refused until transactions land), deduplicates idempotent producers and appends.
+    /// Thread-safe: runs beside every other call. Concurrent produce requests meet in the log's queue and share one
+    /// storage write (group commit).
+    /// </summary>
+    /// <remarks>Cost: one CRC pass here and one in the log; the append itself is one storage write shared with the
+    /// batches that queued beside it. An idempotent producer's batch is checked and queued under one lock, so its
+    /// batches reach the log in sequence order.</remarks>
+    public async ValueTask<ProduceResponse> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var log = ServingLog();
+        var batch = request.Batch;
+        RefreshSettingsIfDue();
+        if (batch.Length > _settings.MaxMessageBytes)
+        {
+            // The limit may have been raised since it was read: look again before refusing.
+            await RefreshSettingsAsync(cancellationToken).ConfigureAwait(false);
+            if (batch.Length > _settings.MaxMessageBytes)
+            {
+                throw new RunnelException(
+                    RunnelErrorCode.RecordBatchTooLarge,
+                    $"Record batch of {batch.Length} bytes exceeds max.message.bytes = {_settings.MaxMessageBytes} of topic '{_topic}' (partition {_partition}).");
+            }
+        }
+
+        RecordBatch.Validate(batch.Span);
+        var header = RecordBatchHeader.Read(batch.Span);
+        if (header.IsControlBatch)
+        {
+            throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Partition '{Name}' refuses a control batch from a producer: only transaction coordinators write them.");
+        }
+
+        if (header.IsTransactional)
+        {
+            throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Partition '{Name}' refuses a transactional batch: transactions are not supported yet.");
+        }
+
+        try
+        {
+            if (header.ProducerId < 0)
+            {
+                var appended = await AwaitDurableAsync(log.AppendAsync(batch, CancellationToken.None), batch.Length).ConfigureAwait(false);
+                return new ProduceResponse(appended.BaseOffset, appended.LastOffset, log.LogStartOffset, IsDuplicate: false);
+            }
+
+            if (header.BaseSequence < 0)
+            {
+                throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Batch of producer {header.ProducerId} has no base sequence (-1); an idempotent batch numbers its records.");
+            }
+
+            Task<LogAppendResult> append;
+            bool duplicate;
+            lock (_producersGate)
+            {
+                var original = _producers.Check(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.LastSequence, Name);
+                duplicate = original is not null;
+                if (original is null)
+                {
+                    // Queued inside the lock (AppendAsync queues before its first await): sequence order is log order.
+                    append = log.AppendAsync(batch, CancellationToken.None);
+                    _producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.LastSequence, append);
+                }
+                else
+                {
+                    append = original;
+                }
+            }
+
+            var result = duplicate
+                ? await append.ConfigureAwait(false)
+                : await AwaitDurableAsync(append, batch.Length).ConfigureAwait(false);
+            if (duplicate)
+            {
+                _instruments.Duplicates.Add(1, _tag);
+                LogDuplicate(_logger, Name, header.ProducerId, header.BaseSequence, result.BaseOffset);
+            }
+
+            return new ProduceResponse(result.BaseOffset, result.LastOffset, log.LogStartOffset, duplicate);
+        }
+        catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
+        {
+            throw OnLogLost(ex);
+        }
+    }
+
+    /// <summary>Waits for an append that is already queued in the log, counting it in flight meanwhile.</summary>
+    private async Task<LogAppendResult> AwaitDurableAsync(Task<LogAppendResult> append, int bytes)
+    {
+        _instruments.AppendsInFlight.Add(1, _tag);
+        try
+        {
+            var result = await append.ConfigureAwait(false);
+            _instruments.ProducedBatches.Add(1, _tag);
+            _instruments.ProducedBytes.Add(bytes, _tag);
+            return result;
+        }
+        finally
+        {
+            _instruments.AppendsInFlight.Add(-1, _tag);
+        }
+    }
+
+    private void RefreshSettingsIfDue()
+    {
+        if (_time.GetUtcNow() - _settings.ReadAt < _options.ConfigRefreshInterval || Interlocked.Exchange(ref _refreshing, 1) != 0)
+        {
+            return;
+        }
+
+        _ = RefreshInBackgroundAsync();
+    }
+
+    private async Task RefreshInBackgroundAsync()
+    {
+        try
+        {
+            await RefreshSettingsAsync(_stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RunnelException or OperationCanceledException)
+        {
+            LogConfigRefreshFailed(_logger, Name, ex.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
+    }
+
+    /// <summary>Re-reads the topic's config (one storage read). A topic that is gone keeps the last settings: deletion
+    /// stops the partition through <see cref="RetireAsync"/>.</summary>
+    private async Task RefreshSettingsAsync(CancellationToken cancellationToken)
+    {
+        var (meta, _) = await Internal.TopicMetadata.ReadAsync(_store, _topic, cancellationToken).ConfigureAwait(false);
+        if (meta is { IsActive: true })
+        {
+            _settings = TopicSettings.From(meta, _time.GetUtcNow());
+        }
+    }
+}

@@ -1,0 +1,333 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Runnel.Grains.Internal;
+using Runnel.Log;
+using Runnel.Runtime;
+using Runnel.Storage;
+
+namespace Runnel.Grains;
+
+/// <summary>
+/// One partition (<see cref="IPartitionGrain"/>): the owner of its <see cref="PartitionLog"/> for as long as it is
+/// active. Activation reads the topic's metadata (a partition of a missing or out-of-range topic activates without a
+/// log and answers <see cref="RunnelErrorCode.UnknownTopic"/> / <see cref="RunnelErrorCode.UnknownPartition"/>), then
+/// takes the log over (fencing any earlier owner) and rebuilds the idempotent producers' state from the stored snapshot
+/// and the recovered tail. Deactivation saves that state and hands the log back (seal, manifest Released).
+/// </summary>
+/// <remarks>
+/// <para>Concurrency: no call is exclusive. Produce and retire run beside everything
+/// (<see cref="AlwaysInterleaveAttribute"/>), fetch and the offset queries beside each other and them
+/// (<see cref="ReadOnlyAttribute"/>). What they share is thread-safe: the log itself, the producer table (under
+/// <see cref="_producersGate"/>), and immutable snapshots swapped through volatile fields.</para>
+/// <para>A log that is fenced or fails for good makes the activation deactivate; callers get the log's retriable error
+/// and their retry reaches a new activation, which takes the partition over again.</para>
+/// </remarks>
+public sealed partial class PartitionGrain : Grain, IPartitionGrain
+{
+    private readonly IObjectStore _store;
+    private readonly RunnelGrainsOptions _options;
+    private readonly string _owner;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ILogger _logLogger;
+    private readonly PartitionInstruments _instruments;
+    private readonly Lock _producersGate = new();
+    private readonly ProducerStateTable _producers = new();
+
+    /// <summary>Cancelled when the partition retires or deactivates: ends long-polls at once.</summary>
+    private readonly CancellationTokenSource _closing = new();
+
+    private string _topic = "";
+    private int _partition;
+    private PartitionLog? _log;
+    private volatile TopicSettings _settings = TopicSettings.Unknown;
+    private volatile Unavailable? _unavailable;
+    private CancellationToken _stopping;
+    private ETag? _snapshotETag;
+    private int _retired;
+    private int _lost;
+    private int _refreshing;
+
+    private KeyValuePair<string, object?> _tag;
+
+    public PartitionGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, IOptions<SiloOptions> silo, TimeProvider time, PartitionInstruments instruments, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _store = store;
+        _options = options.Value;
+        _owner = silo.Value.SiloName;
+        _time = time;
+        _instruments = instruments;
+        _logger = loggerFactory.CreateLogger<PartitionGrain>();
+        _logLogger = loggerFactory.CreateLogger<PartitionLog>();
+    }
+
+    private string Name => GrainId.Key;
+
+    public override async ValueTask OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _stopping = cancellationToken;
+        _tag = new KeyValuePair<string, object?>("partition", Name);
+        if (await CheckTopicAsync(cancellationToken).ConfigureAwait(false) is { } unavailable)
+        {
+            // Not serving: every call answers this error and deactivates, so the next one looks at the topic afresh.
+            _unavailable = unavailable;
+            return;
+        }
+
+        var snapshotBlob = await _store.TryGetAsync(StoragePaths.ProducerState(_topic, _partition), cancellationToken: cancellationToken).ConfigureAwait(false);
+        _snapshotETag = snapshotBlob?.Properties.ETag;
+        var logOptions = _options.PartitionLog with
+        {
+            SegmentBytes = _settings.SegmentBytes,
+            MaxBatchBytes = Math.Min(TopicConfig.MaxMaxMessageBytes, _options.PartitionLog.MaxBlockBytes),
+        };
+        _log = await PartitionLog.OpenAsync(_store, PartitionPaths.ForTopicPartition(_topic, _partition), _owner, logOptions, _logLogger, cancellationToken)
+            .ConfigureAwait(false);
+
+        var snapshot = snapshotBlob is null ? null : ProducerStateSnapshot.TryFromJson(snapshotBlob.Content.Span);
+        if (snapshotBlob is not null && snapshot is null)
+        {
+            LogSnapshotUnreadable(_logger, Name);
+        }
+
+        var replayed = 0;
+        lock (_producersGate)
+        {
+            if (snapshot is not null)
+            {
+                _producers.Load(snapshot, _log.HighWatermark);
+            }
+
+            foreach (var batch in _log.RecoveredTail)
+            {
+                if (batch.BaseOffset >= (snapshot?.NextOffset ?? 0))
+                {
+                    _producers.Replay(batch);
+                    replayed++;
+                }
+            }
+        }
+
+        // Saved now too, so that a crash of this owner loses at most what it appended itself.
+        await SaveProducerStateAsync(cancellationToken).ConfigureAwait(false);
+        LogActivated(_logger, Name, _log.Epoch, _log.HighWatermark, _producers.Count, replayed);
+    }
+
+    public override async ValueTask OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _closing.CancelAsync().ConfigureAwait(false);
+        if (_log is null)
+        {
+            return;
+        }
+
+        // Every call has finished (the runtime waits for interleaved ones), so nothing is being appended.
+        if (Volatile.Read(ref _retired) == 0 && Volatile.Read(ref _lost) == 0)
+        {
+            await SaveProducerStateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _log.CloseAsync(cancellationToken).ConfigureAwait(false);
+        LogDeactivated(_logger, Name, reason, _log.HighWatermark);
+    }
+
+    public async ValueTask<FetchResponse> FetchAsync(FetchRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.MaxBytes <= 0)
+        {
+            throw new RunnelException(RunnelErrorCode.InvalidArgument, $"FetchRequest.MaxBytes must be positive (was {request.MaxBytes}).");
+        }
+
+        if (request.MaxWait < TimeSpan.Zero || request.MaxWait > _options.MaxFetchWait)
+        {
+            throw new RunnelException(RunnelErrorCode.InvalidArgument, $"FetchRequest.MaxWait must be between 0 and {_options.MaxFetchWait} (was {request.MaxWait}).");
+        }
+
+        var log = ServingLog();
+        try
+        {
+            if (request.MaxWait > TimeSpan.Zero && request.Offset == log.HighWatermark)
+            {
+                using var timeout = new CancellationTokenSource(request.MaxWait, _time);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _closing.Token, _stopping);
+                try
+                {
+                    await log.WaitForHighWatermarkAsync(request.Offset, wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // MaxWait passed (or the partition is closing): answer with what there is, which may be nothing.
+                }
+            }
+
+            var read = await log.ReadAsync(request.Offset, request.MaxBytes, cancellationToken).ConfigureAwait(false);
+            return new FetchResponse(read.Batches, read.LogStartOffset, read.HighWatermark, read.LastStableOffset);
+        }
+        catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
+        {
+            throw OnLogLost(ex);
+        }
+    }
+
+    public ValueTask<PartitionOffsets> GetOffsetsAsync(CancellationToken cancellationToken = default)
+    {
+        var log = ServingLog();
+        return ValueTask.FromResult(new PartitionOffsets(log.LogStartOffset, log.HighWatermark, log.LastStableOffset));
+    }
+
+    public async ValueTask<long?> OffsetForTimestampAsync(long timestamp, CancellationToken cancellationToken = default)
+    {
+        var log = ServingLog();
+        try
+        {
+            return await log.OffsetForTimestampAsync(timestamp, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
+        {
+            throw OnLogLost(ex);
+        }
+    }
+
+    public async ValueTask RetireAsync(CancellationToken cancellationToken = default)
+    {
+        if (_log is null)
+        {
+            DeactivateOnIdle(); // never served
+            return;
+        }
+
+        var (meta, _) = await TopicMetadata.ReadAsync(_store, _topic, cancellationToken).ConfigureAwait(false);
+        if (meta is { IsActive: true } && _partition < meta.PartitionCount)
+        {
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _retired, 1) != 0)
+        {
+            return;
+        }
+
+        _unavailable = new Unavailable(RunnelErrorCode.UnknownTopic, $"Topic '{_topic}' does not exist (partition {_partition} was retired when it was deleted).");
+        await _closing.CancelAsync().ConfigureAwait(false);
+        await _log.CloseAsync(cancellationToken).ConfigureAwait(false);
+        DeactivateOnIdle();
+        LogRetired(_logger, Name, _log.HighWatermark);
+    }
+
+    /// <summary>Parses the key and reads the topic's metadata; the reason this partition cannot serve, or null (and
+    /// <see cref="_settings"/> set) when it can.</summary>
+    private async Task<Unavailable?> CheckTopicAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            (_topic, _partition) = PartitionKey.Parse(Name);
+        }
+        catch (RunnelException ex)
+        {
+            return new Unavailable(RunnelErrorCode.InvalidArgument, ex.Message);
+        }
+
+        if (!TopicName.IsValid(_topic, out _))
+        {
+            return new Unavailable(RunnelErrorCode.UnknownTopic, $"Topic '{_topic}' does not exist (the name is not valid).");
+        }
+
+        var (meta, _) = await TopicMetadata.ReadAsync(_store, _topic, cancellationToken).ConfigureAwait(false);
+        if (meta is not { IsActive: true })
+        {
+            return new Unavailable(RunnelErrorCode.UnknownTopic, $"Topic '{_topic}' does not exist.");
+        }
+
+        if (_partition >= meta.PartitionCount)
+        {
+            return new Unavailable(RunnelErrorCode.UnknownPartition, $"Topic '{_topic}' has {meta.PartitionCount} partitions; partition {_partition} does not exist.");
+        }
+
+        _settings = TopicSettings.From(meta, _time.GetUtcNow());
+        return null;
+    }
+
+    /// <summary>The log, when this activation serves; otherwise throws why not.</summary>
+    private PartitionLog ServingLog()
+    {
+        if (_unavailable is { } unavailable)
+        {
+            DeactivateOnIdle();
+            throw unavailable.ToException();
+        }
+
+        return _log ?? throw new RunnelException(RunnelErrorCode.ActivationFailed, $"Partition '{Name}' has no log.", isRetriable: true);
+    }
+
+    /// <summary>The log was fenced or closed under a call: retire's doing (the topic is gone), or the partition must be
+    /// taken over again (deactivate; the caller retries). Returns the exception to throw.</summary>
+    private RunnelException OnLogLost(RunnelException error)
+    {
+        if (_unavailable is { } unavailable)
+        {
+            return unavailable.ToException();
+        }
+
+        if (Interlocked.Exchange(ref _lost, 1) == 0)
+        {
+            LogLost(_logger, Name, error.Message);
+            DeactivateOnIdle();
+        }
+
+        return error;
+    }
+
+    /// <summary>Writes the producer table to its snapshot blob, If-Match the ETag this activation read or wrote (so a
+    /// fenced owner never overwrites its successor's). Best effort: a failure is logged; the next owner then rebuilds
+    /// from an older snapshot and the recovered tail.</summary>
+    private async Task SaveProducerStateAsync(CancellationToken cancellationToken)
+    {
+        ProducerStateSnapshot snapshot;
+        lock (_producersGate)
+        {
+            snapshot = _producers.ToSnapshot(_log!.HighWatermark);
+        }
+
+        if (snapshot.Producers.Count == 0 && _snapshotETag is null)
+        {
+            return;
+        }
+
+        var condition = _snapshotETag is { } etag ? BlobCondition.IfETagMatches(etag) : BlobCondition.IfNotExists;
+        try
+        {
+            var written = await _store.PutAsync(StoragePaths.ProducerState(_topic, _partition), snapshot.ToJson(), condition, cancellationToken).ConfigureAwait(false);
+            _snapshotETag = written.ETag;
+        }
+        catch (StorageException ex)
+        {
+            LogSnapshotFailed(_logger, Name, ex.Message);
+        }
+    }
+
+    /// <summary>Why an activation does not serve; a fresh exception per call (an exception object is not shared
+    /// between threads that throw it).</summary>
+    private sealed record Unavailable(RunnelErrorCode Code, string Message)
+    {
+        public RunnelException ToException() => new(Code, Message);
+    }
+
+    /// <summary>What the partition uses of its topic's config, as read at <see cref="ReadAt"/>.</summary>
+    private sealed record TopicSettings(int MaxMessageBytes, long SegmentBytes, DateTimeOffset ReadAt)
+    {
+        public static readonly TopicSettings Unknown = new(TopicConfig.MaxMaxMessageBytes, TopicConfig.MinSegmentBytes, DateTimeOffset.MinValue);
+
+        public static TopicSettings From(TopicMetadata meta, DateTimeOffset now)
+        {
+            var config = TopicConfig.Effective(meta.Config);
+            return new TopicSettings(
+                (int)TopicConfig.GetInt64(config, TopicConfig.MaxMessageBytes),
+                TopicConfig.GetInt64(config, TopicConfig.SegmentBytes),
+                now);
+        }
+    }
+}

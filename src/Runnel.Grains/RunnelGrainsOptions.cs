@@ -1,0 +1,32 @@
+using Runnel.Log;
+
+namespace Runnel.Grains;
+
+/// <summary>
+/// How the product grains behave. Set in <see cref="GrainsHostingExtensions.AddRunnelGrains"/> or bind from
+/// configuration; validated when the host starts (<see cref="RunnelGrainsOptionsValidator"/>), with messages that name
+/// the field.
+/// </summary>
+public sealed class RunnelGrainsOptions
+{
+    /// <summary>How many producer ids one storage write reserves. Default 1,000: one CAS per thousand producers, and a
+    /// restart skips at most that many ids (ids are 64-bit, so skipping costs nothing). 1 to 1,000,000.</summary>
+    public int ProducerIdBlockSize { get; set; } = 1000;
+
+    /// <summary>The longest <see cref="FetchRequest.MaxWait"/> a fetch may ask for. Default 5 min; a longer wait is
+    /// an <see cref="RunnelErrorCode.InvalidArgument"/> error. Keep it below clients' response timeouts.</summary>
+    public TimeSpan MaxFetchWait { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How old a partition's copy of its topic's config may get before a produce request refreshes it in the
+    /// background (one storage read). Default 30 s. A produce larger than the cached <c>max.message.bytes</c> always
+    /// re-reads it first, so raising the limit takes effect at once; lowering it, within this interval.</summary>
+    public TimeSpan ConfigRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many partitions a topic deletion stops at once. Default 16. 1 to 1,024.</summary>
+    public int DeleteParallelism { get; set; } = 16;
+
+    /// <summary>Tuning of each partition's log. <see cref="PartitionLogOptions.SegmentBytes"/> is replaced by the
+    /// topic's <c>segment.bytes</c> and <see cref="PartitionLogOptions.MaxBatchBytes"/> by the largest
+    /// <c>max.message.bytes</c> allowed (the partition grain enforces the topic's own limit). Default: the log's defaults.</summary>
+    public PartitionLogOptions PartitionLog { get; set; } = new();
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+
+namespace Runnel.Grains;
+
+/// <summary>Validates <see cref="RunnelGrainsOptions"/> when the host starts; each failure names the field and its value.</summary>
+public sealed class RunnelGrainsOptionsValidator : IValidateOptions<RunnelGrainsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RunnelGrainsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.ProducerIdBlockSize is < 1 or > 1_000_000)
+        {
+            failures.Add($"RunnelGrainsOptions.ProducerIdBlockSize must be between 1 and 1000000 (was {options.ProducerIdBlockSize}).");
+        }
+
+        if (options.MaxFetchWait < TimeSpan.Zero)
+        {
+            failures.Add($"RunnelGrainsOptions.MaxFetchWait must not be negative (was {options.MaxFetchWait}).");
+        }
+
+        if (options.ConfigRefreshInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"RunnelGrainsOptions.ConfigRefreshInterval must be positive (was {options.ConfigRefreshInterval}).");
+        }
+
+        if (options.DeleteParallelism is < 1 or > 1024)
+        {
+            failures.Add($"RunnelGrainsOptions.DeleteParallelism must be between 1 and 1024 (was {options.DeleteParallelism}).");
+        }
+
+        if (options.PartitionLog is null)
+        {
+            failures.Add("RunnelGrainsOptions.PartitionLog must not be null.");
+        }
+        else
+        {
+            try
+            {
+                options.PartitionLog.Validate();
+            }
+            catch (RunnelException ex)
+            {
+                failures.Add($"RunnelGrainsOptions.PartitionLog: {ex.Message}");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,51 @@
+using Runnel.Grains.Tests.Infrastructure;
+
+namespace Runnel.Grains.Tests;
+
+public abstract partial class GrainTests
+{
+    [Fact]
+    public async Task Fetch_LongPollAtTheEnd_ReturnsWhenDataArrives()
+    {
+        await CreateTopicAsync("t", 1);
+        var partition = Silo.Partition("t", 0);
+        await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("first", records: 1)));
+
+        // Waits far longer than the test takes: only the produce below can complete it.
+        var fetch = partition.FetchAsync(new FetchRequest(1, 1024, TimeSpan.FromMinutes(4))).AsTask();
+        await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("second", records: 2)));
+        var fetched = await fetch;
+
+        TestBatches.Records(fetched.Batches).Should().Equal((1, "second-0"), (2, "second-1"));
+        fetched.HighWatermark.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task Fetch_LongPollWithNoData_AnswersEmptyAfterMaxWait()
+    {
+        await CreateTopicAsync("t", 1);
+        var partition = Silo.Partition("t", 0);
+        await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("only", records: 2)));
+
+        var fetched = await partition.FetchAsync(new FetchRequest(2, 1024, TimeSpan.FromMilliseconds(100)));
+
+        fetched.Batches.Length.Should().Be(0);
+        fetched.HighWatermark.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Fetch_LongPollsWaiting_DoNotHoldUpOtherCalls()
+    {
+        await CreateTopicAsync("t", 1);
+        var partition = Silo.Partition("t", 0);
+        var polls = Enumerable.Range(0, 4).Select(_ => partition.FetchAsync(new FetchRequest(0, 1024, TimeSpan.FromMinutes(4))).AsTask()).ToArray();
+
+        var offsets = await partition.GetOffsetsAsync();
+        var produced = await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("wake", records: 1)));
+        var fetched = await Task.WhenAll(polls);
+
+        offsets.HighWatermark.Should().Be(0);
+        produced.BaseOffset.Should().Be(0);
+        fetched.Should().OnlyContain(f => f.HighWatermark == 1 && f.Batches.Length > 0);
+    }
+}

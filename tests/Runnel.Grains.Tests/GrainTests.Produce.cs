@@ -1,0 +1,234 @@
+using Runnel.Grains.Tests.Infrastructure;
+using Runnel.Log;
+
+namespace Runnel.Grains.Tests;
+
+public abstract partial class GrainTests
+{
+    [Fact]
+    public async Task ProduceThenFetch_SeveralBatches_RecordsAtTheirOffsetsUnchanged()
+    {
+        await CreateTopicAsync("t", 2);
+        var partition = Silo.Partition("t", 1);
+
+        var first = await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("a", records: 3)));
+        var second = await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("b", records: 2)));
+        var fetched = await partition.FetchAsync(new FetchRequest(0, 1024 * 1024, TimeSpan.Zero));
+
+        (first.BaseOffset, first.LastOffset, first.IsDuplicate).Should().Be((0L, 2L, false));
+        (second.BaseOffset, second.LastOffset).Should().Be((3L, 4L));
+        fetched.HighWatermark.Should().Be(5);
+        fetched.LogStartOffset.Should().Be(0);
+        fetched.LastStableOffset.Should().Be(5);
+        TestBatches.Records(fetched.Batches).Should().Equal((0, "a-0"), (1, "a-1"), (2, "a-2"), (3, "b-0"), (4, "b-1"));
+        var fromMiddle = await partition.FetchAsync(new FetchRequest(3, 1, TimeSpan.Zero));
+        TestBatches.Records(fromMiddle.Batches).Should().Equal((3, "b-0"), (4, "b-1"));
+        (await partition.GetOffsetsAsync()).Should().Be(new PartitionOffsets(0, 5, 5));
+        (await Silo.Partition("t", 0).GetOffsetsAsync()).HighWatermark.Should().Be(0, "partitions are independent");
+    }
+
+    [Fact]
+    public async Task PartitionCalls_UnknownTopicOrPartition_TypedErrors()
+    {
+        await CreateTopicAsync("t", 2);
+        var batch = new ProduceRequest(TestBatches.Create("x"));
+
+        (await FailsWith(RunnelErrorCode.UnknownTopic, () => Silo.Partition("nope", 0).ProduceAsync(batch).AsTask())).Message.Should().Contain("'nope'");
+        (await FailsWith(RunnelErrorCode.UnknownPartition, () => Silo.Partition("t", 2).ProduceAsync(batch).AsTask())).Message.Should().Contain("partition 2");
+        await FailsWith(RunnelErrorCode.UnknownPartition, () => Silo.Partition("t", 7).FetchAsync(new FetchRequest(0, 100, TimeSpan.Zero)).AsTask());
+        await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Client.GetGrain<IPartitionGrain>("no-partition-number").GetOffsetsAsync().AsTask());
+        await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Partition("t", 0).FetchAsync(new FetchRequest(0, 0, TimeSpan.Zero)).AsTask());
+        await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Partition("t", 0).FetchAsync(new FetchRequest(0, 10, TimeSpan.FromHours(1))).AsTask());
+        await FailsWith(RunnelErrorCode.OffsetOutOfRange, () => Silo.Partition("t", 0).FetchAsync(new FetchRequest(5, 10, TimeSpan.Zero)).AsTask());
+    }
+
+    [Fact]
+    public async Task Produce_CorruptBatch_CorruptRecordBatchAndNothingAppended()
+    {
+        await CreateTopicAsync("t", 1);
+        var batch = TestBatches.Create("x");
+        batch[^1] ^= 0xFF;
+
+        await FailsWith(RunnelErrorCode.CorruptRecordBatch, () => Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(batch)).AsTask());
+        await FailsWith(RunnelErrorCode.CorruptRecordBatch, () => Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(new byte[10])).AsTask());
+
+        (await Silo.Partition("t", 0).GetOffsetsAsync()).HighWatermark.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Produce_LargerThanMaxMessageBytes_RefusedUntilTheLimitIsRaised()
+    {
+        await CreateTopicAsync("t", 1, new() { [TopicConfig.MaxMessageBytes] = "1024" });
+        var big = TestBatches.Create("big", records: 4, valueSize: 400);
+        big.Length.Should().BeGreaterThan(1024);
+
+        var error = await FailsWith(RunnelErrorCode.RecordBatchTooLarge, () => Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(big)).AsTask());
+        error.Message.Should().Contain("max.message.bytes").And.Contain("1024");
+        (await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("small")))).BaseOffset.Should().Be(0);
+
+        await Silo.Topic("t").AlterConfigAsync(new Dictionary<string, string?> { [TopicConfig.MaxMessageBytes] = "4096" });
+        (await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(big))).BaseOffset.Should().Be(3, "a raised limit takes effect at once");
+    }
+
+    [Fact]
+    public async Task Idempotent_RetryOfRecentBatches_OriginalOffsetsMarkedDuplicate()
+    {
+        await CreateTopicAsync("t", 1);
+        var partition = Silo.Partition("t", 0);
+        var batches = Enumerable.Range(0, 6).Select(i => TestBatches.Create($"s{i}", records: 2, producerId: 7, epoch: 0, sequence: i * 2)).ToArray();
+        var originals = new List<ProduceResponse>();
+        foreach (var batch in batches)
+        {
+            originals.Add(await partition.ProduceAsync(new ProduceRequest(batch)));
+        }
+
+        var retryLast = await partition.ProduceAsync(new ProduceRequest(batches[5]));
+        var retryOldestKept = await partition.ProduceAsync(new ProduceRequest(batches[1]));
+
+        originals.Should().OnlyContain(r => !r.IsDuplicate);
+        retryLast.Should().Be(originals[5] with { IsDuplicate = true });
+        retryOldestKept.Should().Be(originals[1] with { IsDuplicate = true });
+        (await FailsWith(RunnelErrorCode.OutOfOrderSequence, () => partition.ProduceAsync(new ProduceRequest(batches[0])).AsTask()))
+            .Message.Should().Contain("expected 12", "only the last 5 batches are remembered");
+        (await partition.GetOffsetsAsync()).HighWatermark.Should().Be(12, "no retry was appended");
+    }
+
+    [Fact]
+    public async Task Idempotent_ConcurrentRetriesOfOneBatch_AppendedOnce()
+    {
+        await CreateTopicAsync("t", 1);
+        var partition = Silo.Partition("t", 0);
+        var batch = TestBatches.Create("once", producerId: 3, epoch: 0, sequence: 0);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => partition.ProduceAsync(new ProduceRequest(batch)).AsTask()));
+
+        answers.Select(a => (a.BaseOffset, a.LastOffset)).Distinct().Should().ContainSingle().Which.Should().Be((0L, 2L));
+        answers.Count(a => !a.IsDuplicate).Should().Be(1);
+        (await partition.GetOffsetsAsync()).HighWatermark.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task Idempotent_SequenceGapOrNewEpochNotAtZero_OutOfOrderSequence()
+    {
+        await CreateTopicAsync("t", 1);
+        var partition = Silo.Partition("t", 0);
+        await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("a", records: 3, producerId: 5, epoch: 1, sequence: 0)));
+
+        var gap = await FailsWith(RunnelErrorCode.OutOfOrderSequence, () => partition.ProduceAsync(new ProduceRequest(TestBatches.Create("b", producerId: 5, epoch: 1, sequence: 4))).AsTask());
+        var newEpoch = await FailsWith(RunnelErrorCode.OutOfOrderSequence, () => partition.ProduceAsync(new ProduceRequest(TestBatches.Create("c", producerId: 5, epoch: 2, sequence: 3))).AsTask());
+        var next = await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("d", producerId: 5, epoch: 1, sequence: 3)));
+
+        gap.Message.Should().Contain("sent sequence 4").And.Contain("expected 3");
+        newEpoch.Message.Should().Contain("sequence 0");
+        next.BaseOffset.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task Idempotent_OlderEpochAfterANewerOne_ProducerFenced()
+    {
+        await CreateTopicAsync("t", 1);
+        var partition = Silo.Partition("t", 0);
+        await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("old", producerId: 9, epoch: 0, sequence: 0)));
+        await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("new", producerId: 9, epoch: 1, sequence: 0)));
+
+        var fenced = await FailsWith(RunnelErrorCode.ProducerFenced, () => partition.ProduceAsync(new ProduceRequest(TestBatches.Create("zombie", producerId: 9, epoch: 0, sequence: 3))).AsTask());
+
+        fenced.Message.Should().Contain("epoch 0").And.Contain("epoch 1");
+        (await partition.GetOffsetsAsync()).HighWatermark.Should().Be(6);
+    }
+
+    [Fact]
+    public async Task Idempotent_AfterACleanHandOver_RetryStillAnsweredAsDuplicate()
+    {
+        await CreateTopicAsync("t", 1);
+        var batch = TestBatches.Create("kept", producerId: 11, epoch: 0, sequence: 0);
+        var original = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
+        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("plain")));
+
+        await RestartSiloAsync();
+        var retry = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
+        var next = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("more", producerId: 11, epoch: 0, sequence: 3)));
+
+        retry.Should().Be(original with { IsDuplicate = true });
+        next.BaseOffset.Should().Be(6);
+        (await FailsWith(RunnelErrorCode.OutOfOrderSequence, () => Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("gap", producerId: 11, epoch: 0, sequence: 9))).AsTask()))
+            .Message.Should().Contain("expected 6");
+    }
+
+    [Fact]
+    public async Task Idempotent_AfterAnUncleanHandOver_StateRebuiltFromTheRecoveredTail()
+    {
+        await CreateTopicAsync("t", 1);
+        var batch = TestBatches.Create("crashed", producerId: 21, epoch: 0, sequence: 0);
+        var paths = PartitionPaths.ForTopicPartition("t", 0);
+        LogAppendResult appended;
+        var crashed = await PartitionLog.OpenAsync(Store, paths, "crashed-owner");
+        await using (crashed)
+        {
+            appended = await crashed.AppendAsync(batch);
+        }
+
+        var retry = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
+
+        retry.Should().Be(new ProduceResponse(appended.BaseOffset, appended.LastOffset, 0, IsDuplicate: true));
+        (await Silo.Partition("t", 0).GetOffsetsAsync()).HighWatermark.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task Produce_ConcurrentRequestsToOnePartition_GroupCommittedIntoFewerAppends()
+    {
+        await CreateTopicAsync("t", 1);
+        var partition = Silo.Partition("t", 0);
+        await partition.GetOffsetsAsync();
+        const int Requests = 64;
+        var held = Store.HoldAppends();
+        using var probe = new InFlightProbe(Silo, "t/0", Requests);
+
+        // The first append waits at the gate; every other request queues behind it in the log. Release only once all
+        // of them are queued (an event, from the partition's in-flight metric): the next write then carries them all.
+        var produced = Enumerable.Range(0, Requests).Select(i => partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"g{i}", records: 1))).AsTask()).ToArray();
+        await held;
+        await probe.Reached;
+        Store.ReleaseAppends();
+        var answers = await Task.WhenAll(produced);
+
+        answers.Select(a => a.BaseOffset).Order().Should().Equal(Enumerable.Range(0, Requests).Select(i => (long)i));
+        Store.Appends.Should().BeInRange(1, 2, "the requests queued while the first write was held share the next one (or the first, if all queued before it started)");
+        var fetched = await partition.FetchAsync(new FetchRequest(0, 1024 * 1024, TimeSpan.Zero));
+        TestBatches.Records(fetched.Batches).Should().HaveCount(Requests);
+    }
+
+    [Fact]
+    public async Task OffsetForTimestamp_BatchesWithIncreasingTimes_FirstRecordAtOrAfter()
+    {
+        await CreateTopicAsync("t", 1);
+        var partition = Silo.Partition("t", 0);
+        await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("a", records: 3, timestamp: 1000)));
+        await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("b", records: 3, timestamp: 2000)));
+
+        (await partition.OffsetForTimestampAsync(0)).Should().Be(0);
+        (await partition.OffsetForTimestampAsync(1001)).Should().Be(1);
+        (await partition.OffsetForTimestampAsync(1500)).Should().Be(3);
+        (await partition.OffsetForTimestampAsync(2002)).Should().Be(5);
+        (await partition.OffsetForTimestampAsync(2003)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task ProducerIds_AcrossARestart_NeverRepeat()
+    {
+        var before = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            var identity = await Silo.ProducerIds.AllocateAsync();
+            identity.ProducerEpoch.Should().Be(0);
+            before.Add(identity.ProducerId);
+        }
+
+        await RestartSiloAsync();
+        var after = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Silo.ProducerIds.AllocateAsync().AsTask()));
+
+        before.Should().Equal(0, 1, 2, 3, 4);
+        after.Select(a => a.ProducerId).Should().OnlyHaveUniqueItems().And.OnlyContain(id => id >= 1000, "the first block stays reserved by the earlier activation");
+        await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Client.GetGrain<IProducerIdGrain>("other").AllocateAsync().AsTask());
+    }
+}

@@ -1,0 +1,62 @@
+using Runnel.Grains.Internal;
+using Runnel.Log;
+
+namespace Runnel.Grains.Tests;
+
+public sealed class ProducerStateTableTests
+{
+    [Fact]
+    public void Check_SequenceWrapsPastIntMax_NextSequenceIsZero()
+    {
+        var table = new ProducerStateTable();
+        table.RecordDurable(1, 0, int.MaxValue - 1, int.MaxValue, 0, 1);
+
+        table.Check(1, 0, 0, 4, "t/0").Should().BeNull("sequence numbers wrap to 0 after int.MaxValue");
+        ProducerStateTable.LastSequence(int.MaxValue - 1, 3).Should().Be(1);
+    }
+
+    [Fact]
+    public void Snapshot_RoundTrip_KeepsTheLastFiveBatchesPerProducer()
+    {
+        var table = new ProducerStateTable();
+        for (var i = 0; i < 7; i++)
+        {
+            table.RecordDurable(4, 2, i * 10, (i * 10) + 9, i * 10, (i * 10) + 9);
+        }
+
+        var json = table.ToSnapshot(70).ToJson();
+        var loaded = new ProducerStateTable();
+        loaded.Load(ProducerStateSnapshot.TryFromJson(json)!, highWatermark: 70);
+
+        loaded.Check(4, 2, 20, 29, "t/0").Should().NotBeNull("batch 2 is among the last five");
+        Action stale = () => loaded.Check(4, 2, 10, 19, "t/0");
+        stale.Should().Throw<RunnelException>().Which.Code.Should().Be(RunnelErrorCode.OutOfOrderSequence);
+        loaded.Check(4, 2, 70, 79, "t/0").Should().BeNull("70 is next");
+        Action olderEpoch = () => loaded.Check(4, 1, 70, 79, "t/0");
+        olderEpoch.Should().Throw<RunnelException>().Which.Code.Should().Be(RunnelErrorCode.ProducerFenced);
+    }
+
+    [Fact]
+    public void Load_BatchesAtOrAboveTheHighWatermark_Ignored()
+    {
+        var snapshot = new ProducerStateSnapshot(ProducerStateSnapshot.CurrentVersion, 10, [new ProducerSnapshotEntry(1, 0, [new ProducerSnapshotBatch(0, 4, 5, 9)])]);
+        var table = new ProducerStateTable();
+
+        table.Load(snapshot, highWatermark: 9);
+
+        table.Count.Should().Be(0);
+        ProducerStateSnapshot.TryFromJson("not json"u8).Should().BeNull();
+    }
+
+    [Fact]
+    public void Replay_BatchWithoutProducer_Skipped()
+    {
+        var table = new ProducerStateTable();
+
+        table.Replay(new BatchSummary(0, 2, 0, 100, 0, -1, -1, -1));
+        table.Replay(new BatchSummary(3, 5, 100, 100, 0, 8, 0, 0));
+
+        table.Count.Should().Be(1);
+        table.Check(8, 0, 3, 3, "t/0").Should().BeNull("the replayed batch held sequences 0-2");
+    }
+}

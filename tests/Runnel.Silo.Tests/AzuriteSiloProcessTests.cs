@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Net;
+using Runnel.Grains;
+using Runnel.Log;
+using Runnel.Log.Batches;
+using Runnel.Runtime.Client;
+using Runnel.Testing;
+
+namespace Runnel.Silo.Tests;
+
+/// <summary>runnel-silo on Azure Blob Storage (Azurite), configured as in a container: connection string from the environment.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class AzuriteSiloProcessTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly TempDirectory _workingDirectory = new("silo-azure");
+
+    [Fact]
+    public async Task Silo_OnAzurite_ServesAndReleasesPartitionsOnSigterm()
+    {
+        var (port, httpPort) = (FreePort.Next(), FreePort.Next());
+        var container = AzuriteStores.NewContainerName();
+        using var silo = SiloProcess.Start(
+            _workingDirectory.Path,
+            new Dictionary<string, string> { ["Runnel__Storage__ConnectionString"] = azurite.ConnectionString },
+            "--storage", "azure", "--container", container, "--port", Str(port), "--http-port", Str(httpPort), "--cluster", "az");
+
+        await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        (await http.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
+        await using (var client = new RunnelClient(RunnelClientOptions.Default with { Endpoint = $"127.0.0.1:{port}", ClusterId = "az" }))
+        {
+            await client.ConnectAsync();
+            await client.GetGrain<ITopicGrain>("orders").CreateAsync(1, null);
+            using var builder = new RecordBatchBuilder();
+            builder.TryAppend(1, null, new byte[] { 1, 2, 3 }).Should().BeTrue();
+            (await client.GetGrain<IPartitionGrain>("orders/0").ProduceAsync(new ProduceRequest(builder.ToArray()))).BaseOffset.Should().Be(0);
+        }
+
+        silo.Terminate();
+
+        (await silo.WaitForExitAsync()).Should().Be(0, silo.Stderr);
+        var store = AzuriteStores.Create(azurite, container);
+        var paths = PartitionPaths.ForTopicPartition("orders", 0);
+        PartitionManifest.FromJson((await store.GetAsync(paths.Manifest)).Content.Span, paths.Manifest).State.Should().Be(PartitionState.Released);
+        Directory.Exists(Path.Combine(_workingDirectory.Path, "data")).Should().BeFalse("the file store is not used");
+    }
+
+    public void Dispose() => _workingDirectory.Dispose();
+
+    private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

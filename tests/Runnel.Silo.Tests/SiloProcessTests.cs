@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Net;
+using Runnel.Grains;
+using Runnel.Log;
+using Runnel.Log.Batches;
+using Runnel.Runtime.Client;
+using Runnel.Storage;
+using Runnel.Testing;
+
+namespace Runnel.Silo.Tests;
+
+public sealed class SiloProcessTests : IDisposable
+{
+    private readonly TempDirectory _workingDirectory = new("silo");
+
+    [Fact]
+    public async Task Silo_StartServeAndSigterm_ReadyServesThenExitsCleanlyWithPartitionsReleased()
+    {
+        var (port, httpPort) = (FreePort.Next(), FreePort.Next());
+        var dataDirectory = Path.Combine(_workingDirectory.Path, "data");
+        using var silo = SiloProcess.Start(
+            _workingDirectory.Path,
+            new Dictionary<string, string> { ["Runnel__Silo__ClusterId"] = "from-env" },
+            "--data-dir", dataDirectory, "--port", Str(port), "--http-port", Str(httpPort));
+
+        var ready = await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        (await http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await http.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
+        ready.Should().Contain("cluster from-env", "environment variables configure the silo").And.Contain($"file:{dataDirectory}");
+
+        await using (var client = new RunnelClient(RunnelClientOptions.Default with { Endpoint = $"127.0.0.1:{port}", ClusterId = "from-env" }))
+        {
+            await client.ConnectAsync();
+            await client.GetGrain<ITopicGrain>("events").CreateAsync(2, null);
+            var produced = await client.GetGrain<IPartitionGrain>("events/1").ProduceAsync(new ProduceRequest(Batch("hello")));
+            var fetched = await client.GetGrain<IPartitionGrain>("events/1").FetchAsync(new FetchRequest(0, 1 << 20, TimeSpan.Zero));
+            await client.GetGrain<IPartitionGrain>("events/0").GetOffsetsAsync();
+            produced.BaseOffset.Should().Be(0);
+            fetched.HighWatermark.Should().Be(1);
+        }
+
+        silo.Terminate();
+        var exitCode = await silo.WaitForExitAsync();
+
+        exitCode.Should().Be(0, "SIGTERM is a graceful stop.\nstdout:\n{0}\nstderr:\n{1}", silo.Stdout, silo.Stderr);
+        silo.Stdout.Should().Contain("stopping").And.Contain("released");
+        silo.Stderr.Should().BeEmpty();
+        var store = new FileObjectStore(dataDirectory);
+        foreach (var partition in new[] { 0, 1 })
+        {
+            var paths = PartitionPaths.ForTopicPartition("events", partition);
+            var manifest = PartitionManifest.FromJson((await store.GetAsync(paths.Manifest)).Content.Span, paths.Manifest);
+            manifest.State.Should().Be(PartitionState.Released, "partition {0} was handed back on shutdown", partition);
+        }
+    }
+
+    [Theory]
+    [InlineData("Runnel:Storage:Kind (--storage) must be 'file' or 'azure' (was 's3')", "--storage", "s3")]
+    [InlineData("Runnel:Storage:ConnectionString (--connection-string", "--storage", "azure")]
+    [InlineData("SiloOptions.Port must be between 0 and 65535 (was 70000)", "--port", "70000")]
+    [InlineData("'Runnel:Silo:Port'", "--port", "seven")]
+    [InlineData("Runnel:HttpPort (--http-port) must be between 0 and 65535 (was -1)", "--http-port", "-1")]
+    [InlineData("SiloOptions.ListenAddress must be an IP address (was 'localhost')", "--listen-address", "localhost")]
+    [InlineData("Unknown option '--bogus'", "--bogus", "1")]
+    [InlineData("Option '--data-dir' needs a value", "--data-dir")]
+    public async Task Silo_InvalidOption_ExitsNonZeroNamingTheField(string message, params string[] arguments)
+    {
+        using var silo = SiloProcess.Start(_workingDirectory.Path, null, arguments);
+
+        var exitCode = await silo.WaitForExitAsync();
+
+        exitCode.Should().Be(2);
+        silo.Stderr.Should().Contain(message);
+        Directory.Exists(Path.Combine(_workingDirectory.Path, "data")).Should().BeFalse("nothing is created before the options are valid");
+    }
+
+    public void Dispose() => _workingDirectory.Dispose();
+
+    private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static byte[] Batch(string value)
+    {
+        using var builder = new RecordBatchBuilder();
+        builder.TryAppend(1_700_000_000_000, null, System.Text.Encoding.UTF8.GetBytes(value)).Should().BeTrue();
+        return builder.ToArray();
+    }
+}
