@@ -117,6 +117,13 @@ public enum RunnelErrorCode
     /// <summary>The client's buffer memory is full and the wait for room timed out.</summary>
     BufferExhausted = 407,
 
+    /// <summary>A produced record was not acknowledged within the producer's delivery timeout (retries included).
+    /// It may nonetheless have been written when <see cref="RunnelException.IsOutcomeUnknown"/> is set.</summary>
+    DeliveryTimedOut = 408,
+
+    /// <summary>A consumed record's key or value could not be deserialized; the message names the record.</summary>
+    DeserializationFailed = 409,
+
     // ---- consumer groups (5xx) ----
 
     /// <summary>The member's epoch is stale: it was fenced by a rebalance or a newer instance.</summary>

@@ -1,0 +1,210 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Runnel.Client;
+
+namespace Runnel.Cli.Commands;
+
+/// <summary>
+/// <c>bench produce|consume</c>: throughput and latency against a live cluster, bounded by a record count and a time
+/// limit. Each run checks its own result (every record acknowledged; offsets contiguous) before reporting, and exits 1
+/// when the check fails or the time limit cut it short. The last line of output is one JSON object.
+/// </summary>
+internal static class BenchCommands
+{
+    public static Command Build(GlobalOptions globals, CliIO io)
+    {
+        var bench = new Command("bench", "Measure produce or consume throughput and latency.");
+        bench.Subcommands.Add(Produce(globals, io));
+        bench.Subcommands.Add(Consume(globals, io));
+        return bench;
+    }
+
+    private static Option<string> TopicOption() => new("--topic", "-t") { Description = "The topic (must exist).", Required = true };
+
+    private static Option<long> RecordsOption() => new("--records", "-n") { Description = "How many records.", Required = true };
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print only the JSON summary line." };
+
+    private static Option<double> MaxSecondsOption() => new("--max-seconds") { Description = "Stop after this long.", DefaultValueFactory = _ => 60 };
+
+    private static Command Produce(GlobalOptions globals, CliIO io)
+    {
+        var topic = TopicOption();
+        var records = RecordsOption();
+        var size = new Option<int>("--record-size", "-s") { Description = "Value bytes per record.", DefaultValueFactory = _ => 100 };
+        var compression = new Option<CompressionType>("--compression") { DefaultValueFactory = _ => CompressionType.None };
+        var json = JsonOption();
+        var maxSeconds = MaxSecondsOption();
+        var command = new Command("produce", "Produce N records of B bytes, pipelined; report records/s, MB/s and ack latency.")
+        {
+            topic, records, size, compression, json, maxSeconds,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var count = parse.GetValue(records);
+            var recordSize = parse.GetValue(size);
+            var limit = TimeSpan.FromSeconds(parse.GetValue(maxSeconds));
+            if (count <= 0 || recordSize < 0 || limit <= TimeSpan.Zero)
+            {
+                throw new CliException("--records and --max-seconds must be positive, --record-size not negative.");
+            }
+
+            var payload = new byte[recordSize];
+            for (var i = 0; i < payload.Length; i++)
+            {
+                payload[i] = (byte)('a' + (i % 26));
+            }
+
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            var name = parse.GetValue(topic)!;
+            _ = await connection.Admin.DescribeTopicAsync(name, ct).ConfigureAwait(false);
+            var histogram = new LatencyHistogram();
+            long acked = 0, failed = 0, sent = 0;
+            RunnelException? firstError = null;
+            var clock = Stopwatch.StartNew();
+            using var progress = new ProgressReporter(io, "produced");
+            var producer = connection.CreateProducer<byte[], byte[]>(ProducerOptions.Default with { Compression = parse.GetValue(compression) });
+            await using (producer.ConfigureAwait(false))
+            {
+                for (; sent < count && clock.Elapsed < limit; sent++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    await producer.EnqueueAsync(name, new Message<byte[], byte[]> { Value = payload }, report =>
+                    {
+                        var micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                        lock (histogram)
+                        {
+                            if (report.IsSuccess)
+                            {
+                                acked++;
+                                histogram.Record(micros);
+                            }
+                            else
+                            {
+                                failed++;
+                                firstError ??= report.Error;
+                            }
+                        }
+                    }, cancellationToken: ct).ConfigureAwait(false);
+                    progress.Tick(sent);
+                }
+
+                await producer.FlushAsync(ct).ConfigureAwait(false);
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            var ok = acked == count && failed == 0;
+            await ReportAsync(io, parse.GetValue(json), "produce", acked, acked * (long)recordSize, seconds, histogram, ok,
+                ok ? null : $"{acked} of {count} records acknowledged ({failed} failed{(firstError is null ? "" : ": " + firstError.Message)}; {sent} sent before the {limit.TotalSeconds:F0} s limit)")
+                .ConfigureAwait(false);
+            return ok ? 0 : RunnelCli.ExitError;
+        });
+        return command;
+    }
+
+    private static Command Consume(GlobalOptions globals, CliIO io)
+    {
+        var topic = TopicOption();
+        var records = RecordsOption();
+        var json = JsonOption();
+        var maxSeconds = MaxSecondsOption();
+        var command = new Command("consume", "Consume N records from the beginning of every partition; report records/s, MB/s and the wait per record.")
+        {
+            topic, records, json, maxSeconds,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var count = parse.GetValue(records);
+            var limit = TimeSpan.FromSeconds(parse.GetValue(maxSeconds));
+            if (count <= 0 || limit <= TimeSpan.Zero)
+            {
+                throw new CliException("--records and --max-seconds must be positive.");
+            }
+
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            var name = parse.GetValue(topic)!;
+            var description = await connection.Admin.DescribeTopicAsync(name, ct).ConfigureAwait(false);
+            await using var consumer = connection.CreateConsumer<byte[], byte[]>(ConsumerOptions.Default with { AutoOffsetReset = AutoOffsetReset.Earliest });
+            consumer.Assign(Enumerable.Range(0, description.PartitionCount).Select(p => new TopicPartitionOffset(name, p, Offset.Beginning)));
+            var histogram = new LatencyHistogram();
+            var next = new Dictionary<int, long>();
+            long consumed = 0, bytes = 0;
+            string? gap = null;
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(limit);
+            using var progress = new ProgressReporter(io, "consumed");
+            var clock = Stopwatch.StartNew();
+            var waitStart = Stopwatch.GetTimestamp();
+            try
+            {
+                await foreach (var record in consumer.ConsumeAsync(deadline.Token).ConfigureAwait(false))
+                {
+                    histogram.Record((long)Stopwatch.GetElapsedTime(waitStart).TotalMicroseconds);
+                    if (next.TryGetValue(record.Partition, out var expected) && record.Offset != expected)
+                    {
+                        gap ??= $"partition {record.Partition}: offset {record.Offset} after {expected - 1}";
+                    }
+
+                    next[record.Partition] = record.Offset + 1;
+                    consumed++;
+                    bytes += record.Message.Value?.Length ?? 0;
+                    progress.Tick(consumed);
+                    if (consumed >= count)
+                    {
+                        break;
+                    }
+
+                    waitStart = Stopwatch.GetTimestamp();
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // the time limit
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            var ok = consumed == count && gap is null;
+            await ReportAsync(io, parse.GetValue(json), "consume", consumed, bytes, seconds, histogram, ok,
+                ok ? null : gap ?? $"{consumed} of {count} records within the {limit.TotalSeconds:F0} s limit").ConfigureAwait(false);
+            return ok ? 0 : RunnelCli.ExitError;
+        });
+        return command;
+    }
+
+    private static async Task ReportAsync(CliIO io, bool jsonOnly, string kind, long records, long bytes, double seconds, LatencyHistogram histogram, bool ok, string? problem)
+    {
+        var perSecond = records / Math.Max(seconds, 1e-9);
+        var mbPerSecond = bytes / 1e6 / Math.Max(seconds, 1e-9);
+        if (!jsonOnly)
+        {
+            await io.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{kind}: {records} records, {bytes / 1e6:F2} MB in {seconds:F2} s = {perSecond:F0} records/s, {mbPerSecond:F2} MB/s")).ConfigureAwait(false);
+            await io.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"latency ms: p50 {histogram.PercentileMillis(0.5):F3}  p99 {histogram.PercentileMillis(0.99):F3}  p99.9 {histogram.PercentileMillis(0.999):F3}  max {histogram.MaxMicros / 1000.0:F3}"))
+                .ConfigureAwait(false);
+        }
+
+        if (problem is not null)
+        {
+            await io.Error.WriteLineAsync($"error: bench {kind} check failed: {problem}").ConfigureAwait(false);
+        }
+
+        var summary = new Dictionary<string, object>
+        {
+            ["bench"] = kind,
+            ["ok"] = ok,
+            ["records"] = records,
+            ["bytes"] = bytes,
+            ["seconds"] = Math.Round(seconds, 3),
+            ["records_per_sec"] = Math.Round(perSecond, 1),
+            ["mb_per_sec"] = Math.Round(mbPerSecond, 3),
+            ["p50_ms"] = Math.Round(histogram.PercentileMillis(0.5), 3),
+            ["p99_ms"] = Math.Round(histogram.PercentileMillis(0.99), 3),
+            ["p999_ms"] = Math.Round(histogram.PercentileMillis(0.999), 3),
+            ["max_ms"] = Math.Round(histogram.MaxMicros / 1000.0, 3),
+        };
+        await io.Out.WriteLineAsync(JsonSerializer.Serialize(summary, BenchJsonContext.Default.DictionaryStringObject)).ConfigureAwait(false);
+    }
+}

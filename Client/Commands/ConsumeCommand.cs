@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Runnel.Client;
+
+namespace Runnel.Cli.Commands;
+
+/// <summary><c>consume TOPIC</c>: prints records to stdout, one per line.</summary>
+internal static class ConsumeCommand
+{
+    public static Command Build(GlobalOptions globals, CliIO io)
+    {
+        var topic = new Argument<string>("topic") { Description = "The topic to consume." };
+        var fromBeginning = new Option<bool>("--from-beginning") { Description = "Start at each partition's log start (default: only new records)." };
+        var partition = new Option<int?>("--partition", "-p") { Description = "Consume only this partition." };
+        var offset = new Option<long?>("--offset") { Description = "Start at this offset (needs --partition)." };
+        var fromTimestamp = new Option<string?>("--from-timestamp") { Description = "Start at the first record at or after T (ISO-8601 or Unix ms)." };
+        var maxMessages = new Option<long?>("--max-messages", "-n") { Description = "Exit after this many records." };
+        var timeout = new Option<double?>("--timeout") { Description = "Exit after this many seconds without a new record." };
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "Output template: %k key, %v value, %p partition, %o offset, %t timestamp (ms), %h headers, %T topic, %% percent; \\t \\n \\\\ escapes.",
+            DefaultValueFactory = _ => "%v",
+        };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per record instead of --format." };
+        var command = new Command("consume", "Print a topic's records to stdout.")
+        {
+            topic, fromBeginning, partition, offset, fromTimestamp, maxMessages, timeout, format, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var name = parse.GetValue(topic)!;
+            var template = RecordFormat.Parse(parse.GetValue(format)!);
+            var asJson = parse.GetValue(json);
+            var onlyPartition = parse.GetValue(partition);
+            var startOffset = parse.GetValue(offset);
+            var startTime = parse.GetValue(fromTimestamp) is { } t ? TimestampArg.Parse(t) : (DateTimeOffset?)null;
+            var max = parse.GetValue(maxMessages);
+            var idle = parse.GetValue(timeout);
+            if (startOffset is not null && onlyPartition is null)
+            {
+                throw new CliException("--offset needs --partition.");
+            }
+
+            if (new[] { startOffset is not null, startTime is not null, parse.GetValue(fromBeginning) }.Count(x => x) > 1)
+            {
+                throw new CliException("Choose one of --offset, --from-timestamp and --from-beginning.");
+            }
+
+            if (startOffset < 0 || max <= 0 || idle <= 0 || onlyPartition < 0)
+            {
+                throw new CliException("--offset and --partition must not be negative; --max-messages and --timeout must be positive.");
+            }
+
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            var description = await connection.Admin.DescribeTopicAsync(name, ct).ConfigureAwait(false);
+            if (onlyPartition >= description.PartitionCount)
+            {
+                throw new CliException($"Topic {name} has {description.PartitionCount} partitions; there is no partition {onlyPartition}.");
+            }
+
+            var partitions = onlyPartition is { } only
+                ? [new TopicPartition(name, only)]
+                : Enumerable.Range(0, description.PartitionCount).Select(p => new TopicPartition(name, p)).ToList();
+            var start = startOffset ?? (parse.GetValue(fromBeginning) ? Offset.Beginning : Offset.End);
+            await using var consumer = connection.CreateConsumer<byte[], byte[]>(ConsumerOptions.Default with { AutoOffsetReset = AutoOffsetReset.Latest });
+            consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, start)));
+            if (startTime is { } time)
+            {
+                foreach (var p in partitions)
+                {
+                    await consumer.SeekToTimestampAsync(p, time, ct).ConfigureAwait(false);
+                }
+            }
+
+            using var idleCancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (idle is { } seconds)
+            {
+                idleCancellation.CancelAfter(TimeSpan.FromSeconds(seconds));
+            }
+
+            long count = 0;
+            using var progress = new ProgressReporter(io with { IsErrorTerminal = io.IsErrorTerminal && !io.IsOutputTerminal }, "consumed");
+            try
+            {
+                await foreach (var record in consumer.ConsumeAsync(idleCancellation.Token).ConfigureAwait(false))
+                {
+                    await io.Out.WriteLineAsync(asJson ? ToJson(record) : template.Render(record)).ConfigureAwait(false);
+                    count++;
+                    progress.Tick(count);
+                    if (count >= max)
+                    {
+                        break;
+                    }
+
+                    if (idle is { } again)
+                    {
+                        idleCancellation.CancelAfter(TimeSpan.FromSeconds(again));
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // --timeout passed without a new record
+            }
+
+            await io.Out.FlushAsync(ct).ConfigureAwait(false);
+            await io.Error.WriteLineAsync($"Consumed {count} records from {name}.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    internal static string ToJson(ConsumeResult<byte[], byte[]> record)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("topic", record.Topic);
+            writer.WriteNumber("partition", record.Partition);
+            writer.WriteNumber("offset", record.Offset);
+            writer.WriteNumber("timestamp", record.Message.Timestamp!.Value.ToUnixTimeMilliseconds());
+            WriteText(writer, "key", record.Message.Key);
+            WriteText(writer, "value", record.Message.Value);
+            writer.WriteStartObject("headers");
+            foreach (var header in record.Message.Headers ?? [])
+            {
+                WriteText(writer, header.Key, header.Value);
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteText(Utf8JsonWriter writer, string name, byte[]? bytes)
+    {
+        if (bytes is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, Encoding.UTF8.GetString(bytes));
+        }
+    }
+}

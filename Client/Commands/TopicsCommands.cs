@@ -1,0 +1,162 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+
+namespace Runnel.Cli.Commands;
+
+/// <summary><c>topics create|list|describe|alter|delete|add-partitions</c>.</summary>
+internal static class TopicsCommands
+{
+    public static Command Build(GlobalOptions globals, CliIO io)
+    {
+        var topics = new Command("topics", "Create, list, describe, alter and delete topics.");
+        topics.Subcommands.Add(Create(globals, io));
+        topics.Subcommands.Add(List(globals, io));
+        topics.Subcommands.Add(Describe(globals, io));
+        topics.Subcommands.Add(Alter(globals, io));
+        topics.Subcommands.Add(Delete(globals, io));
+        topics.Subcommands.Add(AddPartitions(globals, io));
+        return topics;
+    }
+
+    private static Argument<string> NameArgument() => new("name") { Description = "The topic's name." };
+
+    private static Command Create(GlobalOptions globals, CliIO io)
+    {
+        var name = NameArgument();
+        var partitions = new Option<int>("--partitions", "-p") { Description = "Partition count (1-10000).", DefaultValueFactory = _ => 1 };
+        var config = new Option<string[]>("--config", "-c") { Description = "A config override, key=value; repeatable." };
+        var command = new Command("create", "Create a topic.") { name, partitions, config };
+        command.SetAction(async (parse, ct) =>
+        {
+            var overrides = KeyValueArgs.Parse(parse.GetValue(config), "--config").ToDictionary(p => p.Key, p => p.Value);
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            var description = await connection.Admin.CreateTopicAsync(parse.GetValue(name)!, parse.GetValue(partitions), overrides, ct).ConfigureAwait(false);
+            await io.Out.WriteLineAsync($"Created topic {description.Name} with {description.PartitionCount} partitions.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command List(GlobalOptions globals, CliIO io)
+    {
+        var command = new Command("list", "List topics, one per line.");
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            foreach (var topic in await connection.Admin.ListTopicsAsync(ct).ConfigureAwait(false))
+            {
+                await io.Out.WriteLineAsync(topic).ConfigureAwait(false);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Describe(GlobalOptions globals, CliIO io)
+    {
+        var name = NameArgument();
+        var command = new Command("describe", "Show a topic's partitions, offsets and config.") { name };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            var topic = parse.GetValue(name)!;
+            var description = await connection.Admin.DescribeTopicAsync(topic, ct).ConfigureAwait(false);
+            var offsets = await connection.Admin.GetTopicOffsetsAsync(topic, ct).ConfigureAwait(false);
+            var config = string.Join(",", description.Config.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+            if (io.IsOutputTerminal)
+            {
+                var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(io.Out) });
+                console.MarkupLine($"[bold]{Markup.Escape(description.Name)}[/]  partitions: {description.PartitionCount}  created: {description.CreatedAt:O}");
+                console.MarkupLine($"config: {Markup.Escape(config)}");
+                var table = new Table().AddColumns("partition", "owner", "log start", "high watermark", "last stable");
+                for (var p = 0; p < offsets.Count; p++)
+                {
+                    table.AddRow(Str(p), "-", Str(offsets[p].LogStartOffset), Str(offsets[p].HighWatermark), Str(offsets[p].LastStableOffset));
+                }
+
+                console.Write(table);
+            }
+            else
+            {
+                await io.Out.WriteLineAsync($"Topic: {description.Name}\tPartitions: {description.PartitionCount}\tCreated: {description.CreatedAt:O}").ConfigureAwait(false);
+                await io.Out.WriteLineAsync($"Config: {config}").ConfigureAwait(false);
+                for (var p = 0; p < offsets.Count; p++)
+                {
+                    // Owners are not exposed by the runtime yet (placement lives in the cluster layer): printed as '-'.
+                    await io.Out.WriteLineAsync(
+                        $"Partition: {Str(p)}\tOwner: -\tLogStart: {Str(offsets[p].LogStartOffset)}\tHighWatermark: {Str(offsets[p].HighWatermark)}\tLastStable: {Str(offsets[p].LastStableOffset)}")
+                        .ConfigureAwait(false);
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Alter(GlobalOptions globals, CliIO io)
+    {
+        var name = NameArgument();
+        var config = new Option<string[]>("--config", "-c") { Description = "Set an override, key=value; repeatable." };
+        var remove = new Option<string[]>("--delete-config") { Description = "Remove an override (back to the default); repeatable." };
+        var command = new Command("alter", "Change a topic's config overrides.") { name, config, remove };
+        command.SetAction(async (parse, ct) =>
+        {
+            var changes = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var (k, v) in KeyValueArgs.Parse(parse.GetValue(config), "--config"))
+            {
+                changes[k] = v;
+            }
+
+            foreach (var k in parse.GetValue(remove) ?? [])
+            {
+                changes[k] = null;
+            }
+
+            if (changes.Count == 0)
+            {
+                throw new CliException("topics alter needs at least one --config key=value or --delete-config key.");
+            }
+
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            var description = await connection.Admin.AlterTopicConfigAsync(parse.GetValue(name)!, changes, ct).ConfigureAwait(false);
+            await io.Out.WriteLineAsync($"Altered topic {description.Name}: "
+                + string.Join(",", description.Config.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Delete(GlobalOptions globals, CliIO io)
+    {
+        var name = NameArgument();
+        var command = new Command("delete", "Delete a topic and its records.") { name };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            await connection.Admin.DeleteTopicAsync(parse.GetValue(name)!, ct).ConfigureAwait(false);
+            await io.Out.WriteLineAsync($"Deleted topic {parse.GetValue(name)}.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command AddPartitions(GlobalOptions globals, CliIO io)
+    {
+        var name = NameArgument();
+        var total = new Option<int>("--total") { Description = "The new partition count (never fewer than now).", Required = true };
+        var command = new Command("add-partitions", "Grow a topic's partition count.") { name, total };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            var description = await connection.Admin.AddPartitionsAsync(parse.GetValue(name)!, parse.GetValue(total), ct).ConfigureAwait(false);
+            await io.Out.WriteLineAsync($"Topic {description.Name} now has {description.PartitionCount} partitions.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,23 @@
+namespace Runnel.Client;
+
+/// <summary>One record a consumer read: where it was and what it held (key and value deserialized, headers copied).</summary>
+public sealed class ConsumeResult<TKey, TValue>
+{
+    internal ConsumeResult(TopicPartition topicPartition, long offset, Message<TKey, TValue> message)
+    {
+        TopicPartition = topicPartition;
+        Offset = offset;
+        Message = message;
+    }
+
+    public TopicPartition TopicPartition { get; }
+
+    public string Topic => TopicPartition.Topic;
+
+    public int Partition => TopicPartition.Partition;
+
+    public long Offset { get; }
+
+    /// <summary>Key, value, headers and timestamp (always set).</summary>
+    public Message<TKey, TValue> Message { get; }
+}

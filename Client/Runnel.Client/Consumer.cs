@@ -1,0 +1,577 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Runnel.Client.Internal;
+using Runnel.Grains;
+using Runnel.Log.Batches;
+
+namespace Runnel.Client;
+
+/// <summary>
+/// Reads records from partitions assigned to it by hand (<see cref="Assign(IEnumerable{TopicPartitionOffset})"/>),
+/// as an <see cref="IAsyncEnumerable{T}"/>. Consumer groups (subscriptions, committed offsets) build on this later.
+/// </summary>
+/// <remarks>
+/// <para><b>Fetching.</b> Each assigned partition has at most one fetch in flight and one fetched response waiting;
+/// the next fetch for a partition is sent as soon as the application starts on the previous response, so the network
+/// round trip overlaps the application's processing. A fetch long-polls for up to <see cref="ConsumerOptions.FetchMaxWait"/>.</para>
+/// <para><b>Positions.</b> <see cref="Position"/> is the offset of the next record to be returned. Records before the
+/// position inside a fetched batch are skipped. A position outside the log is handled by
+/// <see cref="ConsumerOptions.AutoOffsetReset"/>.</para>
+/// <para><b>Threads.</b> <see cref="ConsumeAsync"/> may be enumerated by one caller at a time. Assign, Seek, Pause,
+/// Resume and Position are thread-safe and take effect at the next record: a record already returned is not taken back.</para>
+/// </remarks>
+public sealed class Consumer<TKey, TValue> : IAsyncDisposable
+{
+    private readonly IGrainFactory _grains;
+    private readonly IDeserializer<TKey> _keyDeserializer;
+    private readonly IDeserializer<TValue> _valueDeserializer;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<TopicPartition, FetchState> _partitions = [];
+    private readonly Channel<FetchedChunk> _chunks = Channel.CreateUnbounded<FetchedChunk>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _disposed = new();
+    private bool _started;
+    private int _consuming;
+
+    /// <param name="grains">A <see cref="RunnelConnection"/> (usually via <see cref="RunnelConnection.CreateConsumer{TKey, TValue}"/>) or any grain factory.</param>
+    /// <exception cref="ArgumentException">An option is not valid, or a deserializer is missing for a type with no built-in one.</exception>
+    public Consumer(IGrainFactory grains, ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        options ??= ConsumerOptions.Default;
+        options.Validate();
+        Options = options;
+        _grains = grains;
+        _keyDeserializer = keyDeserializer ?? Deserializers.Default<TKey>()
+            ?? throw new ArgumentException($"No built-in deserializer for key type {typeof(TKey).Name}: pass keyDeserializer.", nameof(keyDeserializer));
+        _valueDeserializer = valueDeserializer ?? Deserializers.Default<TValue>()
+            ?? throw new ArgumentException($"No built-in deserializer for value type {typeof(TValue).Name}: pass valueDeserializer.", nameof(valueDeserializer));
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    public ConsumerOptions Options { get; }
+
+    /// <summary>The partitions assigned now.</summary>
+    public IReadOnlyList<TopicPartition> Assignment
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _partitions.Keys];
+            }
+        }
+    }
+
+    /// <summary>The assigned partitions that are paused.</summary>
+    public IReadOnlyList<TopicPartition> Paused
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _partitions.Values.Where(s => s.Paused).Select(s => s.Partition)];
+            }
+        }
+    }
+
+    /// <summary>Assigns these partitions (replacing the assignment), each starting where
+    /// <see cref="ConsumerOptions.AutoOffsetReset"/> says.</summary>
+    public void Assign(IEnumerable<TopicPartition> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)));
+    }
+
+    /// <summary>Assigns these partitions (replacing the assignment) at the given offsets, which may be
+    /// <see cref="Offset.Beginning"/>, <see cref="Offset.End"/> or <see cref="Offset.Unset"/>. A partition that stays
+    /// assigned keeps its position unless its offset here is a real one.</summary>
+    public void Assign(IEnumerable<TopicPartitionOffset> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        var wanted = partitions.ToList();
+        foreach (var p in wanted)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(p.Topic, "partitions[].Topic");
+            ArgumentOutOfRangeException.ThrowIfNegative(p.Partition, "partitions[].Partition");
+        }
+
+        lock (_gate)
+        {
+            var keep = wanted.Select(p => p.TopicPartition).ToHashSet();
+            foreach (var state in _partitions.Values.Where(s => !keep.Contains(s.Partition)).ToList())
+            {
+                RemoveLocked(state);
+            }
+
+            foreach (var p in wanted)
+            {
+                if (!_partitions.TryGetValue(p.TopicPartition, out var state))
+                {
+                    state = new FetchState(p.TopicPartition, _grains.GetGrain<IPartitionGrain>(p.TopicPartition.GrainKey));
+                    _partitions.Add(p.TopicPartition, state);
+                    SeekLocked(state, p.Offset);
+                }
+                else if (p.Offset != Offset.Unset)
+                {
+                    SeekLocked(state, p.Offset);
+                }
+            }
+        }
+    }
+
+    /// <summary>Drops every assigned partition.</summary>
+    public void Unassign() => Assign(Array.Empty<TopicPartitionOffset>());
+
+    /// <summary>Moves a partition's position to an offset (or <see cref="Offset.Beginning"/> / <see cref="Offset.End"/>).
+    /// Buffered records of the partition are dropped and a fetch in flight is cancelled.</summary>
+    /// <exception cref="InvalidOperationException">The partition is not assigned.</exception>
+    public void Seek(TopicPartitionOffset position)
+    {
+        lock (_gate)
+        {
+            SeekLocked(GetLocked(position.TopicPartition), position.Offset);
+        }
+    }
+
+    /// <summary>Moves to <see cref="Offset.Beginning"/>.</summary>
+    public void SeekToBeginning(TopicPartition partition) => Seek(new TopicPartitionOffset(partition, Offset.Beginning));
+
+    /// <summary>Moves to <see cref="Offset.End"/>.</summary>
+    public void SeekToEnd(TopicPartition partition) => Seek(new TopicPartitionOffset(partition, Offset.End));
+
+    /// <summary>Moves to the first record with a timestamp at or after <paramref name="timestamp"/> (one call to the
+    /// partition), or to the end when there is none. Returns the offset chosen.</summary>
+    public async Task<long> SeekToTimestampAsync(TopicPartition partition, DateTimeOffset timestamp, CancellationToken cancellationToken = default)
+    {
+        IPartitionGrain grain;
+        lock (_gate)
+        {
+            grain = GetLocked(partition).Grain;
+        }
+
+        var offset = await grain.OffsetForTimestampAsync(timestamp.ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        if (offset is null)
+        {
+            offset = (await grain.GetOffsetsAsync(cancellationToken).ConfigureAwait(false)).HighWatermark;
+        }
+
+        Seek(new TopicPartitionOffset(partition, offset.Value));
+        return offset.Value;
+    }
+
+    /// <summary>The offset of the next record <see cref="ConsumeAsync"/> returns for the partition; null while the
+    /// start is not resolved yet (a special offset before the first fetch).</summary>
+    /// <exception cref="InvalidOperationException">The partition is not assigned.</exception>
+    public long? Position(TopicPartition partition)
+    {
+        lock (_gate)
+        {
+            var position = GetLocked(partition).Position;
+            return position >= 0 ? position : null;
+        }
+    }
+
+    /// <summary>The partition's high watermark as of its last fetch, or null before one.</summary>
+    public long? HighWatermark(TopicPartition partition)
+    {
+        lock (_gate)
+        {
+            var hw = GetLocked(partition).HighWatermark;
+            return hw >= 0 ? hw : null;
+        }
+    }
+
+    /// <summary>Stops returning records of these partitions (from the next record on) and stops fetching them;
+    /// what was fetched is kept for <see cref="Resume"/>.</summary>
+    public void Pause(IEnumerable<TopicPartition> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        lock (_gate)
+        {
+            foreach (var p in partitions)
+            {
+                GetLocked(p).Paused = true;
+            }
+        }
+    }
+
+    /// <summary>Returns records of these partitions again, starting with what was kept when they were paused.</summary>
+    public void Resume(IEnumerable<TopicPartition> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        lock (_gate)
+        {
+            foreach (var p in partitions)
+            {
+                var state = GetLocked(p);
+                if (!state.Paused)
+                {
+                    continue;
+                }
+
+                state.Paused = false;
+                while (state.Parked.TryDequeue(out var chunk))
+                {
+                    _chunks.Writer.TryWrite(chunk);
+                }
+
+                MaybeFetchLocked(state);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The records of the assigned, unpaused partitions as they arrive, in offset order per partition. Runs until
+    /// <paramref name="cancellationToken"/> fires (the enumeration then ends with <see cref="OperationCanceledException"/>)
+    /// or the consumer is disposed (it ends quietly).
+    /// </summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.OffsetOutOfRange"/> under
+    /// <see cref="AutoOffsetReset.Error"/>; <see cref="RunnelErrorCode.UnknownTopic"/> and other non-retriable fetch
+    /// errors; <see cref="RunnelErrorCode.DeserializationFailed"/>; <see cref="RunnelErrorCode.CorruptRecordBatch"/>.</exception>
+    /// <exception cref="InvalidOperationException">Another enumeration is running.</exception>
+    public async IAsyncEnumerable<ConsumeResult<TKey, TValue>> ConsumeAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _consuming, 1) == 1)
+        {
+            throw new InvalidOperationException("ConsumeAsync is already being enumerated; a consumer has one reader at a time.");
+        }
+
+        try
+        {
+            lock (_gate)
+            {
+                _started = true;
+                foreach (var state in _partitions.Values)
+                {
+                    MaybeFetchLocked(state);
+                }
+            }
+
+            while (true)
+            {
+                FetchedChunk chunk;
+                try
+                {
+                    chunk = await _chunks.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (ChannelClosedException)
+                {
+                    yield break;
+                }
+
+                lock (_gate)
+                {
+                    var state = chunk.State;
+                    if (chunk.Version != state.Version || !state.Assigned)
+                    {
+                        continue;
+                    }
+
+                    state.HasBuffered = false;
+                    if (chunk.Error is not null)
+                    {
+                        throw chunk.Error;
+                    }
+
+                    if (state.Paused)
+                    {
+                        state.Parked.Enqueue(chunk);
+                        continue;
+                    }
+
+                    MaybeFetchLocked(state); // pipelining: the next fetch runs while the application handles this chunk
+                }
+
+                while (true)
+                {
+                    ConsumeResult<TKey, TValue> result;
+                    lock (_gate)
+                    {
+                        var state = chunk.State;
+                        if (chunk.Index >= chunk.Records.Count || chunk.Version != state.Version || !state.Assigned)
+                        {
+                            break;
+                        }
+
+                        if (state.Paused)
+                        {
+                            state.Parked.Enqueue(chunk);
+                            break;
+                        }
+
+                        result = (ConsumeResult<TKey, TValue>)chunk.Records[chunk.Index++];
+                        state.Position = result.Offset + 1;
+                    }
+
+                    yield return result;
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _consuming, 0);
+        }
+    }
+
+    /// <summary>Cancels fetches and ends any enumeration.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        _chunks.Writer.TryComplete();
+        lock (_gate)
+        {
+            foreach (var state in _partitions.Values.ToList())
+            {
+                RemoveLocked(state);
+            }
+        }
+    }
+
+    private FetchState GetLocked(TopicPartition partition) =>
+        _partitions.GetValueOrDefault(partition) ?? throw new InvalidOperationException($"Partition {partition} is not assigned to this consumer.");
+
+    private void RemoveLocked(FetchState state)
+    {
+        state.Assigned = false;
+        state.Version++;
+        state.Parked.Clear();
+        CancelFetchLocked(state);
+        _partitions.Remove(state.Partition);
+    }
+
+    private void SeekLocked(FetchState state, long offset)
+    {
+        if (offset < 0 && offset is not (Offset.Beginning or Offset.End or Offset.Unset))
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, "An offset is not negative, or one of Offset.Beginning, Offset.End, Offset.Unset.");
+        }
+
+        state.Version++;
+        state.Position = offset;
+        state.FetchOffset = offset;
+        state.HasBuffered = false;
+        state.Parked.Clear();
+        CancelFetchLocked(state);
+        MaybeFetchLocked(state);
+    }
+
+    private static void CancelFetchLocked(FetchState state)
+    {
+        if (state.FetchCancellation is { } cts)
+        {
+            state.FetchCancellation = null;
+            cts.Cancel();
+        }
+
+        state.FetchingVersion = -1;
+    }
+
+    private void MaybeFetchLocked(FetchState state)
+    {
+        if (!_started || _disposed.IsCancellationRequested || !state.Assigned || state.Paused || state.HasBuffered
+            || state.Parked.Count > 0 || state.FetchingVersion == state.Version)
+        {
+            return;
+        }
+
+        state.FetchingVersion = state.Version;
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        state.FetchCancellation = cts;
+        _ = FetchAsync(state, state.Version, state.FetchOffset, cts);
+    }
+
+    /// <summary>One fetch for a partition (resolving a special start offset first), retried on retriable errors until
+    /// it yields records, an error to raise, or the seek version changes.</summary>
+    private async Task FetchAsync(FetchState state, int version, long offset, CancellationTokenSource cancellation)
+    {
+        var token = cancellation.Token;
+        FetchedChunk? chunk = null;
+        try
+        {
+            for (var attempt = 0; chunk is null; )
+            {
+                try
+                {
+                    if (offset < 0)
+                    {
+                        offset = await ResolveAsync(state, offset, token).ConfigureAwait(false);
+                        lock (_gate)
+                        {
+                            if (state.Version != version)
+                            {
+                                return;
+                            }
+
+                            state.FetchOffset = offset;
+                            state.Position = offset;
+                        }
+                    }
+
+                    var response = await state.Grain.FetchAsync(new FetchRequest(offset, Options.FetchMaxBytes, Options.FetchMaxWait), token).ConfigureAwait(false);
+                    var (records, next) = Decode(state.Partition, response.Batches, offset);
+                    attempt = 0;
+                    lock (_gate)
+                    {
+                        if (state.Version != version)
+                        {
+                            return;
+                        }
+
+                        state.HighWatermark = response.HighWatermark;
+                        state.FetchOffset = next;
+                        offset = next;
+                    }
+
+                    if (records.Count > 0)
+                    {
+                        chunk = new FetchedChunk(state, version, records);
+                    }
+                }
+                catch (RunnelException ex) when (ex.Code == RunnelErrorCode.OffsetOutOfRange && Options.AutoOffsetReset != AutoOffsetReset.Error)
+                {
+                    offset = Options.AutoOffsetReset == AutoOffsetReset.Earliest ? Offset.Beginning : Offset.End;
+                }
+                catch (RunnelException ex) when (Errors.IsRetriable(ex) && !token.IsCancellationRequested)
+                {
+                    await Task.Delay(Errors.Backoff(attempt++, Options.RetryBackoff, Options.RetryBackoffMax), _time, token).ConfigureAwait(false);
+                }
+                catch (RunnelException ex)
+                {
+                    chunk = new FetchedChunk(state, version, [], ex.Code == RunnelErrorCode.OffsetOutOfRange
+                        ? new RunnelException(ex.Code, $"{state.Partition}: offset {offset} is out of range and AutoOffsetReset is Error ({ex.Message}).", ex)
+                        : ex);
+                }
+            }
+
+            lock (_gate)
+            {
+                if (state.Version != version || !state.Assigned)
+                {
+                    return;
+                }
+
+                state.FetchingVersion = -1;
+                state.HasBuffered = true;
+                _chunks.Writer.TryWrite(chunk);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // seek, unassign or dispose: the new owner of the partition state starts its own fetch
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (state.FetchCancellation == cancellation)
+                {
+                    state.FetchCancellation = null;
+                }
+            }
+
+            cancellation.Dispose();
+        }
+    }
+
+    private async Task<long> ResolveAsync(FetchState state, long special, CancellationToken cancellationToken)
+    {
+        var policy = special switch
+        {
+            Offset.Beginning => AutoOffsetReset.Earliest,
+            Offset.End => AutoOffsetReset.Latest,
+            _ => Options.AutoOffsetReset,
+        };
+        if (policy == AutoOffsetReset.Error)
+        {
+            throw new RunnelException(RunnelErrorCode.OffsetOutOfRange, $"{state.Partition} has no position and AutoOffsetReset is Error: assign it with an offset or seek first.");
+        }
+
+        var offsets = await state.Grain.GetOffsetsAsync(cancellationToken).ConfigureAwait(false);
+        return policy == AutoOffsetReset.Earliest ? offsets.LogStartOffset : offsets.HighWatermark;
+    }
+
+    /// <summary>Decodes a fetch response: records at or after <paramref name="offset"/> (control batches skipped), and
+    /// the offset after the last batch.</summary>
+    private (List<object> Records, long Next) Decode(TopicPartition partition, ReadOnlyMemory<byte> batches, long offset)
+    {
+        var results = new List<object>();
+        var next = offset;
+        try
+        {
+            foreach (var batch in new RecordBatchReader(batches, Options.CheckCrcs))
+            {
+                next = Math.Max(next, batch.LastOffset + 1);
+                if (batch.Header.IsControlBatch || batch.LastOffset < offset)
+                {
+                    continue;
+                }
+
+                using var records = batch.ReadRecords();
+                foreach (var record in records)
+                {
+                    if (record.Offset < offset)
+                    {
+                        continue;
+                    }
+
+                    results.Add(ToResult(partition, record));
+                }
+            }
+        }
+        catch (CorruptRecordBatchException ex)
+        {
+            throw new RunnelException(RunnelErrorCode.CorruptRecordBatch, $"{partition}: a fetched batch at or after offset {offset} is corrupt: {ex.Message}", ex);
+        }
+
+        return (results, next);
+    }
+
+    private ConsumeResult<TKey, TValue> ToResult(TopicPartition partition, Record record)
+    {
+        Headers? headers = null;
+        if (record.Headers.Count > 0)
+        {
+            headers = new Headers();
+            foreach (var header in record.Headers)
+            {
+                headers.Add(header.Key, header.Value?.ToArray());
+            }
+        }
+
+        TKey? key;
+        TValue? value;
+        try
+        {
+            key = record.Key is { } k ? _keyDeserializer.Deserialize(k.Span) : default;
+        }
+        catch (Exception ex) when (ex is not RunnelException)
+        {
+            throw new RunnelException(RunnelErrorCode.DeserializationFailed, $"The key of {partition}@{record.Offset} could not be deserialized: {ex.Message}", ex);
+        }
+
+        try
+        {
+            value = record.Value is { } v ? _valueDeserializer.Deserialize(v.Span) : default;
+        }
+        catch (Exception ex) when (ex is not RunnelException)
+        {
+            throw new RunnelException(RunnelErrorCode.DeserializationFailed, $"The value of {partition}@{record.Offset} could not be deserialized: {ex.Message}", ex);
+        }
+
+        var message = new Message<TKey, TValue>
+        {
+            Key = key,
+            Value = value,
+            Headers = headers,
+            Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp),
+        };
+        return new ConsumeResult<TKey, TValue>(partition, record.Offset, message);
+    }
+}

@@ -1,0 +1,37 @@
+using Runnel.Grains;
+
+namespace Runnel.Client.Internal;
+
+/// <summary>A consumer's state for one assigned partition. Guarded by the consumer's lock.</summary>
+internal sealed class FetchState(TopicPartition partition, IPartitionGrain grain)
+{
+    public TopicPartition Partition { get; } = partition;
+
+    public IPartitionGrain Grain { get; } = grain;
+
+    /// <summary>The next offset to hand to the application, or a special <see cref="Offset"/> until resolved.</summary>
+    public long Position { get; set; } = Offset.Unset;
+
+    /// <summary>Where the next fetch starts (runs ahead of <see cref="Position"/> while a chunk is buffered).</summary>
+    public long FetchOffset { get; set; } = Offset.Unset;
+
+    /// <summary>Bumped by every seek: fetch results and chunks of an older version are dropped.</summary>
+    public int Version { get; set; }
+
+    /// <summary>The version of the fetch in flight, or -1.</summary>
+    public int FetchingVersion { get; set; } = -1;
+
+    public CancellationTokenSource? FetchCancellation { get; set; }
+
+    public bool Paused { get; set; }
+
+    public bool Assigned { get; set; } = true;
+
+    /// <summary>True while a fetched chunk waits in the consumer's queue (at most one per partition).</summary>
+    public bool HasBuffered { get; set; }
+
+    /// <summary>Chunks taken while the partition was paused, to hand out again on resume.</summary>
+    public Queue<FetchedChunk> Parked { get; } = new();
+
+    public long HighWatermark { get; set; } = -1;
+}

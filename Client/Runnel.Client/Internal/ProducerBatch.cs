@@ -1,0 +1,99 @@
+using Runnel.Grains;
+using Runnel.Log.Batches;
+
+namespace Runnel.Client.Internal;
+
+/// <summary>
+/// One partition's batch: open while records are appended (encoded straight into a pooled
+/// <see cref="RecordBatchBuilder"/>), sealed into bytes when first sent (producer id and sequence patched in), and
+/// resent unchanged on retry. Guarded by the producer's lock.
+/// </summary>
+internal sealed class ProducerBatch
+{
+    private RecordBatchBuilder? _builder;
+
+    public ProducerBatch(PartitionQueue queue, RecordBatchBuilderOptions options, long createdAt)
+    {
+        Queue = queue;
+        _builder = new RecordBatchBuilder(options);
+        CreatedAt = createdAt;
+    }
+
+    public PartitionQueue Queue { get; }
+
+    public List<ProducerRecord> Records { get; } = [];
+
+    /// <summary>Clock ticks (the producer's TimeProvider) when the batch opened: its delivery deadline counts from here.</summary>
+    public long CreatedAt { get; }
+
+    /// <summary>Buffer bytes held by the records.</summary>
+    public long BufferBytes { get; private set; }
+
+    public bool LingerExpired { get; set; }
+
+    public ITimer? LingerTimer { get; set; }
+
+    /// <summary>The bytes sent (set by <see cref="Seal"/>).</summary>
+    public ReadOnlyMemory<byte> Payload { get; private set; }
+
+    public bool IsSealed => _builder is null;
+
+    public int BaseSequence { get; private set; } = -1;
+
+    /// <summary>The order in which the partition first sent its batches (orders retries).</summary>
+    public long SendOrder { get; set; }
+
+    public int Attempts { get; set; }
+
+    /// <summary>True once any attempt failed with an unknown outcome: the records may be stored.</summary>
+    public bool MayBeStored { get; set; }
+
+    public int EstimatedSize => _builder?.EstimatedSizeInBytes ?? Payload.Length;
+
+    /// <summary>Appends unless the batch already holds records and this one would take it past <paramref name="batchSize"/>.</summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.RecordBatchTooLarge"/>: the record alone exceeds the largest batch.</exception>
+    public bool TryAppend(ProducerRecord record, int batchSize)
+    {
+        var builder = _builder ?? throw new InvalidOperationException("The batch is sealed.");
+        if (Records.Count > 0 && builder.EstimatedSizeInBytes + record.Size - ProducerRecord.Overhead > batchSize)
+        {
+            return false;
+        }
+
+        if (!builder.TryAppend(record.Timestamp, record.KeyMemory, record.ValueMemory, record.Headers))
+        {
+            return false;
+        }
+
+        Records.Add(record);
+        BufferBytes += record.Size;
+        return true;
+    }
+
+    public bool IsFull(int batchSize) => EstimatedSize >= batchSize;
+
+    /// <summary>Writes the batch's bytes, with the producer's identity and <paramref name="baseSequence"/> when idempotent.</summary>
+    public void Seal(ProducerIdentity? identity, int baseSequence)
+    {
+        var builder = _builder ?? throw new InvalidOperationException("The batch is sealed already.");
+        var bytes = builder.ToArray();
+        builder.Dispose();
+        _builder = null;
+        if (identity is not null)
+        {
+            BatchHeaderPatch.SetProducer(bytes, identity.ProducerId, identity.ProducerEpoch, baseSequence);
+            BaseSequence = baseSequence;
+        }
+
+        Payload = bytes;
+    }
+
+    /// <summary>Returns the builder's pooled buffer (a batch failed before it was sealed).</summary>
+    public void Discard()
+    {
+        _builder?.Dispose();
+        _builder = null;
+        LingerTimer?.Dispose();
+        LingerTimer = null;
+    }
+}

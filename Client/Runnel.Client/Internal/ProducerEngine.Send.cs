@@ -1,0 +1,431 @@
+using Runnel.Grains;
+
+namespace Runnel.Client.Internal;
+
+/// <remarks>
+/// Sending, per partition:
+/// <list type="bullet">
+/// <item>Batches leave <see cref="PartitionQueue.Unsent"/> oldest first once ready (not the open tail, full, lingered,
+/// or a flush is on), while fewer than <see cref="ProducerOptions.MaxInFlightPerPartition"/> are in flight. The first
+/// send seals a batch with the partition's producer id and next sequence; a retry resends the same bytes.</item>
+/// <item>A retriable failure (transport outcomes, NotOwner, LogClosed, and OutOfOrderSequence of a batch that is not
+/// the oldest unacknowledged one, which follows from an earlier batch's failure) moves the batch to
+/// <see cref="PartitionQueue.Retry"/>. The partition then sends nothing new: it waits for the rest of its in-flight
+/// batches, waits the backoff, and resends the retry batches one at a time in send order. Since the partition keeps
+/// each producer's last 5 batches, a resent batch that was in fact written is answered as a duplicate with its
+/// original offsets, so nothing is written twice and order holds.</item>
+/// <item>OutOfOrderSequence of the oldest unacknowledged batch, and ProducerFenced, stop the producer for good.</item>
+/// <item>Any other failure (or the delivery timeout) fails the batch and the retry batches behind it; the partition then
+/// restarts its sequence at 0 under a fresh producer id of its own.</item>
+/// </list>
+/// </remarks>
+internal sealed partial class ProducerEngine
+{
+    private void DrainLocked(PartitionQueue queue, Effects effects)
+    {
+        if (_fatal is not null)
+        {
+            return;
+        }
+
+        ExpireUnsentLocked(queue, effects);
+        if (queue.NeedsReset)
+        {
+            if (queue.InFlight.Count > 0)
+            {
+                return;
+            }
+
+            queue.NeedsReset = false;
+            queue.Identity = null;
+            queue.OwnIdentity = true;
+            queue.NextSequence = 0;
+        }
+
+        if (Options.EnableIdempotence && queue.Identity is null)
+        {
+            if (queue.Unsent.First is { } first && IsReady(queue, first.Value))
+            {
+                RequestIdentityLocked(queue, effects);
+            }
+
+            return;
+        }
+
+        if (queue.Retry.Count > 0)
+        {
+            if (queue.InFlight.Count > 0)
+            {
+                return;
+            }
+
+            var wait = queue.RetryAt - Now;
+            if (wait > 0)
+            {
+                queue.RetryTimer?.Dispose();
+                queue.RetryTimer = _time.CreateTimer(_ => OnRetryDue(queue), null, TimeSpan.FromTicks(wait), Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            var retry = queue.Retry[0];
+            queue.Retry.RemoveAt(0);
+            retry.Attempts++;
+            queue.InFlight.Add(retry);
+            LogRetrying(_logger, queue.Partition.ToString(), retry.BaseSequence, retry.Attempts);
+            effects.Send(retry);
+            return;
+        }
+
+        // The window counts from the oldest unacknowledged batch, not just the requests outstanding: responses can be
+        // handled out of order, and a batch must never be resent once more than 5 later ones were written (the
+        // partition's duplicate window).
+        while (queue.SendCounter - OldestUnacknowledged(queue) < Options.MaxInFlightPerPartition && queue.Unsent.First is { } node && IsReady(queue, node.Value))
+        {
+            var batch = node.Value;
+            queue.Unsent.RemoveFirst();
+            batch.LingerTimer?.Dispose();
+            batch.LingerTimer = null;
+            batch.Seal(queue.Identity, queue.NextSequence);
+            if (queue.Identity is not null)
+            {
+                queue.NextSequence = BatchHeaderPatch.IncrementSequence(queue.NextSequence, batch.Records.Count);
+            }
+
+            batch.SendOrder = queue.SendCounter++;
+            batch.Attempts = 1;
+            queue.InFlight.Add(batch);
+            if (queue.Topic.StickyPartition == queue.Partition.Partition)
+            {
+                queue.Topic.StickyPartition = -1;
+            }
+
+            effects.Send(batch);
+        }
+    }
+
+    private bool IsReady(PartitionQueue queue, ProducerBatch batch) =>
+        batch != queue.Unsent.Last?.Value || batch.LingerExpired || batch.IsFull(Options.BatchSize) || IsFlushingLocked;
+
+    private void OnRetryDue(PartitionQueue queue)
+    {
+        var effects = new Effects();
+        lock (_gate)
+        {
+            queue.RetryTimer?.Dispose();
+            queue.RetryTimer = null;
+            DrainLocked(queue, effects);
+        }
+
+        effects.Run(this);
+    }
+
+    private async Task SendAsync(ProducerBatch batch)
+    {
+        ProduceResponse? response = null;
+        RunnelException? error = null;
+        try
+        {
+            response = await batch.Queue.Grain.ProduceAsync(new ProduceRequest(batch.Payload), _shutdown.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // every failure of the call is an outcome to handle, never an exception to raise
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            error = Errors.From(ex);
+        }
+
+        var effects = new Effects();
+        lock (_gate)
+        {
+            OnResponseLocked(batch, response, error, effects);
+        }
+
+        effects.Run(this);
+    }
+
+    private void OnResponseLocked(ProducerBatch batch, ProduceResponse? response, RunnelException? error, Effects effects)
+    {
+        var queue = batch.Queue;
+        queue.InFlight.Remove(batch);
+        if (response is not null)
+        {
+            if (queue.Retry.Count == 0)
+            {
+                queue.RetryAttempt = 0;
+            }
+
+            CompleteBatchLocked(batch, response.BaseOffset, null, effects);
+        }
+        else
+        {
+            HandleFailureLocked(batch, error!, effects);
+        }
+
+        DrainLocked(queue, effects);
+        PumpLocked(effects);
+    }
+
+    private void HandleFailureLocked(ProducerBatch batch, RunnelException error, Effects effects)
+    {
+        var queue = batch.Queue;
+        batch.MayBeStored |= error.IsOutcomeUnknown || error.Code == RunnelErrorCode.OutcomeUnknown;
+        if (_fatal is not null)
+        {
+            CompleteBatchLocked(batch, -1, _fatal, effects);
+            return;
+        }
+
+        if (queue.NeedsReset)
+        {
+            CompleteBatchLocked(batch, -1, error, effects);
+            return;
+        }
+
+        var retriable = Errors.IsRetriable(error);
+        if (error.Code == RunnelErrorCode.ProducerFenced || (error.Code == RunnelErrorCode.OutOfOrderSequence && IsOldestUnacknowledged(batch)))
+        {
+            LogFatal(_logger, queue.Partition.ToString(), error.Code, error.Message);
+            _fatal = error;
+            CompleteBatchLocked(batch, -1, error, effects);
+            FailAllLocked(error, effects);
+            return;
+        }
+
+        if (error.Code == RunnelErrorCode.OutOfOrderSequence)
+        {
+            retriable = true; // an earlier batch of this partition failed: this one follows it on the resend
+        }
+
+        if (retriable && Now - batch.CreatedAt <= Options.DeliveryTimeout.Ticks)
+        {
+            var index = queue.Retry.FindIndex(b => b.SendOrder > batch.SendOrder);
+            queue.Retry.Insert(index < 0 ? queue.Retry.Count : index, batch);
+            queue.RetryAt = Now + Errors.Backoff(queue.RetryAttempt++, Options.RetryBackoff, Options.RetryBackoffMax).Ticks;
+            LogRetriableFailure(_logger, queue.Partition.ToString(), batch.BaseSequence, error.Code, error.Message);
+            return;
+        }
+
+        var final = retriable
+            ? new RunnelException(RunnelErrorCode.DeliveryTimedOut,
+                $"Not delivered to {queue.Partition} within DeliveryTimeout ({Options.DeliveryTimeout}) after {batch.Attempts} attempts; last error: {error.Message}",
+                error, isRetriable: true, isOutcomeUnknown: batch.MayBeStored)
+            : error;
+        CompleteBatchLocked(batch, -1, final, effects);
+        foreach (var behind in queue.Retry)
+        {
+            CompleteBatchLocked(behind, -1, final, effects);
+        }
+
+        queue.Retry.Clear();
+        if (Options.EnableIdempotence)
+        {
+            queue.NeedsReset = true;
+        }
+    }
+
+    private static long OldestUnacknowledged(PartitionQueue queue)
+    {
+        var oldest = queue.SendCounter;
+        foreach (var batch in queue.InFlight)
+        {
+            oldest = Math.Min(oldest, batch.SendOrder);
+        }
+
+        foreach (var batch in queue.Retry)
+        {
+            oldest = Math.Min(oldest, batch.SendOrder);
+        }
+
+        return oldest;
+    }
+
+    private static bool IsOldestUnacknowledged(ProducerBatch batch)
+    {
+        var queue = batch.Queue;
+        return !queue.InFlight.Exists(b => b.SendOrder < batch.SendOrder) && !queue.Retry.Exists(b => b.SendOrder < batch.SendOrder);
+    }
+
+    /// <summary>Fails unsent batches older than the delivery timeout (they hold no sequence yet, so no gap follows).</summary>
+    private void ExpireUnsentLocked(PartitionQueue queue, Effects effects)
+    {
+        var deadline = Now - Options.DeliveryTimeout.Ticks;
+        while (queue.Unsent.First is { } node && node.Value.CreatedAt < deadline)
+        {
+            queue.Unsent.RemoveFirst();
+            node.Value.Discard();
+            CompleteBatchLocked(node.Value, -1, new RunnelException(RunnelErrorCode.DeliveryTimedOut,
+                $"Not sent to {queue.Partition} within DeliveryTimeout ({Options.DeliveryTimeout}).", isRetriable: true), effects);
+        }
+    }
+
+    /// <summary>Completes every record of a batch (success when <paramref name="error"/> is null) and frees its buffer.</summary>
+    private void CompleteBatchLocked(ProducerBatch batch, long baseOffset, RunnelException? error, Effects effects)
+    {
+        var partition = batch.Queue.Partition;
+        for (var i = 0; i < batch.Records.Count; i++)
+        {
+            var record = batch.Records[i];
+            ForgetLocked(record, effects);
+            effects.Complete(record.Handler, partition, error is null ? baseOffset + i : -1, record.Timestamp, error);
+        }
+
+        _bufferUsed -= batch.BufferBytes;
+        batch.Records.Clear();
+    }
+
+    /// <summary>Fails every record not in flight (waiting, unsent, awaiting retry); in-flight ones fail as they return.</summary>
+    private void FailAllLocked(RunnelException error, Effects effects)
+    {
+        while (_waiting.First is { } node)
+        {
+            var record = node.Value;
+            RemoveWaitingLocked(record);
+            ForgetLocked(record);
+            record.Accepted!.TrySetException(error);
+        }
+
+        foreach (var topic in _topics.Values)
+        {
+            foreach (var queue in topic.Partitions)
+            {
+                foreach (var batch in queue.Unsent)
+                {
+                    batch.Discard();
+                    CompleteBatchLocked(batch, -1, error, effects);
+                }
+
+                queue.Unsent.Clear();
+                foreach (var batch in queue.Retry)
+                {
+                    CompleteBatchLocked(batch, -1, error, effects);
+                }
+
+                queue.Retry.Clear();
+                queue.RetryTimer?.Dispose();
+                queue.RetryTimer = null;
+            }
+        }
+    }
+
+    private void RequestIdentityLocked(PartitionQueue queue, Effects effects)
+    {
+        if (queue.IdentityPending)
+        {
+            return;
+        }
+
+        queue.IdentityPending = true;
+        if (queue.OwnIdentity)
+        {
+            effects.AllocateIdentity(queue);
+            return;
+        }
+
+        if (_sharedIdentity is { } shared)
+        {
+            queue.IdentityPending = false;
+            queue.Identity = shared;
+            DrainLocked(queue, effects);
+            return;
+        }
+
+        _identityWaiters.Add(queue);
+        if (!_sharedIdentityRequested)
+        {
+            _sharedIdentityRequested = true;
+            effects.AllocateSharedIdentity();
+        }
+    }
+
+    private async Task AllocateSharedIdentityAsync()
+    {
+        var identity = await AllocateWithRetriesAsync().ConfigureAwait(false);
+        var effects = new Effects();
+        lock (_gate)
+        {
+            if (identity is not null)
+            {
+                _sharedIdentity = identity;
+                foreach (var queue in _identityWaiters)
+                {
+                    queue.IdentityPending = false;
+                    queue.Identity ??= identity;
+                    DrainLocked(queue, effects);
+                }
+
+                _identityWaiters.Clear();
+            }
+        }
+
+        effects.Run(this);
+    }
+
+    private async Task AllocateOwnIdentityAsync(PartitionQueue queue)
+    {
+        var identity = await AllocateWithRetriesAsync().ConfigureAwait(false);
+        var effects = new Effects();
+        lock (_gate)
+        {
+            if (identity is not null)
+            {
+                queue.IdentityPending = false;
+                queue.Identity = identity;
+                DrainLocked(queue, effects);
+            }
+        }
+
+        effects.Run(this);
+    }
+
+    /// <summary>A fresh producer id, retrying retriable failures for up to <see cref="ProducerOptions.DeliveryTimeout"/>;
+    /// null when that fails (the producer is then failed for good).</summary>
+    private async Task<ProducerIdentity?> AllocateWithRetriesAsync()
+    {
+        var deadline = Now + Options.DeliveryTimeout.Ticks;
+        for (var attempt = 0; ; attempt++)
+        {
+            RunnelException error;
+            try
+            {
+                var identity = await _grains.GetGrain<IProducerIdGrain>("").AllocateAsync(_shutdown.Token).ConfigureAwait(false);
+                LogIdentity(_logger, identity.ProducerId, identity.ProducerEpoch);
+                return identity;
+            }
+            catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+            {
+                return null;
+            }
+#pragma warning disable CA1031 // classified below
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                error = Errors.From(ex);
+            }
+
+            if (Errors.IsRetriable(error) && Now < deadline)
+            {
+                try
+                {
+                    await Task.Delay(Errors.Backoff(attempt, Options.RetryBackoff, Options.RetryBackoffMax), _time, _shutdown.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            var effects = new Effects();
+            lock (_gate)
+            {
+                var fatal = new RunnelException(error.Code, $"Could not get a producer id: {error.Message}", error);
+                _fatal ??= fatal;
+                FailAllLocked(fatal, effects);
+            }
+
+            effects.Run(this);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,214 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Client.Internal;
+using Runnel.Log.Batches;
+
+namespace Runnel.Client;
+
+/// <summary>
+/// Produces records to topics: batches them per partition, compresses, sends many requests at once, retries safely,
+/// and reports each record's outcome.
+/// </summary>
+/// <remarks>
+/// <para><b>Pipelining.</b> <see cref="ProduceAsync(string, Message{TKey, TValue}, CancellationToken)"/> returns as
+/// soon as the record is buffered; its task completes when the record is durable. Start many and await them
+/// together (or use <see cref="Produce(string, Message{TKey, TValue}, Action{DeliveryReport{TKey, TValue}}?)"/> with
+/// a handler): awaiting each one before producing the next sends one record per request.</para>
+/// <para><b>Order.</b> Records of one partition are stored in the order they were produced, retries included (with
+/// idempotence on, the default).</para>
+/// <para><b>Memory.</b> Buffered records are bounded by <see cref="ProducerOptions.BufferMemory"/>. When it is full,
+/// <c>ProduceAsync</c>'s task and <see cref="EnqueueAsync"/> wait (asynchronously) for room, and
+/// <c>Produce</c> blocks its thread, each for up to <see cref="ProducerOptions.BufferTimeout"/>, then fail with
+/// <see cref="RunnelErrorCode.BufferExhausted"/>.</para>
+/// <para><b>Threads.</b> Thread-safe: any number of threads may produce at once. Serializers run on the producing
+/// thread; delivery handlers run on the thread that completed the request, one record at a time per batch, and must
+/// be quick. Key and value are serialized when the record is handed over; the <see cref="Message{TKey, TValue}"/>
+/// is kept only to be given back in the report.</para>
+/// </remarks>
+public sealed class Producer<TKey, TValue> : IAsyncDisposable
+{
+    private readonly ProducerEngine _engine;
+    private readonly ISerializer<TKey> _keySerializer;
+    private readonly ISerializer<TValue> _valueSerializer;
+    private readonly TimeProvider _time;
+
+    /// <param name="grains">Where the grains are: a <see cref="RunnelConnection"/> (usually via
+    /// <see cref="RunnelConnection.CreateProducer{TKey, TValue}"/>) or any grain factory.</param>
+    /// <param name="options">Defaults to <see cref="ProducerOptions.Default"/>.</param>
+    /// <param name="keySerializer">Defaults to the built-in serializer for byte[] or string.</param>
+    /// <param name="valueSerializer">Defaults to the built-in serializer for byte[] or string.</param>
+    /// <exception cref="ArgumentException">An option is not valid, or a serializer is missing for a type with no built-in one.</exception>
+    public Producer(IGrainFactory grains, ProducerOptions? options = null, ISerializer<TKey>? keySerializer = null, ISerializer<TValue>? valueSerializer = null,
+        TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        options ??= ProducerOptions.Default;
+        options.Validate();
+        _keySerializer = keySerializer ?? Serializers.Default<TKey>()
+            ?? throw new ArgumentException($"No built-in serializer for key type {typeof(TKey).Name}: pass keySerializer.", nameof(keySerializer));
+        _valueSerializer = valueSerializer ?? Serializers.Default<TValue>()
+            ?? throw new ArgumentException($"No built-in serializer for value type {typeof(TValue).Name}: pass valueSerializer.", nameof(valueSerializer));
+        _time = timeProvider ?? TimeProvider.System;
+        _engine = new ProducerEngine(grains, options, _time, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Producer<TKey, TValue>>());
+    }
+
+    public ProducerOptions Options => _engine.Options;
+
+    /// <summary>Bytes of records held now (buffered, in flight or being retried); at most about
+    /// <see cref="ProducerOptions.BufferMemory"/>.</summary>
+    public long BufferedBytes => _engine.BufferedBytes;
+
+    /// <summary>
+    /// Produces a record to <paramref name="topic"/> (partition chosen by <see cref="ProducerOptions.Partitioner"/>). The
+    /// task completes when the record is durable, with its partition and offset, or fails with a
+    /// <see cref="RunnelException"/> (<see cref="RunnelErrorCode.BufferExhausted"/>, <see cref="RunnelErrorCode.DeliveryTimedOut"/>,
+    /// <see cref="RunnelErrorCode.UnknownTopic"/>, ...).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels only the wait for buffer room; a record once buffered is delivered.</param>
+    /// <exception cref="RunnelException">Thrown synchronously: <see cref="RunnelErrorCode.RecordBatchTooLarge"/> for a
+    /// record larger than <see cref="ProducerOptions.MaxRequestSize"/>, or the error that stopped the producer.</exception>
+    /// <exception cref="ObjectDisposedException">The producer is closing.</exception>
+    public Task<DeliveryResult<TKey, TValue>> ProduceAsync(string topic, Message<TKey, TValue> message, CancellationToken cancellationToken = default) =>
+        ProduceCoreAsync(topic, -1, message, cancellationToken);
+
+    /// <summary>Produces a record to an explicit partition; see <see cref="ProduceAsync(string, Message{TKey, TValue}, CancellationToken)"/>.</summary>
+    public Task<DeliveryResult<TKey, TValue>> ProduceAsync(TopicPartition partition, Message<TKey, TValue> message, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition.Partition);
+        return ProduceCoreAsync(partition.Topic, partition.Partition, message, cancellationToken);
+    }
+
+    /// <summary>
+    /// Produces a record without a task: <paramref name="onDelivery"/> (if any) is called once with the outcome. When the
+    /// buffer is full this blocks the calling thread for up to <see cref="ProducerOptions.BufferTimeout"/> (as Kafka's
+    /// <c>send</c>); in async code prefer <see cref="EnqueueAsync"/>.
+    /// </summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.BufferExhausted"/> when no room came in time, and
+    /// the synchronous errors of <see cref="ProduceAsync(string, Message{TKey, TValue}, CancellationToken)"/>.</exception>
+    public void Produce(string topic, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery = null) =>
+        Produce(topic, -1, message, onDelivery);
+
+    /// <summary>Produces a record to an explicit partition; see <see cref="Produce(string, Message{TKey, TValue}, Action{DeliveryReport{TKey, TValue}}?)"/>.</summary>
+    public void Produce(TopicPartition partition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition.Partition);
+        Produce(partition.Topic, partition.Partition, message, onDelivery);
+    }
+
+    /// <summary>
+    /// Produces a record, waiting asynchronously only for buffer room: completes once the record is buffered; the
+    /// outcome goes to <paramref name="onDelivery"/>. The pipelined, backpressured way to produce from async code.
+    /// </summary>
+    /// <param name="partition">An explicit partition, or -1 for the partitioner's choice.</param>
+    /// <param name="cancellationToken">Cancels the wait for room (the record is then not produced).</param>
+    public ValueTask EnqueueAsync(string topic, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery, int partition = -1, CancellationToken cancellationToken = default)
+    {
+        var record = CreateRecord(topic, partition, message, new CallbackHandler(message, onDelivery));
+        return _engine.Accept(record) ? default : WaitAcceptedAsync(record, cancellationToken);
+    }
+
+    /// <summary>Sends every buffered record now (ignoring linger) and completes when every record produced before the
+    /// call has completed (successfully or not). Records produced meanwhile may be waited for too.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default) => _engine.FlushAsync(cancellationToken);
+
+    /// <summary>Flushes (for up to <see cref="ProducerOptions.DeliveryTimeout"/>), then fails whatever is left with
+    /// <see cref="RunnelErrorCode.DeliveryTimedOut"/> and stops. Producing afterwards throws <see cref="ObjectDisposedException"/>.</summary>
+    public ValueTask DisposeAsync() => _engine.DisposeAsync();
+
+    private void Produce(string topic, int partition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery)
+    {
+        var record = CreateRecord(topic, partition, message, new CallbackHandler(message, onDelivery));
+        if (!_engine.Accept(record))
+        {
+            record.Accepted!.Task.GetAwaiter().GetResult();
+        }
+    }
+
+    private Task<DeliveryResult<TKey, TValue>> ProduceCoreAsync(string topic, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
+    {
+        var handler = new TaskHandler(message);
+        var record = CreateRecord(topic, partition, message, handler);
+        return _engine.Accept(record) ? handler.Task : WaitThenDeliverAsync(record, handler, cancellationToken);
+    }
+
+    private async Task<DeliveryResult<TKey, TValue>> WaitThenDeliverAsync(ProducerRecord record, TaskHandler handler, CancellationToken cancellationToken)
+    {
+        await WaitAcceptedAsync(record, cancellationToken).ConfigureAwait(false);
+        return await handler.Task.ConfigureAwait(false);
+    }
+
+    private async ValueTask WaitAcceptedAsync(ProducerRecord record, CancellationToken cancellationToken)
+    {
+        using var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.Register(() => _engine.CancelWaiting(record, cancellationToken))
+            : default;
+        await record.Accepted!.Task.ConfigureAwait(false);
+    }
+
+    private ProducerRecord CreateRecord(string topic, int partition, Message<TKey, TValue> message, IDeliveryHandler handler)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentNullException.ThrowIfNull(message);
+        var key = message.Key is { } k ? Serialize(_keySerializer, k) : null;
+        var value = message.Value is { } v ? Serialize(_valueSerializer, v) : null;
+        RecordHeader[] headers = [];
+        if (message.Headers is { Count: > 0 } source)
+        {
+            headers = new RecordHeader[source.Count];
+            for (var i = 0; i < headers.Length; i++)
+            {
+                var h = source[i];
+                headers[i] = new RecordHeader(h.Key, h.Value is { } bytes ? bytes : (ReadOnlyMemory<byte>?)null);
+            }
+        }
+
+        var timestamp = (message.Timestamp ?? _time.GetUtcNow()).ToUnixTimeMilliseconds();
+        var record = new ProducerRecord(topic, partition, key, value, headers, timestamp, handler);
+        if (record.Size - ProducerRecord.Overhead + RecordBatch.HeaderSize > Options.MaxRequestSize)
+        {
+            throw new RunnelException(RunnelErrorCode.RecordBatchTooLarge,
+                $"A record of about {record.Size - ProducerRecord.Overhead} bytes does not fit ProducerOptions.MaxRequestSize ({Options.MaxRequestSize}).");
+        }
+
+        return record;
+    }
+
+    private static byte[] Serialize<T>(ISerializer<T> serializer, T value)
+    {
+        var buffer = _threadBuffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        serializer.Serialize(value, buffer);
+        var bytes = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > 1024 * 1024)
+        {
+            _threadBuffer = null; // do not pin a huge buffer to the thread
+        }
+
+        return bytes;
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _threadBuffer;
+
+    private sealed class TaskHandler(Message<TKey, TValue> message) : TaskCompletionSource<DeliveryResult<TKey, TValue>>(TaskCreationOptions.RunContinuationsAsynchronously), IDeliveryHandler
+    {
+        public void OnDelivered(TopicPartition partition, long offset, long timestamp, RunnelException? error)
+        {
+            if (error is null)
+            {
+                TrySetResult(new DeliveryResult<TKey, TValue>(partition, offset, DateTimeOffset.FromUnixTimeMilliseconds(timestamp), message));
+            }
+            else
+            {
+                TrySetException(error);
+            }
+        }
+    }
+
+    private sealed class CallbackHandler(Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery) : IDeliveryHandler
+    {
+        public void OnDelivered(TopicPartition partition, long offset, long timestamp, RunnelException? error) =>
+            onDelivery?.Invoke(new DeliveryReport<TKey, TValue>(partition, offset, DateTimeOffset.FromUnixTimeMilliseconds(timestamp), message, error));
+    }
+}

@@ -1,0 +1,91 @@
+using Runnel.Client.Internal;
+
+namespace Runnel.Client;
+
+/// <summary>
+/// How a <see cref="Producer{TKey, TValue}"/> batches, compresses, retries and bounds its memory. Immutable; change
+/// with <c>with</c>. Defaults follow the Kafka Java client's (named in each property), so tuning advice carries over.
+/// </summary>
+public sealed record ProducerOptions
+{
+    /// <summary>The defaults below.</summary>
+    public static ProducerOptions Default { get; } = new();
+
+    /// <summary>The most requests in flight per partition (Kafka <c>max.in.flight.requests.per.connection</c>, here per
+    /// partition): 5, the most a partition's duplicate window covers, so retries keep order. Default 5; 1..5 with
+    /// idempotence.</summary>
+    public const int MaxIdempotentInFlight = 5;
+
+    /// <summary>Idempotent produce (Kafka <c>enable.idempotence</c>, default true): the producer takes a producer id
+    /// and numbers each partition's batches, so a batch retried after a lost response is written once, and order is
+    /// kept with several requests in flight. Off: retries may duplicate records.</summary>
+    public bool EnableIdempotence { get; init; } = true;
+
+    /// <summary>How long a batch waits for more records before it is sent (Kafka <c>linger.ms</c>; 5 ms as in Kafka
+    /// 4.0). Zero sends as soon as the partition has a free in-flight slot. Default 5 ms.</summary>
+    public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>A batch is closed (and sent) once it holds this many bytes (Kafka <c>batch.size</c>). A record larger
+    /// than this gets a batch of its own, up to <see cref="MaxRequestSize"/>. Default 16 KiB.</summary>
+    public int BatchSize { get; init; } = 16 * 1024;
+
+    /// <summary>The largest batch, and so the largest record, sent (Kafka <c>max.request.size</c>; it matches the
+    /// partition's default <c>max.message.bytes</c> of 1 MiB). Default 1 MiB.</summary>
+    public int MaxRequestSize { get; init; } = 1024 * 1024;
+
+    /// <summary>Bytes of records the producer may hold (queued, in flight, being retried) before producing waits for
+    /// room (Kafka <c>buffer.memory</c>). Each record counts its key, value and header bytes plus 64 bytes of
+    /// bookkeeping. Default 32 MiB.</summary>
+    public long BufferMemory { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>How long producing waits for buffer room (or for the topic's metadata) before it fails with
+    /// <see cref="RunnelErrorCode.BufferExhausted"/> (Kafka <c>max.block.ms</c>). Default 60 s.</summary>
+    public TimeSpan BufferTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The longest a record may take from being produced to being acknowledged, retries included (Kafka
+    /// <c>delivery.timeout.ms</c>); then it fails with <see cref="RunnelErrorCode.DeliveryTimedOut"/>. A request
+    /// already sent is never abandoned: its record fails once the request returns. Default 120 s.</summary>
+    public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>The first wait before retrying a failed request (Kafka <c>retry.backoff.ms</c>); doubles per attempt up to
+    /// <see cref="RetryBackoffMax"/>, with ±20% jitter. Default 100 ms.</summary>
+    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest wait between retries (Kafka <c>retry.backoff.max.ms</c>). Default 1 s.</summary>
+    public TimeSpan RetryBackoffMax { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Requests in flight per partition; see <see cref="MaxIdempotentInFlight"/>. Default 5.</summary>
+    public int MaxInFlightPerPartition { get; init; } = MaxIdempotentInFlight;
+
+    /// <summary>The batch codec (Kafka <c>compression.type</c>). Default none.</summary>
+    public CompressionType Compression { get; init; } = CompressionType.None;
+
+    /// <summary>Chooses partitions for records produced without one. Default <see cref="Murmur2Partitioner"/>
+    /// (Kafka-compatible murmur2 for keys, sticky for null keys).</summary>
+    public IPartitioner Partitioner { get; init; } = Murmur2Partitioner.Instance;
+
+    /// <summary>How long a topic's partition count is trusted before it is described again (Kafka
+    /// <c>metadata.max.age.ms</c>), so added partitions are used. Default 5 min.</summary>
+    public TimeSpan MetadataMaxAge { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Checks every field.</summary>
+    /// <exception cref="ArgumentException">A field is not valid; the message names it.</exception>
+    public void Validate()
+    {
+        OptionChecks.Require(Linger >= TimeSpan.Zero, $"ProducerOptions.Linger must not be negative (was {Linger}).");
+        OptionChecks.Require(MaxRequestSize is >= 1024 and <= Log.Batches.RecordBatch.MaxBatchBytes,
+            $"ProducerOptions.MaxRequestSize must be between 1024 and {Log.Batches.RecordBatch.MaxBatchBytes} (was {MaxRequestSize}).");
+        OptionChecks.Require(BatchSize >= 128 && BatchSize <= MaxRequestSize,
+            $"ProducerOptions.BatchSize must be between 128 and MaxRequestSize ({MaxRequestSize}) (was {BatchSize}).");
+        OptionChecks.Require(BufferMemory >= MaxRequestSize, $"ProducerOptions.BufferMemory must be at least MaxRequestSize ({MaxRequestSize}) (was {BufferMemory}).");
+        OptionChecks.Require(BufferTimeout >= TimeSpan.Zero, $"ProducerOptions.BufferTimeout must not be negative (was {BufferTimeout}).");
+        OptionChecks.Require(DeliveryTimeout > TimeSpan.Zero, $"ProducerOptions.DeliveryTimeout must be positive (was {DeliveryTimeout}).");
+        OptionChecks.Require(RetryBackoff > TimeSpan.Zero, $"ProducerOptions.RetryBackoff must be positive (was {RetryBackoff}).");
+        OptionChecks.Require(RetryBackoffMax >= RetryBackoff, $"ProducerOptions.RetryBackoffMax ({RetryBackoffMax}) must be at least RetryBackoff ({RetryBackoff}).");
+        OptionChecks.Require(MaxInFlightPerPartition >= 1 && (!EnableIdempotence || MaxInFlightPerPartition <= MaxIdempotentInFlight),
+            $"ProducerOptions.MaxInFlightPerPartition must be at least 1, and at most {MaxIdempotentInFlight} with idempotence (was {MaxInFlightPerPartition}).");
+        OptionChecks.Require(Enum.IsDefined(Compression), $"ProducerOptions.Compression is not a codec (was {(int)Compression}).");
+        OptionChecks.Require(Partitioner is not null, "ProducerOptions.Partitioner must not be null.");
+        OptionChecks.Require(MetadataMaxAge > TimeSpan.Zero, $"ProducerOptions.MetadataMaxAge must be positive (was {MetadataMaxAge}).");
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+using Runnel.Runtime.Client;
+
+namespace Runnel.Client;
+
+/// <summary>
+/// The client's entry point: a connection to a Runnel cluster (through the runtime's
+/// <see cref="Runtime.Client.RunnelClient"/>, which multiplexes every call over one TCP connection and reconnects on
+/// its own), a grain factory, and the factory for producers, consumers and the admin.
+/// </summary>
+/// <remarks>
+/// Thread-safe. Producers, consumers and the admin made from it share its connection and must be disposed before it.
+/// </remarks>
+/// <example><code>
+/// await using var connection = await RunnelConnection.ConnectAsync(RunnelConnectionOptions.Default);
+/// await using var producer = connection.CreateProducer&lt;string, string&gt;();
+/// await producer.ProduceAsync("orders", new Message&lt;string, string&gt; { Key = "k", Value = "v" });
+/// </code></example>
+public sealed class RunnelConnection : IGrainFactory, IAsyncDisposable
+{
+    private readonly RunnelClient _client;
+    private readonly ILoggerFactory? _loggerFactory;
+
+    private RunnelConnection(RunnelClient client, string endpoint, ILoggerFactory? loggerFactory, TimeProvider time)
+    {
+        _client = client;
+        _loggerFactory = loggerFactory;
+        Endpoint = endpoint;
+        Time = time;
+        Admin = new Admin(client);
+    }
+
+    /// <summary>The seed this connection reached, <c>address:port</c>.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>Topic and partition administration over this connection.</summary>
+    public Admin Admin { get; }
+
+    /// <summary>True while the transport is connected (it reconnects on its own after a drop).</summary>
+    public bool IsConnected => _client.IsConnected;
+
+    internal TimeProvider Time { get; }
+
+    /// <summary>
+    /// Connects to the first seed of <see cref="RunnelConnectionOptions.Bootstrap"/> that accepts, trying them in order.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is not valid; the message names it.</exception>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.ConnectionLost"/> when no seed could be reached
+    /// (the message lists each seed's error), <see cref="RunnelErrorCode.ProtocolMismatch"/> when a seed rejected the
+    /// cluster id.</exception>
+    public static async Task<RunnelConnection> ConnectAsync(
+        RunnelConnectionOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var errors = new List<string>();
+        RunnelException? last = null;
+        foreach (var seed in options.Bootstrap)
+        {
+            var client = new RunnelClient(options.ToRuntimeOptions(seed), loggerFactory, timeProvider);
+            try
+            {
+                await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                return new RunnelConnection(client, seed, loggerFactory, timeProvider ?? TimeProvider.System);
+            }
+            catch (RunnelException ex)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+                if (ex.Code == RunnelErrorCode.ProtocolMismatch)
+                {
+                    throw;
+                }
+
+                errors.Add($"{seed}: {ex.Message}");
+                last = ex;
+            }
+            catch
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        throw new RunnelException(RunnelErrorCode.ConnectionLost,
+            $"Could not reach any bootstrap silo ({string.Join("; ", errors)}).", last, isRetriable: true);
+    }
+
+    /// <inheritdoc />
+    public TGrainInterface GetGrain<TGrainInterface>(string key)
+        where TGrainInterface : IGrainWithStringKey => _client.GetGrain<TGrainInterface>(key);
+
+    /// <summary>A producer over this connection; see <see cref="Producer{TKey, TValue}"/>. Serializers default to the
+    /// built-in ones for byte[] and string.</summary>
+    public Producer<TKey, TValue> CreateProducer<TKey, TValue>(
+        ProducerOptions? options = null, ISerializer<TKey>? keySerializer = null, ISerializer<TValue>? valueSerializer = null) =>
+        new(this, options, keySerializer, valueSerializer, Time, _loggerFactory);
+
+    /// <summary>A consumer over this connection; see <see cref="Consumer{TKey, TValue}"/>. Deserializers default to the
+    /// built-in ones for byte[] and string.</summary>
+    public Consumer<TKey, TValue> CreateConsumer<TKey, TValue>(
+        ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null) =>
+        new(this, options, keyDeserializer, valueDeserializer, Time);
+
+    /// <summary>Closes the connection; calls in flight fail.</summary>
+    public ValueTask DisposeAsync() => _client.DisposeAsync();
+}

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+
+namespace Runnel.Client.Tests.Fakes;
+
+/// <summary>The fake cluster's state, shared by the fake grains (a singleton in the silo's services) and inspected by
+/// tests: topics, partition logs, producer ids, injected faults, and signals for calls as they arrive.</summary>
+public sealed class FakeBroker
+{
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<ProduceFault>> _faults = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new();
+    private long _nextProducerId = 1000;
+
+    public ConcurrentDictionary<string, FakeTopic> Topics { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<string, FakePartitionLog> Logs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Fetch calls as they arrive: (partition key, offset).</summary>
+    public System.Threading.Channels.Channel<(string Key, long Offset)> Fetches { get; } = System.Threading.Channels.Channel.CreateUnbounded<(string, long)>();
+
+    public int ProducerIdsAllocated => (int)(Interlocked.Read(ref _nextProducerId) - 1000);
+
+    public FakePartitionLog Log(string key) => Logs.GetOrAdd(key, k => new FakePartitionLog(k));
+
+    public long AllocateProducerId() => Interlocked.Increment(ref _nextProducerId) - 1;
+
+    /// <summary>Queues faults for the next produce requests to partition <paramref name="key"/>.</summary>
+    public void InjectFaults(string key, params ProduceFault[] faults)
+    {
+        var queue = _faults.GetOrAdd(key, _ => new ConcurrentQueue<ProduceFault>());
+        foreach (var fault in faults)
+        {
+            queue.Enqueue(fault);
+        }
+    }
+
+    public ProduceFault NextFault(string key) =>
+        _faults.TryGetValue(key, out var queue) && queue.TryDequeue(out var fault) ? fault : ProduceFault.None;
+
+    /// <summary>Makes produce requests to <paramref name="key"/> wait (inside the grain) until <see cref="Release"/>.</summary>
+    public void Hold(string key) => _holds[key] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release(string key)
+    {
+        if (_holds.TryRemove(key, out var hold))
+        {
+            hold.TrySetResult();
+        }
+    }
+
+    public Task HeldAsync(string key) => _holds.TryGetValue(key, out var hold) ? hold.Task : Task.CompletedTask;
+}

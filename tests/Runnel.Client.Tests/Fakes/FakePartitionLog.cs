@@ -1,0 +1,207 @@
+using Runnel.Grains;
+using Runnel.Log.Batches;
+
+namespace Runnel.Client.Tests.Fakes;
+
+/// <summary>
+/// An in-memory partition that honours the <see cref="IPartitionGrain"/> contract: offsets assigned in order, whole
+/// batches returned from a fetch (the first may start before the offset asked for), idempotent producers deduplicated
+/// over their last 5 batches, OffsetOutOfRange outside [log start, high watermark], long-poll until data arrives.
+/// Records every produce attempt for assertions. Thread-safe.
+/// </summary>
+public sealed class FakePartitionLog(string key)
+{
+    private const int DedupeWindow = 5;
+    private readonly Lock _gate = new();
+    private readonly List<byte[]> _batches = [];
+    private readonly Dictionary<long, ProducerState> _producers = [];
+    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string Key { get; } = key;
+
+    /// <summary>Every produce attempt, in arrival order.</summary>
+    public List<ProduceAttempt> Attempts { get; } = [];
+
+    public long HighWatermark
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return NextOffsetLocked();
+            }
+        }
+    }
+
+    public long LogStartOffset { get; set; }
+
+    /// <summary>The stored batches' bytes (copies).</summary>
+    public IReadOnlyList<byte[]> Batches
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _batches];
+            }
+        }
+    }
+
+    public ProduceResponse Append(ReadOnlyMemory<byte> batch, ProduceFault fault)
+    {
+        RecordBatch.Validate(batch.Span);
+        var header = RecordBatchHeader.Read(batch.Span);
+        lock (_gate)
+        {
+            var attempt = new ProduceAttempt(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.RecordCount, batch.ToArray());
+            Attempts.Add(attempt);
+            switch (fault)
+            {
+                case ProduceFault.NotOwner:
+                    throw new RunnelException(RunnelErrorCode.NotOwner, $"{Key}: fake fault: not the owner", isRetriable: true);
+                case ProduceFault.OutOfOrderSequence:
+                    throw new RunnelException(RunnelErrorCode.OutOfOrderSequence, $"{Key}: fake fault: out of order");
+            }
+
+            ProduceResponse response;
+            if (header.ProducerId < 0)
+            {
+                response = AppendLocked(batch.Span, header.RecordCount);
+            }
+            else
+            {
+                if (!_producers.TryGetValue(header.ProducerId, out var state) || header.ProducerEpoch > state.Epoch)
+                {
+                    if (header.BaseSequence != 0)
+                    {
+                        throw new RunnelException(RunnelErrorCode.OutOfOrderSequence,
+                            $"{Key}: producer {header.ProducerId} epoch {header.ProducerEpoch} is new here and starts at sequence {header.BaseSequence}, not 0.");
+                    }
+
+                    state = new ProducerState(header.ProducerEpoch);
+                    _producers[header.ProducerId] = state;
+                }
+                else if (header.ProducerEpoch < state.Epoch)
+                {
+                    throw new RunnelException(RunnelErrorCode.ProducerFenced, $"{Key}: epoch {header.ProducerEpoch} < {state.Epoch}.");
+                }
+
+                var cached = state.Recent.Find(r => r.BaseSequence == header.BaseSequence && r.Count == header.RecordCount);
+                if (cached is not null)
+                {
+                    attempt.IsDuplicate = true;
+                    response = new ProduceResponse(cached.BaseOffset, cached.BaseOffset + cached.Count - 1, LogStartOffset, IsDuplicate: true);
+                }
+                else if (header.BaseSequence != state.NextSequence)
+                {
+                    throw new RunnelException(RunnelErrorCode.OutOfOrderSequence,
+                        $"{Key}: producer {header.ProducerId} sent sequence {header.BaseSequence}, expected {state.NextSequence}.");
+                }
+                else
+                {
+                    response = AppendLocked(batch.Span, header.RecordCount);
+                    state.Recent.Add(new CachedBatch(header.BaseSequence, header.RecordCount, response.BaseOffset));
+                    if (state.Recent.Count > DedupeWindow)
+                    {
+                        state.Recent.RemoveAt(0);
+                    }
+
+                    state.NextSequence = header.BaseSequence + header.RecordCount;
+                }
+            }
+
+            if (fault == ProduceFault.LoseResponse)
+            {
+                throw new RunnelException(RunnelErrorCode.OutcomeUnknown, $"{Key}: fake fault: response lost", isRetriable: true, isOutcomeUnknown: true);
+            }
+
+            return response;
+        }
+    }
+
+    public FetchResponse Read(long offset, int maxBytes)
+    {
+        lock (_gate)
+        {
+            var hw = NextOffsetLocked();
+            if (offset < LogStartOffset || offset > hw)
+            {
+                throw new RunnelException(RunnelErrorCode.OffsetOutOfRange, $"{Key}: offset {offset} is outside [{LogStartOffset}, {hw}].");
+            }
+
+            var output = new List<byte>();
+            foreach (var batch in _batches)
+            {
+                var header = RecordBatchHeader.Read(batch);
+                if (header.LastOffset < offset)
+                {
+                    continue;
+                }
+
+                if (output.Count > 0 && output.Count + batch.Length > maxBytes)
+                {
+                    break;
+                }
+
+                output.AddRange(batch);
+            }
+
+            return new FetchResponse(output.ToArray(), LogStartOffset, hw, hw);
+        }
+    }
+
+    /// <summary>Completes when the log grows past <paramref name="offset"/> (or at once if it has).</summary>
+    public Task WaitForDataAsync(long offset)
+    {
+        lock (_gate)
+        {
+            return NextOffsetLocked() > offset ? Task.CompletedTask : _appended.Task;
+        }
+    }
+
+    public long? OffsetForTimestamp(long timestamp)
+    {
+        lock (_gate)
+        {
+            foreach (var batch in _batches)
+            {
+                var view = new RecordBatchView(batch);
+                using var records = view.ReadRecords();
+                foreach (var record in records)
+                {
+                    if (record.Timestamp >= timestamp)
+                    {
+                        return record.Offset;
+                    }
+                }
+            }
+
+            return null;
+        }
+    }
+
+    private ProduceResponse AppendLocked(ReadOnlySpan<byte> batch, int count)
+    {
+        var baseOffset = NextOffsetLocked();
+        var stored = batch.ToArray();
+        RecordBatch.SetBaseOffset(stored, baseOffset);
+        _batches.Add(stored);
+        var appended = _appended;
+        _appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        appended.TrySetResult();
+        return new ProduceResponse(baseOffset, baseOffset + count - 1, LogStartOffset, IsDuplicate: false);
+    }
+
+    private long NextOffsetLocked() => _batches.Count == 0 ? 0 : RecordBatchHeader.Read(_batches[^1]).LastOffset + 1;
+
+    private sealed class ProducerState(short epoch)
+    {
+        public short Epoch { get; } = epoch;
+
+        public int NextSequence { get; set; }
+
+        public List<CachedBatch> Recent { get; } = [];
+    }
+
+    private sealed record CachedBatch(int BaseSequence, int Count, long BaseOffset);
+}

@@ -1,0 +1,17 @@
+namespace Runnel.Client.Tests.Fakes;
+
+/// <summary>One produce request as the fake partition saw it.</summary>
+public sealed class ProduceAttempt(long producerId, short epoch, int baseSequence, int count, byte[] bytes)
+{
+    public long ProducerId { get; } = producerId;
+
+    public short Epoch { get; } = epoch;
+
+    public int BaseSequence { get; } = baseSequence;
+
+    public int Count { get; } = count;
+
+    public byte[] Bytes { get; } = bytes;
+
+    public bool IsDuplicate { get; set; }
+}

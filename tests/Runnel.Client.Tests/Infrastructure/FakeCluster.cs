@@ -1,0 +1,68 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Runnel.Client.Tests.Fakes;
+using Runnel.Grains;
+using Runnel.Runtime;
+
+namespace Runnel.Client.Tests.Infrastructure;
+
+/// <summary>
+/// One in-process silo on a free 127.0.0.1 port hosting the fake topic, catalog, partition and producer-id grains over
+/// a shared <see cref="FakeBroker"/>, and a <see cref="RunnelConnection"/> to it. Disposing stops both.
+/// </summary>
+public sealed class FakeCluster : IAsyncDisposable
+{
+    private FakeCluster(IHost host, RunnelConnection connection)
+    {
+        Host = host;
+        Connection = connection;
+        Broker = host.Services.GetRequiredService<FakeBroker>();
+    }
+
+    public IHost Host { get; }
+
+    public RunnelConnection Connection { get; }
+
+    public FakeBroker Broker { get; }
+
+    public string Bootstrap => Host.Services.GetRequiredService<RunnelSilo>().LocalEndpoint.ToString();
+
+    public static async Task<FakeCluster> StartAsync()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<FakeBroker>();
+        builder.Services
+            .AddRunnelSilo(o =>
+            {
+                o.Port = 0;
+                o.ClusterId = "dev";
+                o.SiloName = "fake-silo";
+            })
+            .AddGrain<ITopicGrain, FakeTopicGrain>()
+            .AddGrain<ITopicCatalogGrain, FakeTopicCatalogGrain>()
+            .AddGrain<IPartitionGrain, FakePartitionGrain>()
+            .AddGrain<IProducerIdGrain, FakeProducerIdGrain>();
+        var host = builder.Build();
+        await host.StartAsync();
+        var endpoint = host.Services.GetRequiredService<RunnelSilo>().LocalEndpoint.ToString();
+        var connection = await RunnelConnection.ConnectAsync(RunnelConnectionOptions.Default with { Bootstrap = [endpoint], ClientName = "client-tests" });
+        return new FakeCluster(host, connection);
+    }
+
+    /// <summary>Creates a topic with a fresh name.</summary>
+    public async Task<string> CreateTopicAsync(int partitions = 1)
+    {
+        var name = "t-" + Guid.NewGuid().ToString("N")[..12];
+        await Connection.Admin.CreateTopicAsync(name, partitions);
+        return name;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Connection.DisposeAsync();
+        await Host.StopAsync();
+        Host.Dispose();
+    }
+}
