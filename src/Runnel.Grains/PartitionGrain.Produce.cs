@@ -59,6 +59,31 @@ public sealed partial class PartitionGrain
 
             Task<LogAppendResult> append;
             bool duplicate;
+            var gapDeadline = _time.GetUtcNow() + _options.SequenceGapWait;
+            while (true)
+            {
+                Task changed;
+                lock (_producersGate)
+                {
+                    if (!_producers.IsAhead(header.ProducerId, header.ProducerEpoch, header.BaseSequence) || _time.GetUtcNow() >= gapDeadline)
+                    {
+                        break;
+                    }
+
+                    changed = _producers.Changed;
+                }
+
+                // An earlier request of this producer may still be on its way (interleaved requests can overtake each
+                // other): wait for the producer's state to move, bounded, so batches are admitted in sequence order.
+                try
+                {
+                    await changed.WaitAsync(TimeSpan.FromTicks(Math.Max(1, (gapDeadline - _time.GetUtcNow()).Ticks)), _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+
             lock (_producersGate)
             {
                 var original = _producers.Check(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.LastSequence, Name);

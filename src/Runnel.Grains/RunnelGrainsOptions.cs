@@ -25,6 +25,11 @@ public sealed class RunnelGrainsOptions
     /// <summary>How many partitions a topic deletion stops at once. Default 16. 1 to 1,024.</summary>
     public int DeleteParallelism { get; set; } = 16;
 
+    /// <summary>How long an idempotent producer's batch that arrives ahead of its sequence (an earlier request of the same
+    /// producer is still on its way: requests interleave and may overtake each other) waits for the gap to fill before
+    /// it is refused as out of order. Default 2 s.</summary>
+    public TimeSpan SequenceGapWait { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Tuning of each partition's log. <see cref="PartitionLogOptions.SegmentBytes"/> is replaced by the
     /// topic's <c>segment.bytes</c> and <see cref="PartitionLogOptions.MaxBatchBytes"/> by the largest
     /// <c>max.message.bytes</c> allowed (the partition grain enforces the topic's own limit). Default: the log's defaults.</summary>

@@ -23,7 +23,7 @@ public abstract class EndToEndTests
     [Fact]
     public async Task KeyedRecords_FourProducersOverEightPartitionsWithLostResponses_AllConsumedInKeyOrderWithoutDuplicates()
     {
-        await using var cluster = await StartClusterAsync(lostResponseProbability: 0.02);
+        await using var cluster = await StartClusterAsync(lostResponseProbability: 0.2);
         await using var client = await cluster.ConnectClientAsync();
         await new Admin(client).CreateTopicAsync("orders", 8);
 

@@ -108,7 +108,7 @@ internal sealed partial class ProducerEngine
 
     private void OnRetryDue(PartitionQueue queue)
     {
-        var effects = new Effects();
+        var effects = new Effects(this);
         lock (_gate)
         {
             queue.RetryTimer?.Dispose();
@@ -134,7 +134,7 @@ internal sealed partial class ProducerEngine
             error = Errors.From(ex);
         }
 
-        var effects = new Effects();
+        var effects = new Effects(this);
         lock (_gate)
         {
             OnResponseLocked(batch, response, error, effects);
@@ -340,7 +340,7 @@ internal sealed partial class ProducerEngine
     private async Task AllocateSharedIdentityAsync()
     {
         var identity = await AllocateWithRetriesAsync().ConfigureAwait(false);
-        var effects = new Effects();
+        var effects = new Effects(this);
         lock (_gate)
         {
             if (identity is not null)
@@ -363,7 +363,7 @@ internal sealed partial class ProducerEngine
     private async Task AllocateOwnIdentityAsync(PartitionQueue queue)
     {
         var identity = await AllocateWithRetriesAsync().ConfigureAwait(false);
-        var effects = new Effects();
+        var effects = new Effects(this);
         lock (_gate)
         {
             if (identity is not null)
@@ -416,7 +416,7 @@ internal sealed partial class ProducerEngine
                 continue;
             }
 
-            var effects = new Effects();
+            var effects = new Effects(this);
             lock (_gate)
             {
                 var fatal = new RunnelException(error.Code, $"Could not get a producer id: {error.Message}", error);

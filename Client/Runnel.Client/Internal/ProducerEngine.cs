@@ -26,6 +26,13 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private readonly LinkedList<ProducerRecord> _waiting = new();
     private readonly Dictionary<long, int> _epochCounts = [];
     private readonly List<(long Epoch, TaskCompletionSource Done)> _flushWaiters = [];
+
+    /// <summary>Delivery reports and flush completions, in the order they were decided under the lock, run by one loop:
+    /// so a flush completes only after every delivery report decided before it has been handed to its handler.</summary>
+    private readonly System.Threading.Channels.Channel<Action> _deliveries =
+        System.Threading.Channels.Channel.CreateUnbounded<Action>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+
+    private readonly Task? _deliveryLoop;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly RecordBatchBuilderOptions _builderOptions;
     private long _bufferUsed;
@@ -47,6 +54,15 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             Compression = (CompressionCodec)(int)options.Compression,
             MaxBatchBytes = options.MaxRequestSize,
         };
+        _deliveryLoop = Task.Run(DeliverAsync);
+    }
+
+    private async Task DeliverAsync()
+    {
+        await foreach (var work in _deliveries.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            work();
+        }
     }
 
     public ProducerOptions Options { get; }
@@ -72,7 +88,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     /// <exception cref="RunnelException">The producer failed for good (the error that stopped it).</exception>
     public bool Accept(ProducerRecord record)
     {
-        var effects = new Effects();
+        var effects = new Effects(this);
         bool appended;
         lock (_gate)
         {
@@ -117,7 +133,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     /// </summary>
     public Task FlushAsync(CancellationToken cancellationToken)
     {
-        var effects = new Effects();
+        var effects = new Effects(this);
         Task done;
         lock (_gate)
         {
@@ -169,7 +185,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             LogCloseTimedOut(_logger, Options.DeliveryTimeout);
         }
 
-        var effects = new Effects();
+        var effects = new Effects(this);
         lock (_gate)
         {
             FailAllLocked(new RunnelException(RunnelErrorCode.DeliveryTimedOut, "The producer was closed before the record was delivered.", isOutcomeUnknown: true), effects);
@@ -177,6 +193,12 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         }
 
         effects.Run(this);
+        _deliveries.Writer.TryComplete();
+        if (_deliveryLoop is not null)
+        {
+            await _deliveryLoop.ConfigureAwait(false);
+        }
+
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _shutdown.Dispose();
     }
@@ -263,7 +285,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
     private void OnLingerExpired(ProducerBatch batch)
     {
-        var effects = new Effects();
+        var effects = new Effects(this);
         lock (_gate)
         {
             batch.LingerExpired = true;
@@ -361,7 +383,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             try
             {
                 var description = await _grains.GetGrain<ITopicGrain>(topic.Name).DescribeAsync(_shutdown.Token).ConfigureAwait(false);
-                var effects = new Effects();
+                var effects = new Effects(this);
                 lock (_gate)
                 {
                     SetPartitionCountLocked(topic, description.PartitionCount);
@@ -383,7 +405,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                     continue;
                 }
 
-                var effects = new Effects();
+                var effects = new Effects(this);
                 lock (_gate)
                 {
                     topic.IsLoading = false;
@@ -460,14 +482,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                     return false;
                 }
 
-                if (effects is null)
-                {
-                    w.Done.TrySetResult();
-                }
-                else
-                {
-                    effects.CompleteFlush(w.Done); // after the delivery handlers of this turn have run
-                }
+                // Queued behind every delivery report decided before it (see _deliveries).
+                var done = w.Done;
+                _deliveries.Writer.TryWrite(() => done.TrySetResult());
 
                 return true;
             });
@@ -496,17 +513,29 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private bool IsFlushingLocked => _flushWaiters.Count > 0 || _closing;
 
     /// <summary>Work to do once the lock is released: grain calls and user callbacks.</summary>
-    private sealed class Effects
+    private sealed class Effects(ProducerEngine engine)
     {
-        private List<(IDeliveryHandler Handler, TopicPartition Partition, long Offset, long Timestamp, RunnelException? Error)>? _completions;
         private List<ProducerBatch>? _sends;
         private List<TopicState>? _loads;
         private List<PartitionQueue>? _identities;
         private bool _sharedIdentity;
-        private List<TaskCompletionSource>? _flushes;
 
+        /// <summary>Queues a delivery report on the engine's ordered delivery loop. Called under the engine's lock, so
+        /// reports and flush completions keep the order in which they were decided.</summary>
         public void Complete(IDeliveryHandler handler, TopicPartition partition, long offset, long timestamp, RunnelException? error) =>
-            (_completions ??= []).Add((handler, partition, offset, timestamp, error));
+            engine._deliveries.Writer.TryWrite(() =>
+            {
+                try
+                {
+                    handler.OnDelivered(partition, offset, timestamp, error);
+                }
+#pragma warning disable CA1031 // a delivery handler's exception must not stop the others
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogHandlerFailed(engine._logger, ex);
+                }
+            });
 
         public void Send(ProducerBatch batch) => (_sends ??= []).Add(batch);
 
@@ -515,8 +544,6 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         public void AllocateIdentity(PartitionQueue queue) => (_identities ??= []).Add(queue);
 
         public void AllocateSharedIdentity() => _sharedIdentity = true;
-
-        public void CompleteFlush(TaskCompletionSource flush) => (_flushes ??= []).Add(flush);
 
         public void Run(ProducerEngine engine)
         {
@@ -549,30 +576,6 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                 }
             }
 
-            if (_completions is not null)
-            {
-                foreach (var (handler, partition, offset, timestamp, error) in _completions)
-                {
-                    try
-                    {
-                        handler.OnDelivered(partition, offset, timestamp, error);
-                    }
-#pragma warning disable CA1031 // a delivery handler's exception must not stop the others
-                    catch (Exception ex)
-#pragma warning restore CA1031
-                    {
-                        LogHandlerFailed(engine._logger, ex);
-                    }
-                }
-            }
-
-            if (_flushes is not null)
-            {
-                foreach (var flush in _flushes)
-                {
-                    flush.TrySetResult();
-                }
-            }
         }
     }
 }

@@ -19,6 +19,25 @@ internal sealed class ProducerStateTable
     public const int RecentBatchLimit = 5;
 
     private readonly Dictionary<long, Producer> _producers = [];
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes the next time any producer's state advances (a new batch is recorded).</summary>
+    public Task Changed => _changed.Task;
+
+    /// <summary>
+    /// True when the batch is ahead of the producer's expected sequence — an unknown producer not starting at 0, or a
+    /// known one skipping ahead — so an earlier request of the same producer may still be on its way. The caller waits for
+    /// <see cref="Changed"/> (bounded) before calling <see cref="Check"/>, so batches are admitted in sequence order.
+    /// </summary>
+    public bool IsAhead(long producerId, short epoch, int baseSequence)
+    {
+        if (!_producers.TryGetValue(producerId, out var producer) || epoch > producer.Epoch)
+        {
+            return baseSequence > 0;
+        }
+
+        return epoch == producer.Epoch && baseSequence > producer.NextSequence && !producer.Recent.Any(r => r.BaseSequence == baseSequence);
+    }
 
     /// <summary>How many producers are known.</summary>
     public int Count => _producers.Count;
@@ -87,6 +106,9 @@ internal sealed class ProducerStateTable
         }
 
         producer.NextSequence = lastSequence == int.MaxValue ? 0 : lastSequence + 1;
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
     }
 
     /// <summary>Records a batch known to be in the log (from a snapshot or the recovered tail).</summary>

@@ -12,7 +12,7 @@ namespace Runnel.Client.Tests.Fakes;
 public sealed class FakePartitionLog(string key)
 {
     private const int DedupeWindow = 5;
-    private readonly Lock _gate = new();
+    private readonly object _gate = new(); // a monitor: produce waits on it for sequence gaps to fill
     private readonly List<byte[]> _batches = [];
     private readonly Dictionary<long, ProducerState> _producers = [];
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -47,12 +47,40 @@ public sealed class FakePartitionLog(string key)
         }
     }
 
+    /// <summary>How long a batch ahead of its producer's sequence waits for the gap to fill (the real grain's
+    /// <c>SequenceGapWait</c>).</summary>
+    public static TimeSpan SequenceGapWait { get; } = TimeSpan.FromSeconds(2);
+
+    private bool IsAheadLocked(RecordBatchHeader header)
+    {
+        if (header.ProducerId < 0)
+        {
+            return false;
+        }
+
+        if (!_producers.TryGetValue(header.ProducerId, out var state) || header.ProducerEpoch > state.Epoch)
+        {
+            return header.BaseSequence > 0;
+        }
+
+        return header.ProducerEpoch == state.Epoch && header.BaseSequence > state.NextSequence
+            && !state.Recent.Exists(r => r.BaseSequence == header.BaseSequence);
+    }
+
     public ProduceResponse Append(ReadOnlyMemory<byte> batch, ProduceFault fault)
     {
         RecordBatch.Validate(batch.Span);
         var header = RecordBatchHeader.Read(batch.Span);
         lock (_gate)
         {
+            // Like the real partition: a batch ahead of its producer's sequence waits (bounded) for the requests it
+            // overtook, since interleaved produce calls may arrive out of order.
+            var deadline = Environment.TickCount64 + (long)SequenceGapWait.TotalMilliseconds;
+            while (IsAheadLocked(header) && Environment.TickCount64 < deadline)
+            {
+                Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Max(1, deadline - Environment.TickCount64)));
+            }
+
             var attempt = new ProduceAttempt(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.RecordCount, batch.ToArray());
             Attempts.Add(attempt);
             switch (fault)
@@ -107,6 +135,7 @@ public sealed class FakePartitionLog(string key)
                     }
 
                     state.NextSequence = header.BaseSequence + header.RecordCount;
+                    Monitor.PulseAll(_gate);
                 }
             }
 
