@@ -262,10 +262,20 @@ public sealed class ProducerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task OutOfOrderSequence_OldestBatch_FailsProducerForGood()
+    public async Task OutOfOrderSequence_OldestBatchOnce_ResentAndWritten()
     {
         var topic = await _cluster.CreateTopicAsync();
         _cluster.Broker.InjectFaults($"{topic}/0", ProduceFault.OutOfOrderSequence);
+        await using var producer = Create();
+        (await producer.ProduceAsync(topic, Msg("k", "v")).WaitAsync(Guard)).Offset.Should().Be(0);
+        _cluster.Broker.Log($"{topic}/0").Attempts.Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task OutOfOrderSequence_OldestBatchTwice_FailsProducerForGood()
+    {
+        var topic = await _cluster.CreateTopicAsync();
+        _cluster.Broker.InjectFaults($"{topic}/0", ProduceFault.OutOfOrderSequence, ProduceFault.OutOfOrderSequence);
         await using var producer = Create();
         var act = async () => await producer.ProduceAsync(topic, Msg("k", "v")).WaitAsync(Guard);
         (await act.Should().ThrowAsync<RunnelException>()).Which.Code.Should().Be(RunnelErrorCode.OutOfOrderSequence);

@@ -45,6 +45,9 @@ internal sealed class ProducerBatch
 
     public int Attempts { get; set; }
 
+    /// <summary>How often the partition refused this batch as out of order.</summary>
+    public int OutOfOrderCount { get; set; }
+
     /// <summary>True once any attempt failed with an unknown outcome: the records may be stored.</summary>
     public bool MayBeStored { get; set; }
 

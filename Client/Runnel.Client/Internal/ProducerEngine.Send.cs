@@ -14,13 +14,19 @@ namespace Runnel.Client.Internal;
 /// batches, waits the backoff, and resends the retry batches one at a time in send order. Since the partition keeps
 /// each producer's last 5 batches, a resent batch that was in fact written is answered as a duplicate with its
 /// original offsets, so nothing is written twice and order holds.</item>
-/// <item>OutOfOrderSequence of the oldest unacknowledged batch, and ProducerFenced, stop the producer for good.</item>
+/// <item>OutOfOrderSequence of the oldest unacknowledged batch on its lone in-order resend, and ProducerFenced, stop
+/// the producer for good.</item>
 /// <item>Any other failure (or the delivery timeout) fails the batch and the retry batches behind it; the partition then
 /// restarts its sequence at 0 under a fresh producer id of its own.</item>
 /// </list>
 /// </remarks>
 internal sealed partial class ProducerEngine
 {
+    /// <summary>How often the oldest unacknowledged batch may be refused as out of order before the producer gives up:
+    /// the first refusal can be a reordering of concurrent requests, which a lone in-order resend settles; a refusal of
+    /// that resend means the partition's sequence state disagrees with ours.</summary>
+    private const int MaxOutOfOrderAttempts = 2;
+
     private void DrainLocked(PartitionQueue queue, Effects effects)
     {
         if (_fatal is not null)
@@ -182,7 +188,13 @@ internal sealed partial class ProducerEngine
         }
 
         var retriable = Errors.IsRetriable(error);
-        if (error.Code == RunnelErrorCode.ProducerFenced || (error.Code == RunnelErrorCode.OutOfOrderSequence && IsOldestUnacknowledged(batch)))
+        if (error.Code == RunnelErrorCode.OutOfOrderSequence)
+        {
+            batch.OutOfOrderCount++;
+        }
+
+        if (error.Code == RunnelErrorCode.ProducerFenced
+            || (error.Code == RunnelErrorCode.OutOfOrderSequence && IsOldestUnacknowledged(batch) && batch.OutOfOrderCount >= MaxOutOfOrderAttempts))
         {
             LogFatal(_logger, queue.Partition.ToString(), error.Code, error.Message);
             _fatal = error;
@@ -193,7 +205,9 @@ internal sealed partial class ProducerEngine
 
         if (error.Code == RunnelErrorCode.OutOfOrderSequence)
         {
-            retriable = true; // an earlier batch of this partition failed: this one follows it on the resend
+            // An earlier batch failed (this one follows it on the resend), or the partition handled two of our
+            // concurrent requests out of order (the resend, alone and in order, settles it).
+            retriable = true;
         }
 
         if (retriable && Now - batch.CreatedAt <= Options.DeliveryTimeout.Ticks)
