@@ -14,4 +14,7 @@ public sealed class ProduceAttempt(long producerId, short epoch, int baseSequenc
     public byte[] Bytes { get; } = bytes;
 
     public bool IsDuplicate { get; set; }
+
+    /// <summary>True when the partition refused it (a fault, or a sequence error): nothing was written.</summary>
+    public bool Refused { get; set; }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Runnel.Client.Tests.Fakes;
 using Runnel.Grains;
 using Runnel.Runtime;
+using Runnel.Testing;
 
 namespace Runnel.Client.Tests.Infrastructure;
 
@@ -13,8 +14,11 @@ namespace Runnel.Client.Tests.Infrastructure;
 /// </summary>
 public sealed class FakeCluster : IAsyncDisposable
 {
-    private FakeCluster(IHost host, RunnelConnection connection)
+    private readonly TempDirectory _data;
+
+    private FakeCluster(IHost host, RunnelConnection connection, TempDirectory data)
     {
+        _data = data;
         Host = host;
         Connection = connection;
         Broker = host.Services.GetRequiredService<FakeBroker>();
@@ -30,6 +34,8 @@ public sealed class FakeCluster : IAsyncDisposable
 
     public static async Task<FakeCluster> StartAsync()
     {
+        // Its own membership store: fake silos of test classes running in parallel must not form one cluster.
+        var data = new TempDirectory("client-tests");
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<FakeBroker>();
@@ -39,6 +45,7 @@ public sealed class FakeCluster : IAsyncDisposable
                 o.Port = 0;
                 o.ClusterId = "dev";
                 o.SiloName = "fake-silo";
+                o.DataDirectory = data.Path;
             })
             .AddGrain<ITopicGrain, FakeTopicGrain>()
             .AddGrain<ITopicCatalogGrain, FakeTopicCatalogGrain>()
@@ -48,7 +55,7 @@ public sealed class FakeCluster : IAsyncDisposable
         await host.StartAsync();
         var endpoint = host.Services.GetRequiredService<RunnelSilo>().LocalEndpoint.ToString();
         var connection = await RunnelConnection.ConnectAsync(RunnelConnectionOptions.Default with { Bootstrap = [endpoint], ClientName = "client-tests" });
-        return new FakeCluster(host, connection);
+        return new FakeCluster(host, connection, data);
     }
 
     /// <summary>Creates a topic with a fresh name.</summary>
@@ -64,5 +71,6 @@ public sealed class FakeCluster : IAsyncDisposable
         await Connection.DisposeAsync();
         await Host.StopAsync();
         Host.Dispose();
+        _data.Dispose();
     }
 }

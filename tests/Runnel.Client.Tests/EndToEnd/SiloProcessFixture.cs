@@ -1,0 +1,36 @@
+using System.Globalization;
+using Runnel.Client.Tests.Infrastructure;
+using Runnel.Testing;
+
+namespace Runnel.Client.Tests.EndToEnd;
+
+/// <summary>One real <c>runnel-silo</c> (the server's topic, partition and producer-id grains on the file store in a
+/// temporary directory) as a child process, on free 127.0.0.1 ports, shared by a test class.</summary>
+public sealed class SiloProcessFixture : IAsyncLifetime
+{
+    private readonly TempDirectory _data = new("runnel-client-e2e");
+    private ChildProcess? _silo;
+
+    public string Bootstrap { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var port = FreePort.Next();
+        var httpPort = FreePort.Next();
+        Bootstrap = $"127.0.0.1:{port}";
+        _silo = ChildProcess.Start(ChildProcess.BuiltAssembly("Silo", "runnel-silo"),
+            ["--data-dir", _data.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--http-port", httpPort.ToString(CultureInfo.InvariantCulture)],
+            workingDirectory: _data.Path);
+        await _silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+    }
+
+    public Task<RunnelConnection> ConnectAsync() =>
+        RunnelConnection.ConnectAsync(RunnelConnectionOptions.Default with { Bootstrap = [Bootstrap], ClientName = "client-e2e" });
+
+    public Task DisposeAsync()
+    {
+        _silo?.Dispose();
+        _data.Dispose();
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using Runnel.Testing;
+
+namespace Runnel.Client.Tests.Infrastructure;
+
+/// <summary>
+/// A built .NET program of this repo (runnel-silo, the runnel CLI) run as a child process with its output captured, so
+/// tests wait for an output line (an event) rather than sleep. Disposing kills it if it still runs.
+/// </summary>
+public sealed class ChildProcess : IDisposable
+{
+    public static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
+
+    private readonly Process _process;
+    private readonly Lock _gate = new();
+    private readonly List<string> _stdout = [];
+    private readonly List<string> _stderr = [];
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
+
+    private ChildProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data, _stdout);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data, _stderr);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Stdout
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return string.Join('\n', _stdout);
+            }
+        }
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return string.Join('\n', _stderr);
+            }
+        }
+    }
+
+    /// <summary>The assembly a project of this repo builds, in this test's configuration and framework:
+    /// <c>{project}/bin/{configuration}/{tfm}/{assembly}.dll</c>.</summary>
+    public static string BuiltAssembly(string project, string assembly)
+    {
+        var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = baseDirectory.Parent?.Name ?? throw new InvalidOperationException($"Unexpected test output directory {AppContext.BaseDirectory}.");
+        var path = Path.Combine(RepoPaths.Root, project, "bin", configuration, baseDirectory.Name, assembly + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{assembly} is not built at {path}.", path);
+    }
+
+    /// <summary>Starts <c>dotnet {assembly} {arguments}</c>; stdin is redirected when <paramref name="redirectInput"/>.</summary>
+    public static ChildProcess Start(string assembly, IEnumerable<string> arguments, string? workingDirectory = null, bool redirectInput = false)
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } fromSdk && File.Exists(fromSdk)
+            ? fromSdk
+            : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet"
+                ? self
+                : throw new InvalidOperationException("Cannot find the dotnet host (DOTNET_HOST_PATH unset, and this process is not dotnet).");
+        var psi = new ProcessStartInfo(host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = redirectInput,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        psi.ArgumentList.Add(assembly);
+        foreach (var argument in arguments)
+        {
+            psi.ArgumentList.Add(argument);
+        }
+
+        return new ChildProcess(Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {assembly}."));
+    }
+
+    /// <summary>Runs the runnel CLI to completion: its exit code, stdout and stderr.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunCliAsync(string bootstrap, string? stdin, params string[] arguments)
+    {
+        using var cli = Start(BuiltAssembly("Client", "runnel"), [.. arguments, "--bootstrap", bootstrap], redirectInput: stdin is not null);
+        if (stdin is not null)
+        {
+            await cli._process.StandardInput.WriteAsync(stdin);
+            cli._process.StandardInput.Close();
+        }
+
+        var code = await cli.WaitForExitAsync();
+        return (code, cli.Stdout, cli.Stderr);
+    }
+
+    /// <summary>The first stdout line matching <paramref name="match"/> (already printed counts); fails when the process
+    /// exits first or after <see cref="Guard"/>.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_stdout.FirstOrDefault(match) is { } line)
+            {
+                return line;
+            }
+
+            _waiters.Add((match, seen));
+        }
+
+        var first = await Task.WhenAny(seen.Task, _process.WaitForExitAsync()).WaitAsync(Guard);
+        return first == seen.Task
+            ? await seen.Task
+            : throw new InvalidOperationException($"The process exited ({_process.ExitCode}) before printing the line.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+    }
+
+    public async Task<int> WaitForExitAsync()
+    {
+        await _process.WaitForExitAsync().WaitAsync(Guard);
+        _process.WaitForExit(); // drains redirected output
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line, List<string> lines)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        List<TaskCompletionSource<string>> matched = [];
+        lock (_gate)
+        {
+            lines.Add(line);
+            if (lines == _stdout)
+            {
+                foreach (var waiter in _waiters.Where(w => w.Match(line)).ToList())
+                {
+                    _waiters.Remove(waiter);
+                    matched.Add(waiter.Seen);
+                }
+            }
+        }
+
+        foreach (var seen in matched)
+        {
+            seen.TrySetResult(line);
+        }
+    }
+}
