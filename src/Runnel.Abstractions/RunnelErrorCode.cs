@@ -134,4 +134,18 @@ public enum RunnelErrorCode
 
     /// <summary>The operation needs a group with no active members.</summary>
     GroupNotEmpty = 502,
+
+    /// <summary>The member did not poll within its max poll interval: its partitions were taken back. It rejoins on
+    /// its next poll.</summary>
+    MaxPollIntervalExceeded = 503,
+
+    /// <summary>An offset commit was refused: it would move an offset backwards, or names a partition the member
+    /// does not own. The message names the partition.</summary>
+    OffsetCommitRejected = 504,
+
+    /// <summary>The group does not exist.</summary>
+    UnknownGroup = 505,
+
+    /// <summary>The group id breaks the naming rules.</summary>
+    InvalidGroupId = 506,
 }

@@ -1,0 +1,108 @@
+using Runnel.Serialization;
+
+namespace Runnel.Grains;
+
+/// <summary>One partition of one topic, as consumer groups name them.</summary>
+[GenerateSerializer]
+public sealed record GroupPartition(
+    [property: Id(0)] string Topic,
+    [property: Id(1)] int Partition)
+{
+    public override string ToString() => PartitionKey.Format(Topic, Partition);
+}
+
+/// <summary>How the group grain spreads partitions over members.</summary>
+public enum GroupAssignor
+{
+    /// <summary>As even as possible, and sticky: a rebalance moves the fewest partitions (the default).</summary>
+    Uniform = 0,
+
+    /// <summary>Kafka's range: per topic, consecutive partitions to members in member-id order.</summary>
+    Range = 1,
+
+    /// <summary>Kafka's round-robin over all subscribed partitions in member-id order.</summary>
+    RoundRobin = 2,
+}
+
+/// <summary>
+/// A member's heartbeat. <see cref="MemberEpoch"/> 0 with an empty <see cref="MemberId"/> joins (the grain assigns an id;
+/// a static member names itself by <see cref="InstanceId"/>). Later heartbeats carry the id and epoch the last response
+/// gave, and <see cref="OwnedPartitions"/>: what the member owns right now — dropping a partition from it is how the
+/// member confirms it stopped consuming it. <see cref="SinceLastPoll"/> is how long ago the application last polled;
+/// beyond <see cref="MaxPollInterval"/> the member's partitions are taken back and it is told so.
+/// </summary>
+[GenerateSerializer]
+public sealed record GroupHeartbeatRequest(
+    [property: Id(0)] string MemberId,
+    [property: Id(1)] int MemberEpoch,
+    [property: Id(2)] string? InstanceId,
+    [property: Id(3)] string ClientId,
+    [property: Id(4)] IReadOnlyList<string> SubscribedTopics,
+    [property: Id(5)] string? SubscribedPattern,
+    [property: Id(6)] GroupAssignor Assignor,
+    [property: Id(7)] TimeSpan SessionTimeout,
+    [property: Id(8)] TimeSpan MaxPollInterval,
+    [property: Id(9)] TimeSpan SinceLastPoll,
+    [property: Id(10)] IReadOnlyList<GroupPartition> OwnedPartitions);
+
+/// <summary>
+/// The answer to a heartbeat: the member's id and epoch, the group epoch, and <see cref="Assignment"/> — the partitions
+/// the member may own now. Partitions the member owns but that are not in it must be revoked (stop, commit, report them
+/// no longer owned). Partitions still being released by another member are not in it yet; they arrive in a later
+/// heartbeat. The member heartbeats again after <see cref="HeartbeatInterval"/>.
+/// </summary>
+[GenerateSerializer]
+public sealed record GroupHeartbeatResponse(
+    [property: Id(0)] string MemberId,
+    [property: Id(1)] int MemberEpoch,
+    [property: Id(2)] int GroupEpoch,
+    [property: Id(3)] TimeSpan HeartbeatInterval,
+    [property: Id(4)] IReadOnlyList<GroupPartition> Assignment);
+
+/// <summary>One committed offset: the next offset the group will read in the partition, with optional metadata.</summary>
+[GenerateSerializer]
+public sealed record CommittedOffset(
+    [property: Id(0)] string Topic,
+    [property: Id(1)] int Partition,
+    [property: Id(2)] long Offset,
+    [property: Id(3)] string? Metadata);
+
+/// <summary>An offset commit by a member at its epoch (or a standalone commit: empty member id, epoch -1).</summary>
+[GenerateSerializer]
+public sealed record OffsetCommitRequest(
+    [property: Id(0)] string MemberId,
+    [property: Id(1)] int MemberEpoch,
+    [property: Id(2)] IReadOnlyList<CommittedOffset> Offsets);
+
+/// <summary>A group's state.</summary>
+public enum GroupState
+{
+    /// <summary>No members (offsets may be committed).</summary>
+    Empty = 0,
+
+    /// <summary>Every member owns exactly its target assignment.</summary>
+    Stable = 1,
+
+    /// <summary>A rebalance is in progress: some partitions are waiting to be released or taken up.</summary>
+    Reconciling = 2,
+}
+
+/// <summary>A member as the group grain sees it.</summary>
+[GenerateSerializer]
+public sealed record GroupMemberDescription(
+    [property: Id(0)] string MemberId,
+    [property: Id(1)] string? InstanceId,
+    [property: Id(2)] string ClientId,
+    [property: Id(3)] int MemberEpoch,
+    [property: Id(4)] IReadOnlyList<GroupPartition> Assigned,
+    [property: Id(5)] IReadOnlyList<GroupPartition> PendingRevocation);
+
+/// <summary>A group as it is: state, epoch, assignor, members and committed offsets.</summary>
+[GenerateSerializer]
+public sealed record GroupDescription(
+    [property: Id(0)] string GroupId,
+    [property: Id(1)] GroupState State,
+    [property: Id(2)] int GroupEpoch,
+    [property: Id(3)] GroupAssignor Assignor,
+    [property: Id(4)] IReadOnlyList<GroupMemberDescription> Members,
+    [property: Id(5)] IReadOnlyList<CommittedOffset> Offsets);

@@ -1,0 +1,67 @@
+namespace Runnel.Grains;
+
+/// <summary>
+/// A consumer group: its members, their sessions and epochs, the assignment of the subscribed topics' partitions to
+/// them, and the committed offsets. Key: the group id (1–249 characters of <c>[a-zA-Z0-9._-]</c>, like a topic name).
+/// </summary>
+/// <remarks>
+/// <para>Assignment runs here, on the server (the shape of Kafka's KIP-848): a member heartbeats with its subscription
+/// and the partitions it owns, and is answered with the partitions it may own now. Rebalances are cooperative and
+/// incremental: a partition is handed to its new owner only after the previous owner reported (in a heartbeat) that it
+/// no longer owns it, or after that owner's session expired; everyone keeps consuming their other partitions meanwhile.</para>
+/// <para>State changes (members, epochs, target assignment, commits, resets) are appended to the group's own log under
+/// <c>groups/{group}/</c> and acknowledged only once durable; a snapshot keeps replay on activation short. A new
+/// activation (after its silo died) restores members and their assignment, so members that keep heartbeating keep
+/// their partitions with no rebalance.</para>
+/// <para>Errors: <see cref="RunnelErrorCode.FencedMember"/> (stale member epoch: drop every partition, rejoin),
+/// <see cref="RunnelErrorCode.UnknownMember"/> (not in the group: rejoin), <see cref="RunnelErrorCode.MaxPollIntervalExceeded"/>
+/// (the member's partitions were taken back: rejoin), <see cref="RunnelErrorCode.GroupNotEmpty"/>,
+/// <see cref="RunnelErrorCode.UnknownGroup"/>, <see cref="RunnelErrorCode.InvalidGroupId"/>,
+/// <see cref="RunnelErrorCode.OffsetCommitRejected"/>, <see cref="RunnelErrorCode.InvalidArgument"/>.</para>
+/// </remarks>
+[GrainType("runnel.consumer-group")]
+public interface IConsumerGroupGrain : IGrainWithStringKey
+{
+    /// <summary>Joins (<see cref="GroupHeartbeatRequest.MemberEpoch"/> 0), heartbeats, or reports owned partitions;
+    /// answers the member's current epoch and the partitions it may own now.</summary>
+    ValueTask<GroupHeartbeatResponse> HeartbeatAsync(GroupHeartbeatRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Leaves the group at once: the member's partitions are free for the others without waiting for its
+    /// session to expire. A static member (one with an instance id) that leaves with <paramref name="temporary"/>
+    /// keeps its assignment reserved for its session timeout, so a restart gets the same partitions back.</summary>
+    ValueTask LeaveAsync(string memberId, int memberEpoch, bool temporary, CancellationToken cancellationToken = default);
+
+    /// <summary>Commits offsets (the next offset to read, as in Kafka) for partitions the member owns at
+    /// <paramref name="request"/>'s epoch. All or nothing; durable when it returns. An offset below the committed one is
+    /// rejected (<see cref="RunnelErrorCode.OffsetCommitRejected"/>): only <see cref="ResetOffsetsAsync"/> moves back.
+    /// A request with no member id is a standalone commit (manual assignment), allowed only while the group has no
+    /// members.</summary>
+    ValueTask CommitOffsetsAsync(OffsetCommitRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Committed offsets for <paramref name="partitions"/> (every committed partition when null).
+    /// Partitions with nothing committed are left out.</summary>
+    [ReadOnly]
+    ValueTask<IReadOnlyList<CommittedOffset>> FetchOffsetsAsync(IReadOnlyList<GroupPartition>? partitions, CancellationToken cancellationToken = default);
+
+    /// <summary>State, members with their assignment, and committed offsets. A group that never existed is
+    /// <see cref="RunnelErrorCode.UnknownGroup"/>.</summary>
+    [ReadOnly]
+    ValueTask<GroupDescription> DescribeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Admin: sets committed offsets to exactly these values (moving back is allowed here). Only for a group
+    /// with no members (<see cref="RunnelErrorCode.GroupNotEmpty"/> otherwise). The caller resolves earliest, latest,
+    /// by timestamp and shift-by to offsets.</summary>
+    ValueTask ResetOffsetsAsync(IReadOnlyList<CommittedOffset> offsets, CancellationToken cancellationToken = default);
+
+    /// <summary>Admin: deletes the group and its blobs. Only for a group with no members.</summary>
+    ValueTask DeleteAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The cluster's list of consumer groups, read from the store. Key: the empty string.</summary>
+[GrainType("runnel.consumer-group-catalog")]
+public interface IConsumerGroupCatalogGrain : IGrainWithStringKey
+{
+    /// <summary>Every group's id, ordinal order.</summary>
+    [ReadOnly]
+    ValueTask<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken = default);
+}
