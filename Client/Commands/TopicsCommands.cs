@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Runnel.Client;
 using Spectre.Console;
 
 namespace Runnel.Cli.Commands;
@@ -73,7 +74,7 @@ internal static class TopicsCommands
                 var table = new Table().AddColumns("partition", "owner", "log start", "high watermark", "last stable");
                 for (var p = 0; p < offsets.Count; p++)
                 {
-                    table.AddRow(Str(p), "-", Str(offsets[p].LogStartOffset), Str(offsets[p].HighWatermark), Str(offsets[p].LastStableOffset));
+                    table.AddRow(Str(p), Markup.Escape(Owner(connection, topic, p)), Str(offsets[p].LogStartOffset), Str(offsets[p].HighWatermark), Str(offsets[p].LastStableOffset));
                 }
 
                 console.Write(table);
@@ -84,9 +85,8 @@ internal static class TopicsCommands
                 await io.Out.WriteLineAsync($"Config: {config}").ConfigureAwait(false);
                 for (var p = 0; p < offsets.Count; p++)
                 {
-                    // Owners are not exposed by the runtime yet (placement lives in the cluster layer): printed as '-'.
                     await io.Out.WriteLineAsync(
-                        $"Partition: {Str(p)}\tOwner: -\tLogStart: {Str(offsets[p].LogStartOffset)}\tHighWatermark: {Str(offsets[p].HighWatermark)}\tLastStable: {Str(offsets[p].LastStableOffset)}")
+                        $"Partition: {Str(p)}\tOwner: {Owner(connection, topic, p)}\tLogStart: {Str(offsets[p].LogStartOffset)}\tHighWatermark: {Str(offsets[p].HighWatermark)}\tLastStable: {Str(offsets[p].LastStableOffset)}")
                         .ConfigureAwait(false);
                 }
             }
@@ -95,6 +95,10 @@ internal static class TopicsCommands
         });
         return command;
     }
+
+    /// <summary>The silo serving the partition under the connection's view, or '-' when the view is not known.</summary>
+    private static string Owner(RunnelConnection connection, string topic, int partition) =>
+        connection.GetPartitionOwner(new TopicPartition(topic, partition)) ?? "-";
 
     private static Command Alter(GlobalOptions globals, CliIO io)
     {

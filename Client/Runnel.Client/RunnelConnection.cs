@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Runnel.Grains;
 using Runnel.Runtime.Client;
 
 namespace Runnel.Client;
@@ -88,6 +89,12 @@ public sealed class RunnelConnection : IGrainFactory, IAsyncDisposable
     /// <inheritdoc />
     public TGrainInterface GetGrain<TGrainInterface>(string key)
         where TGrainInterface : IGrainWithStringKey => _client.GetGrain<TGrainInterface>(key);
+
+    /// <summary>The silo endpoint (<c>host:port</c>) that serves <paramref name="partition"/> under this connection's
+    /// current view of the cluster, or null while the view is not known. Computed locally (the client routes by the same
+    /// placement); no call is made, and a silo joining or leaving can move it.</summary>
+    public string? GetPartitionOwner(TopicPartition partition)
+        => _client.GetOwner<IPartitionGrain>(PartitionKey.Format(partition.Topic, partition.Partition))?.Endpoint;
 
     /// <summary>A producer over this connection; see <see cref="Producer{TKey, TValue}"/>. Serializers default to the
     /// built-in ones for byte[] and string.</summary>

@@ -31,7 +31,7 @@ public sealed class CliTests : IAsyncLifetime
         var describe = await RunAsync("", "topics", "describe", "orders");
         describe.Code.Should().Be(0);
         describe.Out.Should().Contain("Topic: orders\tPartitions: 3").And.Contain("retention.ms=1000")
-            .And.Contain("Partition: 2\tOwner: -\tLogStart: 0\tHighWatermark: 0");
+            .And.Contain($"Partition: 2\tOwner: {_cluster.Bootstrap}\tLogStart: 0\tHighWatermark: 0");
 
         (await RunAsync("", "topics", "alter", "orders", "--config", "cleanup.policy=compact")).Out.Should().Contain("cleanup.policy=compact");
         (await RunAsync("", "topics", "delete", "orders")).Code.Should().Be(0);

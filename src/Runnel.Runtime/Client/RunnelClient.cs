@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Invocation;
 using Runnel.Runtime.Management;
 
 namespace Runnel.Runtime.Client;
@@ -69,6 +70,15 @@ public sealed class RunnelClient : IGrainFactory, IAsyncDisposable
     /// <inheritdoc />
     public TGrainInterface GetGrain<TGrainInterface>(string key)
         where TGrainInterface : IGrainWithStringKey => _router.Invoker.GetGrain<TGrainInterface>(key);
+
+    /// <summary>
+    /// The silo this client routes calls for the grain to under its current view (rendezvous placement over the Active
+    /// silos), or null before <see cref="ConnectAsync"/> or while no silo is Active. No call is made; a view change
+    /// moves the answer.
+    /// </summary>
+    public SiloAddress? GetOwner<TGrainInterface>(string key)
+        where TGrainInterface : IGrainWithStringKey =>
+        _router.View?.Owner(new GrainId(GrainInterfaceRegistry.Get<TGrainInterface>().GrainType, key));
 
     /// <summary>
     /// The cluster as operators see it: every silo with its status, generation, endpoint and grain count, as the

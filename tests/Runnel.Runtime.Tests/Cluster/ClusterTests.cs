@@ -66,6 +66,7 @@ public abstract class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
 
         fromClient.Should().Equal(keys.Select(k => view.Owner(new GrainId("test.placement", k)).ToString()));
         fromGrain.Should().Equal(fromClient);
+        keys.Select(k => client.GetOwner<IPlacementTestGrain>(k).ToString()).Should().Equal(fromClient, "the client names the owner it routes to");
         fromClient.Distinct().Should().HaveCount(3, "90 grains spread over all 3 silos");
     }
 
