@@ -1,6 +1,7 @@
 using Runnel.Runtime.Client;
 using Runnel.Runtime.Tests.Grains;
 using Runnel.Runtime.Tests.Infrastructure;
+using Runnel.Testing;
 
 namespace Runnel.Runtime.Tests;
 

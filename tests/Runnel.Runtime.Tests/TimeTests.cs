@@ -1,5 +1,6 @@
 using Runnel.Runtime.Tests.Grains;
 using Runnel.Runtime.Tests.Infrastructure;
+using Runnel.Testing;
 
 namespace Runnel.Runtime.Tests;
 
