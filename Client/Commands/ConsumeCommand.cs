@@ -19,8 +19,8 @@ internal static class ConsumeCommand
         var timeout = new Option<double?>("--timeout") { Description = "Exit after this many seconds without a new record." };
         var format = new Option<string>("--format", "-f")
         {
-            Description = "Output template: %k key, %v value, %p partition, %o offset, %t timestamp (ms), %h headers, %T topic, %% percent; \\t \\n \\\\ escapes.",
-            DefaultValueFactory = _ => "%v",
+            Description = "Output template: %k key, %v value, %p partition, %o offset, %t timestamp (ms), %h headers, %T topic, %% percent; \\t \\n \\\\ escapes. Printed as is for each record (end it with \\n for one record per line).",
+            DefaultValueFactory = _ => "%v\\n",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per record instead of --format." };
         var command = new Command("consume", "Print a topic's records to stdout.")
@@ -85,7 +85,7 @@ internal static class ConsumeCommand
             {
                 await foreach (var record in consumer.ConsumeAsync(idleCancellation.Token).ConfigureAwait(false))
                 {
-                    await io.Out.WriteLineAsync(asJson ? ToJson(record) : template.Render(record)).ConfigureAwait(false);
+                    await io.Out.WriteAsync(asJson ? ToJson(record) + "\n" : template.Render(record)).ConfigureAwait(false);
                     count++;
                     progress.Tick(count);
                     if (count >= max)

@@ -66,7 +66,7 @@ public sealed class CliTests : IAsyncLifetime
 
         var consumed = await RunAsync("", "consume", "lines", "--from-beginning", "--max-messages", "3", "--format", @"%k=%v\t%p/%o\t%h\n");
         consumed.Code.Should().Be(0);
-        consumed.Out.Should().Be("a=1\t0/0\tsrc=cli\n\nb=2\t0/1\tsrc=cli\n\nc=3\t0/2\tsrc=cli\n\n");
+        consumed.Out.Should().Be("a=1\t0/0\tsrc=cli\nb=2\t0/1\tsrc=cli\nc=3\t0/2\tsrc=cli\n", "the template is printed as is: its \\n ends each line");
         consumed.Err.Should().Contain("Consumed 3 records");
     }
 

@@ -78,7 +78,7 @@ public sealed class RealGrainsTests(SiloProcessFixture silo) : IClassFixture<Sil
         produce.Code.Should().Be(0, produce.Err);
         produce.Err.Should().Contain("Produced 3 records");
 
-        var consume = await ChildProcess.RunCliAsync(silo.Bootstrap, null, "consume", topic, "--from-beginning", "--max-messages", "3", "--format", "%k=%v %h");
+        var consume = await ChildProcess.RunCliAsync(silo.Bootstrap, null, "consume", topic, "--from-beginning", "--max-messages", "3", "--format", @"%k=%v %h\n");
         consume.Code.Should().Be(0, consume.Err);
         consume.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order()
             .Should().Equal("alpha=one via=process", "beta=two via=process", "gamma=three via=process");
