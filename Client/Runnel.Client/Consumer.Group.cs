@@ -358,6 +358,18 @@ public sealed partial class Consumer<TKey, TValue>
         await membership.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Tests: stops fetching and heartbeating at once without committing or leaving, as a killed process would.</summary>
+    internal async Task CrashAsync()
+    {
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        _chunks.Writer.TryComplete();
+        _autoCommitTimer?.Dispose();
+        if (_membership is { } membership)
+        {
+            await membership.StopAsync().ConfigureAwait(false);
+        }
+    }
+
     private async Task CommitStandaloneAsync(string groupId, IReadOnlyList<CommittedOffset> offsets, CancellationToken cancellationToken)
     {
         var grain = _grains.GetGrain<IConsumerGroupGrain>(groupId);

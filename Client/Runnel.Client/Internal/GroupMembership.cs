@@ -313,6 +313,10 @@ internal sealed partial class GroupMembership : IAsyncDisposable
             {
                 return;
             }
+            catch (ObjectDisposedException)
+            {
+                return; // the connection was closed under the consumer
+            }
             catch (RunnelException ex) when (ex.Code is RunnelErrorCode.FencedMember or RunnelErrorCode.UnknownMember or RunnelErrorCode.MaxPollIntervalExceeded)
             {
                 LogFenced(_logger, GroupId, MemberId, ex.Code, ex.Message);

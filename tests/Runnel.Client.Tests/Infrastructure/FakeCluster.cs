@@ -50,7 +50,9 @@ public sealed class FakeCluster : IAsyncDisposable
             .AddGrain<ITopicGrain, FakeTopicGrain>()
             .AddGrain<ITopicCatalogGrain, FakeTopicCatalogGrain>()
             .AddGrain<IPartitionGrain, FakePartitionGrain>()
-            .AddGrain<IProducerIdGrain, FakeProducerIdGrain>();
+            .AddGrain<IProducerIdGrain, FakeProducerIdGrain>()
+            .AddGrain<IConsumerGroupGrain, FakeConsumerGroupGrain>()
+            .AddGrain<IConsumerGroupCatalogGrain, FakeConsumerGroupCatalogGrain>();
         var host = builder.Build();
         await host.StartAsync();
         var endpoint = host.Services.GetRequiredService<RunnelSilo>().LocalEndpoint.ToString();
@@ -65,6 +67,10 @@ public sealed class FakeCluster : IAsyncDisposable
         await Connection.Admin.CreateTopicAsync(name, partitions);
         return name;
     }
+
+    /// <summary>A separate connection to the fake silo (a consumer that can be cut off on its own).</summary>
+    public Task<RunnelConnection> ConnectAsync() =>
+        RunnelConnection.ConnectAsync(RunnelConnectionOptions.Default with { Bootstrap = [Bootstrap], ClientName = "client-tests" });
 
     public async ValueTask DisposeAsync()
     {
