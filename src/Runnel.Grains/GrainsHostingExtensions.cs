@@ -10,8 +10,8 @@ namespace Runnel.Grains;
 public static class GrainsHostingExtensions
 {
     /// <summary>
-    /// Hosts <see cref="ITopicGrain"/>, <see cref="ITopicCatalogGrain"/>, <see cref="IPartitionGrain"/> and
-    /// <see cref="IProducerIdGrain"/> on this silo, over the <see cref="IObjectStore"/> that <paramref name="store"/>
+    /// Hosts <see cref="ITopicGrain"/>, <see cref="ITopicCatalogGrain"/>, <see cref="IPartitionGrain"/>,
+    /// <see cref="IProducerIdGrain"/>, <see cref="IConsumerGroupGrain"/> and <see cref="IConsumerGroupCatalogGrain"/> on this silo, over the <see cref="IObjectStore"/> that <paramref name="store"/>
     /// creates. That store becomes the host's one <see cref="IObjectStore"/> (it replaces any registered before, such as
     /// the runtime's embedded file store), so the cluster's membership and its partitions always live in the same store;
     /// the host disposes it if it is disposable. <see cref="RunnelGrainsOptions"/> are validated on start.
@@ -50,6 +50,8 @@ public static class GrainsHostingExtensions
             .AddGrain<ITopicGrain, TopicGrain>()
             .AddGrain<ITopicCatalogGrain, TopicCatalogGrain>()
             .AddGrain<IPartitionGrain, PartitionGrain>()
-            .AddGrain<IProducerIdGrain, ProducerIdGrain>();
+            .AddGrain<IProducerIdGrain, ProducerIdGrain>()
+            .AddGrain<IConsumerGroupGrain, ConsumerGroupGrain>()
+            .AddGrain<IConsumerGroupCatalogGrain, ConsumerGroupCatalogGrain>();
     }
 }

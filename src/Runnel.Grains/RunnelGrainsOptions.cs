@@ -30,6 +30,19 @@ public sealed class RunnelGrainsOptions
     /// it is refused as out of order. Default 2 s.</summary>
     public TimeSpan SequenceGapWait { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often consumer group members are told to heartbeat (never more than a third of a member's session
+    /// timeout), and how often a group checks for members whose session expired. Default 3 s.</summary>
+    public TimeSpan GroupHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>A consumer group snapshots its whole state after this many logged changes, so an activation replays at
+    /// most about this many records (plus those since the last snapshot of a crashed owner). Default 1,000. 1 to 1,000,000.</summary>
+    public int GroupSnapshotRecords { get; set; } = 1000;
+
+    /// <summary>How old a consumer group's view of its subscribed topics (partition counts, the topics a pattern
+    /// matches) may get before a heartbeat refreshes it (a describe per topic, a catalog listing for patterns).
+    /// Default 30 s; a subscription that names a topic the group has not seen refreshes at once.</summary>
+    public TimeSpan GroupMetadataRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Tuning of each partition's log. <see cref="PartitionLogOptions.SegmentBytes"/> is replaced by the
     /// topic's <c>segment.bytes</c> and <see cref="PartitionLogOptions.MaxBatchBytes"/> by the largest
     /// <c>max.message.bytes</c> allowed (the partition grain enforces the topic's own limit). Default: the log's defaults.</summary>

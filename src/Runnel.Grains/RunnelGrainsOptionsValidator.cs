@@ -29,6 +29,21 @@ public sealed class RunnelGrainsOptionsValidator : IValidateOptions<RunnelGrains
             failures.Add($"RunnelGrainsOptions.DeleteParallelism must be between 1 and 1024 (was {options.DeleteParallelism}).");
         }
 
+        if (options.GroupHeartbeatInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"RunnelGrainsOptions.GroupHeartbeatInterval must be positive (was {options.GroupHeartbeatInterval}).");
+        }
+
+        if (options.GroupSnapshotRecords is < 1 or > 1_000_000)
+        {
+            failures.Add($"RunnelGrainsOptions.GroupSnapshotRecords must be between 1 and 1000000 (was {options.GroupSnapshotRecords}).");
+        }
+
+        if (options.GroupMetadataRefreshInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"RunnelGrainsOptions.GroupMetadataRefreshInterval must be positive (was {options.GroupMetadataRefreshInterval}).");
+        }
+
         if (options.PartitionLog is null)
         {
             failures.Add("RunnelGrainsOptions.PartitionLog must not be null.");

@@ -7,4 +7,10 @@ namespace Runnel.Grains.Internal;
 [JsonSerializable(typeof(TopicMetadata))]
 [JsonSerializable(typeof(ProducerStateSnapshot))]
 [JsonSerializable(typeof(ProducerIdBlock))]
+[JsonSerializable(typeof(GroupMember))]
+[JsonSerializable(typeof(MemberRemoved))]
+[JsonSerializable(typeof(GroupEpochChanged))]
+[JsonSerializable(typeof(TargetAssignment))]
+[JsonSerializable(typeof(OffsetsCommitted))]
+[JsonSerializable(typeof(GroupSnapshot))]
 internal sealed partial class GrainsJsonContext : JsonSerializerContext;

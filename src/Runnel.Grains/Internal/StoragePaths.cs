@@ -8,6 +8,8 @@ namespace Runnel.Grains.Internal;
 /// topics/{topic}/meta                       topic metadata (JSON), changed by If-Match
 /// topics/{topic}/{p}/producer-state         idempotent producers' state snapshot (JSON), changed by If-Match
 /// producer-ids                              the next free block of producer ids (JSON), changed by If-Match
+/// groups/{group}/manifest, *.log, *.index   a consumer group's change log (a <see cref="Log.PartitionLog"/>)
+/// groups/{group}/snapshot                   the group's state as of a log offset (JSON), changed by If-Match
 /// </code>
 /// </summary>
 internal static class StoragePaths
@@ -17,6 +19,28 @@ internal static class StoragePaths
     public const string MetaSuffix = "/meta";
 
     public const string ProducerIds = "producer-ids";
+
+    public const string GroupsPrefix = "groups/";
+
+    public const string ManifestSuffix = "/manifest";
+
+    public static string GroupPrefix(string group) => GroupsPrefix + group + "/";
+
+    public static string GroupManifest(string group) => GroupsPrefix + group + ManifestSuffix;
+
+    public static string GroupSnapshot(string group) => GroupsPrefix + group + "/snapshot";
+
+    /// <summary>The group whose log manifest this is, or null when <paramref name="blobName"/> is no group's manifest.</summary>
+    public static string? GroupOfManifest(string blobName)
+    {
+        if (!blobName.StartsWith(GroupsPrefix, StringComparison.Ordinal) || !blobName.EndsWith(ManifestSuffix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var group = blobName[GroupsPrefix.Length..^ManifestSuffix.Length];
+        return group.Length > 0 && !group.Contains('/', StringComparison.Ordinal) ? group : null;
+    }
 
     public static string TopicPrefix(string topic) => TopicsPrefix + topic + "/";
 

@@ -22,9 +22,17 @@ public sealed class GrainsSilo : IAsyncDisposable
 
     public RunnelClient Client { get; }
 
-    public static async Task<GrainsSilo> StartAsync(IObjectStore store, Action<RunnelGrainsOptions>? configure = null)
+    /// <param name="store">The store the grains (and the silo's membership) use.</param>
+    /// <param name="configure">Grain options.</param>
+    /// <param name="time">The silo's clock (grain timers, idle collection, membership); the system clock when null.</param>
+    public static async Task<GrainsSilo> StartAsync(IObjectStore store, Action<RunnelGrainsOptions>? configure = null, TimeProvider? time = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.Services
             .AddRunnelSilo(o =>
             {
@@ -46,6 +54,10 @@ public sealed class GrainsSilo : IAsyncDisposable
     public IPartitionGrain Partition(string topic, int partition) => Client.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, partition));
 
     public ITopicCatalogGrain Catalog => Client.GetGrain<ITopicCatalogGrain>("");
+
+    public IConsumerGroupGrain Group(string groupId) => Client.GetGrain<IConsumerGroupGrain>(groupId);
+
+    public IConsumerGroupCatalogGrain Groups => Client.GetGrain<IConsumerGroupCatalogGrain>("");
 
     public IProducerIdGrain ProducerIds => Client.GetGrain<IProducerIdGrain>("");
 

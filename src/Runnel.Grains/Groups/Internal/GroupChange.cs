@@ -1,0 +1,22 @@
+namespace Runnel.Grains.Internal;
+
+/// <summary>
+/// One state change of a consumer group, as it is logged: each change sets a piece of state to a value (never "add
+/// one"), so replaying the log from any snapshot onwards rebuilds exactly the state the live grain had.
+/// </summary>
+internal abstract record GroupChange;
+
+/// <summary>The member is now exactly this (joined, epoch or assignment changed, subscription changed, left temporarily).</summary>
+internal sealed record MemberUpserted(GroupMember Member) : GroupChange;
+
+/// <summary>The member is gone (left, session expired, max poll interval exceeded, replaced by its instance's new member).</summary>
+internal sealed record MemberRemoved(string MemberId) : GroupChange;
+
+/// <summary>The group epoch is now this (membership or subscriptions or partition counts changed).</summary>
+internal sealed record GroupEpochChanged(int GroupEpoch) : GroupChange;
+
+/// <summary>The target assignment is now this.</summary>
+internal sealed record TargetChanged(TargetAssignment Target) : GroupChange;
+
+/// <summary>These committed offsets are now these values (a commit, or an admin reset when <see cref="Reset"/>).</summary>
+internal sealed record OffsetsCommitted(IReadOnlyList<CommittedOffset> Offsets, bool Reset) : GroupChange;

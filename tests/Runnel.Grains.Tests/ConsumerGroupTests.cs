@@ -1,0 +1,367 @@
+using Runnel.Grains.Tests.Infrastructure;
+using Runnel.Storage;
+using Runnel.Testing;
+
+namespace Runnel.Grains.Tests;
+
+/// <summary>
+/// The consumer group grain through a real silo and client, on fake time (the silo's clock is a
+/// <see cref="ManualTimeProvider"/>), against every store (subclasses name it). Members are simulated heartbeat loops
+/// (<see cref="SimulatedMember"/>); <see cref="OwnershipHistory"/> checks after every answer that no partition has two
+/// owners.
+/// </summary>
+public abstract partial class ConsumerGroupTests : IAsyncLifetime
+{
+    protected static readonly TimeSpan Session = TimeSpan.FromSeconds(10);
+
+    protected ManualTimeProvider Time { get; } = new();
+
+    protected CountingObjectStore Store { get; private set; } = null!;
+
+    protected GrainsSilo Silo { get; private set; } = null!;
+
+    protected OwnershipHistory History { get; } = new();
+
+    /// <summary>A store with a fresh, empty namespace for this test.</summary>
+    protected abstract IObjectStore CreateStore();
+
+    public async Task InitializeAsync()
+    {
+        Store = new CountingObjectStore(CreateStore());
+        Silo = await StartSiloAsync();
+    }
+
+    public virtual async Task DisposeAsync() => await Silo.DisposeAsync();
+
+    private Task<GrainsSilo> StartSiloAsync() => GrainsSilo.StartAsync(Store, o => o.GroupSnapshotRecords = 5, Time);
+
+    /// <summary>Stops the silo gracefully and starts a new one on the same store and clock.</summary>
+    protected async Task RestartSiloAsync()
+    {
+        await Silo.StopAsync();
+        Silo = await StartSiloAsync();
+    }
+
+    protected SimulatedMember Member(string group, string name, string? instanceId = null) =>
+        new(Silo.Group(group), name, instanceId) { SessionTimeout = Session };
+
+    /// <summary>Advances the clock by <paramref name="total"/> in steps shorter than a session, heartbeating the
+    /// <paramref name="alive"/> members after each step.</summary>
+    protected async Task PassTimeAsync(TimeSpan total, params SimulatedMember[] alive)
+    {
+        var step = Session / 3;
+        for (var passed = TimeSpan.Zero; passed < total; passed += step)
+        {
+            Time.Advance(step);
+            foreach (var member in alive)
+            {
+                await member.HeartbeatAsync();
+                History.Record(alive);
+            }
+        }
+    }
+
+    protected static async Task<RunnelException> FailsWith(RunnelErrorCode code, Func<Task> call)
+    {
+        var thrown = await call.Should().ThrowAsync<RunnelException>();
+        thrown.Which.Code.Should().Be(code, "the error was: {0}", thrown.Which.Message);
+        return thrown.Which;
+    }
+
+    [Fact]
+    public async Task Heartbeat_ThreeMembersThenAFourth_FourEachThenExactlyThreeMoveWithoutTwoOwners()
+    {
+        await Silo.Topic("t").CreateAsync(12, null);
+        var members = Enumerable.Range(1, 3).Select(i => Member("g", $"m{i}")).ToList();
+
+        await History.RunUntilStableAsync(members);
+        var before = OwnershipHistory.Owners(members);
+        members.Add(Member("g", "m4"));
+        await History.RunUntilStableAsync(members);
+        var after = OwnershipHistory.Owners(members);
+
+        before.Should().HaveCount(12);
+        after.Should().HaveCount(12);
+        members.Select(m => m.Owned.Count).Should().AllBeEquivalentTo(3);
+        after.Count(kv => before[kv.Key] != kv.Value).Should().Be(3, "only the fourth member's share moves");
+        History.Violations.Should().BeEmpty();
+        History.Steps.Should().BeGreaterThan(8);
+        var description = await Silo.Group("g").DescribeAsync();
+        description.State.Should().Be(GroupState.Stable);
+        description.Members.Should().HaveCount(4).And.OnlyContain(m => m.Assigned.Count == 3 && m.PendingRevocation.Count == 0);
+    }
+
+    [Fact]
+    public async Task Heartbeat_FourthJoins_RevokedPartitionsReachTheNewMemberOnlyAfterRelease()
+    {
+        await Silo.Topic("t").CreateAsync(12, null);
+        var members = Enumerable.Range(1, 3).Select(i => Member("g", $"m{i}")).ToList();
+        await History.RunUntilStableAsync(members);
+        var late = Member("g", "m4");
+        members.Add(late);
+
+        var joined = await late.HeartbeatAsync();
+        var description = await Silo.Group("g").DescribeAsync();
+
+        joined.Assignment.Should().BeEmpty("every partition is still owned by its previous owner");
+        description.State.Should().Be(GroupState.Reconciling);
+        await History.RunUntilStableAsync(members);
+        late.Owned.Should().HaveCount(3);
+        History.Violations.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Heartbeat_NothingChanges_WritesNothing()
+    {
+        await Silo.Topic("t").CreateAsync(4, null);
+        var members = Enumerable.Range(1, 2).Select(i => Member("g", $"m{i}")).ToList();
+        await History.RunUntilStableAsync(members);
+        var appends = Store.Appends;
+
+        for (var i = 0; i < 5; i++)
+        {
+            await members[0].HeartbeatAsync();
+            await members[1].HeartbeatAsync();
+        }
+
+        Store.Appends.Should().Be(appends);
+    }
+
+    [Fact]
+    public async Task Heartbeat_MemberStopsHeartbeating_PartitionsReassignedAfterSessionTimeoutOffsetsKept()
+    {
+        await Silo.Topic("t").CreateAsync(12, null);
+        var members = Enumerable.Range(1, 3).Select(i => Member("g", $"m{i}")).ToList();
+        await History.RunUntilStableAsync(members);
+        var silent = members[2];
+        await silent.CommitOwnedAsync(42);
+        var silentPartitions = silent.Owned.ToList();
+
+        await PassTimeAsync(Session / 2, members[0], members[1]);
+        members[0].Owned.Count.Should().Be(4, "the silent member's session has not expired yet");
+        await PassTimeAsync(Session, members[0], members[1]);
+        await History.RunUntilStableAsync(members.Take(2).ToList());
+
+        members[0].Owned.Union(members[1].Owned).Should().HaveCount(12);
+        members[0].Owned.Should().HaveCount(6);
+        History.Violations.Should().BeEmpty();
+        var offsets = await Silo.Group("g").FetchOffsetsAsync(silentPartitions);
+        offsets.Should().HaveCount(4).And.OnlyContain(o => o.Offset == 42);
+        await FailsWith(RunnelErrorCode.UnknownMember, silent.HeartbeatAsync);
+    }
+
+    [Fact]
+    public async Task Heartbeat_StaticMemberRestartsWithinSessionTimeout_SamePartitionsNoRebalance()
+    {
+        await Silo.Topic("t").CreateAsync(12, null);
+        var members = new List<SimulatedMember> { Member("g", "s1", instanceId: "instance-1"), Member("g", "m2"), Member("g", "m3") };
+        await History.RunUntilStableAsync(members);
+        var staticMember = members[0];
+        var oldId = staticMember.MemberId;
+        var partitions = staticMember.Owned.ToHashSet();
+        var epochs = members.Select(m => m.Epoch).ToList();
+        var groupEpoch = members[1].Last!.GroupEpoch;
+
+        // The process dies without leaving; a new one with the same instance id starts before the session times out.
+        await PassTimeAsync(Session / 2, members[1], members[2]);
+        staticMember.Restart();
+        var rejoined = await staticMember.HeartbeatAsync();
+        await History.RunUntilStableAsync(members);
+
+        rejoined.MemberId.Should().NotBe(oldId);
+        rejoined.Assignment.Should().BeEquivalentTo(partitions);
+        rejoined.GroupEpoch.Should().Be(groupEpoch, "a static member's return is no rebalance");
+        members.Select(m => m.Epoch).Should().Equal(epochs);
+        members[1].Last!.GroupEpoch.Should().Be(groupEpoch);
+        History.Violations.Should().BeEmpty();
+        var zombie = new SimulatedMember(Silo.Group("g"), "zombie", "instance-1") { MemberId = oldId, Epoch = epochs[0], SessionTimeout = Session };
+        await FailsWith(RunnelErrorCode.FencedMember, zombie.HeartbeatAsync);
+    }
+
+    [Fact]
+    public async Task Leave_StaticMemberTemporarily_AssignmentReservedUntilSessionTimeout()
+    {
+        await Silo.Topic("t").CreateAsync(6, null);
+        var members = new List<SimulatedMember> { Member("g", "s1", instanceId: "instance-1"), Member("g", "m2") };
+        await History.RunUntilStableAsync(members);
+        var reserved = members[0].Owned.ToHashSet();
+
+        await Silo.Group("g").LeaveAsync(members[0].MemberId, members[0].Epoch, temporary: true);
+        await History.RunUntilStableAsync([members[1]]);
+        members[1].Owned.Should().HaveCount(3, "the static member's partitions stay reserved");
+        members[0].Restart();
+        (await members[0].HeartbeatAsync()).Assignment.Should().BeEquivalentTo(reserved);
+
+        await Silo.Group("g").LeaveAsync(members[0].MemberId, members[0].Epoch, temporary: true);
+        members[0].Owned.Clear();
+        await PassTimeAsync(Session + Session, members[1]);
+        await History.RunUntilStableAsync([members[1]]);
+        members[1].Owned.Should().HaveCount(6, "the reservation ends with the session timeout");
+        History.Violations.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Commit_ZombiesAndBackwardsOffsets_RejectedResetOnlyWhenEmpty()
+    {
+        await Silo.Topic("t").CreateAsync(4, null);
+        var group = Silo.Group("g");
+        var members = new List<SimulatedMember> { Member("g", "s1", instanceId: "instance-1"), Member("g", "m2") };
+        await History.RunUntilStableAsync(members);
+        await members[0].CommitOwnedAsync(10);
+        var own = members[0].Owned.OrderBy(p => p.Partition).First();
+        var notOwn = members[1].Owned.OrderBy(p => p.Partition).First();
+
+        var backwards = await FailsWith(RunnelErrorCode.OffsetCommitRejected, () => members[0].CommitOwnedAsync(5));
+        var unowned = await FailsWith(RunnelErrorCode.OffsetCommitRejected, () => group.CommitOffsetsAsync(new OffsetCommitRequest(members[0].MemberId, members[0].Epoch, [new CommittedOffset("t", notOwn.Partition, 1, null)])).AsTask());
+        await FailsWith(RunnelErrorCode.FencedMember, () => group.CommitOffsetsAsync(new OffsetCommitRequest(members[1].MemberId, members[1].Epoch + 5, [new CommittedOffset("t", notOwn.Partition, 1, null)])).AsTask());
+        var zombie = new SimulatedMember(group, "zombie", "instance-1") { MemberId = members[0].MemberId, Epoch = members[0].Epoch, SessionTimeout = Session };
+        zombie.Owned.UnionWith(members[0].Owned);
+        members[0].Restart();
+        await members[0].HeartbeatAsync();
+        await FailsWith(RunnelErrorCode.FencedMember, () => zombie.CommitOwnedAsync(11));
+        await FailsWith(RunnelErrorCode.FencedMember, zombie.HeartbeatAsync);
+        await FailsWith(RunnelErrorCode.GroupNotEmpty, () => group.ResetOffsetsAsync([new CommittedOffset("t", own.Partition, 0, null)]).AsTask());
+        await FailsWith(RunnelErrorCode.GroupNotEmpty, () => group.CommitOffsetsAsync(new OffsetCommitRequest("", -1, [new CommittedOffset("t", own.Partition, 0, null)])).AsTask());
+
+        backwards.Message.Should().Contain(own.ToString()).And.Contain("below the committed 10");
+        unowned.Message.Should().Contain(notOwn.ToString());
+        (await group.FetchOffsetsAsync([own])).Single().Offset.Should().Be(10, "nothing moved it back");
+        foreach (var member in members)
+        {
+            await group.LeaveAsync(member.MemberId, member.Epoch, temporary: false);
+        }
+
+        await group.ResetOffsetsAsync([new CommittedOffset("t", own.Partition, 0, "reset")]);
+        (await group.FetchOffsetsAsync([own])).Single().Should().Be(new CommittedOffset("t", own.Partition, 0, "reset"));
+        await group.CommitOffsetsAsync(new OffsetCommitRequest("", -1, [new CommittedOffset("t", own.Partition, 3, null)]));
+        await FailsWith(RunnelErrorCode.OffsetCommitRejected, () => group.CommitOffsetsAsync(new OffsetCommitRequest("", -1, [new CommittedOffset("t", own.Partition, 2, null)])).AsTask());
+        (await group.DescribeAsync()).State.Should().Be(GroupState.Empty);
+    }
+
+    [Fact]
+    public async Task Heartbeat_MaxPollIntervalExceeded_PartitionsReassignedAndRejoinWorks()
+    {
+        await Silo.Topic("t").CreateAsync(6, null);
+        var members = Enumerable.Range(1, 2).Select(i => Member("g", $"m{i}")).ToList();
+        await History.RunUntilStableAsync(members);
+        var slow = members[0];
+
+        slow.SinceLastPoll = slow.MaxPollInterval + TimeSpan.FromSeconds(1);
+        var exceeded = await FailsWith(RunnelErrorCode.MaxPollIntervalExceeded, slow.HeartbeatAsync);
+        slow.Restart();
+        await History.RunUntilStableAsync([members[1]]);
+        members[1].Owned.Should().HaveCount(6);
+        slow.SinceLastPoll = TimeSpan.Zero;
+        await History.RunUntilStableAsync(members);
+
+        exceeded.Message.Should().Contain("max poll interval");
+        members.Select(m => m.Owned.Count).Should().Equal(3, 3);
+        History.Violations.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Validation_BadInputs_NamedErrors()
+    {
+        await Silo.Topic("t").CreateAsync(2, null);
+        var bad = await FailsWith(RunnelErrorCode.InvalidGroupId, () => Member("no/slash", "m").HeartbeatAsync());
+        await FailsWith(RunnelErrorCode.InvalidGroupId, () => Silo.Group("..").DescribeAsync().AsTask());
+        var unknownGroup = await FailsWith(RunnelErrorCode.UnknownGroup, () => Silo.Group("never").DescribeAsync().AsTask());
+        await FailsWith(RunnelErrorCode.UnknownGroup, () => Silo.Group("never").DeleteAsync().AsTask());
+        var unknownMember = await FailsWith(RunnelErrorCode.UnknownMember, () => new SimulatedMember(Silo.Group("g"), "ghost") { MemberId = "ghost-id", Epoch = 3 }.HeartbeatAsync());
+        var session = await FailsWith(RunnelErrorCode.InvalidArgument, () => new SimulatedMember(Silo.Group("g"), "m") { SessionTimeout = TimeSpan.Zero }.HeartbeatAsync());
+        var pattern = await FailsWith(RunnelErrorCode.InvalidArgument, () => new SimulatedMember(Silo.Group("g"), "m") { Pattern = "([" }.HeartbeatAsync());
+        var member = Member("g", "m1");
+        await member.HeartbeatAsync();
+        await FailsWith(RunnelErrorCode.GroupNotEmpty, () => Silo.Group("g").DeleteAsync().AsTask());
+        var negative = await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Group("g").CommitOffsetsAsync(new OffsetCommitRequest(member.MemberId, member.Epoch, [new CommittedOffset("t", 0, -1, null)])).AsTask());
+
+        bad.Message.Should().Contain("no/slash");
+        unknownGroup.Message.Should().Contain("never");
+        unknownMember.Message.Should().Contain("ghost-id");
+        session.Message.Should().Contain("SessionTimeout");
+        pattern.Message.Should().Contain("([");
+        negative.Message.Should().Contain("offset >= 0");
+        (await Silo.Groups.ListGroupsAsync()).Should().Equal("g");
+    }
+
+    [Fact]
+    public async Task Heartbeat_PatternSubscriptionAndAddedPartitions_PickedUpOnRefresh()
+    {
+        await Silo.Topic("ev-a").CreateAsync(2, null);
+        await Silo.Topic("other").CreateAsync(2, null);
+        var members = Enumerable.Range(1, 2).Select(i => Member("g", $"m{i}")).ToList();
+        foreach (var m in members)
+        {
+            m.Topics = [];
+            m.Pattern = "ev-.*";
+            m.SessionTimeout = TimeSpan.FromMinutes(2);
+        }
+
+        await History.RunUntilStableAsync(members);
+        members.SelectMany(m => m.Owned).Should().HaveCount(2).And.OnlyContain(p => p.Topic == "ev-a");
+        await Silo.Topic("ev-b").CreateAsync(2, null);
+        await Silo.Topic("ev-a").AddPartitionsAsync(4);
+        Time.Advance(TimeSpan.FromSeconds(31));
+        await History.RunUntilStableAsync(members);
+
+        members.SelectMany(m => m.Owned).Should().HaveCount(6);
+        members.Select(m => m.Owned.Count).Should().Equal(3, 3);
+        History.Violations.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Activation_SiloRestarted_MembersOffsetsAndEpochsRestoredThenDeleteRemovesEverything()
+    {
+        await Silo.Topic("t").CreateAsync(6, null);
+        var members = Enumerable.Range(1, 3).Select(i => Member("g", $"m{i}")).ToList();
+        await History.RunUntilStableAsync(members);
+        for (var i = 1; i <= 12; i++)
+        {
+            await members[i % 3].CommitOwnedAsync(i);
+        }
+
+        var before = await Silo.Group("g").DescribeAsync();
+        await RestartSiloAsync();
+        var after = await Silo.Group("g").DescribeAsync();
+        after.Should().BeEquivalentTo(before);
+        (await Store.TryGetAsync("groups/g/snapshot")).Should().NotBeNull("the group snapshots every 5 changes in this test");
+        (await Silo.Groups.ListGroupsAsync()).Should().Equal("g");
+
+        foreach (var m in before.Members)
+        {
+            await Silo.Group("g").LeaveAsync(m.MemberId, m.MemberEpoch, temporary: false);
+        }
+
+        await Silo.Group("g").DeleteAsync();
+        await FailsWith(RunnelErrorCode.UnknownGroup, () => Silo.Group("g").DescribeAsync().AsTask());
+        (await Silo.Groups.ListGroupsAsync()).Should().BeEmpty();
+        var left = new List<string>();
+        await foreach (var blob in Store.ListAllAsync("groups/"))
+        {
+            left.Add(blob.Name);
+        }
+
+        left.Should().BeEmpty();
+    }
+}
+
+/// <summary>The consumer group grain on the file store.</summary>
+public sealed class FileConsumerGroupTests : ConsumerGroupTests
+{
+    private readonly TempDirectory _directory = new("groups");
+
+    protected override IObjectStore CreateStore() => new FileObjectStore(_directory.Path);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _directory.Dispose();
+    }
+}
+
+/// <summary>The consumer group grain on Azure Blob Storage (Azurite), a fresh container per test.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class AzuriteConsumerGroupTests(AzuriteFixture azurite) : ConsumerGroupTests
+{
+    protected override IObjectStore CreateStore() => AzuriteStores.Create(azurite);
+}
