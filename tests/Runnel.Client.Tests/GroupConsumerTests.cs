@@ -3,14 +3,19 @@ using Runnel.Grains;
 
 namespace Runnel.Client.Tests;
 
-/// <summary>Group consumers against the fake group grain (the contract's semantics in memory): assignment and
-/// rebalances, crashes, static members, rolling restarts, commits, offset reset policy, max poll interval, fencing.</summary>
-public sealed class GroupConsumerTests : IAsyncLifetime
+/// <summary>Group consumers against a group grain: assignment and rebalances, crashes, static members, rolling
+/// restarts, commits, offset reset policy, max poll interval. Run against the fake group grain (the contract in memory)
+/// and the real <see cref="ConsumerGroupGrain"/> (durable, on the silo's file store).</summary>
+public abstract class GroupConsumerTests : IAsyncLifetime
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
     private FakeCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await FakeCluster.StartAsync();
+    protected abstract bool RealGroups { get; }
+
+    protected FakeCluster Cluster => _cluster;
+
+    public async Task InitializeAsync() => _cluster = await FakeCluster.StartAsync(RealGroups);
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -26,7 +31,7 @@ public sealed class GroupConsumerTests : IAsyncLifetime
         RetryBackoffMax = TimeSpan.FromMilliseconds(200),
     };
 
-    private static string NewGroup() => "g-" + Guid.NewGuid().ToString("N")[..8];
+    internal static string NewGroup() => "g-" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>Produces <paramref name="perPartition"/> records to every partition; values name partition and index.</summary>
     private async Task ProduceAsync(string topic, int partitions, int perPartition, int start = 0, DateTimeOffset? timestamp = null)
@@ -315,27 +320,7 @@ public sealed class GroupConsumerTests : IAsyncLifetime
         consumer.MemberId.Should().NotBe(member).And.NotBeEmpty();
     }
 
-    [Fact]
-    public async Task Heartbeat_Fenced_PartitionsLostAndRejoinsWithEpochZero()
-    {
-        var topic = await _cluster.CreateTopicAsync(2);
-        var group = NewGroup();
-        var log = new OwnershipLog();
-        var worker = new GroupWorker("w", _cluster.Connection, GroupOptions(group), [topic], log);
-        await log.UntilAsync(() => Split(log, 1, 2), Guard, "the member owns both partitions");
-        var member = worker.Consumer.MemberId;
-        var fake = _cluster.Broker.Group(group);
-        lock (fake.Gate)
-        {
-            fake.FenceNext = member;
-        }
-
-        await log.UntilAsync(() => worker.LostCount == 2 && Split(log, 1, 2), Guard, "lost, then both partitions back");
-        worker.Consumer.MemberId.Should().NotBe(member);
-        await worker.DisposeAsync();
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
+    internal static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
     {
         using var cts = new CancellationTokenSource(Guard);
         for (var attempt = 0; ; attempt++)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Runnel.Client.Tests.Fakes;
@@ -32,14 +33,16 @@ public sealed class FakeCluster : IAsyncDisposable
 
     public string Bootstrap => Host.Services.GetRequiredService<RunnelSilo>().LocalEndpoint.ToString();
 
-    public static async Task<FakeCluster> StartAsync()
+    /// <param name="realGroups">Host the real <see cref="ConsumerGroupGrain"/> and its catalog (on the silo's embedded file
+    /// store, over the fake topics) instead of the fake group grain.</param>
+    public static async Task<FakeCluster> StartAsync(bool realGroups = false)
     {
         // Its own membership store: fake silos of test classes running in parallel must not form one cluster.
         var data = new TempDirectory("client-tests");
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<FakeBroker>();
-        builder.Services
+        var silo = builder.Services
             .AddRunnelSilo(o =>
             {
                 o.Port = 0;
@@ -50,9 +53,18 @@ public sealed class FakeCluster : IAsyncDisposable
             .AddGrain<ITopicGrain, FakeTopicGrain>()
             .AddGrain<ITopicCatalogGrain, FakeTopicCatalogGrain>()
             .AddGrain<IPartitionGrain, FakePartitionGrain>()
-            .AddGrain<IProducerIdGrain, FakeProducerIdGrain>()
-            .AddGrain<IConsumerGroupGrain, FakeConsumerGroupGrain>()
-            .AddGrain<IConsumerGroupCatalogGrain, FakeConsumerGroupCatalogGrain>();
+            .AddGrain<IProducerIdGrain, FakeProducerIdGrain>();
+        if (realGroups)
+        {
+            builder.Services.AddOptions<RunnelGrainsOptions>().Configure(o => o.GroupHeartbeatInterval = TimeSpan.FromMilliseconds(300));
+            builder.Services.TryAddSingleton(TimeProvider.System);
+            silo.AddGrain<IConsumerGroupGrain, ConsumerGroupGrain>().AddGrain<IConsumerGroupCatalogGrain, ConsumerGroupCatalogGrain>();
+        }
+        else
+        {
+            silo.AddGrain<IConsumerGroupGrain, FakeConsumerGroupGrain>().AddGrain<IConsumerGroupCatalogGrain, FakeConsumerGroupCatalogGrain>();
+        }
+
         var host = builder.Build();
         await host.StartAsync();
         var endpoint = host.Services.GetRequiredService<RunnelSilo>().LocalEndpoint.ToString();

@@ -1,0 +1,9 @@
+using Runnel.Grains;
+
+namespace Runnel.Client.Tests;
+
+/// <summary><see cref="GroupConsumerTests"/> against the real <see cref="ConsumerGroupGrain"/>.</summary>
+public sealed class RealGroupConsumerTests : GroupConsumerTests
+{
+    protected override bool RealGroups => true;
+}
