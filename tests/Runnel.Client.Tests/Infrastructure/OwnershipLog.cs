@@ -12,13 +12,33 @@ public sealed class OwnershipLog
     private readonly Lock _gate = new();
     private readonly List<Interval> _intervals = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<(string Member, TopicPartition Partition, long Offset, string? Value)> _consumed = [];
+    private readonly List<string> _violations = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Every record consumed: (member, partition, offset, value).</summary>
-    public List<(string Member, TopicPartition Partition, long Offset, string? Value)> Consumed { get; } = [];
+    /// <summary>A copy of every record consumed so far: (member, partition, offset, value).</summary>
+    public List<(string Member, TopicPartition Partition, long Offset, string? Value)> Consumed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _consumed];
+            }
+        }
+    }
 
-    /// <summary>Records consumed by a member outside its owner intervals (must stay empty).</summary>
-    public List<string> Violations { get; } = [];
+    /// <summary>A copy of the records consumed by a member outside its owner intervals (must stay empty).</summary>
+    public List<string> Violations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _violations];
+            }
+        }
+    }
 
     public TimeSpan Now => _clock.Elapsed;
 
@@ -56,10 +76,10 @@ public sealed class OwnershipLog
     {
         lock (_gate)
         {
-            Consumed.Add((member, partition, offset, value));
+            _consumed.Add((member, partition, offset, value));
             if (!_intervals.Any(i => i.Member == member && i.Partition == partition && i.End is null))
             {
-                Violations.Add($"{member} consumed {partition}@{offset} without owning it");
+                _violations.Add($"{member} consumed {partition}@{offset} without owning it");
             }
         }
 
@@ -87,7 +107,7 @@ public sealed class OwnershipLog
     {
         lock (_gate)
         {
-            return [.. Consumed.Select(c => (c.Partition, c.Offset))];
+            return [.. _consumed.Select(c => (c.Partition, c.Offset))];
         }
     }
 
