@@ -1,9 +1,10 @@
+using Xunit.Abstractions;
 using Runnel.Client.Tests.Infrastructure;
 
 namespace Runnel.Client.Tests;
 
 /// <summary><see cref="GroupConsumerTests"/> against the fake group grain, plus what only the fake can inject.</summary>
-public sealed class FakeGroupConsumerTests : GroupConsumerTests
+public sealed class FakeGroupConsumerTests(ITestOutputHelper output) : GroupConsumerTests(output)
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
 

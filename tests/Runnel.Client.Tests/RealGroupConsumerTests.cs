@@ -1,9 +1,10 @@
+using Xunit.Abstractions;
 using Runnel.Grains;
 
 namespace Runnel.Client.Tests;
 
 /// <summary><see cref="GroupConsumerTests"/> against the real <see cref="ConsumerGroupGrain"/>.</summary>
-public sealed class RealGroupConsumerTests : GroupConsumerTests
+public sealed class RealGroupConsumerTests(ITestOutputHelper output) : GroupConsumerTests(output)
 {
     protected override bool RealGroups => true;
 }
