@@ -22,6 +22,10 @@ namespace Runnel.Client.Internal;
 internal sealed partial class GroupMembership : IAsyncDisposable
 {
     private const int CommittedOffsetAttempts = 5;
+
+    /// <summary>Commit attempts on retriable errors: with the backoff capped at <see cref="ConsumerOptions.RetryBackoffMax"/>
+    /// (1 s by default) this rides out a group grain moving to another silo, and still ends.</summary>
+    private const int CommitAttempts = 10;
     private readonly IConsumerGroupGrain _grain;
     private readonly ConsumerOptions _options;
     private readonly Func<TimeSpan> _sinceLastPoll;
@@ -140,8 +144,8 @@ internal sealed partial class GroupMembership : IAsyncDisposable
         }
     }
 
-    /// <summary>Commits offsets at the member's current epoch, retrying retriable errors (and a stale epoch when a
-    /// heartbeat moved it on meanwhile) until <paramref name="cancellationToken"/>.</summary>
+    /// <summary>Commits offsets at the member's current epoch, retrying retriable errors (up to <see cref="CommitAttempts"/>
+    /// attempts) and a stale epoch when a heartbeat moved it on meanwhile.</summary>
     /// <exception cref="RunnelException"><see cref="RunnelErrorCode.UnknownMember"/> while the member is not in the group
     /// (it is rejoining); the group's own errors (<see cref="RunnelErrorCode.OffsetCommitRejected"/>, ...).</exception>
     public async Task CommitAsync(IReadOnlyList<CommittedOffset> offsets, CancellationToken cancellationToken)
@@ -171,7 +175,7 @@ internal sealed partial class GroupMembership : IAsyncDisposable
             {
                 // a heartbeat moved the epoch on while the commit was in flight: commit again at the new one
             }
-            catch (RunnelException ex) when (Errors.IsRetriable(ex) && !cancellationToken.IsCancellationRequested)
+            catch (RunnelException ex) when (Errors.IsRetriable(ex) && attempt + 1 < CommitAttempts && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(Errors.Backoff(attempt, _options.RetryBackoff, _options.RetryBackoffMax), cancellationToken).ConfigureAwait(false);
             }
