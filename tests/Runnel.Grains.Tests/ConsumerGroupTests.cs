@@ -344,24 +344,3 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
         left.Should().BeEmpty();
     }
 }
-
-/// <summary>The consumer group grain on the file store.</summary>
-public sealed class FileConsumerGroupTests : ConsumerGroupTests
-{
-    private readonly TempDirectory _directory = new("groups");
-
-    protected override IObjectStore CreateStore() => new FileObjectStore(_directory.Path);
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _directory.Dispose();
-    }
-}
-
-/// <summary>The consumer group grain on Azure Blob Storage (Azurite), a fresh container per test.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class AzuriteConsumerGroupTests(AzuriteFixture azurite) : ConsumerGroupTests
-{
-    protected override IObjectStore CreateStore() => AzuriteStores.Create(azurite);
-}

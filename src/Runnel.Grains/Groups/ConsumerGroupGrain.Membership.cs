@@ -126,10 +126,6 @@ public sealed partial class ConsumerGroupGrain
         {
             problem = $"subscribed topic '{badTopic}' is not a valid topic name";
         }
-        else if (request.SubscribedTopics.Count == 0 && string.IsNullOrEmpty(request.SubscribedPattern))
-        {
-            problem = "a member must subscribe to topics or a pattern";
-        }
         else if (request.OwnedPartitions.Any(p => p is null))
         {
             problem = "OwnedPartitions must not hold null";
