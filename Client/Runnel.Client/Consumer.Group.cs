@@ -72,6 +72,16 @@ public sealed partial class Consumer<TKey, TValue>
         Subscription = [];
     }
 
+    /// <summary>Keeps the membership but subscribes to nothing: the group revokes every partition (through
+    /// <see cref="PartitionsRevoked"/> and auto-commit, at the next polls) and assigns none until the next
+    /// <see cref="Subscribe(IEnumerable{string})"/>.</summary>
+    /// <exception cref="InvalidOperationException">No group id, or partitions were assigned by hand.</exception>
+    public void Unsubscribe()
+    {
+        Membership().Subscribe([], null);
+        Subscription = [];
+    }
+
     /// <summary>
     /// Commits the position (the next offset to read) of every assigned partition the application has consumed from,
     /// and returns what was committed. In a group the commit carries the member's epoch: a partition the member no

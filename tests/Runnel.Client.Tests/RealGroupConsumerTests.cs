@@ -29,4 +29,25 @@ public sealed class RealGroupConsumerTests(ITestOutputHelper output) : GroupCons
         owners.Values.Should().OnlyContain(v => v.Select(p => p.Partition).Distinct().Count() == 1, "range gives each member the same partition number of every topic");
         (await Cluster.Connection.Admin.DescribeGroupAsync(group)).Assignor.Should().Be(GroupAssignor.Range);
     }
+
+    [Fact]
+    public async Task Unsubscribe_MemberStays_EveryPartitionRevokedAndCommitted()
+    {
+        var topic = await Cluster.CreateTopicAsync(2);
+        await using (var producer = Cluster.Connection.CreateProducer<string, string>())
+        {
+            await Task.WhenAll(Enumerable.Range(0, 2).Select(p => producer.ProduceAsync(new TopicPartition(topic, p), new Message<string, string> { Value = "x" })));
+        }
+
+        var group = NewGroup();
+        var log = new Infrastructure.OwnershipLog();
+        await using var worker = new Infrastructure.GroupWorker("w", Cluster.Connection, GroupOptions(group), [topic], log);
+        await log.UntilAsync(() => log.Consumed.Count == 2, TimeSpan.FromSeconds(20), "both records consumed");
+
+        worker.Consumer.Unsubscribe();
+        await log.UntilAsync(() => log.Owners().Count == 0, TimeSpan.FromSeconds(20), "every partition revoked");
+        var description = await Cluster.Connection.Admin.DescribeGroupAsync(group);
+        description.Members.Should().ContainSingle().Which.Assigned.Should().BeEmpty();
+        description.Partitions.Select(p => p.CommittedOffset).Should().Equal([1L, 1L], "revocation commits what was consumed");
+    }
 }
