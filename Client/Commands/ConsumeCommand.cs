@@ -90,37 +90,7 @@ internal static class ConsumeCommand
                 }
             }
 
-            using var idleCancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            if (idle is { } seconds)
-            {
-                idleCancellation.CancelAfter(TimeSpan.FromSeconds(seconds));
-            }
-
-            long count = 0;
-            using var progress = new ProgressReporter(io with { IsErrorTerminal = io.IsErrorTerminal && !io.IsOutputTerminal }, "consumed");
-            try
-            {
-                await foreach (var record in consumer.ConsumeAsync(idleCancellation.Token).ConfigureAwait(false))
-                {
-                    await io.Out.WriteLineAsync(asJson ? ToJson(record) : template.Render(record)).ConfigureAwait(false);
-                    count++;
-                    progress.Tick(count);
-                    if (count >= max)
-                    {
-                        break;
-                    }
-
-                    if (idle is { } again)
-                    {
-                        idleCancellation.CancelAfter(TimeSpan.FromSeconds(again));
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                // --timeout passed without a new record
-            }
-
+            var count = await PrintAsync(consumer, io, max, idle, asJson, template, ct).ConfigureAwait(false);
             await io.Out.FlushAsync(ct).ConfigureAwait(false);
             await io.Error.WriteLineAsync($"Consumed {count} records from {name}.").ConfigureAwait(false);
             return 0;
@@ -140,6 +110,27 @@ internal static class ConsumeCommand
             AutoOffsetReset = fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest,
         });
         consumer.Subscribe([topic]);
+        long count;
+        try
+        {
+            count = await PrintAsync(consumer, io, max, idle, asJson, template, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // what was printed is committed on every way out (closing the consumer commits too, on Ctrl-C included)
+            await io.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var committed = await consumer.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await io.Error.WriteLineAsync($"Consumed {count} records from {topic} as group {groupId}; committed {committed.Count} partitions.").ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Prints records until <paramref name="max"/> were printed, <paramref name="idle"/> seconds pass without
+    /// one, or <paramref name="ct"/> fires (which propagates); returns how many were printed.</summary>
+    private static async Task<long> PrintAsync(
+        Consumer<byte[], byte[]> consumer, CliIO io, long? max, double? idle, bool asJson, RecordFormat template, CancellationToken ct)
+    {
         using var idleCancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (idle is { } seconds)
         {
@@ -170,15 +161,8 @@ internal static class ConsumeCommand
         {
             // --timeout passed without a new record
         }
-        finally
-        {
-            // what was printed is committed on every way out (closing the consumer commits too, on Ctrl-C included)
-            await io.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        }
 
-        var committed = await consumer.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        await io.Error.WriteLineAsync($"Consumed {count} records from {topic} as group {groupId}; committed {committed.Count} partitions.").ConfigureAwait(false);
-        return 0;
+        return count;
     }
 
     internal static string ToJson(ConsumeResult<byte[], byte[]> record)
