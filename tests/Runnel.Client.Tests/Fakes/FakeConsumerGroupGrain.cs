@@ -60,7 +60,6 @@ public sealed class FakeConsumerGroupGrain(FakeBroker broker) : Grain, IConsumer
                 throw new RunnelException(RunnelErrorCode.UnknownGroup, $"Group {group.Id} does not exist.");
             }
 
-            var ownedElsewhere = group.Members.Values.SelectMany(m => m.Owned.Select(p => (p, m.Id))).ToList();
             return ValueTask.FromResult(new GroupDescription(group.Id, group.State, group.GroupEpoch, group.Assignor,
                 [.. group.Members.Values.Select(m => new GroupMemberDescription(m.Id, m.InstanceId, m.ClientId, m.Epoch, [.. m.Target],
                     [.. m.Owned.Where(p => !m.Target.Contains(p))]))],
