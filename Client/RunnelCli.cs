@@ -44,7 +44,7 @@ internal static class RunnelCli
     internal static RootCommand Build(CliIO io)
     {
         var globals = new GlobalOptions(io);
-        var root = new RootCommand("runnel: topics, produce, consume and bench against a Runnel cluster.")
+        var root = new RootCommand("runnel: topics, produce, consume, consumer groups and bench against a Runnel cluster.")
         {
             globals.Bootstrap,
             globals.ClusterId,
@@ -52,6 +52,7 @@ internal static class RunnelCli
         root.Subcommands.Add(TopicsCommands.Build(globals, io));
         root.Subcommands.Add(ProduceCommand.Build(globals, io));
         root.Subcommands.Add(ConsumeCommand.Build(globals, io));
+        root.Subcommands.Add(GroupsCommands.Build(globals, io));
         root.Subcommands.Add(BenchCommands.Build(globals, io));
         return root;
     }

@@ -5,7 +5,8 @@ using Runnel.Client;
 
 namespace Runnel.Cli.Commands;
 
-/// <summary><c>consume TOPIC</c>: prints records to stdout, one per line.</summary>
+/// <summary><c>consume TOPIC</c>: prints records to stdout, one per line; with <c>--group</c> as a member of a consumer
+/// group, committing what it printed before it exits.</summary>
 internal static class ConsumeCommand
 {
     public static Command Build(GlobalOptions globals, CliIO io)
@@ -23,9 +24,14 @@ internal static class ConsumeCommand
             DefaultValueFactory = _ => "%v\\n",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per record instead of --format." };
+        var group = new Option<string?>("--group", "-g")
+        {
+            Description = "Consume as a member of this consumer group: partitions are shared with the group's other members, reading starts at the "
+                + "group's committed offsets (else --from-beginning or the end), and what was printed is committed before exiting.",
+        };
         var command = new Command("consume", "Print a topic's records to stdout.")
         {
-            topic, fromBeginning, partition, offset, fromTimestamp, maxMessages, timeout, format, json,
+            topic, fromBeginning, partition, offset, fromTimestamp, maxMessages, timeout, format, json, group,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -52,7 +58,18 @@ internal static class ConsumeCommand
                 throw new CliException("--offset and --partition must not be negative; --max-messages and --timeout must be positive.");
             }
 
+            var groupId = parse.GetValue(group);
+            if (groupId is not null && (onlyPartition is not null || startOffset is not null || startTime is not null))
+            {
+                throw new CliException("--group takes no --partition, --offset or --from-timestamp: the group assigns partitions and starts at its committed offsets (use groups reset-offsets).");
+            }
+
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            if (groupId is not null)
+            {
+                return await ConsumeGroupAsync(connection, io, name, groupId, parse.GetValue(fromBeginning), max, idle, asJson, template, ct).ConfigureAwait(false);
+            }
+
             var description = await connection.Admin.DescribeTopicAsync(name, ct).ConfigureAwait(false);
             if (onlyPartition >= description.PartitionCount)
             {
@@ -73,42 +90,79 @@ internal static class ConsumeCommand
                 }
             }
 
-            using var idleCancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            if (idle is { } seconds)
-            {
-                idleCancellation.CancelAfter(TimeSpan.FromSeconds(seconds));
-            }
-
-            long count = 0;
-            using var progress = new ProgressReporter(io with { IsErrorTerminal = io.IsErrorTerminal && !io.IsOutputTerminal }, "consumed");
-            try
-            {
-                await foreach (var record in consumer.ConsumeAsync(idleCancellation.Token).ConfigureAwait(false))
-                {
-                    await io.Out.WriteAsync(asJson ? ToJson(record) + "\n" : template.Render(record)).ConfigureAwait(false);
-                    count++;
-                    progress.Tick(count);
-                    if (count >= max)
-                    {
-                        break;
-                    }
-
-                    if (idle is { } again)
-                    {
-                        idleCancellation.CancelAfter(TimeSpan.FromSeconds(again));
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                // --timeout passed without a new record
-            }
-
+            var count = await PrintAsync(consumer, io, max, idle, asJson, template, ct).ConfigureAwait(false);
             await io.Out.FlushAsync(ct).ConfigureAwait(false);
             await io.Error.WriteLineAsync($"Consumed {count} records from {name}.").ConfigureAwait(false);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Consumes as a group member; commits the positions of what was printed (after flushing it) on every exit.</summary>
+    private static async Task<int> ConsumeGroupAsync(
+        RunnelConnection connection, CliIO io, string topic, string groupId, bool fromBeginning, long? max, double? idle, bool asJson, RecordFormat template, CancellationToken ct)
+    {
+        await connection.Admin.DescribeTopicAsync(topic, ct).ConfigureAwait(false); // an unknown topic fails here, naming it
+        await using var consumer = connection.CreateConsumer<byte[], byte[]>(ConsumerOptions.Default with
+        {
+            GroupId = groupId,
+            ClientId = "runnel-cli",
+            AutoOffsetReset = fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest,
+        });
+        consumer.Subscribe([topic]);
+        long count;
+        try
+        {
+            count = await PrintAsync(consumer, io, max, idle, asJson, template, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // what was printed is committed on every way out (closing the consumer commits too, on Ctrl-C included)
+            await io.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var committed = await consumer.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await io.Error.WriteLineAsync($"Consumed {count} records from {topic} as group {groupId}; committed {committed.Count} partitions.").ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Prints records until <paramref name="max"/> were printed, <paramref name="idle"/> seconds pass without
+    /// one, or <paramref name="ct"/> fires (which propagates); returns how many were printed.</summary>
+    private static async Task<long> PrintAsync(
+        Consumer<byte[], byte[]> consumer, CliIO io, long? max, double? idle, bool asJson, RecordFormat template, CancellationToken ct)
+    {
+        using var idleCancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (idle is { } seconds)
+        {
+            idleCancellation.CancelAfter(TimeSpan.FromSeconds(seconds));
+        }
+
+        long count = 0;
+        using var progress = new ProgressReporter(io with { IsErrorTerminal = io.IsErrorTerminal && !io.IsOutputTerminal }, "consumed");
+        try
+        {
+            await foreach (var record in consumer.ConsumeAsync(idleCancellation.Token).ConfigureAwait(false))
+            {
+                await io.Out.WriteAsync(asJson ? ToJson(record) + "\n" : template.Render(record)).ConfigureAwait(false);
+                count++;
+                progress.Tick(count);
+                if (count >= max)
+                {
+                    break;
+                }
+
+                if (idle is { } again)
+                {
+                    idleCancellation.CancelAfter(TimeSpan.FromSeconds(again));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // --timeout passed without a new record
+        }
+
+        return count;
     }
 
     internal static string ToJson(ConsumeResult<byte[], byte[]> record)

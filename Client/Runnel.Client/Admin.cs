@@ -4,11 +4,12 @@ using Runnel.Grains;
 namespace Runnel.Client;
 
 /// <summary>
-/// Topic administration: create, describe, list, alter, delete, add partitions, and partition offsets. Each method is
-/// one or a few grain calls. Calls that fail before they were sent (<see cref="RunnelErrorCode.ConnectionLost"/>,
+/// Topic and consumer group administration: create, describe, list, alter, delete topics, add partitions, partition
+/// offsets; list, describe (with lag), delete groups and reset their offsets. Each method is one or a few grain calls. Calls that fail before they were sent (<see cref="RunnelErrorCode.ConnectionLost"/>,
 /// <see cref="RunnelErrorCode.Rejected"/>) are retried up to 3 times; reads are retried on any retriable error.
 /// Errors surface as <see cref="RunnelException"/> with the server's code (<see cref="RunnelErrorCode.UnknownTopic"/>,
-/// <see cref="RunnelErrorCode.TopicAlreadyExists"/>, <see cref="RunnelErrorCode.InvalidConfig"/>, ...). Thread-safe.
+/// <see cref="RunnelErrorCode.TopicAlreadyExists"/>, <see cref="RunnelErrorCode.InvalidConfig"/>,
+/// <see cref="RunnelErrorCode.UnknownGroup"/>, <see cref="RunnelErrorCode.GroupNotEmpty"/>, ...). Thread-safe.
 /// </summary>
 public sealed class Admin
 {
@@ -66,6 +67,107 @@ public sealed class Admin
     /// <summary>The first offset whose record's timestamp is at or after <paramref name="timestamp"/>; null when none is.</summary>
     public Task<long?> OffsetForTimestampAsync(TopicPartition partition, DateTimeOffset timestamp, CancellationToken cancellationToken = default) =>
         CallAsync(Partition(partition), (g, ct) => g.OffsetForTimestampAsync(timestamp.ToUnixTimeMilliseconds(), ct), idempotent: true, cancellationToken);
+
+    /// <summary>Every consumer group's id, ordinal order.</summary>
+    public Task<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(_grains.GetGrain<IConsumerGroupCatalogGrain>(""), (g, ct) => g.ListGroupsAsync(ct), idempotent: true, cancellationToken);
+
+    /// <summary>
+    /// The group's state and members, and for every partition it committed or a member owns: the committed offset, the
+    /// log end (high watermark) and the lag, plus the total lag. One group call, then one call per partition, concurrently.
+    /// </summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.UnknownGroup"/>.</exception>
+    public async Task<ConsumerGroupDescription> DescribeGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        var group = await CallAsync(Group(groupId), (g, ct) => g.DescribeAsync(ct), idempotent: true, cancellationToken).ConfigureAwait(false);
+        var owners = new Dictionary<TopicPartition, string>();
+        foreach (var member in group.Members)
+        {
+            foreach (var p in member.Assigned.Concat(member.PendingRevocation))
+            {
+                owners.TryAdd(new TopicPartition(p.Topic, p.Partition), member.MemberId);
+            }
+        }
+
+        var committed = group.Offsets.ToDictionary(o => new TopicPartition(o.Topic, o.Partition), o => o.Offset);
+        var partitions = committed.Keys.Union(owners.Keys)
+            .OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ToList();
+        var ends = await Task.WhenAll(partitions.Select(p => GetPartitionOffsetsAsync(p, cancellationToken))).ConfigureAwait(false);
+        var rows = partitions.Select((p, i) =>
+        {
+            long? offset = committed.TryGetValue(p, out var c) ? c : null;
+            var end = ends[i].HighWatermark;
+            return new GroupPartitionLag(p.Topic, p.Partition, offset, end, offset is { } o ? Math.Max(0, end - o) : null, owners.GetValueOrDefault(p));
+        }).ToList();
+        return new ConsumerGroupDescription(group.GroupId, group.State, group.GroupEpoch, group.Assignor, group.Members, rows, rows.Sum(r => r.Lag ?? 0));
+    }
+
+    /// <summary>Deletes a group with no members, with its committed offsets.</summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.GroupNotEmpty"/>, <see cref="RunnelErrorCode.UnknownGroup"/>.</exception>
+    public Task DeleteGroupAsync(string groupId, CancellationToken cancellationToken = default) =>
+        CallAsync(Group(groupId), async (g, ct) =>
+        {
+            await g.DeleteAsync(ct).ConfigureAwait(false);
+            return true;
+        }, idempotent: false, cancellationToken);
+
+    /// <summary>
+    /// Moves the group's committed offsets for every partition of <paramref name="topic"/> (or only
+    /// <paramref name="partitions"/>) to where <paramref name="spec"/> says, resolved against each partition's watermarks
+    /// (and timestamps) and clamped to [log start, high watermark]; moving back is allowed. Only for a group with no
+    /// members. Returns the offsets set, in partition order.
+    /// </summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.GroupNotEmpty"/> while members are active,
+    /// <see cref="RunnelErrorCode.UnknownTopic"/>, <see cref="RunnelErrorCode.UnknownPartition"/>.</exception>
+    public async Task<IReadOnlyList<TopicPartitionOffset>> ResetOffsetsAsync(
+        string groupId, string topic, OffsetResetSpec spec, IReadOnlyList<int>? partitions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var grain = Group(groupId);
+        var description = await DescribeTopicAsync(topic, cancellationToken).ConfigureAwait(false);
+        var chosen = partitions ?? [.. Enumerable.Range(0, description.PartitionCount)];
+        foreach (var p in chosen.Where(p => p < 0 || p >= description.PartitionCount))
+        {
+            throw new RunnelException(RunnelErrorCode.UnknownPartition, $"Topic {topic} has {description.PartitionCount} partitions; there is no partition {p}.");
+        }
+
+        var current = spec.Kind == OffsetResetKind.ShiftBy
+            ? (await CallAsync(grain, (g, ct) => g.FetchOffsetsAsync([.. chosen.Select(p => new GroupPartition(topic, p))], ct), idempotent: true, cancellationToken).ConfigureAwait(false))
+                .ToDictionary(o => o.Partition, o => o.Offset)
+            : [];
+        var resolved = await Task.WhenAll(chosen.Select(async p =>
+        {
+            var tp = new TopicPartition(topic, p);
+            var watermarks = await GetPartitionOffsetsAsync(tp, cancellationToken).ConfigureAwait(false);
+            var target = spec.Kind switch
+            {
+                OffsetResetKind.ToEarliest => watermarks.LogStartOffset,
+                OffsetResetKind.ToLatest => watermarks.HighWatermark,
+                OffsetResetKind.ToOffset => spec.Value,
+                OffsetResetKind.ShiftBy => (current.TryGetValue(p, out var c) ? c : watermarks.LogStartOffset) + spec.Value,
+                _ => await OffsetForTimestampAsync(tp, DateTimeOffset.FromUnixTimeMilliseconds(spec.Value), cancellationToken).ConfigureAwait(false)
+                    ?? watermarks.HighWatermark,
+            };
+            return new TopicPartitionOffset(tp, Math.Clamp(target, watermarks.LogStartOffset, watermarks.HighWatermark));
+        })).ConfigureAwait(false);
+        await CallAsync(grain, async (g, ct) =>
+        {
+            await g.ResetOffsetsAsync([.. resolved.Select(o => new CommittedOffset(o.Topic, o.Partition, o.Offset, null))], ct).ConfigureAwait(false);
+            return true;
+        }, idempotent: true, cancellationToken).ConfigureAwait(false);
+        return resolved;
+    }
+
+    private IConsumerGroupGrain Group(string groupId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(groupId);
+        if (!GroupIds.IsValid(groupId))
+        {
+            throw new RunnelException(RunnelErrorCode.InvalidGroupId, $"Group id '{groupId}' must be 1-249 characters of [a-zA-Z0-9._-].");
+        }
+
+        return _grains.GetGrain<IConsumerGroupGrain>(groupId);
+    }
 
     private ITopicGrain Topic(string topic)
     {

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Runnel.Client.Internal;
 using Runnel.Grains;
 using Runnel.Log.Batches;
@@ -7,8 +9,9 @@ using Runnel.Log.Batches;
 namespace Runnel.Client;
 
 /// <summary>
-/// Reads records from partitions assigned to it by hand (<see cref="Assign(IEnumerable{TopicPartitionOffset})"/>),
-/// as an <see cref="IAsyncEnumerable{T}"/>. Consumer groups (subscriptions, committed offsets) build on this later.
+/// Reads records as an <see cref="IAsyncEnumerable{T}"/> from partitions assigned to it by hand
+/// (<see cref="Assign(IEnumerable{TopicPartitionOffset})"/>) or by its consumer group
+/// (<see cref="ConsumerOptions.GroupId"/> and <see cref="Subscribe(IEnumerable{string})"/>).
 /// </summary>
 /// <remarks>
 /// <para><b>Fetching.</b> Each assigned partition has at most one fetch in flight and one fetched response waiting;
@@ -17,18 +20,27 @@ namespace Runnel.Client;
 /// <para><b>Positions.</b> <see cref="Position"/> is the offset of the next record to be returned. Records before the
 /// position inside a fetched batch are skipped. A position outside the log is handled by
 /// <see cref="ConsumerOptions.AutoOffsetReset"/>.</para>
+/// <para><b>Groups.</b> A subscribed consumer joins its group at the first poll and heartbeats on a background loop of
+/// its own, so slow processing does not end its session; <see cref="ConsumerOptions.MaxPollInterval"/> bounds the time
+/// between polls instead. Partition changes are applied at a poll — each step of the enumeration is a poll — in order:
+/// <see cref="PartitionsAssigned"/> (positions at the committed offsets, else <see cref="ConsumerOptions.AutoOffsetReset"/>),
+/// <see cref="PartitionsRevoked"/> (then auto-commit, then the partition is released to its next owner), and
+/// <see cref="PartitionsLost"/> (no commit). Only owned partitions are fetched. Auto-commit commits the positions at a
+/// poll, i.e. records the application has finished with. <see cref="DisposeAsync"/> commits (with auto-commit) and
+/// leaves the group, bounded by <see cref="ConsumerOptions.CloseTimeout"/>.</para>
 /// <para><b>Threads.</b> <see cref="ConsumeAsync"/> may be enumerated by one caller at a time. Assign, Seek, Pause,
 /// Resume and Position are thread-safe and take effect at the next record: a record already returned is not taken back.</para>
 /// </remarks>
-public sealed class Consumer<TKey, TValue> : IAsyncDisposable
+public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
 {
     private readonly IGrainFactory _grains;
     private readonly IDeserializer<TKey> _keyDeserializer;
     private readonly IDeserializer<TValue> _valueDeserializer;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<TopicPartition, FetchState> _partitions = [];
-    private readonly Channel<FetchedChunk> _chunks = Channel.CreateUnbounded<FetchedChunk>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<FetchedChunk?> _chunks = Channel.CreateUnbounded<FetchedChunk?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _disposed = new();
     private bool _started;
     private int _consuming;
@@ -36,7 +48,7 @@ public sealed class Consumer<TKey, TValue> : IAsyncDisposable
     /// <param name="grains">A <see cref="RunnelConnection"/> (usually via <see cref="RunnelConnection.CreateConsumer{TKey, TValue}"/>) or any grain factory.</param>
     /// <exception cref="ArgumentException">An option is not valid, or a deserializer is missing for a type with no built-in one.</exception>
     public Consumer(IGrainFactory grains, ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
         options ??= ConsumerOptions.Default;
@@ -48,6 +60,7 @@ public sealed class Consumer<TKey, TValue> : IAsyncDisposable
         _valueDeserializer = valueDeserializer ?? Deserializers.Default<TValue>()
             ?? throw new ArgumentException($"No built-in deserializer for value type {typeof(TValue).Name}: pass valueDeserializer.", nameof(valueDeserializer));
         _time = timeProvider ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Runnel.Client.Consumer");
     }
 
     public ConsumerOptions Options { get; }
@@ -99,6 +112,11 @@ public sealed class Consumer<TKey, TValue> : IAsyncDisposable
 
         lock (_gate)
         {
+            if (_membership is not null)
+            {
+                throw new InvalidOperationException("This consumer is subscribed to a group, which assigns its partitions: it cannot also assign by hand.");
+            }
+
             var keep = wanted.Select(p => p.TopicPartition).ToHashSet();
             foreach (var state in _partitions.Values.Where(s => !keep.Contains(s.Partition)).ToList())
             {
@@ -249,16 +267,28 @@ public sealed class Consumer<TKey, TValue> : IAsyncDisposable
                 }
             }
 
+            StartGroup();
             while (true)
             {
-                FetchedChunk chunk;
+                await OnPollAsync().ConfigureAwait(false);
+                FetchedChunk? chunk;
                 try
                 {
+                    _waitingInPoll = true;
                     chunk = await _chunks.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (ChannelClosedException)
                 {
                     yield break;
+                }
+                finally
+                {
+                    _waitingInPoll = false;
+                }
+
+                if (chunk is null)
+                {
+                    continue; // a wake-up: group changes or an auto-commit are due
                 }
 
                 lock (_gate)
@@ -306,6 +336,10 @@ public sealed class Consumer<TKey, TValue> : IAsyncDisposable
                     }
 
                     yield return result;
+                    if (_membership is not null)
+                    {
+                        await OnPollAsync().ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -315,7 +349,9 @@ public sealed class Consumer<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>Cancels fetches and ends any enumeration.</summary>
+    /// <summary>Cancels fetches and ends any enumeration; a group member then calls <see cref="PartitionsRevoked"/>,
+    /// commits (with auto-commit) and leaves its group (temporarily for a static member), bounded by
+    /// <see cref="ConsumerOptions.CloseTimeout"/>. Errors while leaving are logged, not thrown.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed.IsCancellationRequested)
@@ -325,6 +361,7 @@ public sealed class Consumer<TKey, TValue> : IAsyncDisposable
 
         await _disposed.CancelAsync().ConfigureAwait(false);
         _chunks.Writer.TryComplete();
+        await CloseGroupAsync().ConfigureAwait(false);
         lock (_gate)
         {
             foreach (var state in _partitions.Values.ToList())
@@ -488,6 +525,12 @@ public sealed class Consumer<TKey, TValue> : IAsyncDisposable
             Offset.End => AutoOffsetReset.Latest,
             _ => Options.AutoOffsetReset,
         };
+        if (policy == AutoOffsetReset.Error && Options.GroupId is { } group && _membership is not null)
+        {
+            throw new RunnelException(RunnelErrorCode.OffsetOutOfRange,
+                $"{state.Partition} has no committed offset in group {group} and AutoOffsetReset is Error (Kafka's none): commit or reset the group's offsets first.");
+        }
+
         if (policy == AutoOffsetReset.Error)
         {
             throw new RunnelException(RunnelErrorCode.OffsetOutOfRange, $"{state.Partition} has no position and AutoOffsetReset is Error: assign it with an offset or seek first.");

@@ -106,7 +106,7 @@ public sealed class RunnelConnection : IGrainFactory, IAsyncDisposable
     /// built-in ones for byte[] and string.</summary>
     public Consumer<TKey, TValue> CreateConsumer<TKey, TValue>(
         ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null) =>
-        new(this, options, keyDeserializer, valueDeserializer, Time);
+        new(this, options, keyDeserializer, valueDeserializer, Time, _loggerFactory);
 
     /// <summary>Closes the connection; calls in flight fail.</summary>
     public ValueTask DisposeAsync() => _client.DisposeAsync();

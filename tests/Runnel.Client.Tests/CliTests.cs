@@ -13,14 +13,7 @@ public sealed class CliTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(string stdin, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var io = new CliIO(new StringReader(stdin), output, error, false, false, _ => null);
-        var code = await RunnelCli.RunAsync([.. args, "--bootstrap", _cluster.Bootstrap], io).WaitAsync(TimeSpan.FromSeconds(30));
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(string stdin, params string[] args) => CliRunner.RunAsync(_cluster.Bootstrap, stdin, args);
 
     [Fact]
     public async Task Topics_CreateListDescribeAlterDelete()

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Runnel.Client;
+using Runnel.Client.Tests.Infrastructure;
 using Runnel.Grains;
 using Runnel.Storage;
 using Runnel.TestingHost;
@@ -83,6 +84,94 @@ public abstract class EndToEndTests
         (await admin.ListTopicsAsync()).Should().NotContain("t1");
         var gone = () => admin.DescribeTopicAsync("t1");
         (await gone.Should().ThrowAsync<RunnelException>()).Which.Code.Should().Be(RunnelErrorCode.UnknownTopic);
+    }
+
+    [Fact]
+    public async Task Groups_GroupGrainSiloKilled_ConsumersContinueAndNoCommitLost()
+    {
+        await using var cluster = await StartClusterAsync(lostResponseProbability: 0);
+        await using var client = await cluster.ConnectClientAsync();
+        var admin = new Admin(client);
+        await admin.CreateTopicAsync("jobs", 6);
+        var (group, victim) = await GroupHostedAwayFromSeedAsync(cluster, client);
+        await admin.ResetOffsetsAsync(group, "jobs", OffsetResetSpec.ToEarliest());
+        var options = ConsumerOptions.Default with
+        {
+            GroupId = group,
+            AutoOffsetReset = AutoOffsetReset.Error, // every partition must start at a committed offset
+            FetchMaxWait = TimeSpan.FromMilliseconds(50),
+            SessionTimeout = TimeSpan.FromSeconds(6),
+            AutoCommitInterval = TimeSpan.FromMilliseconds(200),
+            CloseTimeout = TimeSpan.FromSeconds(5),
+        };
+        var log = new OwnershipLog();
+        var workers = Enumerable.Range(0, 2).Select(i => new GroupWorker($"w{i}", client, options, ["jobs"], log)).ToList();
+        await ProduceValuesAsync(client, "jobs", 0, 300);
+        await log.UntilAsync(() => log.Consumed.Select(c => c.Value).Distinct().Count() == 300, TimeSpan.FromSeconds(60), "the first 300 records consumed");
+        var before = await WaitForCommitsAsync(admin, group, 300);
+
+        await cluster.KillSiloAsync(victim);
+        await ProduceValuesAsync(client, "jobs", 300, 300);
+        await log.UntilAsync(() => log.Consumed.Select(c => c.Value).Distinct().Count() == 600, TimeSpan.FromSeconds(90), "all 600 records consumed after the kill");
+        var after = await WaitForCommitsAsync(admin, group, 600);
+
+        foreach (var (partition, offset) in before.Select(p => (p.Key, p.Value)))
+        {
+            after[partition].Should().BeGreaterThanOrEqualTo(offset, $"the commit of partition {partition} made before the kill survives it");
+        }
+
+        workers.Should().OnlyContain(w => w.Error == null, "the consumers continue through the group grain's move");
+        log.Violations.Should().BeEmpty();
+        foreach (var w in workers)
+        {
+            await w.DisposeAsync();
+        }
+    }
+
+    /// <summary>A group id whose grain lives on a silo other than the client's seed, and that silo: each candidate's
+    /// grain is activated alone and the silo whose activation count went up hosts it.</summary>
+    private static async Task<(string Group, TestSilo Host)> GroupHostedAwayFromSeedAsync(InProcessTestCluster cluster, IGrainFactory client)
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            var group = $"workers-{i}";
+            var before = cluster.RunningSilos.ToDictionary(s => s, s => s.Silo.ActivationCount);
+            await client.GetGrain<IConsumerGroupGrain>(group).FetchOffsetsAsync(null);
+            var host = cluster.RunningSilos.Where(s => s.Silo.ActivationCount == before[s] + 1).ToList();
+            if (host.Count == 1 && host[0] != cluster.RunningSilos[0])
+            {
+                return (group, host[0]);
+            }
+        }
+
+        throw new InvalidOperationException("No group id among 20 landed away from the seed silo.");
+    }
+
+    private static async Task ProduceValuesAsync(IGrainFactory grains, string topic, int start, int count)
+    {
+        await using var producer = new Producer<string, string>(grains, ProducerOptions.Default with { Linger = TimeSpan.FromMilliseconds(2), RetryBackoff = TimeSpan.FromMilliseconds(20) });
+        var tasks = Enumerable.Range(start, count).Select(i => producer.ProduceAsync(topic, new Message<string, string> { Key = $"k{i}", Value = $"v{i}" })).ToList();
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Waits until the group's commits cover <paramref name="total"/> records; returns them by partition.</summary>
+    private static async Task<Dictionary<int, long>> WaitForCommitsAsync(Admin admin, string group, long total)
+    {
+        Dictionary<int, long> committed = [];
+        await InProcessTestCluster.WaitForAsync(async () =>
+        {
+            try
+            {
+                var description = await admin.DescribeGroupAsync(group);
+                committed = description.Partitions.Where(p => p.CommittedOffset is not null).ToDictionary(p => p.Partition, p => p.CommittedOffset!.Value);
+                return committed.Values.Sum() == total;
+            }
+            catch (RunnelException ex) when (ex.IsRetriable || ex.Code is RunnelErrorCode.OutcomeUnknown or RunnelErrorCode.ConnectionLost or RunnelErrorCode.WrongOwner)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), $"commits covering {total} records");
+        return committed;
     }
 
     private async Task<InProcessTestCluster> StartClusterAsync(double lostResponseProbability)

@@ -106,4 +106,27 @@ public sealed class RealGrainsTests(SiloProcessFixture silo) : IClassFixture<Sil
         consume.Code.Should().Be(0, consume.Err);
         consume.Out.Trim().Should().StartWith("{\"bench\":\"consume\",\"ok\":true,\"records\":2000");
     }
+
+    [Fact]
+    public async Task Cli_Process_ConsumeGroupTwiceThenDescribeJson()
+    {
+        var topic = NewTopic();
+        (await ChildProcess.RunCliAsync(silo.Bootstrap, null, "topics", "create", topic, "--partitions", "2")).Code.Should().Be(0);
+        (await ChildProcess.RunCliAsync(silo.Bootstrap, "a\nb\nc\nd\n", "produce", topic)).Code.Should().Be(0);
+        var group = "cli-" + Guid.NewGuid().ToString("N")[..8];
+
+        var first = await ChildProcess.RunCliAsync(silo.Bootstrap, null, "consume", topic, "--group", group, "--from-beginning", "--max-messages", "3");
+        first.Code.Should().Be(0, first.Err);
+        var second = await ChildProcess.RunCliAsync(silo.Bootstrap, null, "consume", topic, "--group", group, "--from-beginning", "--timeout", "2");
+        second.Code.Should().Be(0, second.Err);
+        first.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Concat(second.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            .Should().BeEquivalentTo(["a", "b", "c", "d"], "the second member starts where the first one's commit left off");
+
+        var describe = await ChildProcess.RunCliAsync(silo.Bootstrap, null, "groups", "describe", group, "--json");
+        describe.Code.Should().Be(0, describe.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(describe.Out);
+        doc.RootElement.GetProperty("state").GetString().Should().Be("Empty");
+        doc.RootElement.GetProperty("total_lag").GetInt64().Should().Be(0);
+        doc.RootElement.GetProperty("partitions").EnumerateArray().Sum(p => p.GetProperty("committed").GetInt64()).Should().Be(4);
+    }
 }

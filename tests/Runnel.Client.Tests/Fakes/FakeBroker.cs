@@ -14,6 +14,10 @@ public sealed class FakeBroker
 
     public ConcurrentDictionary<string, FakePartitionLog> Logs { get; } = new(StringComparer.Ordinal);
 
+    public ConcurrentDictionary<string, FakeGroup> Groups { get; } = new(StringComparer.Ordinal);
+
+    public FakeGroup Group(string id) => Groups.GetOrAdd(id, k => new FakeGroup(k));
+
     /// <summary>Fetch calls as they arrive: (partition key, offset).</summary>
     public System.Threading.Channels.Channel<(string Key, long Offset)> Fetches { get; } = System.Threading.Channels.Channel.CreateUnbounded<(string, long)>();
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Runnel.Client.Tests.Fakes;
@@ -32,14 +33,16 @@ public sealed class FakeCluster : IAsyncDisposable
 
     public string Bootstrap => Host.Services.GetRequiredService<RunnelSilo>().LocalEndpoint.ToString();
 
-    public static async Task<FakeCluster> StartAsync()
+    /// <param name="realGroups">Host the real <see cref="ConsumerGroupGrain"/> and its catalog (on the silo's embedded file
+    /// store, over the fake topics) instead of the fake group grain.</param>
+    public static async Task<FakeCluster> StartAsync(bool realGroups = false)
     {
         // Its own membership store: fake silos of test classes running in parallel must not form one cluster.
         var data = new TempDirectory("client-tests");
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<FakeBroker>();
-        builder.Services
+        var silo = builder.Services
             .AddRunnelSilo(o =>
             {
                 o.Port = 0;
@@ -51,6 +54,17 @@ public sealed class FakeCluster : IAsyncDisposable
             .AddGrain<ITopicCatalogGrain, FakeTopicCatalogGrain>()
             .AddGrain<IPartitionGrain, FakePartitionGrain>()
             .AddGrain<IProducerIdGrain, FakeProducerIdGrain>();
+        if (realGroups)
+        {
+            builder.Services.AddOptions<RunnelGrainsOptions>().Configure(o => o.GroupHeartbeatInterval = TimeSpan.FromMilliseconds(300));
+            builder.Services.TryAddSingleton(TimeProvider.System);
+            silo.AddGrain<IConsumerGroupGrain, ConsumerGroupGrain>().AddGrain<IConsumerGroupCatalogGrain, ConsumerGroupCatalogGrain>();
+        }
+        else
+        {
+            silo.AddGrain<IConsumerGroupGrain, FakeConsumerGroupGrain>().AddGrain<IConsumerGroupCatalogGrain, FakeConsumerGroupCatalogGrain>();
+        }
+
         var host = builder.Build();
         await host.StartAsync();
         var endpoint = host.Services.GetRequiredService<RunnelSilo>().LocalEndpoint.ToString();
@@ -65,6 +79,10 @@ public sealed class FakeCluster : IAsyncDisposable
         await Connection.Admin.CreateTopicAsync(name, partitions);
         return name;
     }
+
+    /// <summary>A separate connection to the fake silo (a consumer that can be cut off on its own).</summary>
+    public Task<RunnelConnection> ConnectAsync() =>
+        RunnelConnection.ConnectAsync(RunnelConnectionOptions.Default with { Bootstrap = [Bootstrap], ClientName = "client-tests" });
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace Runnel.Client;
+
+public sealed partial class Consumer<TKey, TValue>
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: auto-commit failed ({Reason}); the next commit carries the positions again")]
+    private static partial void LogAutoCommitFailed(ILogger logger, string group, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The consumer's {Handler} handler threw")]
+    private static partial void LogHandlerFailed(ILogger logger, string handler, Exception exception);
+}

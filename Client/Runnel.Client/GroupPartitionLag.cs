@@ -1,0 +1,12 @@
+namespace Runnel.Client;
+
+/// <summary>One partition of a consumer group's view: its committed offset, the partition's log end (high watermark),
+/// the lag between them, and the member that owns it.</summary>
+/// <param name="CommittedOffset">The next offset the group reads; null when nothing was committed.</param>
+/// <param name="LogEndOffset">The partition's high watermark when described.</param>
+/// <param name="Lag">Records between the committed offset and the log end; null when nothing was committed.</param>
+/// <param name="MemberId">The member that owns the partition now; null when none does.</param>
+public sealed record GroupPartitionLag(string Topic, int Partition, long? CommittedOffset, long LogEndOffset, long? Lag, string? MemberId)
+{
+    public TopicPartition TopicPartition => new(Topic, Partition);
+}

@@ -1,0 +1,114 @@
+using Runnel.Grains;
+using Runnel.Runtime;
+
+namespace Runnel.Client.Tests.Fakes;
+
+/// <summary>The fake group grain over <see cref="FakeBroker.Groups"/> (see <see cref="FakeGroup"/>).</summary>
+public sealed class FakeConsumerGroupGrain(FakeBroker broker) : Grain, IConsumerGroupGrain
+{
+    private FakeGroup Group => broker.Group(GrainId.Key);
+
+    public ValueTask<GroupHeartbeatResponse> HeartbeatAsync(GroupHeartbeatRequest request, CancellationToken cancellationToken = default)
+    {
+        var group = Group;
+        lock (group.Gate)
+        {
+            return ValueTask.FromResult(group.Heartbeat(request, PartitionCount, DateTimeOffset.UtcNow));
+        }
+    }
+
+    public ValueTask LeaveAsync(string memberId, int memberEpoch, bool temporary, CancellationToken cancellationToken = default)
+    {
+        var group = Group;
+        lock (group.Gate)
+        {
+            group.Leave(memberId, temporary, DateTimeOffset.UtcNow);
+        }
+
+        return default;
+    }
+
+    public ValueTask CommitOffsetsAsync(OffsetCommitRequest request, CancellationToken cancellationToken = default)
+    {
+        var group = Group;
+        lock (group.Gate)
+        {
+            group.Commit(request, DateTimeOffset.UtcNow);
+        }
+
+        return default;
+    }
+
+    public ValueTask<IReadOnlyList<CommittedOffset>> FetchOffsetsAsync(IReadOnlyList<GroupPartition>? partitions, CancellationToken cancellationToken = default)
+    {
+        var group = Group;
+        lock (group.Gate)
+        {
+            IReadOnlyList<CommittedOffset> offsets = [.. group.Offsets.Where(o => partitions is null || partitions.Contains(o.Key)).Select(o => o.Value)];
+            return ValueTask.FromResult(offsets);
+        }
+    }
+
+    public ValueTask<GroupDescription> DescribeAsync(CancellationToken cancellationToken = default)
+    {
+        var group = Group;
+        lock (group.Gate)
+        {
+            group.Expire(DateTimeOffset.UtcNow);
+            if (!group.Exists)
+            {
+                throw new RunnelException(RunnelErrorCode.UnknownGroup, $"Group {group.Id} does not exist.");
+            }
+
+            return ValueTask.FromResult(new GroupDescription(group.Id, group.State, group.GroupEpoch, group.Assignor,
+                [.. group.Members.Values.Select(m => new GroupMemberDescription(m.Id, m.InstanceId, m.ClientId, m.Epoch, [.. m.Target],
+                    [.. m.Owned.Where(p => !m.Target.Contains(p))]))],
+                [.. group.Offsets.Values.OrderBy(o => o.Topic, StringComparer.Ordinal).ThenBy(o => o.Partition)]));
+        }
+    }
+
+    public ValueTask ResetOffsetsAsync(IReadOnlyList<CommittedOffset> offsets, CancellationToken cancellationToken = default)
+    {
+        var group = Group;
+        lock (group.Gate)
+        {
+            group.Expire(DateTimeOffset.UtcNow);
+            if (group.Members.Count > 0)
+            {
+                throw new RunnelException(RunnelErrorCode.GroupNotEmpty, $"Group {group.Id} has {group.Members.Count} active members: stop them before resetting offsets.");
+            }
+
+            group.Exists = true;
+            foreach (var o in offsets)
+            {
+                group.Offsets[new GroupPartition(o.Topic, o.Partition)] = o;
+            }
+        }
+
+        return default;
+    }
+
+    public ValueTask DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        var group = Group;
+        lock (group.Gate)
+        {
+            group.Expire(DateTimeOffset.UtcNow);
+            if (!group.Exists)
+            {
+                throw new RunnelException(RunnelErrorCode.UnknownGroup, $"Group {group.Id} does not exist.");
+            }
+
+            if (group.Members.Count > 0)
+            {
+                throw new RunnelException(RunnelErrorCode.GroupNotEmpty, $"Group {group.Id} has {group.Members.Count} active members.");
+            }
+
+            broker.Groups.TryRemove(group.Id, out _);
+        }
+
+        return default;
+    }
+
+    private int PartitionCount(string topic) => broker.Topics.TryGetValue(topic, out var t) ? t.Partitions : 0;
+}

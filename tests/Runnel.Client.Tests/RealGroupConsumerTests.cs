@@ -1,0 +1,53 @@
+using Xunit.Abstractions;
+using Runnel.Grains;
+
+namespace Runnel.Client.Tests;
+
+/// <summary><see cref="GroupConsumerTests"/> against the real <see cref="ConsumerGroupGrain"/>.</summary>
+public sealed class RealGroupConsumerTests(ITestOutputHelper output) : GroupConsumerTests(output)
+{
+    protected override bool RealGroups => true;
+
+    [Fact]
+    public async Task Subscribe_PatternWithRangeAssignor_MatchingTopicsSplitByRange()
+    {
+        var prefix = "pat" + Guid.NewGuid().ToString("N")[..6];
+        await Cluster.Connection.Admin.CreateTopicAsync(prefix + "-a", 2);
+        await Cluster.Connection.Admin.CreateTopicAsync(prefix + "-b", 2);
+        await Cluster.Connection.Admin.CreateTopicAsync("other-" + prefix, 2);
+        var group = NewGroup();
+        var log = new Infrastructure.OwnershipLog();
+        var options = GroupOptions(group) with { Assignor = GroupAssignor.Range };
+        await using var first = new Infrastructure.GroupWorker("x", Cluster.Connection, options, [prefix + "-a"], log);
+        first.Consumer.Subscribe(new System.Text.RegularExpressions.Regex(prefix + "-.*"));
+        await using var second = new Infrastructure.GroupWorker("y", Cluster.Connection, options, [prefix + "-a"], log);
+        second.Consumer.Subscribe(new System.Text.RegularExpressions.Regex(prefix + "-.*"));
+
+        await log.UntilAsync(() => log.Owners() is var o && o.Count == 2 && o.Values.All(v => v.Count == 2), TimeSpan.FromSeconds(20), "2 members with 2 partitions each");
+        var owners = log.Owners();
+        owners.Values.SelectMany(v => v).Select(p => p.Topic).Should().OnlyContain(t => t.StartsWith(prefix + "-", StringComparison.Ordinal));
+        owners.Values.Should().OnlyContain(v => v.Select(p => p.Partition).Distinct().Count() == 1, "range gives each member the same partition number of every topic");
+        (await Cluster.Connection.Admin.DescribeGroupAsync(group)).Assignor.Should().Be(GroupAssignor.Range);
+    }
+
+    [Fact]
+    public async Task Unsubscribe_MemberStays_EveryPartitionRevokedAndCommitted()
+    {
+        var topic = await Cluster.CreateTopicAsync(2);
+        await using (var producer = Cluster.Connection.CreateProducer<string, string>())
+        {
+            await Task.WhenAll(Enumerable.Range(0, 2).Select(p => producer.ProduceAsync(new TopicPartition(topic, p), new Message<string, string> { Value = "x" })));
+        }
+
+        var group = NewGroup();
+        var log = new Infrastructure.OwnershipLog();
+        await using var worker = new Infrastructure.GroupWorker("w", Cluster.Connection, GroupOptions(group), [topic], log);
+        await log.UntilAsync(() => log.Consumed.Count == 2, TimeSpan.FromSeconds(20), "both records consumed");
+
+        worker.Consumer.Unsubscribe();
+        await log.UntilAsync(() => log.Owners().Count == 0, TimeSpan.FromSeconds(20), "every partition revoked");
+        var description = await Cluster.Connection.Admin.DescribeGroupAsync(group);
+        description.Members.Should().ContainSingle().Which.Assigned.Should().BeEmpty();
+        description.Partitions.Select(p => p.CommittedOffset).Should().Equal([1L, 1L], "revocation commits what was consumed");
+    }
+}
