@@ -83,6 +83,8 @@ internal static class ChaosRunner
     private static async Task<ChaosSummary> RunClusterAsync(ChaosOptions options, string runDirectory, TextWriter output, CancellationToken cancellationToken)
     {
         var clock = new RunClock();
+        using var producerLogs = new Logging.FileLoggerProvider(Path.Combine(runDirectory, "client-producers.log"), () => clock.Now, Microsoft.Extensions.Logging.LogLevel.Debug);
+        using var consumerLogs = new Logging.FileLoggerProvider(Path.Combine(runDirectory, "client-consumer.log"), () => clock.Now, Microsoft.Extensions.Logging.LogLevel.Debug);
         var store = await ChaosStore.StartAsync(options.Store, runDirectory).ConfigureAwait(false);
         await using var storeScope = store.ConfigureAwait(false);
         var silos = Enumerable.Range(0, options.Silos).Select(i => new ChaosSilo(i, runDirectory, store.SiloArguments)).ToList();
@@ -95,9 +97,9 @@ internal static class ChaosRunner
 
             await output.WriteLineAsync(Str($"  [{clock.Now,7:0.0}s] {silos.Count} silos ready on ports {string.Join(", ", silos.Select(s => s.Port))}")).ConfigureAwait(false);
             var connectionOptions = RunnelConnectionOptions.Default with { Bootstrap = [.. silos.Select(s => s.Endpoint)], ClusterId = "chaos", ClientName = "chaos" };
-            var producerConnection = await RunnelConnection.ConnectAsync(connectionOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var producerConnection = await RunnelConnection.ConnectAsync(connectionOptions with { ClientName = "chaos-producers" }, producerLogs, cancellationToken: cancellationToken).ConfigureAwait(false);
             await using var producerScope = producerConnection.ConfigureAwait(false);
-            var consumerConnection = await RunnelConnection.ConnectAsync(connectionOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var consumerConnection = await RunnelConnection.ConnectAsync(connectionOptions with { ClientName = "chaos-consumer" }, consumerLogs, cancellationToken: cancellationToken).ConfigureAwait(false);
             await using var consumerScope = consumerConnection.ConfigureAwait(false);
             await producerConnection.Admin.CreateTopicAsync(Topic, options.Partitions, cancellationToken: cancellationToken).ConfigureAwait(false);
 
