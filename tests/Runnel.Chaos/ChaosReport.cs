@@ -14,6 +14,7 @@ internal static class ChaosReport
         {
             "",
             Str($"workload: {summary.Produced} records produced over {summary.DurationS:0.0} s, {summary.Acked} acknowledged, {summary.DeliveryFailures} failed delivery{Failures(failures)}"),
+            Str($"producers failed for good: {summary.ProducerFatalErrors}{(summary.ProducerFatalErrors == 0 ? "" : " (FAILED: a partition's idempotence state disagreed with its producer)")}"),
             Str($"consumer ({summary.Consumer}): {summary.Delivered} deliveries, {consumerRestarts} restarts, caught up: {Yes(summary.ConsumerCaughtUp)}"),
             Str($"nemesis: {summary.Kills} kills, {summary.Pauses} pauses, {summary.Restarts} graceful restarts, {summary.StoreFaults} store faults{(storeFaults ? "" : " (the file store has no fault hook in runnel-silo: none injected)")}"),
             Str($"         {summary.SurvivingZombies} zombies still running 15 s after SIGCONT, {summary.UnexpectedExits} silos that exited on their own"),

@@ -142,7 +142,7 @@ internal static class ChaosRunner
             var failures = workers.SelectMany(w => w.Failures).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.Sum(f => f.Value));
             var summary = new ChaosSummary
             {
-                Passed = check.Passed && complete,
+                Passed = check.Passed && complete && workers.TrueForAll(w => w.Fatal is null),
                 Seed = options.Seed,
                 Store = options.Store,
                 Silos = options.Silos,
@@ -151,6 +151,7 @@ internal static class ChaosRunner
                 Produced = workers.Sum(w => w.Produced),
                 Acked = check.Acked,
                 DeliveryFailures = failures.Values.Sum(),
+                ProducerFatalErrors = workers.Count(w => w.Fatal is not null),
                 Lost = check.Lost,
                 Misplaced = check.Misplaced,
                 Duplicates = check.Duplicates,
@@ -180,6 +181,11 @@ internal static class ChaosRunner
                 nemesis.Events.Select(e => Str($"event {e.Kind} silo {e.Silo} {e.StartSeconds:0.000}..{e.EndSeconds:0.000}"))
                     .Concat(windows.Select(w => Str($"window partition {w.Partition} {w.StartSeconds:0.000}..{w.EndSeconds:0.000} ({w.Seconds:0.000} s) cause {w.Cause?.Kind.ToString() ?? "none"}"))),
                 CancellationToken.None).ConfigureAwait(false);
+            foreach (var worker in workers.Where(w => w.Fatal is not null))
+            {
+                await output.WriteLineAsync(Str($"  ! producer {worker.Index} failed for good at {worker.Produced} records: {worker.Fatal!.Code}: {worker.Fatal.Message}")).ConfigureAwait(false);
+            }
+
             await ChaosReport.WriteAsync(output, summary, check, windows, failures, store.SupportsFaults, consumer.Restarts, runDirectory).ConfigureAwait(false);
             return summary;
         }

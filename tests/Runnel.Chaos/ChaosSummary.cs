@@ -30,6 +30,10 @@ internal sealed record ChaosSummary
 
     public int DeliveryFailures { get; init; }
 
+    /// <summary>Producers that failed for good (OutOfOrderSequence of their oldest batch, ProducerFenced): the
+    /// partitions' idempotence state disagreed with the producer's. Fails the run.</summary>
+    public int ProducerFatalErrors { get; init; }
+
     public int Lost { get; init; }
 
     public int Misplaced { get; init; }

@@ -11,7 +11,10 @@ namespace Runnel.Chaos.Workload;
 /// (<see cref="Commits"/> is null, so the commit checks are off). A group consumer plugs in by implementing this: it
 /// joins the group, records each delivered record and each commit the group grain acknowledged (in acknowledgement
 /// order), and returns them from <see cref="Commits"/>; the checker then verifies that committed offsets never go
-/// backwards and that every offset below the last commit was delivered at least once.
+/// backwards and that every offset below the last commit was delivered at least once. The group consumer (branch
+/// <c>groups-client</c>: <c>ConsumerOptions.GroupId</c>, <c>Consumer.Subscribe</c>, <c>Consumer.CommitAsync()</c>, which
+/// returns the offsets it committed) fits as several members of one group, each recording its deliveries and, after
+/// every successful <c>CommitAsync</c>, one <see cref="Commit"/> per returned offset under a shared, increasing order.
 /// </remarks>
 internal interface IChaosConsumer : IAsyncDisposable
 {

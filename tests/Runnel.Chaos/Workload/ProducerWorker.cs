@@ -20,6 +20,10 @@ internal sealed class ProducerWorker(int index, IGrainFactory grains, string top
 
     public int Index { get; } = index;
 
+    /// <summary>Why the producer failed for good (an idempotence violation such as OutOfOrderSequence on its oldest
+    /// batch, or ProducerFenced), or null. Runnel promises this never happens to a producer that is not fenced.</summary>
+    public RunnelException? Fatal { get; private set; }
+
     /// <summary>Records handed to the producer.</summary>
     public long Produced { get; private set; }
 
@@ -76,6 +80,11 @@ internal sealed class ProducerWorker(int index, IGrainFactory grains, string top
             {
                 // The run's producing time is over.
             }
+            catch (RunnelException ex)
+            {
+                Fatal = ex;
+                return;
+            }
 
             using var flush = new CancellationTokenSource(flushTimeout);
             try
@@ -85,6 +94,10 @@ internal sealed class ProducerWorker(int index, IGrainFactory grains, string top
             catch (OperationCanceledException) when (flush.IsCancellationRequested)
             {
                 // Reported as records without an acknowledgement; disposing fails them.
+            }
+            catch (RunnelException ex)
+            {
+                Fatal = ex;
             }
         }
     }
