@@ -44,6 +44,10 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private volatile Unavailable? _unavailable;
     private CancellationToken _stopping;
     private ETag? _snapshotETag;
+
+    /// <summary>The high watermark when this activation took the log over: a stored snapshot that does not reach past it
+    /// was written by a predecessor (its state is all in ours), one that does was written by a successor.</summary>
+    private long _takeoverHighWatermark;
     private int _retired;
     private int _lost;
     private int _refreshing;
@@ -87,6 +91,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         _log = await PartitionLog.OpenAsync(_store, PartitionPaths.ForTopicPartition(_topic, _partition), _owner, logOptions, _logLogger, cancellationToken)
             .ConfigureAwait(false);
 
+        _takeoverHighWatermark = _log.HighWatermark;
         var snapshot = snapshotBlob is null ? null : ProducerStateSnapshot.TryFromJson(snapshotBlob.Content.Span);
         if (snapshotBlob is not null && snapshot is null)
         {
@@ -297,11 +302,29 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             return;
         }
 
+        var path = StoragePaths.ProducerState(_topic, _partition);
         var condition = _snapshotETag is { } etag ? BlobCondition.IfETagMatches(etag) : BlobCondition.IfNotExists;
         try
         {
-            var written = await _store.PutAsync(StoragePaths.ProducerState(_topic, _partition), snapshot.ToJson(), condition, cancellationToken).ConfigureAwait(false);
-            _snapshotETag = written.ETag;
+            try
+            {
+                _snapshotETag = (await _store.PutAsync(path, snapshot.ToJson(), condition, cancellationToken).ConfigureAwait(false)).ETag;
+            }
+            catch (PreconditionFailedException)
+            {
+                // A predecessor's last save can land after this activation read the snapshot (it saves before it
+                // releases, and the takeover does not wait for the release). Its state is all in ours (its appends are
+                // in the tail we recovered), so ours replaces it; without this every later save failed and the next
+                // owner lost this activation's producers. A snapshot reaching past our takeover is a successor's: keep it.
+                var current = await _store.TryGetAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (current is not null && ProducerStateSnapshot.TryFromJson(current.Content.Span) is { } stored && stored.NextOffset > _takeoverHighWatermark)
+                {
+                    throw;
+                }
+
+                var retry = current is null ? BlobCondition.IfNotExists : BlobCondition.IfETagMatches(current.Properties.ETag);
+                _snapshotETag = (await _store.PutAsync(path, snapshot.ToJson(), retry, cancellationToken).ConfigureAwait(false)).ETag;
+            }
         }
         catch (StorageException ex)
         {

@@ -236,6 +236,39 @@ public sealed class ProducerTests : IAsyncLifetime
             .Should().Equal(Enumerable.Range(0, 40).Select(i => i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    [Fact]
+    public async Task Retry_FiveInFlightBatchesFailTogether_ResentAfterTheFirstBackoffNotFiveDoublings()
+    {
+        // An owner change fails every batch in flight at once; that is one failure of the partition, so the resend waits
+        // RetryBackoff (±20%), not RetryBackoff * 2^4 (the chaos harness measured up to 1 s of extra unavailability).
+        var topic = await _cluster.CreateTopicAsync();
+        var key = $"{topic}/0";
+        var grains = new InterceptingGrainFactory(_cluster.Connection);
+        var clock = new ManualTimeProvider();
+        var time = new TimerRecordingTimeProvider(clock, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(30));
+        var options = Fast with { Linger = TimeSpan.Zero, BatchSize = 128, RetryBackoff = TimeSpan.FromMilliseconds(100), RetryBackoffMax = TimeSpan.FromSeconds(10) };
+        await using var producer = Create(options, grains, time);
+        await producer.ProduceAsync(topic, Msg(null, "warm-up")).WaitAsync(Guard);
+        _cluster.Broker.Hold(key);
+        var value = new string('r', 100);
+        var tasks = Enumerable.Range(0, 5).Select(i => producer.ProduceAsync(topic, Msg(null, $"{i}{value}"))).ToList();
+        grains.InFlight(key).Should().Be(5);
+
+        _cluster.Broker.InjectFaults(key, [.. Enumerable.Repeat(ProduceFault.NotOwner, 5)]);
+        time.Arm();
+        _cluster.Broker.Release(key);
+        var retryDelay = await time.FirstTimer.WaitAsync(Guard);
+        for (var step = 0; step < 100 && !tasks.TrueForAll(t => t.IsCompleted); step++)
+        {
+            // The resends then go one at a time: let each one's backoff pass until all five are written.
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(TimeSpan.FromMilliseconds(50)));
+        }
+
+        await Task.WhenAll(tasks).WaitAsync(Guard);
+        retryDelay.Should().BeLessThanOrEqualTo(TimeSpan.FromMilliseconds(120), "the backoff of a first failure is RetryBackoff ±20%");
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

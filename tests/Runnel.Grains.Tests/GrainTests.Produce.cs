@@ -175,6 +175,27 @@ public abstract partial class GrainTests
     }
 
     [Fact]
+    public async Task Idempotent_PredecessorsLateSnapshotAfterTakeover_StateStillSavedAndKeptAcrossTheNextHandOver()
+    {
+        // Found by the chaos harness: the predecessor's final snapshot save landed after this owner read the snapshot, so
+        // every save of this owner failed (ETag mismatch / AlreadyExists); the next owner loaded the predecessor's stale
+        // snapshot, replayed an empty (sealed) tail, and refused the producer's next batch as OutOfOrderSequence.
+        await CreateTopicAsync("t", 1);
+        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 41, epoch: 0, sequence: 0)));
+        await RestartSiloAsync(); // the predecessor saved its snapshot (producer 41 up to sequence 2) and released
+        var predecessors = (await Store.GetAsync("topics/t/0/producer-state")).Content.ToArray();
+        await Silo.Partition("t", 0).GetOffsetsAsync(); // this owner takes over and reads (and saves) the snapshot
+        await Store.PutAsync("topics/t/0/producer-state", predecessors); // ...then the predecessor's save lands late
+        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("second", producerId: 41, epoch: 0, sequence: 3)));
+
+        await RestartSiloAsync();
+        var next = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("third", producerId: 41, epoch: 0, sequence: 6)));
+
+        next.BaseOffset.Should().Be(6);
+        next.IsDuplicate.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Produce_ConcurrentRequestsToOnePartition_GroupCommittedIntoFewerAppends()
     {
         await CreateTopicAsync("t", 1);

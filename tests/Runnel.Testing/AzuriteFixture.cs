@@ -31,6 +31,10 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public int Port { get; private set; }
 
+    /// <summary>The Azurite (node) process's id, for tests that freeze the store with SIGSTOP/SIGCONT.</summary>
+    /// <exception cref="InvalidOperationException">Azurite is not running.</exception>
+    public int ProcessId => _process is { HasExited: false } process ? process.Id : throw new InvalidOperationException("Azurite is not running.");
+
     public async Task InitializeAsync()
     {
         var exe = Path.Combine(RepoPaths.Root, "node_modules", ".bin", "azurite-blob");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Runnel.Runtime;
 
 namespace Runnel.Testing;
@@ -9,7 +10,7 @@ namespace Runnel.Testing;
 /// <c>kill -9</c>. It hosts <see cref="IPlacementTestGrain"/> with small membership timings, prints
 /// <c>ready &lt;silo address&gt;</c> once Active, and stops gracefully when its stdin closes.
 /// </summary>
-public sealed class SiloProcess : IAsyncDisposable
+public sealed partial class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
@@ -60,8 +61,15 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the process freezes with its sockets open; peers' and clients' calls to it hang unanswered.</summary>
+    public void Pause() => Signal(SigStop);
+
+    /// <summary>SIGCONT: a paused process runs on.</summary>
+    public void Resume() => Signal(SigCont);
+
     public async ValueTask DisposeAsync()
     {
+        Resume();
         Kill();
         await _process.WaitForExitAsync().ConfigureAwait(false);
         _process.Dispose();
@@ -80,6 +88,20 @@ public sealed class SiloProcess : IAsyncDisposable
             // The process is gone.
         }
     }
+
+    private const int SigCont = 18;
+    private const int SigStop = 19;
+
+    private void Signal(int signal)
+    {
+        if (!_process.HasExited && SendSignal(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
 
     /// <summary>For the worker: the line announcing a ready silo.</summary>
     public static string ReadyLine(SiloAddress address) => string.Create(CultureInfo.InvariantCulture, $"ready {address}");

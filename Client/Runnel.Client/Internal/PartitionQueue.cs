@@ -41,8 +41,6 @@ internal sealed class PartitionQueue(TopicState topic, TopicPartition partition,
 
     public long RetryAt { get; set; }
 
-    public int RetryAttempt { get; set; }
-
     public ITimer? RetryTimer { get; set; }
 
     public bool IsIdle => Unsent.Count == 0 && InFlight.Count == 0 && Retry.Count == 0;

@@ -155,11 +155,6 @@ internal sealed partial class ProducerEngine
         queue.InFlight.Remove(batch);
         if (response is not null)
         {
-            if (queue.Retry.Count == 0)
-            {
-                queue.RetryAttempt = 0;
-            }
-
             CompleteBatchLocked(batch, response.BaseOffset, null, effects);
         }
         else
@@ -214,7 +209,9 @@ internal sealed partial class ProducerEngine
         {
             var index = queue.Retry.FindIndex(b => b.SendOrder > batch.SendOrder);
             queue.Retry.Insert(index < 0 ? queue.Retry.Count : index, batch);
-            queue.RetryAt = Now + Errors.Backoff(queue.RetryAttempt++, Options.RetryBackoff, Options.RetryBackoffMax).Ticks;
+            // The backoff grows with this batch's own attempts (as Kafka's): the up to 5 batches in flight that fail
+            // together on one owner change are one failure, not five doublings towards RetryBackoffMax.
+            queue.RetryAt = Now + Errors.Backoff(batch.Attempts - 1, Options.RetryBackoff, Options.RetryBackoffMax).Ticks;
             LogRetriableFailure(_logger, queue.Partition.ToString(), batch.BaseSequence, error.Code, error.Message);
             return;
         }

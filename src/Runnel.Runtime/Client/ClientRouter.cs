@@ -28,6 +28,8 @@ internal sealed partial class ClientRouter : IRoutingContext, IAsyncDisposable
     private volatile PlacementView? _view;
     private volatile ClusterView? _cluster;
     private Task? _refreshing;
+    private static readonly IReadOnlySet<OutboundChannel> NoChannels = new HashSet<OutboundChannel>();
+    private volatile IReadOnlySet<OutboundChannel> _stalled = NoChannels;
     private volatile bool _disposed;
 
     public ClientRouter(RunnelClientOptions options, TimeProvider time, ILoggerFactory loggerFactory)
@@ -116,12 +118,28 @@ internal sealed partial class ClientRouter : IRoutingContext, IAsyncDisposable
     public ValueTask DispatchLocalAsync(IncomingCall call) =>
         throw new InvalidOperationException("A client has no local catalog.");
 
+    /// <summary>Fails calls past their deadline; when a connection has a call waiting longer than
+    /// <see cref="RunnelClientOptions.StalledCallViewRefresh"/>, starts a view refresh that asks the other silos first
+    /// (a hung silo is declared Dead by its peers, and installing that view drops its connection).</summary>
     public void Sweep()
     {
         var now = Time.GetUtcNow().UtcTicks;
+        var cutoff = now - _options.StalledCallViewRefresh.Ticks;
+        HashSet<OutboundChannel>? stalled = null;
         foreach (var channel in _bySilo.Values.Concat(_seeds).Distinct())
         {
             channel.Sweep(now);
+            if (channel.HasCallWaitingSince(cutoff))
+            {
+                (stalled ??= []).Add(channel);
+            }
+        }
+
+        _stalled = stalled ?? NoChannels;
+        if (stalled is not null)
+        {
+            LogStalledCalls(_logger, string.Join(", ", stalled.Select(c => c.RemoteSilo ?? c.Endpoint.ToString())));
+            _ = RefreshViewAsync(0, CancellationToken.None);
         }
     }
 
@@ -158,11 +176,13 @@ internal sealed partial class ClientRouter : IRoutingContext, IAsyncDisposable
         {
             var live = _cluster?.Silos.Where(s => s.Status is SiloStatus.Active or SiloStatus.ShuttingDown)
                 .Select(s => SiloAddress.TryParse(s.SiloId, out var a) ? GetChannel(a) : null).OfType<OutboundChannel>() ?? [];
+            var stalled = _stalled;
             var candidates = _bySilo.Values.Where(c => c.Current is not null)
                 .Concat(_seeds.Where(c => c.Current is not null))
                 .Concat(live)
                 .Concat(_seeds)
                 .Distinct()
+                .OrderBy(stalled.Contains) // a silo that leaves calls unanswered is asked last (stable order otherwise)
                 .ToList();
             foreach (var channel in candidates)
             {
@@ -228,9 +248,18 @@ internal sealed partial class ClientRouter : IRoutingContext, IAsyncDisposable
         LogViewInstalled(_logger, view.Version, _view.ActiveSilos.Count, view.AnsweredBy);
         foreach (var silo in view.Silos.Where(s => s.Status == SiloStatus.Dead))
         {
-            if (SiloAddress.TryParse(silo.SiloId, out var dead) && _bySilo.TryRemove(dead, out var channel) && !_seeds.Contains(channel))
+            if (SiloAddress.TryParse(silo.SiloId, out var dead) && _bySilo.TryRemove(dead, out var channel))
             {
-                _ = channel.DisposeAsync().AsTask();
+                if (!_seeds.Contains(channel))
+                {
+                    _ = channel.DisposeAsync().AsTask();
+                }
+                else if (channel.RemoteSilo == silo.SiloId)
+                {
+                    // A seed stays (a new silo may come up at its endpoint), but its connection to the dead silo goes:
+                    // a hung silo's open connection would hold its calls until the call timeout.
+                    channel.Drop($"silo {silo.SiloId} is Dead in view {view.Version}");
+                }
             }
         }
     }

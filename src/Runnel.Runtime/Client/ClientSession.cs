@@ -39,6 +39,9 @@ internal sealed class ClientSession(OutboundChannel channel) : IFrameHandler
         }
     }
 
+    /// <summary>True when a call registered before <paramref name="cutoffTicks"/> is still waiting for its answer.</summary>
+    public bool HasCallWaitingSince(long cutoffTicks) => _pending.Values.Any(c => c.RegisteredAtTicks < cutoffTicks);
+
     public void Sweep(long nowTicks)
     {
         foreach (var call in _pending.Values)

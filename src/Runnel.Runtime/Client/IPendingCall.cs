@@ -8,6 +8,9 @@ internal interface IPendingCall
 {
     long CorrelationId { get; }
 
+    /// <summary>When the call was registered on its connection (UTC ticks on the caller's clock).</summary>
+    long RegisteredAtTicks { get; }
+
     /// <summary>True once the frame was handed to the socket: its outcome is unknown if no response comes.</summary>
     bool WasSent { get; }
 

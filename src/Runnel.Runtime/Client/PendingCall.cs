@@ -67,6 +67,8 @@ internal sealed class PendingCall<TResult> : IOutgoingFrame, IPendingCall
 
     public bool WasSent => Volatile.Read(ref _state) >= Sent;
 
+    public long RegisteredAtTicks { get; private set; }
+
     /// <summary>Sends the frame on <paramref name="session"/> and waits for the outcome.</summary>
     public ValueTask<TResult> SendAsync(ClientSession session, int maxFrameBytes, CancellationToken cancellationToken)
     {
@@ -91,6 +93,7 @@ internal sealed class PendingCall<TResult> : IOutgoingFrame, IPendingCall
         var remaining = Math.Max(1, (_deadlineTicks - _time.GetUtcNow().UtcTicks) / TimeSpan.TicksPerMillisecond);
         PatchHeader(CorrelationId, (uint)Math.Min(remaining, uint.MaxValue));
         Volatile.Write(ref _state, Queued);
+        RegisteredAtTicks = _time.GetUtcNow().UtcTicks;
         session.Register(this);
         if (cancellationToken.CanBeCanceled)
         {

@@ -20,6 +20,13 @@ public sealed record RunnelClientOptions
     /// <see cref="RunnelErrorCode.WrongOwner"/> answer or an unreachable owner refreshes it at once). Default 10 s.</summary>
     public TimeSpan ViewRefreshPeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A call on a connection that has waited this long for its answer makes the client re-read the view (from
+    /// another silo first), at most once per sweep: a silo that hangs (paused, its TCP connection still open) answers
+    /// nothing and closes nothing, so only a newer view showing it Dead lets its calls fail and be retried at the new
+    /// owner. Must exceed the longest normal answer (a produce answers in milliseconds; a fetch long-poll in its
+    /// MaxWait, 500 ms by default). Default 2 s.</summary>
+    public TimeSpan StalledCallViewRefresh { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Must equal the silo's <see cref="SiloOptions.ClusterId"/>, or the silo rejects the connection. Default <c>dev</c>.</summary>
     public string ClusterId { get; init; } = "dev";
 
@@ -56,6 +63,7 @@ public sealed record RunnelClientOptions
         _ = ParseEndpoint();
         _ = ParseSeeds();
         Require(ViewRefreshPeriod > TimeSpan.Zero, $"RunnelClientOptions.ViewRefreshPeriod must be positive (was {ViewRefreshPeriod}).");
+        Require(StalledCallViewRefresh > TimeSpan.Zero, $"RunnelClientOptions.StalledCallViewRefresh must be positive (was {StalledCallViewRefresh}).");
         Require(!string.IsNullOrWhiteSpace(ClusterId), "RunnelClientOptions.ClusterId must not be empty.");
         Require(!string.IsNullOrWhiteSpace(ClientName), "RunnelClientOptions.ClientName must not be empty.");
         Require(ResponseTimeout > TimeSpan.Zero, $"RunnelClientOptions.ResponseTimeout must be positive (was {ResponseTimeout}).");

@@ -58,6 +58,10 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
     /// <summary>Fails calls whose deadline passed (see <see cref="ClientSession.Sweep"/>).</summary>
     public void Sweep(long nowTicks) => _session?.Sweep(nowTicks);
 
+    /// <summary>True when the current connection has a call registered before <paramref name="cutoffTicks"/> still
+    /// waiting for its answer.</summary>
+    public bool HasCallWaitingSince(long cutoffTicks) => _session is { } session && session.HasCallWaitingSince(cutoffTicks);
+
     /// <summary>Drops the current connection (its calls in flight fail); the next call reconnects.</summary>
     public void Drop(string reason) => _session?.Connection.Close(reason);
 

@@ -62,6 +62,52 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task HungSeedSilo_ClientCallWaitingOnIt_FailsAsOutcomeUnknownOnceTheClusterDeclaresItDeadNotAtTheCallTimeout()
+    {
+        // A paused (SIGSTOP) silo keeps its TCP connections open and answers nothing. The client must not wait for the
+        // call's 2-minute timeout or its 10-minute periodic view refresh: a call waiting past StalledCallViewRefresh
+        // makes it re-read the view from the other silos, and the view with the silo Dead drops the connection (here
+        // the seed's), so the call fails as OutcomeUnknown and a retry lands on a survivor.
+        var cluster = "hung-" + Guid.NewGuid().ToString("N")[..8];
+        var silos = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => SiloProcess.StartAsync(_data.Path, cluster, $"h{i}", Bound)));
+        try
+        {
+            var victim = silos[0];
+            await using var client = new RunnelClient(RunnelClientOptions.Default with
+            {
+                Endpoint = victim.Address.Endpoint,
+                Seeds = [silos[1].Address.Endpoint, silos[2].Address.Endpoint],
+                ClusterId = cluster,
+                ResponseTimeout = TimeSpan.FromMinutes(2),
+                ViewRefreshPeriod = TimeSpan.FromMinutes(10),
+            });
+            await client.ConnectAsync();
+            await InProcessTestCluster.WaitForAsync(
+                async () => (await TryGetClusterAsync(client))?.Silos.Count(s => s.Status == SiloStatus.Active) == 3,
+                Bound,
+                "all three processes Active");
+            var keys = Enumerable.Range(0, 30).Select(i => $"h-{i}").ToList();
+            var where = await Task.WhenAll(keys.Select(k => client.GetGrain<IPlacementTestGrain>(k).WhereAsync().AsTask()));
+            var key = keys[Array.IndexOf(where, victim.Address.ToString())];
+
+            victim.Pause();
+            var hanging = client.GetGrain<IPlacementTestGrain>(key).WhereAsync().AsTask();
+            var failure = await FluentActions.Awaiting(() => hanging.WaitAsync(Bound)).Should().ThrowAsync<RunnelException>();
+            var after = await client.GetGrain<IPlacementTestGrain>(key).WhereAsync();
+
+            failure.Which.Code.Should().Be(RunnelErrorCode.OutcomeUnknown);
+            after.Should().NotBe(victim.Address.ToString());
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>The admin view, or null when the silo asked was the one just killed (the call's outcome is unknown).</summary>
     private static async Task<Runtime.Management.ClusterView?> TryGetClusterAsync(RunnelClient client)
     {

@@ -1,0 +1,29 @@
+namespace Runnel.Chaos.Tests;
+
+/// <summary>
+/// The harness end to end, as CI runs it: 3 real runnel-silo processes on a file store, 60 s of producing under the
+/// seeded nemesis, then the checker. Its JSON line must show nothing lost, duplicated or reordered.
+/// </summary>
+public sealed class ChaosRunTests
+{
+    [Fact]
+    public async Task Run_SixtySecondsFileStoreSeedOne_ExitsZeroWithNothingLostDuplicatedOrReordered()
+    {
+        using var output = new StringWriter();
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(4)); // a hang fails the test instead of the suite
+
+        var exitCode = await ChaosRunner.RunAsync(["--duration", "60", "--silos", "3", "--store", "file", "--seed", "1", "--json"], output, guard.Token);
+
+        var text = output.ToString();
+        var summary = ChaosSummary.FromJson(text.TrimEnd().Split('\n')[^1]);
+        exitCode.Should().Be(ChaosRunner.ExitPassed, text);
+        summary.Acked.Should().BeGreaterThan(1000, text);
+        summary.Lost.Should().Be(0);
+        summary.Misplaced.Should().Be(0);
+        summary.Duplicates.Should().Be(0);
+        summary.Reordered.Should().Be(0);
+        summary.Gaps.Should().Be(0);
+        summary.Kills.Should().BeGreaterThan(0, "seed 1 kills a silo within the first minute");
+        summary.Seed.Should().Be(1);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+
+namespace Runnel.Chaos;
+
+/// <summary>The harness's command line; every field has a default except none.</summary>
+internal sealed record ChaosOptions
+{
+    public const string Usage = """
+        Runnel chaos harness: real runnel-silo processes, a seeded nemesis, a checker over the recorded history.
+
+          dotnet run -c Release --project tests/Runnel.Chaos -- [options]
+
+          --duration <s>      how long producers and the nemesis run (default 60)
+          --silos <n>         silo processes (default 3, at least 2)
+          --store <kind>      file | azurite (default file)
+          --seed <n>          the nemesis's and the workload's seed (default: random, printed)
+          --partitions <n>    partitions of the topic (default 8)
+          --producers <n>     idempotent producers (default 4)
+          --rate <n>          records per second per producer (default 200)
+          --keys <n>          distinct keys (default 64)
+          --keep              keep the run directory (silo logs, data) even when the run passes
+          --json              print a JSON summary as the last line
+
+        Exit codes: 0 every invariant held; 1 an invariant failed (the seed to replay is printed); 2 bad options;
+        3 the harness could not run (e.g. a silo would not start).
+        """;
+
+    public int DurationSeconds { get; init; } = 60;
+
+    public int Silos { get; init; } = 3;
+
+    public string Store { get; init; } = "file";
+
+    public int Seed { get; init; }
+
+    public int Partitions { get; init; } = 8;
+
+    public int Producers { get; init; } = 4;
+
+    public int RecordsPerSecond { get; init; } = 200;
+
+    public int Keys { get; init; } = 64;
+
+    public bool Keep { get; init; }
+
+    public bool Json { get; init; }
+
+    /// <summary>Parses <paramref name="args"/>; null with <paramref name="error"/> set when they are not valid (or
+    /// <c>--help</c> was asked, with an empty error).</summary>
+    public static ChaosOptions? Parse(IReadOnlyList<string> args, out string error)
+    {
+        var options = new ChaosOptions { Seed = Random.Shared.Next(1, int.MaxValue) };
+        error = "";
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name is "--help" or "-h")
+            {
+                return null;
+            }
+
+            if (name is "--json" or "--keep")
+            {
+                options = name == "--json" ? options with { Json = true } : options with { Keep = true };
+                continue;
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                error = $"Option '{name}' needs a value.";
+                return null;
+            }
+
+            var value = args[++i];
+            int Number(int min)
+            {
+                return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min
+                    ? n
+                    : throw new FormatException($"Option '{name}' must be a whole number of at least {min} (was '{value}').");
+            }
+
+            try
+            {
+                options = name switch
+                {
+                    "--duration" => options with { DurationSeconds = Number(10) },
+                    "--silos" => options with { Silos = Number(2) },
+                    "--store" => value is "file" or "azurite" ? options with { Store = value } : throw new FormatException($"Option '--store' must be 'file' or 'azurite' (was '{value}')."),
+                    "--seed" => options with { Seed = Number(0) },
+                    "--partitions" => options with { Partitions = Number(1) },
+                    "--producers" => options with { Producers = Number(1) },
+                    "--rate" => options with { RecordsPerSecond = Number(1) },
+                    "--keys" => options with { Keys = Number(1) },
+                    _ => throw new FormatException($"Unknown option '{name}'. Run with --help for the list."),
+                };
+            }
+            catch (FormatException ex)
+            {
+                error = ex.Message;
+                return null;
+            }
+        }
+
+        return options;
+    }
+}

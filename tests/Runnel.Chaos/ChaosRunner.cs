@@ -1,0 +1,214 @@
+using System.Globalization;
+using Runnel.Chaos.Checking;
+using Runnel.Chaos.Cluster;
+using Runnel.Chaos.History;
+using Runnel.Chaos.Nemesis;
+using Runnel.Chaos.Workload;
+using Runnel.Client;
+
+namespace Runnel.Chaos;
+
+/// <summary>
+/// One chaos run: starts the store and the silos, creates the topic, runs the producers, the consumer and the nemesis
+/// for the duration, lets the cluster heal, reads every partition whole, checks the history and reports. Every silo
+/// and store process it started is stopped whatever happens (cancellation and exceptions included).
+/// </summary>
+internal static class ChaosRunner
+{
+    public const int ExitPassed = 0;
+    public const int ExitInvariantFailed = 1;
+    public const int ExitInvalidOptions = 2;
+    public const int ExitHarnessFailed = 3;
+
+    private const string Topic = "chaos";
+
+    /// <summary>No nemesis action starts in the run's last seconds, so that the slowest one (a pause: up to 12 s frozen,
+    /// 15 s zombie grace, a restart) mostly heals within the run and a short CI run stays short.</summary>
+    private static readonly TimeSpan NemesisQuietEnd = TimeSpan.FromSeconds(20);
+
+    /// <summary>Producers keep going this long after the cluster healed, so every unavailable window can close.</summary>
+    private static readonly TimeSpan ProduceAfterHeal = TimeSpan.FromSeconds(3);
+
+    /// <summary>Longer than the producers' 120 s delivery timeout would be pointless; the healed cluster answers in ms.</summary>
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan HealTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(120);
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var options = ChaosOptions.Parse(args, out var error);
+        if (options is null)
+        {
+            await output.WriteLineAsync(error.Length == 0 ? ChaosOptions.Usage : $"runnel-chaos: {error}").ConfigureAwait(false);
+            return error.Length == 0 ? ExitPassed : ExitInvalidOptions;
+        }
+
+        var runDirectory = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"runnel-chaos-{options.Seed}-{Guid.NewGuid().ToString("N")[..8]}"));
+        Directory.CreateDirectory(runDirectory);
+        await output.WriteLineAsync(Str($"runnel chaos: {options.Silos} silos, {options.Store} store, {options.DurationSeconds} s, seed {options.Seed}, run directory {runDirectory}")).ConfigureAwait(false);
+        var passed = false;
+        try
+        {
+            var summary = await RunClusterAsync(options, runDirectory, output, cancellationToken).ConfigureAwait(false);
+            passed = summary.Passed;
+            if (options.Json)
+            {
+                await output.WriteLineAsync(summary.ToJson()).ConfigureAwait(false);
+            }
+
+            return passed ? ExitPassed : ExitInvariantFailed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await output.WriteLineAsync(Str($"runnel chaos: cancelled; every silo stopped. Replay with --seed {options.Seed}.")).ConfigureAwait(false);
+            return ExitHarnessFailed;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or RunnelException or IOException)
+        {
+            await output.WriteLineAsync(Str($"runnel chaos: the harness failed: {ex.Message}\n  replay with --seed {options.Seed}; logs in {runDirectory}")).ConfigureAwait(false);
+            return ExitHarnessFailed;
+        }
+        finally
+        {
+            ChildProcesses.KillAll();
+            if (passed && !options.Keep)
+            {
+                TryDelete(runDirectory);
+            }
+        }
+    }
+
+    private static async Task<ChaosSummary> RunClusterAsync(ChaosOptions options, string runDirectory, TextWriter output, CancellationToken cancellationToken)
+    {
+        var clock = new RunClock();
+        using var producerLogs = new Logging.FileLoggerProvider(Path.Combine(runDirectory, "client-producers.log"), () => clock.Now, Microsoft.Extensions.Logging.LogLevel.Debug);
+        using var consumerLogs = new Logging.FileLoggerProvider(Path.Combine(runDirectory, "client-consumer.log"), () => clock.Now, Microsoft.Extensions.Logging.LogLevel.Debug);
+        var store = await ChaosStore.StartAsync(options.Store, runDirectory).ConfigureAwait(false);
+        await using var storeScope = store.ConfigureAwait(false);
+        var silos = Enumerable.Range(0, options.Silos).Select(i => new ChaosSilo(i, runDirectory, store.SiloArguments)).ToList();
+        try
+        {
+            foreach (var silo in silos)
+            {
+                await silo.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await output.WriteLineAsync(Str($"  [{clock.Now,7:0.0}s] {silos.Count} silos ready on ports {string.Join(", ", silos.Select(s => s.Port))}")).ConfigureAwait(false);
+            var connectionOptions = RunnelConnectionOptions.Default with { Bootstrap = [.. silos.Select(s => s.Endpoint)], ClusterId = "chaos", ClientName = "chaos" };
+            var producerConnection = await RunnelConnection.ConnectAsync(connectionOptions with { ClientName = "chaos-producers" }, producerLogs, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using var producerScope = producerConnection.ConfigureAwait(false);
+            var consumerConnection = await RunnelConnection.ConnectAsync(connectionOptions with { ClientName = "chaos-consumer" }, consumerLogs, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using var consumerScope = consumerConnection.ConfigureAwait(false);
+            await producerConnection.Admin.CreateTopicAsync(Topic, options.Partitions, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+            var recorder = new AttemptRecorder(producerConnection, clock);
+            var workers = Enumerable.Range(0, options.Producers)
+                .Select(p => new ProducerWorker(p, recorder, Topic, options.Keys, options.RecordsPerSecond, unchecked((options.Seed * 31) + p + 1)))
+                .ToList();
+            IChaosConsumer consumer = new ManualAssignmentConsumer(consumerConnection, Topic, options.Partitions);
+            await using var consumerLifetime = consumer.ConfigureAwait(false);
+            var nemesis = new ChaosNemesis(silos, store, clock, options.Seed, output);
+
+            using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var stopNemesis = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var duration = TimeSpan.FromSeconds(options.DurationSeconds);
+            var maxRecords = (long)options.RecordsPerSecond * (options.DurationSeconds + 120);
+            var producing = workers.Select(w => Task.Run(() => w.RunAsync(maxRecords, FlushTimeout, stopProducing.Token), CancellationToken.None)).ToList();
+            consumer.Start();
+            var runStart = clock.Now;
+            stopNemesis.CancelAfter(duration > NemesisQuietEnd * 2 ? duration - NemesisQuietEnd : duration / 2);
+            var acting = nemesis.RunAsync(stopNemesis.Token);
+
+            await Task.Delay(duration, cancellationToken).ConfigureAwait(false);
+            await acting.ConfigureAwait(false);
+            await Task.Delay(ProduceAfterHeal, cancellationToken).ConfigureAwait(false);
+            await stopProducing.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(producing).ConfigureAwait(false);
+            var producedSeconds = clock.Now - runStart;
+            await output.WriteLineAsync(Str($"  [{clock.Now,7:0.0}s] producers stopped and flushed; reading every partition")).ConfigureAwait(false);
+
+            var offsets = await FinalLogReader.OffsetsAsync(consumerConnection.Admin, Topic, options.Partitions, HealTimeout).ConfigureAwait(false);
+            var caughtUp = await consumer.CatchUpAndStopAsync(offsets.Select((o, p) => (p, o.HighWatermark)).ToDictionary(x => x.p, x => x.HighWatermark), HealTimeout).ConfigureAwait(false);
+            var (logs, complete) = await FinalLogReader.ReadAsync(consumerConnection, Topic, offsets, ReadTimeout).ConfigureAwait(false);
+
+            var acks = workers.SelectMany(w => w.Acks).ToList();
+            var history = new ChaosHistory(acks, logs, consumer.Deliveries, consumer.Commits);
+            var check = HistoryChecker.Check(history);
+            var windows = FailoverAnalyzer.Windows(recorder.Attempts, nemesis.Events);
+            var attributed = windows.Where(w => w.Cause is not null).ToList();
+            var stats = FailoverStats.Of(attributed.Select(w => w.Seconds));
+            var failures = workers.SelectMany(w => w.Failures).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.Sum(f => f.Value));
+            var summary = new ChaosSummary
+            {
+                Passed = check.Passed && complete && workers.TrueForAll(w => w.Fatal is null),
+                Seed = options.Seed,
+                Store = options.Store,
+                Silos = options.Silos,
+                DurationS = Math.Round(producedSeconds, 1),
+                Consumer = consumer.Name,
+                Produced = workers.Sum(w => w.Produced),
+                Acked = check.Acked,
+                DeliveryFailures = failures.Values.Sum(),
+                ProducerFatalErrors = workers.Count(w => w.Fatal is not null),
+                Lost = check.Lost,
+                Misplaced = check.Misplaced,
+                Duplicates = check.Duplicates,
+                Reordered = check.Reordered,
+                Gaps = check.Gaps,
+                DivergentReads = check.DivergentReads,
+                CommitRegressions = check.CommitRegressions,
+                Undelivered = check.Undelivered,
+                UnackedPresent = check.UnackedPresent,
+                Delivered = history.Deliveries.Count,
+                FinalReadComplete = complete,
+                ConsumerCaughtUp = caughtUp,
+                Kills = nemesis.Events.Count(e => e.Kind == NemesisKind.Kill),
+                Pauses = nemesis.Events.Count(e => e.Kind == NemesisKind.Pause),
+                Restarts = nemesis.Events.Count(e => e.Kind == NemesisKind.Restart),
+                StoreFaults = nemesis.Events.Count(e => e.Kind == NemesisKind.StoreFault),
+                SurvivingZombies = nemesis.SurvivingZombies,
+                UnexpectedExits = nemesis.UnexpectedExits,
+                FailoverWindows = stats.Count,
+                FailoverP50S = Math.Round(stats.P50Seconds, 3),
+                FailoverP99S = Math.Round(stats.P99Seconds, 3),
+                FailoverMaxS = Math.Round(stats.MaxSeconds, 3),
+                UnattributedWindows = windows.Count - attributed.Count,
+            };
+            await File.WriteAllLinesAsync(
+                Path.Combine(runDirectory, "failover.txt"),
+                nemesis.Events.Select(e => Str($"event {e.Kind} silo {e.Silo} {e.StartSeconds:0.000}..{e.EndSeconds:0.000}"))
+                    .Concat(windows.Select(w => Str($"window partition {w.Partition} {w.StartSeconds:0.000}..{w.EndSeconds:0.000} ({w.Seconds:0.000} s) cause {w.Cause?.Kind.ToString() ?? "none"}"))),
+                CancellationToken.None).ConfigureAwait(false);
+            foreach (var worker in workers.Where(w => w.Fatal is not null))
+            {
+                await output.WriteLineAsync(Str($"  ! producer {worker.Index} failed for good at {worker.Produced} records: {worker.Fatal!.Code}: {worker.Fatal.Message}")).ConfigureAwait(false);
+            }
+
+            await ChaosReport.WriteAsync(output, summary, check, windows, failures, store.SupportsFaults, consumer.Restarts, runDirectory).ConfigureAwait(false);
+            return summary;
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A dying process may hold a file a moment longer; the OS temp cleaner gets the rest.
+        }
+    }
+
+    private static string Str(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

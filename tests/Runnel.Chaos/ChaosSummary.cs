@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Runnel.Chaos;
+
+/// <summary>The run's figures: the JSON line printed with <c>--json</c> (snake_case names).</summary>
+internal sealed record ChaosSummary
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public bool Passed { get; init; }
+
+    public int Seed { get; init; }
+
+    public string Store { get; init; } = "";
+
+    public int Silos { get; init; }
+
+    public double DurationS { get; init; }
+
+    public string Consumer { get; init; } = "";
+
+    public long Produced { get; init; }
+
+    public int Acked { get; init; }
+
+    public int DeliveryFailures { get; init; }
+
+    /// <summary>Producers that failed for good (OutOfOrderSequence of their oldest batch, ProducerFenced): the
+    /// partitions' idempotence state disagreed with the producer's. Fails the run.</summary>
+    public int ProducerFatalErrors { get; init; }
+
+    public int Lost { get; init; }
+
+    public int Misplaced { get; init; }
+
+    public int Duplicates { get; init; }
+
+    public int Reordered { get; init; }
+
+    public int Gaps { get; init; }
+
+    public int DivergentReads { get; init; }
+
+    public int? CommitRegressions { get; init; }
+
+    public int? Undelivered { get; init; }
+
+    public int UnackedPresent { get; init; }
+
+    public int Delivered { get; init; }
+
+    public bool FinalReadComplete { get; init; }
+
+    public bool ConsumerCaughtUp { get; init; }
+
+    public int Kills { get; init; }
+
+    public int Pauses { get; init; }
+
+    public int Restarts { get; init; }
+
+    public int StoreFaults { get; init; }
+
+    public int SurvivingZombies { get; init; }
+
+    public int UnexpectedExits { get; init; }
+
+    public int FailoverWindows { get; init; }
+
+    public double FailoverP50S { get; init; }
+
+    public double FailoverP99S { get; init; }
+
+    public double FailoverMaxS { get; init; }
+
+    /// <summary>Windows that opened with no nemesis action to blame (unavailability the cluster caused by itself).</summary>
+    public int UnattributedWindows { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static ChaosSummary FromJson(string json) => JsonSerializer.Deserialize<ChaosSummary>(json, JsonOptions)
+        ?? throw new FormatException("The summary line is not a JSON object.");
+}

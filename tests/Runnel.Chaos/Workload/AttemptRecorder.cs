@@ -1,0 +1,72 @@
+using Runnel.Chaos.History;
+using Runnel.Grains;
+
+namespace Runnel.Chaos.Workload;
+
+/// <summary>
+/// Wraps the producers' grain factory so that every produce request to a partition grain is recorded as a
+/// <see cref="ProduceAttempt"/> (sent, returned, succeeded): the raw material of the failover figures, seen below the
+/// producer's own retries. Everything else passes through. Thread-safe.
+/// </summary>
+internal sealed class AttemptRecorder(IGrainFactory inner, RunClock clock) : IGrainFactory
+{
+    private readonly Lock _gate = new();
+    private readonly List<ProduceAttempt> _attempts = [];
+    private readonly RunClock _clock = clock;
+
+    public IReadOnlyList<ProduceAttempt> Attempts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _attempts];
+            }
+        }
+    }
+
+    public TGrainInterface GetGrain<TGrainInterface>(string key)
+        where TGrainInterface : IGrainWithStringKey
+    {
+        var grain = inner.GetGrain<TGrainInterface>(key);
+        return grain is IPartitionGrain partition
+            ? (TGrainInterface)(object)new RecordingPartition(this, PartitionKey.Parse(key).Partition, partition)
+            : grain;
+    }
+
+    private void Add(ProduceAttempt attempt)
+    {
+        lock (_gate)
+        {
+            _attempts.Add(attempt);
+        }
+    }
+
+    private sealed class RecordingPartition(AttemptRecorder owner, int partition, IPartitionGrain inner) : IPartitionGrain
+    {
+        public async ValueTask<ProduceResponse> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken = default)
+        {
+            var start = owner._clock.Now;
+            var succeeded = false;
+            try
+            {
+                var response = await inner.ProduceAsync(request, cancellationToken).ConfigureAwait(false);
+                succeeded = true;
+                return response;
+            }
+            finally
+            {
+                owner.Add(new ProduceAttempt(partition, start, owner._clock.Now, succeeded));
+            }
+        }
+
+        public ValueTask<FetchResponse> FetchAsync(FetchRequest request, CancellationToken cancellationToken = default) => inner.FetchAsync(request, cancellationToken);
+
+        public ValueTask<PartitionOffsets> GetOffsetsAsync(CancellationToken cancellationToken = default) => inner.GetOffsetsAsync(cancellationToken);
+
+        public ValueTask<long?> OffsetForTimestampAsync(long timestamp, CancellationToken cancellationToken = default) => inner.OffsetForTimestampAsync(timestamp, cancellationToken);
+
+        public ValueTask RetireAsync(CancellationToken cancellationToken = default) => inner.RetireAsync(cancellationToken);
+    }
+
+}
