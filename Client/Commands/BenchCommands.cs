@@ -35,20 +35,28 @@ internal static class BenchCommands
         var records = RecordsOption();
         var size = new Option<int>("--record-size", "-s") { Description = "Value bytes per record.", DefaultValueFactory = _ => 100 };
         var compression = new Option<CompressionType>("--compression") { DefaultValueFactory = _ => CompressionType.None };
+        var rate = new Option<double>("--rate")
+        {
+            Description = "Fixed-rate mode: send this many records/s (0 = as fast as the producer takes them). Latency counts from each record's scheduled time.",
+            DefaultValueFactory = _ => 0,
+        };
+        var batchSize = new Option<int>("--batch-size") { Description = "ProducerOptions.BatchSize in bytes.", DefaultValueFactory = _ => ProducerOptions.Default.BatchSize };
+        var lingerMs = new Option<double>("--linger-ms") { Description = "ProducerOptions.Linger in milliseconds.", DefaultValueFactory = _ => ProducerOptions.Default.Linger.TotalMilliseconds };
         var json = JsonOption();
         var maxSeconds = MaxSecondsOption();
         var command = new Command("produce", "Produce N records of B bytes, pipelined; report records/s, MB/s and ack latency.")
         {
-            topic, records, size, compression, json, maxSeconds,
+            topic, records, size, compression, rate, batchSize, lingerMs, json, maxSeconds,
         };
         command.SetAction(async (parse, ct) =>
         {
             var count = parse.GetValue(records);
             var recordSize = parse.GetValue(size);
             var limit = TimeSpan.FromSeconds(parse.GetValue(maxSeconds));
-            if (count <= 0 || recordSize < 0 || limit <= TimeSpan.Zero)
+            var perSecond = parse.GetValue(rate);
+            if (count <= 0 || recordSize < 0 || limit <= TimeSpan.Zero || perSecond < 0)
             {
-                throw new CliException("--records and --max-seconds must be positive, --record-size not negative.");
+                throw new CliException("--records and --max-seconds must be positive, --record-size and --rate not negative.");
             }
 
             var payload = new byte[recordSize];
@@ -65,12 +73,20 @@ internal static class BenchCommands
             RunnelException? firstError = null;
             var clock = Stopwatch.StartNew();
             using var progress = new ProgressReporter(io, "produced");
-            var producer = connection.CreateProducer<byte[], byte[]>(ProducerOptions.Default with { Compression = parse.GetValue(compression) });
+            var options = ProducerOptions.Default with
+            {
+                Compression = parse.GetValue(compression),
+                BatchSize = parse.GetValue(batchSize),
+                Linger = TimeSpan.FromMilliseconds(parse.GetValue(lingerMs)),
+            };
+            var producer = connection.CreateProducer<byte[], byte[]>(options);
+            var ticksPerRecord = perSecond > 0 ? Stopwatch.Frequency / perSecond : 0;
+            var origin = Stopwatch.GetTimestamp();
             await using (producer.ConfigureAwait(false))
             {
                 for (; sent < count && clock.Elapsed < limit; sent++)
                 {
-                    var start = Stopwatch.GetTimestamp();
+                    var start = perSecond > 0 ? await WaitUntilDueAsync(origin + (long)(sent * ticksPerRecord), ct).ConfigureAwait(false) : Stopwatch.GetTimestamp();
                     await producer.EnqueueAsync(name, new Message<byte[], byte[]> { Value = payload }, report =>
                     {
                         var micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
@@ -102,6 +118,30 @@ internal static class BenchCommands
             return ok ? 0 : RunnelCli.ExitError;
         });
         return command;
+    }
+
+    /// <summary>Waits (sleeping while more than a millisecond remains, then yielding) until <paramref name="due"/>, a
+    /// <see cref="Stopwatch"/> timestamp; returns it, so latency counts from when the record was due, not from when a
+    /// late loop got to it (no coordinated omission).</summary>
+    private static async ValueTask<long> WaitUntilDueAsync(long due, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var remaining = due - Stopwatch.GetTimestamp();
+            if (remaining <= 0)
+            {
+                return due;
+            }
+
+            if (remaining > Stopwatch.Frequency / 1000)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await Task.Yield();
+            }
+        }
     }
 
     private static Command Consume(GlobalOptions globals, CliIO io)
