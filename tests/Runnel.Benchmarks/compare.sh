@@ -42,7 +42,14 @@ trap cleanup EXIT
 log() { echo "[$(date +%T)] $*" >&2; }
 row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$RESULTS"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-json_field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])' "$1"; }
+json_field() { # the field of the last line's JSON object, or nan when the run printed none
+  python3 -c '
+import json, sys
+try:
+    print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])
+except Exception:
+    print("nan")' "$1"
+}
 kv_field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
 stop() { # pid: SIGTERM, wait, forget
   kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true
@@ -141,7 +148,7 @@ runnel_throughput() { # rep
   row "runnel consume msgs/s" "$1" "$(echo "$out" | json_field records_per_sec)"
   row "runnel consume MB/s" "$1" "$(echo "$out" | json_field mb_per_sec)"
   log "runnel consume: $(echo "$out" | tail -1)"
-  RUNNEL_RATE=$(python3 -c "print(int(float('$rps') / 2))")
+  RUNNEL_RATE=$(python3 -c "r = float('$rps'); print(int(r / 2) if r == r else 1000)")
   out=$(cli bench produce -t bench -n $((RUNNEL_RATE * RATE_SECONDS)) -s 1024 --batch-size "$BATCH_SIZE" --rate "$RUNNEL_RATE" --max-seconds $((RATE_SECONDS + 20)) --json || true)
   row "runnel p99 at rate us" "$1" "$(python3 -c "print(float('$(echo "$out" | json_field p99_ms)') * 1000)")"
   row "half rate msgs/s" "$1" "$RUNNEL_RATE"
@@ -165,9 +172,11 @@ rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     name, rep, value = line.rstrip("\n").split("\t")
     try:
-        rows[name].append(float(value))
+        number = float(value)
     except ValueError:
-        pass
+        continue
+    if number == number:  # a failed run leaves nan: left out of the median
+        rows[name].append(number)
 med = {k: statistics.median(v) for k, v in rows.items() if v}
 def m(k): return med.get(k, float("nan"))
 def runs(k): return " / ".join(f"{v:,.0f}" if v >= 100 else f"{v:,.1f}" for v in rows.get(k, []))
