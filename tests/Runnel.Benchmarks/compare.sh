@@ -4,7 +4,8 @@
 #
 # Run:   bash tests/Runnel.Benchmarks/compare.sh [REPS]          (REPS default 3; about 2 minutes per rep)
 # Env:   RECORDS (default 400000) records per produce run, 1 KiB each; MAX_S (default 30) time cap per run;
-#        BATCH_SIZE (default 262144) the producer's batch size; NO_BUILD=1 skips the Release build;
+#        BATCH_SIZE (default 262144) the producer's batch size; WARMUP (default 100000) records each Runnel client
+#        process produces or consumes untimed first (and a fresh silo gets a warm-up topic); NO_BUILD=1 skips the build;
 #        KEEP=1 keeps the work directory (logs, results.tsv).
 # Needs: dotnet SDK, python3, gcc; redis-server, redis-benchmark, libhiredis-dev and fio (apt-get installs them when
 #        absent and we are root).
@@ -27,6 +28,7 @@ REPS=${1:-3}
 RECORDS=${RECORDS:-400000}
 MAX_S=${MAX_S:-30}
 BATCH_SIZE=${BATCH_SIZE:-262144}
+WARMUP=${WARMUP:-100000}
 RATE_SECONDS=10
 WORK=$(mktemp -d /tmp/runnel-compare.XXXXXX)
 RESULTS=$WORK/results.tsv
@@ -138,18 +140,22 @@ RUNNEL_RATE=""
 runnel_throughput() { # rep
   start_silo
   cli topics create bench -p 8 > /dev/null
+  cli topics create warmup -p 8 > /dev/null
+  # Unrecorded warm-up of the fresh silo (JIT tiers, thread pool, page cache), as disk.sh warms up before it times.
+  cli bench produce -t warmup -n "$WARMUP" -s 1024 --batch-size "$BATCH_SIZE" --max-seconds "$MAX_S" --json > /dev/null || true
+  cli bench consume -t warmup -n "$WARMUP" --max-seconds "$MAX_S" --json > /dev/null || true
   local out rps mbps acked
-  out=$(cli bench produce -t bench -n "$RECORDS" -s 1024 --batch-size "$BATCH_SIZE" --max-seconds "$MAX_S" --json || true)
+  out=$(cli bench produce -t bench -n "$RECORDS" -s 1024 --batch-size "$BATCH_SIZE" --warmup-records "$WARMUP" --max-seconds "$MAX_S" --json || true)
   rps=$(echo "$out" | json_field records_per_sec); mbps=$(echo "$out" | json_field mb_per_sec); acked=$(echo "$out" | json_field records)
   row "runnel produce msgs/s" "$1" "$rps"
   row "runnel produce MB/s" "$1" "$mbps"
   log "runnel produce: $(echo "$out" | tail -1)"
-  out=$(cli bench consume -t bench -n "$acked" --max-seconds "$MAX_S" --json || true)
+  out=$(cli bench consume -t bench -n "$acked" --warmup-records "$WARMUP" --max-seconds "$MAX_S" --json || true)
   row "runnel consume msgs/s" "$1" "$(echo "$out" | json_field records_per_sec)"
   row "runnel consume MB/s" "$1" "$(echo "$out" | json_field mb_per_sec)"
   log "runnel consume: $(echo "$out" | tail -1)"
   RUNNEL_RATE=$(python3 -c "r = float('$rps'); print(int(r / 2) if r == r else 1000)")
-  out=$(cli bench produce -t bench -n $((RUNNEL_RATE * RATE_SECONDS)) -s 1024 --batch-size "$BATCH_SIZE" --rate "$RUNNEL_RATE" --max-seconds $((RATE_SECONDS + 20)) --json || true)
+  out=$(cli bench produce -t bench -n $((RUNNEL_RATE * RATE_SECONDS)) -s 1024 --batch-size "$BATCH_SIZE" --rate "$RUNNEL_RATE" --warmup-records "$WARMUP" --max-seconds $((RATE_SECONDS + 20)) --json || true)
   row "runnel p99 at rate us" "$1" "$(python3 -c "print(float('$(echo "$out" | json_field p99_ms)') * 1000)")"
   row "half rate msgs/s" "$1" "$RUNNEL_RATE"
   log "runnel at $RUNNEL_RATE/s: $(echo "$out" | tail -1)"
