@@ -27,6 +27,8 @@ internal static class BenchCommands
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print only the JSON summary line." };
 
+    private static Option<long> WarmupOption(string description) => new("--warmup-records") { Description = description, DefaultValueFactory = _ => 0 };
+
     private static Option<double> MaxSecondsOption() => new("--max-seconds") { Description = "Stop after this long.", DefaultValueFactory = _ => 60 };
 
     private static Command Produce(GlobalOptions globals, CliIO io)
@@ -35,20 +37,29 @@ internal static class BenchCommands
         var records = RecordsOption();
         var size = new Option<int>("--record-size", "-s") { Description = "Value bytes per record.", DefaultValueFactory = _ => 100 };
         var compression = new Option<CompressionType>("--compression") { DefaultValueFactory = _ => CompressionType.None };
+        var rate = new Option<double>("--rate")
+        {
+            Description = "Fixed-rate mode: send this many records/s (0 = as fast as the producer takes them). Latency counts from each record's scheduled time.",
+            DefaultValueFactory = _ => 0,
+        };
+        var batchSize = new Option<int>("--batch-size") { Description = "ProducerOptions.BatchSize in bytes.", DefaultValueFactory = _ => ProducerOptions.Default.BatchSize };
+        var lingerMs = new Option<double>("--linger-ms") { Description = "ProducerOptions.Linger in milliseconds.", DefaultValueFactory = _ => ProducerOptions.Default.Linger.TotalMilliseconds };
+        var warmup = WarmupOption("Produce this many records first, flushed and not counted (JIT and connections warm).");
         var json = JsonOption();
         var maxSeconds = MaxSecondsOption();
         var command = new Command("produce", "Produce N records of B bytes, pipelined; report records/s, MB/s and ack latency.")
         {
-            topic, records, size, compression, json, maxSeconds,
+            topic, records, size, compression, rate, batchSize, lingerMs, warmup, json, maxSeconds,
         };
         command.SetAction(async (parse, ct) =>
         {
             var count = parse.GetValue(records);
             var recordSize = parse.GetValue(size);
             var limit = TimeSpan.FromSeconds(parse.GetValue(maxSeconds));
-            if (count <= 0 || recordSize < 0 || limit <= TimeSpan.Zero)
+            var perSecond = parse.GetValue(rate);
+            if (count <= 0 || recordSize < 0 || limit <= TimeSpan.Zero || perSecond < 0)
             {
-                throw new CliException("--records and --max-seconds must be positive, --record-size not negative.");
+                throw new CliException("--records and --max-seconds must be positive, --record-size and --rate not negative.");
             }
 
             var payload = new byte[recordSize];
@@ -62,15 +73,30 @@ internal static class BenchCommands
             _ = await connection.Admin.DescribeTopicAsync(name, ct).ConfigureAwait(false);
             var histogram = new LatencyHistogram();
             long acked = 0, failed = 0, sent = 0;
+            var seconds = 0.0;
             RunnelException? firstError = null;
-            var clock = Stopwatch.StartNew();
-            using var progress = new ProgressReporter(io, "produced");
-            var producer = connection.CreateProducer<byte[], byte[]>(ProducerOptions.Default with { Compression = parse.GetValue(compression) });
+            var options = ProducerOptions.Default with
+            {
+                Compression = parse.GetValue(compression),
+                BatchSize = parse.GetValue(batchSize),
+                Linger = TimeSpan.FromMilliseconds(parse.GetValue(lingerMs)),
+            };
+            var producer = connection.CreateProducer<byte[], byte[]>(options);
             await using (producer.ConfigureAwait(false))
             {
+                for (var i = 0L; i < parse.GetValue(warmup); i++)
+                {
+                    await producer.EnqueueAsync(name, new Message<byte[], byte[]> { Value = payload }, static _ => { }, cancellationToken: ct).ConfigureAwait(false);
+                }
+
+                await producer.FlushAsync(ct).ConfigureAwait(false);
+                using var progress = new ProgressReporter(io, "produced");
+                var clock = Stopwatch.StartNew();
+                var ticksPerRecord = perSecond > 0 ? Stopwatch.Frequency / perSecond : 0;
+                var origin = Stopwatch.GetTimestamp();
                 for (; sent < count && clock.Elapsed < limit; sent++)
                 {
-                    var start = Stopwatch.GetTimestamp();
+                    var start = perSecond > 0 ? await WaitUntilDueAsync(origin + (long)(sent * ticksPerRecord), ct).ConfigureAwait(false) : Stopwatch.GetTimestamp();
                     await producer.EnqueueAsync(name, new Message<byte[], byte[]> { Value = payload }, report =>
                     {
                         var micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
@@ -92,9 +118,9 @@ internal static class BenchCommands
                 }
 
                 await producer.FlushAsync(ct).ConfigureAwait(false);
+                seconds = clock.Elapsed.TotalSeconds;
             }
 
-            var seconds = clock.Elapsed.TotalSeconds;
             var ok = acked == count && failed == 0;
             await ReportAsync(io, parse.GetValue(json), "produce", acked, acked * (long)recordSize, seconds, histogram, ok,
                 ok ? null : $"{acked} of {count} records acknowledged ({failed} failed{(firstError is null ? "" : ": " + firstError.Message)}; {sent} sent before the {limit.TotalSeconds:F0} s limit)")
@@ -104,15 +130,40 @@ internal static class BenchCommands
         return command;
     }
 
+    /// <summary>Waits (sleeping while more than a millisecond remains, then yielding) until <paramref name="due"/>, a
+    /// <see cref="Stopwatch"/> timestamp; returns it, so latency counts from when the record was due, not from when a
+    /// late loop got to it (no coordinated omission).</summary>
+    private static async ValueTask<long> WaitUntilDueAsync(long due, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var remaining = due - Stopwatch.GetTimestamp();
+            if (remaining <= 0)
+            {
+                return due;
+            }
+
+            if (remaining > Stopwatch.Frequency / 1000)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await Task.Yield();
+            }
+        }
+    }
+
     private static Command Consume(GlobalOptions globals, CliIO io)
     {
         var topic = TopicOption();
         var records = RecordsOption();
+        var warmup = WarmupOption("Consume this many records first (checked, not timed); N more are timed.");
         var json = JsonOption();
         var maxSeconds = MaxSecondsOption();
         var command = new Command("consume", "Consume N records from the beginning of every partition; report records/s, MB/s and the wait per record.")
         {
-            topic, records, json, maxSeconds,
+            topic, records, warmup, json, maxSeconds,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -135,19 +186,31 @@ internal static class BenchCommands
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(limit);
             using var progress = new ProgressReporter(io, "consumed");
+            var warmupLeft = parse.GetValue(warmup);
             var clock = Stopwatch.StartNew();
             var waitStart = Stopwatch.GetTimestamp();
             try
             {
                 await foreach (var record in consumer.ConsumeAsync(deadline.Token).ConfigureAwait(false))
                 {
-                    histogram.Record((long)Stopwatch.GetElapsedTime(waitStart).TotalMicroseconds);
                     if (next.TryGetValue(record.Partition, out var expected) && record.Offset != expected)
                     {
                         gap ??= $"partition {record.Partition}: offset {record.Offset} after {expected - 1}";
                     }
 
                     next[record.Partition] = record.Offset + 1;
+                    if (warmupLeft > 0)
+                    {
+                        if (--warmupLeft == 0)
+                        {
+                            clock.Restart();
+                            waitStart = Stopwatch.GetTimestamp();
+                        }
+
+                        continue;
+                    }
+
+                    histogram.Record((long)Stopwatch.GetElapsedTime(waitStart).TotalMicroseconds);
                     consumed++;
                     bytes += record.Message.Value?.Length ?? 0;
                     progress.Tick(consumed);

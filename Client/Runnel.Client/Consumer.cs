@@ -232,6 +232,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
                 state.Paused = false;
                 while (state.Parked.TryDequeue(out var chunk))
                 {
+                    state.Buffered++;
                     _chunks.Writer.TryWrite(chunk);
                 }
 
@@ -299,7 +300,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
                         continue;
                     }
 
-                    state.HasBuffered = false;
+                    state.Buffered--;
                     if (chunk.Error is not null)
                     {
                         throw chunk.Error;
@@ -393,7 +394,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         state.Version++;
         state.Position = offset;
         state.FetchOffset = offset;
-        state.HasBuffered = false;
+        state.Buffered = 0;
         state.Parked.Clear();
         CancelFetchLocked(state);
         MaybeFetchLocked(state);
@@ -412,7 +413,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
 
     private void MaybeFetchLocked(FetchState state)
     {
-        if (!_started || _disposed.IsCancellationRequested || !state.Assigned || state.Paused || state.HasBuffered
+        if (!_started || _disposed.IsCancellationRequested || !state.Assigned || state.Paused || state.Buffered >= FetchState.MaxBuffered
             || state.Parked.Count > 0 || state.FetchingVersion == state.Version)
         {
             return;
@@ -495,8 +496,12 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
                 }
 
                 state.FetchingVersion = -1;
-                state.HasBuffered = true;
+                state.Buffered++;
                 _chunks.Writer.TryWrite(chunk);
+                if (chunk.Error is null)
+                {
+                    MaybeFetchLocked(state); // pipelining: fetch on while the application has not caught up
+                }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)

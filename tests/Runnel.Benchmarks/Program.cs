@@ -8,6 +8,11 @@ var commands = new Dictionary<string, (string Help, Func<BenchArgs, Task<int>> R
     ["log"] = ("partition log appends on the file store vs the disk's 1 MiB + fdatasync rate", LogBenchmark.RunAsync),
 };
 
+if (args.Length > 0 && args[0].Equals("micro", StringComparison.OrdinalIgnoreCase))
+{
+    return Runnel.Benchmarks.Micro.MicroBenchmarks.Run(args[1..]);
+}
+
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 {
     Console.Error.WriteLine("usage: Runnel.Benchmarks <subcommand> [--json] [--duration <seconds>] [options]");
@@ -15,6 +20,8 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
     {
         Console.Error.WriteLine($"  {name,-10} {help}");
     }
+
+    Console.Error.WriteLine($"  {"micro",-10} BenchmarkDotNet micro-benchmarks (batch builder, validation, frame encoding, murmur2); BenchmarkDotNet arguments follow");
 
     return 2;
 }

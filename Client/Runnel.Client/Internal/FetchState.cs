@@ -27,8 +27,14 @@ internal sealed class FetchState(TopicPartition partition, IPartitionGrain grain
 
     public bool Assigned { get; set; } = true;
 
-    /// <summary>True while a fetched chunk waits in the consumer's queue (at most one per partition).</summary>
-    public bool HasBuffered { get; set; }
+    /// <summary>How many fetched chunks of the current version wait in the consumer's queue. The next fetch starts
+    /// while fewer than <see cref="MaxBuffered"/> wait (fetch pipelining: the partition's next fetch is on the wire
+    /// while the application works through the last one).</summary>
+    public int Buffered { get; set; }
+
+    /// <summary>Chunks buffered per partition before fetching pauses: bounds the memory to this many
+    /// <see cref="ConsumerOptions.FetchMaxBytes"/> per partition.</summary>
+    public const int MaxBuffered = 3;
 
     /// <summary>Chunks taken while the partition was paused, to hand out again on resume.</summary>
     public Queue<FetchedChunk> Parked { get; } = new();

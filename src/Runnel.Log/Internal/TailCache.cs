@@ -82,6 +82,10 @@ internal sealed class TailCache(long capacityBytes)
 
             parts.Add(next.Value.Data[..part]);
             total += part;
+            if (part < next.Value.Data.Length)
+            {
+                break; // the rest of this block did not fit: a later block would leave a gap
+            }
         }
 
         var buffer = new byte[total];
