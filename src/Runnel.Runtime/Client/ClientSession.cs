@@ -72,16 +72,22 @@ internal sealed class ClientSession(OutboundChannel channel) : IFrameHandler
 
     public void OnClosed(FrameConnection connection)
     {
+        FailPending();
+        channel.OnSessionClosed(this);
+    }
+
+    /// <summary>Fails every call still pending (the connection is closed or closing): OutcomeUnknown if it was sent,
+    /// ConnectionLost if not. Each call fails once, whoever gets to it first.</summary>
+    public void FailPending()
+    {
         foreach (var id in _pending.Keys)
         {
             if (_pending.TryRemove(id, out var call))
             {
                 call.Fail(call.WasSent
-                    ? new RunnelException(RunnelErrorCode.OutcomeUnknown, $"The connection {connection.Name} dropped after the call was sent: it may or may not have run.", isRetriable: true, isOutcomeUnknown: true)
-                    : new RunnelException(RunnelErrorCode.ConnectionLost, $"The connection {connection.Name} dropped before the call was sent.", isRetriable: true));
+                    ? new RunnelException(RunnelErrorCode.OutcomeUnknown, $"The connection {Connection.Name} dropped after the call was sent: it may or may not have run.", isRetriable: true, isOutcomeUnknown: true)
+                    : new RunnelException(RunnelErrorCode.ConnectionLost, $"The connection {Connection.Name} dropped before the call was sent.", isRetriable: true));
             }
         }
-
-        channel.OnSessionClosed(this);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -21,6 +22,10 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _disposed = new();
     private ClientSession? _session;
+
+    // Every session whose connection has not finished closing (OnSessionClosed not yet run), the current one included:
+    // their calls are swept for deadlines and failed on dispose even after a newer session replaced them.
+    private readonly ConcurrentDictionary<ClientSession, byte> _open = new();
     private Task<ClientSession>? _connecting;
     private TimeSpan _backoff;
     private long _retryAfterTimestamp;
@@ -56,11 +61,17 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
     }
 
     /// <summary>Fails calls whose deadline passed (see <see cref="ClientSession.Sweep"/>).</summary>
-    public void Sweep(long nowTicks) => _session?.Sweep(nowTicks);
+    public void Sweep(long nowTicks)
+    {
+        foreach (var session in _open.Keys)
+        {
+            session.Sweep(nowTicks);
+        }
+    }
 
     /// <summary>True when the current connection has a call registered before <paramref name="cutoffTicks"/> still
     /// waiting for its answer.</summary>
-    public bool HasCallWaitingSince(long cutoffTicks) => _session is { } session && session.HasCallWaitingSince(cutoffTicks);
+    public bool HasCallWaitingSince(long cutoffTicks) => _open.Keys.Any(session => session.HasCallWaitingSince(cutoffTicks));
 
     /// <summary>Drops the current connection (its calls in flight fail); the next call reconnects.</summary>
     public void Drop(string reason) => _session?.Connection.Close(reason);
@@ -72,19 +83,20 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
             return;
         }
 
-        await _disposed.CancelAsync().ConfigureAwait(false);
-        ClientSession? session;
-        lock (_gate)
+        // Calls in flight fail now, not when (or if) their connection's loops finish closing.
+        foreach (var session in _open.Keys)
         {
-            session = _session;
+            session.Connection.Close("the channel was disposed");
+            session.FailPending();
         }
 
-        session?.Connection.Close("the channel was disposed");
+        await _disposed.CancelAsync().ConfigureAwait(false);
     }
 
     /// <summary>A session's connection closed (called once per session).</summary>
     internal void OnSessionClosed(ClientSession session)
     {
+        _open.TryRemove(session, out _);
         lock (_gate)
         {
             if (_session == session)
@@ -136,6 +148,7 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
         try
         {
             var session = await ConnectOnceAsync(_disposed.Token).ConfigureAwait(false);
+            _open[session] = 0;
             lock (_gate)
             {
                 _session = session;
