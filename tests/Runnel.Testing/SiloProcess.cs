@@ -62,7 +62,33 @@ public sealed partial class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>SIGSTOP: the process freezes with its sockets open; peers' and clients' calls to it hang unanswered.</summary>
-    public void Pause() => Signal(SigStop);
+    public void Pause()
+    {
+        Signal(SigStop);
+
+        // kill(2) returns before the process is stopped: wait (bounded) until the kernel reports it stopped, so nothing
+        // the caller does next can still be answered by it.
+        var started = Environment.TickCount64;
+        while (!IsStopped() && Environment.TickCount64 - started < 5_000)
+        {
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>True when /proc says the process is stopped (state T).</summary>
+    private bool IsStopped()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..].TrimStart();
+            return state.Length > 0 && state[0] is 'T' or 't';
+        }
+        catch (IOException)
+        {
+            return true; // gone
+        }
+    }
 
     /// <summary>SIGCONT: a paused process runs on.</summary>
     public void Resume() => Signal(SigCont);
