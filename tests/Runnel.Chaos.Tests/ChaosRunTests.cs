@@ -2,12 +2,13 @@ namespace Runnel.Chaos.Tests;
 
 /// <summary>
 /// The harness end to end, as CI runs it: 3 real runnel-silo processes on a file store, 60 s of producing under the
-/// seeded nemesis, then the checker. Its JSON line must show nothing lost, duplicated or reordered.
+/// seeded nemesis with a two-member consumer group committing, then the checker. Its JSON line must show nothing lost,
+/// duplicated or reordered, and group commits that never went backwards and covered only delivered records.
 /// </summary>
 public sealed class ChaosRunTests
 {
     [Fact]
-    public async Task Run_SixtySecondsFileStoreSeedOne_ExitsZeroWithNothingLostDuplicatedOrReordered()
+    public async Task Run_SixtySecondsFileStoreSeedOne_ExitsZeroWithNothingLostDuplicatedOrReorderedAndGroupCommitsChecked()
     {
         using var output = new StringWriter();
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(4)); // a hang fails the test instead of the suite
@@ -23,6 +24,11 @@ public sealed class ChaosRunTests
         summary.Duplicates.Should().Be(0);
         summary.Reordered.Should().Be(0);
         summary.Gaps.Should().Be(0);
+        summary.Consumer.Should().Be("group", "the group consumer is the default");
+        summary.Commits.Should().BeGreaterThan(0, text);
+        summary.CommitRegressions.Should().Be(0);
+        summary.Undelivered.Should().Be(0);
+        summary.ConsumerCaughtUp.Should().BeTrue("the group commits up to every high watermark once the cluster healed");
         summary.Kills.Should().BeGreaterThan(0, "seed 1 kills a silo within the first minute");
         summary.Seed.Should().Be(1);
     }

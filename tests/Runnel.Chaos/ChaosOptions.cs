@@ -18,6 +18,8 @@ internal sealed record ChaosOptions
           --producers <n>     idempotent producers (default 4)
           --rate <n>          records per second per producer (default 200)
           --keys <n>          distinct keys (default 64)
+          --consumer <kind>   group (2 members of a consumer group, committing by hand; checks the commits) |
+                              manual (one consumer assigned every partition, no commits) (default group)
           --keep              keep the run directory (silo logs, data) even when the run passes
           --json              print a JSON summary as the last line
 
@@ -40,6 +42,9 @@ internal sealed record ChaosOptions
     public int RecordsPerSecond { get; init; } = 200;
 
     public int Keys { get; init; } = 64;
+
+    /// <summary><c>group</c> or <c>manual</c>: which <see cref="Workload.IChaosConsumer"/> consumes the topic.</summary>
+    public string Consumer { get; init; } = "group";
 
     public bool Keep { get; init; }
 
@@ -91,6 +96,7 @@ internal sealed record ChaosOptions
                     "--producers" => options with { Producers = Number(1) },
                     "--rate" => options with { RecordsPerSecond = Number(1) },
                     "--keys" => options with { Keys = Number(1) },
+                    "--consumer" => value is "group" or "manual" ? options with { Consumer = value } : throw new FormatException($"Option '--consumer' must be 'group' or 'manual' (was '{value}')."),
                     _ => throw new FormatException($"Unknown option '{name}'. Run with --help for the list."),
                 };
             }

@@ -15,7 +15,7 @@ internal static class ChaosReport
             "",
             Str($"workload: {summary.Produced} records produced over {summary.DurationS:0.0} s, {summary.Acked} acknowledged, {summary.DeliveryFailures} failed delivery{Failures(failures)}"),
             Str($"producers failed for good: {summary.ProducerFatalErrors}{(summary.ProducerFatalErrors == 0 ? "" : " (FAILED: a partition's idempotence state disagreed with its producer)")}"),
-            Str($"consumer ({summary.Consumer}): {summary.Delivered} deliveries, {consumerRestarts} restarts, caught up: {Yes(summary.ConsumerCaughtUp)}"),
+            Str($"consumer ({summary.Consumer}): {summary.Delivered} deliveries{Commits(summary)}, {consumerRestarts} restarts, caught up: {Yes(summary.ConsumerCaughtUp)}"),
             Str($"nemesis: {summary.Kills} kills, {summary.Pauses} pauses, {summary.Restarts} graceful restarts, {summary.StoreFaults} store faults{(storeFaults ? "" : " (the file store has no fault hook in runnel-silo: none injected)")}"),
             Str($"         {summary.SurvivingZombies} zombies still running 15 s after SIGCONT, {summary.UnexpectedExits} silos that exited on their own"),
             "",
@@ -56,6 +56,9 @@ internal static class ChaosReport
 
     private static string Line(string invariant, int violations, string what) =>
         violations == 0 ? Str($"  {invariant}: ok") : Str($"  {invariant}: FAILED ({violations} {what})");
+
+    private static string Commits(ChaosSummary summary) =>
+        summary.Commits is { } commits ? Str($", {commits} commits acknowledged ({summary.CommitFailures} failed or refused)") : "";
 
     private static string Yes(bool value) => value ? "yes" : "NO";
 

@@ -54,6 +54,12 @@ internal sealed record ChaosSummary
 
     public int Delivered { get; init; }
 
+    /// <summary>Acknowledged group commits (one per partition and commit); null when the consumer is not a group member.</summary>
+    public int? Commits { get; init; }
+
+    /// <summary>Group commits that failed or were refused (the next commit carried the positions again).</summary>
+    public int CommitFailures { get; init; }
+
     public bool FinalReadComplete { get; init; }
 
     public bool ConsumerCaughtUp { get; init; }

@@ -7,14 +7,11 @@ namespace Runnel.Chaos.Workload;
 /// (and, for a group member, every acknowledged commit) for <see cref="Checking.HistoryChecker"/>.
 /// </summary>
 /// <remarks>
-/// <see cref="ManualAssignmentConsumer"/> reads every partition by manual assignment and commits nothing
-/// (<see cref="Commits"/> is null, so the commit checks are off). A group consumer plugs in by implementing this: it
-/// joins the group, records each delivered record and each commit the group grain acknowledged (in acknowledgement
-/// order), and returns them from <see cref="Commits"/>; the checker then verifies that committed offsets never go
-/// backwards and that every offset below the last commit was delivered at least once. The group consumer (branch
-/// <c>groups-client</c>: <c>ConsumerOptions.GroupId</c>, <c>Consumer.Subscribe</c>, <c>Consumer.CommitAsync()</c>, which
-/// returns the offsets it committed) fits as several members of one group, each recording its deliveries and, after
-/// every successful <c>CommitAsync</c>, one <see cref="Commit"/> per returned offset under a shared, increasing order.
+/// <see cref="GroupConsumer"/> (the default) runs several members of one consumer group that commit by hand after
+/// processing and records every delivery and every commit the group grain acknowledged (in acknowledgement order); the
+/// checker then verifies that committed offsets never go backwards and that every offset below the last commit was
+/// delivered at least once. <see cref="ManualAssignmentConsumer"/> (<c>--consumer manual</c>) reads every partition by
+/// manual assignment and commits nothing (<see cref="Commits"/> is null, so the commit checks are off).
 /// </remarks>
 internal interface IChaosConsumer : IAsyncDisposable
 {
@@ -36,4 +33,7 @@ internal interface IChaosConsumer : IAsyncDisposable
 
     /// <summary>How often consuming failed and was started again from the last positions.</summary>
     int Restarts { get; }
+
+    /// <summary>Commits that failed or were refused (retried by the next commit); 0 when this consumer does not commit.</summary>
+    int CommitFailures { get; }
 }

@@ -4,7 +4,7 @@ using Runnel.Client;
 namespace Runnel.Chaos.Workload;
 
 /// <summary>
-/// The default consuming side: one consumer assigned every partition of the topic from the beginning (no group, no
+/// The consuming side without a group (<c>--consumer manual</c>): one consumer assigned every partition of the topic from the beginning (no group, no
 /// commits), recording each record it receives. When consuming fails (a non-retriable fetch error), it starts again
 /// from the positions it reached, at most <see cref="MaxRestarts"/> times.
 /// </summary>
@@ -39,6 +39,8 @@ internal sealed class ManualAssignmentConsumer(IGrainFactory grains, string topi
     }
 
     public IReadOnlyList<Commit>? Commits => null;
+
+    public int CommitFailures => 0;
 
     public void Start() => _loop = Task.Run(LoopAsync);
 
