@@ -49,12 +49,8 @@ public sealed class RealGroupConsumerTests(ITestOutputHelper output) : GroupCons
 
         // The revoked callback runs before the revocation's commit; the member reports the partitions released (and
         // the group drops them from PendingRevocation) only after that commit is durable: wait for that fact.
-        var description = await Cluster.Connection.Admin.DescribeGroupAsync(group);
-        for (var deadline = DateTime.UtcNow.AddSeconds(20); description.Members.Any(m => m.PendingRevocation.Count > 0) && DateTime.UtcNow < deadline;)
-        {
-            await Task.Delay(20);
-            description = await Cluster.Connection.Admin.DescribeGroupAsync(group);
-        }
+        var description = await WaitForAsync(
+            () => Cluster.Connection.Admin.DescribeGroupAsync(group), d => d.Members.All(m => m.PendingRevocation.Count == 0), "the revoked partitions to be released");
 
         description.Members.Should().ContainSingle().Which.Assigned.Should().BeEmpty();
         description.Partitions.Select(p => p.CommittedOffset).Should().Equal([1L, 1L], "revocation commits what was consumed");
