@@ -87,7 +87,7 @@ internal static class ChaosRunner
         using var consumerLogs = new Logging.FileLoggerProvider(Path.Combine(runDirectory, "client-consumer.log"), () => clock.Now, Microsoft.Extensions.Logging.LogLevel.Debug);
         var store = await ChaosStore.StartAsync(options.Store, runDirectory).ConfigureAwait(false);
         await using var storeScope = store.ConfigureAwait(false);
-        var silos = Enumerable.Range(0, options.Silos).Select(i => new ChaosSilo(i, runDirectory, store.SiloArguments)).ToList();
+        var silos = Enumerable.Range(0, options.Silos).Select(i => new ChaosSilo(i, runDirectory, store.SiloArguments, clock)).ToList();
         try
         {
             foreach (var silo in silos)
@@ -105,7 +105,7 @@ internal static class ChaosRunner
 
             var recorder = new AttemptRecorder(producerConnection, clock);
             var workers = Enumerable.Range(0, options.Producers)
-                .Select(p => new ProducerWorker(p, recorder, Topic, options.Keys, options.RecordsPerSecond, unchecked((options.Seed * 31) + p + 1)))
+                .Select(p => new ProducerWorker(p, recorder, Topic, options.Keys, options.RecordsPerSecond, unchecked((options.Seed * 31) + p + 1), producerLogs))
                 .ToList();
             IChaosConsumer consumer = options.Consumer == "manual"
                 ? new ManualAssignmentConsumer(consumerConnection, Topic, options.Partitions)
