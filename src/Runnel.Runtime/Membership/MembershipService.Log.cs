@@ -34,9 +34,6 @@ internal sealed partial class MembershipService
     [LoggerMessage(609, LogLevel.Debug, "Ping of {Silo} failed: {Reason}")]
     private static partial void LogPingFailed(ILogger logger, SiloAddress silo, string reason);
 
-    [LoggerMessage(610, LogLevel.Information, "Probe of {Silo} missed ({Misses} in a row, {Path})")]
-    private static partial void LogProbeMissed(ILogger logger, SiloAddress silo, int misses, string path);
-
     [LoggerMessage(611, LogLevel.Warning, "Voted against {Silo} (voters {Voters}); declared dead: {Dead} ({Reason}); view {Version}")]
     private static partial void LogVoted(ILogger logger, SiloAddress silo, string voters, bool dead, string reason, long version);
 
