@@ -175,6 +175,7 @@ internal static class ChaosRunner
                 Restarts = nemesis.Events.Count(e => e.Kind == NemesisKind.Restart),
                 StoreFaults = nemesis.Events.Count(e => e.Kind == NemesisKind.StoreFault),
                 SurvivingZombies = nemesis.SurvivingZombies,
+                FencedZombies = nemesis.FencedZombies,
                 UnexpectedExits = nemesis.UnexpectedExits,
                 FailoverWindows = stats.Count,
                 FailoverP50S = Math.Round(stats.P50Seconds, 3),

@@ -63,6 +63,16 @@ public sealed class MembershipOptions
     /// <summary>How long pushing a new view to one peer may take. Default 3 s.</summary>
     public TimeSpan ViewPushTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// When this silo writes a view that declares another silo Dead and that silo's process runs on this same host
+    /// (same boot id and pid namespace, the pid's start time unchanged; see its membership row), this silo sends it
+    /// SIGKILL. A silo declared dead is fenced anyway and ends itself once it runs again; killing it at once frees
+    /// what it holds meanwhile (the file store's blob locks: a paused silo holding one blocks the new owner's takeover
+    /// of that partition until it resumes). Never kills a process on another host, another boot, or this process
+    /// (in-process test clusters). Linux only; logged. Default true.
+    /// </summary>
+    public bool KillDeadSilosOnSameHost { get; set; } = true;
+
     /// <summary>Dead rows kept in the table (the newest ones); older ones are dropped when the table is written. Default 25.</summary>
     public int DeadRowsToKeep { get; set; } = 25;
 }

@@ -39,4 +39,10 @@ internal sealed partial class MembershipService
 
     [LoggerMessage(612, LogLevel.Warning, "Ignored a pushed view: {Reason}")]
     private static partial void LogBadPush(ILogger logger, string reason);
+
+    [LoggerMessage(614, LogLevel.Warning, "Killed silo {Silo} (pid {Pid} on this host): it was declared dead and may hold this host's file locks")]
+    private static partial void LogKilledDeadSilo(ILogger logger, SiloAddress silo, int pid);
+
+    [LoggerMessage(615, LogLevel.Debug, "Did not kill dead silo {Silo} (pid {Pid}): {Outcome}")]
+    private static partial void LogNotKilled(ILogger logger, SiloAddress silo, int pid, string outcome);
 }

@@ -11,6 +11,26 @@ internal sealed partial class MembershipService : IProbeTransport
             ? null
             : (self, snapshot.Table);
 
+    /// <summary>Kills the process of a silo this silo just declared dead, when it runs on this host and
+    /// <see cref="MembershipOptions.KillDeadSilosOnSameHost"/> is on (see <see cref="SiloProcessFence"/>).</summary>
+    private void FenceByKilling(MembershipEntry? dead)
+    {
+        if (!_options.KillDeadSilosOnSameHost || dead?.Process is not { } process)
+        {
+            return;
+        }
+
+        var outcome = SiloProcessFence.TryKill(process, SiloProcessIdentity.Current);
+        if (outcome == SiloProcessFence.Outcome.Killed)
+        {
+            LogKilledDeadSilo(_logger, dead.Silo, process.Pid);
+        }
+        else
+        {
+            LogNotKilled(_logger, dead.Silo, process.Pid, outcome.ToString());
+        }
+    }
+
     Task<bool> IProbeTransport.PingAsync(SiloAddress target, TimeSpan timeout) => PingAsync(target, timeout);
 
     async Task<bool?> IProbeTransport.ProbeIndirectAsync(SiloAddress via, SiloAddress target, TimeSpan timeout)
@@ -48,6 +68,10 @@ internal sealed partial class MembershipService : IProbeTransport
             if (written is not null)
             {
                 LogVoted(_logger, target, string.Join(", ", voters), decision.DeclaredDead, decision.Reason, written.Version);
+                if (decision.DeclaredDead)
+                {
+                    FenceByKilling(written.Find(target));
+                }
             }
         }
         catch (Exception ex) when (ex is RunnelException or OperationCanceledException or ObjectDisposedException)

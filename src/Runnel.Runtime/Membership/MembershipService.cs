@@ -100,7 +100,7 @@ internal sealed partial class MembershipService : IAsyncDisposable
         var written = await UpdateAsync(
             (current, storeNow) =>
             {
-                var next = MembershipRules.Join(current, endpoint, _silo.SiloName, storeNow, evict, _options.DeadRowsToKeep, out var me);
+                var next = MembershipRules.Join(current, endpoint, _silo.SiloName, storeNow, evict, _options.DeadRowsToKeep, out var me, SiloProcessIdentity.Current);
                 self = me;
                 return next;
             },
