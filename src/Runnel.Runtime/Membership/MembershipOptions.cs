@@ -5,14 +5,15 @@ namespace Runnel.Runtime;
 /// <see cref="RunnelHostingExtensions.AddRunnelSilo"/>; validated on start (<see cref="MembershipOptionsValidator"/>).
 /// </summary>
 /// <remarks>
-/// <para>Detection with the defaults (the failure detector; measured in the chaos runs of
-/// docs/benchmarks.md). A crashed silo: its kernel closes its connections at once, its peers probe it at once, the
-/// refused probes are 200 ms apart, the third runs through another silo as well and carries two votes: Dead ~0.4–0.6 s
-/// after the crash (without the connection signal, within one more <see cref="ProbePeriod"/>). A hung silo (paused,
-/// its connections open): three consecutive probes must time out, back to back, so Dead ~3–3.5 s after it stopped
-/// answering; a silo that answers every probe within <see cref="ProbeTimeout"/>, however slowly, is never suspected,
-/// and one silent for less than <c>MissedProbesLimit × ProbeTimeout</c> (3 s: a GC pause, a loaded machine) is not
-/// voted out. The pushed view reaches the survivors within one more round trip.</para>
+/// <para>Detection with the defaults (the failure detector; measured in the chaos runs of docs/benchmarks.md). A
+/// crashed silo: its kernel closes its connections at once, its peers probe it at once, the refused probes are 200 ms
+/// apart, the third runs through another silo as well and carries two votes: Dead ~0.4 s after the crash (without the
+/// connection signal, within one more <see cref="ProbePeriod"/>). A hung silo (paused, its connections open): three
+/// consecutive probes must time out, back to back, so Dead ~3.2–3.6 s after it stopped answering (then a sibling on
+/// the same host kills it: <see cref="KillDeadSilosOnSameHost"/>). A silo that answers every probe within
+/// <see cref="ProbeTimeout"/>, however slowly, is never suspected, and one silent for less than
+/// <c>MissedProbesLimit × ProbeTimeout</c> (3 s: a GC pause, a loaded machine) is not voted out. The pushed view
+/// reaches the survivors within one more round trip.</para>
 /// <para>Every timing is measured by the silo's <see cref="TimeProvider"/> except heartbeat staleness and vote
 /// freshness, which are judged on the store's clock only (Last-Modified and the ServerTime of responses), so a silo's
 /// skewed clock cannot make it declare others dead.</para>
