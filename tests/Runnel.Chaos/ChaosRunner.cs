@@ -87,7 +87,7 @@ internal static class ChaosRunner
         using var consumerLogs = new Logging.FileLoggerProvider(Path.Combine(runDirectory, "client-consumer.log"), () => clock.Now, Microsoft.Extensions.Logging.LogLevel.Debug);
         var store = await ChaosStore.StartAsync(options.Store, runDirectory).ConfigureAwait(false);
         await using var storeScope = store.ConfigureAwait(false);
-        var silos = Enumerable.Range(0, options.Silos).Select(i => new ChaosSilo(i, runDirectory, store.SiloArguments)).ToList();
+        var silos = Enumerable.Range(0, options.Silos).Select(i => new ChaosSilo(i, runDirectory, store.SiloArguments, clock)).ToList();
         try
         {
             foreach (var silo in silos)
@@ -105,7 +105,7 @@ internal static class ChaosRunner
 
             var recorder = new AttemptRecorder(producerConnection, clock);
             var workers = Enumerable.Range(0, options.Producers)
-                .Select(p => new ProducerWorker(p, recorder, Topic, options.Keys, options.RecordsPerSecond, unchecked((options.Seed * 31) + p + 1)))
+                .Select(p => new ProducerWorker(p, recorder, Topic, options.Keys, options.RecordsPerSecond, unchecked((options.Seed * 31) + p + 1), producerLogs))
                 .ToList();
             IChaosConsumer consumer = options.Consumer == "manual"
                 ? new ManualAssignmentConsumer(consumerConnection, Topic, options.Partitions)
@@ -175,6 +175,7 @@ internal static class ChaosRunner
                 Restarts = nemesis.Events.Count(e => e.Kind == NemesisKind.Restart),
                 StoreFaults = nemesis.Events.Count(e => e.Kind == NemesisKind.StoreFault),
                 SurvivingZombies = nemesis.SurvivingZombies,
+                FencedZombies = nemesis.FencedZombies,
                 UnexpectedExits = nemesis.UnexpectedExits,
                 FailoverWindows = stats.Count,
                 FailoverP50S = Math.Round(stats.P50Seconds, 3),

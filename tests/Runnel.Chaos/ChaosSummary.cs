@@ -74,6 +74,10 @@ internal sealed record ChaosSummary
 
     public int SurvivingZombies { get; init; }
 
+    /// <summary>Paused silos that were gone before their SIGCONT: killed by a sibling once declared dead (fencing by
+    /// killing, MembershipOptions.KillDeadSilosOnSameHost).</summary>
+    public int FencedZombies { get; init; }
+
     public int UnexpectedExits { get; init; }
 
     public int FailoverWindows { get; init; }

@@ -16,8 +16,9 @@ namespace Runnel.Runtime.Client;
 /// </summary>
 internal sealed partial class ClientRouter : IRoutingContext, IAsyncDisposable
 {
-    /// <summary>How long one attempt to read the view from one silo may take.</summary>
-    private static readonly TimeSpan ViewCallTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>How long one attempt to read the view from one silo may take (an in-memory answer; a silo that takes
+    /// longer may be the hung one, and refreshes share one read, so a long wait here delays learning of its death).</summary>
+    private static readonly TimeSpan ViewCallTimeout = TimeSpan.FromSeconds(1);
 
     private readonly RunnelClientOptions _options;
     private readonly ILogger _logger;

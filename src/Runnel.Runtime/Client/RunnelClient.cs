@@ -33,6 +33,9 @@ public sealed class RunnelClient : IGrainFactory, IAsyncDisposable
     private readonly ITimer _sweeper;
     private readonly ITimer _refresher;
 
+    /// <summary>The longest time between two sweeps of the calls in flight.</summary>
+    private static readonly TimeSpan MaxSweepPeriod = TimeSpan.FromMilliseconds(250);
+
     /// <exception cref="ArgumentException">An option is not valid; the message names it.</exception>
     public RunnelClient(RunnelClientOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
@@ -41,7 +44,9 @@ public sealed class RunnelClient : IGrainFactory, IAsyncDisposable
         Options = options;
         var time = timeProvider ?? TimeProvider.System;
         _router = new ClientRouter(options, time, loggerFactory ?? NullLoggerFactory.Instance);
-        var sweep = TimeSpan.FromTicks(Math.Clamp(options.ResponseTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+        // At most 250 ms apart: a sweep is also when a call stalled on a hung silo makes the client re-read the view, so
+        // its period bounds how late the client learns that the silo was declared dead.
+        var sweep = TimeSpan.FromTicks(Math.Clamp(options.ResponseTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, MaxSweepPeriod.Ticks));
         _sweeper = time.CreateTimer(static state => ((ClientRouter)state!).Sweep(), _router, sweep, sweep);
         _refresher = time.CreateTimer(static state => _ = ((ClientRouter)state!).RefreshViewAsync(0, CancellationToken.None), _router, options.ViewRefreshPeriod, options.ViewRefreshPeriod);
     }

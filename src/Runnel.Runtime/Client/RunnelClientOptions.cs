@@ -21,7 +21,7 @@ public sealed record RunnelClientOptions
     public TimeSpan ViewRefreshPeriod { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A call on a connection that has waited this long for its answer makes the client re-read the view (from
-    /// another silo first), at most once per sweep: a silo that hangs (paused, its TCP connection still open) answers
+    /// another silo first), at most once per sweep (every 250 ms or less): a silo that hangs (paused, its TCP connection still open) answers
     /// nothing and closes nothing, so only a newer view showing it Dead lets its calls fail and be retried at the new
     /// owner. Must exceed the longest normal answer (a produce answers in milliseconds; a fetch long-poll in its
     /// MaxWait, 500 ms by default). Default 2 s.</summary>
@@ -36,7 +36,7 @@ public sealed record RunnelClientOptions
     /// <summary>How long a call may take, counted from when it is invoked (waiting for a connection, and retrying at
     /// the new owner when the old one left or died, included). After it the call fails with
     /// <see cref="RunnelErrorCode.OutcomeUnknown"/> (or <see cref="RunnelErrorCode.ConnectionLost"/> when it was never sent). Checked by a sweep every
-    /// <c>ResponseTimeout / 8</c> (between 10 ms and 1 s), so a call may fail up to that much later. Default 30 s.</summary>
+    /// <c>ResponseTimeout / 8</c> (between 10 ms and 250 ms), so a call may fail up to that much later. Default 30 s.</summary>
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long one connection attempt (TCP connect and preamble) may take. Default 5 s.</summary>

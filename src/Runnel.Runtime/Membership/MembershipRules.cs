@@ -23,7 +23,8 @@ internal static class MembershipRules
     /// Adds a silo at <paramref name="endpoint"/> as Joining. Its generation is the store's clock in Unix ms, raised
     /// above every generation already at the endpoint (so it always grows, even when a clock steps back). Every older
     /// live generation at the endpoint, and every silo in <paramref name="evict"/> (stale and unreachable, found by
-    /// the caller), becomes Dead in the same write.
+    /// the caller), becomes Dead in the same write. <paramref name="process"/> (this silo's OS process, when known) is
+    /// recorded in the row.
     /// </summary>
     public static MembershipTable Join(
         MembershipTable table,
@@ -32,7 +33,8 @@ internal static class MembershipRules
         DateTimeOffset storeNow,
         IReadOnlyCollection<SiloAddress> evict,
         int deadRowsToKeep,
-        out SiloAddress self)
+        out SiloAddress self,
+        SiloProcessIdentity? process = null)
     {
         var generation = storeNow.ToUnixTimeMilliseconds();
         foreach (var member in table.Members)
@@ -51,7 +53,7 @@ internal static class MembershipRules
             members.Add(replaced && member.Status != SiloStatus.Dead ? member with { Status = SiloStatus.Dead } : member);
         }
 
-        members.Add(new MembershipEntry(self, name, SiloStatus.Joining, storeNow, []));
+        members.Add(new MembershipEntry(self, name, SiloStatus.Joining, storeNow, [], process));
         return new MembershipTable(table.Version + 1, Prune(members, deadRowsToKeep));
     }
 

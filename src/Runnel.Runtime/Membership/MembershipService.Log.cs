@@ -34,12 +34,15 @@ internal sealed partial class MembershipService
     [LoggerMessage(609, LogLevel.Debug, "Ping of {Silo} failed: {Reason}")]
     private static partial void LogPingFailed(ILogger logger, SiloAddress silo, string reason);
 
-    [LoggerMessage(610, LogLevel.Information, "Probe of {Silo} missed ({Misses} in a row, {Path})")]
-    private static partial void LogProbeMissed(ILogger logger, SiloAddress silo, int misses, string path);
-
     [LoggerMessage(611, LogLevel.Warning, "Voted against {Silo} (voters {Voters}); declared dead: {Dead} ({Reason}); view {Version}")]
     private static partial void LogVoted(ILogger logger, SiloAddress silo, string voters, bool dead, string reason, long version);
 
     [LoggerMessage(612, LogLevel.Warning, "Ignored a pushed view: {Reason}")]
     private static partial void LogBadPush(ILogger logger, string reason);
+
+    [LoggerMessage(614, LogLevel.Warning, "Killed silo {Silo} (pid {Pid} on this host): it was declared dead and may hold this host's file locks")]
+    private static partial void LogKilledDeadSilo(ILogger logger, SiloAddress silo, int pid);
+
+    [LoggerMessage(615, LogLevel.Debug, "Did not kill dead silo {Silo} (pid {Pid}): {Outcome}")]
+    private static partial void LogNotKilled(ILogger logger, SiloAddress silo, int pid, string outcome);
 }

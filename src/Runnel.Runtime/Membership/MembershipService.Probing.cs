@@ -1,84 +1,44 @@
 namespace Runnel.Runtime.Membership;
 
-internal sealed partial class MembershipService
+/// <remarks>Probing: the timing is <see cref="FailureDetector"/>'s; this part is its transport (pings over the data
+/// connections, indirect probes through another silo's control grain, the vote write).</remarks>
+internal sealed partial class MembershipService : IProbeTransport
 {
-    /// <summary>Every <see cref="MembershipOptions.ProbePeriod"/>: probe each target that has no probe in flight.</summary>
-    private void ProbeTick()
+    /// <summary>This silo and its table while it should probe: Active, not leaving, not fatal or killed.</summary>
+    private (SiloAddress Self, MembershipTable Table)? ProbingView() =>
+        State.IsFatal || State.IsKilled || _leaving || State.Self is not { } self || State.Snapshot is not { } snapshot
+            || snapshot.Table.StatusOf(self) != SiloStatus.Active
+            ? null
+            : (self, snapshot.Table);
+
+    /// <summary>Kills the process of a silo this silo just declared dead, when it runs on this host and
+    /// <see cref="MembershipOptions.KillDeadSilosOnSameHost"/> is on (see <see cref="SiloProcessFence"/>).</summary>
+    private void FenceByKilling(MembershipEntry? dead)
     {
-        if (State.IsFatal || State.IsKilled || _leaving || State.Self is not { } self || State.Snapshot is not { } snapshot
-            || snapshot.Table.StatusOf(self) != SiloStatus.Active)
+        if (!_options.KillDeadSilosOnSameHost || dead?.Process is not { } process)
         {
             return;
         }
 
-        var targets = ProbeTargets(snapshot.Table, self, _options.MaxProbedSilos);
-        foreach (var silo in _probes.Keys)
+        var outcome = SiloProcessFence.TryKill(process, SiloProcessIdentity.Current);
+        if (outcome == SiloProcessFence.Outcome.Killed)
         {
-            if (!targets.Contains(silo))
-            {
-                _probes.TryRemove(silo, out _);
-            }
+            LogKilledDeadSilo(_logger, dead.Silo, process.Pid);
         }
-
-        foreach (var target in targets)
+        else
         {
-            var state = _probes.GetOrAdd(target, static _ => new ProbeState());
-            if (Interlocked.Exchange(ref state.InFlight, 1) == 0)
-            {
-                _ = ProbeAsync(self, target, state, snapshot.Table);
-            }
+            LogNotKilled(_logger, dead.Silo, process.Pid, outcome.ToString());
         }
     }
 
-    /// <summary>
-    /// One probe. After <c>MissedProbesLimit - 1</c> consecutive misses the probe goes through another Active silo
-    /// (when there is one): if that silo cannot reach the target either, both vote. A failed intermediary proves
-    /// nothing, so the probe falls back to a direct one. Reaching the limit writes a vote (see
-    /// <see cref="MembershipRules.Suspect"/>); any answer resets the count.
-    /// </summary>
-    private async Task ProbeAsync(SiloAddress self, SiloAddress target, ProbeState state, MembershipTable table)
+    Task<bool> IProbeTransport.PingAsync(SiloAddress target, TimeSpan timeout) => PingAsync(target, timeout);
+
+    async Task<bool?> IProbeTransport.ProbeIndirectAsync(SiloAddress via, SiloAddress target, TimeSpan timeout)
     {
+        using var cts = new CancellationTokenSource(timeout * 2, _time);
         try
         {
-            bool answered;
-            SiloAddress[] voters = [self];
-            var via = state.Misses >= _options.MissedProbesLimit - 1 ? PickIntermediary(table, self, target) : null;
-            bool? indirect = via is { } intermediary ? await ProbeIndirectAsync(intermediary, target).ConfigureAwait(false) : null;
-            if (indirect is { } confirmed)
-            {
-                answered = confirmed;
-                voters = [self, via!.Value];
-            }
-            else
-            {
-                answered = await PingAsync(target, _options.ProbeTimeout).ConfigureAwait(false);
-            }
-
-            if (answered)
-            {
-                state.Misses = 0;
-                return;
-            }
-
-            state.Misses++;
-            LogProbeMissed(_logger, target, state.Misses, via?.ToString() ?? "direct");
-            if (state.Misses >= _options.MissedProbesLimit && !State.IsFatal && !_leaving)
-            {
-                await SuspectAsync(target, voters).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref state.InFlight, 0);
-        }
-    }
-
-    private async Task<bool?> ProbeIndirectAsync(SiloAddress via, SiloAddress target)
-    {
-        using var cts = new CancellationTokenSource(_options.ProbeTimeout * 2, _time);
-        try
-        {
-            return await Control(via).ProbeAsync(target.ToString(), _options.ProbeTimeout, cts.Token).ConfigureAwait(false);
+            return await Control(via).ProbeAsync(target.ToString(), timeout, cts.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RunnelException or OperationCanceledException)
         {
@@ -86,17 +46,13 @@ internal sealed partial class MembershipService
         }
     }
 
-    private SiloAddress? PickIntermediary(MembershipTable table, SiloAddress self, SiloAddress target)
+    async Task IProbeTransport.SuspectAsync(SiloAddress target, IReadOnlyList<SiloAddress> voters)
     {
-        var candidates = table.Members
-            .Where(m => m.Status == SiloStatus.Active && m.Silo != self && m.Silo != target && (!_probes.TryGetValue(m.Silo, out var p) || p.Misses == 0))
-            .Select(m => m.Silo)
-            .ToList();
-        return candidates.Count == 0 ? null : candidates[Random.Shared.Next(candidates.Count)];
-    }
+        if (State.IsFatal || _leaving)
+        {
+            return;
+        }
 
-    private async Task SuspectAsync(SiloAddress target, SiloAddress[] voters)
-    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(_options.StoreUnreachableTimeout);
         var decision = default(SuspectDecision);
@@ -112,19 +68,15 @@ internal sealed partial class MembershipService
             if (written is not null)
             {
                 LogVoted(_logger, target, string.Join(", ", voters), decision.DeclaredDead, decision.Reason, written.Version);
+                if (decision.DeclaredDead)
+                {
+                    FenceByKilling(written.Find(target));
+                }
             }
         }
         catch (Exception ex) when (ex is RunnelException or OperationCanceledException or ObjectDisposedException)
         {
             LogStoreFailed(_logger, "death vote", ex.Message);
         }
-    }
-
-    /// <summary>Probe bookkeeping for one target.</summary>
-    private sealed class ProbeState
-    {
-        public int InFlight;
-
-        public volatile int Misses;
     }
 }

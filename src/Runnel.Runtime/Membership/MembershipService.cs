@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -37,13 +36,12 @@ internal sealed partial class MembershipService : IAsyncDisposable
     private readonly string _tableBlob;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lock _gate = new();
-    private readonly ConcurrentDictionary<SiloAddress, ProbeState> _probes = new();
+    private readonly FailureDetector _detector;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _refreshing;
     private Task _lastPush = Task.CompletedTask;
     private ITimer? _heartbeatTimer;
     private ITimer? _refreshTimer;
-    private ITimer? _probeTimer;
     private long _lastStoreSuccess;
     private long _lastStoreFailure;
     private long _joinedVersion;
@@ -72,6 +70,8 @@ internal sealed partial class MembershipService : IAsyncDisposable
         _tableBlob = TableBlobName(_silo.ClusterId);
         State.IsStoreHealthy = IsStoreHealthy;
         State.Refresh = RefreshAsync;
+        _detector = new FailureDetector(_options, _time, this, ProbingView, _logger);
+        _catalog.Router.PeerConnectionLost += _detector.OnConnectionLost;
     }
 
     public SiloState State { get; }
@@ -100,7 +100,7 @@ internal sealed partial class MembershipService : IAsyncDisposable
         var written = await UpdateAsync(
             (current, storeNow) =>
             {
-                var next = MembershipRules.Join(current, endpoint, _silo.SiloName, storeNow, evict, _options.DeadRowsToKeep, out var me);
+                var next = MembershipRules.Join(current, endpoint, _silo.SiloName, storeNow, evict, _options.DeadRowsToKeep, out var me, SiloProcessIdentity.Current);
                 self = me;
                 return next;
             },
@@ -127,7 +127,7 @@ internal sealed partial class MembershipService : IAsyncDisposable
 
         _heartbeatTimer = _time.CreateTimer(static s => _ = ((MembershipService)s!).HeartbeatAsync(), this, _options.HeartbeatPeriod, _options.HeartbeatPeriod);
         _refreshTimer = _time.CreateTimer(static s => _ = ((MembershipService)s!).RefreshAsync(0, CancellationToken.None), this, _options.TableRefreshPeriod, _options.TableRefreshPeriod);
-        _probeTimer = _time.CreateTimer(static s => ((MembershipService)s!).ProbeTick(), this, _options.ProbePeriod, _options.ProbePeriod);
+        _detector.Start();
         LogActive(_logger, self, State.Snapshot!.Version);
     }
 
@@ -140,7 +140,7 @@ internal sealed partial class MembershipService : IAsyncDisposable
             return;
         }
 
-        _probeTimer?.Dispose();
+        _detector.Stop();
         await UpdateAsync((table, _) => MembershipRules.SetStatus(table, self, SiloStatus.ShuttingDown, _options.DeadRowsToKeep), cancellationToken).ConfigureAwait(false);
     }
 
@@ -261,6 +261,7 @@ internal sealed partial class MembershipService : IAsyncDisposable
     /// <summary>Stops the timers and any store call in flight. Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
+        _catalog.Router.PeerConnectionLost -= _detector.OnConnectionLost;
         StopTimers();
         await _stopping.CancelAsync().ConfigureAwait(false);
     }
@@ -304,6 +305,6 @@ internal sealed partial class MembershipService : IAsyncDisposable
     {
         _heartbeatTimer?.Dispose();
         _refreshTimer?.Dispose();
-        _probeTimer?.Dispose();
+        _detector.Stop();
     }
 }

@@ -12,12 +12,15 @@ internal sealed record SuspectVote(string Voter, DateTimeOffset Time);
 /// <param name="Status">Moves forward only (see <see cref="SiloStatus"/>).</param>
 /// <param name="StartTime">When it joined, on the store's clock.</param>
 /// <param name="Votes">Death votes against it (at most one per voter: a new vote replaces the voter's older one).</param>
+/// <param name="Process">The OS process running it (null when not known: written by an older version, or not Linux);
+/// lets a silo on the same host kill it once it is declared dead (<see cref="SiloProcessFence"/>).</param>
 internal sealed record MembershipEntry(
     [property: JsonConverter(typeof(SiloAddressJsonConverter))] SiloAddress Silo,
     string Name,
     SiloStatus Status,
     DateTimeOffset StartTime,
-    IReadOnlyList<SuspectVote> Votes)
+    IReadOnlyList<SuspectVote> Votes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SiloProcessIdentity? Process = null)
 {
     /// <summary>Joining, Active or ShuttingDown: a process that should be running.</summary>
     [JsonIgnore]

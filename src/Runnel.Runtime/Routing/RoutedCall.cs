@@ -29,7 +29,9 @@ internal sealed class RoutedCall<TResult>(IRoutingContext context, GrainId grain
     public const int MaxForwardCount = 2;
 
     private static readonly TimeSpan RetryMinDelay = TimeSpan.FromMilliseconds(20);
-    private static readonly TimeSpan RetryMaxDelay = TimeSpan.FromMilliseconds(500);
+    /// <summary>The longest pause between attempts to send a call whose owner is unreachable: once the cluster declares
+    /// the owner dead the call moves within this (plus one view read).</summary>
+    private static readonly TimeSpan RetryMaxDelay = TimeSpan.FromMilliseconds(250);
 
     private readonly WireWriter _arguments = new();
 

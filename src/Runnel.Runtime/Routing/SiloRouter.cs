@@ -42,6 +42,10 @@ internal sealed class SiloRouter : IRoutingContext, IAsyncDisposable
 
     public TimeProvider Time { get; }
 
+    /// <summary>Raised when this silo's connection to a peer closed without this silo closing it (a crashed peer's
+    /// kernel closes its sockets at once): the failure detector probes that peer right away.</summary>
+    public event Action<SiloAddress>? PeerConnectionLost;
+
     public PlacementView? View => _state.Placement;
 
     public SiloAddress? LocalSilo => _state.Self;
@@ -62,7 +66,23 @@ internal sealed class SiloRouter : IRoutingContext, IAsyncDisposable
             throw new RunnelException(RunnelErrorCode.ConnectionLost, "The silo is stopping: no more calls to peers.", isRetriable: true);
         }
 
-        return _channels.GetOrAdd(silo, static (s, router) => router.CreateChannel(s), this);
+        if (_channels.TryGetValue(silo, out var known))
+        {
+            return known;
+        }
+
+        var created = CreateChannel(silo);
+        var channel = _channels.GetOrAdd(silo, created);
+        if (!ReferenceEquals(channel, created))
+        {
+            _ = created.DisposeAsync().AsTask();
+        }
+        else
+        {
+            created.Disconnected += _ => PeerConnectionLost?.Invoke(silo);
+        }
+
+        return channel;
     }
 
     public OutboundChannel? AnyChannel() => null;

@@ -46,6 +46,10 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
     /// <summary>Raised (on a pool thread) after each successful handshake.</summary>
     public event Action<OutboundChannel>? Connected;
 
+    /// <summary>Raised when an established connection closed while the channel was not being disposed (the peer
+    /// closed it, reset it, or a read or write failed); on the thread that noticed.</summary>
+    public event Action<OutboundChannel>? Disconnected;
+
     /// <summary>The live session, if any.</summary>
     public ClientSession? Current => _session is { Connection.IsClosed: false } session ? session : null;
 
@@ -108,6 +112,7 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
         if (!_disposed.IsCancellationRequested)
         {
             LogConnectionLost(_logger, Endpoint);
+            Disconnected?.Invoke(this);
         }
     }
 

@@ -17,13 +17,15 @@ internal sealed class ChaosSilo : IAsyncDisposable
     private readonly IReadOnlyList<string> _storeArguments;
     private readonly StreamWriter _log;
     private readonly Lock _logGate = new();
+    private readonly Workload.RunClock? _clock;
     private Process? _process;
 
-    public ChaosSilo(int index, string workingDirectory, IReadOnlyList<string> storeArguments)
+    public ChaosSilo(int index, string workingDirectory, IReadOnlyList<string> storeArguments, Workload.RunClock? clock = null)
     {
         Index = index;
         _workingDirectory = workingDirectory;
         _storeArguments = storeArguments;
+        _clock = clock;
         Port = Testing.FreePort.Next();
         HttpPort = Testing.FreePort.Next();
         _log = new StreamWriter(Path.Combine(workingDirectory, string.Create(CultureInfo.InvariantCulture, $"silo-{index}.log")), append: true) { AutoFlush = true };
@@ -251,7 +253,11 @@ internal sealed class ChaosSilo : IAsyncDisposable
         }
     }
 
-    private void Note(string text) => Write(Generation, "[chaos] " + text);
+    /// <summary>A harness note, stamped with the wall clock (as the silo's own lines) and the run clock (as the
+    /// client logs and the report), so the logs of one failover can be lined up.</summary>
+    private void Note(string text) => Write(Generation, string.Create(
+        CultureInfo.InvariantCulture,
+        $"{DateTime.Now:HH:mm:ss.fff} [chaos] run {_clock?.Now ?? double.NaN:0.000} s: {text}"));
 
     private void Write(int generation, string line)
     {

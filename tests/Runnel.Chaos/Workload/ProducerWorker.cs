@@ -9,7 +9,7 @@ namespace Runnel.Chaos.Workload;
 /// 120 s delivery timeout). It writes keyed records at a steady rate, each value a fresh <see cref="RecordId"/> of this
 /// producer, keys drawn by a seeded random, and records every acknowledgement with its partition and offset.
 /// </summary>
-internal sealed class ProducerWorker(int index, IGrainFactory grains, string topic, int keys, int recordsPerSecond, int seed)
+internal sealed class ProducerWorker(int index, IGrainFactory grains, string topic, int keys, int recordsPerSecond, int seed, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
 {
     /// <summary>Records are enqueued in ticks of this length (a steady rate without one timer per record).</summary>
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(20);
@@ -55,7 +55,7 @@ internal sealed class ProducerWorker(int index, IGrainFactory grains, string top
     public async Task RunAsync(long maxRecords, TimeSpan flushTimeout, CancellationToken stop)
     {
         var random = new Random(seed);
-        var producer = new Producer<string, string>(grains, ProducerOptions.Default);
+        var producer = new Producer<string, string>(grains, ProducerOptions.Default, loggerFactory: loggerFactory);
         await using (producer.ConfigureAwait(false))
         {
             var perTick = recordsPerSecond * Tick.TotalSeconds;

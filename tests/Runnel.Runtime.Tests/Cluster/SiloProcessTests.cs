@@ -108,6 +108,32 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task PausedSiloProcess_DeclaredDead_IsKilledBySiblingOnThisHostWithoutBeingResumed()
+    {
+        // The silo that writes Dead finds the victim's pid, boot id and start time in its membership row and, being on
+        // the same host, sends it SIGKILL (MembershipOptions.KillDeadSilosOnSameHost): a stopped process ends only so.
+        var cluster = "fence-" + Guid.NewGuid().ToString("N")[..8];
+        var silos = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => SiloProcess.StartAsync(_data.Path, cluster, $"f{i}", Bound)));
+        try
+        {
+            var victim = silos[1];
+            victim.Pause();
+
+            await InProcessTestCluster.WaitForAsync(() => victim.HasExited, Bound, "the paused process to be killed once declared dead");
+
+            silos[0].HasExited.Should().BeFalse();
+            silos[2].HasExited.Should().BeFalse();
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>The admin view, or null when the silo asked was the one just killed (the call's outcome is unknown).</summary>
     private static async Task<Runtime.Management.ClusterView?> TryGetClusterAsync(RunnelClient client)
     {
