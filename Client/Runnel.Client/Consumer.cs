@@ -45,6 +45,9 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
     private bool _started;
     private int _consuming;
 
+    /// <summary>A chunk an enumeration stopped inside (only the enumerating caller touches it).</summary>
+    private FetchedChunk? _resume;
+
     /// <param name="grains">A <see cref="RunnelConnection"/> (usually via <see cref="RunnelConnection.CreateConsumer{TKey, TValue}"/>) or any grain factory.</param>
     /// <exception cref="ArgumentException">An option is not valid, or a deserializer is missing for a type with no built-in one.</exception>
     public Consumer(IGrainFactory grains, ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null,
@@ -254,11 +257,12 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
     public async IAsyncEnumerable<ConsumeResult<TKey, TValue>> ConsumeAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         BeginConsuming();
+        FetchedChunk? chunk = null;
         try
         {
             while (true)
             {
-                var chunk = await TakeChunkAsync(cancellationToken).ConfigureAwait(false);
+                chunk = await TakeChunkAsync(cancellationToken).ConfigureAwait(false);
                 if (chunk is null)
                 {
                     yield break;
@@ -296,6 +300,12 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         }
         finally
         {
+            // Stopped inside a chunk (the caller broke out): the next enumeration goes on with its records.
+            if (chunk?.Records is { } records && chunk.Index < records.Count)
+            {
+                _resume = chunk;
+            }
+
             Volatile.Write(ref _consuming, 0);
         }
     }
@@ -396,6 +406,24 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
     /// (parking those of paused ones) and starts that partition's next fetch. Null when the consumer is disposed.</summary>
     private async ValueTask<FetchedChunk?> TakeChunkAsync(CancellationToken cancellationToken)
     {
+        if (_resume is { } resume)
+        {
+            _resume = null;
+            lock (_gate)
+            {
+                var state = resume.State;
+                if (resume.Version == state.Version && state.Assigned)
+                {
+                    if (!state.Paused)
+                    {
+                        return resume;
+                    }
+
+                    state.Parked.Enqueue(resume);
+                }
+            }
+        }
+
         while (true)
         {
             await OnPollAsync().ConfigureAwait(false);
