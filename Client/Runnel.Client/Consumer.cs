@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Runnel.Client.Internal;
 using Runnel.Grains;
+using Runnel.Runtime.Client;
 using Runnel.Log.Batches;
 
 namespace Runnel.Client;
@@ -277,6 +278,8 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
                         var state = chunk.State;
                         if (chunk.Index >= chunk.Records.Count || chunk.Version != state.Version || !state.Assigned)
                         {
+                            // Done with the chunk (every record was copied out by Decode): its frame can go back to the pool.
+                            UnsafeReceiveBuffers.TryReturn(chunk.Batches);
                             break;
                         }
 
@@ -356,6 +359,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
                     var first = Math.Max(chunk.StartOffset, state.Position);
                     if (first > chunk.LastOffset)
                     {
+                        UnsafeReceiveBuffers.TryReturn(chunk.Batches);
                         continue;
                     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Runnel.Client.Tests.Infrastructure;
+using Runnel.Runtime.Client;
 
 namespace Runnel.Client.Tests;
 
@@ -209,5 +210,35 @@ public sealed class ConsumerBatchTests : IAsyncLifetime
         var act = () => TakeBatchesAsync(consumer, 1);
 
         (await act.Should().ThrowAsync<RunnelException>()).Which.Code.Should().Be(RunnelErrorCode.CorruptRecordBatch);
+    }
+
+    [Fact]
+    public async Task ConsumeBatchesAsync_LargeResponse_FrameGoesBackToThePoolAtTheNextStep()
+    {
+        var topic = await _cluster.CreateTopicAsync(partitions: 2);
+        await using (var producer = _cluster.Connection.CreateProducer<string, byte[]>(ProducerOptions.Default with { Linger = TimeSpan.FromHours(1), BatchSize = 1 << 20 }))
+        {
+            var value = new byte[1024];
+            var tasks = Enumerable.Range(0, 100).Select(_ => producer.ProduceAsync(new TopicPartition(topic, 0), new Message<string, byte[]> { Value = value })).ToList();
+            await producer.FlushAsync().WaitAsync(Guard);
+            await Task.WhenAll(tasks);
+        }
+
+        await ProduceBatchAsync(topic, 1, 1);
+        await using var consumer = _cluster.Connection.CreateConsumer<string, string>(Fast);
+        consumer.Assign([new TopicPartitionOffset(topic, 0, 0), new TopicPartitionOffset(topic, 1, 0)]);
+        consumer.Pause([new TopicPartition(topic, 1)]);
+        using var cts = new CancellationTokenSource(Guard);
+        await using var enumerator = consumer.ConsumeBatchesAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        (await enumerator.MoveNextAsync()).Should().BeTrue();
+        var raw = enumerator.Current.RawBatches;
+        raw.Length.Should().BeGreaterThan(UnsafeReceiveBuffers.MinPooledFrameBytes);
+        UnsafeReceiveBuffers.IsOutstanding(raw).Should().BeTrue("the response is large enough to arrive in a pooled frame");
+        consumer.Resume([new TopicPartition(topic, 1)]);
+
+        (await enumerator.MoveNextAsync()).Should().BeTrue();
+
+        UnsafeReceiveBuffers.IsOutstanding(raw).Should().BeFalse("the consumer returned the frame when it released the batch");
+        UnsafeReceiveBuffers.TryReturn(raw).Should().BeFalse("a second return is refused");
     }
 }
