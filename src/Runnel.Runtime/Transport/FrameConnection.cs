@@ -242,10 +242,7 @@ internal sealed partial class FrameConnection
                 {
                     try
                     {
-                        if (frame.TryGetFrame(out var bytes))
-                        {
-                            output.Write(bytes.Span);
-                        }
+                        frame.TryWriteFrame(output);
                     }
                     finally
                     {
