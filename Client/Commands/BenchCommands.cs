@@ -76,6 +76,7 @@ internal static class BenchCommands
             var seconds = 0.0;
             var cpuSeconds = 0.0;
             var cpuAtStart = TimeSpan.Zero;
+            int gen2 = 0, gen2AtStart = 0;
             RunnelException? firstError = null;
             var options = ProducerOptions.Default with
             {
@@ -95,6 +96,7 @@ internal static class BenchCommands
                 using var progress = new ProgressReporter(io, "produced");
                 var clock = Stopwatch.StartNew();
                 cpuAtStart = Environment.CpuUsage.TotalTime;
+                gen2AtStart = GC.CollectionCount(2);
                 var ticksPerRecord = perSecond > 0 ? Stopwatch.Frequency / perSecond : 0;
                 var origin = Stopwatch.GetTimestamp();
                 for (; sent < count && clock.Elapsed < limit; sent++)
@@ -123,10 +125,11 @@ internal static class BenchCommands
                 await producer.FlushAsync(ct).ConfigureAwait(false);
                 seconds = clock.Elapsed.TotalSeconds;
                 cpuSeconds = (Environment.CpuUsage.TotalTime - cpuAtStart).TotalSeconds;
+                gen2 = GC.CollectionCount(2) - gen2AtStart;
             }
 
             var ok = acked == count && failed == 0;
-            await ReportAsync(io, parse.GetValue(json), "produce", acked, acked * (long)recordSize, seconds, cpuSeconds, histogram, ok,
+            await ReportAsync(io, parse.GetValue(json), "produce", acked, acked * (long)recordSize, seconds, cpuSeconds, gen2, histogram, ok,
                 ok ? null : $"{acked} of {count} records acknowledged ({failed} failed{(firstError is null ? "" : ": " + firstError.Message)}; {sent} sent before the {limit.TotalSeconds:F0} s limit)")
                 .ConfigureAwait(false);
             return ok ? 0 : RunnelCli.ExitError;
@@ -194,6 +197,7 @@ internal static class BenchCommands
             var warmupLeft = parse.GetValue(warmup);
             var clock = Stopwatch.StartNew();
             var cpuAtStart = Environment.CpuUsage.TotalTime;
+            var gen2AtStart = GC.CollectionCount(2);
             var waitStart = Stopwatch.GetTimestamp();
             try
             {
@@ -220,6 +224,7 @@ internal static class BenchCommands
                             {
                                 clock.Restart();
                                 cpuAtStart = Environment.CpuUsage.TotalTime;
+                                gen2AtStart = GC.CollectionCount(2);
                             }
 
                             continue;
@@ -249,15 +254,16 @@ internal static class BenchCommands
 
             var seconds = clock.Elapsed.TotalSeconds;
             var cpuSeconds = (Environment.CpuUsage.TotalTime - cpuAtStart).TotalSeconds;
+            var gen2 = GC.CollectionCount(2) - gen2AtStart;
             var ok = consumed == count && gap is null;
-            await ReportAsync(io, parse.GetValue(json), "consume", consumed, bytes, seconds, cpuSeconds, histogram, ok,
+            await ReportAsync(io, parse.GetValue(json), "consume", consumed, bytes, seconds, cpuSeconds, gen2, histogram, ok,
                 ok ? null : gap ?? $"{consumed} of {count} records within the {limit.TotalSeconds:F0} s limit").ConfigureAwait(false);
             return ok ? 0 : RunnelCli.ExitError;
         });
         return command;
     }
 
-    private static async Task ReportAsync(CliIO io, bool jsonOnly, string kind, long records, long bytes, double seconds, double cpuSeconds, LatencyHistogram histogram, bool ok, string? problem)
+    private static async Task ReportAsync(CliIO io, bool jsonOnly, string kind, long records, long bytes, double seconds, double cpuSeconds, int gen2, LatencyHistogram histogram, bool ok, string? problem)
     {
         var perSecond = records / Math.Max(seconds, 1e-9);
         var mbPerSecond = bytes / 1e6 / Math.Max(seconds, 1e-9);
@@ -290,6 +296,7 @@ internal static class BenchCommands
             ["max_ms"] = Math.Round(histogram.MaxMicros / 1000.0, 3),
             ["cpu_s"] = Math.Round(cpuSeconds, 3),
             ["cpu_s_per_gb"] = Math.Round(cpuSeconds / Math.Max(bytes / 1e9, 1e-9), 3),
+            ["gen2_gcs"] = (long)gen2,
         };
         await io.Out.WriteLineAsync(JsonSerializer.Serialize(summary, BenchJsonContext.Default.DictionaryStringObject)).ConfigureAwait(false);
     }
