@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Runnel.Client.Internal;
 using Runnel.Grains;
+using Runnel.Runtime.Client;
 using Runnel.Log.Batches;
 
 namespace Runnel.Client;
@@ -44,6 +45,9 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
     private readonly CancellationTokenSource _disposed = new();
     private bool _started;
     private int _consuming;
+
+    /// <summary>A chunk an enumeration stopped inside (only the enumerating caller touches it).</summary>
+    private FetchedChunk? _resume;
 
     /// <param name="grains">A <see cref="RunnelConnection"/> (usually via <see cref="RunnelConnection.CreateConsumer{TKey, TValue}"/>) or any grain factory.</param>
     /// <exception cref="ArgumentException">An option is not valid, or a deserializer is missing for a type with no built-in one.</exception>
@@ -244,77 +248,28 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
     /// <summary>
     /// The records of the assigned, unpaused partitions as they arrive, in offset order per partition. Runs until
     /// <paramref name="cancellationToken"/> fires (the enumeration then ends with <see cref="OperationCanceledException"/>)
-    /// or the consumer is disposed (it ends quietly).
+    /// or the consumer is disposed (it ends quietly). Each record is decoded into its own <see cref="ConsumeResult{TKey, TValue}"/>
+    /// (key and value deserialized, so copied); <see cref="ConsumeBatchesAsync"/> hands out the stored bytes instead.
     /// </summary>
     /// <exception cref="RunnelException"><see cref="RunnelErrorCode.OffsetOutOfRange"/> under
     /// <see cref="AutoOffsetReset.Error"/>; <see cref="RunnelErrorCode.UnknownTopic"/> and other non-retriable fetch
     /// errors; <see cref="RunnelErrorCode.DeserializationFailed"/>; <see cref="RunnelErrorCode.CorruptRecordBatch"/>.</exception>
-    /// <exception cref="InvalidOperationException">Another enumeration is running.</exception>
+    /// <exception cref="InvalidOperationException">Another enumeration (of either kind) is running.</exception>
     public async IAsyncEnumerable<ConsumeResult<TKey, TValue>> ConsumeAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _consuming, 1) == 1)
-        {
-            throw new InvalidOperationException("ConsumeAsync is already being enumerated; a consumer has one reader at a time.");
-        }
-
+        BeginConsuming();
+        FetchedChunk? chunk = null;
         try
         {
-            lock (_gate)
-            {
-                _started = true;
-                foreach (var state in _partitions.Values)
-                {
-                    MaybeFetchLocked(state);
-                }
-            }
-
-            StartGroup();
             while (true)
             {
-                await OnPollAsync().ConfigureAwait(false);
-                FetchedChunk? chunk;
-                try
-                {
-                    _waitingInPoll = true;
-                    chunk = await _chunks.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (ChannelClosedException)
+                chunk = await TakeChunkAsync(cancellationToken).ConfigureAwait(false);
+                if (chunk is null)
                 {
                     yield break;
                 }
-                finally
-                {
-                    _waitingInPoll = false;
-                }
 
-                if (chunk is null)
-                {
-                    continue; // a wake-up: group changes or an auto-commit are due
-                }
-
-                lock (_gate)
-                {
-                    var state = chunk.State;
-                    if (chunk.Version != state.Version || !state.Assigned)
-                    {
-                        continue;
-                    }
-
-                    state.Buffered--;
-                    if (chunk.Error is not null)
-                    {
-                        throw chunk.Error;
-                    }
-
-                    if (state.Paused)
-                    {
-                        state.Parked.Enqueue(chunk);
-                        continue;
-                    }
-
-                    MaybeFetchLocked(state); // pipelining: the next fetch runs while the application handles this chunk
-                }
-
+                chunk.Records ??= Decode(chunk.State.Partition, chunk.Batches, chunk.StartOffset);
                 while (true)
                 {
                     ConsumeResult<TKey, TValue> result;
@@ -323,6 +278,8 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
                         var state = chunk.State;
                         if (chunk.Index >= chunk.Records.Count || chunk.Version != state.Version || !state.Assigned)
                         {
+                            // Done with the chunk (every record was copied out by Decode): its frame can go back to the pool.
+                            UnsafeReceiveBuffers.TryReturn(chunk.Batches);
                             break;
                         }
 
@@ -346,7 +303,177 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         }
         finally
         {
+            // Stopped inside a chunk (the caller broke out): the next enumeration goes on with its records.
+            if (chunk?.Records is { } records && chunk.Index < records.Count)
+            {
+                _resume = chunk;
+            }
+
             Volatile.Write(ref _consuming, 0);
+        }
+    }
+
+    /// <summary>
+    /// The records of the assigned, unpaused partitions a fetch response at a time: each <see cref="ConsumedBatch"/> holds
+    /// one partition's records as the partition stored them, walked in place with no allocation per record (keys and
+    /// values are not deserialized; the consumer's deserializers are not used). Partitions, positions, pausing, seeking,
+    /// groups and auto-commit behave as with <see cref="ConsumeAsync"/>, a batch counting as its records: when a batch is
+    /// handed out, its partition's position moves past its last record, and each step of the enumeration is a poll.
+    /// </summary>
+    /// <remarks>A batch is valid until the next step of this enumeration (see <see cref="ConsumedBatch"/>'s lifetime
+    /// rules): the consumer releases it then, and enumerating it afterwards throws <see cref="ObjectDisposedException"/>.</remarks>
+    /// <exception cref="RunnelException">As <see cref="ConsumeAsync"/>, except <see cref="RunnelErrorCode.DeserializationFailed"/>;
+    /// <see cref="RunnelErrorCode.CorruptRecordBatch"/> may also come from enumerating a batch.</exception>
+    /// <exception cref="InvalidOperationException">Another enumeration (of either kind) is running.</exception>
+    public async IAsyncEnumerable<ConsumedBatch> ConsumeBatchesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        BeginConsuming();
+        ConsumedBatch? handedOut = null;
+        try
+        {
+            while (true)
+            {
+                handedOut?.Release();
+                handedOut = null;
+                var chunk = await TakeChunkAsync(cancellationToken).ConfigureAwait(false);
+                if (chunk is null)
+                {
+                    yield break;
+                }
+
+                lock (_gate)
+                {
+                    var state = chunk.State;
+                    if (chunk.Version != state.Version || !state.Assigned)
+                    {
+                        continue;
+                    }
+
+                    if (state.Paused)
+                    {
+                        state.Parked.Enqueue(chunk);
+                        continue;
+                    }
+
+                    // Records before the position were handed out already (by ConsumeAsync, before a switch of enumeration).
+                    var first = Math.Max(chunk.StartOffset, state.Position);
+                    if (first > chunk.LastOffset)
+                    {
+                        UnsafeReceiveBuffers.TryReturn(chunk.Batches);
+                        continue;
+                    }
+
+                    var count = first == chunk.StartOffset ? chunk.RecordCount : FetchSummary.Of(chunk.Batches, first, checkCrcs: false).RecordCount;
+                    handedOut = new ConsumedBatch(state.Partition, chunk.Batches, first, chunk.LastOffset, count, chunk.HighWatermark);
+                    state.Position = chunk.LastOffset + 1;
+                }
+
+                yield return handedOut;
+            }
+        }
+        finally
+        {
+            handedOut?.Release();
+            Volatile.Write(ref _consuming, 0);
+        }
+    }
+
+    /// <summary>Claims the one reader's place, then starts fetching every assigned partition and (when subscribed) the group.</summary>
+    private void BeginConsuming()
+    {
+        if (Interlocked.Exchange(ref _consuming, 1) == 1)
+        {
+            throw new InvalidOperationException("The consumer is already being enumerated (ConsumeAsync or ConsumeBatchesAsync); a consumer has one reader at a time.");
+        }
+
+        try
+        {
+            lock (_gate)
+            {
+                _started = true;
+                foreach (var state in _partitions.Values)
+                {
+                    MaybeFetchLocked(state);
+                }
+            }
+
+            StartGroup();
+        }
+        catch
+        {
+            Volatile.Write(ref _consuming, 0);
+            throw;
+        }
+    }
+
+    /// <summary>One poll: applies group changes, then waits for the next fetched chunk of a current, unpaused partition
+    /// (parking those of paused ones) and starts that partition's next fetch. Null when the consumer is disposed.</summary>
+    private async ValueTask<FetchedChunk?> TakeChunkAsync(CancellationToken cancellationToken)
+    {
+        if (_resume is { } resume)
+        {
+            _resume = null;
+            lock (_gate)
+            {
+                var state = resume.State;
+                if (resume.Version == state.Version && state.Assigned)
+                {
+                    if (!state.Paused)
+                    {
+                        return resume;
+                    }
+
+                    state.Parked.Enqueue(resume);
+                }
+            }
+        }
+
+        while (true)
+        {
+            await OnPollAsync().ConfigureAwait(false);
+            FetchedChunk? chunk;
+            try
+            {
+                _waitingInPoll = true;
+                chunk = await _chunks.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                return null;
+            }
+            finally
+            {
+                _waitingInPoll = false;
+            }
+
+            if (chunk is null)
+            {
+                continue; // a wake-up: group changes or an auto-commit are due
+            }
+
+            lock (_gate)
+            {
+                var state = chunk.State;
+                if (chunk.Version != state.Version || !state.Assigned)
+                {
+                    continue;
+                }
+
+                state.Buffered--;
+                if (chunk.Error is not null)
+                {
+                    throw chunk.Error;
+                }
+
+                if (state.Paused)
+                {
+                    state.Parked.Enqueue(chunk);
+                    continue;
+                }
+
+                MaybeFetchLocked(state); // pipelining: the next fetch runs while the application handles this chunk
+                return chunk;
+            }
         }
     }
 
@@ -453,7 +580,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
                     }
 
                     var response = await state.Grain.FetchAsync(new FetchRequest(offset, Options.FetchMaxBytes, Options.FetchMaxWait), token).ConfigureAwait(false);
-                    var (records, next) = Decode(state.Partition, response.Batches, offset);
+                    var summary = Summarize(state.Partition, response.Batches, offset);
                     attempt = 0;
                     lock (_gate)
                     {
@@ -463,14 +590,15 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
                         }
 
                         state.HighWatermark = response.HighWatermark;
-                        state.FetchOffset = next;
-                        offset = next;
+                        state.FetchOffset = summary.NextOffset;
                     }
 
-                    if (records.Count > 0)
+                    if (summary.RecordCount > 0)
                     {
-                        chunk = new FetchedChunk(state, version, records);
+                        chunk = new FetchedChunk(state, version, response.Batches, summary, response.HighWatermark);
                     }
+
+                    offset = summary.NextOffset;
                 }
                 catch (RunnelException ex) when (ex.Code == RunnelErrorCode.OffsetOutOfRange && Options.AutoOffsetReset != AutoOffsetReset.Error)
                 {
@@ -482,7 +610,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
                 }
                 catch (RunnelException ex)
                 {
-                    chunk = new FetchedChunk(state, version, [], ex.Code == RunnelErrorCode.OffsetOutOfRange
+                    chunk = new FetchedChunk(state, version, ex.Code == RunnelErrorCode.OffsetOutOfRange
                         ? new RunnelException(ex.Code, $"{state.Partition}: offset {offset} is out of range and AutoOffsetReset is Error ({ex.Message}).", ex)
                         : ex);
                 }
@@ -545,17 +673,28 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         return policy == AutoOffsetReset.Earliest ? offsets.LogStartOffset : offsets.HighWatermark;
     }
 
-    /// <summary>Decodes a fetch response: records at or after <paramref name="offset"/> (control batches skipped), and
-    /// the offset after the last batch.</summary>
-    private (List<object> Records, long Next) Decode(TopicPartition partition, ReadOnlyMemory<byte> batches, long offset)
+    /// <summary>Checks a fetch response's batches (framing, CRCs) and counts its records at or after <paramref name="offset"/>.</summary>
+    private FetchSummary Summarize(TopicPartition partition, ReadOnlyMemory<byte> batches, long offset)
     {
-        var results = new List<object>();
-        var next = offset;
         try
         {
-            foreach (var batch in new RecordBatchReader(batches, Options.CheckCrcs))
+            return FetchSummary.Of(batches, offset, Options.CheckCrcs);
+        }
+        catch (CorruptRecordBatchException ex)
+        {
+            throw new RunnelException(RunnelErrorCode.CorruptRecordBatch, $"{partition}: a fetched batch at or after offset {offset} is corrupt: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Decodes the records of a fetched chunk at or after <paramref name="offset"/> (control batches skipped)
+    /// into consume results.</summary>
+    private List<object> Decode(TopicPartition partition, ReadOnlyMemory<byte> batches, long offset)
+    {
+        var results = new List<object>();
+        try
+        {
+            foreach (var batch in new RecordBatchReader(batches, verifyCrc: false))
             {
-                next = Math.Max(next, batch.LastOffset + 1);
                 if (batch.Header.IsControlBatch || batch.LastOffset < offset)
                 {
                     continue;
@@ -578,7 +717,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
             throw new RunnelException(RunnelErrorCode.CorruptRecordBatch, $"{partition}: a fetched batch at or after offset {offset} is corrupt: {ex.Message}", ex);
         }
 
-        return (results, next);
+        return results;
     }
 
     private ConsumeResult<TKey, TValue> ToResult(TopicPartition partition, Record record)

@@ -1,17 +1,53 @@
 namespace Runnel.Client.Internal;
 
-/// <summary>The records of one fetch response, decoded, for one partition at one seek version; or an error to raise.</summary>
-internal sealed class FetchedChunk(FetchState state, int version, IReadOnlyList<object> records, RunnelException? error = null)
+/// <summary>
+/// One fetch response for one partition at one seek version, kept as the stored batch bytes (not decoded): the
+/// records at or after <see cref="StartOffset"/> are handed out either as one <see cref="ConsumedBatch"/> or, record by
+/// record, as consume results decoded when the application gets to the chunk. Or an error to raise.
+/// </summary>
+internal sealed class FetchedChunk
 {
-    public FetchState State { get; } = state;
+    public FetchedChunk(FetchState state, int version, ReadOnlyMemory<byte> batches, FetchSummary summary, long highWatermark)
+    {
+        State = state;
+        Version = version;
+        Batches = batches;
+        StartOffset = summary.StartOffset;
+        RecordCount = summary.RecordCount;
+        LastOffset = summary.LastOffset;
+        HighWatermark = highWatermark;
+    }
 
-    public int Version { get; } = version;
+    public FetchedChunk(FetchState state, int version, RunnelException error)
+    {
+        State = state;
+        Version = version;
+        Error = error;
+    }
 
-    /// <summary>The consume results (typed by the consumer), in offset order.</summary>
-    public IReadOnlyList<object> Records { get; } = records;
+    public FetchState State { get; }
 
-    /// <summary>The next record to hand out.</summary>
+    public int Version { get; }
+
+    /// <summary>Whole stored batches as fetched; the first may start before <see cref="StartOffset"/>.</summary>
+    public ReadOnlyMemory<byte> Batches { get; }
+
+    /// <summary>The offset the fetch asked for: records before it are skipped.</summary>
+    public long StartOffset { get; }
+
+    /// <summary>Records at or after <see cref="StartOffset"/>, control batches excluded.</summary>
+    public int RecordCount { get; }
+
+    /// <summary>The offset of the last of those records.</summary>
+    public long LastOffset { get; }
+
+    public long HighWatermark { get; }
+
+    /// <summary>The consume results (typed by the consumer), decoded on first use by the per-record enumeration.</summary>
+    public IReadOnlyList<object>? Records { get; set; }
+
+    /// <summary>The next record of <see cref="Records"/> to hand out.</summary>
     public int Index { get; set; }
 
-    public RunnelException? Error { get; } = error;
+    public RunnelException? Error { get; }
 }

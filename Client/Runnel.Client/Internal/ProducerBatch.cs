@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Runnel.Grains;
+using Runnel.Serialization;
 using Runnel.Log.Batches;
 
 namespace Runnel.Client.Internal;
@@ -11,6 +13,7 @@ namespace Runnel.Client.Internal;
 internal sealed class ProducerBatch
 {
     private RecordBatchBuilder? _builder;
+    private WireWriter? _payload;
 
     public ProducerBatch(PartitionQueue queue, RecordBatchBuilderOptions options, long createdAt)
     {
@@ -33,7 +36,7 @@ internal sealed class ProducerBatch
 
     public ITimer? LingerTimer { get; set; }
 
-    /// <summary>The bytes sent (set by <see cref="Seal"/>).</summary>
+    /// <summary>The bytes sent (set by <see cref="Seal"/>, a pooled buffer until <see cref="ReleasePayload"/>).</summary>
     public ReadOnlyMemory<byte> Payload { get; private set; }
 
     public bool IsSealed => _builder is null;
@@ -75,20 +78,42 @@ internal sealed class ProducerBatch
 
     public bool IsFull(int batchSize) => EstimatedSize >= batchSize;
 
-    /// <summary>Writes the batch's bytes, with the producer's identity and <paramref name="baseSequence"/> when idempotent.</summary>
+    /// <summary>Writes the batch's bytes into a pooled buffer, with the producer's identity and
+    /// <paramref name="baseSequence"/> when idempotent. The buffer is the batch's until <see cref="ReleasePayload"/>.</summary>
     public void Seal(ProducerIdentity? identity, int baseSequence)
     {
         var builder = _builder ?? throw new InvalidOperationException("The batch is sealed already.");
-        var bytes = builder.ToArray();
+        var payload = new WireWriter(builder.EstimatedSizeInBytes + 64);
+        try
+        {
+            builder.WriteTo(payload);
+        }
+        catch
+        {
+            payload.Dispose();
+            throw;
+        }
+
         builder.Dispose();
         _builder = null;
+        _payload = payload;
         if (identity is not null)
         {
-            BatchHeaderPatch.SetProducer(bytes, identity.ProducerId, identity.ProducerEpoch, baseSequence);
+            BatchHeaderPatch.SetProducer(MemoryMarshal.AsMemory(payload.WrittenMemory).Span, identity.ProducerId, identity.ProducerEpoch, baseSequence);
             BaseSequence = baseSequence;
         }
 
-        Payload = bytes;
+        Payload = payload.WrittenMemory;
+    }
+
+    /// <summary>Returns the sealed bytes' pooled buffer: the batch is complete (acknowledged or failed for good), so no
+    /// attempt will send it again, and none is being serialized (a request copies the payload when it starts, and a
+    /// batch completes only after its attempt returned).</summary>
+    public void ReleasePayload()
+    {
+        Payload = default;
+        _payload?.Dispose();
+        _payload = null;
     }
 
     /// <summary>Returns the builder's pooled buffer (a batch failed before it was sealed).</summary>

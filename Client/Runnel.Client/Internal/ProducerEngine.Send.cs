@@ -282,6 +282,7 @@ internal sealed partial class ProducerEngine
 
         _bufferUsed -= batch.BufferBytes;
         batch.Records.Clear();
+        batch.ReleasePayload();
     }
 
     /// <summary>Fails every record not in flight (waiting, unsent, awaiting retry); in-flight ones fail as they return.</summary>

@@ -155,7 +155,7 @@ internal sealed class ReadOnlyMemoryCodec : IWireCodec<ReadOnlyMemory<byte>>
 {
     public WireType WireType => WireType.Bytes;
 
-    public void Write(WireWriter writer, ReadOnlyMemory<byte> value) => writer.WriteBytes(value.Span);
+    public void Write(WireWriter writer, ReadOnlyMemory<byte> value) => writer.WriteBytesAttachable(value);
 
     public ReadOnlyMemory<byte> Read(ref WireReader reader) => reader.ReadBytesMemory(out _);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Runnel.Serialization;
@@ -13,11 +14,23 @@ namespace Runnel.Serialization;
 /// Not thread-safe: one writer belongs to one call at a time. The buffer is rented from
 /// <see cref="ArrayPool{T}.Shared"/> and returned by <see cref="Dispose"/>; <see cref="WrittenMemory"/> is valid
 /// only until then. Growing doubles the buffer (one copy of what was written so far).
+/// <para><b>Attached bytes.</b> A writer made with <see cref="AttachLargeBytes"/> keeps a reference to a large byte
+/// string (<see cref="WriteBytesAttachable"/> of at least <see cref="MinAttachedBytes"/>) instead of
+/// copying it, and <see cref="WriteTo"/> writes it in its place: a silo sends stored record batches to the socket
+/// without first copying them into the response. The memory must then stay valid and unchanged until the writer is
+/// disposed. <see cref="WrittenMemory"/> joins such a writer into one buffer (a copy) when asked.</para>
 /// </remarks>
 public sealed class WireWriter : IBufferWriter<byte>, IDisposable
 {
+    /// <summary>Byte strings this long or longer are attached rather than copied (when the writer attaches): below it, a
+    /// copy is cheaper than an extra segment.</summary>
+    public const int MinAttachedBytes = 16 * 1024;
+
     private byte[] _buffer;
     private int _position;
+    private List<(int At, ReadOnlyMemory<byte> Bytes)>? _attached;
+    private int _attachedLength;
+    private byte[]? _neverAttach;
 
     /// <summary>Creates a writer with at least <paramref name="initialCapacity"/> bytes of room.</summary>
     public WireWriter(int initialCapacity = 256)
@@ -25,17 +38,61 @@ public sealed class WireWriter : IBufferWriter<byte>, IDisposable
         _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 16));
     }
 
-    /// <summary>How many bytes have been written.</summary>
-    public int WrittenCount => _position;
+    /// <summary>How many bytes have been written (attached ones included).</summary>
+    public int WrittenCount => _position + _attachedLength;
 
-    /// <summary>The bytes written so far. Valid until the next write that grows the buffer, or <see cref="Dispose"/>.</summary>
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _position);
+    /// <summary>The bytes written so far. Valid until the next write that grows the buffer, or <see cref="Dispose"/>.
+    /// Joins attached bytes into the buffer first (one copy of them).</summary>
+    public ReadOnlyMemory<byte> WrittenMemory
+    {
+        get
+        {
+            Join();
+            return _buffer.AsMemory(0, _position);
+        }
+    }
 
-    /// <summary>The bytes written so far (same lifetime as <see cref="WrittenMemory"/>).</summary>
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _position);
+    /// <summary>The bytes written so far (same lifetime and cost as <see cref="WrittenMemory"/>).</summary>
+    public ReadOnlySpan<byte> WrittenSpan => WrittenMemory.Span;
+
+    /// <summary>Whether <see cref="WriteBytesAttachable"/> attaches large byte strings instead of copying
+    /// them (see the remarks). Off by default.</summary>
+    public bool AttachLargeBytes { get; private set; }
+
+    /// <summary>Makes this writer attach large byte strings (see the remarks), except slices of
+    /// <paramref name="neverAttach"/> (a buffer that is reused before the writer is written out, such as the request
+    /// frame a response answers), which are copied.</summary>
+    public void EnableAttachments(byte[]? neverAttach = null)
+    {
+        AttachLargeBytes = true;
+        _neverAttach = neverAttach;
+    }
 
     /// <summary>Forgets what was written and keeps the buffer.</summary>
-    public void Reset() => _position = 0;
+    public void Reset()
+    {
+        _position = 0;
+        _attached = null;
+        _attachedLength = 0;
+    }
+
+    /// <summary>Writes everything written so far, attached bytes in their places, to <paramref name="output"/>.</summary>
+    public void WriteTo(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var from = 0;
+        if (_attached is { } attached)
+        {
+            foreach (var (at, bytes) in attached)
+            {
+                output.Write(_buffer.AsSpan(from, at - from));
+                output.Write(bytes.Span);
+                from = at;
+            }
+        }
+
+        output.Write(_buffer.AsSpan(from, _position - from));
+    }
 
     /// <summary>Returns the buffer to the pool. The writer must not be used afterwards.</summary>
     public void Dispose()
@@ -43,6 +100,8 @@ public sealed class WireWriter : IBufferWriter<byte>, IDisposable
         var buffer = _buffer;
         _buffer = [];
         _position = 0;
+        _attached = null;
+        _attachedLength = 0;
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -128,6 +187,27 @@ public sealed class WireWriter : IBufferWriter<byte>, IDisposable
         WriteRaw(bytes);
     }
 
+    /// <summary>As <see cref="WriteBytes(ReadOnlySpan{byte})"/>, but with <see cref="AttachLargeBytes"/> a string of at
+    /// least <see cref="MinAttachedBytes"/> is referenced, not copied: it must stay unchanged until the writer is disposed.</summary>
+    public void WriteBytesAttachable(ReadOnlyMemory<byte> bytes)
+    {
+        if (!AttachLargeBytes || bytes.Length < MinAttachedBytes
+            || (_neverAttach is not null && MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Array == _neverAttach))
+        {
+            WriteBytes(bytes.Span);
+            return;
+        }
+
+        WriteVarUInt64((ulong)bytes.Length + 1);
+        if ((long)WrittenCount + bytes.Length > Array.MaxLength)
+        {
+            throw new InvalidOperationException("A wire message cannot exceed 2 GiB.");
+        }
+
+        (_attached ??= []).Add((_position, bytes));
+        _attachedLength += bytes.Length;
+    }
+
     /// <summary>A varint <c>byteCount + 1</c> (0 for null), then UTF-8.</summary>
     public void WriteString(string? value)
     {
@@ -173,12 +253,46 @@ public sealed class WireWriter : IBufferWriter<byte>, IDisposable
         }
 
         var lengthAt = ReserveFixed32();
+        var start = WrittenCount;
         codec.Write(this, value);
-        PatchFixed32(lengthAt, (uint)(_position - lengthAt - 4));
+        PatchFixed32(lengthAt, (uint)(WrittenCount - start));
     }
 
     /// <summary>Ends an object's fields (a zero tag).</summary>
     public void WriteEndObject() => WriteByte(0);
+
+    /// <summary>Copies attached bytes into the buffer, in their places.</summary>
+    private void Join()
+    {
+        if (_attached is not { } attached)
+        {
+            return;
+        }
+
+        var total = _position + _attachedLength;
+        var next = ArrayPool<byte>.Shared.Rent(Math.Max(total, 256));
+        var to = 0;
+        var from = 0;
+        foreach (var (at, bytes) in attached)
+        {
+            _buffer.AsSpan(from, at - from).CopyTo(next.AsSpan(to));
+            to += at - from;
+            bytes.Span.CopyTo(next.AsSpan(to));
+            to += bytes.Length;
+            from = at;
+        }
+
+        _buffer.AsSpan(from, _position - from).CopyTo(next.AsSpan(to));
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = next;
+        _position = total;
+        _attached = null;
+        _attachedLength = 0;
+    }
 
     private void Ensure(int count)
     {

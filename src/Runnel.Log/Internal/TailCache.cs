@@ -35,7 +35,9 @@ internal sealed class TailCache(long capacityBytes)
     }
 
     /// <summary>Whole batches starting with the one that holds <paramref name="offset"/>, up to
-    /// <paramref name="maxBytes"/> (at least one batch), or false when the cache does not reach back that far.</summary>
+    /// <paramref name="maxBytes"/> (at least one batch), or false when the cache does not reach back that far. The answer
+    /// is a slice of one block when that block gives at least half of <paramref name="maxBytes"/> (or all there is);
+    /// only a read that needs several blocks to get there is joined into a new buffer.</summary>
     public bool TryRead(long offset, int maxBytes, out ReadOnlyMemory<byte> batches)
     {
         batches = default;
@@ -62,8 +64,11 @@ internal sealed class TailCache(long capacityBytes)
             start += BatchFraming.TotalSize(first.Span[start..]);
         }
 
+        // Zero-copy (a slice of the block) when the block holds the whole answer, or at least half the budget: a
+        // fetch may return less than its budget, and a shorter answer costs the consumer one more round trip where
+        // joining blocks costs a fresh buffer and a copy of every byte (in a catch-up read, nearly every fetch).
         var take = WholeBatchesWithin(first[start..], maxBytes);
-        if (take < first.Length - start || node.Next is null)
+        if (take < first.Length - start || node.Next is null || take >= maxBytes / 2)
         {
             batches = first.Slice(start, take);
             return true;

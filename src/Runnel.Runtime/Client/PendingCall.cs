@@ -1,3 +1,4 @@
+using System.Buffers;
 using Runnel.Runtime.Internal;
 using Runnel.Runtime.Transport;
 using Runnel.Serialization;
@@ -104,10 +105,15 @@ internal sealed class PendingCall<TResult> : IOutgoingFrame, IPendingCall
         return queued.IsCompletedSuccessfully ? new ValueTask<TResult>(_result.Task) : AwaitQueuedAsync(queued);
     }
 
-    public bool TryGetFrame(out ReadOnlyMemory<byte> frame)
+    public bool TryWriteFrame(IBufferWriter<byte> output)
     {
-        frame = _frame.WrittenMemory;
-        return Interlocked.CompareExchange(ref _state, Sent, Queued) == Queued;
+        if (Interlocked.CompareExchange(ref _state, Sent, Queued) != Queued)
+        {
+            return false;
+        }
+
+        output.Write(_frame.WrittenSpan);
+        return true;
     }
 
     public void Release() => _frame.Dispose();

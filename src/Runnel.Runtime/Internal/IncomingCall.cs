@@ -1,3 +1,4 @@
+using System.Buffers;
 using Runnel.Runtime.Transport;
 using Runnel.Serialization;
 
@@ -79,10 +80,15 @@ internal sealed class IncomingCall : MailboxItem, IOutgoingFrame
     /// <summary>Stores the complete response frame for the connection to write.</summary>
     public void SetResponse(WireWriter response) => _response = response;
 
-    public bool TryGetFrame(out ReadOnlyMemory<byte> frame)
+    public bool TryWriteFrame(IBufferWriter<byte> output)
     {
-        frame = _response?.WrittenMemory ?? default;
-        return _response is not null;
+        if (_response is not { } response)
+        {
+            return false;
+        }
+
+        response.WriteTo(output);
+        return true;
     }
 
     public void Release()

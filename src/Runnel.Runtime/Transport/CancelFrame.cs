@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace Runnel.Runtime.Transport;
@@ -16,9 +17,9 @@ internal sealed class CancelFrame : IOutgoingFrame
         BinaryPrimitives.WriteInt64LittleEndian(_bytes.AsSpan(6), correlationId);
     }
 
-    public bool TryGetFrame(out ReadOnlyMemory<byte> frame)
+    public bool TryWriteFrame(IBufferWriter<byte> output)
     {
-        frame = _bytes;
+        output.Write(_bytes);
         return true;
     }
 

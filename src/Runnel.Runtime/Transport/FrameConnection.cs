@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Runnel.Runtime.Client;
 
 namespace Runnel.Runtime.Transport;
 
@@ -33,7 +34,8 @@ internal sealed partial class FrameConnection
     /// <param name="maxFrameBytes">The largest frame accepted (length prefix excluded).</param>
     /// <param name="outboxCapacity">How many frames may wait to be written.</param>
     /// <param name="poolReceiveBuffers">Rent received frames from the array pool (the silo, which returns them when a
-    /// call completes) or allocate them (the client, whose results may keep slices).</param>
+    /// call completes) or not (the client, whose results may keep slices): there, small frames are allocated and large
+    /// ones rented without being returned by the connection (see <see cref="UnsafeReceiveBuffers"/>).</param>
     /// <param name="abortTransport">Drops the socket at once (so a close is seen by the peer and pending reads end).</param>
     /// <param name="logger">Where close reasons go.</param>
     public FrameConnection(IDuplexPipe pipe, string name, int maxFrameBytes, int outboxCapacity, bool poolReceiveBuffers, Action abortTransport, ILogger logger)
@@ -213,7 +215,9 @@ internal sealed partial class FrameConnection
         }
 
         var size = (int)length;
-        var array = _poolReceiveBuffers ? ArrayPool<byte>.Shared.Rent(size) : new byte[size];
+        var array = _poolReceiveBuffers ? ArrayPool<byte>.Shared.Rent(size)
+            : size >= UnsafeReceiveBuffers.MinPooledFrameBytes ? UnsafeReceiveBuffers.Rent(size)
+            : new byte[size];
         buffer.Slice(FrameFormat.LengthBytes, size).CopyTo(array);
         buffer = buffer.Slice(FrameFormat.LengthBytes + size);
         frame = new ReceivedFrame(array, size, _poolReceiveBuffers);
@@ -238,10 +242,7 @@ internal sealed partial class FrameConnection
                 {
                     try
                     {
-                        if (frame.TryGetFrame(out var bytes))
-                        {
-                            output.Write(bytes.Span);
-                        }
+                        frame.TryWriteFrame(output);
                     }
                     finally
                     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Runnel.Runtime.Internal;
 using Runnel.Runtime.Membership;
 using Runnel.Serialization;
@@ -96,6 +97,11 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
     public WireWriter BeginResult(IncomingCall call)
     {
         var writer = new WireWriter();
+
+        // Large byte strings in results (a fetch's stored batches) go from their own memory to the socket: the writer
+        // keeps them until the frame is written. The request frame itself is returned to the pool before that, so
+        // slices of it (an echoed argument) are copied.
+        writer.EnableAttachments(MemoryMarshal.TryGetArray(call.Arguments, out var request) ? request.Array : null);
         WriteResponseHeader(writer, call.CorrelationId, FrameFormat.StatusOk);
         return writer;
     }
