@@ -18,6 +18,12 @@ public sealed partial class FileObjectStore
     /// read is known durable; otherwise it fdatasyncs first.</summary>
     private readonly ConcurrentDictionary<string, ulong> _durableSlots = new(StringComparer.Ordinal);
 
+    private long _appendBlobSyncs;
+
+    /// <summary>How many fdatasyncs this store has issued on append blobs' data files (commits, and the syncs that
+    /// make a state another store wrote durable before building on it). For tests.</summary>
+    internal long AppendBlobSyncs => Interlocked.Read(ref _appendBlobSyncs);
+
     /// <summary>Opens the append blob <paramref name="name"/> for a write (caller holds its lock) and reads its head.</summary>
     /// <exception cref="BlobNotFoundException">No such blob.</exception>
     /// <exception cref="StorageConflictException">A block blob (<paramref name="blockBlobConflict"/> says why that fails).</exception>
@@ -158,6 +164,7 @@ public sealed partial class FileObjectStore
         {
             // Written in this boot by another store (maybe a process killed before its fdatasync): make it durable
             // before overwriting the other slot, the fallback a reader after a crash would need.
+            Interlocked.Increment(ref _appendBlobSyncs);
             MetaFile.DataSync(blob.Handle, blob.Path);
             MarkDurable(blob.Path, current.Sequence);
         }
@@ -167,6 +174,7 @@ public sealed partial class FileObjectStore
         RandomAccess.Write(blob.Handle, AppendBlobHead.Encode(sequence, _bootId, lastBlock, SerializeMeta(next)), target);
         try
         {
+            Interlocked.Increment(ref _appendBlobSyncs);
             MetaFile.DataSync(blob.Handle, blob.Path);
         }
         catch (IOException)

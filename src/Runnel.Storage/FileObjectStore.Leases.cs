@@ -150,7 +150,7 @@ public sealed partial class FileObjectStore
             if (pointer.Kind == BlobKind.Append)
             {
                 // An append blob's lease lives in the head of its data file, with the rest of its state.
-                using var blob = OpenForAppend(directory, name, "");
+                using var blob = OpenForAppend(directory, name, "it is a block blob");
                 var (nextState, appendResult) = update(blob.Head.Meta, _time.GetUtcNow());
                 if (!ReferenceEquals(nextState, blob.Head.Meta) && nextState != blob.Head.Meta)
                 {

@@ -135,6 +135,31 @@ public sealed class FileObjectStoreAppendHeadTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_OneFdatasyncPerAppend_PlusOneFirstWhenTheSlotReadIsNotKnownToBeOnDisk()
+    {
+        var writer = Store(BootBefore);
+        await writer.CreateAppendBlobAsync("seg");
+        await writer.AppendBlockAsync("seg", Bytes("a"));
+        await writer.AppendBlockAsync("seg", Bytes("b"));
+        writer.AppendBlobSyncs.Should().Be(2, "an append is acknowledged after one fdatasync");
+
+        // Another store in the same boot cannot know the slot it reads is on disk (its writer may have been killed
+        // before syncing): it syncs once before overwriting the other slot, then builds on its own syncs.
+        var sameBoot = Store(BootBefore);
+        await sameBoot.AppendBlockAsync("seg", Bytes("c"));
+        sameBoot.AppendBlobSyncs.Should().Be(2);
+        await sameBoot.AppendBlockAsync("seg", Bytes("d"));
+        await sameBoot.SealAsync("seg");
+        sameBoot.AppendBlobSyncs.Should().Be(4);
+
+        // After a reboot a slot that verifies came from the disk: no extra sync.
+        var afterReboot = Store(BootAfter);
+        await afterReboot.AcquireLeaseAsync("seg", duration: null);
+        afterReboot.AppendBlobSyncs.Should().Be(1);
+        (await afterReboot.GetAsync("seg")).Content.ToArray().Should().Equal(Bytes("abcd"));
+    }
+
+    [Fact]
     public async Task Seal_AfterReboot_StaysSealedWhenItsSlotVerifies()
     {
         var before = Store(BootBefore);
