@@ -43,6 +43,11 @@ public enum RunnelErrorCode
     /// when <see cref="RunnelException.IsOutcomeUnknown"/> is set.</summary>
     StorageUnavailable = 105,
 
+    /// <summary>The store's data for a blob cannot be read as valid: it is damaged (no valid metadata slot, no slot
+    /// whose data verifies) or in an on-disk layout this version does not read. Not retriable; the message names the
+    /// blob's directory and what to do.</summary>
+    StorageCorrupt = 106,
+
     // ---- log (2xx) ----
 
     /// <summary>A record batch failed validation (CRC, magic, lengths, counts, codec).</summary>

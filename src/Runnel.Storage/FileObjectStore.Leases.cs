@@ -146,9 +146,22 @@ public sealed partial class FileObjectStore
         using var held = await _locks.AcquireAsync(name, cancellationToken).ConfigureAwait(false);
         try
         {
-            var meta = ReadMeta(directory, name) ?? throw new BlobNotFoundException(name);
-            var (next, result) = update(meta, _time.GetUtcNow());
-            if (!ReferenceEquals(next, meta) && next != meta)
+            var pointer = ReadPointer(directory, name) ?? throw new BlobNotFoundException(name);
+            if (pointer.Kind == BlobKind.Append)
+            {
+                // An append blob's lease lives in the head of its data file, with the rest of its state.
+                using var blob = OpenForAppend(directory, name, "it is a block blob");
+                var (nextState, appendResult) = update(blob.Head.Meta, _time.GetUtcNow());
+                if (!ReferenceEquals(nextState, blob.Head.Meta) && nextState != blob.Head.Meta)
+                {
+                    CommitSlot(blob, nextState, blob.Head.Slot.LastBlock);
+                }
+
+                return appendResult;
+            }
+
+            var (next, result) = update(pointer, _time.GetUtcNow());
+            if (!ReferenceEquals(next, pointer) && next != pointer)
             {
                 WriteMeta(directory, next);
             }

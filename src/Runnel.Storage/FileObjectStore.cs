@@ -13,24 +13,36 @@ namespace Runnel.Storage;
 /// <code>
 ///   root/
 ///     blobs/&lt;escaped name&gt;.b/      one directory per blob (see the name mapping below)
-///       meta                       committed metadata, JSON: kind, generation, committed length, block count,
-///                                  sealed flag, lease; only ever replaced whole by rename (the commit point)
-///       meta.tmp                   the next metadata while it is being written
-///       d-&lt;incarnation&gt;-&lt;gen&gt;      the content: immutable for a block blob, grown in place for an append blob
+///       meta                       two CRC'd slots of JSON metadata (Internal/MetaFile.cs): for a block blob its
+///                                  committed state (kind, generation, data file, length, lease); for an append
+///                                  blob the data file's name (its state lives in that file's head)
+///       meta.tmp                   only while <c>meta</c> is first created (write temp, fsync, rename)
+///       d-&lt;incarnation&gt;-&lt;gen&gt;      block blob: the content, immutable
+///                                  append blob: [slot 0][slot 1][content], grown in place (Internal/AppendBlobHead.cs)
 ///     locks/000.lock .. 3ff.lock   OS lock files; a blob's name hashes to one
 /// </code>
-/// <para>Durability: every write fsyncs its data, then replaces <c>meta</c> atomically (write temp, fsync, rename,
-/// fsync the directory) before it returns. A put writes a new data file and switches <c>meta</c> to it, so a reader
-/// sees the old content or the new, never a mix. An append writes past the committed length and fsyncs before
-/// committing the new length; a crash before the commit leaves bytes past the committed length, which readers never
-/// see and the next append truncates. ETags are <c>generation-incarnation</c>: the generation counts content
-/// changes, the random incarnation makes a re-created blob's ETags differ from its predecessor's.</para>
+/// <para>Durability: every write is on disk before it returns. A put writes a new data file, fsyncs it and its
+/// directory entry, then commits <c>meta</c> pointing at it (one slot write + fdatasync), so a reader sees the old
+/// content or the new, never a mix. An append blob keeps its metadata in the head of its own data file: an append,
+/// under the blob's lock, reads the newest valid slot, checks the conditions, writes the block at
+/// <c>head + length</c>, writes the other slot (sequence + 1, new length and block count, the block's position and
+/// CRC-32C, the boot id) and then makes both durable with ONE fdatasync of that file. Seal and lease changes on an
+/// append blob write a slot the same way. Because the kernel may persist the slot before the block, a slot written
+/// in an earlier boot is only trusted when its last block matches its CRC; otherwise the other slot, whose state was
+/// on disk before this one was written, is used (Internal/AppendBlobHead.cs has the argument). Readers never see bytes
+/// past the committed length; an unacknowledged tail is overwritten by the next append. This gives appends one
+/// device flush each instead of two (data fsync, then metadata fdatasync). ETags are <c>generation-incarnation</c>:
+/// the generation counts content changes, the random incarnation makes a re-created blob's ETags differ from its
+/// predecessor's.</para>
+/// <para>Data directories written before version 2 of the metadata: block blobs read and write as before; an append
+/// blob of the old layout (state in <c>meta</c>, content from offset 0) fails with
+/// <see cref="StorageCorruptException"/> naming its directory, never a silent misread.</para>
 /// <para>Names map to nested directories, one per '/'-separated segment, with an escaping that keeps them apart from
 /// each other and from the store's own files (<c>Internal/BlobPaths.cs</c> has the scheme). Empty directories of
 /// deleted names' parent segments are left in place (removing them could race another process's create).</para>
 /// <para>Thread-safe. Calls do their file I/O and fsyncs synchronously on the calling thread and complete
 /// synchronously unless they wait for a lock another thread or process holds. Lease expiry is judged on the injected
-/// <see cref="TimeProvider"/>, which is also every result's <c>ServerTime</c>.</para>
+/// <see cref="TimeProvider"/>, which is also every result's <c>ServerTime</c>. Linux only (boot id, fdatasync).</para>
 /// </remarks>
 public sealed partial class FileObjectStore : IObjectStore
 {
@@ -43,6 +55,8 @@ public sealed partial class FileObjectStore : IObjectStore
     private readonly string _blobsRoot;
     private readonly TimeProvider _time;
     private readonly StripedFileLock _locks;
+    private readonly Guid _bootId;
+    private readonly bool _bootIdIsReal;
 
     /// <summary>Opens (creating if needed) a store under <paramref name="rootDirectory"/>.</summary>
     /// <param name="rootDirectory">The data directory; created if absent. Other processes may use it at the same time.</param>
@@ -50,8 +64,24 @@ public sealed partial class FileObjectStore : IObjectStore
     /// <param name="lockTimeout">How long an operation waits for a blob's lock before failing with
     /// <see cref="StorageUnavailableException"/>. Default 30 s.</param>
     public FileObjectStore(string rootDirectory, TimeProvider? timeProvider = null, TimeSpan? lockTimeout = null)
+        : this(rootDirectory, timeProvider, lockTimeout, BootId.Current ?? Guid.NewGuid(), bootIdIsReal: BootId.Current is not null)
+    {
+    }
+
+    /// <summary>Opens a store that takes <paramref name="bootId"/> as the current OS boot's id (tests: a different id
+    /// is an OS crash since the slots were written).</summary>
+    /// <param name="rootDirectory">As for the public constructor.</param>
+    /// <param name="timeProvider">As for the public constructor.</param>
+    /// <param name="lockTimeout">As for the public constructor.</param>
+    /// <param name="bootId">The id slots are stamped with and compared against.</param>
+    /// <param name="bootIdIsReal">False when the OS has no boot id and <paramref name="bootId"/> is random per
+    /// store: a slot that verifies is then not taken as on disk (it may be in the page cache only), and a writer
+    /// fdatasyncs before relying on it.</param>
+    internal FileObjectStore(string rootDirectory, TimeProvider? timeProvider, TimeSpan? lockTimeout, Guid bootId, bool bootIdIsReal = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
+        _bootId = bootId;
+        _bootIdIsReal = bootIdIsReal;
         RootDirectory = Path.GetFullPath(rootDirectory);
         _time = timeProvider ?? TimeProvider.System;
         _blobsRoot = Path.Combine(RootDirectory, "blobs");
@@ -80,28 +110,37 @@ public sealed partial class FileObjectStore : IObjectStore
         {
             for (var attempt = 0; attempt < MaxReadAttempts; attempt++)
             {
-                var meta = ReadMeta(directory, name) ?? throw new BlobNotFoundException(name);
-                var start = Math.Min(range.Offset, meta.Length);
-                var end = range.Length is { } length ? Math.Min(meta.Length, start + Math.Min(length, meta.Length - start)) : meta.Length;
-                var count = end - start;
-                if (count > Array.MaxLength)
+                var pointer = ReadPointer(directory, name) ?? throw new BlobNotFoundException(name);
+                var dataPath = Path.Combine(directory, pointer.DataFile);
+                var data = TryOpenData(dataPath, FileAccess.Read);
+                if (data is null)
                 {
-                    throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Reading {count} bytes of blob '{name}' at once is more than one buffer holds; read it by ranges.");
+                    continue; // a put replaced the data file between reading meta and opening it: read the new meta
                 }
 
-                var properties = ToProperties(meta);
-                if (count == 0)
+                using (data)
                 {
-                    return ValueTask.FromResult(new BlobContent(ReadOnlyMemory<byte>.Empty, range.Offset, properties));
-                }
+                    // An append blob's state comes from the same open file its content is read from.
+                    var meta = pointer.Kind == BlobKind.Append ? ReadAppendHead(data, dataPath, name).Meta : pointer;
+                    var contentStart = pointer.Kind == BlobKind.Append ? AppendBlobHead.HeadSize : 0;
+                    var start = Math.Min(range.Offset, meta.Length);
+                    var end = range.Length is { } length ? Math.Min(meta.Length, start + Math.Min(length, meta.Length - start)) : meta.Length;
+                    var count = end - start;
+                    if (count > Array.MaxLength)
+                    {
+                        throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Reading {count} bytes of blob '{name}' at once is more than one buffer holds; read it by ranges.");
+                    }
 
-                var content = TryReadData(Path.Combine(directory, meta.DataFile), start, (int)count, name);
-                if (content is not null)
-                {
+                    var properties = ToProperties(meta);
+                    if (count == 0)
+                    {
+                        return ValueTask.FromResult(new BlobContent(ReadOnlyMemory<byte>.Empty, range.Offset, properties));
+                    }
+
+                    var content = GC.AllocateUninitializedArray<byte>((int)count);
+                    ReadExactly(data, content, contentStart + start, name);
                     return ValueTask.FromResult(new BlobContent(content, start, properties));
                 }
-
-                // A put replaced the data file between reading meta and opening it: read the new meta.
             }
         }
         catch (Exception ex) when (IsFileSystemFailure(ex))
@@ -207,17 +246,14 @@ public sealed partial class FileObjectStore : IObjectStore
             throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Invalid block for append blob '{name}': it is {block.Length} bytes; a block is 1 to {ObjectStoreLimits.MaxAppendBlockBytes} bytes.");
         }
 
+        var blockCrc = AppendBlobHead.BlockCrc(block.Span); // outside the lock: it does not depend on the blob's state
         var directory = BlobPaths.BlobDirectory(_blobsRoot, name);
         using var held = await _locks.AcquireAsync(name, cancellationToken).ConfigureAwait(false);
         try
         {
             var now = _time.GetUtcNow();
-            var meta = ReadMeta(directory, name) ?? throw new BlobNotFoundException(name);
-            if (meta.Kind != BlobKind.Append)
-            {
-                throw new StorageConflictException(name, "it is a block blob; only an append blob takes appended blocks");
-            }
-
+            using var blob = OpenForAppend(directory, name, "it is a block blob; only an append blob takes appended blocks");
+            var meta = blob.Head.Meta;
             if (meta.IsSealed)
             {
                 throw new BlobSealedException(name);
@@ -244,19 +280,9 @@ public sealed partial class FileObjectStore : IObjectStore
                 throw new StorageConflictException(name, $"the append blob already holds {meta.BlockCount} blocks, the limit");
             }
 
-            // Data first (past the committed length, so readers ignore it), fsynced; then the new length in meta.
-            using (var data = new FileStream(Path.Combine(directory, meta.DataFile), FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0))
-            {
-                if (data.Length != meta.Length)
-                {
-                    data.SetLength(meta.Length); // a torn append from a crashed writer: never acknowledged
-                }
-
-                data.Position = meta.Length;
-                data.Write(block.Span);
-                data.Flush(flushToDisk: true);
-            }
-
+            // The block goes past the committed length (readers ignore it, a torn tail of a crashed append is simply
+            // overwritten), before the slot that commits it; one fdatasync in CommitSlot covers both.
+            RandomAccess.Write(blob.Handle, block.Span, AppendBlobHead.HeadSize + meta.Length);
             var next = meta with
             {
                 Generation = meta.Generation + 1,
@@ -264,7 +290,7 @@ public sealed partial class FileObjectStore : IObjectStore
                 BlockCount = meta.BlockCount + 1,
                 LastModifiedUtcTicks = now.UtcTicks,
             };
-            WriteMeta(directory, next);
+            CommitSlot(blob, next, new AppendedBlock(meta.Length, block.Length, blockCrc));
             return new AppendResult(meta.Length, next.BlockCount, next.ETag, now);
         }
         catch (Exception ex) when (IsFileSystemFailure(ex))
@@ -282,16 +308,12 @@ public sealed partial class FileObjectStore : IObjectStore
         try
         {
             var now = _time.GetUtcNow();
-            var meta = ReadMeta(directory, name) ?? throw new BlobNotFoundException(name);
-            if (meta.Kind != BlobKind.Append)
-            {
-                throw new StorageConflictException(name, "it is a block blob; only an append blob can be sealed");
-            }
-
+            using var blob = OpenForAppend(directory, name, "it is a block blob; only an append blob can be sealed");
+            var meta = blob.Head.Meta;
             CheckCondition(name, meta, condition, now);
             if (!meta.IsSealed)
             {
-                WriteMeta(directory, meta with { IsSealed = true });
+                CommitSlot(blob, meta with { IsSealed = true }, blob.Head.Slot.LastBlock);
             }
 
             return new BlobWriteResult(meta.ETag, meta.LastModified, now);
@@ -310,11 +332,9 @@ public sealed partial class FileObjectStore : IObjectStore
         var incarnation = current?.Incarnation ?? NewIncarnation();
         var generation = (current?.Generation ?? 0) + 1;
         var dataFile = $"d-{incarnation:x16}-{generation}";
-        DurableFile.WriteAndSync(Path.Combine(directory, dataFile), content);
-        DurableFile.SyncDirectory(directory); // the data file's entry is durable before meta names it
-
         var next = (current ?? NewMeta(name, incarnation)) with
         {
+            Version = BlobMetadata.CurrentVersion,
             Kind = kind,
             Generation = generation,
             DataFile = dataFile,
@@ -323,7 +343,27 @@ public sealed partial class FileObjectStore : IObjectStore
             IsSealed = false,
             LastModifiedUtcTicks = now.UtcTicks,
         };
+
+        var dataPath = Path.Combine(directory, dataFile);
+        if (kind == BlobKind.Append)
+        {
+            // An empty append blob: a head whose slot 0 holds the state (no block yet), slot 1 empty.
+            var head = new byte[AppendBlobHead.HeadSize];
+            AppendBlobHead.Encode(1, _bootId, default, SerializeMeta(next)).CopyTo(head, 0);
+            DurableFile.WriteAndSync(dataPath, head);
+        }
+        else
+        {
+            DurableFile.WriteAndSync(dataPath, content);
+        }
+
+        DurableFile.SyncDirectory(directory); // the data file's entry is durable before meta names it
         WriteMeta(directory, next);
+        if (kind == BlobKind.Append)
+        {
+            MarkDurable(dataPath, 1);
+        }
+
         RemoveStaleFiles(directory, dataFile);
         return next;
     }
@@ -396,68 +436,116 @@ public sealed partial class FileObjectStore : IObjectStore
         return new BlobProperties(meta.Name, meta.Length, meta.ETag, meta.LastModified, meta.Kind, meta.IsSealed, meta.BlockCount, meta.LeaseStateAt(now), now);
     }
 
-    /// <summary>The committed metadata of the blob in <paramref name="directory"/>, or null when there is none.</summary>
-    private static BlobMetadata? ReadMeta(string directory, string name)
+    /// <summary>The committed state of the blob in <paramref name="directory"/>, or null when there is none. For an
+    /// append blob this reads the head of its data file. Needs no lock (retries when a put replaces the data file).</summary>
+    private BlobMetadata? ReadMeta(string directory, string name)
     {
-        var bytes = MetaFile.Read(Path.Combine(directory, MetaFileName));
+        for (var attempt = 0; attempt < MaxReadAttempts; attempt++)
+        {
+            var pointer = ReadPointer(directory, name);
+            if (pointer is null || pointer.Kind == BlobKind.Block)
+            {
+                return pointer;
+            }
+
+            var dataPath = Path.Combine(directory, pointer.DataFile);
+            using var data = TryOpenData(dataPath, FileAccess.Read);
+            if (data is not null)
+            {
+                return ReadAppendHead(data, dataPath, name).Meta;
+            }
+        }
+
+        throw new StorageUnavailableException(name, $"the blob was replaced {MaxReadAttempts} times while being read", isOutcomeUnknown: false);
+    }
+
+    /// <summary>The blob's <c>meta</c> file: a block blob's state, or which data file holds an append blob's state;
+    /// null when the blob does not exist.</summary>
+    /// <exception cref="StorageCorruptException">Neither slot is valid, the JSON is not this blob's metadata, or the
+    /// blob is an append blob in the version 1 layout.</exception>
+    private static BlobMetadata? ReadPointer(string directory, string name)
+    {
+        byte[]? bytes;
+        try
+        {
+            bytes = MetaFile.Read(Path.Combine(directory, MetaFileName));
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new StorageCorruptException(name, $"{ex.Message} Restore the blob directory '{directory}' from a copy, or delete it to drop the blob.", ex);
+        }
+
         if (bytes is null)
         {
             return null;
         }
 
-        BlobMetadata? meta;
-        try
+        var meta = ParseMeta(bytes, directory, name);
+        if (meta.Version == 1 && meta.Kind == BlobKind.Append)
         {
-            meta = JsonSerializer.Deserialize(bytes, BlobMetadataJsonContext.Default.BlobMetadata);
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"The metadata in '{directory}' is not valid: {ex.Message}", ex);
-        }
-
-        if (meta is null || meta.Version != BlobMetadata.CurrentVersion || !string.Equals(meta.Name, name, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException($"The metadata in '{directory}' is not version {BlobMetadata.CurrentVersion} metadata of blob '{name}'.");
+            throw new StorageCorruptException(
+                name,
+                $"'{directory}' holds an append blob in the file store's version 1 layout (state in 'meta', content from offset 0 of '{meta.DataFile}'); "
+                + $"this version keeps an append blob's state in the head of its data file and does not read the old layout. Read the blob with the previous version and write it to a new data directory, or delete '{directory}'.");
         }
 
         return meta;
     }
 
-    private static void WriteMeta(string directory, BlobMetadata meta)
+    /// <summary>Parses and checks metadata JSON: a version this store reads, of blob <paramref name="name"/>.</summary>
+    private static BlobMetadata ParseMeta(ReadOnlySpan<byte> json, string directory, string name)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(meta, BlobMetadataJsonContext.Default.BlobMetadata);
-        MetaFile.Write(Path.Combine(directory, MetaFileName), Path.Combine(directory, MetaTempFileName), bytes);
-    }
-
-    /// <summary>Reads <paramref name="count"/> bytes at <paramref name="offset"/>; null when the file is gone (replaced).</summary>
-    private static byte[]? TryReadData(string path, long offset, int count, string name)
-    {
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        BlobMetadata? meta;
         try
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            meta = JsonSerializer.Deserialize(json, BlobMetadataJsonContext.Default.BlobMetadata);
+        }
+        catch (JsonException ex)
+        {
+            throw new StorageCorruptException(name, $"the metadata in '{directory}' is not valid JSON ({ex.Message}), though its CRC checks.", ex);
+        }
+
+        if (meta is null || meta.Version is < 1 or > BlobMetadata.CurrentVersion || !string.Equals(meta.Name, name, StringComparison.Ordinal))
+        {
+            throw new StorageCorruptException(name, $"the metadata in '{directory}' is not version 1 to {BlobMetadata.CurrentVersion} metadata of this blob.");
+        }
+
+        return meta;
+    }
+
+    private static byte[] SerializeMeta(BlobMetadata meta) =>
+        JsonSerializer.SerializeToUtf8Bytes(meta, BlobMetadataJsonContext.Default.BlobMetadata);
+
+    private static void WriteMeta(string directory, BlobMetadata meta) =>
+        MetaFile.Write(Path.Combine(directory, MetaFileName), Path.Combine(directory, MetaTempFileName), SerializeMeta(meta));
+
+    /// <summary>Opens a data file; null when it is gone (a put replaced it).</summary>
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle? TryOpenData(string path, FileAccess access)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, access, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
+    }
 
-        using (handle)
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/> of the data file.</summary>
+    /// <exception cref="InvalidDataException">The file ends first: shorter than its committed length.</exception>
+    private static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle data, Span<byte> buffer, long offset, string name)
+    {
+        var done = 0;
+        while (done < buffer.Length)
         {
-            var buffer = GC.AllocateUninitializedArray<byte>(count);
-            var done = 0;
-            while (done < count)
+            var read = RandomAccess.Read(data, buffer[done..], offset + done);
+            if (read == 0)
             {
-                var read = RandomAccess.Read(handle, buffer.AsSpan(done), offset + done);
-                if (read == 0)
-                {
-                    throw new InvalidDataException($"The data file of blob '{name}' ends at {offset + done}, before its committed length.");
-                }
-
-                done += read;
+                throw new InvalidDataException($"The data file of blob '{name}' ends at {offset + done}, before its committed length.");
             }
 
-            return buffer;
+            done += read;
         }
     }
 

@@ -3,7 +3,8 @@ namespace Runnel.Storage;
 /// <summary>
 /// A storage failure, translated at the adapter into one of a small set of types callers switch on:
 /// <see cref="BlobNotFoundException"/>, <see cref="PreconditionFailedException"/>, <see cref="BlobSealedException"/>,
-/// <see cref="StorageConflictException"/>, <see cref="StorageThrottledException"/>, <see cref="StorageUnavailableException"/>.
+/// <see cref="StorageConflictException"/>, <see cref="StorageThrottledException"/>, <see cref="StorageUnavailableException"/>,
+/// <see cref="StorageCorruptException"/>.
 /// </summary>
 public abstract class StorageException : RunnelException
 {

@@ -3,14 +3,18 @@ using System.Text.Json.Serialization;
 namespace Runnel.Storage.Internal;
 
 /// <summary>
-/// What the file store commits about one blob, in the blob directory's <c>meta</c> file (JSON). The file is only
-/// ever replaced whole (write temp, fsync, rename, fsync directory), so it is the commit point of every write:
-/// a reader or a restarted process sees the old metadata or the new, and trusts <see cref="Length"/> over the
-/// data file's size (bytes past it are an append that was never acknowledged).
+/// What the file store commits about one blob (JSON): in the blob directory's <c>meta</c> file for a block blob, in
+/// the slots at the head of the data file for an append blob (whose <c>meta</c> then only names that data file).
+/// Either place is a two-slot, CRC'd commit point (Internal/MetaFile.cs, Internal/AppendBlobHead.cs): a reader or a
+/// restarted process sees the old metadata or the new, and trusts <see cref="Length"/> over the data file's size
+/// (bytes past it are an append that was never acknowledged).
 /// </summary>
 internal sealed record BlobMetadata
 {
-    public const int CurrentVersion = 1;
+    /// <summary>2: an append blob's state is in its data file's head and its content starts after that head.
+    /// 1: everything in <c>meta</c>, content from offset 0; still read for block blobs (same layout), refused for
+    /// append blobs.</summary>
+    public const int CurrentVersion = 2;
 
     public required int Version { get; init; }
 

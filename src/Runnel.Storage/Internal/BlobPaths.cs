@@ -11,8 +11,9 @@ namespace Runnel.Storage.Internal;
 /// <code>
 ///   name "topics/Orders/0/seg 1"
 ///   blobs/topics.d/_4frders.d/0.d/seg_201.b/      one directory per blob; inside it:
-///                                          meta    committed metadata (replaced by rename)
-///                                          d-...   data file(s) named by the metadata
+///                                          meta    committed metadata, two slots (Internal/MetaFile.cs)
+///                                          d-...   data file named by the metadata (an append blob's
+///                                                  begins with its state: Internal/AppendBlobHead.cs)
 ///   segment escaping:  a-z 0-9 '-'        kept
 ///                      other ASCII         '_' + 2 lowercase hex digits  ('A' -> _41, '.' -> _2e, '_' -> _5f)
 ///                      non-ASCII           kept (UTF-8 in the file name); a lone surrogate -> '~' + 4 hex digits

@@ -5,15 +5,23 @@ using System.Runtime.InteropServices;
 namespace Runnel.Storage.Internal;
 
 /// <summary>
-/// A blob's metadata file as two fixed slots, so that a commit is one in-place write and one fdatasync (no temp file,
-/// rename or directory fsync on the append path):
+/// The two-slot metadata format, in its two places: a blob directory's <c>meta</c> file (this class), and the head
+/// of an append blob's data file (<see cref="AppendBlobHead"/>, same idea with fields to verify the last block).
+/// Either way a commit is one in-place write and one fdatasync (no temp file, rename or directory fsync):
 /// <code>
-/// offset 0            offset SlotSize
-/// +-------------------+-------------------+
-/// | slot 0            | slot 1            |
-/// +-------------------+-------------------+
-/// slot: "RNMS" | sequence u64 | length u32 | crc32c u32 | json (length bytes)      (big-endian)
-///       the CRC-32C covers sequence, length and json
+///   blob directory
+///     meta                          block blob: its committed metadata (kind, generation, data file, length, lease)
+///                                   append blob: names the data file; the blob's state lives in that file's head
+///     d-&lt;incarnation&gt;-&lt;gen&gt;         block blob: the content
+///                                   append blob: [head: slot 0 | slot 1][content ...]   (see AppendBlobHead)
+///
+///   meta file:
+///   offset 0            offset SlotSize
+///   +-------------------+-------------------+
+///   | slot 0            | slot 1            |
+///   +-------------------+-------------------+
+///   slot: "RNMS" | sequence u64 | length u32 | crc32c u32 | json (length bytes)      (big-endian)
+///         the CRC-32C covers sequence, length and json
 /// </code>
 /// A commit writes the slot that does NOT hold the newest valid state, with sequence + 1 (the file is created with
 /// slot 0 only, so the second commit extends it with slot 1). A crash mid-write tears only that
@@ -74,10 +82,7 @@ internal static class MetaFile
             var sequence = (ulong)Math.Max(newest, 0) + 1;
             var target = (long)(newestSlot == 0 ? 1 : 0) * SlotSize;
             RandomAccess.Write(existing.Handle, Slot(sequence, json), target);
-            if (FdataSync(existing.Handle) != 0)
-            {
-                throw new IOException($"fdatasync of '{path}' failed (errno {Marshal.GetLastPInvokeError()}).");
-            }
+            DataSync(existing.Handle, path);
         }
         finally
         {
@@ -131,10 +136,20 @@ internal static class MetaFile
         return best;
     }
 
-    private static uint Crc(ReadOnlySpan<byte> header, ReadOnlySpan<byte> body)
+    /// <summary>CRC-32C (Castagnoli) of <paramref name="header"/> followed by <paramref name="body"/>.</summary>
+    public static uint Crc(ReadOnlySpan<byte> header, ReadOnlySpan<byte> body)
     {
         var crc = Update(0xFFFFFFFFu, header);
         return ~Update(crc, body);
+    }
+
+    /// <summary>fdatasync of <paramref name="handle"/>; throws <see cref="IOException"/> naming <paramref name="path"/> on failure.</summary>
+    public static void DataSync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path)
+    {
+        if (FdataSync(handle) != 0)
+        {
+            throw new IOException($"fdatasync of '{path}' failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
     }
 
     private static uint Update(uint crc, ReadOnlySpan<byte> data)
