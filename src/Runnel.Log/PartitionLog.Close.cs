@@ -116,6 +116,7 @@ public sealed partial class PartitionLog
         }
 
         await idle.ConfigureAwait(false);
+        await _checkpointWrite.ConfigureAwait(false); // never throws: the write is best effort
         MarkClosed("disposed");
     }
 }
