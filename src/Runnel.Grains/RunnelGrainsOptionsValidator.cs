@@ -58,6 +58,12 @@ public sealed class RunnelGrainsOptionsValidator : IValidateOptions<RunnelGrains
             {
                 failures.Add($"RunnelGrainsOptions.PartitionLog: {ex.Message}");
             }
+
+            if (options.PartitionLog.CheckpointBatchesPerProducer < Internal.ProducerStateTable.RecentBatchLimit)
+            {
+                // Fewer would let a takeover from a tail checkpoint rebuild a producer with too few recent batches.
+                failures.Add($"RunnelGrainsOptions.PartitionLog.CheckpointBatchesPerProducer must be at least {Internal.ProducerStateTable.RecentBatchLimit}, the batches kept per idempotent producer (was {options.PartitionLog.CheckpointBatchesPerProducer}).");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

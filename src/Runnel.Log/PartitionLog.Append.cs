@@ -194,6 +194,7 @@ public sealed partial class PartitionLog
             pending.Completion.TrySetResult(pending.Result);
         }
 
+        TrackForCheckpoint(active, block, position);
         Log.Appended(_logger, Partition, block.BaseOffset, block.NextOffset - 1, block.Length, block.Appends.Count);
     }
 
@@ -300,8 +301,79 @@ public sealed partial class PartitionLog
         }
 
         _activeBlocks = 0;
+        _checkpointProducers.Clear();
+        _blocksSinceCheckpoint = 0;
         Log.Rolled(_logger, Partition, full.Descriptor.Name, next.Name);
         return segment;
+    }
+
+    /// <summary>Notes a written block's batches for the tail checkpoint and, every
+    /// <see cref="PartitionLogOptions.CheckpointIntervalBlocks"/> blocks, starts writing one (at most one write in
+    /// flight; the appends do not wait for it). Writer-owned.</summary>
+    private void TrackForCheckpoint(Segment active, BlockBuilder block, long position)
+    {
+        if (_options.CheckpointIntervalBlocks == 0)
+        {
+            return;
+        }
+
+        foreach (var batch in block.Batches)
+        {
+            var stored = batch with { Position = position + batch.Position };
+            _checkpointLastBatch = stored;
+            if (stored.ProducerId >= 0)
+            {
+                if (!_checkpointProducers.TryGetValue(stored.ProducerId, out var recent))
+                {
+                    _checkpointProducers[stored.ProducerId] = recent = new Queue<BatchSummary>();
+                }
+
+                recent.Enqueue(stored);
+                if (recent.Count > _options.CheckpointBatchesPerProducer)
+                {
+                    recent.Dequeue();
+                }
+            }
+        }
+
+        if (++_blocksSinceCheckpoint < _options.CheckpointIntervalBlocks || Interlocked.CompareExchange(ref _checkpointInFlight, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _blocksSinceCheckpoint = 0;
+        byte[] offsets, times;
+        long length, maxTimestamp;
+        lock (_gate)
+        {
+            offsets = active.Index!.SerializeOffsets();
+            times = active.Index.SerializeTimes();
+            maxTimestamp = active.Index.MaxTimestamp;
+            length = active.Length;
+        }
+
+        var producerBatches = _checkpointProducers.Values.SelectMany(q => q).OrderBy(b => b.BaseOffset).ToList();
+        var checkpoint = new TailCheckpoint(active.Descriptor.Name, _manifest.WriteId, length, maxTimestamp, _checkpointLastBatch, producerBatches, offsets, times);
+        _checkpointWrite = WriteCheckpointAsync(checkpoint);
+    }
+
+    /// <summary>Writes a tail checkpoint. Best effort: it is only a hint to the next owner, so a failure costs the next
+    /// takeover time, never correctness; it is logged at debug level.</summary>
+    private async Task WriteCheckpointAsync(TailCheckpoint checkpoint)
+    {
+        try
+        {
+            await Task.Yield();
+            await _store.PutAsync(_paths.TailCheckpoint, checkpoint.Serialize()).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StorageException or ObjectDisposedException or OperationCanceledException)
+        {
+            Log.CheckpointWriteFailed(_logger, Partition, checkpoint.Position, ex.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref _checkpointInFlight, 0);
+        }
     }
 
     /// <summary>Every append still queued (full blocks and the one being filled); the queue is left empty. Caller holds the gate.</summary>

@@ -25,6 +25,9 @@ public sealed partial class PartitionLog
         }
 
         await idle.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // A checkpoint write still in flight lands before the hand-over, not after it (e.g. after a deleted topic's blobs were listed).
+        await _checkpointWrite.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             lock (_gate)
@@ -116,6 +119,7 @@ public sealed partial class PartitionLog
         }
 
         await idle.ConfigureAwait(false);
+        await _checkpointWrite.ConfigureAwait(false); // never throws: the write is best effort
         MarkClosed("disposed");
     }
 }

@@ -35,5 +35,14 @@ public sealed partial class PartitionLog
 
         [LoggerMessage(10, LogLevel.Warning, "Partition {Partition}: release at epoch {Epoch} failed; the next owner will recover")]
         public static partial void ReleaseFailed(ILogger logger, string partition, long epoch, Exception error);
+
+        [LoggerMessage(11, LogLevel.Debug, "Partition {Partition}: writing the tail checkpoint at {Position} failed: {Reason}")]
+        public static partial void CheckpointWriteFailed(ILogger logger, string partition, long position, string reason);
+
+        [LoggerMessage(12, LogLevel.Information, "Segment {Segment}: recovering from the tail checkpoint at {Position} of {Length} bytes")]
+        public static partial void RecoveringFromCheckpoint(ILogger logger, string segment, long position, long length);
+
+        [LoggerMessage(13, LogLevel.Warning, "Segment {Segment}: the tail checkpoint does not match the stored bytes ({Reason}); scanning the whole segment")]
+        public static partial void CheckpointIgnored(ILogger logger, string segment, string reason);
     }
 }

@@ -159,7 +159,75 @@ public sealed partial class PartitionLog
             return null;
         }
 
+        if (await TryCheckpointAsync(segment, properties.Length, cancellationToken).ConfigureAwait(false) is { } checkpoint)
+        {
+            Log.RecoveringFromCheckpoint(_logger, segment.Name, checkpoint.Position, properties.Length);
+            RecoveredFromCheckpoint = true;
+            var start = (checkpoint.Position, checkpoint.LastBatch.LastOffset, checkpoint.Index);
+            var rest = await SegmentScanner.ScanAsync(_store, segment.Name, segment.BaseOffset, properties.Length, _options.IndexIntervalBytes, cancellationToken, start).ConfigureAwait(false);
+            return rest with { Batches = [.. checkpoint.ProducerBatches, .. rest.Batches] };
+        }
+
         return await SegmentScanner.ScanAsync(_store, segment.Name, segment.BaseOffset, properties.Length, _options.IndexIntervalBytes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The previous owner's tail checkpoint for <paramref name="segment"/>, when there is one and it matches
+    /// the stored bytes: its last batch is read back and must frame, pass its CRC and say what the checkpoint says, end
+    /// exactly at the checkpoint's position, and lie within the sealed <paramref name="length"/>. Anything else (no
+    /// checkpoint, another segment's, a damaged or mismatching one) gives null: the caller scans the whole segment.</summary>
+    private async Task<(long Position, BatchSummary LastBatch, SegmentIndex Index, IReadOnlyList<BatchSummary> ProducerBatches)?> TryCheckpointAsync(SegmentDescriptor segment, long length, CancellationToken cancellationToken)
+    {
+        if (_options.CheckpointIntervalBlocks == 0)
+        {
+            return null;
+        }
+
+        BlobContent? blob;
+        try
+        {
+            blob = await RetryAsync(ct => _store.TryGetAsync(_paths.TailCheckpoint, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException ex)
+        {
+            Log.CheckpointIgnored(_logger, segment.Name, ex.Message);
+            return null;
+        }
+
+        if (blob is null || TailCheckpoint.TryDeserialize(blob.Content.Span) is not { } checkpoint || checkpoint.Segment != segment.Name || checkpoint.ManifestWriteId != _takenOverWriteId)
+        {
+            return null; // none, or an earlier segment's or incarnation's: nothing to check, just scan
+        }
+
+        var last = checkpoint.LastBatch;
+        string? mismatch = null;
+        if (checkpoint.Position > length || last.Position < 0 || last.Size <= 0 || last.Position + last.Size != checkpoint.Position || last.BaseOffset < segment.BaseOffset)
+        {
+            mismatch = $"position {checkpoint.Position}, last batch at {last.Position} ({last.Size} bytes), sealed length {length}";
+        }
+
+        var index = mismatch is null ? SegmentIndex.TryDeserialize(checkpoint.OffsetIndex, checkpoint.TimeIndex, checkpoint.MaxTimestamp) : null;
+        if (mismatch is null && index is not { Count: > 0 })
+        {
+            mismatch = "its index is damaged";
+        }
+
+        if (mismatch is null)
+        {
+            var stored = (await RetryAsync(ct => _store.GetAsync(segment.Name, new ByteRange(last.Position, last.Size), ct), cancellationToken).ConfigureAwait(false)).Content;
+            if (stored.Length != last.Size || !BatchFraming.TryFrame(stored.Span, out var size) || size != last.Size
+                || SegmentScanner.Summarize(stored.Span[..size], last.Position) != last)
+            {
+                mismatch = $"the batch at {last.Position} is not offsets {last.BaseOffset}-{last.LastOffset}";
+            }
+        }
+
+        if (mismatch is not null)
+        {
+            Log.CheckpointIgnored(_logger, segment.Name, mismatch);
+            return null;
+        }
+
+        return (checkpoint.Position, last, index!, checkpoint.ProducerBatches);
     }
 
     private async Task CreateSegmentAsync(string name, CancellationToken cancellationToken)

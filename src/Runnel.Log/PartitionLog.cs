@@ -25,6 +25,9 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _owner;
 
+    /// <summary>The write id of the manifest this instance took the partition over from (see <see cref="TryCheckpointAsync"/>).</summary>
+    private readonly string _takenOverWriteId;
+
     // Guards everything below that is not marked writer-owned.
     private readonly Lock _gate = new();
     private readonly List<Segment> _segments = [];
@@ -49,6 +52,13 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private long _nextOffset;
     private int _activeBlocks;
 
+    // Writer-owned: what the next tail checkpoint of the active segment says (see TailCheckpoint).
+    private readonly Dictionary<long, Queue<BatchSummary>> _checkpointProducers = [];
+    private BatchSummary _checkpointLastBatch;
+    private int _blocksSinceCheckpoint;
+    private int _checkpointInFlight;
+    private Task _checkpointWrite = Task.CompletedTask;
+
     private enum LifecycleState
     {
         Active,
@@ -67,6 +77,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
         _logger = logger;
         _manifest = manifest;
         _manifestETag = manifestETag;
+        _takenOverWriteId = manifest.WriteId;
         _tail = new TailCache(options.TailCacheBytes);
     }
 
@@ -105,9 +116,15 @@ public sealed partial class PartitionLog : IAsyncDisposable
     public long LastStableOffset => HighWatermark;
 
     /// <summary>The batches of the segment that was active under the previous owner, as recovered by the takeover scan
-    /// (empty after a clean hand-over, when there was nothing to recover). The partition grain rebuilds its idempotent
-    /// producers' state from these.</summary>
+    /// (empty after a clean hand-over, when there was nothing to recover), in offset order. When the takeover started
+    /// from the previous owner's tail checkpoint, the batches before the checkpoint are only each producer's most
+    /// recent <see cref="PartitionLogOptions.CheckpointBatchesPerProducer"/> (what an idempotent producer's state
+    /// needs); every batch after it is there. The partition grain rebuilds its idempotent producers' state from these.</summary>
     public IReadOnlyList<BatchSummary> RecoveredTail { get; private set; } = [];
+
+    /// <summary>Whether the takeover started from the previous owner's tail checkpoint instead of scanning the whole
+    /// segment (for tests).</summary>
+    internal bool RecoveredFromCheckpoint { get; private set; }
 
     /// <summary>A snapshot of the manifest as this instance last wrote it.</summary>
     public PartitionManifest Manifest

@@ -9,6 +9,7 @@ namespace Runnel.Log;
 /// {prefix}{epoch:D10}-{baseOffset:D20}.log           a segment: append blob of record batches
 /// {prefix}{epoch:D10}-{baseOffset:D20}.index         sparse offset → position index of a sealed segment
 /// {prefix}{epoch:D10}-{baseOffset:D20}.timeindex     sparse max-timestamp → offset index of a sealed segment
+/// {prefix}tail-checkpoint                            the owner's last tail checkpoint (a takeover hint)
 /// </code>
 /// Zero-padded numbers make the names sort in offset order within an epoch.
 /// </summary>
@@ -34,6 +35,9 @@ public sealed class PartitionPaths
     public string Prefix { get; }
 
     public string Manifest { get; }
+
+    /// <summary>The tail checkpoint blob: where the active segment stood a little while ago (a takeover hint).</summary>
+    public string TailCheckpoint => Prefix + "tail-checkpoint";
 
     public string Segment(long epoch, long baseOffset) =>
         string.Create(CultureInfo.InvariantCulture, $"{Prefix}{epoch:D10}-{baseOffset:D20}.log");

@@ -106,6 +106,7 @@ internal sealed class SegmentIndex
             }
 
             index._entries.Add(new Entry(offsetPairs[i].A, offsetPairs[i].B, timePairs[i].A));
+            index._lastEntryPosition = offsetPairs[i].B;
         }
 
         return index;

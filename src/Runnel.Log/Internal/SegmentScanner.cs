@@ -22,12 +22,14 @@ internal static class SegmentScanner
     /// <param name="length">How many bytes of it to consider (its sealed length).</param>
     /// <param name="indexIntervalBytes">Index granularity.</param>
     /// <param name="cancellationToken">Cancels the scan.</param>
-    public static async Task<Result> ScanAsync(IObjectStore store, string name, long baseOffset, long length, int indexIntervalBytes, CancellationToken cancellationToken)
+    /// <param name="start">Where to start instead of the segment's beginning: a batch boundary already checked
+    /// against the stored bytes, the last offset before it and the index up to it (which the scan extends).</param>
+    public static async Task<Result> ScanAsync(IObjectStore store, string name, long baseOffset, long length, int indexIntervalBytes, CancellationToken cancellationToken, (long Position, long LastOffset, SegmentIndex Index)? start = null)
     {
-        var index = new SegmentIndex();
+        var index = start?.Index ?? new SegmentIndex();
         var batches = new List<BatchSummary>();
-        long position = 0;
-        var lastOffset = baseOffset - 1;
+        var position = start?.Position ?? 0;
+        var lastOffset = start?.LastOffset ?? baseOffset - 1;
         var torn = false;
         while (position < length)
         {
