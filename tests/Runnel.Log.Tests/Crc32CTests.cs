@@ -27,6 +27,32 @@ public sealed class Crc32CTests
         Prop.ForAll(bytes, data => Crc32C.Compute(data) == Reference(data)).QuickCheckThrowOnFailure();
     }
 
+    [Theory]
+    [InlineData(3 * 4096 - 1)]
+    [InlineData(3 * 4096)]
+    [InlineData(3 * 4096 + 7)]
+    [InlineData(6 * 4096 + 13)]
+    [InlineData(262_144 + 61)]
+    public void Compute_LongInputs_InterleavedChainsMatchBitwiseReference(int length)
+    {
+        // At 3 x 4 KiB and above the three-chain loop and its joins run; below, only the serial loop.
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
+        Crc32C.Compute(data).Should().Be(Reference(data));
+    }
+
+    [Fact]
+    public void Compute_LongInputs_AnyBytes_MatchesBitwiseReference()
+    {
+        var lengths = Gen.Choose(3 * 4096 - 8, 5 * 3 * 4096 + 64).ToArbitrary();
+        Prop.ForAll(lengths, length =>
+        {
+            var data = new byte[length];
+            new Random(length ^ 0x5EED).NextBytes(data);
+            return Crc32C.Compute(data) == Reference(data);
+        }).QuickCheckThrowOnFailure();
+    }
+
     private static uint Reference(byte[] data)
     {
         var crc = 0xFFFFFFFFu;
