@@ -323,9 +323,15 @@ public abstract class GroupConsumerTests(ITestOutputHelper output) : IAsyncLifet
         (await records.MoveNextAsync()).Should().BeTrue("the next poll raises the loss, rejoins and goes on");
         (await lost.Task.WaitAsync(Guard)).Should().HaveCount(2);
 
-        // The rejoined member may get its partitions over more than one heartbeat; their callbacks run at a poll, so
-        // keep one poll waiting (group events wake it) while waiting for both.
-        var polling = records.MoveNextAsync().AsTask();
+        // The rejoined member may get its partitions over more than one heartbeat, and their callbacks run at a poll:
+        // keep polling until both are assigned. (One pending poll is not enough: with the first partition's records
+        // buffered it returns at once, and no poll would be left to run the second partition's callback.)
+        var polling = Task.Run(async () =>
+        {
+            while (await records.MoveNextAsync())
+            {
+            }
+        });
         await WaitForAsync(() => Task.FromResult(Volatile.Read(ref assigned)), a => a == 4, "the partitions to be assigned again");
         consumer.MemberId.Should().NotBe(member).And.NotBeEmpty();
         await cts.CancelAsync();
