@@ -74,7 +74,7 @@ public sealed class ConsumedBatch
     public Enumerator GetEnumerator()
     {
         ThrowIfReleased();
-        return new Enumerator(this);
+        return new Enumerator(TopicPartition, _batches, FirstOffset, this);
     }
 
     /// <summary>Ends the batch's lifetime and gives its response frame back to the pool (when it came in one).</summary>
@@ -93,16 +93,23 @@ public sealed class ConsumedBatch
     /// Dispose it (<c>foreach</c> does) to return the buffer of a compressed batch at once.</summary>
     public struct Enumerator : IDisposable
     {
-        private readonly ConsumedBatch _owner;
+        private readonly ConsumedBatch? _owner;
+        private readonly TopicPartition _topicPartition;
+        private readonly long _firstOffset;
         private RecordBatchReader.Enumerator _batches;
         private RecordBatchRecords _records;
         private RecordBatchRecords.Enumerator _recordEnumerator;
         private bool _inBatch;
 
-        internal Enumerator(ConsumedBatch owner)
+        /// <summary>Walks the data records at or after <paramref name="firstOffset"/> in <paramref name="batches"/>
+        /// (control batches skipped); when <paramref name="owner"/> is given, each step first checks it is not released.
+        /// The consumer's per-record path walks a fetched chunk with it too, without an owner.</summary>
+        internal Enumerator(TopicPartition topicPartition, ReadOnlyMemory<byte> batches, long firstOffset, ConsumedBatch? owner)
         {
             _owner = owner;
-            _batches = new RecordBatchReader(owner._batches, verifyCrc: false).GetEnumerator();
+            _topicPartition = topicPartition;
+            _firstOffset = firstOffset;
+            _batches = new RecordBatchReader(batches, verifyCrc: false).GetEnumerator();
             _records = default;
             _recordEnumerator = default;
             _inBatch = false;
@@ -117,7 +124,7 @@ public sealed class ConsumedBatch
         /// <exception cref="RunnelException"><see cref="RunnelErrorCode.CorruptRecordBatch"/>: a record is malformed.</exception>
         public bool MoveNext()
         {
-            _owner.ThrowIfReleased();
+            _owner?.ThrowIfReleased();
             try
             {
                 while (true)
@@ -127,7 +134,7 @@ public sealed class ConsumedBatch
                         while (_recordEnumerator.MoveNext())
                         {
                             var record = _recordEnumerator.Current;
-                            if (record.Offset >= _owner.FirstOffset)
+                            if (record.Offset >= _firstOffset)
                             {
                                 Current = record;
                                 return true;
@@ -144,7 +151,7 @@ public sealed class ConsumedBatch
                     }
 
                     var batch = _batches.Current;
-                    if (batch.Header.IsControlBatch || batch.LastOffset < _owner.FirstOffset)
+                    if (batch.Header.IsControlBatch || batch.LastOffset < _firstOffset)
                     {
                         continue;
                     }
@@ -157,7 +164,7 @@ public sealed class ConsumedBatch
             catch (CorruptRecordBatchException ex)
             {
                 throw new RunnelException(RunnelErrorCode.CorruptRecordBatch,
-                    $"{_owner.TopicPartition}: a fetched batch at or after offset {_owner.FirstOffset} is corrupt: {ex.Message}", ex);
+                    $"{_topicPartition}: a fetched batch at or after offset {_firstOffset} is corrupt: {ex.Message}", ex);
             }
         }
 

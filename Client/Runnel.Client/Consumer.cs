@@ -691,30 +691,10 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
     private List<object> Decode(TopicPartition partition, ReadOnlyMemory<byte> batches, long offset)
     {
         var results = new List<object>();
-        try
+        using var records = new ConsumedBatch.Enumerator(partition, batches, offset, owner: null);
+        while (records.MoveNext())
         {
-            foreach (var batch in new RecordBatchReader(batches, verifyCrc: false))
-            {
-                if (batch.Header.IsControlBatch || batch.LastOffset < offset)
-                {
-                    continue;
-                }
-
-                using var records = batch.ReadRecords();
-                foreach (var record in records)
-                {
-                    if (record.Offset < offset)
-                    {
-                        continue;
-                    }
-
-                    results.Add(ToResult(partition, record));
-                }
-            }
-        }
-        catch (CorruptRecordBatchException ex)
-        {
-            throw new RunnelException(RunnelErrorCode.CorruptRecordBatch, $"{partition}: a fetched batch at or after offset {offset} is corrupt: {ex.Message}", ex);
+            results.Add(ToResult(partition, records.Current));
         }
 
         return results;
