@@ -18,10 +18,13 @@ public sealed class RealGroupConsumerTests(ITestOutputHelper output) : GroupCons
         var group = NewGroup();
         var log = new Infrastructure.OwnershipLog();
         var options = GroupOptions(group) with { Assignor = GroupAssignor.Range };
-        await using var first = new Infrastructure.GroupWorker("x", Cluster.Connection, options, [prefix + "-a"], log);
-        first.Consumer.Subscribe(new System.Text.RegularExpressions.Regex(prefix + "-.*"));
-        await using var second = new Infrastructure.GroupWorker("y", Cluster.Connection, options, [prefix + "-a"], log);
-        second.Consumer.Subscribe(new System.Text.RegularExpressions.Regex(prefix + "-.*"));
+        var pattern = new System.Text.RegularExpressions.Regex(prefix + "-.*");
+
+        // Subscribed to the pattern before the first poll: a worker that first joined with a topic list and switched
+        // to the pattern later passed through assignments of that list (x: a/0, a/1 then y: b/0, b/1) that also
+        // showed two members with two partitions each.
+        await using var first = new Infrastructure.GroupWorker("x", Cluster.Connection, options, c => c.Subscribe(pattern), log);
+        await using var second = new Infrastructure.GroupWorker("y", Cluster.Connection, options, c => c.Subscribe(pattern), log);
 
         await log.UntilAsync(() => log.Owners() is var o && o.Count == 2 && o.Values.All(v => v.Count == 2), TimeSpan.FromSeconds(20), "2 members with 2 partitions each");
         var owners = log.Owners();

@@ -93,6 +93,19 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public async Task Client_SiloAnswersSlowerThanTheViewRefreshLimit_StillConnects()
+    {
+        // A silo just started on a loaded machine may take over a second to answer its first call. Refreshes give up on
+        // a silo after 1 s (another may answer), but connecting waits for the first view as long as any call may.
+        await using var silo = await SiloHarness.StartAsync();
+        await using var proxy = new TcpProxy(silo.Endpoint) { ResponseDelay = TimeSpan.FromMilliseconds(1500) };
+
+        var client = await silo.ConnectAsync(silo.ClientOptions(proxy.Endpoint) with { ResponseTimeout = TimeSpan.FromSeconds(20) });
+
+        client.ViewVersion.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
     public async Task Request_LargerThanTheClientCap_FailsBeforeSending()
     {
         await using var silo = await SiloHarness.StartAsync();

@@ -69,7 +69,11 @@ internal sealed partial class ClientRouter : IRoutingContext, IAsyncDisposable
             try
             {
                 await seed.GetSessionAsync(cancellationToken).ConfigureAwait(false);
-                if (await TryReadViewAsync(seed, 0, cancellationToken).ConfigureAwait(false))
+
+                // The first call to a silo may be slow (a silo just started, its code not yet compiled, on a loaded
+                // machine): connecting waits as long as any call may, not the short limit refreshes use to move on
+                // from a hung silo to another.
+                if (await TryReadViewAsync(seed, 0, _options.ResponseTimeout, cancellationToken).ConfigureAwait(false))
                 {
                     LogConnected(_logger, seed.Endpoint, _view!.Version, _view.ActiveSilos.Count);
                     return;
@@ -78,6 +82,10 @@ internal sealed partial class ClientRouter : IRoutingContext, IAsyncDisposable
             catch (RunnelException ex)
             {
                 last = ex;
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = new RunnelException(RunnelErrorCode.OutcomeUnknown, $"The silo at {seed.Endpoint} did not answer with its view within {_options.ResponseTimeout}.", ex, isRetriable: true);
             }
         }
 
@@ -195,7 +203,7 @@ internal sealed partial class ClientRouter : IRoutingContext, IAsyncDisposable
                 try
                 {
                     await channel.GetSessionAsync(CancellationToken.None).ConfigureAwait(false);
-                    if (await TryReadViewAsync(channel, atLeastVersion, CancellationToken.None).ConfigureAwait(false)
+                    if (await TryReadViewAsync(channel, atLeastVersion, ViewCallTimeout, CancellationToken.None).ConfigureAwait(false)
                         && (atLeastVersion == 0 || _view?.Version >= atLeastVersion))
                     {
                         return;
@@ -217,7 +225,7 @@ internal sealed partial class ClientRouter : IRoutingContext, IAsyncDisposable
     }
 
     /// <summary>Reads the view from the silo behind <paramref name="channel"/> (connected) and installs it when newer.</summary>
-    private async Task<bool> TryReadViewAsync(OutboundChannel channel, long atLeastVersion, CancellationToken cancellationToken)
+    private async Task<bool> TryReadViewAsync(OutboundChannel channel, long atLeastVersion, TimeSpan callTimeout, CancellationToken cancellationToken)
     {
         if (channel.RemoteSilo is not { } silo || !SiloAddress.TryParse(silo, out var address))
         {
@@ -227,8 +235,8 @@ internal sealed partial class ClientRouter : IRoutingContext, IAsyncDisposable
         // Keyed by the silo's id: routed over this very channel (GetChannel finds it by its remote id).
         _bySilo.TryAdd(address, channel);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ViewCallTimeout);
-        var view = await new RoutedInvoker(this, ViewCallTimeout).GetGrain<IManagementGrain>(silo).GetMembershipAsync(atLeastVersion, timeout.Token).ConfigureAwait(false);
+        timeout.CancelAfter(callTimeout);
+        var view = await new RoutedInvoker(this, callTimeout).GetGrain<IManagementGrain>(silo).GetMembershipAsync(atLeastVersion, timeout.Token).ConfigureAwait(false);
         Install(view);
         return true;
     }

@@ -12,6 +12,13 @@ public sealed class GroupWorker : IAsyncDisposable
     private readonly Task _loop;
 
     public GroupWorker(string name, IGrainFactory grains, ConsumerOptions options, IReadOnlyList<string> topics, OwnershipLog log, Func<ConsumeResult<string, string>, Task>? onRecord = null)
+        : this(name, grains, options, c => c.Subscribe(topics), log, onRecord)
+    {
+    }
+
+    /// <summary>A worker whose consumer is subscribed by <paramref name="subscribe"/> before its poll loop starts (so
+    /// the first join already carries that subscription).</summary>
+    public GroupWorker(string name, IGrainFactory grains, ConsumerOptions options, Action<Consumer<string, string>> subscribe, OwnershipLog log, Func<ConsumeResult<string, string>, Task>? onRecord = null)
     {
         Name = name;
         _log = log;
@@ -32,7 +39,7 @@ public sealed class GroupWorker : IAsyncDisposable
             LostCount += p.Count;
             return default;
         };
-        Consumer.Subscribe(topics);
+        subscribe(Consumer);
         _loop = Task.Run(async () =>
         {
             try

@@ -5,7 +5,8 @@ using System.Net.Sockets;
 namespace Runnel.Runtime.Tests.Infrastructure;
 
 /// <summary>A TCP forwarder on 127.0.0.1 that a test can cut: <see cref="DropAll"/> closes every forwarded
-/// connection at once (as a network failure would), while new connections are still accepted.</summary>
+/// connection at once (as a network failure would), while new connections are still accepted; <see cref="ResponseDelay"/>
+/// holds back every chunk the target sends (a slow or distant server), in order.</summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
@@ -23,6 +24,9 @@ public sealed class TcpProxy : IAsyncDisposable
     }
 
     public IPEndPoint Endpoint { get; }
+
+    /// <summary>How long each chunk from the target waits before it is passed on to the client. Default none.</summary>
+    public TimeSpan ResponseDelay { get; set; }
 
     public void DropAll()
     {
@@ -56,12 +60,12 @@ public sealed class TcpProxy : IAsyncDisposable
             await outbound.ConnectAsync(_target, _stop.Token);
             _sockets.TryAdd(inbound, 0);
             _sockets.TryAdd(outbound, 0);
-            _ = PumpAsync(inbound, outbound);
-            _ = PumpAsync(outbound, inbound);
+            _ = PumpAsync(inbound, outbound, delayed: false);
+            _ = PumpAsync(outbound, inbound, delayed: true);
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, bool delayed)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -69,6 +73,11 @@ public sealed class TcpProxy : IAsyncDisposable
             int read;
             while ((read = await from.ReceiveAsync(buffer, SocketFlags.None)) > 0)
             {
+                if (delayed && ResponseDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(ResponseDelay);
+                }
+
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
             }
         }
