@@ -49,6 +49,7 @@ public sealed partial class PartitionGrain
             if (header.ProducerId < 0)
             {
                 var appended = await AwaitDurableAsync(log.AppendAsync(batch, CancellationToken.None), batch.Length).ConfigureAwait(false);
+                await SaveProducerStateIfDueAsync(batch.Length).ConfigureAwait(false);
                 return new ProduceResponse(appended.BaseOffset, appended.LastOffset, log.LogStartOffset, IsDuplicate: false);
             }
 
@@ -107,6 +108,10 @@ public sealed partial class PartitionGrain
             {
                 _instruments.Duplicates.Add(1, _tag);
                 LogDuplicate(_logger, Name, header.ProducerId, header.BaseSequence, result.BaseOffset);
+            }
+            else
+            {
+                await SaveProducerStateIfDueAsync(batch.Length).ConfigureAwait(false);
             }
 
             return new ProduceResponse(result.BaseOffset, result.LastOffset, log.LogStartOffset, duplicate);

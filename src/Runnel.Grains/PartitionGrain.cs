@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Grains.Internal;
 using Runnel.Log;
+using Runnel.Log.Batches;
 using Runnel.Runtime;
 using Runnel.Storage;
 
@@ -48,6 +49,8 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     /// <summary>The high watermark when this activation took the log over: a stored snapshot that does not reach past it
     /// was written by a predecessor (its state is all in ours), one that does was written by a successor.</summary>
     private long _takeoverHighWatermark;
+    private long _bytesSinceSnapshot;
+    private int _savingSnapshot;
     private int _retired;
     private int _lost;
     private int _refreshing;
@@ -81,8 +84,6 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             return;
         }
 
-        var snapshotBlob = await _store.TryGetAsync(StoragePaths.ProducerState(_topic, _partition), cancellationToken: cancellationToken).ConfigureAwait(false);
-        _snapshotETag = snapshotBlob?.Properties.ETag;
         var logOptions = _options.PartitionLog with
         {
             SegmentBytes = _settings.SegmentBytes,
@@ -90,14 +91,23 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         };
         _log = await PartitionLog.OpenAsync(_store, PartitionPaths.ForTopicPartition(_topic, _partition), _owner, logOptions, _logLogger, cancellationToken)
             .ConfigureAwait(false);
-
         _takeoverHighWatermark = _log.HighWatermark;
+
+        // Read after the takeover: a predecessor saves its snapshot just before it releases, and read earlier that
+        // save could be missed. Even so the snapshot may lag (a save that failed, or landed after this read): whatever
+        // it lacks is rebuilt below from the log itself, so the producers' state is complete whatever the snapshot is.
+        var snapshotBlob = await _store.TryGetAsync(StoragePaths.ProducerState(_topic, _partition), cancellationToken: cancellationToken).ConfigureAwait(false);
+        _snapshotETag = snapshotBlob?.Properties.ETag;
         var snapshot = snapshotBlob is null ? null : ProducerStateSnapshot.TryFromJson(snapshotBlob.Content.Span);
         if (snapshotBlob is not null && snapshot is null)
         {
             LogSnapshotUnreadable(_logger, Name);
         }
 
+        // The state is the snapshot plus every batch from its offset on: those before the recovered tail are read from
+        // the log (none when the snapshot is current), then the tail's.
+        var replayFrom = Math.Max(snapshot?.NextOffset ?? 0, _log.LogStartOffset);
+        var gap = replayFrom < _log.RecoveredTailFrom ? await ReadBatchSummariesAsync(_log, replayFrom, _log.RecoveredTailFrom, cancellationToken).ConfigureAwait(false) : [];
         var replayed = 0;
         lock (_producersGate)
         {
@@ -106,9 +116,9 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
                 _producers.Load(snapshot, _log.HighWatermark);
             }
 
-            foreach (var batch in _log.RecoveredTail)
+            foreach (var batch in gap.Concat(_log.RecoveredTail))
             {
-                if (batch.BaseOffset >= (snapshot?.NextOffset ?? 0))
+                if (batch.BaseOffset >= replayFrom)
                 {
                     _producers.Replay(batch);
                     replayed++;
@@ -284,6 +294,59 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         }
 
         return error;
+    }
+
+    /// <summary>After every <c>segment.bytes</c> appended, saves the producer table (by the call that crosses the mark,
+    /// before it answers; one save at a time): a successor then rebuilds whatever the snapshot lacks from at most about
+    /// one segment of the log, however long this owner served.</summary>
+    private async ValueTask SaveProducerStateIfDueAsync(int appendedBytes)
+    {
+        if (Interlocked.Add(ref _bytesSinceSnapshot, appendedBytes) < _settings.SegmentBytes || Interlocked.CompareExchange(ref _savingSnapshot, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Interlocked.Exchange(ref _bytesSinceSnapshot, 0);
+            await SaveProducerStateAsync(CancellationToken.None).ConfigureAwait(false); // the append is acknowledged: never fail it
+        }
+        finally
+        {
+            Volatile.Write(ref _savingSnapshot, 0);
+        }
+    }
+
+    /// <summary>The headers of the batches stored in [<paramref name="from"/>, <paramref name="to"/>), in offset order.</summary>
+    private static async Task<List<BatchSummary>> ReadBatchSummariesAsync(PartitionLog log, long from, long to, CancellationToken cancellationToken)
+    {
+        const int ChunkBytes = 4 * 1024 * 1024;
+        var summaries = new List<BatchSummary>();
+        var next = from;
+        while (next < to)
+        {
+            var read = await log.ReadAsync(next, ChunkBytes, cancellationToken).ConfigureAwait(false);
+            var batches = read.Batches;
+            if (batches.IsEmpty)
+            {
+                break;
+            }
+
+            while (batches.Length >= RecordBatch.LogOverhead && next < to)
+            {
+                var header = RecordBatchHeader.Read(batches.Span);
+                var size = (int)header.TotalLength;
+                if (header.LastOffset >= next)
+                {
+                    summaries.Add(new BatchSummary(header.BaseOffset, header.LastOffset, -1, size, header.MaxTimestamp, header.ProducerId, header.ProducerEpoch, header.BaseSequence));
+                    next = header.LastOffset + 1;
+                }
+
+                batches = batches[size..];
+            }
+        }
+
+        return summaries;
     }
 
     /// <summary>Writes the producer table to its snapshot blob, If-Match the ETag this activation read or wrote (so a

@@ -107,6 +107,7 @@ public sealed partial class PartitionLog
                 await WriteIndexAsync(descriptors[^1], recovered.Index, cancellationToken).ConfigureAwait(false);
                 recoveredIndex = recovered.Index;
                 RecoveredTail = recovered.Batches;
+                RecoveredTailFrom = previous.BaseOffset;
                 if (recovered.TornTail)
                 {
                     Log.TornTail(_logger, previous.Name, recovered.ValidLength);
@@ -142,6 +143,10 @@ public sealed partial class PartitionLog
             _logStartOffset = activeManifest.LogStartOffset;
             _highWatermark = _nextOffset;
             _assignOffset = _nextOffset;
+            if (recoveredIndex is null)
+            {
+                RecoveredTailFrom = _nextOffset;
+            }
         }
     }
 

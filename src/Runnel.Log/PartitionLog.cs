@@ -122,6 +122,12 @@ public sealed partial class PartitionLog : IAsyncDisposable
     /// needs); every batch after it is there. The partition grain rebuilds its idempotent producers' state from these.</summary>
     public IReadOnlyList<BatchSummary> RecoveredTail { get; private set; } = [];
 
+    /// <summary>The offset from which <see cref="RecoveredTail"/> holds every producer's most recent batches: the base
+    /// offset of the segment the takeover recovered, or the high watermark after a clean hand-over (nothing recovered).
+    /// A producer whose last batch lies before it is known only from state saved elsewhere (or by reading the log from
+    /// that state's offset up to here).</summary>
+    public long RecoveredTailFrom { get; private set; }
+
     /// <summary>Whether the takeover started from the previous owner's tail checkpoint instead of scanning the whole
     /// segment (for tests).</summary>
     internal bool RecoveredFromCheckpoint { get; private set; }

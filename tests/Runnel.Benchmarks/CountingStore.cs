@@ -6,6 +6,7 @@ namespace Runnel.Benchmarks;
 /// commit packed appends into storage writes.</summary>
 internal sealed class CountingStore(IObjectStore inner) : IObjectStore
 {
+    private readonly List<int> _blockBytes = [];
     private long _appends;
     private long _appendTicks;
 
@@ -14,9 +15,23 @@ internal sealed class CountingStore(IObjectStore inner) : IObjectStore
     /// <summary>Total time spent inside the inner store's append (the storage-bound share of a run).</summary>
     public TimeSpan AppendTime => TimeSpan.FromTicks(Interlocked.Read(ref _appendTicks));
 
+    /// <summary>The sizes of the blocks appended so far, in order, from <paramref name="first"/> on (0-based).</summary>
+    public int[] BlockSizes(long first)
+    {
+        lock (_blockBytes)
+        {
+            return _blockBytes.Skip((int)first).ToArray();
+        }
+    }
+
     public async ValueTask<AppendResult> AppendBlockAsync(string name, ReadOnlyMemory<byte> block, AppendCondition condition = default, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _appends);
+        lock (_blockBytes)
+        {
+            _blockBytes.Add(block.Length);
+        }
+
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {

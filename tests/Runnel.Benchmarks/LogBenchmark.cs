@@ -48,6 +48,8 @@ internal static partial class LogBenchmark
             var result = log.Value;
             Console.WriteLine($"disk, 1 MiB + fdatasync: {diskBefore:N1} MB/s before, {diskAfter:N1} MB/s after (mean {diskMbPerSec:N1})");
             Console.WriteLine($"log, {inFlight} appends in flight of {batchRecords} x {recordSize} B: {result.RecordsPerSec:N0} records/s, {result.MbPerSec:N1} MB/s = {result.MbPerSec / diskMbPerSec:N2} x disk");
+            var sizes = result.BlockSizes.Select(b => (double)b).Order().ToArray();
+            Console.WriteLine($"storage append sizes: p10 {Percentile(sizes, 0.10) / 1048576:N2} MiB, p50 {Percentile(sizes, 0.50) / 1048576:N2} MiB, p90 {Percentile(sizes, 0.90) / 1048576:N2} MiB; {sizes.Count(s => s < 512 * 1024):N0} under 512 KiB");
             Console.WriteLine($"append latency p50 {result.P50Ms:N2} ms, p99 {result.P99Ms:N2} ms; {result.Appends:N0} appends in {result.Blocks:N0} storage appends ({result.Seconds:N1} s, {result.StoreShare:P0} of it inside the store)");
             if (args.Json)
             {
@@ -76,7 +78,7 @@ internal static partial class LogBenchmark
         }
     }
 
-    private readonly record struct LogResult(double RecordsPerSec, double MbPerSec, double P50Ms, double P99Ms, long Appends, long Blocks, double Seconds, double StoreShare);
+    private readonly record struct LogResult(double RecordsPerSec, double MbPerSec, double P50Ms, double P99Ms, long Appends, long Blocks, double Seconds, double StoreShare, int[] BlockSizes);
 
     private static async Task<LogResult?> MeasureLogAsync(string directory, TimeSpan duration, int recordSize, int batchRecords, int inFlight)
     {
@@ -115,12 +117,13 @@ internal static partial class LogBenchmark
         await Task.WhenAll(workers);
         var seconds = clock.Elapsed.TotalSeconds;
         var blocks = store.Appends - blocksBefore;
+        var blockSizes = store.BlockSizes(blocksBefore);
         var storeShare = (store.AppendTime - storeTimeBefore).TotalSeconds / seconds;
         await log.CloseAsync();
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
         var bytes = (double)records * recordSize;
-        return new LogResult(records / seconds, bytes / seconds / 1e6, Percentile(all, 0.50), Percentile(all, 0.99), all.Length, blocks, seconds, storeShare);
+        return new LogResult(records / seconds, bytes / seconds / 1e6, Percentile(all, 0.50), Percentile(all, 0.99), all.Length, blocks, seconds, storeShare, blockSizes);
     }
 
     private static byte[] BuildBatch(int seed, int recordSize, int records)

@@ -1,4 +1,5 @@
 using Runnel.Grains.Tests.Infrastructure;
+using Runnel.Grains.Internal;
 using Runnel.Log;
 
 namespace Runnel.Grains.Tests;
@@ -193,6 +194,77 @@ public abstract partial class GrainTests
 
         next.BaseOffset.Should().Be(6);
         next.IsDuplicate.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Idempotent_SnapshotOlderThanACleanHandOver_StateRebuiltFromTheLog()
+    {
+        // Found by the chaos harness: the successor read the snapshot before its predecessor's final save, the hand-over
+        // was clean (nothing to recover from the tail), and the producer's next batch was refused as OutOfOrderSequence
+        // ("expected 513", the stale snapshot's sequence). A lagging snapshot (late, or its save failed) is now completed
+        // from the log between its offset and the recovered tail.
+        await CreateTopicAsync("t", 1);
+        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 61, epoch: 0, sequence: 0)));
+        await RestartSiloAsync(); // clean hand-over: the snapshot is saved at offset 3
+        var stale = (await Store.GetAsync("topics/t/0/producer-state")).Content.ToArray();
+        var second = TestBatches.Create("second", producerId: 61, epoch: 0, sequence: 3);
+        var appended = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(second));
+        await RestartSiloAsync(); // clean again: saved at offset 6, then released
+        await Store.PutAsync("topics/t/0/producer-state", stale); // ...but the next owner sees the older snapshot
+
+        var retry = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(second));
+        var next = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("third", producerId: 61, epoch: 0, sequence: 6)));
+
+        retry.Should().Be(appended with { IsDuplicate = true });
+        next.BaseOffset.Should().Be(6);
+        next.IsDuplicate.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Idempotent_CrashedOwnerRolledPastAProducersLastBatch_RetryStillADuplicate()
+    {
+        // The recovered tail is the crashed owner's last segment only; a producer whose last batch is in an earlier
+        // segment (and no snapshot names it) is rebuilt from the log before that segment.
+        await CreateTopicAsync("t", 1);
+        var batch = TestBatches.Create("early", producerId: 71, epoch: 0, sequence: 0);
+        var paths = PartitionPaths.ForTopicPartition("t", 0);
+        LogAppendResult appended;
+        var crashed = await PartitionLog.OpenAsync(Store, paths, "crashed-owner", new PartitionLogOptions { SegmentBytes = 1024 });
+        await using (crashed)
+        {
+            appended = await crashed.AppendAsync(batch);
+            for (var i = 0; crashed.Manifest.Segments.Count < 3; i++)
+            {
+                await crashed.AppendAsync(TestBatches.Create($"filler{i}", records: 8));
+            }
+        }
+
+        var retry = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
+        var next = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("later", producerId: 71, epoch: 0, sequence: 3)));
+
+        retry.Should().Be(new ProduceResponse(appended.BaseOffset, appended.LastOffset, 0, IsDuplicate: true));
+        next.IsDuplicate.Should().BeFalse();
+        next.BaseOffset.Should().BeGreaterThan(appended.LastOffset);
+    }
+
+    [Fact]
+    public async Task Idempotent_EverySegmentBytesAppended_ProducerStateSavedWithoutAHandOver()
+    {
+        // So that a successor of a long-lived owner that crashed reads at most about one segment to rebuild what the
+        // snapshot lacks (and not everything since that owner's activation).
+        await CreateTopicAsync("t", 1, new Dictionary<string, string> { [TopicConfig.SegmentBytes] = "4096" });
+        var partition = Silo.Partition("t", 0);
+        long lastOffset = 0;
+        for (var i = 0; i < 8; i++)
+        {
+            lastOffset = (await partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"b{i}", records: 2, producerId: 91, epoch: 0, sequence: i * 2, valueSize: 512)))).LastOffset;
+        }
+
+        var saved = ProducerStateSnapshot.TryFromJson((await Store.GetAsync("topics/t/0/producer-state")).Content.Span)!;
+
+        saved.NextOffset.Should().BeGreaterThan(8, "about 4 KiB (segment.bytes) had been appended by then");
+        saved.NextOffset.Should().BeLessThanOrEqualTo(lastOffset + 1);
+        saved.Producers.Should().ContainSingle().Which.ProducerId.Should().Be(91);
     }
 
     [Fact]

@@ -37,6 +37,29 @@ public sealed class ProducerStateTableTests
     }
 
     [Fact]
+    public void Snapshot_WhileAppendsAreInFlight_OnlyBatchesDurableBelowItsOffsetAndTheLastDurableOneOfABusyProducer()
+    {
+        // Saved periodically, a snapshot is taken while appends are under way: it must name only what is durable below
+        // its offset, and must not drop a producer whose five recent batches are all still being appended.
+        var table = new ProducerStateTable();
+        table.RecordDurable(1, 0, 0, 9, 0, 9);
+        var inFlight = Enumerable.Range(1, 5).Select(_ => new TaskCompletionSource<LogAppendResult>()).ToArray();
+        for (var i = 0; i < 5; i++)
+        {
+            table.Record(1, 0, (i + 1) * 10, ((i + 1) * 10) + 9, inFlight[i].Task);
+        }
+
+        table.RecordDurable(2, 0, 0, 4, 10, 14);
+        table.RecordDurable(2, 0, 5, 9, 15, 19); // durable but at/after the snapshot's offset: the next owner replays it
+
+        var snapshot = table.ToSnapshot(nextOffset: 15);
+
+        snapshot.Producers.Should().HaveCount(2);
+        snapshot.Producers.Single(p => p.ProducerId == 1).Batches.Should().Equal(new ProducerSnapshotBatch(0, 9, 0, 9));
+        snapshot.Producers.Single(p => p.ProducerId == 2).Batches.Should().Equal(new ProducerSnapshotBatch(0, 4, 10, 14));
+    }
+
+    [Fact]
     public void Load_BatchesAtOrAboveTheHighWatermark_Ignored()
     {
         var snapshot = new ProducerStateSnapshot(ProducerStateSnapshot.CurrentVersion, 10, [new ProducerSnapshotEntry(1, 0, [new ProducerSnapshotBatch(0, 4, 5, 9)])]);

@@ -102,7 +102,7 @@ internal sealed class ProducerStateTable
         producer.Recent.Enqueue(new RecentBatch(baseSequence, lastSequence, append));
         if (producer.Recent.Count > RecentBatchLimit)
         {
-            producer.Recent.Dequeue();
+            producer.Evicted = producer.Recent.Dequeue();
         }
 
         producer.NextSequence = lastSequence == int.MaxValue ? 0 : lastSequence + 1;
@@ -130,16 +130,24 @@ internal sealed class ProducerStateTable
     /// <summary>Kafka's sequence arithmetic: sequences wrap from <see cref="int.MaxValue"/> to 0.</summary>
     public static int LastSequence(int baseSequence, long delta) => (int)((baseSequence + delta) % ((long)int.MaxValue + 1));
 
-    /// <summary>The durable part of the state: batches whose appends succeeded. Call when no append is in flight.</summary>
+    /// <summary>The state as of <paramref name="nextOffset"/> (the high watermark, read under the same lock): each
+    /// producer's batches that are durable below it. Appends may be in flight: what lands at or past
+    /// <paramref name="nextOffset"/> is for the next owner to replay from the log; a producer whose recent batches are
+    /// all still in flight is saved with the last durable batch it had before them.</summary>
     public ProducerStateSnapshot ToSnapshot(long nextOffset)
     {
         var producers = new List<ProducerSnapshotEntry>(_producers.Count);
         foreach (var (id, producer) in _producers.OrderBy(p => p.Key))
         {
             var batches = producer.Recent
-                .Where(r => r.Append.IsCompletedSuccessfully)
+                .Where(r => IsDurableBelow(r, nextOffset))
                 .Select(r => new ProducerSnapshotBatch(r.BaseSequence, r.LastSequence, r.Append.Result.BaseOffset, r.Append.Result.LastOffset))
                 .ToList();
+            if (batches.Count == 0 && producer.Evicted is { } evicted && IsDurableBelow(evicted, nextOffset))
+            {
+                batches.Add(new ProducerSnapshotBatch(evicted.BaseSequence, evicted.LastSequence, evicted.Append.Result.BaseOffset, evicted.Append.Result.LastOffset));
+            }
+
             if (batches.Count > 0)
             {
                 producers.Add(new ProducerSnapshotEntry(id, producer.Epoch, batches));
@@ -168,7 +176,14 @@ internal sealed class ProducerStateTable
         public int NextSequence { get; set; }
 
         public Queue<RecentBatch> Recent { get; } = new(RecentBatchLimit + 1);
+
+        /// <summary>The batch last pushed out of <see cref="Recent"/>: the producer's newest durable batch while every
+        /// recent one is still being appended.</summary>
+        public RecentBatch? Evicted { get; set; }
     }
+
+    private static bool IsDurableBelow(RecentBatch batch, long nextOffset) =>
+        batch.Append.IsCompletedSuccessfully && batch.Append.Result.LastOffset < nextOffset;
 
     private sealed record RecentBatch(int BaseSequence, int LastSequence, Task<LogAppendResult> Append);
 }
