@@ -8,16 +8,22 @@ using Runnel.Storage;
 namespace Runnel.Benchmarks;
 
 /// <summary>
-/// The partition log on the file store against the disk's own limit, measured in the same run and directory:
+/// The partition log on the file store against the disk's own limit, measured in the same run and directory, in
+/// interleaved rounds so that the disk's drift (on this VM its fdatasync rate moves by 2x within minutes) falls on
+/// both sides alike:
 /// <list type="number">
-/// <item>disk: 1 MiB writes to a plain file, each followed by fdatasync (what "acknowledged = on disk" costs at
-/// that block size);</item>
-/// <item>log: <c>--in-flight</c> appenders (default 64) append batches of <c>--batch-records</c> records
-/// (default 64) of <c>--record-size</c> bytes (default 1,024), as a producer would send them, for <c>--duration</c>
-/// seconds (default 20); group commit packs what queues into append blocks of up to 4 MiB;</item>
-/// <item>disk again, so drift over the run shows and the denominator is the mean of both disk runs.</item>
+/// <item>warm-up, not recorded: the disk loop for 2 s and the log for <c>--warmup</c> seconds (default 3; JIT tiers
+/// and the first touch of memory and disk);</item>
+/// <item><c>--rounds</c> rounds (default 4), each: the disk, 1 MiB writes to a plain file each followed by fdatasync
+/// (what "acknowledged = on disk" costs at that block size) for <c>--disk-duration</c> seconds (default 2.5), then the
+/// log for <c>--duration</c> / rounds seconds (<c>--duration</c> default 20): <c>--in-flight</c> appenders (default 64)
+/// append batches of <c>--batch-records</c> records (default 64) of <c>--record-size</c> bytes (default 1,024), as a
+/// producer would send them; group commit packs what queues into append blocks of up to 4 MiB;</item>
+/// <item>the disk once more, so that every log phase has a disk phase on each side.</item>
 /// </list>
-/// Latency is per append, from the call to the durable acknowledgement.
+/// The ratio is the log's bytes over all its phases per second against the disk's over all its phases; each round's
+/// own ratio (against the mean of the disk phases either side of it) is printed too. Latency is per append, from the
+/// call to the durable acknowledgement.
 /// </summary>
 internal static partial class LogBenchmark
 {
@@ -26,47 +32,100 @@ internal static partial class LogBenchmark
     public static async Task<int> RunAsync(BenchArgs args)
     {
         var duration = TimeSpan.FromSeconds(args.Double("duration", 20));
-        var diskDuration = TimeSpan.FromSeconds(args.Double("disk-duration", 5));
+        var rounds = args.Int("rounds", 4);
+        var diskDuration = TimeSpan.FromSeconds(args.Double("disk-duration", 2.5));
+        var warmup = TimeSpan.FromSeconds(args.Double("warmup", 3));
         var recordSize = args.Int("record-size", 1024);
         var batchRecords = args.Int("batch-records", 64);
         var inFlight = args.Int("in-flight", 64);
+        if (rounds < 1 || duration <= TimeSpan.Zero || diskDuration <= TimeSpan.Zero || warmup < TimeSpan.Zero)
+        {
+            Console.Error.WriteLine("--rounds must be at least 1; --duration and --disk-duration positive; --warmup not negative.");
+            return 2;
+        }
+
         var directory = Path.Combine(args.String("dir", Path.GetTempPath()), $"runnel-bench-log-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         try
         {
-            // Warm-up (not recorded): a fresh VM writes much slower the first time it touches memory and disk.
-            MeasureDisk(directory, TimeSpan.FromSeconds(2));
-            var diskBefore = MeasureDisk(directory, diskDuration);
-            var log = await MeasureLogAsync(directory, duration, recordSize, batchRecords, inFlight);
-            if (log is null)
+            var store = new CountingStore(new FileObjectStore(Path.Combine(directory, "store")));
+            var log = await PartitionLog.OpenAsync(store, new PartitionPaths("topics/bench/0/"), "bench");
+            var batches = Enumerable.Range(0, inFlight).Select(i => BuildBatch(i, recordSize, batchRecords)).ToArray();
+            if (!await ValidateAsync(log, batches[0], batchRecords))
             {
+                Console.Error.WriteLine("validation failed: the appended batch did not read back unchanged");
                 return 1;
             }
 
-            var diskAfter = MeasureDisk(directory, diskDuration);
-            var diskMbPerSec = (diskBefore + diskAfter) / 2;
-            var result = log.Value;
-            Console.WriteLine($"disk, 1 MiB + fdatasync: {diskBefore:N1} MB/s before, {diskAfter:N1} MB/s after (mean {diskMbPerSec:N1})");
-            Console.WriteLine($"log, {inFlight} appends in flight of {batchRecords} x {recordSize} B: {result.RecordsPerSec:N0} records/s, {result.MbPerSec:N1} MB/s = {result.MbPerSec / diskMbPerSec:N2} x disk");
-            var sizes = result.BlockSizes.Select(b => (double)b).Order().ToArray();
-            Console.WriteLine($"storage append sizes: p10 {Percentile(sizes, 0.10) / 1048576:N2} MiB, p50 {Percentile(sizes, 0.50) / 1048576:N2} MiB, p90 {Percentile(sizes, 0.90) / 1048576:N2} MiB; {sizes.Count(s => s < 512 * 1024):N0} under 512 KiB");
-            Console.WriteLine($"append latency p50 {result.P50Ms:N2} ms, p99 {result.P99Ms:N2} ms; {result.Appends:N0} appends in {result.Blocks:N0} storage appends ({result.Seconds:N1} s, {result.StoreShare:P0} of it inside the store)");
+            MeasureDisk(directory, TimeSpan.FromSeconds(2));
+            await AppendForAsync(log, batches, batchRecords, warmup, latencies: null);
+
+            var disk = new List<DiskPhase> { MeasureDisk(directory, diskDuration) };
+            var phases = new List<LogPhase>();
+            var latencies = new List<double>[inFlight];
+            for (var i = 0; i < inFlight; i++)
+            {
+                latencies[i] = new List<double>(1 << 16);
+            }
+
+            var cpuBefore = Environment.CpuUsage.TotalTime;
+            var logSeconds = 0.0;
+            for (var round = 0; round < rounds; round++)
+            {
+                var blocksBefore = store.Appends;
+                var storeTimeBefore = store.AppendTime;
+                var phase = await AppendForAsync(log, batches, batchRecords, duration / rounds, latencies);
+                phases.Add(phase with
+                {
+                    Blocks = store.Appends - blocksBefore,
+                    StoreSeconds = (store.AppendTime - storeTimeBefore).TotalSeconds,
+                    BlockSizes = store.BlockSizes(blocksBefore),
+                });
+                logSeconds += phase.Seconds;
+                var cpuPaused = Environment.CpuUsage.TotalTime;
+                disk.Add(MeasureDisk(directory, diskDuration));
+                cpuBefore += Environment.CpuUsage.TotalTime - cpuPaused; // the disk phases' CPU is not the log's
+            }
+
+            var logCpuSeconds = (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds;
+            await log.CloseAsync();
+
+            var records = phases.Sum(p => p.Records);
+            var bytes = (double)records * recordSize;
+            var mbPerSec = bytes / logSeconds / 1e6;
+            var diskMbPerSec = disk.Sum(d => d.Bytes) / disk.Sum(d => d.Seconds) / 1e6;
+            var all = latencies.SelectMany(l => l).Order().ToArray();
+            var sizes = phases.SelectMany(p => p.BlockSizes).Select(b => (double)b).Order().ToArray();
+            var blocks = phases.Sum(p => p.Blocks);
+            var storeShare = phases.Sum(p => p.StoreSeconds) / logSeconds;
+            var roundRatios = phases.Select((p, i) => p.MbPerSec(recordSize) / ((disk[i].MbPerSec + disk[i + 1].MbPerSec) / 2)).ToArray();
+            var p50 = Percentile(all, 0.50);
+            var p99 = Percentile(all, 0.99);
+
+            Console.WriteLine($"disk, 1 MiB + fdatasync, {disk.Count} phases of {diskDuration.TotalSeconds:N1} s: {string.Join(" / ", disk.Select(d => d.MbPerSec.ToString("N1", System.Globalization.CultureInfo.InvariantCulture)))} MB/s (overall {diskMbPerSec:N1})");
+            Console.WriteLine($"log, {inFlight} appends in flight of {batchRecords} x {recordSize} B, {rounds} phases: {string.Join(" / ", phases.Select(p => p.MbPerSec(recordSize).ToString("N1", System.Globalization.CultureInfo.InvariantCulture)))} MB/s");
+            Console.WriteLine($"  = {records / logSeconds:N0} records/s, {mbPerSec:N1} MB/s = {mbPerSec / diskMbPerSec:N2} x disk (per round: {string.Join(", ", roundRatios.Select(r => r.ToString("N2", System.Globalization.CultureInfo.InvariantCulture)))})");
+            Console.WriteLine($"storage append sizes: p10 {Percentile(sizes, 0.10) / 1048576:N2} MiB, p50 {Percentile(sizes, 0.50) / 1048576:N2} MiB, p90 {Percentile(sizes, 0.90) / 1048576:N2} MiB");
+            Console.WriteLine($"append latency p50 {p50:N2} ms, p99 {p99:N2} ms; {all.Length:N0} appends in {blocks:N0} storage appends ({logSeconds:N1} s, {storeShare:P0} of it inside the store); {logCpuSeconds / (bytes / 1e9):N2} CPU-s per GB appended");
             if (args.Json)
             {
                 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
-                    ["records_per_sec"] = Math.Round(result.RecordsPerSec),
-                    ["mb_per_sec"] = Math.Round(result.MbPerSec, 1),
+                    ["records_per_sec"] = Math.Round(records / logSeconds),
+                    ["mb_per_sec"] = Math.Round(mbPerSec, 1),
                     ["disk_mb_per_sec"] = Math.Round(diskMbPerSec, 1),
-                    ["ratio_to_disk"] = Math.Round(result.MbPerSec / diskMbPerSec, 3),
-                    ["p50_ms"] = Math.Round(result.P50Ms, 2),
-                    ["p99_ms"] = Math.Round(result.P99Ms, 2),
-                    ["appends"] = result.Appends,
-                    ["storage_appends"] = result.Blocks,
-                    ["store_busy_share"] = Math.Round(result.StoreShare, 3),
+                    ["ratio_to_disk"] = Math.Round(mbPerSec / diskMbPerSec, 3),
+                    ["round_ratios"] = roundRatios.Select(r => Math.Round(r, 3)).ToArray(),
+                    ["p50_ms"] = Math.Round(p50, 2),
+                    ["p99_ms"] = Math.Round(p99, 2),
+                    ["appends"] = all.Length,
+                    ["storage_appends"] = blocks,
+                    ["store_busy_share"] = Math.Round(storeShare, 3),
+                    ["cpu_s_per_gb"] = Math.Round(logCpuSeconds / (bytes / 1e9), 2),
                     ["record_size"] = recordSize,
                     ["batch_records"] = batchRecords,
                     ["in_flight"] = inFlight,
+                    ["rounds"] = rounds,
                 }));
             }
 
@@ -78,52 +137,45 @@ internal static partial class LogBenchmark
         }
     }
 
-    private readonly record struct LogResult(double RecordsPerSec, double MbPerSec, double P50Ms, double P99Ms, long Appends, long Blocks, double Seconds, double StoreShare, int[] BlockSizes);
-
-    private static async Task<LogResult?> MeasureLogAsync(string directory, TimeSpan duration, int recordSize, int batchRecords, int inFlight)
+    private readonly record struct DiskPhase(long Bytes, double Seconds)
     {
-        var store = new CountingStore(new FileObjectStore(Path.Combine(directory, "store")));
-        var log = await PartitionLog.OpenAsync(store, new PartitionPaths("topics/bench/0/"), "bench");
-        var batches = Enumerable.Range(0, inFlight).Select(i => BuildBatch(i, recordSize, batchRecords)).ToArray();
+        public double MbPerSec => Bytes / Seconds / 1e6;
+    }
 
-        // Validate before timing: the first batch must read back unchanged at its offset.
-        var probe = await log.AppendAsync(batches[0]);
+    private readonly record struct LogPhase(long Records, double Seconds, long Blocks, double StoreSeconds, int[] BlockSizes)
+    {
+        public double MbPerSec(int recordSize) => Records * (double)recordSize / Seconds / 1e6;
+    }
+
+    /// <summary>Appends the first batch and checks it reads back unchanged at its offset (before anything is timed).</summary>
+    private static async Task<bool> ValidateAsync(PartitionLog log, byte[] batch, int batchRecords)
+    {
+        var probe = await log.AppendAsync(batch);
         var read = await log.ReadAsync(probe.BaseOffset, 1 << 20);
-        var stored = read.Batches.Span[..batches[0].Length].ToArray();
+        var stored = read.Batches.Span[..batch.Length].ToArray();
         RecordBatch.SetBaseOffset(stored, 0);
         RecordBatch.SetPartitionLeaderEpoch(stored, -1);
-        if (!stored.AsSpan().SequenceEqual(batches[0]) || probe.LastOffset - probe.BaseOffset + 1 != batchRecords)
-        {
-            Console.Error.WriteLine("validation failed: the appended batch did not read back unchanged");
-            return null;
-        }
+        return stored.AsSpan().SequenceEqual(batch) && probe.LastOffset - probe.BaseOffset + 1 == batchRecords;
+    }
 
-        var latencies = new List<double>[inFlight];
+    /// <summary>One appender per batch, each appending its batch again as soon as the previous append is acknowledged,
+    /// for <paramref name="duration"/> (bounded); latencies in ms per appender when <paramref name="latencies"/> is given.</summary>
+    private static async Task<LogPhase> AppendForAsync(PartitionLog log, byte[][] batches, int batchRecords, TimeSpan duration, List<double>[]? latencies)
+    {
         var records = 0L;
-        var blocksBefore = store.Appends;
-        var storeTimeBefore = store.AppendTime;
         var clock = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, inFlight).Select(async w =>
+        var workers = Enumerable.Range(0, batches.Length).Select(async w =>
         {
-            var mine = latencies[w] = new List<double>(1 << 16);
             while (clock.Elapsed < duration)
             {
                 var started = Stopwatch.GetTimestamp();
                 await log.AppendAsync(batches[w]);
-                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                latencies?[w].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Interlocked.Add(ref records, batchRecords);
             }
         }).ToArray();
         await Task.WhenAll(workers);
-        var seconds = clock.Elapsed.TotalSeconds;
-        var blocks = store.Appends - blocksBefore;
-        var blockSizes = store.BlockSizes(blocksBefore);
-        var storeShare = (store.AppendTime - storeTimeBefore).TotalSeconds / seconds;
-        await log.CloseAsync();
-
-        var all = latencies.SelectMany(l => l).Order().ToArray();
-        var bytes = (double)records * recordSize;
-        return new LogResult(records / seconds, bytes / seconds / 1e6, Percentile(all, 0.50), Percentile(all, 0.99), all.Length, blocks, seconds, storeShare, blockSizes);
+        return new LogPhase(records, clock.Elapsed.TotalSeconds, 0, 0, []);
     }
 
     private static byte[] BuildBatch(int seed, int recordSize, int records)
@@ -143,8 +195,8 @@ internal static partial class LogBenchmark
         return builder.ToArray();
     }
 
-    /// <summary>Writes 1 MiB blocks to a fresh plain file with an fdatasync after each, for <paramref name="duration"/>; MB/s.</summary>
-    private static double MeasureDisk(string directory, TimeSpan duration)
+    /// <summary>Writes 1 MiB blocks to a fresh plain file with an fdatasync after each, for <paramref name="duration"/>.</summary>
+    private static DiskPhase MeasureDisk(string directory, TimeSpan duration)
     {
         var path = Path.Combine(directory, $"disk-{Guid.NewGuid():N}.bin");
         var block = new byte[DiskBlockBytes];
@@ -167,7 +219,7 @@ internal static partial class LogBenchmark
 
         var seconds = clock.Elapsed.TotalSeconds;
         File.Delete(path);
-        return written / seconds / 1e6;
+        return new DiskPhase(written, seconds);
     }
 
     private static double Percentile(double[] sorted, double q) =>
