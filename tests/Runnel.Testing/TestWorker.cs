@@ -28,12 +28,7 @@ public static class TestWorker
     /// reads the outputs; closing stdin asks a long-running worker to stop).</summary>
     public static Process Start(params string[] arguments)
     {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } fromSdk && File.Exists(fromSdk)
-            ? fromSdk
-            : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet"
-                ? self
-                : throw new InvalidOperationException("Cannot find the dotnet host: DOTNET_HOST_PATH is unset and this process is not dotnet.");
-        var psi = new ProcessStartInfo(host)
+        var psi = new ProcessStartInfo(ChildProcess.DotnetHost)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

@@ -1,5 +1,5 @@
 using System.Text;
-using Runnel.Client.Tests.Infrastructure;
+using Runnel.Testing;
 
 namespace Runnel.Client.Tests.EndToEnd;
 

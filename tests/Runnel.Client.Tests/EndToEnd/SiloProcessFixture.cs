@@ -1,5 +1,4 @@
 using System.Globalization;
-using Runnel.Client.Tests.Infrastructure;
 using Runnel.Testing;
 
 namespace Runnel.Client.Tests.EndToEnd;

@@ -1,15 +1,19 @@
 using System.Diagnostics;
-using Runnel.Testing;
+using System.Runtime.InteropServices;
 
-namespace Runnel.Client.Tests.Infrastructure;
+namespace Runnel.Testing;
 
 /// <summary>
-/// A built .NET program of this repo (runnel-silo, the runnel CLI) run as a child process with its output captured, so
-/// tests wait for an output line (an event) rather than sleep. Disposing kills it if it still runs.
+/// A built .NET program of this repo (runnel-silo, the runnel CLI, the test worker) run as a child process with its
+/// output captured line by line, so that tests wait for an output line (an event) rather than sleep. Disposing kills it
+/// if it still runs.
 /// </summary>
-public sealed class ChildProcess : IDisposable
+public sealed partial class ChildProcess : IDisposable
 {
+    /// <summary>The longest any wait on a child process may take before the test fails instead of hanging.</summary>
     public static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
+
+    private const int SigTerm = 15;
 
     private readonly Process _process;
     private readonly Lock _gate = new();
@@ -25,6 +29,11 @@ public sealed class ChildProcess : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
 
     public string Stdout
     {
@@ -58,15 +67,19 @@ public sealed class ChildProcess : IDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"{assembly} is not built at {path}.", path);
     }
 
-    /// <summary>Starts <c>dotnet {assembly} {arguments}</c>; stdin is redirected when <paramref name="redirectInput"/>.</summary>
-    public static ChildProcess Start(string assembly, IEnumerable<string> arguments, string? workingDirectory = null, bool redirectInput = false)
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } fromSdk && File.Exists(fromSdk)
+    /// <summary>The dotnet host running this test (the SDK's, when the test runs under <c>dotnet test</c>).</summary>
+    public static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } fromSdk && File.Exists(fromSdk)
             ? fromSdk
             : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet"
                 ? self
-                : throw new InvalidOperationException("Cannot find the dotnet host (DOTNET_HOST_PATH unset, and this process is not dotnet).");
-        var psi = new ProcessStartInfo(host)
+                : throw new InvalidOperationException("Cannot find the dotnet host: DOTNET_HOST_PATH is unset and this process is not dotnet.");
+
+    /// <summary>Starts <c>dotnet {assembly} {arguments}</c> in <paramref name="workingDirectory"/> (default: the current
+    /// one) with <paramref name="environment"/> added; stdin is redirected when <paramref name="redirectInput"/>.</summary>
+    public static ChildProcess Start(string assembly, IEnumerable<string> arguments, string? workingDirectory = null, bool redirectInput = false, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var psi = new ProcessStartInfo(DotnetHost)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -78,6 +91,11 @@ public sealed class ChildProcess : IDisposable
         foreach (var argument in arguments)
         {
             psi.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
         }
 
         return new ChildProcess(Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {assembly}."));
@@ -118,6 +136,16 @@ public sealed class ChildProcess : IDisposable
             : throw new InvalidOperationException($"The process exited ({_process.ExitCode}) before printing the line.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
     }
 
+    /// <summary>Sends SIGTERM (what Kubernetes and Azure Container Apps send to stop a container).</summary>
+    public void Terminate()
+    {
+        if (SendSignal(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    /// <summary>Waits for the process to exit (bounded by <see cref="Guard"/>) and returns its exit code.</summary>
     public async Task<int> WaitForExitAsync()
     {
         await _process.WaitForExitAsync().WaitAsync(Guard);
@@ -135,6 +163,9 @@ public sealed class ChildProcess : IDisposable
 
         _process.Dispose();
     }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
 
     private void OnLine(string? line, List<string> lines)
     {
