@@ -64,7 +64,7 @@ public sealed partial class FileObjectStore : IObjectStore
     /// <param name="lockTimeout">How long an operation waits for a blob's lock before failing with
     /// <see cref="StorageUnavailableException"/>. Default 30 s.</param>
     public FileObjectStore(string rootDirectory, TimeProvider? timeProvider = null, TimeSpan? lockTimeout = null)
-        : this(rootDirectory, timeProvider, lockTimeout, BootId.Current ?? Guid.NewGuid(), bootIdIsReal: BootId.Current is not null)
+        : this(rootDirectory, timeProvider, lockTimeout, HostBootId.Current ?? Guid.NewGuid(), bootIdIsReal: HostBootId.Current is not null)
     {
     }
 

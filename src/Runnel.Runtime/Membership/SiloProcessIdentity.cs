@@ -1,4 +1,5 @@
 using System.Globalization;
+using Runnel.Storage;
 
 namespace Runnel.Runtime.Membership;
 
@@ -28,7 +29,7 @@ internal sealed record SiloProcessIdentity(string BootId, string PidNamespace, i
     {
         try
         {
-            var bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
+            var bootId = HostBootId.Current?.ToString("D") ?? "";
             var pidNamespace = new FileInfo("/proc/self/ns/pid").LinkTarget ?? "";
             return StartTicksOf(pid) is { } start && bootId.Length > 0 && pidNamespace.Length > 0
                 ? new SiloProcessIdentity(bootId, pidNamespace, pid, start)
