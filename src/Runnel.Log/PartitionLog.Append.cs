@@ -272,6 +272,19 @@ public sealed partial class PartitionLog
     /// a segment the manifest does not name.</summary>
     private async Task<Segment> RollAsync(Segment full)
     {
+        await _manifestLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await RollLockedAsync(full).ConfigureAwait(false);
+        }
+        finally
+        {
+            _manifestLock.Release();
+        }
+    }
+
+    private async Task<Segment> RollLockedAsync(Segment full)
+    {
         await RetryAsync(ct => _store.SealAsync(full.Descriptor.Name, cancellationToken: ct), CancellationToken.None).ConfigureAwait(false);
         SegmentIndex index;
         lock (_gate)

@@ -54,6 +54,19 @@ public sealed partial class PartitionLog
 
     private async Task ReleaseAsync(CancellationToken cancellationToken)
     {
+        await _manifestLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ReleaseLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _manifestLock.Release();
+        }
+    }
+
+    private async Task ReleaseLockedAsync(CancellationToken cancellationToken)
+    {
         Segment active;
         lock (_gate)
         {

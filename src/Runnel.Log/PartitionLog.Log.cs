@@ -44,5 +44,11 @@ public sealed partial class PartitionLog
 
         [LoggerMessage(13, LogLevel.Warning, "Segment {Segment}: the tail checkpoint does not match the stored bytes ({Reason}); scanning the whole segment")]
         public static partial void CheckpointIgnored(ILogger logger, string segment, string reason);
+
+        [LoggerMessage(14, LogLevel.Information, "Partition {Partition}: retention deleted {Segments} segments; the log now starts at {LogStartOffset}")]
+        public static partial void RetentionDeleted(ILogger logger, string partition, int segments, long logStartOffset);
+
+        [LoggerMessage(15, LogLevel.Warning, "Blob {Blob}: deleting it after retention failed (left as an orphan, not in the manifest): {Reason}")]
+        public static partial void RetentionDeleteFailed(ILogger logger, string blob, string reason);
     }
 }

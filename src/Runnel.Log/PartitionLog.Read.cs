@@ -43,16 +43,24 @@ public sealed partial class PartitionLog
             segmentEnd = segment.Length;
         }
 
-        var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
-        long position;
-        lock (_gate)
+        try
         {
-            // The active segment's index grows under the writer: query it under the gate.
-            position = index.FloorPosition(offset);
-        }
+            var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
+            long position;
+            lock (_gate)
+            {
+                // The active segment's index grows under the writer: query it under the gate.
+                position = index.FloorPosition(offset);
+            }
 
-        var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken).ConfigureAwait(false);
-        return new LogReadResult(batches, logStart, highWatermark, highWatermark);
+            var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken).ConfigureAwait(false);
+            return new LogReadResult(batches, logStart, highWatermark, highWatermark);
+        }
+        catch (BlobNotFoundException) when (LogStartOffset > offset)
+        {
+            // Retention deleted the segment while this read was on its way.
+            throw new OffsetOutOfRangeException(Partition, offset, LogStartOffset, HighWatermark);
+        }
     }
 
     /// <summary>Completes when the high watermark moves past <paramref name="offset"/> (at once if it already has), for

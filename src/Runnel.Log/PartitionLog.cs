@@ -46,7 +46,9 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private long _highWatermark;
     private long _logStartOffset;
 
-    // Writer-owned (touched only by the single writer loop, or by open/close when no writer runs).
+    // Writer-owned (touched only by the single writer loop, or by open/close when no writer runs), except that every
+    // manifest change after open (roll, retention, release) also holds _manifestLock.
+    private readonly SemaphoreSlim _manifestLock = new(1, 1);
     private PartitionManifest _manifest;
     private ETag _manifestETag;
     private long _nextOffset;

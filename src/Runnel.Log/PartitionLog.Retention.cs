@@ -1,0 +1,107 @@
+using Runnel.Storage;
+
+namespace Runnel.Log;
+
+public sealed partial class PartitionLog
+{
+    /// <summary>
+    /// Deletes the oldest sealed segments that <paramref name="policy"/> no longer keeps: the manifest drops them and
+    /// moves the log start offset to the first segment kept (one conditional write, serialized with segment rolls), then
+    /// their blobs and indexes are deleted. Reads below the new log start fail with
+    /// <see cref="OffsetOutOfRangeException"/>; appends are not held up.
+    /// </summary>
+    /// <returns>How many segments were deleted (0 when the policy keeps everything there is).</returns>
+    /// <exception cref="NotOwnerException">The manifest changed under us: a newer owner took over (this instance is
+    /// fenced from then on).</exception>
+    /// <exception cref="LogClosedException">The log is closed or faulted.</exception>
+    public async Task<int> EnforceRetentionAsync(RetentionPolicy policy, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        await _manifestLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        List<SegmentDescriptor> deleted;
+        try
+        {
+            int count;
+            lock (_gate)
+            {
+                ThrowIfNotAccepting();
+                count = CountExpired(policy, now);
+            }
+
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            deleted = _manifest.Segments.Take(count).ToList();
+            var kept = _manifest.Segments.Skip(count).ToList();
+            var manifest = _manifest with { Segments = kept, LogStartOffset = kept[0].BaseOffset, WriteId = NewWriteId() };
+            if (!await TryCasManifestAsync(manifest, cancellationToken).ConfigureAwait(false))
+            {
+                var fenced = new NotOwnerException(Partition, Epoch, "the manifest changed under retention");
+                Terminate(fenced, []);
+                throw fenced;
+            }
+
+            lock (_gate)
+            {
+                _segments.RemoveRange(0, count);
+                _logStartOffset = manifest.LogStartOffset;
+            }
+
+            Log.RetentionDeleted(_logger, Partition, count, manifest.LogStartOffset);
+        }
+        finally
+        {
+            _manifestLock.Release();
+        }
+
+        // No longer in the manifest: whatever happens below, nothing reads them again (a failed delete leaves an orphan
+        // blob, never a hole in the log).
+        foreach (var segment in deleted)
+        {
+            foreach (var blob in new[] { segment.Name, PartitionPaths.OffsetIndexOf(segment.Name), PartitionPaths.TimeIndexOf(segment.Name) })
+            {
+                try
+                {
+                    await _store.DeleteAsync(blob, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (BlobNotFoundException)
+                {
+                }
+                catch (StorageException ex)
+                {
+                    Log.RetentionDeleteFailed(_logger, blob, ex.Message);
+                }
+            }
+        }
+
+        return deleted.Count;
+    }
+
+    /// <summary>How many of the oldest segments the policy lets go: sealed ones only, a prefix, each either older than
+    /// <see cref="RetentionPolicy.RetentionMs"/> or not needed to keep <see cref="RetentionPolicy.RetentionBytes"/>.
+    /// Caller holds the gate.</summary>
+    private int CountExpired(RetentionPolicy policy, DateTimeOffset now)
+    {
+        var cutoff = policy.RetentionMs < 0 ? long.MinValue : now.ToUnixTimeMilliseconds() - policy.RetentionMs;
+        var size = _segments.Sum(s => s.Length);
+        var count = 0;
+        for (var i = 0; i < _segments.Count - 1; i++)
+        {
+            var segment = _segments[i];
+            var byTime = segment.Descriptor.MaxTimestamp >= 0 && segment.Descriptor.MaxTimestamp < cutoff;
+            var bySize = policy.RetentionBytes >= 0 && size - segment.Length >= policy.RetentionBytes;
+            if (!segment.Descriptor.IsSealed || !(byTime || bySize))
+            {
+                break;
+            }
+
+            size -= segment.Length;
+            count++;
+        }
+
+        return count;
+    }
+}
