@@ -28,4 +28,7 @@ public sealed partial class PartitionGrain
 
     [LoggerMessage(1208, LogLevel.Warning, "Partition {Partition}: refreshing the topic config failed: {Reason}")]
     private static partial void LogConfigRefreshFailed(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(1209, LogLevel.Warning, "Partition {Partition}: enforcing retention failed (tried again at the next check): {Reason}")]
+    private static partial void LogRetentionFailed(ILogger logger, string partition, string reason);
 }

@@ -126,6 +126,8 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             }
         }
 
+        RegisterTimer(EnforceRetentionAsync, _options.RetentionCheckInterval, _options.RetentionCheckInterval);
+
         // Saved now too, so that a crash of this owner loses at most what it appended itself.
         await SaveProducerStateAsync(cancellationToken).ConfigureAwait(false);
         LogActivated(_logger, Name, _log.Epoch, _log.HighWatermark, _producers.Count, replayed);
@@ -296,6 +298,36 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         return error;
     }
 
+    /// <summary>The retention timer's tick (an exclusive turn: produce, which always interleaves, goes on meanwhile):
+    /// deletes the sealed segments the topic's <c>retention.ms</c> / <c>retention.bytes</c> no longer keep, reading
+    /// the topic's config afresh when the cached copy is older than <see cref="RunnelGrainsOptions.ConfigRefreshInterval"/>.</summary>
+    private async ValueTask EnforceRetentionAsync(CancellationToken cancellationToken)
+    {
+        if (_log is null || Volatile.Read(ref _retired) != 0 || Volatile.Read(ref _lost) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_time.GetUtcNow() - _settings.ReadAt >= _options.ConfigRefreshInterval)
+            {
+                await RefreshSettingsAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var settings = _settings;
+            await _log.EnforceRetentionAsync(new RetentionPolicy(settings.RetentionMs, settings.RetentionBytes), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
+        {
+            _ = OnLogLost(ex);
+        }
+        catch (Exception ex) when (ex is RunnelException or OperationCanceledException)
+        {
+            LogRetentionFailed(_logger, Name, ex.Message);
+        }
+    }
+
     /// <summary>After every <c>segment.bytes</c> appended, saves the producer table (by the call that crosses the mark,
     /// before it answers; one save at a time): a successor then rebuilds whatever the snapshot lacks from at most about
     /// one segment of the log, however long this owner served.</summary>
@@ -403,16 +435,21 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     }
 
     /// <summary>What the partition uses of its topic's config, as read at <see cref="ReadAt"/>.</summary>
-    private sealed record TopicSettings(int MaxMessageBytes, long SegmentBytes, DateTimeOffset ReadAt)
+    private sealed record TopicSettings(int MaxMessageBytes, long SegmentBytes, long RetentionMs, long RetentionBytes, DateTimeOffset ReadAt)
     {
-        public static readonly TopicSettings Unknown = new(TopicConfig.MaxMaxMessageBytes, TopicConfig.MinSegmentBytes, DateTimeOffset.MinValue);
+        public static readonly TopicSettings Unknown = new(TopicConfig.MaxMaxMessageBytes, TopicConfig.MinSegmentBytes, -1, -1, DateTimeOffset.MinValue);
 
         public static TopicSettings From(TopicMetadata meta, DateTimeOffset now)
         {
             var config = TopicConfig.Effective(meta.Config);
+
+            // As Kafka: retention deletes only under the "delete" policy (a "compact"-only topic keeps its segments).
+            var deletes = config[TopicConfig.CleanupPolicy].Split(',', StringSplitOptions.TrimEntries).Contains("delete", StringComparer.Ordinal);
             return new TopicSettings(
                 (int)TopicConfig.GetInt64(config, TopicConfig.MaxMessageBytes),
                 TopicConfig.GetInt64(config, TopicConfig.SegmentBytes),
+                deletes ? TopicConfig.GetInt64(config, TopicConfig.RetentionMs) : -1,
+                deletes ? TopicConfig.GetInt64(config, TopicConfig.RetentionBytes) : -1,
                 now);
         }
     }

@@ -43,6 +43,11 @@ public sealed class RunnelGrainsOptions
     /// Default 30 s; a subscription that names a topic the group has not seen refreshes at once.</summary>
     public TimeSpan GroupMetadataRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often an active partition deletes the sealed segments its topic's <c>retention.ms</c> and
+    /// <c>retention.bytes</c> no longer keep (Kafka's <c>log.retention.check.interval.ms</c>). Default 5 min. A partition
+    /// enforces retention only while it is active (it activates on any produce or fetch).</summary>
+    public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Tuning of each partition's log. <see cref="PartitionLogOptions.SegmentBytes"/> is replaced by the
     /// topic's <c>segment.bytes</c> and <see cref="PartitionLogOptions.MaxBatchBytes"/> by the largest
     /// <c>max.message.bytes</c> allowed (the partition grain enforces the topic's own limit). Default: the log's defaults.</summary>

@@ -44,6 +44,11 @@ public sealed class RunnelGrainsOptionsValidator : IValidateOptions<RunnelGrains
             failures.Add($"RunnelGrainsOptions.GroupMetadataRefreshInterval must be positive (was {options.GroupMetadataRefreshInterval}).");
         }
 
+        if (options.RetentionCheckInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"RunnelGrainsOptions.RetentionCheckInterval must be positive (was {options.RetentionCheckInterval}).");
+        }
+
         if (options.PartitionLog is null)
         {
             failures.Add("RunnelGrainsOptions.PartitionLog must not be null.");

@@ -13,15 +13,17 @@ namespace Runnel.Grains;
 /// <list type="table">
 /// <listheader><term>key</term><description>values; default; status</description></listheader>
 /// <item><term><c>retention.ms</c></term><description>-1 (forever) or a positive number of ms; 604800000 (7 days);
-/// stored, enforced once retention lands.</description></item>
+/// enforced by whole sealed segments (a segment goes once its newest record is older), every
+/// <c>RunnelGrainsOptions.RetentionCheckInterval</c> while the partition is active, under the <c>delete</c> policy.</description></item>
 /// <item><term><c>retention.bytes</c></term><description>-1 (no limit) or a positive byte count per partition; -1;
-/// stored, enforced once retention lands.</description></item>
+/// enforced the same way (the oldest sealed segments go while the partition would still hold this much without them).</description></item>
 /// <item><term><c>segment.bytes</c></term><description>1024 to 2147483647; 134217728 (128 MiB: smaller than Kafka's
 /// 1 GiB so that a takeover scans less and retention frees space in finer steps); read when a partition activates.</description></item>
 /// <item><term><c>max.message.bytes</c></term><description>64 to 4194304 (a batch is one append block, at most 4 MiB);
 /// 1048588 (Kafka's); enforced on every produce.</description></item>
 /// <item><term><c>cleanup.policy</c></term><description><c>delete</c>, <c>compact</c> or both, comma-separated;
-/// <c>delete</c>; stored, enforced once retention and compaction land.</description></item>
+/// <c>delete</c>; retention applies only with <c>delete</c>; compaction is not implemented yet (a <c>compact</c> topic
+/// keeps everything).</description></item>
 /// <item><term><c>compression.type</c></term><description><c>producer</c>, <c>none</c>, <c>gzip</c>, <c>snappy</c>
 /// (lz4 and zstd are not implemented); <c>producer</c> (batches are stored as the producer compressed them).</description></item>
 /// <item><term><c>message.timestamp.type</c></term><description><c>CreateTime</c> or <c>LogAppendTime</c>;

@@ -1,0 +1,62 @@
+using Runnel.Grains.Tests.Infrastructure;
+using Runnel.Testing;
+
+namespace Runnel.Grains.Tests;
+
+public abstract partial class GrainTests
+{
+    [Fact]
+    public async Task Retention_OnTheCheckInterval_SegmentsPastRetentionMsDeletedAndAFetchBelowGetsOffsetOutOfRange()
+    {
+        var time = new ManualTimeProvider();
+        await Silo.DisposeAsync();
+        Silo = await GrainsSilo.StartAsync(Store, o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
+        await CreateTopicAsync("t", 1, new Dictionary<string, string>
+        {
+            [TopicConfig.SegmentBytes] = "1024",
+            [TopicConfig.RetentionMs] = "3600000",
+        });
+        var partition = Silo.Partition("t", 0);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        long lastOld = 0;
+        for (var i = 0; i < 12; i++)
+        {
+            lastOld = (await partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"old{i}", records: 2, timestamp: now - 7_200_000, valueSize: 200)))).LastOffset;
+        }
+
+        var firstRecent = (await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("recent", records: 2, timestamp: now, valueSize: 200)))).BaseOffset;
+        (await partition.GetOffsetsAsync()).LogStartOffset.Should().Be(0);
+
+        time.Advance(TimeSpan.FromMinutes(4));
+        (await partition.GetOffsetsAsync()).LogStartOffset.Should().Be(0, "the check has not run yet");
+        time.Advance(TimeSpan.FromMinutes(1)); // the tick is an exclusive turn: the next read-only call runs after it
+        var offsets = await partition.GetOffsetsAsync();
+
+        offsets.LogStartOffset.Should().BeGreaterThan(0).And.BeLessThanOrEqualTo(firstRecent, "records two hours old go, the recent one stays");
+        offsets.LogStartOffset.Should().BeGreaterThan(lastOld - 6, "every sealed segment of old records but the one the log now starts with is gone");
+        offsets.HighWatermark.Should().Be(firstRecent + 2);
+        await FailsWith(RunnelErrorCode.OffsetOutOfRange, () => partition.FetchAsync(new FetchRequest(0, 1024 * 1024, TimeSpan.Zero)).AsTask());
+        var fetched = await partition.FetchAsync(new FetchRequest(firstRecent, 1024 * 1024, TimeSpan.Zero));
+        TestBatches.Records(fetched.Batches).Should().HaveCount(2);
+    }
+
+    [Theory]
+    [InlineData(TopicConfig.RetentionMs, "-1", TopicConfig.SegmentBytes, "1024")]
+    [InlineData(TopicConfig.CleanupPolicy, "compact", TopicConfig.RetentionBytes, "1")]
+    public async Task Retention_TopicKeepsForeverOrCompactOnly_NothingDeleted(string key, string value, string otherKey, string otherValue)
+    {
+        var time = new ManualTimeProvider();
+        await Silo.DisposeAsync();
+        Silo = await GrainsSilo.StartAsync(Store, o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
+        await CreateTopicAsync("t", 1, new Dictionary<string, string> { [TopicConfig.SegmentBytes] = "1024", [key] = value, [otherKey] = otherValue });
+        var partition = Silo.Partition("t", 0);
+        for (var i = 0; i < 8; i++)
+        {
+            await partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"old{i}", records: 2, timestamp: 1_000, valueSize: 200)));
+        }
+
+        time.Advance(TimeSpan.FromMinutes(5));
+
+        (await partition.GetOffsetsAsync()).LogStartOffset.Should().Be(0);
+    }
+}
