@@ -14,10 +14,28 @@ public sealed partial class PartitionLog
     /// <exception cref="NotOwnerException">The manifest changed under us: a newer owner took over (this instance is
     /// fenced from then on).</exception>
     /// <exception cref="LogClosedException">The log is closed or faulted.</exception>
-    public async Task<int> EnforceRetentionAsync(RetentionPolicy policy, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<int> EnforceRetentionAsync(RetentionPolicy policy, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate();
+        return DeleteOldestSegmentsAsync(() => CountExpired(policy, now), cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes the oldest sealed segments whose every offset is below <paramref name="offset"/> (for a log whose state
+    /// up to there is kept elsewhere, e.g. in a snapshot), as <see cref="EnforceRetentionAsync"/> does: the log start
+    /// moves to the first segment kept, which may be below <paramref name="offset"/> (whole segments only).
+    /// </summary>
+    /// <returns>How many segments were deleted.</returns>
+    /// <exception cref="NotOwnerException">A newer owner took over (this instance is fenced from then on).</exception>
+    /// <exception cref="LogClosedException">The log is closed or faulted.</exception>
+    public Task<int> DeleteSegmentsBelowAsync(long offset, CancellationToken cancellationToken = default) =>
+        DeleteOldestSegmentsAsync(() => CountBelow(offset), cancellationToken);
+
+    /// <summary>Drops the first <c>count()</c> segments (evaluated under the gate, holding the manifest lock) from the
+    /// manifest, then deletes their blobs.</summary>
+    private async Task<int> DeleteOldestSegmentsAsync(Func<int> countDeletable, CancellationToken cancellationToken)
+    {
         await _manifestLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         List<SegmentDescriptor> deleted;
         try
@@ -26,7 +44,7 @@ public sealed partial class PartitionLog
             lock (_gate)
             {
                 ThrowIfNotAccepting();
-                count = CountExpired(policy, now);
+                count = countDeletable();
             }
 
             if (count == 0)
@@ -99,6 +117,18 @@ public sealed partial class PartitionLog
             }
 
             size -= segment.Length;
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>How many of the oldest sealed segments lie wholly below <paramref name="offset"/>. Caller holds the gate.</summary>
+    private int CountBelow(long offset)
+    {
+        var count = 0;
+        for (var i = 0; i < _segments.Count - 1 && _segments[i].Descriptor is { IsSealed: true, LastOffset: { } last } && last < offset; i++)
+        {
             count++;
         }
 

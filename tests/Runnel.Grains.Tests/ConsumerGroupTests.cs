@@ -201,6 +201,33 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commits_ManySnapshots_GroupLogTrimmedBelowTheSnapshotAndStateKeptAcrossARestart()
+    {
+        // Small group-log segments: each snapshot (every 5 changes here) lets the segments below it go.
+        await Silo.StopAsync();
+        Silo = await GrainsSilo.StartAsync(Store, o =>
+        {
+            o.GroupSnapshotRecords = 5;
+            o.PartitionLog = o.PartitionLog with { SegmentBytes = 1024 };
+        }, Time);
+        await Silo.Topic("t").CreateAsync(2, null);
+        var group = Silo.Group("g");
+        for (var i = 1; i <= 60; i++)
+        {
+            await group.CommitOffsetsAsync(new OffsetCommitRequest("", -1, [new CommittedOffset("t", i % 2, i, $"commit {i}")]));
+        }
+
+        var manifestName = new Log.PartitionPaths(Internal.StoragePaths.GroupPrefix("g")).Manifest;
+        var manifest = Log.PartitionManifest.FromJson((await Store.GetAsync(manifestName)).Content.Span, manifestName);
+        manifest.LogStartOffset.Should().BeGreaterThan(0, "segments below the snapshot are deleted");
+        manifest.Segments.Count.Should().BeLessThan(5, "the log does not keep growing");
+        await RestartSiloAsync();
+
+        var offsets = await Silo.Group("g").FetchOffsetsAsync([new GroupPartition("t", 0), new GroupPartition("t", 1)]);
+        offsets.Select(o => (o.Partition, o.Offset, o.Metadata)).Should().BeEquivalentTo([(0, 60L, "commit 60"), (1, 59L, "commit 59")]);
+    }
+
+    [Fact]
     public async Task Commit_ZombiesAndBackwardsOffsets_RejectedResetOnlyWhenEmpty()
     {
         await Silo.Topic("t").CreateAsync(4, null);

@@ -75,6 +75,23 @@ public abstract partial class PartitionLogTests
     }
 
     [Fact]
+    public async Task DeleteSegmentsBelow_AnOffsetInsideASegment_OnlyWhollyLowerSegmentsGo()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a", SmallSegments);
+        await AppendUntilSegmentsAsync(log, "b", Recent, segments: 5);
+        var before = log.Manifest.Segments;
+
+        (await log.DeleteSegmentsBelowAsync(before[2].BaseOffset + 1)).Should().Be(2);
+        (await log.DeleteSegmentsBelowAsync(before[2].BaseOffset + 1)).Should().Be(0);
+        (await log.DeleteSegmentsBelowAsync(long.MaxValue)).Should().Be(2, "never the active segment");
+
+        log.LogStartOffset.Should().Be(before[4].BaseOffset);
+        log.Manifest.Segments.Should().ContainSingle();
+        await AssertContiguousAsync(log);
+    }
+
+    [Fact]
     public async Task EnforceRetention_WhileAppendsRollSegments_NoFencingAndEveryAcknowledgedBatchAboveLogStartReadable()
     {
         // Rolls and retention both change the manifest by If-Match: serialized, neither mistakes the other for a new owner.

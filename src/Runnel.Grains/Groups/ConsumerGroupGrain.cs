@@ -235,10 +235,20 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
     /// from the snapshot's offset; every restored member gets a fresh session timeout.</summary>
     private async Task OpenAsync(CancellationToken cancellationToken)
     {
+        var log = await PartitionLog.OpenAsync(_store, new PartitionPaths(StoragePaths.GroupPrefix(GroupId)), _owner, _logOptions, _logLogger, cancellationToken).ConfigureAwait(false);
+
+        // Read after the takeover: a predecessor saves a snapshot before it trims the log below it, and can no longer
+        // trim once we own the log; read earlier, the snapshot could predate a trim and leave a gap in the replay.
         var snapshotName = StoragePaths.GroupSnapshot(GroupId);
         var snapshotBlob = await _store.TryGetAsync(snapshotName, cancellationToken: cancellationToken).ConfigureAwait(false);
         var snapshot = snapshotBlob is null ? null : GroupSnapshot.FromJson(snapshotBlob.Content.Span, snapshotName);
-        var log = await PartitionLog.OpenAsync(_store, new PartitionPaths(StoragePaths.GroupPrefix(GroupId)), _owner, _logOptions, _logLogger, cancellationToken).ConfigureAwait(false);
+        if ((snapshot?.NextOffset ?? 0) < log.LogStartOffset)
+        {
+            await log.DisposeAsync().ConfigureAwait(false);
+            throw new RunnelException(
+                RunnelErrorCode.StorageCorrupt,
+                $"Consumer group '{GroupId}': its log starts at offset {log.LogStartOffset} but its snapshot covers only up to {snapshot?.NextOffset ?? 0} ({(snapshot is null ? "no snapshot blob" : snapshotName)}): the changes between are gone. Restore the snapshot blob, or delete the group to start it afresh.");
+        }
 
         var membership = snapshot is null ? new GroupMembership() : GroupMembership.From(snapshot);
         _offsets.Clear();
@@ -392,6 +402,18 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         catch (StorageException ex)
         {
             LogSnapshotFailed(_logger, GroupId, ex.Message);
+            return;
+        }
+
+        try
+        {
+            // Everything below the snapshot is in it: whole segments below go, so the group's log does not grow forever.
+            await log.DeleteSegmentsBelowAsync(snapshot.NextOffset, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunnelException ex)
+        {
+            // Best effort, like the snapshot: a fenced or closed log is found out by the next append.
+            LogSnapshotFailed(_logger, GroupId, $"trimming the log below the snapshot: {ex.Message}");
         }
     }
 
