@@ -11,7 +11,7 @@ public sealed partial class PartitionGrain
     /// Thread-safe: runs beside every other call. Concurrent produce requests meet in the log's queue and share one
     /// storage write (group commit).
     /// </summary>
-    /// <remarks>Cost: one CRC pass here and one in the log; the append itself is one storage write shared with the
+    /// <remarks>Cost: one CRC pass and record walk here (the log takes the validated batch as it is); the append itself is one storage write shared with the
     /// batches that queued beside it. An idempotent producer's batch is checked and queued under one lock, so its
     /// batches reach the log in sequence order.</remarks>
     public async ValueTask<ProduceResponse> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken = default)
@@ -32,7 +32,7 @@ public sealed partial class PartitionGrain
             }
         }
 
-        RecordBatch.Validate(batch.Span);
+        var validated = RecordBatch.ValidateForAppend(batch);
         var header = RecordBatchHeader.Read(batch.Span);
         if (header.IsControlBatch)
         {
@@ -48,7 +48,7 @@ public sealed partial class PartitionGrain
         {
             if (header.ProducerId < 0)
             {
-                var appended = await AwaitDurableAsync(log.AppendAsync(batch, CancellationToken.None), batch.Length).ConfigureAwait(false);
+                var appended = await AwaitDurableAsync(log.AppendAsync(validated, CancellationToken.None), batch.Length).ConfigureAwait(false);
                 await SaveProducerStateIfDueAsync(batch.Length).ConfigureAwait(false);
                 return new ProduceResponse(appended.BaseOffset, appended.LastOffset, log.LogStartOffset, IsDuplicate: false);
             }
@@ -92,7 +92,7 @@ public sealed partial class PartitionGrain
                 if (original is null)
                 {
                     // Queued inside the lock (AppendAsync queues before its first await): sequence order is log order.
-                    append = log.AppendAsync(batch, CancellationToken.None);
+                    append = log.AppendAsync(validated, CancellationToken.None);
                     _producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.LastSequence, append);
                 }
                 else

@@ -18,14 +18,54 @@ public sealed partial class PartitionLog
     /// <exception cref="RecordBatchTooLargeException">The batch exceeds <see cref="PartitionLogOptions.MaxBatchBytes"/>.</exception>
     /// <exception cref="NotOwnerException">This instance was fenced by a newer owner (retriable against the new owner).</exception>
     /// <exception cref="LogClosedException">The log is closed or faulted (retriable after a new takeover).</exception>
-    public async Task<LogAppendResult> AppendAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken = default)
+    public Task<LogAppendResult> AppendAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken = default)
     {
         if (batch.Length > _options.MaxBatchBytes)
         {
-            throw new RecordBatchTooLargeException(Partition, batch.Length, _options.MaxBatchBytes);
+            return Task.FromException<LogAppendResult>(new RecordBatchTooLargeException(Partition, batch.Length, _options.MaxBatchBytes));
         }
 
-        RecordBatch.Validate(batch.Span);
+        ValidatedRecordBatch validated;
+        try
+        {
+            validated = RecordBatch.ValidateForAppend(batch);
+        }
+        catch (Exception ex) when (ex is CorruptRecordBatchException or UnsupportedCompressionException)
+        {
+            return Task.FromException<LogAppendResult>(ex); // faults the task, as every other refusal of an append does
+        }
+
+        return AppendCheckedAsync(validated.Bytes, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="AppendAsync(ReadOnlyMemory{byte}, CancellationToken)"/> of a batch the caller has validated already
+    /// (<see cref="RecordBatch.ValidateForAppend"/>): the same contract without the second CRC pass and record walk.
+    /// </summary>
+    /// <param name="batch">The validated batch. The log copies it before this method returns.</param>
+    /// <param name="cancellationToken">Cancels only the wait for room under backpressure; once queued, an append is not withdrawn.</param>
+    /// <exception cref="ArgumentException"><paramref name="batch"/> is <c>default</c> (holds no batch).</exception>
+    /// <exception cref="RecordBatchTooLargeException">The batch exceeds <see cref="PartitionLogOptions.MaxBatchBytes"/>.</exception>
+    /// <exception cref="NotOwnerException">This instance was fenced by a newer owner (retriable against the new owner).</exception>
+    /// <exception cref="LogClosedException">The log is closed or faulted (retriable after a new takeover).</exception>
+    public Task<LogAppendResult> AppendAsync(ValidatedRecordBatch batch, CancellationToken cancellationToken = default)
+    {
+        if (batch.Bytes.IsEmpty)
+        {
+            throw new ArgumentException("The validated batch is default: it holds no batch. Make one with RecordBatch.ValidateForAppend.", nameof(batch));
+        }
+
+        if (batch.Bytes.Length > _options.MaxBatchBytes)
+        {
+            return Task.FromException<LogAppendResult>(new RecordBatchTooLargeException(Partition, batch.Bytes.Length, _options.MaxBatchBytes));
+        }
+
+        return AppendCheckedAsync(batch.Bytes, cancellationToken);
+    }
+
+    /// <summary>The append of a batch that passed validation and the size limit.</summary>
+    private async Task<LogAppendResult> AppendCheckedAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken)
+    {
         while (true)
         {
             Task room;

@@ -39,7 +39,7 @@ public sealed record PartitionLogOptions
     /// <summary>How many bytes of the most recently appended blocks are kept in memory to serve hot reads. Default 32 MiB.</summary>
     public long TailCacheBytes { get; init; } = 32L * 1024 * 1024;
 
-    /// <summary>Bytes of appends waiting for the writer before <see cref="PartitionLog.AppendAsync"/> makes callers wait
+    /// <summary>Bytes of appends waiting for the writer before <see cref="PartitionLog.AppendAsync(ReadOnlyMemory{byte}, CancellationToken)"/> makes callers wait
     /// (backpressure). Default 64 MiB.</summary>
     public long MaxPendingBytes { get; init; } = 64L * 1024 * 1024;
 

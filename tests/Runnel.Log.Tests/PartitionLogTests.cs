@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Runnel.Log.Batches;
 using Runnel.Storage;
 using Runnel.Testing;
 
@@ -290,6 +291,60 @@ public abstract partial class PartitionLogTests
         var act = () => log.AppendAsync(SampleBatches.Create("big", records: 1, valueSize: 2000));
 
         (await act.Should().ThrowAsync<RecordBatchTooLargeException>()).Which.Limit.Should().Be(1000);
+    }
+
+    [Fact]
+    public async Task AppendAsync_ValidatedBatch_AppendedAndReadBackLikeTheBytes()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
+        var first = SampleBatches.Create("v1", records: 3);
+        var second = SampleBatches.Create("v2", records: 2);
+
+        var a = await log.AppendAsync(RecordBatch.ValidateForAppend(first));
+        var b = await log.AppendAsync(second);
+
+        a.BaseOffset.Should().Be(0);
+        a.LastOffset.Should().Be(2);
+        b.BaseOffset.Should().Be(3, "both overloads assign offsets from the same sequence");
+        var read = SampleBatches.Split((await log.ReadAsync(0, 1 << 20)).Batches);
+        read.Select(x => SampleBatches.ContentHash(x)).Should().Equal(SampleBatches.ContentHash(first), SampleBatches.ContentHash(second));
+    }
+
+    [Fact]
+    public async Task AppendAsync_DefaultValidatedBatch_RefusedAndNothingAppended()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a");
+
+        var act = () => log.AppendAsync(default(ValidatedRecordBatch));
+
+        await act.Should().ThrowAsync<ArgumentException>();
+        log.HighWatermark.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task AppendAsync_ValidatedBatchOverLimit_RejectedWithTooLarge()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a", new PartitionLogOptions { MaxBatchBytes = 1000 });
+        var validated = RecordBatch.ValidateForAppend(SampleBatches.Create("big", records: 1, valueSize: 2000));
+
+        var act = () => log.AppendAsync(validated);
+
+        (await act.Should().ThrowAsync<RecordBatchTooLargeException>()).Which.Limit.Should().Be(1000);
+        log.HighWatermark.Should().Be(0);
+    }
+
+    [Fact]
+    public void ValidateForAppend_CorruptBatch_ThrowsSoNoProofIsMade()
+    {
+        var batch = SampleBatches.Create("c");
+        batch[^1] ^= 0xFF;
+
+        var act = () => RecordBatch.ValidateForAppend(batch);
+
+        act.Should().Throw<CorruptRecordBatchException>().Which.Code.Should().Be(RunnelErrorCode.CorruptRecordBatch);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Runnel.Grains.Internal;
 /// </summary>
 /// <remarks>
 /// Not thread-safe: the partition grain holds one lock around each check-and-record, and calls
-/// <see cref="PartitionLog.AppendAsync"/> inside it so that a producer's batches reach the log in sequence order.
+/// <see cref="PartitionLog.AppendAsync(ReadOnlyMemory{byte}, CancellationToken)"/> inside it so that a producer's batches reach the log in sequence order.
 /// A recent batch holds the task of its append, so a retry that arrives while the original is still being written
 /// waits for the original's offsets instead of being appended twice.
 /// </remarks>

@@ -130,6 +130,19 @@ public static class RecordBatch
     }
 
     /// <summary>
+    /// <see cref="Validate"/> in <see cref="RecordBatchValidationMode.Produce"/> mode, returning the proof that
+    /// <see cref="PartitionLog.AppendAsync(ValidatedRecordBatch, CancellationToken)"/> takes instead of checking the
+    /// batch a second time. Same checks and cost as <see cref="Validate"/>.
+    /// </summary>
+    /// <exception cref="CorruptRecordBatchException">A check failed; <see cref="CorruptRecordBatchException.Reason"/> says which.</exception>
+    /// <exception cref="UnsupportedCompressionException">The batch is compressed with lz4 or zstd.</exception>
+    public static ValidatedRecordBatch ValidateForAppend(ReadOnlyMemory<byte> batch)
+    {
+        Validate(batch.Span, RecordBatchValidationMode.Produce);
+        return new ValidatedRecordBatch(batch);
+    }
+
+    /// <summary>
     /// Checks that <paramref name="batch"/> is exactly one well-formed RecordBatch v2, in this order: the length
     /// fits the buffer exactly, magic is 2, the CRC-32C matches, the codec is known and supported, and the records
     /// are what the header says: walking every record's length and fields, there are exactly recordCount of them,

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Where produce's cost goes, in one run: a fresh runnel-silo on the file store (temp dir under /tmp, free ports,
-# 127.0.0.1), a warm-up topic, then `runnel bench produce` of N x 1 KiB records (after 100,000 untimed) to 8 partitions.
+# 127.0.0.1), a warm-up topic (WARMUP records, default 100,000), then `runnel bench produce` of N x 1 KiB records (after
+# 100,000 untimed) to 8 partitions. A young silo is still compiling its hot methods (tiered JIT): WARMUP=1000000 measures
+# the steady state of a long-lived silo, the default includes some of that JIT.
 # Prints: the client's JSON line and its whole-process CPU (wait4), the silo's CPU over the measured command
 # (/proc/<pid>/stat), the storage appends made (= fdatasyncs; block counts read from every append blob's head slot by
 # blocks.py) per MiB and the average block, silo CPU-s per GB, then the disk's 1 MiB write + fdatasync MB/s (fio, 5 s)
@@ -10,7 +12,7 @@
 # Needs fio, python3, curl (perf for PERF=1). The silo is stopped by its PID; the data dir and fio file are removed.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$1" && pwd); LABEL=$2; N=${N:-300000}
+ROOT=$(cd "$1" && pwd); LABEL=$2; N=${N:-300000}; WARMUP=${WARMUP:-100000}
 W=/tmp/runnel-produce-cost/$LABEL; rm -rf $W; mkdir -p $W/cwd
 SILO=$ROOT/Silo/bin/Release/net10.0/runnel-silo; CLI=$ROOT/Client/bin/Release/net10.0/runnel
 fp() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -21,7 +23,7 @@ SP=$!; export SP
 for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$H/readyz >/dev/null 2>&1 && break; sleep 0.1; done
 cli() { $CLI --bootstrap 127.0.0.1:$P --cluster-id meas "$@"; }
 cli topics create bench -p 8 >/dev/null; cli topics create warmup -p 8 >/dev/null
-DOTNET_PerfMapEnabled=${PERF:+1} cli bench produce -t warmup -n 100000 -s 1024 --batch-size 262144 --max-seconds 30 --json >/dev/null || true
+DOTNET_PerfMapEnabled=${PERF:+1} cli bench produce -t warmup -n $WARMUP -s 1024 --batch-size 262144 --max-seconds 60 --json >/dev/null || true
 python3 $HERE/blocks.py $W/data > $W/blocks0
 cpu() { awk "{print \$14+\$15}" /proc/$1/stat; }; ut() { awk "{print \$14, \$15}" /proc/$1/stat; }
 s0=$(cpu $SP); echo "silo ut st before: $(ut $SP)"
