@@ -66,7 +66,7 @@ internal sealed class ProducerBatch
             return false;
         }
 
-        if (!builder.TryAppend(record.Timestamp, record.KeyMemory, record.ValueMemory, record.Headers))
+        if (!builder.TryAppend(record.Timestamp, record.Key, record.Value, record.Headers))
         {
             return false;
         }
