@@ -103,7 +103,9 @@ internal static class BenchCommands
                 var allocatedAtStart = GC.GetTotalAllocatedBytes();
                 var ticksPerRecord = perSecond > 0 ? Stopwatch.Frequency / perSecond : 0;
                 var origin = Stopwatch.GetTimestamp();
-                for (; sent < count && clock.Elapsed < limit; sent++)
+                // The time limit is checked every 64 records: a clock read per record was a visible share of the
+                // client's CPU, and 64 records are well under a millisecond.
+                for (; sent < count && ((sent & 63) != 0 || clock.Elapsed < limit); sent++)
                 {
                     var start = perSecond > 0 ? await WaitUntilDueAsync(origin + (long)(sent * ticksPerRecord), ct).ConfigureAwait(false) : Stopwatch.GetTimestamp();
                     var ack = tally.Take(start);

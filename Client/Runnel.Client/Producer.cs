@@ -195,8 +195,9 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
         }
 
         var written = buffer.WrittenMemory;
-        ReadOnlyMemory<byte>? key = keyLength >= 0 ? written[..keyLength] : null;
-        ReadOnlyMemory<byte>? value = message.Value is not null ? written[valueStart..] : null;
+        // Typed nulls: a bare null would convert through byte[] to an empty memory (an empty key, not a null one).
+        var key = keyLength >= 0 ? written[..keyLength] : (ReadOnlyMemory<byte>?)null;
+        var value = message.Value is not null ? written[valueStart..] : (ReadOnlyMemory<byte>?)null;
         RecordHeader[] headers = [];
         if (message.Headers is { Count: > 0 } source)
         {

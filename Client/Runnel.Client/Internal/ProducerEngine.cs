@@ -486,16 +486,19 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     }
 
     /// <summary>A record that was accepted (counted in its flush epoch) completes: uncount it, wake flushes.</summary>
-    private void ForgetLocked(ProducerRecord record, Effects? effects = null)
+    private void ForgetLocked(ProducerRecord record) => ForgetLocked(record.Epoch);
+
+    /// <summary>As <see cref="ForgetLocked(ProducerRecord)"/>, for a record of flush epoch <paramref name="epoch"/>.</summary>
+    private void ForgetLocked(long epoch)
     {
-        var left = _epochCounts[record.Epoch] - 1;
+        var left = _epochCounts[epoch] - 1;
         if (left == 0)
         {
-            _epochCounts.Remove(record.Epoch);
+            _epochCounts.Remove(epoch);
         }
         else
         {
-            _epochCounts[record.Epoch] = left;
+            _epochCounts[epoch] = left;
         }
 
         if (left == 0 && _flushWaiters.Count > 0)
@@ -531,7 +534,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
     private void FailRecordLocked(ProducerRecord record, TopicPartition partition, RunnelException error, Effects effects)
     {
-        ForgetLocked(record, effects);
+        ForgetLocked(record);
         effects.Complete(record.Handler, partition, -1, record.Timestamp, error);
     }
 

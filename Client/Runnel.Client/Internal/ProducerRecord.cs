@@ -83,7 +83,7 @@ internal sealed class ProducerRecord
     /// <summary>Forgets the key and value bytes (the record's batch holds a copy, or it failed).</summary>
     public void DropBytes()
     {
-        Key = Key.HasValue ? ReadOnlyMemory<byte>.Empty : null;
-        Value = Value.HasValue ? ReadOnlyMemory<byte>.Empty : null;
+        Key = Key.HasValue ? ReadOnlyMemory<byte>.Empty : (ReadOnlyMemory<byte>?)null;
+        Value = Value.HasValue ? ReadOnlyMemory<byte>.Empty : (ReadOnlyMemory<byte>?)null;
     }
 }
