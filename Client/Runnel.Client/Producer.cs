@@ -23,8 +23,9 @@ namespace Runnel.Client;
 /// <see cref="RunnelErrorCode.BufferExhausted"/>.</para>
 /// <para><b>Threads.</b> Thread-safe: any number of threads may produce at once. Serializers run on the producing
 /// thread; delivery handlers run on the thread that completed the request, one record at a time per batch, and must
-/// be quick. Key and value are serialized when the record is handed over; the <see cref="Message{TKey, TValue}"/>
-/// is kept only to be given back in the report.</para>
+/// be quick. Key and value are serialized when the record is handed over, into a buffer of the producing thread, and
+/// copied from there straight into the partition's batch (into arrays of the record's own only when it must wait for
+/// room); the <see cref="Message{TKey, TValue}"/> is kept only to be given back in the report.</para>
 /// </remarks>
 public sealed class Producer<TKey, TValue> : IAsyncDisposable
 {
@@ -104,8 +105,16 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait for room (the record is then not produced).</param>
     public ValueTask EnqueueAsync(string topic, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery, int partition = -1, CancellationToken cancellationToken = default)
     {
-        var record = CreateRecord(topic, partition, message, new CallbackHandler(message, onDelivery));
-        return _engine.Accept(record) ? default : WaitAcceptedAsync(record, cancellationToken);
+        var buffer = RentBuffer();
+        try
+        {
+            var record = CreateRecord(topic, partition, message, new CallbackHandler(message, onDelivery), buffer);
+            return _engine.Accept(record) ? default : WaitAcceptedAsync(record, cancellationToken);
+        }
+        finally
+        {
+            ReturnBuffer(buffer);
+        }
     }
 
     /// <summary>Sends every buffered record now (ignoring linger) and completes when every record produced before the
@@ -118,18 +127,37 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
 
     private void Produce(string topic, int partition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery)
     {
-        var record = CreateRecord(topic, partition, message, new CallbackHandler(message, onDelivery));
-        if (!_engine.Accept(record))
+        ProducerRecord record;
+        var buffer = RentBuffer();
+        try
         {
-            record.Accepted!.Task.GetAwaiter().GetResult();
+            record = CreateRecord(topic, partition, message, new CallbackHandler(message, onDelivery), buffer);
+            if (_engine.Accept(record))
+            {
+                return;
+            }
         }
+        finally
+        {
+            ReturnBuffer(buffer);
+        }
+
+        record.Accepted!.Task.GetAwaiter().GetResult();
     }
 
     private Task<DeliveryResult<TKey, TValue>> ProduceCoreAsync(string topic, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
     {
         var handler = new TaskHandler(message);
-        var record = CreateRecord(topic, partition, message, handler);
-        return _engine.Accept(record) ? handler.Task : WaitThenDeliverAsync(record, handler, cancellationToken);
+        var buffer = RentBuffer();
+        try
+        {
+            var record = CreateRecord(topic, partition, message, handler, buffer);
+            return _engine.Accept(record) ? handler.Task : WaitThenDeliverAsync(record, handler, cancellationToken);
+        }
+        finally
+        {
+            ReturnBuffer(buffer);
+        }
     }
 
     private async Task<DeliveryResult<TKey, TValue>> WaitThenDeliverAsync(ProducerRecord record, TaskHandler handler, CancellationToken cancellationToken)
@@ -146,12 +174,30 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
         await record.Accepted!.Task.ConfigureAwait(false);
     }
 
-    private ProducerRecord CreateRecord(string topic, int partition, Message<TKey, TValue> message, IDeliveryHandler handler)
+    /// <summary>Serializes the message into <paramref name="buffer"/>: the record borrows its key and value bytes from
+    /// it, so the buffer must stay untouched until <see cref="ProducerEngine.Accept"/> returns (the engine copies them
+    /// into the batch, or into the record's own arrays when it waits).</summary>
+    private ProducerRecord CreateRecord(string topic, int partition, Message<TKey, TValue> message, IDeliveryHandler handler, ArrayBufferWriter<byte> buffer)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(message);
-        var key = message.Key is { } k ? Serialize(_keySerializer, k) : null;
-        var value = message.Value is { } v ? Serialize(_valueSerializer, v) : null;
+        var keyLength = -1;
+        if (message.Key is { } k)
+        {
+            _keySerializer.Serialize(k, buffer);
+            keyLength = buffer.WrittenCount;
+        }
+
+        var valueStart = buffer.WrittenCount;
+        if (message.Value is { } v)
+        {
+            _valueSerializer.Serialize(v, buffer);
+        }
+
+        var written = buffer.WrittenMemory;
+        // Typed nulls: a bare null would convert through byte[] to an empty memory (an empty key, not a null one).
+        var key = keyLength >= 0 ? written[..keyLength] : (ReadOnlyMemory<byte>?)null;
+        var value = message.Value is not null ? written[valueStart..] : (ReadOnlyMemory<byte>?)null;
         RecordHeader[] headers = [];
         if (message.Headers is { Count: > 0 } source)
         {
@@ -174,18 +220,22 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
         return record;
     }
 
-    private static byte[] Serialize<T>(ISerializer<T> serializer, T value)
+    /// <summary>The calling thread's serialization buffer (taken from it while in use, so a nested produce from a
+    /// serializer gets a fresh one), emptied.</summary>
+    private static ArrayBufferWriter<byte> RentBuffer()
     {
-        var buffer = _threadBuffer ??= new ArrayBufferWriter<byte>(256);
+        var buffer = _threadBuffer ?? new ArrayBufferWriter<byte>(256);
+        _threadBuffer = null;
         buffer.ResetWrittenCount();
-        serializer.Serialize(value, buffer);
-        var bytes = buffer.WrittenSpan.ToArray();
-        if (buffer.Capacity > 1024 * 1024)
-        {
-            _threadBuffer = null; // do not pin a huge buffer to the thread
-        }
+        return buffer;
+    }
 
-        return bytes;
+    private static void ReturnBuffer(ArrayBufferWriter<byte> buffer)
+    {
+        if (buffer.Capacity <= 1024 * 1024)
+        {
+            _threadBuffer = buffer; // a huge buffer is not pinned to the thread
+        }
     }
 
     [ThreadStatic]

@@ -21,7 +21,7 @@ public sealed class ProducerBatchTests
         var batch = new ProducerBatch(queue, new RecordBatchBuilderOptions(), createdAt: 0);
         for (var i = 0; i < records; i++)
         {
-            batch.TryAppend(new ProducerRecord("t", 0, null, new byte[100 + i], [], 1_700_000_000_000 + i, new NoHandler()), batchSize: 1 << 20).Should().BeTrue();
+            batch.TryAppend(new ProducerRecord("t", 0, null, (ReadOnlyMemory<byte>)new byte[100 + i], [], 1_700_000_000_000 + i, new NoHandler()), batchSize: 1 << 20).Should().BeTrue();
         }
 
         return batch;

@@ -24,7 +24,10 @@ internal sealed class ProducerBatch
 
     public PartitionQueue Queue { get; }
 
-    public List<ProducerRecord> Records { get; } = [];
+    /// <summary>What each appended record's outcome needs, in append order. Values, not the
+    /// <see cref="ProducerRecord"/>s: a record object then lives only while it is handed over (or waits), so the
+    /// records in flight cost the garbage collector no object each besides their handler.</summary>
+    public List<BatchEntry> Records { get; } = [];
 
     /// <summary>Clock ticks (the producer's TimeProvider) when the batch opened: its delivery deadline counts from here.</summary>
     public long CreatedAt { get; }
@@ -66,12 +69,12 @@ internal sealed class ProducerBatch
             return false;
         }
 
-        if (!builder.TryAppend(record.Timestamp, record.KeyMemory, record.ValueMemory, record.Headers))
+        if (!builder.TryAppend(record.Timestamp, record.Key, record.Value, record.Headers))
         {
             return false;
         }
 
-        Records.Add(record);
+        Records.Add(new BatchEntry(record.Handler, record.Timestamp, record.Epoch));
         BufferBytes += record.Size;
         return true;
     }

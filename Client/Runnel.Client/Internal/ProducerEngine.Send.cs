@@ -276,7 +276,7 @@ internal sealed partial class ProducerEngine
         for (var i = 0; i < batch.Records.Count; i++)
         {
             var record = batch.Records[i];
-            ForgetLocked(record, effects);
+            ForgetLocked(record.Epoch);
             effects.Complete(record.Handler, partition, error is null ? baseOffset + i : -1, record.Timestamp, error);
         }
 

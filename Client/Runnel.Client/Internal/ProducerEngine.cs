@@ -29,8 +29,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
     /// <summary>Delivery reports and flush completions, in the order they were decided under the lock, run by one loop:
     /// so a flush completes only after every delivery report decided before it has been handed to its handler.</summary>
-    private readonly System.Threading.Channels.Channel<Action> _deliveries =
-        System.Threading.Channels.Channel.CreateUnbounded<Action>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+    /// <remarks>Items are values (no closure per record): a report, or a flush waiter to complete.</remarks>
+    private readonly System.Threading.Channels.Channel<Delivery> _deliveries =
+        System.Threading.Channels.Channel.CreateUnbounded<Delivery>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
 
     private readonly Task? _deliveryLoop;
     private readonly CancellationTokenSource _shutdown = new();
@@ -59,11 +60,33 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
     private async Task DeliverAsync()
     {
-        await foreach (var work in _deliveries.Reader.ReadAllAsync().ConfigureAwait(false))
+        var reader = _deliveries.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            work();
+            while (reader.TryRead(out var work))
+            {
+                if (work.FlushDone is { } done)
+                {
+                    done.TrySetResult();
+                    continue;
+                }
+
+                try
+                {
+                    work.Handler!.OnDelivered(work.Partition, work.Offset, work.Timestamp, work.Error);
+                }
+#pragma warning disable CA1031 // a delivery handler's exception must not stop the others
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogHandlerFailed(_logger, ex);
+                }
+            }
         }
     }
+
+    /// <summary>One item of the delivery loop: a record's report for <see cref="Handler"/>, or a flush to complete.</summary>
+    private readonly record struct Delivery(IDeliveryHandler? Handler, TopicPartition Partition, long Offset, long Timestamp, RunnelException? Error, TaskCompletionSource? FlushDone);
 
     public ProducerOptions Options { get; }
 
@@ -222,7 +245,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         var partition = record.ExplicitPartition;
         if (partition < 0)
         {
-            partition = Options.Partitioner.Partition(record.Topic, record.Key, record.Key is null, topic.PartitionCount);
+            partition = Options.Partitioner.Partition(record.Topic, record.Key is { } key ? key.Span : default, record.Key is null, topic.PartitionCount);
             if (partition == Murmur2Partitioner.Sticky)
             {
                 partition = StickyPartitionLocked(topic);
@@ -262,6 +285,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             return true;
         }
 
+        record.DropBytes();
         _bufferUsed += record.Size;
         DrainLocked(queue, effects);
         return true;
@@ -326,6 +350,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
     private void EnqueueWaitingLocked(ProducerRecord record, Effects effects)
     {
+        record.OwnBytes();
         record.Accepted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         record.WaitingNode = _waiting.AddLast(record);
         _ = GetTopicLocked(record.Topic, effects);
@@ -461,16 +486,19 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     }
 
     /// <summary>A record that was accepted (counted in its flush epoch) completes: uncount it, wake flushes.</summary>
-    private void ForgetLocked(ProducerRecord record, Effects? effects = null)
+    private void ForgetLocked(ProducerRecord record) => ForgetLocked(record.Epoch);
+
+    /// <summary>As <see cref="ForgetLocked(ProducerRecord)"/>, for a record of flush epoch <paramref name="epoch"/>.</summary>
+    private void ForgetLocked(long epoch)
     {
-        var left = _epochCounts[record.Epoch] - 1;
+        var left = _epochCounts[epoch] - 1;
         if (left == 0)
         {
-            _epochCounts.Remove(record.Epoch);
+            _epochCounts.Remove(epoch);
         }
         else
         {
-            _epochCounts[record.Epoch] = left;
+            _epochCounts[epoch] = left;
         }
 
         if (left == 0 && _flushWaiters.Count > 0)
@@ -484,7 +512,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
                 // Queued behind every delivery report decided before it (see _deliveries).
                 var done = w.Done;
-                _deliveries.Writer.TryWrite(() => done.TrySetResult());
+                _deliveries.Writer.TryWrite(new Delivery(null, default, -1, 0, null, done));
 
                 return true;
             });
@@ -506,7 +534,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
     private void FailRecordLocked(ProducerRecord record, TopicPartition partition, RunnelException error, Effects effects)
     {
-        ForgetLocked(record, effects);
+        ForgetLocked(record);
         effects.Complete(record.Handler, partition, -1, record.Timestamp, error);
     }
 
@@ -523,19 +551,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         /// <summary>Queues a delivery report on the engine's ordered delivery loop. Called under the engine's lock, so
         /// reports and flush completions keep the order in which they were decided.</summary>
         public void Complete(IDeliveryHandler handler, TopicPartition partition, long offset, long timestamp, RunnelException? error) =>
-            engine._deliveries.Writer.TryWrite(() =>
-            {
-                try
-                {
-                    handler.OnDelivered(partition, offset, timestamp, error);
-                }
-#pragma warning disable CA1031 // a delivery handler's exception must not stop the others
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    LogHandlerFailed(engine._logger, ex);
-                }
-            });
+            engine._deliveries.Writer.TryWrite(new Delivery(handler, partition, offset, timestamp, error, null));
 
         public void Send(ProducerBatch batch) => (_sends ??= []).Add(batch);
 

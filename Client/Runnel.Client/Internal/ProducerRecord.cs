@@ -3,12 +3,17 @@ using Runnel.Log.Batches;
 namespace Runnel.Client.Internal;
 
 /// <summary>A serialized record on its way through the producer. Owned by the producer's lock once handed over.</summary>
+/// <remarks>Key and value may be borrowed: slices of the producing thread's serialization buffer, valid only until
+/// <see cref="ProducerEngine.Accept"/> returns. The engine copies them into the partition's batch when it appends the
+/// record, and into arrays of the record's own (<see cref="OwnBytes"/>) only when the record has to wait, so a record
+/// appended at once costs no copy of its bytes besides the batch's. Once appended they are dropped
+/// (<see cref="DropBytes"/>): only the batch holds them.</remarks>
 internal sealed class ProducerRecord
 {
     /// <summary>Bookkeeping bytes counted per record against <see cref="ProducerOptions.BufferMemory"/>.</summary>
     public const int Overhead = 64;
 
-    public ProducerRecord(string topic, int partition, byte[]? key, byte[]? value, RecordHeader[] headers, long timestamp, IDeliveryHandler handler)
+    public ProducerRecord(string topic, int partition, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, RecordHeader[] headers, long timestamp, IDeliveryHandler handler)
     {
         Topic = topic;
         ExplicitPartition = partition;
@@ -31,9 +36,11 @@ internal sealed class ProducerRecord
     /// <summary>The partition asked for, or -1 to let the partitioner choose.</summary>
     public int ExplicitPartition { get; }
 
-    public byte[]? Key { get; }
+    /// <summary>The serialized key; null for a null key. Borrowed or owned: see the remarks.</summary>
+    public ReadOnlyMemory<byte>? Key { get; private set; }
 
-    public byte[]? Value { get; }
+    /// <summary>The serialized value; null for a null value. Borrowed or owned: see the remarks.</summary>
+    public ReadOnlyMemory<byte>? Value { get; private set; }
 
     public RecordHeader[] Headers { get; }
 
@@ -58,7 +65,25 @@ internal sealed class ProducerRecord
 
     public LinkedListNode<ProducerRecord>? WaitingNode { get; set; }
 
-    public ReadOnlyMemory<byte>? KeyMemory => Key is { } key ? key : (ReadOnlyMemory<byte>?)null;
+    /// <summary>Copies borrowed key and value bytes into arrays of the record's own (it is about to wait, and the
+    /// producing thread's buffer will be reused).</summary>
+    public void OwnBytes()
+    {
+        if (Key is { } key)
+        {
+            Key = key.ToArray();
+        }
 
-    public ReadOnlyMemory<byte>? ValueMemory => Value is { } value ? value : (ReadOnlyMemory<byte>?)null;
+        if (Value is { } value)
+        {
+            Value = value.ToArray();
+        }
+    }
+
+    /// <summary>Forgets the key and value bytes (the record's batch holds a copy, or it failed).</summary>
+    public void DropBytes()
+    {
+        Key = Key.HasValue ? ReadOnlyMemory<byte>.Empty : (ReadOnlyMemory<byte>?)null;
+        Value = Value.HasValue ? ReadOnlyMemory<byte>.Empty : (ReadOnlyMemory<byte>?)null;
+    }
 }
