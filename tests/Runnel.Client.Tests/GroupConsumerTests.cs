@@ -320,6 +320,9 @@ public abstract class GroupConsumerTests(ITestOutputHelper output) : IAsyncLifet
         description.State.Should().Be(GroupState.Empty);
         lost.Task.IsCompleted.Should().BeFalse("callbacks run at a poll");
 
+        // The group removed the member; the consumer learns it at its next heartbeat (it then forgets its member id and
+        // posts the loss for the next poll). A poll before that returns a buffered record with nothing to raise.
+        await WaitForAsync(() => Task.FromResult(consumer.MemberId), id => id != member, "the consumer to learn it was removed");
         (await records.MoveNextAsync()).Should().BeTrue("the next poll raises the loss, rejoins and goes on");
         (await lost.Task.WaitAsync(Guard)).Should().HaveCount(2);
 
