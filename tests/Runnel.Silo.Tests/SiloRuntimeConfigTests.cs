@@ -7,9 +7,9 @@ namespace Runnel.Silo.Tests;
 public sealed class SiloRuntimeConfigTests
 {
     [Fact]
-    public void BuildOutput_RuntimeConfig_WorkstationConcurrentGcRetainVmAndNoThreadPoolSpin()
+    public void BuildOutput_RuntimeConfig_WorkstationConcurrentGcRetainVmNoThreadPoolSpinNoDynamicPgo()
     {
-        var path = Path.ChangeExtension(SiloProcess.AssemblyPath, ".runtimeconfig.json");
+        var path = Path.ChangeExtension(Runnel.Testing.ChildProcess.BuiltAssembly("Silo", "runnel-silo"), ".runtimeconfig.json");
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         var properties = document.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
 
@@ -18,5 +18,6 @@ public sealed class SiloRuntimeConfigTests
         concurrent.GetBoolean().Should().BeTrue("gen-2 collections run in the background");
         properties.GetProperty("System.GC.RetainVM").GetBoolean().Should().BeTrue("freed segments stay mapped: no fresh pages to clear");
         properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32().Should().Be(0, "idle workers do not spin");
+        properties.GetProperty("System.Runtime.TieredPGO").GetBoolean().Should().BeFalse("a young silo would spend up to half its CPU in the JIT");
     }
 }
