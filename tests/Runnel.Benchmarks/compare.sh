@@ -2,8 +2,9 @@
 # Runnel side by side with the disk and Redis Streams (appendfsync always), in one run, REPS times; prints a table of
 # medians and the ratios of issue #9's targets.
 #
-# Run:   bash tests/Runnel.Benchmarks/compare.sh [REPS]          (REPS default 3; about 2 minutes per rep)
-# Env:   RECORDS (default 400000) records per produce run, 1 KiB each; MAX_S (default 30) time cap per run;
+# Run:   bash tests/Runnel.Benchmarks/compare.sh [REPS]          (REPS default 3; about 1 minute per rep on a quiet machine)
+# Env:   RECORDS (default 1000000; 400,000 made a ~2 s produce run that start-up dominated) records per produce and
+#        consume run, 1 KiB each, the same count for Redis and Runnel; MAX_S (default 30) time cap per run;
 #        BATCH_SIZE (default 262144) the producer's batch size; WARMUP (default 100000) records each Runnel client
 #        process produces or consumes untimed first (and a fresh silo gets a warm-up topic); NO_BUILD=1 skips the build;
 #        KEEP=1 keeps the work directory (logs, results.tsv).
@@ -25,7 +26,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 REPS=${1:-3}
-RECORDS=${RECORDS:-400000}
+RECORDS=${RECORDS:-1000000}
 MAX_S=${MAX_S:-30}
 BATCH_SIZE=${BATCH_SIZE:-262144}
 WARMUP=${WARMUP:-100000}
