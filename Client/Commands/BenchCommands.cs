@@ -170,9 +170,10 @@ internal static class BenchCommands
         var warmup = WarmupOption("Consume this many records first (checked, not timed); N more are timed.");
         var json = JsonOption();
         var maxSeconds = MaxSecondsOption();
+        var fetchMaxBytes = new Option<int>("--fetch-max-bytes") { Description = "ConsumerOptions.FetchMaxBytes: the most one fetch of a partition returns.", DefaultValueFactory = _ => ConsumerOptions.Default.FetchMaxBytes };
         var command = new Command("consume", "Consume N records from the beginning of every partition, a fetched batch at a time; report records/s, MB/s and the wait per batch.")
         {
-            topic, records, warmup, json, maxSeconds,
+            topic, records, warmup, json, maxSeconds, fetchMaxBytes,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -186,7 +187,7 @@ internal static class BenchCommands
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
             var name = parse.GetValue(topic)!;
             var description = await connection.Admin.DescribeTopicAsync(name, ct).ConfigureAwait(false);
-            await using var consumer = connection.CreateConsumer<byte[], byte[]>(ConsumerOptions.Default with { AutoOffsetReset = AutoOffsetReset.Earliest });
+            await using var consumer = connection.CreateConsumer<byte[], byte[]>(ConsumerOptions.Default with { AutoOffsetReset = AutoOffsetReset.Earliest, FetchMaxBytes = parse.GetValue(fetchMaxBytes) });
             consumer.Assign(Enumerable.Range(0, description.PartitionCount).Select(p => new TopicPartitionOffset(name, p, Offset.Beginning)));
             var histogram = new LatencyHistogram();
             var next = new long[description.PartitionCount];
