@@ -84,7 +84,8 @@ internal sealed class ClientSession(OutboundChannel channel) : IFrameHandler
         {
             if (_pending.TryRemove(id, out var call))
             {
-                call.Fail(call.WasSent
+                // Decided atomically with the write loop (which may still run): never "not sent" for a frame it then sends.
+                call.FailDropped(wasSent => wasSent
                     ? new RunnelException(RunnelErrorCode.OutcomeUnknown, $"The connection {Connection.Name} dropped after the call was sent: it may or may not have run.", isRetriable: true, isOutcomeUnknown: true)
                     : new RunnelException(RunnelErrorCode.ConnectionLost, $"The connection {Connection.Name} dropped before the call was sent.", isRetriable: true));
             }

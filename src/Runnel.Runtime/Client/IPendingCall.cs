@@ -20,6 +20,11 @@ internal interface IPendingCall
     /// <summary>Fails the call.</summary>
     void Fail(RunnelException error);
 
+    /// <summary>Fails the call because its connection dropped, with <paramref name="error"/>(<c>wasSent</c>) decided
+    /// atomically with the write: once this runs the frame can no longer be written, and <c>wasSent</c> says whether it
+    /// had been (so a call reported as not sent, and retried, never also reaches the silo).</summary>
+    void FailDropped(Func<bool, RunnelException> error);
+
     /// <summary>Fails the call with <see cref="RunnelErrorCode.OutcomeUnknown"/> if its deadline has passed.</summary>
     void CheckDeadline(long nowTicks);
 }

@@ -160,6 +160,18 @@ internal sealed class PendingCall<TResult> : IOutgoingFrame, IPendingCall
         }
     }
 
+    public void FailDropped(Func<bool, RunnelException> error)
+    {
+        var previous = Interlocked.Exchange(ref _state, Done);
+        if (previous == Done)
+        {
+            return;
+        }
+
+        _cancellation.Unregister();
+        _result.TrySetException(error(previous == Sent));
+    }
+
     public void CheckDeadline(long nowTicks)
     {
         if (nowTicks < _deadlineTicks)

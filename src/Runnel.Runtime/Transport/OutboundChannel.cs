@@ -158,6 +158,10 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
         {
             var session = await ConnectOnceAsync(_disposed.Token).ConfigureAwait(false);
             _open[session] = 0;
+
+            // Calls in flight fail the moment the connection closes, not when its loops have finished: a write loop
+            // still draining into a reset socket held them until their deadline (a killed seed silo, 1 run in ~16).
+            session.Connection.Closed.Register(static s => ((ClientSession)s!).FailPending(), session);
             lock (_gate)
             {
                 _session = session;
