@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Grains.Internal;
 using Runnel.Log;
-using Runnel.Log.Batches;
 using Runnel.Runtime;
 using Runnel.Storage;
 
@@ -107,7 +106,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         // The state is the snapshot plus every batch from its offset on: those before the recovered tail are read from
         // the log (none when the snapshot is current), then the tail's.
         var replayFrom = Math.Max(snapshot?.NextOffset ?? 0, _log.LogStartOffset);
-        var gap = replayFrom < _log.RecoveredTailFrom ? await ReadBatchSummariesAsync(_log, replayFrom, _log.RecoveredTailFrom, cancellationToken).ConfigureAwait(false) : [];
+        var gap = replayFrom < _log.RecoveredTailFrom ? await _log.ReadBatchSummariesAsync(replayFrom, _log.RecoveredTailFrom, cancellationToken).ConfigureAwait(false) : [];
         var replayed = 0;
         lock (_producersGate)
         {
@@ -347,38 +346,6 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         {
             Volatile.Write(ref _savingSnapshot, 0);
         }
-    }
-
-    /// <summary>The headers of the batches stored in [<paramref name="from"/>, <paramref name="to"/>), in offset order.</summary>
-    private static async Task<List<BatchSummary>> ReadBatchSummariesAsync(PartitionLog log, long from, long to, CancellationToken cancellationToken)
-    {
-        const int ChunkBytes = 4 * 1024 * 1024;
-        var summaries = new List<BatchSummary>();
-        var next = from;
-        while (next < to)
-        {
-            var read = await log.ReadAsync(next, ChunkBytes, cancellationToken).ConfigureAwait(false);
-            var batches = read.Batches;
-            if (batches.IsEmpty)
-            {
-                break;
-            }
-
-            while (batches.Length >= RecordBatch.LogOverhead && next < to)
-            {
-                var header = RecordBatchHeader.Read(batches.Span);
-                var size = (int)header.TotalLength;
-                if (header.LastOffset >= next)
-                {
-                    summaries.Add(new BatchSummary(header.BaseOffset, header.LastOffset, -1, size, header.MaxTimestamp, header.ProducerId, header.ProducerEpoch, header.BaseSequence));
-                    next = header.LastOffset + 1;
-                }
-
-                batches = batches[size..];
-            }
-        }
-
-        return summaries;
     }
 
     /// <summary>Writes the producer table to its snapshot blob, If-Match the ETag this activation read or wrote (so a

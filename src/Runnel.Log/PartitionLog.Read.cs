@@ -1,3 +1,4 @@
+using Runnel.Log.Batches;
 using Runnel.Log.Internal;
 using Runnel.Storage;
 
@@ -61,6 +62,42 @@ public sealed partial class PartitionLog
             // Retention deleted the segment while this read was on its way.
             throw new OffsetOutOfRangeException(Partition, offset, LogStartOffset, HighWatermark);
         }
+    }
+
+    /// <summary>The headers of the stored batches that hold offsets in [<paramref name="from"/>, <paramref name="to"/>),
+    /// in offset order (positions are not known here: -1), read through <see cref="ReadAsync"/> a few MiB at a time.
+    /// For rebuilding state kept beside the log (an idempotent producer's) from the batches a snapshot lacks.</summary>
+    /// <exception cref="OffsetOutOfRangeException"><paramref name="from"/> is below the log start or above the high watermark.</exception>
+    public async Task<List<BatchSummary>> ReadBatchSummariesAsync(long from, long to, CancellationToken cancellationToken = default)
+    {
+        const int ChunkBytes = 4 * 1024 * 1024;
+        var summaries = new List<BatchSummary>();
+        var next = from;
+        while (next < to)
+        {
+            var read = await ReadAsync(next, ChunkBytes, cancellationToken).ConfigureAwait(false);
+            if (read.Batches.IsEmpty)
+            {
+                break;
+            }
+
+            // Stored batches were validated when appended: their headers are walked, not their CRCs checked again.
+            foreach (var batch in new RecordBatchReader(read.Batches, verifyCrc: false))
+            {
+                if (next >= to)
+                {
+                    break;
+                }
+
+                if (batch.LastOffset >= next)
+                {
+                    summaries.Add(SegmentScanner.Summarize(batch.Memory.Span, -1));
+                    next = batch.LastOffset + 1;
+                }
+            }
+        }
+
+        return summaries;
     }
 
     /// <summary>Completes when the high watermark moves past <paramref name="offset"/> (at once if it already has), for
