@@ -76,17 +76,28 @@ public sealed class WireWriter : IBufferWriter<byte>, IDisposable
         _attachedLength = 0;
     }
 
-    /// <summary>Writes everything written so far, attached bytes in their places, to <paramref name="output"/>.</summary>
+    /// <summary>Writes everything written so far, attached bytes in their places, to <paramref name="output"/>. An
+    /// <see cref="IAttachingBufferWriter"/> is handed the attached bytes by reference (they must then stay valid until
+    /// it has sent them), any other writer gets a copy.</summary>
     public void WriteTo(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
         var from = 0;
         if (_attached is { } attached)
         {
+            var attaching = output as IAttachingBufferWriter;
             foreach (var (at, bytes) in attached)
             {
                 output.Write(_buffer.AsSpan(from, at - from));
-                output.Write(bytes.Span);
+                if (attaching is not null)
+                {
+                    attaching.WriteAttached(bytes);
+                }
+                else
+                {
+                    output.Write(bytes.Span);
+                }
+
                 from = at;
             }
         }

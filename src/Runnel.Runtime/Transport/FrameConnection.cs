@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Runnel.Runtime.Client;
@@ -21,6 +22,8 @@ namespace Runnel.Runtime.Transport;
 internal sealed partial class FrameConnection
 {
     private readonly IDuplexPipe _pipe;
+    private readonly FrameSink _sink;
+    private readonly SocketFrameSource? _source;
     private readonly Channel<IOutgoingFrame> _outbox;
     private readonly CancellationTokenSource _closed = new();
     private readonly int _maxFrameBytes;
@@ -38,9 +41,14 @@ internal sealed partial class FrameConnection
     /// ones rented without being returned by the connection (see <see cref="UnsafeReceiveBuffers"/>).</param>
     /// <param name="abortTransport">Drops the socket at once (so a close is seen by the peer and pending reads end).</param>
     /// <param name="logger">Where close reasons go.</param>
-    public FrameConnection(IDuplexPipe pipe, string name, int maxFrameBytes, int outboxCapacity, bool poolReceiveBuffers, Action abortTransport, ILogger logger)
+    /// <param name="sink">Where frames are written: by default copied into <paramref name="pipe"/>'s output.</param>
+    /// <param name="socket">When given, frames are read straight off this socket (<see cref="SocketFrameSource"/>)
+    /// instead of <paramref name="pipe"/>'s input, which must then hold no unread bytes.</param>
+    public FrameConnection(IDuplexPipe pipe, string name, int maxFrameBytes, int outboxCapacity, bool poolReceiveBuffers, Action abortTransport, ILogger logger, FrameSink? sink = null, Socket? socket = null)
     {
         _pipe = pipe;
+        _sink = sink ?? new FrameSink.Pipe(pipe.Output);
+        _source = socket is null ? null : new SocketFrameSource(socket, maxFrameBytes, AllocateFrame);
         Name = name;
         _maxFrameBytes = maxFrameBytes;
         _poolReceiveBuffers = poolReceiveBuffers;
@@ -67,7 +75,7 @@ internal sealed partial class FrameConnection
         var writing = WriteLoopAsync();
         try
         {
-            await ReadLoopAsync(handler).ConfigureAwait(false);
+            await (_source is null ? ReadLoopAsync(handler) : ReadLoopAsync(_source, handler)).ConfigureAwait(false);
         }
         finally
         {
@@ -215,12 +223,10 @@ internal sealed partial class FrameConnection
         }
 
         var size = (int)length;
-        var array = _poolReceiveBuffers ? ArrayPool<byte>.Shared.Rent(size)
-            : size >= UnsafeReceiveBuffers.MinPooledFrameBytes ? UnsafeReceiveBuffers.Rent(size)
-            : new byte[size];
+        var (array, pooled) = AllocateFrame(size);
         buffer.Slice(FrameFormat.LengthBytes, size).CopyTo(array);
         buffer = buffer.Slice(FrameFormat.LengthBytes + size);
-        frame = new ReceivedFrame(array, size, _poolReceiveBuffers);
+        frame = new ReceivedFrame(array, size, pooled);
         if (array[0] != FrameFormat.Version)
         {
             frame.Return();
@@ -230,41 +236,81 @@ internal sealed partial class FrameConnection
         return true;
     }
 
+    /// <summary>The array a received frame of <paramref name="size"/> bytes goes into (see the constructor).</summary>
+    private (byte[] Array, bool Pooled) AllocateFrame(int size) =>
+        _poolReceiveBuffers ? (ArrayPool<byte>.Shared.Rent(size), true)
+        : size >= UnsafeReceiveBuffers.MinPooledFrameBytes ? (UnsafeReceiveBuffers.Rent(size), false)
+        : (new byte[size], false);
+
+    private async Task ReadLoopAsync(SocketFrameSource source, IFrameHandler handler)
+    {
+        try
+        {
+            while (await source.ReadAsync(_closed.Token).ConfigureAwait(false) is { } frame)
+            {
+                await handler.OnFrameAsync(this, frame).ConfigureAwait(false);
+            }
+
+            Close("the peer closed the connection");
+        }
+        catch (FrameException ex)
+        {
+            Close(ex.Message, isViolation: true);
+        }
+        catch (RunnelException ex) when (ex.Code == RunnelErrorCode.MalformedMessage)
+        {
+            Close(ex.Message, isViolation: true);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            Close("read failed: " + ex.Message);
+        }
+    }
+
     private async Task WriteLoopAsync()
     {
         var reader = _outbox.Reader;
-        var output = _pipe.Output;
+        var written = new List<IOutgoingFrame>();
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var frame))
+                bool open;
+                try
                 {
-                    try
+                    while (!_sink.IsFull && reader.TryRead(out var frame))
                     {
-                        frame.TryWriteFrame(output);
+                        written.Add(frame);
+                        frame.TryWriteFrame(_sink.Writer);
                     }
-                    finally
+
+                    open = await _sink.FlushAsync(_closed.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Only now: a sink may have sent straight from the frames' buffers.
+                    foreach (var frame in written)
                     {
                         frame.Release();
                     }
+
+                    written.Clear();
                 }
 
-                var flush = await output.FlushAsync(_closed.Token).ConfigureAwait(false);
-                if (flush.IsCompleted || flush.IsCanceled)
+                if (!open)
                 {
                     break;
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
             Close("write failed: " + ex.Message);
         }
         finally
         {
             Close("write loop ended");
-            await output.CompleteAsync().ConfigureAwait(false);
+            await _sink.CompleteAsync().ConfigureAwait(false);
         }
     }
 }

@@ -215,6 +215,18 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
                 throw new RunnelException(RunnelErrorCode.ProtocolMismatch, $"Silo {Endpoint} rejected the connection: {reply.Reason}.");
             }
 
+            // Frames are read straight off the socket from here on (SocketFrameSource): a silo sends nothing before it
+            // is asked, so nothing may be left in the handshake's pipe.
+            if (pipe.Input.TryRead(out var rest))
+            {
+                var extra = rest.Buffer.Length;
+                pipe.Input.AdvanceTo(rest.Buffer.End);
+                if (extra > 0)
+                {
+                    throw new FrameException($"{extra} unexpected bytes after the handshake reply");
+                }
+            }
+
             RemoteSilo = reply.Silo;
             var session = new ClientSession(this);
             session.Connection = new FrameConnection(
@@ -224,7 +236,8 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
                 _settings.SendQueueCapacity,
                 poolReceiveBuffers: false,
                 socket.Dispose,
-                _logger);
+                _logger,
+                socket: socket);
             return session;
         }
         catch (Exception ex)

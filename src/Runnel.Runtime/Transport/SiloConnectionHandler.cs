@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Runtime.Internal;
@@ -43,7 +44,11 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             return;
         }
 
-        var frames = new FrameConnection(connection.Transport, name, _options.MaxFrameBytes, _options.SendQueueCapacity, poolReceiveBuffers: true, connection.Abort, _logger);
+        // Responses go to the socket as gather lists (a fetch's batches are not copied into the transport's pipe);
+        // a transport without a socket (none here today) gets the pipe.
+        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        var sink = socket is null ? null : new SocketFrameSink(socket, connection.Transport.Output);
+        var frames = new FrameConnection(connection.Transport, name, _options.MaxFrameBytes, _options.SendQueueCapacity, poolReceiveBuffers: true, connection.Abort, _logger, sink);
         _live.TryAdd(frames, peerEndpoint);
         try
         {
