@@ -112,7 +112,11 @@ public abstract class EndToEndTests
 
         await cluster.KillSiloAsync(victim);
         await ProduceValuesAsync(client, "jobs", 300, 300);
-        await log.UntilAsync(() => log.Consumed.Select(c => c.Value).Distinct().Count() == 600, TimeSpan.FromSeconds(90), "all 600 records consumed after the kill");
+        await log.UntilAsync(
+            () => workers.Any(w => w.Error != null) || log.Consumed.Select(c => c.Value).Distinct().Count() == 600,
+            TimeSpan.FromSeconds(90),
+            "all 600 records consumed after the kill");
+        workers.Should().OnlyContain(w => w.Error == null, "the consumers continue through the group grain's move");
         var after = await WaitForCommitsAsync(admin, group, 600);
 
         foreach (var (partition, offset) in before.Select(p => (p.Key, p.Value)))

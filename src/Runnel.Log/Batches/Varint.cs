@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Runnel.Log.Batches;
 
@@ -48,7 +49,22 @@ public static class Varint
     /// <summary>Reads a varint from the start of <paramref name="source"/>.</summary>
     /// <returns><see cref="OperationStatus.Done"/>, <see cref="OperationStatus.NeedMoreData"/> when the buffer ends
     /// mid-varint, or <see cref="OperationStatus.InvalidData"/> when it is longer than 5 bytes or overflows 32 bits.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static OperationStatus TryReadInt32(ReadOnlySpan<byte> source, out int value, out int bytesRead)
+    {
+        // Most record fields (attributes aside) are one byte: read those without the general loop.
+        if (!source.IsEmpty && source[0] < 0x80)
+        {
+            uint one = source[0];
+            value = (int)(one >> 1) ^ -(int)(one & 1);
+            bytesRead = 1;
+            return OperationStatus.Done;
+        }
+
+        return TryReadInt32Slow(source, out value, out bytesRead);
+    }
+
+    private static OperationStatus TryReadInt32Slow(ReadOnlySpan<byte> source, out int value, out int bytesRead)
     {
         var status = TryReadUnsigned(source, MaxInt32Bytes, out var raw, out bytesRead);
         value = status == OperationStatus.Done ? (int)((uint)raw >> 1) ^ -(int)((uint)raw & 1) : 0;
@@ -58,7 +74,21 @@ public static class Varint
     /// <summary>Reads a varlong from the start of <paramref name="source"/>.</summary>
     /// <returns><see cref="OperationStatus.Done"/>, <see cref="OperationStatus.NeedMoreData"/> when the buffer ends
     /// mid-varlong, or <see cref="OperationStatus.InvalidData"/> when it is longer than 10 bytes or overflows 64 bits.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static OperationStatus TryReadInt64(ReadOnlySpan<byte> source, out long value, out int bytesRead)
+    {
+        if (!source.IsEmpty && source[0] < 0x80)
+        {
+            ulong one = source[0];
+            value = (long)(one >> 1) ^ -(long)(one & 1);
+            bytesRead = 1;
+            return OperationStatus.Done;
+        }
+
+        return TryReadInt64Slow(source, out value, out bytesRead);
+    }
+
+    private static OperationStatus TryReadInt64Slow(ReadOnlySpan<byte> source, out long value, out int bytesRead)
     {
         var status = TryReadUnsigned(source, MaxInt64Bytes, out var raw, out bytesRead);
         value = status == OperationStatus.Done ? (long)(raw >> 1) ^ -(long)(raw & 1) : 0;
