@@ -180,7 +180,8 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
                 }
             }
 
-            var read = await log.ReadAsync(request.Offset, request.MaxBytes, cancellationToken).ConfigureAwait(false);
+            // Pooled: the response writer attaches the batches and releases their buffer once they are sent.
+            var read = await log.ReadPooledAsync(request.Offset, request.MaxBytes, cancellationToken).ConfigureAwait(false);
             return new FetchResponse(read.Batches, read.LogStartOffset, read.HighWatermark, read.LastStableOffset);
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)

@@ -1,3 +1,4 @@
+using Runnel.Buffers;
 using Runnel.Log.Batches;
 using Runnel.Log.Internal;
 using Runnel.Storage;
@@ -15,7 +16,19 @@ public sealed partial class PartitionLog
     /// <returns>The batches (empty when <paramref name="offset"/> equals the high watermark) and the watermarks.</returns>
     /// <exception cref="OffsetOutOfRangeException">The offset is below the log start or above the high watermark.</exception>
     /// <exception cref="NotOwnerException">This instance was fenced: ask the partition's current owner.</exception>
-    public async ValueTask<LogReadResult> ReadAsync(long offset, int maxBytes, CancellationToken cancellationToken = default)
+    public ValueTask<LogReadResult> ReadAsync(long offset, int maxBytes, CancellationToken cancellationToken = default) =>
+        ReadCoreAsync(offset, maxBytes, pooled: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAsync(long, int, CancellationToken)"/>, but a cold read lands in a
+    /// <see cref="Runnel.Buffers.PooledBuffer"/> when the store reads into its own memory: the batches then carry one
+    /// reference to it, which passes to whoever holds them last (a silo's response writer that attaches them releases
+    /// it once the response is sent). Bytes from the in-memory tail are not pooled.
+    /// </summary>
+    public ValueTask<LogReadResult> ReadPooledAsync(long offset, int maxBytes, CancellationToken cancellationToken = default) =>
+        ReadCoreAsync(offset, maxBytes, pooled: true, cancellationToken);
+
+    private async ValueTask<LogReadResult> ReadCoreAsync(long offset, int maxBytes, bool pooled, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         Segment segment;
@@ -54,7 +67,7 @@ public sealed partial class PartitionLog
                 position = index.FloorPosition(offset);
             }
 
-            var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken).ConfigureAwait(false);
+            var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken, pooled).ConfigureAwait(false);
             return new LogReadResult(batches, logStart, highWatermark, highWatermark);
         }
         catch (BlobNotFoundException) when (LogStartOffset > offset)
@@ -241,38 +254,69 @@ public sealed partial class PartitionLog
 
     /// <summary>Reads whole batches from <paramref name="position"/> (below <paramref name="end"/>), skipping those that end
     /// before <paramref name="offset"/>, up to <paramref name="maxBytes"/> but at least one batch.</summary>
-    private async ValueTask<ReadOnlyMemory<byte>> ReadBatchesAsync(string segment, long position, long end, long offset, int maxBytes, CancellationToken cancellationToken)
+    /// <remarks>With <paramref name="pooled"/>, reads go into pooled buffers (see <see cref="ReadPooledAsync"/>): the
+    /// returned bytes carry their buffer's reference; a read that is not returned is released here.</remarks>
+    private async ValueTask<ReadOnlyMemory<byte>> ReadBatchesAsync(string segment, long position, long end, long offset, int maxBytes, CancellationToken cancellationToken, bool pooled = false)
     {
         var want = (int)Math.Min(end - position, (long)maxBytes + _options.IndexIntervalBytes);
         while (position < end)
         {
-            var data = (await _store.GetAsync(segment, new ByteRange(position, want), cancellationToken).ConfigureAwait(false)).Content;
-            var skip = 0;
-            while (skip + BatchFraming.LengthFieldEnd <= data.Length && skip + BatchFraming.TotalSize(data.Span[skip..]) <= data.Length
-                && BatchFraming.LastOffset(data.Span[skip..]) < offset)
+            var range = new ByteRange(position, want);
+            var data = pooled
+                ? (await _store.GetPooledAsync(segment, range, cancellationToken).ConfigureAwait(false)).Content
+                : (await _store.GetAsync(segment, range, cancellationToken).ConfigureAwait(false)).Content;
+            var returned = false;
+            try
             {
-                skip += BatchFraming.TotalSize(data.Span[skip..]);
+                var found = FindBatches(segment, data, ref position, end, offset, maxBytes, ref want);
+                returned = !found.IsEmpty;
+                if (returned)
+                {
+                    return found;
+                }
             }
-
-            var rest = data[skip..];
-            var take = TailCache.WholeBatchesWithin(rest, maxBytes);
-            if (take > 0)
+            finally
             {
-                return rest[..take];
+                if (!returned && PooledBuffer.TryGetFrom(data, out var buffer))
+                {
+                    buffer.Release();
+                }
             }
-
-            // Nothing whole to return yet: move past what was skipped, and read at least the next batch whole.
-            position += skip;
-            var next = rest.Length >= BatchFraming.LengthFieldEnd ? BatchFraming.TotalSize(rest.Span) : 0;
-            var nextWant = (int)Math.Min(end - position, Math.Max(next, (long)maxBytes + _options.IndexIntervalBytes));
-            if (skip == 0 && nextWant <= data.Length)
-            {
-                // No progress possible: the bytes below the segment's committed end do not frame as batches.
-                throw new RunnelException(RunnelErrorCode.CorruptRecordBatch, $"Segment '{segment}' does not hold a whole batch at position {position}.");
-            }
-
-            want = nextWant;
         }
+
+        return ReadOnlyMemory<byte>.Empty;
+    }
+
+    /// <summary>The whole batches of <paramref name="data"/> (read at <paramref name="position"/>) from the one holding
+    /// <paramref name="offset"/>, up to <paramref name="maxBytes"/>; or empty, with <paramref name="position"/> and
+    /// <paramref name="want"/> set for the next read (at least the next batch whole).</summary>
+    private ReadOnlyMemory<byte> FindBatches(string segment, ReadOnlyMemory<byte> data, ref long position, long end, long offset, int maxBytes, ref int want)
+    {
+        var skip = 0;
+        while (skip + BatchFraming.LengthFieldEnd <= data.Length && skip + BatchFraming.TotalSize(data.Span[skip..]) <= data.Length
+            && BatchFraming.LastOffset(data.Span[skip..]) < offset)
+        {
+            skip += BatchFraming.TotalSize(data.Span[skip..]);
+        }
+
+        var rest = data[skip..];
+        var take = TailCache.WholeBatchesWithin(rest, maxBytes);
+        if (take > 0)
+        {
+            return rest[..take];
+        }
+
+        // Nothing whole to return yet: move past what was skipped, and read at least the next batch whole.
+        position += skip;
+        var next = rest.Length >= BatchFraming.LengthFieldEnd ? BatchFraming.TotalSize(rest.Span) : 0;
+        var nextWant = (int)Math.Min(end - position, Math.Max(next, (long)maxBytes + _options.IndexIntervalBytes));
+        if (skip == 0 && nextWant <= data.Length)
+        {
+            // No progress possible: the bytes below the segment's committed end do not frame as batches.
+            throw new RunnelException(RunnelErrorCode.CorruptRecordBatch, $"Segment '{segment}' does not hold a whole batch at position {position}.");
+        }
+
+        want = nextWant;
 
         return ReadOnlyMemory<byte>.Empty;
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Runnel.Buffers;
 using Runnel.Storage.Internal;
 
 namespace Runnel.Storage;
@@ -96,7 +97,14 @@ public sealed partial class FileObjectStore : IObjectStore
     public string RootDirectory { get; }
 
     /// <inheritdoc />
-    public ValueTask<BlobContent> GetAsync(string name, ByteRange range = default, CancellationToken cancellationToken = default)
+    public ValueTask<BlobContent> GetAsync(string name, ByteRange range = default, CancellationToken cancellationToken = default) =>
+        Get(name, range, pooled: false, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<BlobContent> GetPooledAsync(string name, ByteRange range, CancellationToken cancellationToken = default) =>
+        Get(name, range, pooled: true, cancellationToken);
+
+    private ValueTask<BlobContent> Get(string name, ByteRange range, bool pooled, CancellationToken cancellationToken)
     {
         BlobNames.Validate(name);
         if (range.Offset < 0 || range.Length < 0)
@@ -137,9 +145,25 @@ public sealed partial class FileObjectStore : IObjectStore
                         return ValueTask.FromResult(new BlobContent(ReadOnlyMemory<byte>.Empty, range.Offset, properties));
                     }
 
-                    var content = GC.AllocateUninitializedArray<byte>((int)count);
-                    ReadExactly(data, content, contentStart + start, name);
-                    return ValueTask.FromResult(new BlobContent(content, start, properties));
+                    if (!pooled)
+                    {
+                        var content = GC.AllocateUninitializedArray<byte>((int)count);
+                        ReadExactly(data, content, contentStart + start, name);
+                        return ValueTask.FromResult(new BlobContent(content, start, properties));
+                    }
+
+                    var buffer = PooledBuffer.Rent((int)count);
+                    try
+                    {
+                        ReadExactly(data, buffer.GetSpan(), contentStart + start, name);
+                    }
+                    catch
+                    {
+                        buffer.Release();
+                        throw;
+                    }
+
+                    return ValueTask.FromResult(new BlobContent(buffer.Memory, start, properties));
                 }
             }
         }

@@ -25,6 +25,15 @@ public interface IObjectStore
     /// <exception cref="BlobNotFoundException">The blob does not exist.</exception>
     ValueTask<BlobContent> GetAsync(string name, ByteRange range = default, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// As <see cref="GetAsync"/>, but the content may be read into a <see cref="Runnel.Buffers.PooledBuffer"/> (a
+    /// store that reads into its own memory, like the file store, does; others return <see cref="GetAsync"/>'s
+    /// content). Such content carries one reference, which passes to whoever holds the bytes last: release it (or hand
+    /// it to a response writer) when no slice of it is used any more, or leave it to the GC.
+    /// </summary>
+    ValueTask<BlobContent> GetPooledAsync(string name, ByteRange range, CancellationToken cancellationToken = default) =>
+        GetAsync(name, range, cancellationToken);
+
     /// <summary>Reads a blob's properties (length, ETag, kind, sealed, lease) without its content.</summary>
     /// <exception cref="BlobNotFoundException">The blob does not exist.</exception>
     ValueTask<BlobProperties> GetPropertiesAsync(string name, CancellationToken cancellationToken = default);

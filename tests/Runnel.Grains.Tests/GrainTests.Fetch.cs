@@ -48,4 +48,33 @@ public abstract partial class GrainTests
         produced.BaseOffset.Should().Be(0);
         fetched.Should().OnlyContain(f => f.HighWatermark == 1 && f.Batches.Length > 0);
     }
+
+    [Fact]
+    public async Task Fetch_ColdReadsInParallel_EveryResponseIntact()
+    {
+        // No tail cache: every fetch is a store read (pooled on the file store), attached to its response and released
+        // once sent. A buffer released early and rented again by another read would show as another fetch's bytes.
+        await Silo.StopAsync();
+        await using var silo = await GrainsSilo.StartAsync(Store, o => o.PartitionLog = o.PartitionLog with { TailCacheBytes = 0 });
+        await silo.Topic("cold").CreateAsync(1, null);
+        var partition = silo.Partition("cold", 0);
+        const int batches = 24;
+        for (var i = 0; i < batches; i++)
+        {
+            await partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"b{i}", records: 2, valueSize: 20_000)));
+        }
+
+        var readers = Enumerable.Range(0, 6).Select(reader => Task.Run(async () =>
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                var batch = (reader * 7 + round * 5) % batches;
+                var fetched = await partition.FetchAsync(new FetchRequest(batch * 2, 30_000, TimeSpan.Zero));
+                var records = TestBatches.Records(fetched.Batches).Select(r => (r.Offset, r.Value.TrimEnd('.'))).ToList();
+                records.Take(2).Should().Equal([(batch * 2L, $"b{batch}-0"), (batch * 2L + 1, $"b{batch}-1")], "fetch of batch {0} by reader {1}, round {2}", batch, reader, round);
+            }
+        })).ToArray();
+
+        await Task.WhenAll(readers);
+    }
 }

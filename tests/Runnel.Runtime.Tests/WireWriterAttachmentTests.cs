@@ -1,4 +1,5 @@
 using System.Buffers;
+using Runnel.Buffers;
 using Runnel.Runtime.Tests.Grains;
 using Runnel.Runtime.Tests.Infrastructure;
 using Runnel.Serialization;
@@ -97,6 +98,41 @@ public sealed class WireWriterAttachmentTests
         back.Select(p => p.Name).Should().Equal("a", "b");
         back[0].Data.ToArray().Should().Equal(sent[0].Data.ToArray());
         back[1].Data.ToArray().Should().Equal(sent[1].Data.ToArray());
+    }
+
+    [Fact]
+    public void WriteBytesAttachable_PooledBuffer_TheWriterTakesItsReferenceAndReleasesItOnDispose()
+    {
+        var pooled = PooledBuffer.Rent(WireWriter.MinAttachedBytes * 2);
+        Bytes(WireWriter.MinAttachedBytes * 2, 8).CopyTo(pooled.GetSpan());
+        var writer = new WireWriter();
+        writer.EnableAttachments();
+        writer.WriteBytesAttachable(pooled.Memory[10..]);
+        var output = new ArrayBufferWriter<byte>();
+        writer.WriteTo(output);
+
+        pooled.IsReleased.Should().BeFalse("the frame is not sent until the writer is disposed");
+        writer.Dispose();
+
+        pooled.IsReleased.Should().BeTrue("the writer held the buffer's one reference");
+        output.WrittenSpan[^10].Should().Be(Bytes(WireWriter.MinAttachedBytes * 2, 8)[^10]);
+    }
+
+    [Fact]
+    public void WriteBytesAttachable_PooledBufferCopiedOrReset_ReleasedOnlyWhenAttached()
+    {
+        var small = PooledBuffer.Rent(100);
+        var reset = PooledBuffer.Rent(WireWriter.MinAttachedBytes);
+        using var writer = new WireWriter();
+        writer.EnableAttachments();
+
+        writer.WriteBytesAttachable(small.Memory);
+        writer.WriteBytesAttachable(reset.Memory);
+        writer.Reset();
+
+        reset.IsReleased.Should().BeTrue("a reset forgets the attachment and releases it");
+        small.IsReleased.Should().BeFalse("copied bytes leave the reference with their holder");
+        small.Release();
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Runnel.Buffers;
 
 namespace Runnel.Serialization;
 
@@ -31,6 +32,7 @@ public sealed class WireWriter : IBufferWriter<byte>, IDisposable
     private List<(int At, ReadOnlyMemory<byte> Bytes)>? _attached;
     private int _attachedLength;
     private byte[]? _neverAttach;
+    private List<PooledBuffer>? _leases;
 
     /// <summary>Creates a writer with at least <paramref name="initialCapacity"/> bytes of room.</summary>
     public WireWriter(int initialCapacity = 256)
@@ -74,6 +76,7 @@ public sealed class WireWriter : IBufferWriter<byte>, IDisposable
         _position = 0;
         _attached = null;
         _attachedLength = 0;
+        ReleaseLeases();
     }
 
     /// <summary>Writes everything written so far, attached bytes in their places, to <paramref name="output"/>. An
@@ -113,9 +116,22 @@ public sealed class WireWriter : IBufferWriter<byte>, IDisposable
         _position = 0;
         _attached = null;
         _attachedLength = 0;
+        ReleaseLeases();
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void ReleaseLeases()
+    {
+        if (_leases is { } leases)
+        {
+            _leases = null;
+            foreach (var lease in leases)
+            {
+                lease.Release();
+            }
         }
     }
 
@@ -199,7 +215,9 @@ public sealed class WireWriter : IBufferWriter<byte>, IDisposable
     }
 
     /// <summary>As <see cref="WriteBytes(ReadOnlySpan{byte})"/>, but with <see cref="AttachLargeBytes"/> a string of at
-    /// least <see cref="MinAttachedBytes"/> is referenced, not copied: it must stay unchanged until the writer is disposed.</summary>
+    /// least <see cref="MinAttachedBytes"/> is referenced, not copied: it must stay unchanged until the writer is disposed.
+    /// When the bytes are in a <see cref="PooledBuffer"/>, their reference passes to the writer, which releases it when
+    /// it is disposed or reset (copied bytes leave the reference where it was).</summary>
     public void WriteBytesAttachable(ReadOnlyMemory<byte> bytes)
     {
         if (!AttachLargeBytes || bytes.Length < MinAttachedBytes
@@ -217,6 +235,10 @@ public sealed class WireWriter : IBufferWriter<byte>, IDisposable
 
         (_attached ??= []).Add((_position, bytes));
         _attachedLength += bytes.Length;
+        if (PooledBuffer.TryGetFrom(bytes, out var pooled))
+        {
+            (_leases ??= []).Add(pooled);
+        }
     }
 
     /// <summary>A varint <c>byteCount + 1</c> (0 for null), then UTF-8.</summary>

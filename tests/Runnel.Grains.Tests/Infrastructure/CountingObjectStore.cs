@@ -55,6 +55,8 @@ public sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
 
     public ValueTask<BlobContent> GetAsync(string name, ByteRange range = default, CancellationToken cancellationToken = default) => inner.GetAsync(name, range, cancellationToken);
 
+    public ValueTask<BlobContent> GetPooledAsync(string name, ByteRange range, CancellationToken cancellationToken = default) => inner.GetPooledAsync(name, range, cancellationToken);
+
     public ValueTask<BlobProperties> GetPropertiesAsync(string name, CancellationToken cancellationToken = default) => inner.GetPropertiesAsync(name, cancellationToken);
 
     public ValueTask<BlobWriteResult> PutAsync(string name, ReadOnlyMemory<byte> content, BlobCondition condition = default, CancellationToken cancellationToken = default) =>
