@@ -2,7 +2,8 @@ namespace Runnel.Chaos.Tests;
 
 /// <summary>
 /// The harness end to end, as CI runs it: 3 real runnel-silo processes on a file store, 60 s of producing under the
-/// seeded nemesis with a two-member consumer group committing, then the checker. Its JSON line must show nothing lost,
+/// seeded nemesis (silos killed, paused, restarted; group members crashed and restarted) with a two-member consumer
+/// group committing, then the checker. Its JSON line must show nothing lost,
 /// duplicated or reordered, and group commits that never went backwards and covered only delivered records.
 /// </summary>
 public sealed class ChaosRunTests
@@ -30,6 +31,8 @@ public sealed class ChaosRunTests
         summary.Undelivered.Should().Be(0);
         summary.ConsumerCaughtUp.Should().BeTrue("the group commits up to every high watermark once the cluster healed");
         summary.Kills.Should().BeGreaterThan(0, "seed 1 kills a silo within the first minute");
+        summary.MemberCrashes.Should().BeGreaterThan(0, "seed 1's member nemesis crashes a group member within the first minute");
+        summary.Delivered.Should().BeGreaterThanOrEqualTo(summary.Acked, "a crashed member's uncommitted records are delivered again to its successor");
         summary.Seed.Should().Be(1);
     }
 }

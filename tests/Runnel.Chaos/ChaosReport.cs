@@ -17,6 +17,7 @@ internal static class ChaosReport
             Str($"producers failed for good: {summary.ProducerFatalErrors}{(summary.ProducerFatalErrors == 0 ? "" : " (FAILED: a partition's idempotence state disagreed with its producer)")}"),
             Str($"consumer ({summary.Consumer}): {summary.Delivered} deliveries{Commits(summary)}, {consumerRestarts} restarts, caught up: {Yes(summary.ConsumerCaughtUp)}"),
             Str($"nemesis: {summary.Kills} kills, {summary.Pauses} pauses, {summary.Restarts} graceful restarts, {summary.StoreFaults} store faults{(storeFaults ? "" : " (the file store has no fault hook in runnel-silo: none injected)")}"),
+            Str($"         {summary.MemberCrashes} group members crashed, {summary.MemberRestarts} restarted gracefully"),
             Str($"         {summary.FencedZombies} paused silos killed by a sibling before SIGCONT (fenced), {summary.SurvivingZombies} zombies still running 15 s after SIGCONT, {summary.UnexpectedExits} silos that exited on their own"),
             "",
             "invariants:",

@@ -112,6 +112,7 @@ internal static class ChaosRunner
                 : new GroupConsumer(consumerConnection, Topic, options.Partitions, clock);
             await using var consumerLifetime = consumer.ConfigureAwait(false);
             var nemesis = new ChaosNemesis(silos, store, clock, options.Seed, output);
+            var memberNemesis = consumer is IGroupMembers members ? new MemberNemesis(members, clock, options.Seed, output) : null;
 
             using var stopProducing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var stopNemesis = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -122,9 +123,11 @@ internal static class ChaosRunner
             var runStart = clock.Now;
             stopNemesis.CancelAfter(duration > NemesisQuietEnd * 2 ? duration - NemesisQuietEnd : duration / 2);
             var acting = nemesis.RunAsync(stopNemesis.Token);
+            var actingOnMembers = memberNemesis?.RunAsync(stopNemesis.Token) ?? Task.CompletedTask;
 
             await Task.Delay(duration, cancellationToken).ConfigureAwait(false);
             await acting.ConfigureAwait(false);
+            await actingOnMembers.ConfigureAwait(false);
             await Task.Delay(ProduceAfterHeal, cancellationToken).ConfigureAwait(false);
             await stopProducing.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(producing).ConfigureAwait(false);
@@ -174,6 +177,8 @@ internal static class ChaosRunner
                 Pauses = nemesis.Events.Count(e => e.Kind == NemesisKind.Pause),
                 Restarts = nemesis.Events.Count(e => e.Kind == NemesisKind.Restart),
                 StoreFaults = nemesis.Events.Count(e => e.Kind == NemesisKind.StoreFault),
+                MemberCrashes = memberNemesis?.Events.Count(e => e.Kind == NemesisKind.MemberCrash) ?? 0,
+                MemberRestarts = memberNemesis?.Events.Count(e => e.Kind == NemesisKind.MemberRestart) ?? 0,
                 SurvivingZombies = nemesis.SurvivingZombies,
                 FencedZombies = nemesis.FencedZombies,
                 UnexpectedExits = nemesis.UnexpectedExits,
@@ -186,6 +191,7 @@ internal static class ChaosRunner
             await File.WriteAllLinesAsync(
                 Path.Combine(runDirectory, "failover.txt"),
                 nemesis.Events.Select(e => Str($"event {e.Kind} silo {e.Silo} {e.StartSeconds:0.000}..{e.EndSeconds:0.000}"))
+                    .Concat((memberNemesis?.Events ?? []).Select(e => Str($"event {e.Kind} member {e.Silo} {e.StartSeconds:0.000}..{e.EndSeconds:0.000}")))
                     .Concat(windows.Select(w => Str($"window partition {w.Partition} {w.StartSeconds:0.000}..{w.EndSeconds:0.000} ({w.Seconds:0.000} s) cause {w.Cause?.Kind.ToString() ?? "none"}"))),
                 CancellationToken.None).ConfigureAwait(false);
             if (commits is not null)

@@ -72,6 +72,12 @@ internal sealed record ChaosSummary
 
     public int StoreFaults { get; init; }
 
+    /// <summary>Consumer-group members crashed (no commit, no leave) and replaced.</summary>
+    public int MemberCrashes { get; init; }
+
+    /// <summary>Consumer-group members closed gracefully and replaced.</summary>
+    public int MemberRestarts { get; init; }
+
     public int SurvivingZombies { get; init; }
 
     /// <summary>Paused silos that were gone before their SIGCONT: killed by a sibling once declared dead (fencing by

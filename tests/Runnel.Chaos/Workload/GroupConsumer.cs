@@ -6,14 +6,15 @@ namespace Runnel.Chaos.Workload;
 
 /// <summary>
 /// The default consuming side: <see cref="Members"/> members of one consumer group subscribed to the topic (running in
-/// the harness process, so the nemesis never kills them: what fails over is the group grain and the partitions), each
+/// the harness process; <see cref="Nemesis.MemberNemesis"/> crashes and restarts them through <see cref="IGroupMembers"/>
+/// while the silo nemesis fails the group grain and the partitions over), each
 /// recording every record it receives and committing its positions by hand after processing — every
 /// <see cref="CommitInterval"/> between records, and when the group revokes partitions from it. Every acknowledged
 /// commit is recorded as one <see cref="Commit"/> per partition, under one order over the group (a member's commits
 /// are sent one at a time, so its acknowledgements cannot overtake each other). A member whose consuming fails (a
 /// non-retriable error) closes and joins again, at most <see cref="MaxRestarts"/> times over the group.
 /// </summary>
-internal sealed class GroupConsumer(RunnelConnection connection, string topic, int partitions, RunClock clock) : IChaosConsumer
+internal sealed class GroupConsumer(RunnelConnection connection, string topic, int partitions, RunClock clock) : IChaosConsumer, IGroupMembers
 {
     public const int Members = 2;
 
@@ -27,6 +28,8 @@ internal sealed class GroupConsumer(RunnelConnection connection, string topic, i
     private static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan RestartBackoff = TimeSpan.FromMilliseconds(500);
+
+    private static readonly TimeSpan MemberStartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Lock _gate = new();
     private readonly List<Delivery> _deliveries = [];
@@ -43,9 +46,52 @@ internal sealed class GroupConsumer(RunnelConnection connection, string topic, i
 
     public string Name => "group";
 
+    public int MemberCount => Members;
+
     public int Restarts => Volatile.Read(ref _restarts);
 
     public int CommitFailures => Volatile.Read(ref _commitFailures);
+
+    public async Task CrashMemberAsync(int index, TimeSpan downFor)
+    {
+        var member = _members[index];
+        if (Volatile.Read(ref member.Consumer) is not { } consumer)
+        {
+            return; // between two consumers: nothing to crash
+        }
+
+        var started = member.NextStart();
+        member.DownFor = downFor;
+        member.CrashRequested = true;
+        await consumer.CrashAsync().ConfigureAwait(false);
+        await WaitStartedAsync(started).ConfigureAwait(false);
+    }
+
+    public async Task RestartMemberAsync(int index)
+    {
+        var member = _members[index];
+        if (Volatile.Read(ref member.Session) is not { } session)
+        {
+            return;
+        }
+
+        var started = member.NextStart();
+        await session.CancelAsync().ConfigureAwait(false);
+        await WaitStartedAsync(started).ConfigureAwait(false);
+    }
+
+    /// <summary>Bounded: a member that does not come back in time is left to the report (the run's catch-up fails).</summary>
+    private async Task WaitStartedAsync(Task started)
+    {
+        try
+        {
+            await started.WaitAsync(MemberStartTimeout, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            // Reported through the catch-up check.
+        }
+    }
 
     public IReadOnlyList<Delivery> Deliveries
     {
@@ -145,15 +191,19 @@ internal sealed class GroupConsumer(RunnelConnection connection, string topic, i
         while (!token.IsCancellationRequested && Restarts <= MaxRestarts)
         {
             var consumer = connection.CreateConsumer<string, string>(options);
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(token);
+            var crashed = false;
             await using (consumer.ConfigureAwait(false))
             {
                 consumer.PartitionsRevoked = async _ => await CommitAsync(member, consumer).ConfigureAwait(false);
                 consumer.Subscribe([topic]);
                 Volatile.Write(ref member.Consumer, consumer);
+                Volatile.Write(ref member.Session, session);
+                member.OnStarted();
                 try
                 {
                     var lastCommit = Stopwatch.GetTimestamp();
-                    await foreach (var record in consumer.ConsumeAsync(token).ConfigureAwait(false))
+                    await foreach (var record in consumer.ConsumeAsync(session.Token).ConfigureAwait(false))
                     {
                         RecordId? id = RecordId.TryParse(record.Message.Value, out var parsed) ? parsed : null;
                         lock (_gate)
@@ -169,11 +219,24 @@ internal sealed class GroupConsumer(RunnelConnection connection, string topic, i
                         }
                     }
 
-                    return;
+                    crashed = member.CrashRequested;
+                    if (!crashed)
+                    {
+                        return;
+                    }
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
                     return;
+                }
+                catch (Exception) when (member.CrashRequested)
+                {
+                    // The consumer was crashed under the loop: whatever it threw, the member is gone.
+                    crashed = true;
+                }
+                catch (OperationCanceledException) when (session.IsCancellationRequested)
+                {
+                    // A graceful restart: the consumer is closed below (revoked callback commits, then it leaves).
                 }
                 catch (RunnelException)
                 {
@@ -182,12 +245,16 @@ internal sealed class GroupConsumer(RunnelConnection connection, string topic, i
                 finally
                 {
                     Volatile.Write(ref member.Consumer, null);
+                    Volatile.Write(ref member.Session, null);
                 }
             }
 
+            // A crashed consumer's dispose is a no-op (it neither commits nor leaves): the group expires its session.
+            var pause = crashed ? member.DownFor : session.IsCancellationRequested ? TimeSpan.Zero : RestartBackoff;
+            member.CrashRequested = false;
             try
             {
-                await Task.Delay(RestartBackoff, token).ConfigureAwait(false);
+                await Task.Delay(pause, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -244,5 +311,24 @@ internal sealed class GroupConsumer(RunnelConnection connection, string topic, i
 
         /// <summary>The member's consumer while it is subscribed.</summary>
         public Consumer<string, string>? Consumer;
+
+        /// <summary>Cancelled to restart the member gracefully.</summary>
+        public CancellationTokenSource? Session;
+
+        public volatile bool CrashRequested;
+
+        public TimeSpan DownFor;
+
+        private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the member's next consumer has subscribed.</summary>
+        public Task NextStart()
+        {
+            var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _started, next);
+            return next.Task;
+        }
+
+        public void OnStarted() => Volatile.Read(ref _started).TrySetResult();
     }
 }
