@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Runnel.Client;
 using Runnel.Client.Tests.Infrastructure;
 using Runnel.Grains;
 using Runnel.Storage;
+using Runnel.Testing;
 using Runnel.TestingHost;
 
 namespace Runnel.EndToEnd.Tests;
@@ -89,7 +91,10 @@ public abstract class EndToEndTests
     [Fact]
     public async Task Groups_GroupGrainSiloKilled_ConsumersContinueAndNoCommitLost()
     {
-        await using var cluster = await StartClusterAsync(lostResponseProbability: 0);
+        // The silos' and the consumers' logs, kept for the failure message: a stalled group says what it was doing.
+        var logs = new RingLoggerProvider();
+        using var consumerLogs = LoggerFactory.Create(b => b.AddProvider(logs.For("client")));
+        await using var cluster = await StartClusterAsync(lostResponseProbability: 0, logs);
         await using var client = await cluster.ConnectClientAsync();
         var admin = new Admin(client);
         await admin.CreateTopicAsync("jobs", 6);
@@ -105,17 +110,26 @@ public abstract class EndToEndTests
             CloseTimeout = TimeSpan.FromSeconds(5),
         };
         var log = new OwnershipLog();
-        var workers = Enumerable.Range(0, 2).Select(i => new GroupWorker($"w{i}", client, options, ["jobs"], log)).ToList();
+        var workers = Enumerable.Range(0, 2).Select(i => new GroupWorker($"w{i}", client, options, ["jobs"], log, loggerFactory: consumerLogs)).ToList();
         await ProduceValuesAsync(client, "jobs", 0, 300);
         await log.UntilAsync(() => log.Consumed.Select(c => c.Value).Distinct().Count() == 300, TimeSpan.FromSeconds(60), "the first 300 records consumed");
         var before = await WaitForCommitsAsync(admin, group, 300);
 
         await cluster.KillSiloAsync(victim);
         await ProduceValuesAsync(client, "jobs", 300, 300);
-        await log.UntilAsync(
-            () => workers.Any(w => w.Error != null) || log.Consumed.Select(c => c.Value).Distinct().Count() == 600,
-            TimeSpan.FromSeconds(90),
-            "all 600 records consumed after the kill");
+        try
+        {
+            await log.UntilAsync(
+                () => workers.Any(w => w.Error != null) || log.Consumed.Select(c => c.Value).Distinct().Count() == 600,
+                TimeSpan.FromSeconds(90),
+                "all 600 records consumed after the kill");
+        }
+        catch (TimeoutException ex)
+        {
+            var consumed = log.Consumed.Select(c => c.Value).Distinct().Count();
+            throw new TimeoutException($"{ex.Message}; {consumed} of 600 consumed. Last log entries:\n{logs.Dump()}", ex);
+        }
+
         workers.Should().OnlyContain(w => w.Error == null, "the consumers continue through the group grain's move");
         var after = await WaitForCommitsAsync(admin, group, 600);
 
@@ -178,13 +192,14 @@ public abstract class EndToEndTests
         return committed;
     }
 
-    private async Task<InProcessTestCluster> StartClusterAsync(double lostResponseProbability)
+    private async Task<InProcessTestCluster> StartClusterAsync(double lostResponseProbability, RingLoggerProvider? logs = null)
     {
         var store = await CreateStoreAsync();
         return await InProcessTestCluster.StartAsync(new TestClusterOptions
         {
             InitialSilos = 3,
             Store = store,
+            ConfigureLogging = logs is null ? null : (index, logging) => logging.AddProvider(logs.For($"silo{index}")),
             ConfigureSilo = silo => silo.AddRunnelGrains(),
             StoreFaults = index => lostResponseProbability == 0 ? null : new FaultInjectionOptions
             {

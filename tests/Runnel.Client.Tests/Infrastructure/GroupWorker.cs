@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Runnel.Client.Tests.Infrastructure;
 
 /// <summary>
@@ -11,18 +13,20 @@ public sealed class GroupWorker : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public GroupWorker(string name, IGrainFactory grains, ConsumerOptions options, IReadOnlyList<string> topics, OwnershipLog log, Func<ConsumeResult<string, string>, Task>? onRecord = null)
-        : this(name, grains, options, c => c.Subscribe(topics), log, onRecord)
+    public GroupWorker(string name, IGrainFactory grains, ConsumerOptions options, IReadOnlyList<string> topics, OwnershipLog log, Func<ConsumeResult<string, string>, Task>? onRecord = null,
+        ILoggerFactory? loggerFactory = null)
+        : this(name, grains, options, c => c.Subscribe(topics), log, onRecord, loggerFactory)
     {
     }
 
     /// <summary>A worker whose consumer is subscribed by <paramref name="subscribe"/> before its poll loop starts (so
     /// the first join already carries that subscription).</summary>
-    public GroupWorker(string name, IGrainFactory grains, ConsumerOptions options, Action<Consumer<string, string>> subscribe, OwnershipLog log, Func<ConsumeResult<string, string>, Task>? onRecord = null)
+    public GroupWorker(string name, IGrainFactory grains, ConsumerOptions options, Action<Consumer<string, string>> subscribe, OwnershipLog log, Func<ConsumeResult<string, string>, Task>? onRecord = null,
+        ILoggerFactory? loggerFactory = null)
     {
         Name = name;
         _log = log;
-        Consumer = new Consumer<string, string>(grains, options);
+        Consumer = new Consumer<string, string>(grains, options, loggerFactory: loggerFactory);
         Consumer.PartitionsAssigned = p =>
         {
             log.Assigned(name, p);
