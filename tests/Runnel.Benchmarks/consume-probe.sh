@@ -14,26 +14,8 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LABEL=${1:?usage: consume-probe.sh LABEL [VAR=value ...]}; shift
-SILO="$ROOT/Silo/bin/Release/net10.0/runnel-silo"
-CLI="$ROOT/Client/bin/Release/net10.0/runnel"
-WORK=$(mktemp -d /tmp/runnel-consume-probe.XXXXXX)
-SILO_PID=""
-cleanup() { [ -n "$SILO_PID" ] && { kill "$SILO_PID" 2>/dev/null; wait "$SILO_PID" 2>/dev/null; }; rm -rf "$WORK"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PORT=$(free_port); HTTP=$(free_port)
-mkdir -p "$WORK/cwd"
-(cd "$WORK/cwd" && exec env "$@" "$SILO" --data-dir "$WORK/data" --port "$PORT" --http-port "$HTTP" --cluster probe) > "$WORK/silo.log" 2>&1 &
-SILO_PID=$!
-cli() { timeout 120 "$CLI" --bootstrap "127.0.0.1:$PORT" --cluster-id probe "$@"; }
-for _ in $(seq 1 100); do cli topics list > /dev/null 2>&1 && break; sleep 0.3; done
-cpu() { awk '{print ($14+$15)/100}' "/proc/$SILO_PID/stat"; }
-field() { python3 -c 'import json,sys
-try: print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])
-except Exception: print("nan")' "$1"; }
-cli topics create bench -p 8 > /dev/null; cli topics create warmup -p 8 > /dev/null
-cli bench produce -t warmup -n 100000 -s 1024 --batch-size 262144 --max-seconds 30 --json > /dev/null
-cli bench consume -t warmup -n 100000 --max-seconds 30 --json > /dev/null
+. "$ROOT/tests/Runnel.Benchmarks/silo-probe-lib.sh"
+start_warm_silo "$@"
 produced=$(cli bench produce -t bench -n 1000000 -s 1024 --batch-size 262144 --warmup-records 100000 --max-seconds 30 --json)
 line="$LABEL produce_MBps=$(echo "$produced" | field mb_per_sec)"
 for _ in 1 2 3; do

@@ -71,13 +71,13 @@ public sealed class PooledReadTests : IDisposable
     }
 
     /// <summary>Records the pooled buffers the store hands out.</summary>
-    private sealed class RecordingStore(IObjectStore inner) : IObjectStore
+    private sealed class RecordingStore(IObjectStore inner) : ForwardingObjectStore(inner)
     {
         public ConcurrentQueue<PooledBuffer> Pooled { get; } = new();
 
-        public async ValueTask<BlobContent> GetPooledAsync(string name, ByteRange range, CancellationToken cancellationToken = default)
+        public override async ValueTask<BlobContent> GetPooledAsync(string name, ByteRange range, CancellationToken cancellationToken = default)
         {
-            var content = await inner.GetPooledAsync(name, range, cancellationToken);
+            var content = await Inner.GetPooledAsync(name, range, cancellationToken);
             if (PooledBuffer.TryGetFrom(content.Content, out var buffer))
             {
                 Pooled.Enqueue(buffer);
@@ -85,29 +85,5 @@ public sealed class PooledReadTests : IDisposable
 
             return content;
         }
-
-        public ValueTask<BlobContent> GetAsync(string name, ByteRange range = default, CancellationToken cancellationToken = default) => inner.GetAsync(name, range, cancellationToken);
-
-        public ValueTask<BlobProperties> GetPropertiesAsync(string name, CancellationToken cancellationToken = default) => inner.GetPropertiesAsync(name, cancellationToken);
-
-        public ValueTask<BlobWriteResult> PutAsync(string name, ReadOnlyMemory<byte> content, BlobCondition condition = default, CancellationToken cancellationToken = default) => inner.PutAsync(name, content, condition, cancellationToken);
-
-        public ValueTask DeleteAsync(string name, BlobCondition condition = default, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, condition, cancellationToken);
-
-        public ValueTask<BlobListPage> ListAsync(string prefix, string? continuationToken = null, int pageSize = 1000, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, continuationToken, pageSize, cancellationToken);
-
-        public ValueTask<BlobWriteResult> CreateAppendBlobAsync(string name, BlobCondition condition = default, CancellationToken cancellationToken = default) => inner.CreateAppendBlobAsync(name, condition, cancellationToken);
-
-        public ValueTask<AppendResult> AppendBlockAsync(string name, ReadOnlyMemory<byte> block, AppendCondition condition = default, CancellationToken cancellationToken = default) => inner.AppendBlockAsync(name, block, condition, cancellationToken);
-
-        public ValueTask<BlobWriteResult> SealAsync(string name, BlobCondition condition = default, CancellationToken cancellationToken = default) => inner.SealAsync(name, condition, cancellationToken);
-
-        public ValueTask<BlobLease> AcquireLeaseAsync(string name, TimeSpan? duration, string? proposedLeaseId = null, CancellationToken cancellationToken = default) => inner.AcquireLeaseAsync(name, duration, proposedLeaseId, cancellationToken);
-
-        public ValueTask<BlobLease> RenewLeaseAsync(string name, string leaseId, CancellationToken cancellationToken = default) => inner.RenewLeaseAsync(name, leaseId, cancellationToken);
-
-        public ValueTask ReleaseLeaseAsync(string name, string leaseId, CancellationToken cancellationToken = default) => inner.ReleaseLeaseAsync(name, leaseId, cancellationToken);
-
-        public ValueTask<TimeSpan> BreakLeaseAsync(string name, TimeSpan? breakPeriod = null, CancellationToken cancellationToken = default) => inner.BreakLeaseAsync(name, breakPeriod, cancellationToken);
     }
 }

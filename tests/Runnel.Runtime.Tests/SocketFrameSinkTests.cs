@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Runtime.Tests.Infrastructure;
 using Runnel.Runtime.Transport;
 using Runnel.Serialization;
 
@@ -14,18 +14,6 @@ namespace Runnel.Runtime.Tests;
 public sealed class SocketFrameSinkTests
 {
     private static byte[] Bytes(int length, byte seed) => Enumerable.Range(0, length).Select(i => (byte)(i * 13 + seed)).ToArray();
-
-    private static async Task<(Socket Sender, Socket Receiver)> ConnectedPairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var sender = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var connecting = sender.ConnectAsync(listener.LocalEndPoint!);
-        var receiver = await listener.AcceptAsync();
-        await connecting;
-        return (sender, receiver);
-    }
 
     private static async Task<byte[]> ReceiveAsync(Socket socket, int count)
     {
@@ -45,7 +33,7 @@ public sealed class SocketFrameSinkTests
     [Fact]
     public async Task Flush_CopiedAndAttachedBytesOfManyFrames_ArriveInOrder()
     {
-        var (sender, receiver) = await ConnectedPairAsync();
+        var (sender, receiver) = await LoopbackSockets.ConnectedPairAsync();
         using (sender)
         using (receiver)
         {

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Net.Sockets;
+using Runnel.Runtime.Tests.Infrastructure;
 using Runnel.Runtime.Transport;
 
 namespace Runnel.Runtime.Tests;
@@ -9,18 +9,6 @@ namespace Runnel.Runtime.Tests;
 public sealed class SocketFrameSourceTests
 {
     private const int MaxFrame = 4 << 20;
-
-    private static async Task<(Socket Sender, Socket Receiver)> ConnectedPairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var sender = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var connecting = sender.ConnectAsync(listener.LocalEndPoint!);
-        var receiver = await listener.AcceptAsync();
-        await connecting;
-        return (sender, receiver);
-    }
 
     /// <summary>A frame: length prefix, version, kind, then <paramref name="size"/> - 2 patterned bytes.</summary>
     private static byte[] Frame(int size, byte seed, byte version = FrameFormat.Version)
@@ -66,7 +54,7 @@ public sealed class SocketFrameSourceTests
         int[] sizes = [2, 10, 1000, SocketFrameSource.BufferBytes - FrameFormat.LengthBytes - 1, SocketFrameSource.BufferBytes - FrameFormat.LengthBytes,
             SocketFrameSource.BufferBytes - FrameFormat.LengthBytes + 1, SocketFrameSource.BufferBytes, 200_000, 1 << 20, 3, MaxFrame, 7];
         var frames = sizes.Select((size, i) => Frame(size, (byte)i)).ToList();
-        var (sender, receiver) = await ConnectedPairAsync();
+        var (sender, receiver) = await LoopbackSockets.ConnectedPairAsync();
         using (sender)
         using (receiver)
         {
@@ -94,7 +82,7 @@ public sealed class SocketFrameSourceTests
     public async Task ReadAsync_BytesReceivedBeforeTheSource_AreTheStartOfTheFirstFrame()
     {
         var first = Frame(100_000, 1);
-        var (sender, receiver) = await ConnectedPairAsync();
+        var (sender, receiver) = await LoopbackSockets.ConnectedPairAsync();
         using (sender)
         using (receiver)
         {
@@ -113,7 +101,7 @@ public sealed class SocketFrameSourceTests
     [InlineData(300_000, 2)]       // inside the length prefix
     public async Task ReadAsync_PeerClosesInsideAFrame_IsATruncatedFrame(int size, int sent)
     {
-        var (sender, receiver) = await ConnectedPairAsync();
+        var (sender, receiver) = await LoopbackSockets.ConnectedPairAsync();
         using (sender)
         using (receiver)
         {
@@ -131,7 +119,7 @@ public sealed class SocketFrameSourceTests
     [InlineData(MaxFrame + 1u, "outside [2, 4194304]")]
     public async Task ReadAsync_LengthOutsideBounds_IsRefusedBeforeAnyAllocation(uint length, string message)
     {
-        var (sender, receiver) = await ConnectedPairAsync();
+        var (sender, receiver) = await LoopbackSockets.ConnectedPairAsync();
         using (sender)
         using (receiver)
         {
@@ -153,7 +141,7 @@ public sealed class SocketFrameSourceTests
     [InlineData(100_000)]
     public async Task ReadAsync_UnknownVersion_IsRefused(int size)
     {
-        var (sender, receiver) = await ConnectedPairAsync();
+        var (sender, receiver) = await LoopbackSockets.ConnectedPairAsync();
         using (sender)
         using (receiver)
         {
