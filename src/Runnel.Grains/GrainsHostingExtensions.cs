@@ -46,6 +46,7 @@ public static class GrainsHostingExtensions
 
         options.ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunnelGrainsOptions>, RunnelGrainsOptionsValidator>());
+        silo.Services.AddHostedService<RetentionSweeper>();
         return silo
             .AddGrain<ITopicGrain, TopicGrain>()
             .AddGrain<ITopicCatalogGrain, TopicCatalogGrain>()

@@ -125,7 +125,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             }
         }
 
-        RegisterTimer(EnforceRetentionAsync, _options.RetentionCheckInterval, _options.RetentionCheckInterval);
+        RegisterTimer(async ct => await RunRetentionAsync(ct).ConfigureAwait(false), _options.RetentionCheckInterval, _options.RetentionCheckInterval);
 
         // Saved now too, so that a crash of this owner loses at most what it appended itself.
         await SaveProducerStateAsync(cancellationToken).ConfigureAwait(false);
@@ -298,14 +298,21 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         return error;
     }
 
-    /// <summary>The retention timer's tick (an exclusive turn: produce, which always interleaves, goes on meanwhile):
-    /// deletes the sealed segments the topic's <c>retention.ms</c> / <c>retention.bytes</c> no longer keep, reading
-    /// the topic's config afresh when the cached copy is older than <see cref="RunnelGrainsOptions.ConfigRefreshInterval"/>.</summary>
-    private async ValueTask EnforceRetentionAsync(CancellationToken cancellationToken)
+    public async ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default)
+    {
+        ServingLog();
+        return await RunRetentionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The retention timer's tick, and <see cref="EnforceRetentionAsync"/> (exclusive turns: produce, which
+    /// always interleaves, goes on meanwhile): deletes the sealed segments the topic's <c>retention.ms</c> /
+    /// <c>retention.bytes</c> no longer keep, reading the topic's config afresh when the cached copy is older than
+    /// <see cref="RunnelGrainsOptions.ConfigRefreshInterval"/>. Failures are logged, not thrown (0 deleted).</summary>
+    private async ValueTask<int> RunRetentionAsync(CancellationToken cancellationToken)
     {
         if (_log is null || Volatile.Read(ref _retired) != 0 || Volatile.Read(ref _lost) != 0)
         {
-            return;
+            return 0;
         }
 
         try
@@ -316,7 +323,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             }
 
             var settings = _settings;
-            await _log.EnforceRetentionAsync(new RetentionPolicy(settings.RetentionMs, settings.RetentionBytes), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return await _log.EnforceRetentionAsync(new RetentionPolicy(settings.RetentionMs, settings.RetentionBytes), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
@@ -326,6 +333,8 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         {
             LogRetentionFailed(_logger, Name, ex.Message);
         }
+
+        return 0;
     }
 
     /// <summary>After every <c>segment.bytes</c> appended, saves the producer table (by the call that crosses the mark,
@@ -410,14 +419,12 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         public static TopicSettings From(TopicMetadata meta, DateTimeOffset now)
         {
             var config = TopicConfig.Effective(meta.Config);
-
-            // As Kafka: retention deletes only under the "delete" policy (a "compact"-only topic keeps its segments).
-            var deletes = config[TopicConfig.CleanupPolicy].Split(',', StringSplitOptions.TrimEntries).Contains("delete", StringComparer.Ordinal);
+            var retention = meta.Retention();
             return new TopicSettings(
                 (int)TopicConfig.GetInt64(config, TopicConfig.MaxMessageBytes),
                 TopicConfig.GetInt64(config, TopicConfig.SegmentBytes),
-                deletes ? TopicConfig.GetInt64(config, TopicConfig.RetentionMs) : -1,
-                deletes ? TopicConfig.GetInt64(config, TopicConfig.RetentionBytes) : -1,
+                retention.RetentionMs,
+                retention.RetentionBytes,
                 now);
         }
     }

@@ -98,29 +98,79 @@ public sealed partial class PartitionLog
         return deleted.Count;
     }
 
-    /// <summary>How many of the oldest segments the policy lets go: sealed ones only, a prefix, each either older than
-    /// <see cref="RetentionPolicy.RetentionMs"/> or not needed to keep <see cref="RetentionPolicy.RetentionBytes"/>.
-    /// Caller holds the gate.</summary>
-    private int CountExpired(RetentionPolicy policy, DateTimeOffset now)
+    /// <summary>How many of the oldest segments the policy lets go. Caller holds the gate.</summary>
+    private int CountExpired(RetentionPolicy policy, DateTimeOffset now) =>
+        CountExpired(_segments.Select(s => (s.Descriptor, s.Length)).ToList(), policy, now);
+
+    /// <summary>How many of the oldest of <paramref name="segments"/> (in offset order, the active one last) the policy
+    /// lets go: sealed ones only, a prefix, each either older than <see cref="RetentionPolicy.RetentionMs"/> or not
+    /// needed to keep <see cref="RetentionPolicy.RetentionBytes"/>.</summary>
+    private static int CountExpired(IReadOnlyList<(SegmentDescriptor Descriptor, long Length)> segments, RetentionPolicy policy, DateTimeOffset now)
     {
         var cutoff = policy.RetentionMs < 0 ? long.MinValue : now.ToUnixTimeMilliseconds() - policy.RetentionMs;
-        var size = _segments.Sum(s => s.Length);
+        var size = segments.Sum(s => s.Length);
         var count = 0;
-        for (var i = 0; i < _segments.Count - 1; i++)
+        for (var i = 0; i < segments.Count - 1; i++)
         {
-            var segment = _segments[i];
-            var byTime = segment.Descriptor.MaxTimestamp >= 0 && segment.Descriptor.MaxTimestamp < cutoff;
-            var bySize = policy.RetentionBytes >= 0 && size - segment.Length >= policy.RetentionBytes;
-            if (!segment.Descriptor.IsSealed || !(byTime || bySize))
+            var (descriptor, length) = segments[i];
+            var byTime = descriptor.MaxTimestamp >= 0 && descriptor.MaxTimestamp < cutoff;
+            var bySize = policy.RetentionBytes >= 0 && size - length >= policy.RetentionBytes;
+            if (!descriptor.IsSealed || !(byTime || bySize))
             {
                 break;
             }
 
-            size -= segment.Length;
+            size -= length;
             count++;
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="policy"/> would delete any segment of the partition at <paramref name="paths"/>, judged
+    /// from its stored manifest without owning it (one manifest read, and the active segment's properties when the
+    /// size limit needs them): a cluster-wide sweep asks this before it wakes an idle partition to enforce retention.
+    /// The owner decides again on its own state; a stale answer only costs (or skips) one wake-up.
+    /// </summary>
+    public static async Task<bool> IsRetentionDueAsync(IObjectStore store, PartitionPaths paths, RetentionPolicy policy, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        var blob = await store.TryGetAsync(paths.Manifest, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (blob is null)
+        {
+            return false;
+        }
+
+        var manifest = PartitionManifest.FromJson(blob.Content.Span, paths.Manifest);
+        if (manifest.Segments.Count < 2)
+        {
+            return false; // the last segment is never deleted
+        }
+
+        var segments = new List<(SegmentDescriptor, long)>(manifest.Segments.Count);
+        foreach (var segment in manifest.Segments)
+        {
+            var length = segment.SealedLength ?? 0;
+            if (segment.SealedLength is null && policy.RetentionBytes >= 0)
+            {
+                try
+                {
+                    length = (await store.GetPropertiesAsync(segment.Name, cancellationToken).ConfigureAwait(false)).Length;
+                }
+                catch (BlobNotFoundException)
+                {
+                    length = 0;
+                }
+            }
+
+            segments.Add((segment, length));
+        }
+
+        return CountExpired(segments, policy, now) > 0;
     }
 
     /// <summary>How many of the oldest sealed segments lie wholly below <paramref name="offset"/>. Caller holds the gate.</summary>

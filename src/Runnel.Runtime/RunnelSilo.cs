@@ -80,6 +80,9 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
     /// <summary>The Active silos of this silo's current view.</summary>
     public IReadOnlyList<SiloAddress> ActiveSilos => _membership.State.Placement?.ActiveSilos ?? [];
 
+    /// <summary>Calls grains from code that runs inside this silo but outside any grain (a background service).</summary>
+    public IGrainFactory GrainFactory => _catalog.GrainFactory;
+
     /// <summary>How many application grain activations this silo holds now (diagnostics; system grains excluded).</summary>
     public int ActivationCount => _catalog.ActivationCount;
 

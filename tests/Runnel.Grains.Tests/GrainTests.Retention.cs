@@ -1,4 +1,5 @@
 using Runnel.Grains.Tests.Infrastructure;
+using Runnel.Log;
 using Runnel.Testing;
 
 namespace Runnel.Grains.Tests;
@@ -38,6 +39,45 @@ public abstract partial class GrainTests
         await FailsWith(RunnelErrorCode.OffsetOutOfRange, () => partition.FetchAsync(new FetchRequest(0, 1024 * 1024, TimeSpan.Zero)).AsTask());
         var fetched = await partition.FetchAsync(new FetchRequest(firstRecent, 1024 * 1024, TimeSpan.Zero));
         TestBatches.Records(fetched.Batches).Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task Retention_IdlePartition_TheSweepWakesItAndDeletesItsExpiredSegments()
+    {
+        var time = new ManualTimeProvider();
+        await Silo.DisposeAsync();
+        Silo = await GrainsSilo.StartAsync(Store, o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
+        await CreateTopicAsync("idle", 1, new Dictionary<string, string>
+        {
+            [TopicConfig.SegmentBytes] = "1024",
+            [TopicConfig.RetentionMs] = "3600000",
+        });
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        for (var i = 0; i < 12; i++)
+        {
+            await Silo.Partition("idle", 0).ProduceAsync(new ProduceRequest(TestBatches.Create($"old{i}", records: 2, timestamp: now - 7_200_000, valueSize: 200)));
+        }
+
+        await Silo.Partition("idle", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("recent", records: 2, timestamp: now, valueSize: 200)));
+
+        // A new silo: the partition is idle (nothing activates it but the sweep).
+        await Silo.DisposeAsync();
+        Silo = await GrainsSilo.StartAsync(Store, o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
+        var paths = PartitionPaths.ForTopicPartition("idle", 0);
+        var policy = new RetentionPolicy(3_600_000, -1);
+        (await PartitionLog.IsRetentionDueAsync(Store, paths, policy, time.GetUtcNow())).Should().BeTrue();
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await PartitionLog.IsRetentionDueAsync(Store, paths, policy, time.GetUtcNow()))
+        {
+            // The sweep runs on its own task once the clock passes the interval; its deletion lands in the manifest.
+            await Task.Delay(20, guard.Token);
+        }
+
+        var offsets = await Silo.Partition("idle", 0).GetOffsetsAsync();
+        offsets.LogStartOffset.Should().BeGreaterThan(0, "the sweep deleted the expired segments of the idle partition");
+        offsets.HighWatermark.Should().Be(26);
     }
 
     [Theory]

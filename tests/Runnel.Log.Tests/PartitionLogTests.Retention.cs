@@ -39,6 +39,32 @@ public abstract partial class PartitionLogTests
     }
 
     [Fact]
+    public async Task IsRetentionDueAsync_FromTheStoredManifest_AgreesWithWhatTheOwnerDeletes()
+    {
+        var store = await CreateStoreAsync();
+        var partition = NewPartition();
+        await using var log = await PartitionLog.OpenAsync(store, partition, "silo-a", SmallSegments);
+        await AppendUntilSegmentsAsync(log, "old", Old, segments: 3);
+        await AppendUntilSegmentsAsync(log, "recent", Recent, segments: 5);
+        var byTime = new RetentionPolicy(60_000, -1);
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(Recent + 5_000);
+        async Task<long> SizeAsync() =>
+            log.Manifest.Segments.Sum(s => s.SealedLength ?? 0) + (await store.GetPropertiesAsync(log.Manifest.Segments[^1].Name)).Length;
+        var size = await SizeAsync();
+
+        (await PartitionLog.IsRetentionDueAsync(store, partition, byTime, now)).Should().BeTrue("segments of 10-minute-old records are past a 1-minute retention");
+        (await PartitionLog.IsRetentionDueAsync(store, partition, new RetentionPolicy(3_600_000, -1), now)).Should().BeFalse("an hour keeps everything");
+        (await PartitionLog.IsRetentionDueAsync(store, partition, RetentionPolicy.KeepAll, now)).Should().BeFalse();
+        (await PartitionLog.IsRetentionDueAsync(store, partition, new RetentionPolicy(-1, size), now)).Should().BeFalse("the log is exactly that size");
+        (await PartitionLog.IsRetentionDueAsync(store, partition, new RetentionPolicy(-1, size - log.Manifest.Segments[0].SealedLength!.Value), now))
+            .Should().BeTrue("the active segment counts towards the size, so the oldest segment is not needed");
+        (await PartitionLog.IsRetentionDueAsync(store, NewPartition(), byTime, now)).Should().BeFalse("a partition never written has nothing");
+
+        (await log.EnforceRetentionAsync(byTime, now)).Should().BeGreaterThan(0);
+        (await PartitionLog.IsRetentionDueAsync(store, partition, byTime, now)).Should().BeFalse("the owner deleted what was due");
+    }
+
+    [Fact]
     public async Task EnforceRetention_RetentionBytes_KeepsAtLeastThatMuchAndNeverTheActiveSegment()
     {
         var store = await CreateStoreAsync();

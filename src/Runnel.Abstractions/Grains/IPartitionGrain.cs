@@ -38,4 +38,10 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// partition's blobs. Runs beside other calls so that it never waits behind a long-poll.</summary>
     [AlwaysInterleave]
     ValueTask RetireAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes now the oldest sealed segments the topic's <c>retention.ms</c> / <c>retention.bytes</c> no longer
+    /// keep (under <c>cleanup.policy=delete</c>), as the partition's own timer does every
+    /// <c>RetentionCheckInterval</c> while it is active; the silos' retention sweep calls it to wake idle partitions that
+    /// have expired segments. Returns how many segments were deleted.</summary>
+    ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default);
 }

@@ -14,7 +14,8 @@ namespace Runnel.Grains;
 /// <listheader><term>key</term><description>values; default; status</description></listheader>
 /// <item><term><c>retention.ms</c></term><description>-1 (forever) or a positive number of ms; 604800000 (7 days);
 /// enforced by whole sealed segments (a segment goes once its newest record is older), every
-/// <c>RunnelGrainsOptions.RetentionCheckInterval</c> while the partition is active, under the <c>delete</c> policy.</description></item>
+/// <c>RunnelGrainsOptions.RetentionCheckInterval</c> (by the partition while it is active, else by the silos' retention
+/// sweep, which wakes it), under the <c>delete</c> policy.</description></item>
 /// <item><term><c>retention.bytes</c></term><description>-1 (no limit) or a positive byte count per partition; -1;
 /// enforced the same way (the oldest sealed segments go while the partition would still hold this much without them).</description></item>
 /// <item><term><c>segment.bytes</c></term><description>1024 to 2147483647; 134217728 (128 MiB: smaller than Kafka's

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Runnel.Log;
 using Runnel.Storage;
 
 namespace Runnel.Grains.Internal;
@@ -35,6 +36,17 @@ internal sealed record TopicMetadata(
     public static string NewWriteId() => Guid.NewGuid().ToString("N");
 
     public TopicDescription Describe() => new(Name, PartitionCount, TopicConfig.Effective(Config), CreatedAt);
+
+    /// <summary>What retention keeps of each partition: <c>retention.ms</c> / <c>retention.bytes</c> under the "delete"
+    /// cleanup policy; as Kafka, a "compact"-only topic keeps its segments (both -1).</summary>
+    public RetentionPolicy Retention()
+    {
+        var config = TopicConfig.Effective(Config);
+        var deletes = config[TopicConfig.CleanupPolicy].Split(',', StringSplitOptions.TrimEntries).Contains("delete", StringComparer.Ordinal);
+        return deletes
+            ? new RetentionPolicy(TopicConfig.GetInt64(config, TopicConfig.RetentionMs), TopicConfig.GetInt64(config, TopicConfig.RetentionBytes))
+            : RetentionPolicy.KeepAll;
+    }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, GrainsJsonContext.Default.TopicMetadata);
 

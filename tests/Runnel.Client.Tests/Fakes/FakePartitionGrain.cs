@@ -51,6 +51,8 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
 
     public ValueTask RetireAsync(CancellationToken cancellationToken = default) => default;
 
+    public ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(0);
+
     private void CheckExists()
     {
         var (topic, partition) = PartitionKey.Parse(GrainId.Key);

@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Runnel.Grains.Internal;
+using Runnel.Log;
+using Runnel.Runtime;
+using Runnel.Storage;
+
+namespace Runnel.Grains;
+
+/// <summary>
+/// Enforces retention on partitions nobody uses: an active partition deletes its expired segments on its own timer, but
+/// an idle one is deactivated and would keep them until something woke it. Every
+/// <see cref="RunnelGrainsOptions.RetentionCheckInterval"/>, one silo of the cluster (the first of the active silos in
+/// address order, so the sweep is not repeated by every silo) walks every topic under <c>cleanup.policy=delete</c> with
+/// a retention limit, reads each partition's manifest and, where a sealed segment has expired, calls that partition's
+/// <see cref="IPartitionGrain.EnforceRetentionAsync"/> (waking it; it goes idle again afterwards).
+/// </summary>
+/// <remarks>Failures are logged and the sweep goes on with the next partition; the next sweep tries again.</remarks>
+internal sealed partial class RetentionSweeper(
+    RunnelSilo silo, IObjectStore store, IOptions<RunnelGrainsOptions> options, TimeProvider time, ILogger<RetentionSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.RetentionCheckInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (IsSweeper())
+            {
+                await SweepAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Whether this silo is the one that sweeps: active, and first of the active silos in address order.</summary>
+    private bool IsSweeper()
+    {
+        if (silo.Status != SiloStatus.Active)
+        {
+            return false;
+        }
+
+        var self = silo.Address.ToString();
+        return silo.ActiveSilos.Select(s => s.ToString()).Order(StringComparer.Ordinal).FirstOrDefault() == self;
+    }
+
+    /// <summary>One pass over every topic's partitions; returns how many segments were deleted.</summary>
+    internal async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        IReadOnlyList<string> topics;
+        try
+        {
+            topics = await silo.GrainFactory.GetGrain<ITopicCatalogGrain>("").ListTopicsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunnelException ex)
+        {
+            LogSweepFailed(logger, "listing topics", ex.Message);
+            return 0;
+        }
+
+        foreach (var topic in topics)
+        {
+            try
+            {
+                var (meta, _) = await TopicMetadata.ReadAsync(store, topic, cancellationToken).ConfigureAwait(false);
+                var policy = meta?.Retention();
+                if (meta is null || !meta.IsActive || policy is null || (policy.RetentionMs < 0 && policy.RetentionBytes < 0))
+                {
+                    continue;
+                }
+
+                for (var partition = 0; partition < meta.PartitionCount; partition++)
+                {
+                    var paths = PartitionPaths.ForTopicPartition(topic, partition);
+                    if (await PartitionLog.IsRetentionDueAsync(store, paths, policy, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+                    {
+                        var count = await silo.GrainFactory.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, partition))
+                            .EnforceRetentionAsync(cancellationToken).ConfigureAwait(false);
+                        deleted += count;
+                        LogSwept(logger, topic, partition, count);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is RunnelException or StorageException)
+            {
+                LogSweepFailed(logger, "topic " + topic, ex.Message);
+            }
+        }
+
+        return deleted;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention sweep: partition {Topic}-{Partition} was idle with expired segments; {Count} deleted")]
+    private static partial void LogSwept(ILogger logger, string topic, int partition, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention sweep: {What} failed: {Reason} (tried again next sweep)")]
+    private static partial void LogSweepFailed(ILogger logger, string what, string reason);
+}
