@@ -16,7 +16,8 @@ namespace Runnel.Grains;
 /// a retention limit, reads each partition's manifest and, where a sealed segment has expired, calls that partition's
 /// <see cref="IPartitionGrain.EnforceRetentionAsync"/> (waking it; it goes idle again afterwards).
 /// </summary>
-/// <remarks>Failures are logged and the sweep goes on with the next partition; the next sweep tries again.</remarks>
+/// <remarks>Failures are logged and the sweep goes on with the next partition; the next sweep tries again. Nothing it
+/// meets stops the silo.</remarks>
 internal sealed partial class RetentionSweeper(
     RunnelSilo silo, IObjectStore store, IOptions<RunnelGrainsOptions> options, TimeProvider time, ILogger<RetentionSweeper> logger) : BackgroundService
 {
@@ -34,9 +35,21 @@ internal sealed partial class RetentionSweeper(
                 return;
             }
 
-            if (IsSweeper())
+            try
             {
-                await SweepAsync(stoppingToken).ConfigureAwait(false);
+                if (IsSweeper())
+                {
+                    await SweepAsync(stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A background sweep never takes the silo down: the next one tries again.
+                LogSweepFailed(logger, "the sweep", ex.Message);
             }
         }
     }
