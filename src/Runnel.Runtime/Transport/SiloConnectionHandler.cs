@@ -45,7 +45,8 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         }
 
         // Responses go to the socket as gather lists (a fetch's batches are not copied into the transport's pipe);
-        // a transport without a socket (none here today) gets the pipe.
+        // a transport without a socket (none here today) gets the pipe. Valid because nothing sits between this handler
+        // and the socket: connection middleware that transforms the stream (TLS) would have to take the pipe instead.
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
         var sink = socket is null ? null : new SocketFrameSink(socket, connection.Transport.Output);
         var frames = new FrameConnection(connection.Transport, name, _options.MaxFrameBytes, _options.SendQueueCapacity, poolReceiveBuffers: true, connection.Abort, _logger, sink);
