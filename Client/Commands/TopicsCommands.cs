@@ -17,6 +17,7 @@ internal static class TopicsCommands
         topics.Subcommands.Add(Alter(globals, io));
         topics.Subcommands.Add(Delete(globals, io));
         topics.Subcommands.Add(AddPartitions(globals, io));
+        topics.Subcommands.Add(DeleteRecords(globals, io));
         return topics;
     }
 
@@ -157,6 +158,23 @@ internal static class TopicsCommands
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
             var description = await connection.Admin.AddPartitionsAsync(parse.GetValue(name)!, parse.GetValue(total), ct).ConfigureAwait(false);
             await io.Out.WriteLineAsync($"Topic {description.Name} now has {description.PartitionCount} partitions.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command DeleteRecords(GlobalOptions globals, CliIO io)
+    {
+        var name = NameArgument();
+        var partition = new Option<int>("--partition") { Description = "The partition.", Required = true };
+        var offset = new Option<long>("--offset") { Description = "Delete the records below this offset; -1 for all (up to the high watermark).", Required = true };
+        var command = new Command("delete-records", "Delete a partition's records below an offset (Kafka's delete-records).") { name, partition, offset };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            var topic = parse.GetValue(name)!;
+            var start = await connection.Admin.DeleteRecordsAsync(new TopicPartition(topic, parse.GetValue(partition)), parse.GetValue(offset), ct).ConfigureAwait(false);
+            await io.Out.WriteLineAsync($"Partition {Str(parse.GetValue(partition))} of {topic} now starts at offset {Str(start)}.").ConfigureAwait(false);
             return 0;
         });
         return command;

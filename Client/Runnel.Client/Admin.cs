@@ -64,6 +64,16 @@ public sealed class Admin
         return await Task.WhenAll(calls).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Kafka's DeleteRecords: records of <paramref name="partition"/> below <paramref name="beforeOffset"/> (-1: the high
+    /// watermark) are deleted — no longer readable, and the segments wholly below are removed from storage. Returns the
+    /// partition's log start offset afterwards (its low watermark). An offset at or below the log start changes nothing.
+    /// </summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.OffsetOutOfRange"/> when the offset is above the high
+    /// watermark (or negative other than -1); <see cref="RunnelErrorCode.UnknownTopic"/>.</exception>
+    public Task<long> DeleteRecordsAsync(TopicPartition partition, long beforeOffset, CancellationToken cancellationToken = default) =>
+        CallAsync(Partition(partition), (g, ct) => g.DeleteRecordsAsync(beforeOffset, ct), idempotent: beforeOffset != -1, cancellationToken);
+
     /// <summary>The first offset whose record's timestamp is at or after <paramref name="timestamp"/>; null when none is.</summary>
     public Task<long?> OffsetForTimestampAsync(TopicPartition partition, DateTimeOffset timestamp, CancellationToken cancellationToken = default) =>
         CallAsync(Partition(partition), (g, ct) => g.OffsetForTimestampAsync(timestamp.ToUnixTimeMilliseconds(), ct), idempotent: true, cancellationToken);

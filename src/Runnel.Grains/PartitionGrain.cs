@@ -298,6 +298,19 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         return error;
     }
 
+    public async ValueTask<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default)
+    {
+        var log = ServingLog();
+        try
+        {
+            return await log.DeleteRecordsAsync(beforeOffset, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
+        {
+            throw OnLogLost(ex);
+        }
+    }
+
     public async ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default)
     {
         ServingLog();

@@ -32,29 +32,65 @@ public sealed partial class PartitionLog
     public Task<int> DeleteSegmentsBelowAsync(long offset, CancellationToken cancellationToken = default) =>
         DeleteOldestSegmentsAsync(() => CountBelow(offset), cancellationToken);
 
+    /// <summary>
+    /// Kafka's DeleteRecords: moves the log start offset up to <paramref name="beforeOffset"/> (the high watermark when
+    /// -1), so that reads below it fail with <see cref="OffsetOutOfRangeException"/>, and deletes the sealed segments
+    /// that lie wholly below it (one conditional manifest write, serialized with rolls and retention). Records at and
+    /// above it are untouched; an offset at or below the current log start changes nothing.
+    /// </summary>
+    /// <returns>The log start offset afterwards (Kafka's low watermark).</returns>
+    /// <exception cref="OffsetOutOfRangeException"><paramref name="beforeOffset"/> is above the high watermark, or
+    /// negative other than -1.</exception>
+    /// <exception cref="NotOwnerException">A newer owner took over (this instance is fenced from then on).</exception>
+    /// <exception cref="LogClosedException">The log is closed or faulted.</exception>
+    public async Task<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default)
+    {
+        long target = 0;
+        await DeleteOldestSegmentsAsync(
+            () =>
+            {
+                target = beforeOffset == -1 ? _highWatermark : beforeOffset;
+                if (target < 0 || target > _highWatermark)
+                {
+                    throw new OffsetOutOfRangeException(Partition, beforeOffset, _logStartOffset, _highWatermark);
+                }
+
+                return CountBelow(target);
+            },
+            cancellationToken,
+            logStart: () => target).ConfigureAwait(false);
+        lock (_gate)
+        {
+            return _logStartOffset;
+        }
+    }
+
     /// <summary>Drops the first <c>count()</c> segments (evaluated under the gate, holding the manifest lock) from the
-    /// manifest, then deletes their blobs.</summary>
-    private async Task<int> DeleteOldestSegmentsAsync(Func<int> countDeletable, CancellationToken cancellationToken)
+    /// manifest, then deletes their blobs. The log start moves to the first segment kept, or to <c>logStart()</c> when
+    /// that is higher (DeleteRecords); it never moves down.</summary>
+    private async Task<int> DeleteOldestSegmentsAsync(Func<int> countDeletable, CancellationToken cancellationToken, Func<long>? logStart = null)
     {
         await _manifestLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         List<SegmentDescriptor> deleted;
         try
         {
             int count;
+            long newStart;
             lock (_gate)
             {
                 ThrowIfNotAccepting();
                 count = countDeletable();
+                newStart = Math.Max(_manifest.LogStartOffset, Math.Max(count == 0 ? 0 : _manifest.Segments[count].BaseOffset, logStart?.Invoke() ?? 0));
             }
 
-            if (count == 0)
+            if (newStart == _manifest.LogStartOffset && count == 0)
             {
                 return 0;
             }
 
             deleted = _manifest.Segments.Take(count).ToList();
             var kept = _manifest.Segments.Skip(count).ToList();
-            var manifest = _manifest with { Segments = kept, LogStartOffset = kept[0].BaseOffset, WriteId = NewWriteId() };
+            var manifest = _manifest with { Segments = kept, LogStartOffset = newStart, WriteId = NewWriteId() };
             if (!await TryCasManifestAsync(manifest, cancellationToken).ConfigureAwait(false))
             {
                 var fenced = new NotOwnerException(Partition, Epoch, "the manifest changed under retention");

@@ -50,6 +50,21 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeleteRecords_BelowAnOffset_ConsumeFromBeginningStartsThere()
+    {
+        await RunAsync("", "topics", "create", "trim", "--partitions", "1");
+        await RunAsync("a\nb\nc\n", "produce", "trim");
+
+        var deleted = await RunAsync("", "topics", "delete-records", "trim", "--partition", "0", "--offset", "2");
+        var consumed = await RunAsync("", "consume", "trim", "--from-beginning", "--max-messages", "1");
+        var missing = await RunAsync("", "topics", "delete-records", "trim", "--partition", "0");
+
+        deleted.Should().Be((0, "Partition 0 of trim now starts at offset 2.\n", ""));
+        consumed.Out.Should().Be("c\n", "the records below offset 2 are gone");
+        missing.Code.Should().NotBe(0, "--offset is required");
+    }
+
+    [Fact]
     public async Task ProduceThenConsume_KeysHeadersFormat_RoundTrip()
     {
         await RunAsync("", "topics", "create", "lines", "--partitions", "1");

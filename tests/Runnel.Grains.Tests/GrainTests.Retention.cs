@@ -80,6 +80,27 @@ public abstract partial class GrainTests
         offsets.HighWatermark.Should().Be(26);
     }
 
+    [Fact]
+    public async Task DeleteRecords_ThroughTheGrain_LogStartMovesAndFetchBelowIsOffsetOutOfRange()
+    {
+        await CreateTopicAsync("t", 1, new Dictionary<string, string> { [TopicConfig.SegmentBytes] = "1024" });
+        var partition = Silo.Partition("t", 0);
+        for (var i = 0; i < 10; i++)
+        {
+            await partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"b{i}", records: 2, valueSize: 200)));
+        }
+
+        (await partition.DeleteRecordsAsync(7)).Should().Be(7);
+
+        (await partition.GetOffsetsAsync()).LogStartOffset.Should().Be(7);
+        await FailsWith(RunnelErrorCode.OffsetOutOfRange, () => partition.FetchAsync(new FetchRequest(6, 1024 * 1024, TimeSpan.Zero)).AsTask());
+        TestBatches.Records((await partition.FetchAsync(new FetchRequest(7, 1024 * 1024, TimeSpan.Zero))).Batches).Should().Contain(r => r.Offset == 7);
+        await FailsWith(RunnelErrorCode.OffsetOutOfRange, () => partition.DeleteRecordsAsync(21).AsTask());
+        (await partition.DeleteRecordsAsync(-1)).Should().Be(20, "-1 deletes up to the high watermark");
+        await RestartSiloAsync();
+        (await Silo.Partition("t", 0).GetOffsetsAsync()).LogStartOffset.Should().Be(20, "the new log start is in the manifest");
+    }
+
     [Theory]
     [InlineData(TopicConfig.RetentionMs, "-1", TopicConfig.SegmentBytes, "1024")]
     [InlineData(TopicConfig.CleanupPolicy, "compact", TopicConfig.RetentionBytes, "1")]

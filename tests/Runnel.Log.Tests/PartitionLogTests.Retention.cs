@@ -39,6 +39,62 @@ public abstract partial class PartitionLogTests
     }
 
     [Fact]
+    public async Task DeleteRecords_MidSegment_ReadsBelowFailWholeSegmentsGoAndATakeoverKeepsTheStart()
+    {
+        var store = await CreateStoreAsync();
+        var partition = NewPartition();
+        var log = await PartitionLog.OpenAsync(store, partition, "silo-a", SmallSegments);
+        await AppendUntilSegmentsAsync(log, "r", Recent, segments: 5);
+        var before = log.Manifest.Segments;
+        var target = before[2].BaseOffset + 1; // inside the third segment
+        var highWatermark = log.HighWatermark;
+
+        var start = await log.DeleteRecordsAsync(target);
+
+        start.Should().Be(target);
+        log.LogStartOffset.Should().Be(target);
+        log.Manifest.LogStartOffset.Should().Be(target);
+        log.Manifest.Segments.Should().Equal(before.Skip(2), "the two segments wholly below go; the one holding the new start stays");
+        (await store.TryGetAsync(before[0].Name)).Should().BeNull();
+        var below = () => log.ReadAsync(target - 1, 1024).AsTask();
+        (await below.Should().ThrowAsync<OffsetOutOfRangeException>()).Which.Code.Should().Be(RunnelErrorCode.OffsetOutOfRange);
+        SampleBatches.Split((await log.ReadAsync(target, 1024)).Batches).Should().NotBeEmpty();
+        (await log.DeleteRecordsAsync(target - 5)).Should().Be(target, "the log start never moves down");
+        var aboveEnd = () => log.DeleteRecordsAsync(highWatermark + 1);
+        await aboveEnd.Should().ThrowAsync<OffsetOutOfRangeException>();
+
+        // Retention after it keeps the higher start; a new owner recovers it and numbers on from the same end.
+        await log.EnforceRetentionAsync(new RetentionPolicy(-1, -1), DateTimeOffset.FromUnixTimeMilliseconds(Recent));
+        log.LogStartOffset.Should().Be(target);
+        await log.DisposeAsync();
+        await using var successor = await PartitionLog.OpenAsync(store, partition, "silo-b", SmallSegments);
+        successor.LogStartOffset.Should().Be(target);
+        successor.HighWatermark.Should().Be(highWatermark);
+        (await successor.AppendAsync(SampleBatches.Create("next"))).BaseOffset.Should().Be(highWatermark);
+    }
+
+    [Fact]
+    public async Task DeleteRecords_UpToTheHighWatermark_EverythingUnreadableAndAppendsGoOn()
+    {
+        var store = await CreateStoreAsync();
+        var partition = NewPartition();
+        var log = await PartitionLog.OpenAsync(store, partition, "silo-a", SmallSegments);
+        await AppendUntilSegmentsAsync(log, "r", Recent, segments: 4);
+        var highWatermark = log.HighWatermark;
+
+        (await log.DeleteRecordsAsync(-1)).Should().Be(highWatermark);
+
+        log.Manifest.Segments.Should().ContainSingle("only the active segment is left");
+        (await log.ReadAsync(highWatermark, 1024)).Batches.Length.Should().Be(0);
+        (await log.AppendAsync(SampleBatches.Create("after"))).BaseOffset.Should().Be(highWatermark);
+        await log.DisposeAsync();
+        await using var successor = await PartitionLog.OpenAsync(store, partition, "silo-b", SmallSegments);
+        successor.LogStartOffset.Should().Be(highWatermark);
+        successor.HighWatermark.Should().Be(highWatermark + 3);
+        SampleBatches.Split((await successor.ReadAsync(highWatermark, 1024)).Batches).Should().ContainSingle();
+    }
+
+    [Fact]
     public async Task IsRetentionDueAsync_FromTheStoredManifest_AgreesWithWhatTheOwnerDeletes()
     {
         var store = await CreateStoreAsync();

@@ -44,4 +44,11 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <c>RetentionCheckInterval</c> while it is active; the silos' retention sweep calls it to wake idle partitions that
     /// have expired segments. Returns how many segments were deleted.</summary>
     ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Kafka's DeleteRecords: moves the partition's log start offset up to <paramref name="beforeOffset"/> (-1 for
+    /// the high watermark); records below it are no longer readable (<see cref="RunnelErrorCode.OffsetOutOfRange"/>) and
+    /// the segments wholly below it are deleted. An offset at or below the log start changes nothing. Returns the log
+    /// start offset afterwards (the low watermark). <see cref="RunnelErrorCode.OffsetOutOfRange"/> when the offset is
+    /// above the high watermark or negative other than -1.</summary>
+    ValueTask<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default);
 }

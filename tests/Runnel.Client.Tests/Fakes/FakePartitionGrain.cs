@@ -53,6 +53,13 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
 
     public ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(0);
 
+    public ValueTask<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default)
+    {
+        CheckExists();
+        Log.LogStartOffset = Math.Max(Log.LogStartOffset, beforeOffset);
+        return ValueTask.FromResult(Log.LogStartOffset);
+    }
+
     private void CheckExists()
     {
         var (topic, partition) = PartitionKey.Parse(GrainId.Key);
