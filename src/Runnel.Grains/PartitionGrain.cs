@@ -104,8 +104,11 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         }
 
         // The state is the snapshot plus every batch from its offset on: those before the recovered tail are read from
-        // the log (none when the snapshot is current), then the tail's.
-        var replayFrom = Math.Max(snapshot?.NextOffset ?? 0, _log.LogStartOffset);
+        // the log (none when the snapshot is current), then the tail's. Reading starts at the log start when that is
+        // higher (retention or DeleteRecords moved it), and a batch the log start cuts through is still replayed: it is
+        // the snapshot's offset, not the log start, that says which batches the snapshot already holds.
+        var snapshotEnd = snapshot?.NextOffset ?? 0;
+        var replayFrom = Math.Max(snapshotEnd, _log.LogStartOffset);
         var gap = replayFrom < _log.RecoveredTailFrom ? await _log.ReadBatchSummariesAsync(replayFrom, _log.RecoveredTailFrom, cancellationToken).ConfigureAwait(false) : [];
         var replayed = 0;
         lock (_producersGate)
@@ -117,7 +120,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
 
             foreach (var batch in gap.Concat(_log.RecoveredTail))
             {
-                if (batch.BaseOffset >= replayFrom)
+                if (batch.BaseOffset >= snapshotEnd)
                 {
                     _producers.Replay(batch);
                     replayed++;

@@ -221,6 +221,27 @@ public abstract partial class GrainTests
     }
 
     [Fact]
+    public async Task Idempotent_LaggingSnapshotAndALogStartInsideABatch_ThatBatchStillRebuildsTheProducer()
+    {
+        // A snapshot that lags (its save failed, or a late one landed) is completed from the log from the log start on;
+        // when DeleteRecords put the log start inside a batch the snapshot lacks, that batch is still the producer's
+        // latest state and must be replayed, or its next batch is refused as out of order.
+        await CreateTopicAsync("t", 1);
+        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 71, epoch: 0, sequence: 0)));
+        await RestartSiloAsync(); // the snapshot is saved at offset 3
+        var stale = (await Store.GetAsync("topics/t/0/producer-state")).Content.ToArray();
+        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("second", producerId: 71, epoch: 0, sequence: 3)));
+        (await Silo.Partition("t", 0).DeleteRecordsAsync(4)).Should().Be(4, "offsets 3-5 are one batch: the log now starts inside it");
+        await RestartSiloAsync();
+        await Store.PutAsync("topics/t/0/producer-state", stale); // the next owner sees the snapshot at offset 3
+
+        var next = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("third", producerId: 71, epoch: 0, sequence: 6)));
+
+        next.BaseOffset.Should().Be(6);
+        next.IsDuplicate.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Idempotent_CrashedOwnerRolledPastAProducersLastBatch_RetryStillADuplicate()
     {
         // The recovered tail is the crashed owner's last segment only; a producer whose last batch is in an earlier
