@@ -75,7 +75,7 @@ internal sealed partial class FrameConnection
         var writing = WriteLoopAsync();
         try
         {
-            await (_source is null ? ReadLoopAsync(handler) : ReadLoopAsync(_source, handler)).ConfigureAwait(false);
+            await ReadLoopAsync(handler).ConfigureAwait(false);
         }
         finally
         {
@@ -146,46 +146,12 @@ internal sealed partial class FrameConnection
         }
     }
 
+    /// <summary>Reads frames until the connection ends, closing it with the reason (a protocol violation is logged as one).</summary>
     private async Task ReadLoopAsync(IFrameHandler handler)
     {
-        var input = _pipe.Input;
         try
         {
-            while (true)
-            {
-                var result = await input.ReadAsync().ConfigureAwait(false);
-                if (result.IsCanceled)
-                {
-                    return;
-                }
-
-                var buffer = result.Buffer;
-                try
-                {
-                    while (TryCutFrame(ref buffer, out var frame))
-                    {
-                        await handler.OnFrameAsync(this, frame).ConfigureAwait(false);
-                    }
-                }
-                finally
-                {
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                }
-
-                if (result.IsCompleted)
-                {
-                    if (buffer.IsEmpty)
-                    {
-                        Close("the peer closed the connection");
-                    }
-                    else
-                    {
-                        Close($"truncated frame: the peer closed the connection {buffer.Length} bytes into a frame", isViolation: true);
-                    }
-
-                    return;
-                }
-            }
+            await (_source is null ? ReadPipeFramesAsync(handler) : ReadSocketFramesAsync(_source, handler)).ConfigureAwait(false);
         }
         catch (FrameException ex)
         {
@@ -195,9 +161,49 @@ internal sealed partial class FrameConnection
         {
             Close(ex.Message, isViolation: true);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
             Close("read failed: " + ex.Message);
+        }
+    }
+
+    private async Task ReadPipeFramesAsync(IFrameHandler handler)
+    {
+        var input = _pipe.Input;
+        while (true)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            if (result.IsCanceled)
+            {
+                return;
+            }
+
+            var buffer = result.Buffer;
+            try
+            {
+                while (TryCutFrame(ref buffer, out var frame))
+                {
+                    await handler.OnFrameAsync(this, frame).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            if (result.IsCompleted)
+            {
+                if (buffer.IsEmpty)
+                {
+                    Close("the peer closed the connection");
+                }
+                else
+                {
+                    Close($"truncated frame: the peer closed the connection {buffer.Length} bytes into a frame", isViolation: true);
+                }
+
+                return;
+            }
         }
     }
 
@@ -242,29 +248,14 @@ internal sealed partial class FrameConnection
         : size >= UnsafeReceiveBuffers.MinPooledFrameBytes ? (UnsafeReceiveBuffers.Rent(size), false)
         : (new byte[size], false);
 
-    private async Task ReadLoopAsync(SocketFrameSource source, IFrameHandler handler)
+    private async Task ReadSocketFramesAsync(SocketFrameSource source, IFrameHandler handler)
     {
-        try
+        while (await source.ReadAsync(_closed.Token).ConfigureAwait(false) is { } frame)
         {
-            while (await source.ReadAsync(_closed.Token).ConfigureAwait(false) is { } frame)
-            {
-                await handler.OnFrameAsync(this, frame).ConfigureAwait(false);
-            }
+            await handler.OnFrameAsync(this, frame).ConfigureAwait(false);
+        }
 
-            Close("the peer closed the connection");
-        }
-        catch (FrameException ex)
-        {
-            Close(ex.Message, isViolation: true);
-        }
-        catch (RunnelException ex) when (ex.Code == RunnelErrorCode.MalformedMessage)
-        {
-            Close(ex.Message, isViolation: true);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-        {
-            Close("read failed: " + ex.Message);
-        }
+        Close("the peer closed the connection");
     }
 
     private async Task WriteLoopAsync()
