@@ -18,7 +18,7 @@ public sealed partial class PartitionLog
     {
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate();
-        return DeleteOldestSegmentsAsync(() => CountExpired(policy, now), cancellationToken);
+        return DeleteOldestSegmentsAsync(() => (CountExpired(policy, now), 0), cancellationToken);
     }
 
     /// <summary>
@@ -30,7 +30,7 @@ public sealed partial class PartitionLog
     /// <exception cref="NotOwnerException">A newer owner took over (this instance is fenced from then on).</exception>
     /// <exception cref="LogClosedException">The log is closed or faulted.</exception>
     public Task<int> DeleteSegmentsBelowAsync(long offset, CancellationToken cancellationToken = default) =>
-        DeleteOldestSegmentsAsync(() => CountBelow(offset), cancellationToken);
+        DeleteOldestSegmentsAsync(() => (CountBelow(offset), 0), cancellationToken);
 
     /// <summary>
     /// Kafka's DeleteRecords: moves the log start offset up to <paramref name="beforeOffset"/> (the high watermark when
@@ -45,30 +45,28 @@ public sealed partial class PartitionLog
     /// <exception cref="LogClosedException">The log is closed or faulted.</exception>
     public async Task<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default)
     {
-        long target = 0;
         await DeleteOldestSegmentsAsync(
             () =>
             {
-                target = beforeOffset == -1 ? _highWatermark : beforeOffset;
+                var target = beforeOffset == -1 ? _highWatermark : beforeOffset;
                 if (target < 0 || target > _highWatermark)
                 {
                     throw new OffsetOutOfRangeException(Partition, beforeOffset, _logStartOffset, _highWatermark);
                 }
 
-                return CountBelow(target);
+                return (CountBelow(target), target);
             },
-            cancellationToken,
-            logStart: () => target).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             return _logStartOffset;
         }
     }
 
-    /// <summary>Drops the first <c>count()</c> segments (evaluated under the gate, holding the manifest lock) from the
-    /// manifest, then deletes their blobs. The log start moves to the first segment kept, or to <c>logStart()</c> when
-    /// that is higher (DeleteRecords); it never moves down.</summary>
-    private async Task<int> DeleteOldestSegmentsAsync(Func<int> countDeletable, CancellationToken cancellationToken, Func<long>? logStart = null)
+    /// <summary>Drops the first <c>Count</c> segments <paramref name="plan"/> names (evaluated under the gate, holding the
+    /// manifest lock) from the manifest, then deletes their blobs. The log start moves to the first segment kept, or to
+    /// the plan's <c>LogStart</c> when that is higher (DeleteRecords; 0 otherwise); it never moves down.</summary>
+    private async Task<int> DeleteOldestSegmentsAsync(Func<(int Count, long LogStart)> plan, CancellationToken cancellationToken)
     {
         await _manifestLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         List<SegmentDescriptor> deleted;
@@ -79,8 +77,9 @@ public sealed partial class PartitionLog
             lock (_gate)
             {
                 ThrowIfNotAccepting();
-                count = countDeletable();
-                newStart = Math.Max(_manifest.LogStartOffset, Math.Max(count == 0 ? 0 : _manifest.Segments[count].BaseOffset, logStart?.Invoke() ?? 0));
+                (count, var requestedStart) = plan();
+                var firstKept = count == 0 ? 0 : _manifest.Segments[count].BaseOffset;
+                newStart = Math.Max(_manifest.LogStartOffset, Math.Max(firstKept, requestedStart));
             }
 
             if (newStart == _manifest.LogStartOffset && count == 0)
