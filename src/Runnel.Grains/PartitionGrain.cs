@@ -338,8 +338,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
                 await RefreshSettingsAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var settings = _settings;
-            return await _log.EnforceRetentionAsync(new RetentionPolicy(settings.RetentionMs, settings.RetentionBytes), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return await _log.EnforceRetentionAsync(_settings.Retention, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
@@ -428,19 +427,17 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     }
 
     /// <summary>What the partition uses of its topic's config, as read at <see cref="ReadAt"/>.</summary>
-    private sealed record TopicSettings(int MaxMessageBytes, long SegmentBytes, long RetentionMs, long RetentionBytes, DateTimeOffset ReadAt)
+    private sealed record TopicSettings(int MaxMessageBytes, long SegmentBytes, RetentionPolicy Retention, DateTimeOffset ReadAt)
     {
-        public static readonly TopicSettings Unknown = new(TopicConfig.MaxMaxMessageBytes, TopicConfig.MinSegmentBytes, -1, -1, DateTimeOffset.MinValue);
+        public static readonly TopicSettings Unknown = new(TopicConfig.MaxMaxMessageBytes, TopicConfig.MinSegmentBytes, RetentionPolicy.KeepAll, DateTimeOffset.MinValue);
 
         public static TopicSettings From(TopicMetadata meta, DateTimeOffset now)
         {
             var config = TopicConfig.Effective(meta.Config);
-            var retention = meta.Retention();
             return new TopicSettings(
                 (int)TopicConfig.GetInt64(config, TopicConfig.MaxMessageBytes),
                 TopicConfig.GetInt64(config, TopicConfig.SegmentBytes),
-                retention.RetentionMs,
-                retention.RetentionBytes,
+                meta.Retention(),
                 now);
         }
     }

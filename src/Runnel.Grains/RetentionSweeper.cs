@@ -66,10 +66,9 @@ internal sealed partial class RetentionSweeper(
         return silo.ActiveSilos.Select(s => s.ToString()).Order(StringComparer.Ordinal).FirstOrDefault() == self;
     }
 
-    /// <summary>One pass over every topic's partitions; returns how many segments were deleted.</summary>
-    internal async Task<int> SweepAsync(CancellationToken cancellationToken)
+    /// <summary>One pass over every topic's partitions.</summary>
+    private async Task SweepAsync(CancellationToken cancellationToken)
     {
-        var deleted = 0;
         IReadOnlyList<string> topics;
         try
         {
@@ -78,7 +77,7 @@ internal sealed partial class RetentionSweeper(
         catch (RunnelException ex)
         {
             LogSweepFailed(logger, "listing topics", ex.Message);
-            return 0;
+            return;
         }
 
         foreach (var topic in topics)
@@ -86,10 +85,10 @@ internal sealed partial class RetentionSweeper(
             try
             {
                 var (meta, _) = await TopicMetadata.ReadAsync(store, topic, cancellationToken).ConfigureAwait(false);
-                var policy = meta?.Retention();
-                if (meta is null || !meta.IsActive || policy is null || (policy.RetentionMs < 0 && policy.RetentionBytes < 0))
+                var policy = meta is { IsActive: true } ? meta.Retention() : RetentionPolicy.KeepAll;
+                if (meta is null || policy == RetentionPolicy.KeepAll)
                 {
-                    continue;
+                    continue; // gone, being deleted, or nothing to enforce
                 }
 
                 for (var partition = 0; partition < meta.PartitionCount; partition++)
@@ -99,7 +98,6 @@ internal sealed partial class RetentionSweeper(
                     {
                         var count = await silo.GrainFactory.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, partition))
                             .EnforceRetentionAsync(cancellationToken).ConfigureAwait(false);
-                        deleted += count;
                         LogSwept(logger, topic, partition, count);
                     }
                 }
@@ -109,11 +107,9 @@ internal sealed partial class RetentionSweeper(
                 LogSweepFailed(logger, "topic " + topic, ex.Message);
             }
         }
-
-        return deleted;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention sweep: partition {Topic}-{Partition} was idle with expired segments; {Count} deleted")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention sweep: partition {Topic}-{Partition} had expired segments; {Count} deleted")]
     private static partial void LogSwept(ILogger logger, string topic, int partition, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention sweep: {What} failed: {Reason} (tried again next sweep)")]
