@@ -105,16 +105,7 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait for room (the record is then not produced).</param>
     public ValueTask EnqueueAsync(string topic, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery, int partition = -1, CancellationToken cancellationToken = default)
     {
-        var buffer = RentBuffer();
-        try
-        {
-            var record = CreateRecord(topic, partition, message, new CallbackHandler(message, onDelivery), buffer);
-            return _engine.Accept(record) ? default : WaitAcceptedAsync(record, cancellationToken);
-        }
-        finally
-        {
-            ReturnBuffer(buffer);
-        }
+        return Accept(topic, partition, message, new CallbackHandler(message, onDelivery), out var record) ? default : WaitAcceptedAsync(record, cancellationToken);
     }
 
     /// <summary>Sends every buffered record now (ignoring linger) and completes when every record produced before the
@@ -127,37 +118,16 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
 
     private void Produce(string topic, int partition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery)
     {
-        ProducerRecord record;
-        var buffer = RentBuffer();
-        try
+        if (!Accept(topic, partition, message, new CallbackHandler(message, onDelivery), out var record))
         {
-            record = CreateRecord(topic, partition, message, new CallbackHandler(message, onDelivery), buffer);
-            if (_engine.Accept(record))
-            {
-                return;
-            }
+            record.Accepted!.Task.GetAwaiter().GetResult();
         }
-        finally
-        {
-            ReturnBuffer(buffer);
-        }
-
-        record.Accepted!.Task.GetAwaiter().GetResult();
     }
 
     private Task<DeliveryResult<TKey, TValue>> ProduceCoreAsync(string topic, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
     {
         var handler = new TaskHandler(message);
-        var buffer = RentBuffer();
-        try
-        {
-            var record = CreateRecord(topic, partition, message, handler, buffer);
-            return _engine.Accept(record) ? handler.Task : WaitThenDeliverAsync(record, handler, cancellationToken);
-        }
-        finally
-        {
-            ReturnBuffer(buffer);
-        }
+        return Accept(topic, partition, message, handler, out var record) ? handler.Task : WaitThenDeliverAsync(record, handler, cancellationToken);
     }
 
     private async Task<DeliveryResult<TKey, TValue>> WaitThenDeliverAsync(ProducerRecord record, TaskHandler handler, CancellationToken cancellationToken)
@@ -172,6 +142,23 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
             ? cancellationToken.Register(() => _engine.CancelWaiting(record, cancellationToken))
             : default;
         await record.Accepted!.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Serializes the message into the thread's buffer and hands the record to the engine; false when it has to
+    /// wait for room (then <paramref name="record"/> holds its own copy of the bytes, and its Accepted task completes
+    /// when it is taken).</summary>
+    private bool Accept(string topic, int partition, Message<TKey, TValue> message, IDeliveryHandler handler, out ProducerRecord record)
+    {
+        var buffer = RentBuffer();
+        try
+        {
+            record = CreateRecord(topic, partition, message, handler, buffer);
+            return _engine.Accept(record);
+        }
+        finally
+        {
+            ReturnBuffer(buffer);
+        }
     }
 
     /// <summary>Serializes the message into <paramref name="buffer"/>: the record borrows its key and value bytes from
