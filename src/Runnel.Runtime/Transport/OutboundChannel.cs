@@ -61,7 +61,8 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
 
     /// <summary>The live session, or a new one (one attempt shared by concurrent callers).</summary>
     /// <exception cref="RunnelException"><see cref="RunnelErrorCode.ConnectionLost"/>: the attempt failed, or one failed
-    /// within the backoff; <see cref="RunnelErrorCode.ProtocolMismatch"/>: the silo rejected the preamble.</exception>
+    /// within the backoff, or the channel was disposed; <see cref="RunnelErrorCode.ProtocolMismatch"/>: the silo rejected
+    /// the preamble.</exception>
     public ValueTask<ClientSession> GetSessionAsync(CancellationToken cancellationToken)
     {
         var current = Current;
@@ -125,7 +126,13 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
         Task<ClientSession> attempt;
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+            if (_disposed.IsCancellationRequested)
+            {
+                // The router drops a channel when its silo leaves the view; a call that picked it up just before is
+                // routed again on the newer view, like any other lost connection.
+                throw new RunnelException(RunnelErrorCode.ConnectionLost, $"The channel to {Endpoint} was closed (its silo left the view).", isRetriable: true);
+            }
+
             if (Current is { } live)
             {
                 return live;
