@@ -223,7 +223,7 @@ public sealed partial class PartitionLog
             }
 
             active.Length += block.Length;
-            _tail.Add(new TailCache.Block(block.BaseOffset, block.NextOffset - 1, block.Data));
+            _tail.Add(new TailCache.Block(block.BaseOffset, block.NextOffset - 1, block.Publish().Memory));
             _highWatermark = block.NextOffset;
             _highWatermarkMoved.TrySetResult();
             _highWatermarkMoved = NewSignal(completed: false);
@@ -460,6 +460,7 @@ public sealed partial class PartitionLog
             _lifecycle = fenced is not null ? LifecycleState.Fenced : LifecycleState.Faulted;
             _terminalError = failure;
             queued = TakeAllQueued();
+            _tail.Clear();
             _writerRunning = false;
             _writerIdle.TrySetResult();
             _roomAvailable.TrySetResult();

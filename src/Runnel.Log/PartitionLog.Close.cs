@@ -105,6 +105,7 @@ public sealed partial class PartitionLog
             }
 
             queued = TakeAllQueued();
+            _tail.Clear(); // no read is served from here on (not readable once closed, fenced or faulted)
             _roomAvailable.TrySetResult();
             _highWatermarkMoved.TrySetResult();
         }

@@ -23,7 +23,9 @@ public sealed partial class PartitionLog
     /// As <see cref="ReadAsync(long, int, CancellationToken)"/>, but a cold read lands in a
     /// <see cref="Runnel.Buffers.PooledBuffer"/> when the store reads into its own memory: the batches then carry one
     /// reference to it, which passes to whoever holds them last (a silo's response writer that attaches them releases
-    /// it once the response is sent). Bytes from the in-memory tail are not pooled.
+    /// it once the response is sent). Bytes from the in-memory tail carry a reference to their block with either
+    /// method (see <see cref="Runnel.Buffers.PooledBuffer"/>); a caller that never releases it only keeps that block
+    /// from going back to the pool.
     /// </summary>
     public ValueTask<LogReadResult> ReadPooledAsync(long offset, int maxBytes, CancellationToken cancellationToken = default) =>
         ReadCoreAsync(offset, maxBytes, pooled: true, cancellationToken);
@@ -107,6 +109,11 @@ public sealed partial class PartitionLog
                     summaries.Add(SegmentScanner.Summarize(batch.Memory.Span, -1));
                     next = batch.LastOffset + 1;
                 }
+            }
+
+            if (PooledBuffer.TryGetFrom(read.Batches, out var pooled))
+            {
+                pooled.Release(); // read from the tail: its block may go back to the pool
             }
         }
 

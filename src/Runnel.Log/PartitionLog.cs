@@ -1,4 +1,6 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
+using Runnel.Buffers;
 using Runnel.Log.Internal;
 using Runnel.Storage;
 
@@ -182,10 +184,13 @@ public sealed partial class PartitionLog : IAsyncDisposable
     /// <summary>
     /// One append block in the making: appenders copy their batches straight into it (offsets and leader epoch already
     /// rewritten), under the gate, while the writer is busy with the previous block; the writer then sends it whole.
+    /// Its array is rented from the shared pool; once written, <see cref="Publish"/> hands it to the tail cache as a
+    /// <see cref="PooledBuffer"/>, which returns it to the pool when the cache and every read from it are done with it.
+    /// A block that is never published (its write failed) is left to the GC.
     /// </summary>
     private sealed class BlockBuilder(int capacity, long baseOffset)
     {
-        public byte[] Buffer { get; private set; } = GC.AllocateUninitializedArray<byte>(capacity);
+        public byte[] Buffer { get; private set; } = ArrayPool<byte>.Shared.Rent(capacity);
 
         public int Length { get; set; }
 
@@ -200,7 +205,8 @@ public sealed partial class PartitionLog : IAsyncDisposable
 
         public ReadOnlyMemory<byte> Data => Buffer.AsMemory(0, Length);
 
-        /// <summary>Makes room for <paramref name="bytes"/> more, doubling up to <paramref name="limit"/>.</summary>
+        /// <summary>Makes room for <paramref name="bytes"/> more, doubling up to <paramref name="limit"/>. Caller holds
+        /// the gate and the block is still being filled (nobody else has seen its array).</summary>
         public void Reserve(int bytes, int limit)
         {
             if (Length + bytes <= Buffer.Length)
@@ -208,9 +214,13 @@ public sealed partial class PartitionLog : IAsyncDisposable
                 return;
             }
 
-            var grown = GC.AllocateUninitializedArray<byte>(Math.Min(limit, Math.Max(Length + bytes, Buffer.Length * 2)));
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Min(limit, Math.Max(Length + bytes, Buffer.Length * 2)));
             Buffer.AsSpan(0, Length).CopyTo(grown);
+            ArrayPool<byte>.Shared.Return(Buffer);
             Buffer = grown;
         }
+
+        /// <summary>The written block as a pooled buffer holding one reference, for the tail cache. The builder is done.</summary>
+        public PooledBuffer Publish() => PooledBuffer.FromRented(Buffer, Length);
     }
 }

@@ -77,4 +77,49 @@ public abstract partial class GrainTests
 
         await Task.WhenAll(readers);
     }
+
+    [Fact]
+    public async Task Fetch_TailReadsWhileProducing_EveryResponseIntact()
+    {
+        // A small tail cache: fetches at the end are answered from pooled append blocks (one reference per response,
+        // released once sent) while new blocks evict old ones. A block returned to the pool while a response still
+        // held it would come back as a later block's bytes, or fail the fetch when touched.
+        await Silo.StopAsync();
+        await using var silo = await GrainsSilo.StartAsync(Store, o => o.PartitionLog = o.PartitionLog with { TailCacheBytes = 128 * 1024 });
+        await silo.Topic("hot").CreateAsync(1, null);
+        var partition = silo.Partition("hot", 0);
+        const int batches = 120;
+        var produced = 0L;
+        var producer = Task.Run(async () =>
+        {
+            for (var i = 0; i < batches; i++)
+            {
+                await partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"b{i}", records: 2, valueSize: 20_000)));
+                Volatile.Write(ref produced, i + 1);
+            }
+        });
+
+        var readers = Enumerable.Range(0, 4).Select(reader => Task.Run(async () =>
+        {
+            var rounds = 0;
+            while (!producer.IsCompleted || rounds == 0)
+            {
+                var last = Volatile.Read(ref produced) - 1;
+                if (last < 0)
+                {
+                    await Task.Delay(1);
+                    continue;
+                }
+
+                var batch = Math.Max(0, last - reader);
+                var fetched = await partition.FetchAsync(new FetchRequest(batch * 2, 100_000, TimeSpan.Zero));
+                var records = TestBatches.Records(fetched.Batches).Select(r => (r.Offset, r.Value.TrimEnd('.'))).ToList();
+                records.Take(2).Should().Equal([(batch * 2L, $"b{batch}-0"), (batch * 2L + 1, $"b{batch}-1")], "fetch of batch {0} by reader {1}, round {2}", batch, reader, rounds);
+                rounds++;
+            }
+        })).ToArray();
+
+        await producer;
+        await Task.WhenAll(readers);
+    }
 }

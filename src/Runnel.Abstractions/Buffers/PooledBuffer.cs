@@ -5,12 +5,13 @@ namespace Runnel.Buffers;
 
 /// <summary>
 /// An array rented from <see cref="ArrayPool{T}.Shared"/> behind a <see cref="Memory{T}"/>, returned when its last
-/// reference is released. A cold log read lands in one; the silo's response writer takes over the reference when it
-/// attaches the bytes to a frame and releases it once the frame has been sent, so a catch-up consumer's reads reuse a
-/// few warm buffers instead of faulting in fresh pages for every megabyte.
+/// reference is released. A partition log's append blocks live in them (the log's tail cache holds one reference, each
+/// read from it takes another), and so does a cold log read; the silo's response writer takes over a read's reference
+/// when it attaches the bytes to a frame and releases it once the frame has been sent. So appends and catch-up reads
+/// reuse a few warm buffers instead of faulting in fresh pages for every megabyte.
 /// </summary>
 /// <remarks>
-/// <para><b>Ownership.</b> <see cref="Rent"/> hands out one reference. Slices of <see cref="MemoryManager{T}.Memory"/>
+/// <para><b>Ownership.</b> <see cref="Rent"/> and <see cref="FromRented"/> hand out one reference. Slices of <see cref="MemoryManager{T}.Memory"/>
 /// carry the buffer with them (<see cref="TryGetFrom"/> finds it), and the reference passes with them: whoever ends up
 /// holding the bytes last calls <see cref="Release"/>; <see cref="AddReference"/> gives another holder its own. A
 /// buffer never released is simply collected by the GC (its array is not returned to the pool); a buffer released
@@ -38,6 +39,19 @@ public sealed class PooledBuffer : MemoryManager<byte>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         return new PooledBuffer(ArrayPool<byte>.Shared.Rent(length), length);
+    }
+
+    /// <summary>
+    /// A buffer over <paramref name="rented"/>, an array the caller rented from <see cref="ArrayPool{T}.Shared"/> and
+    /// filled: its first <paramref name="length"/> bytes. The buffer takes the array over (the caller must not return
+    /// it) and hands out one reference.
+    /// </summary>
+    public static PooledBuffer FromRented(byte[] rented, int length)
+    {
+        ArgumentNullException.ThrowIfNull(rented);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, rented.Length);
+        return new PooledBuffer(rented, length);
     }
 
     /// <summary>The pooled buffer behind <paramref name="memory"/>, if it is (a slice of) one.</summary>

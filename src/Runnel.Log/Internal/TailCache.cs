@@ -1,9 +1,14 @@
+using Runnel.Buffers;
+
 namespace Runnel.Log.Internal;
 
 /// <summary>
 /// The most recently appended blocks of the active segment, in offset order, bounded in bytes, so that consumers at
 /// the tail are served from memory. Blocks are immutable once added. Not thread-safe: the log guards it.
 /// </summary>
+/// <remarks>A block whose bytes are a <see cref="PooledBuffer"/> comes with one reference, which the cache holds until it
+/// evicts the block (or is cleared); every read that answers with a slice of such a block takes a reference of its own
+/// for the caller, so a block goes back to the pool only when the cache and every reader are done with it.</remarks>
 internal sealed class TailCache(long capacityBytes)
 {
     private readonly LinkedList<Block> _blocks = new();
@@ -16,6 +21,7 @@ internal sealed class TailCache(long capacityBytes)
     {
         if (capacityBytes <= 0)
         {
+            Release(block);
             return;
         }
 
@@ -25,19 +31,35 @@ internal sealed class TailCache(long capacityBytes)
         {
             _bytes -= first.Value.Data.Length;
             _blocks.RemoveFirst();
+            Release(first.Value);
         }
     }
 
+    /// <summary>Drops every block (releasing the cache's references).</summary>
     public void Clear()
     {
+        foreach (var block in _blocks)
+        {
+            Release(block);
+        }
+
         _blocks.Clear();
         _bytes = 0;
+    }
+
+    private static void Release(Block block)
+    {
+        if (PooledBuffer.TryGetFrom(block.Data, out var pooled))
+        {
+            pooled.Release();
+        }
     }
 
     /// <summary>Whole batches starting with the one that holds <paramref name="offset"/>, up to
     /// <paramref name="maxBytes"/> (at least one batch), or false when the cache does not reach back that far. The answer
     /// is a slice of one block when that block gives at least half of <paramref name="maxBytes"/> (or all there is);
-    /// only a read that needs several blocks to get there is joined into a new buffer.</summary>
+    /// only a read that needs several blocks to get there is joined into a new buffer. A slice of a pooled block carries
+    /// a reference taken for the caller (see the remarks).</summary>
     public bool TryRead(long offset, int maxBytes, out ReadOnlyMemory<byte> batches)
     {
         batches = default;
@@ -71,6 +93,11 @@ internal sealed class TailCache(long capacityBytes)
         if (take < first.Length - start || node.Next is null || take >= maxBytes / 2)
         {
             batches = first.Slice(start, take);
+            if (PooledBuffer.TryGetFrom(first, out var pooled))
+            {
+                pooled.AddReference();
+            }
+
             return true;
         }
 
