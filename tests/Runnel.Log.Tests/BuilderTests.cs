@@ -57,6 +57,38 @@ public sealed class BuilderTests
         act.Should().Throw<ArgumentOutOfRangeException>();
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(300)]
+    [InlineData(64 * 1024)]
+    [InlineData(int.MaxValue)]
+    public void InitialBufferBytes_AnySize_TheSameBatchBytes(int initial)
+    {
+        // The starting size only decides how often the records are copied to grow, never what is written.
+        static byte[] Build(RecordBatchBuilderOptions options)
+        {
+            using var builder = new RecordBatchBuilder(options);
+            for (var i = 0; i < 50; i++)
+            {
+                builder.TryAppend(1_700_000_000_000 + i, null, new byte[700 + i]).Should().BeTrue();
+            }
+
+            var output = new ArrayBufferWriter<byte>();
+            builder.WriteTo(output);
+            return output.WrittenSpan.ToArray();
+        }
+
+        Build(new RecordBatchBuilderOptions { InitialBufferBytes = initial, MaxBatchBytes = 256 * 1024 })
+            .Should().Equal(Build(new RecordBatchBuilderOptions { MaxBatchBytes = 256 * 1024 }));
+    }
+
+    [Fact]
+    public void InitialBufferBytes_BelowOne_RefusedNamingTheOption()
+    {
+        var act = () => new RecordBatchBuilder(new RecordBatchBuilderOptions { InitialBufferBytes = 0 });
+        act.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("options.InitialBufferBytes");
+    }
+
     [Fact]
     public void WriteTo_NoRecords_Throws()
     {

@@ -54,6 +54,10 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         {
             Compression = (CompressionCodec)(int)options.Compression,
             MaxBatchBytes = options.MaxRequestSize,
+
+            // Room for a whole batch from the start (pooled): growing a 16 KiB buffer to a 256 KiB batch copied its
+            // records ~once more (a tenth of the producing client's CPU in a profile).
+            InitialBufferBytes = options.BatchSize,
         };
         _deliveryLoop = Task.Run(DeliverAsync);
     }

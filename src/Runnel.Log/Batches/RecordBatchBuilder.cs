@@ -33,8 +33,8 @@ public sealed class RecordBatchBuilder : IDisposable
     private bool _disposed;
 
     /// <exception cref="UnsupportedCompressionException">The options ask for lz4 or zstd.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A codec id Kafka does not define, or <see cref="RecordBatchBuilderOptions.MaxBatchBytes"/>
-    /// out of its range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A codec id Kafka does not define, <see cref="RecordBatchBuilderOptions.MaxBatchBytes"/>
+    /// out of its range, or <see cref="RecordBatchBuilderOptions.InitialBufferBytes"/> below 1.</exception>
     public RecordBatchBuilder(RecordBatchBuilderOptions? options = null)
     {
         _options = options ?? new RecordBatchBuilderOptions();
@@ -50,7 +50,8 @@ public sealed class RecordBatchBuilder : IDisposable
 
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBatchBytes, RecordBatch.HeaderSize + RecordWalker.MinRecordBodyBytes + 1, "options.MaxBatchBytes");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxBatchBytes, RecordBatch.MaxBatchBytes, "options.MaxBatchBytes");
-        _records = new PooledBufferWriter(Math.Min(_options.MaxBatchBytes, 16 * 1024));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.InitialBufferBytes, 1, "options.InitialBufferBytes");
+        _records = new PooledBufferWriter(Math.Min(_options.MaxBatchBytes, _options.InitialBufferBytes));
     }
 
     /// <summary>The options this builder writes with.</summary>

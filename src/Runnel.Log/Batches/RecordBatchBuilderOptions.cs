@@ -43,4 +43,11 @@ public sealed record RecordBatchBuilderOptions
     /// <see cref="RecordBatch.MaxBatchBytes"/>; <see cref="DefaultMaxBatchBytes"/> by default.
     /// </summary>
     public int MaxBatchBytes { get; init; } = DefaultMaxBatchBytes;
+
+    /// <summary>
+    /// How many bytes of records the builder makes room for at first (capped at <see cref="MaxBatchBytes"/>); it
+    /// doubles its buffer, copying what it holds, whenever the records outgrow it. A producer that fills batches to a
+    /// known size starts at that size and never copies. 16 KiB by default; at least 1.
+    /// </summary>
+    public int InitialBufferBytes { get; init; } = 16 * 1024;
 }
