@@ -89,6 +89,9 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
     /// <summary>The silo's network switch, for fault injection by test clusters.</summary>
     internal NetworkGate Network { get; }
 
+    /// <summary>The accepted connections (for tests of the goodbye).</summary>
+    internal SiloConnectionHandler Connections => _handler;
+
     internal MembershipService Membership => _membership;
 
     /// <summary>The status of <paramref name="silo"/> in this silo's current view.</summary>
@@ -154,6 +157,8 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
             LogLeaveFailed(_logger, "Dead", ex.Message);
         }
 
+        // Callers learn which of their calls were never read (so they resend them elsewhere) instead of seeing them dropped.
+        await _handler.SayGoodbyeAllAsync(bound.Token).ConfigureAwait(false);
         await CloseAsync(cancellationToken).ConfigureAwait(false);
         LogStopped(_logger, _options.SiloName);
     }

@@ -33,8 +33,8 @@ public sealed class HostingTests
         var call = () => client.GetGrain<ICounterGrain>("before").AddAsync(1).AsTask();
 
         var error = (await call.Should().ThrowAsync<RunnelException>()).Which;
-        error.IsRetriable.Should().BeTrue();
+        error.IsRetriable.Should().BeTrue("the error was {0}: {1}", error.Code, error);
         // Not sent (the client saw the close first) or sent into the closing socket: never a success, never a hang.
-        error.Code.Should().BeOneOf(RunnelErrorCode.ConnectionLost, RunnelErrorCode.OutcomeUnknown);
+        error.Code.Should().BeOneOf([RunnelErrorCode.ConnectionLost, RunnelErrorCode.OutcomeUnknown], "the error was {0}", error);
     }
 }

@@ -13,6 +13,7 @@ internal sealed class ClientSession(OutboundChannel channel) : IFrameHandler
 {
     private readonly ConcurrentDictionary<long, IPendingCall> _pending = new();
     private long _nextCorrelationId;
+    private volatile bool _saidGoodbye;
 
     public FrameConnection Connection { get; set; } = null!;
 
@@ -22,7 +23,7 @@ internal sealed class ClientSession(OutboundChannel channel) : IFrameHandler
     public void Register(IPendingCall call)
     {
         _pending[call.CorrelationId] = call;
-        if (Connection.IsClosed && _pending.TryRemove(call.CorrelationId, out _))
+        if ((Connection.IsClosed || _saidGoodbye) && _pending.TryRemove(call.CorrelationId, out _))
         {
             call.Fail(new RunnelException(RunnelErrorCode.ConnectionLost, $"The connection {Connection.Name} closed before the call was sent.", isRetriable: true));
         }
@@ -52,6 +53,13 @@ internal sealed class ClientSession(OutboundChannel channel) : IFrameHandler
 
     public ValueTask OnFrameAsync(FrameConnection connection, ReceivedFrame frame)
     {
+        if (frame.Kind == FrameFormat.KindGoodbye)
+        {
+            frame.Return();
+            OnGoodbye();
+            return default;
+        }
+
         if (frame.Kind != FrameFormat.KindResponse)
         {
             throw new FrameException($"unexpected frame kind {frame.Kind} from a silo");
@@ -76,8 +84,28 @@ internal sealed class ClientSession(OutboundChannel channel) : IFrameHandler
         channel.OnSessionClosed(this);
     }
 
+    /// <summary>The silo said goodbye: it answered every request it read (those responses came first), so every call
+    /// still pending here was never read and never ran; it fails as not sent (ConnectionLost, so callers route it
+    /// again), as does every call made on this connection from now on, and the connection closes.</summary>
+    private void OnGoodbye()
+    {
+        _saidGoodbye = true;
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var call))
+            {
+                call.FailDropped(_ => NotRead());
+            }
+        }
+
+        Connection.Close("the silo said goodbye (it is stopping)");
+    }
+
+    private RunnelException NotRead() =>
+        new(RunnelErrorCode.ConnectionLost, $"The silo on {Connection.Name} is stopping and did not read the call (goodbye): it did not run.", isRetriable: true);
+
     /// <summary>Fails every call still pending (the connection is closed or closing): OutcomeUnknown if it was sent,
-    /// ConnectionLost if not. Each call fails once, whoever gets to it first.</summary>
+    /// ConnectionLost if not (or if the silo said goodbye first). Each call fails once, whoever gets to it first.</summary>
     public void FailPending()
     {
         foreach (var id in _pending.Keys)
@@ -85,7 +113,7 @@ internal sealed class ClientSession(OutboundChannel channel) : IFrameHandler
             if (_pending.TryRemove(id, out var call))
             {
                 // Decided atomically with the write loop (which may still run): never "not sent" for a frame it then sends.
-                call.FailDropped(wasSent => wasSent
+                call.FailDropped(wasSent => _saidGoodbye ? NotRead() : wasSent
                     ? new RunnelException(RunnelErrorCode.OutcomeUnknown, $"The connection {Connection.Name} dropped after the call was sent: it may or may not have run.", isRetriable: true, isOutcomeUnknown: true)
                     : new RunnelException(RunnelErrorCode.ConnectionLost, $"The connection {Connection.Name} dropped before the call was sent.", isRetriable: true));
             }

@@ -26,6 +26,8 @@ internal sealed partial class FrameConnection
     private readonly SocketFrameSource? _source;
     private readonly Channel<IOutgoingFrame> _outbox;
     private readonly CancellationTokenSource _closed = new();
+    private readonly CancellationTokenSource _stopReading = new();
+    private readonly TaskCompletionSource _readingEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _maxFrameBytes;
     private readonly bool _poolReceiveBuffers;
     private readonly Action _abortTransport;
@@ -76,9 +78,16 @@ internal sealed partial class FrameConnection
         try
         {
             await ReadLoopAsync(handler).ConfigureAwait(false);
+            _readingEnded.TrySetResult();
+            if (_stopReading.IsCancellationRequested)
+            {
+                // Reading was stopped on purpose (StopReadingAsync): the writer goes on until whoever stopped it closes.
+                await WhenClosedAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
+            _readingEnded.TrySetResult();
             Close("read loop ended");
             await writing.ConfigureAwait(false);
             while (_outbox.Reader.TryRead(out var frame))
@@ -88,6 +97,27 @@ internal sealed partial class FrameConnection
 
             await _pipe.Input.CompleteAsync().ConfigureAwait(false);
             handler.OnClosed(this);
+        }
+    }
+
+    /// <summary>
+    /// Stops reading frames (the writer goes on): completes once the read loop has ended, so no frame is handed to the
+    /// handler after that, and the one it was handling (if any) has been handled. Frames the peer sent and this side
+    /// did not read are never read. The connection stays open until <see cref="Close"/>. For a graceful goodbye.
+    /// </summary>
+    public Task StopReadingAsync()
+    {
+        _stopReading.Cancel();
+        _pipe.Input.CancelPendingRead();
+        return _readingEnded.Task;
+    }
+
+    private async Task WhenClosedAsync()
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (_closed.Token.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), closed))
+        {
+            await closed.Task.ConfigureAwait(false);
         }
     }
 
@@ -181,7 +211,7 @@ internal sealed partial class FrameConnection
             var buffer = result.Buffer;
             try
             {
-                while (TryCutFrame(ref buffer, out var frame))
+                while (!_stopReading.IsCancellationRequested && TryCutFrame(ref buffer, out var frame))
                 {
                     await handler.OnFrameAsync(this, frame).ConfigureAwait(false);
                 }
@@ -189,6 +219,11 @@ internal sealed partial class FrameConnection
             finally
             {
                 input.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            if (_stopReading.IsCancellationRequested)
+            {
+                return; // what is left in the buffer is never read
             }
 
             if (result.IsCompleted)
@@ -250,9 +285,29 @@ internal sealed partial class FrameConnection
 
     private async Task ReadSocketFramesAsync(SocketFrameSource source, IFrameHandler handler)
     {
-        while (await source.ReadAsync(_closed.Token).ConfigureAwait(false) is { } frame)
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token, _stopReading.Token);
+        while (true)
         {
-            await handler.OnFrameAsync(this, frame).ConfigureAwait(false);
+            ReceivedFrame? frame;
+            try
+            {
+                frame = await source.ReadAsync(reading.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopReading.IsCancellationRequested && !_closed.IsCancellationRequested)
+            {
+                return; // stopped on purpose; a frame cut short here was never handed over, so never read
+            }
+
+            if (frame is not { } received)
+            {
+                break;
+            }
+
+            await handler.OnFrameAsync(this, received).ConfigureAwait(false);
+            if (_stopReading.IsCancellationRequested)
+            {
+                return;
+            }
         }
 
         Close("the peer closed the connection");

@@ -14,8 +14,9 @@ namespace Runnel.Runtime.Transport;
 ///   | u32    | "RUNL" | u16     | u8   | string  | string |   | u32    | "RUNL" | u16     | u8     | string | string |
 ///   +--------+--------+---------+------+---------+--------+   +--------+--------+---------+--------+--------+--------+
 ///   len counts the bytes after it (at most 1 KiB). role: 1 client, 2 silo (sender = its SiloAddress).
-///   status: 0 accepted, 1 rejected (a version or cluster mismatch, a silo not joined yet, a peer the view says is
-///   Dead; reason says which, then the silo closes the connection). silo: the answering silo's SiloAddress.
+///   status: 0 accepted, 1 rejected (a version or cluster mismatch, a peer the view says is Dead), 2 unavailable (the
+///   silo has not joined yet, or is stopping: try again later or elsewhere); reason says which, then the silo closes
+///   the connection. silo: the answering silo's SiloAddress.
 ///
 /// Frame (both directions, after the preamble):
 ///   +-----------+---------+------+-----------------------+----------------------+
@@ -42,6 +43,10 @@ namespace Runnel.Runtime.Transport;
 ///                    | correlation id |  the caller gave up on the call: cancel the grain method's token.
 ///                    | i64            |  No body. A cancel for an unknown or finished call is ignored.
 ///                    +----------------+
+///   kind 4 goodbye   (no header, no body; silo -> caller) the silo is stopping and has stopped reading this
+///                    connection: every request it read has been answered by a response sent before this frame, so a
+///                    request still unanswered was never read and never ran (the caller may send it elsewhere). The
+///                    silo closes the connection next. A silo that cannot finish the calls it read closes without it.
 /// </code>
 /// </remarks>
 internal static class FrameFormat
@@ -68,6 +73,7 @@ internal static class FrameFormat
     public const byte KindRequest = 1;
     public const byte KindResponse = 2;
     public const byte KindCancel = 3;
+    public const byte KindGoodbye = 4;
 
     public const byte StatusOk = 0;
     public const byte StatusError = 1;
@@ -77,6 +83,7 @@ internal static class FrameFormat
 
     public const byte ReplyAccepted = 0;
     public const byte ReplyRejected = 1;
+    public const byte ReplyUnavailable = 2;
 
     public const byte ErrorFlagRetriable = 1;
     public const byte ErrorFlagOutcomeUnknown = 2;

@@ -9,7 +9,13 @@ namespace Runnel.Runtime.Transport;
 internal readonly record struct Preamble(ushort Version, byte Role, string ClusterId, string Sender);
 
 /// <summary>The silo's answer to a <see cref="Preamble"/>.</summary>
-internal readonly record struct PreambleReply(ushort Version, bool Accepted, string Reason, string Silo);
+/// <summary>The silo's answer: <see cref="Status"/> is <see cref="FrameFormat.ReplyAccepted"/>,
+/// <see cref="FrameFormat.ReplyRejected"/> (a mismatch: trying again cannot help) or <see cref="FrameFormat.ReplyUnavailable"/>
+/// (the silo is not taking callers now: joining or stopping; try again, or elsewhere).</summary>
+internal readonly record struct PreambleReply(ushort Version, byte Status, string Reason, string Silo)
+{
+    public bool Accepted => Status == FrameFormat.ReplyAccepted;
+}
 
 /// <summary>Writes and reads the preamble and its reply (layout in <see cref="FrameFormat"/>).</summary>
 internal static class Handshake
@@ -26,7 +32,7 @@ internal static class Handshake
     public static async ValueTask WriteReplyAsync(PipeWriter output, PreambleReply reply, CancellationToken cancellationToken)
     {
         using var writer = Begin(reply.Version);
-        writer.WriteByte(reply.Accepted ? FrameFormat.ReplyAccepted : FrameFormat.ReplyRejected);
+        writer.WriteByte(reply.Status);
         writer.WriteString(reply.Reason);
         writer.WriteString(reply.Silo);
         await SendAsync(output, writer, cancellationToken).ConfigureAwait(false);
@@ -45,7 +51,7 @@ internal static class Handshake
     {
         var bytes = await ReadPrefixedAsync(input, cancellationToken).ConfigureAwait(false);
         return Parse(bytes, static (ref WireReader r, ushort version) =>
-            new PreambleReply(version, r.ReadByte() == FrameFormat.ReplyAccepted, r.ReadString() ?? "", r.ReadString() ?? ""));
+            new PreambleReply(version, r.ReadByte(), r.ReadString() ?? "", r.ReadString() ?? ""));
     }
 
     private delegate T FieldsReader<T>(ref WireReader reader, ushort version);

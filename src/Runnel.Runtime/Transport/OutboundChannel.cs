@@ -217,6 +217,11 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
             await Handshake.WritePreambleAsync(pipe.Output, new Preamble(FrameFormat.ProtocolVersion, _settings.Role, _settings.ClusterId, _settings.Sender), timeout.Token)
                 .ConfigureAwait(false);
             var reply = await Handshake.ReadReplyAsync(pipe.Input, timeout.Token).ConfigureAwait(false);
+            if (reply.Status == FrameFormat.ReplyUnavailable)
+            {
+                throw new RunnelException(RunnelErrorCode.ConnectionLost, $"Silo {Endpoint} is not taking connections now: {reply.Reason}.", isRetriable: true);
+            }
+
             if (!reply.Accepted)
             {
                 throw new RunnelException(RunnelErrorCode.ProtocolMismatch, $"Silo {Endpoint} rejected the connection: {reply.Reason}.");
@@ -227,7 +232,14 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
             if (pipe.Input.TryRead(out var rest))
             {
                 var extra = rest.Buffer.Length;
+                var goodbye = extra > 0 && GoodbyeFrame.IsExactly(rest.Buffer);
                 pipe.Input.AdvanceTo(rest.Buffer.End);
+                if (goodbye)
+                {
+                    // The silo began stopping just after it accepted us: nothing was sent on this connection yet.
+                    throw new RunnelException(RunnelErrorCode.ConnectionLost, $"Silo {Endpoint} said goodbye right after accepting the connection (it is stopping).", isRetriable: true);
+                }
+
                 if (extra > 0)
                 {
                     throw new FrameException($"{extra} unexpected bytes after the handshake reply");

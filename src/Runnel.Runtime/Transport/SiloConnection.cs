@@ -21,6 +21,78 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
 
     private readonly ConcurrentDictionary<long, IncomingCall> _inFlight = new();
 
+    // Responses on their way into the connection's outbox (counted before their call leaves _inFlight), and the signal
+    // a goodbye waits on: set once nothing read is unanswered (see SayGoodbyeAsync).
+    private int _queuing;
+    private TaskCompletionSource? _answered;
+    private int _goodbye;
+    private readonly TaskCompletionSource _readingStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once a goodbye has stopped this connection's reading (for tests).</summary>
+    internal Task ReadingStopped => _readingStopped.Task;
+
+    /// <summary>
+    /// Ends the connection gracefully (the silo is stopping): stops reading, waits until every call read so far has
+    /// finished and queued its response, sends a goodbye frame after them (so the caller knows that whatever is still
+    /// unanswered was never read, and may send it elsewhere), then closes once the caller has closed its side or
+    /// <paramref name="linger"/> has passed. If calls still run when <paramref name="cancellationToken"/> fires, it
+    /// closes without a goodbye: their outcome is unknown to the caller, as it is. Idempotent.
+    /// </summary>
+    public async Task SayGoodbyeAsync(CancellationToken peerClosed, TimeSpan linger, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _goodbye, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await connection.StopReadingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            _readingStopped.TrySetResult();
+            var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _answered, answered);
+            CheckAnswered();
+            await answered.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+            var goodbye = new GoodbyeFrame();
+            await connection.SendAsync(goodbye).ConfigureAwait(false);
+            if (await goodbye.Sent.WaitAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await LingerAsync(linger, peerClosed).ConfigureAwait(false);
+                connection.Close("the silo is stopping (goodbye sent)");
+                return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Out of time: close without the goodbye.
+        }
+
+        connection.Close(_inFlight.IsEmpty ? "the silo is stopping" : $"the silo is stopping with {_inFlight.Count} calls still running");
+    }
+
+    /// <summary>Waits for the caller to close its side after the goodbye (so the close sends no reset that could
+    /// overtake it), at most <paramref name="linger"/>.</summary>
+    private static async Task LingerAsync(TimeSpan linger, CancellationToken peerClosed)
+    {
+        try
+        {
+            await Task.Delay(linger, peerClosed).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller closed.
+        }
+    }
+
+    private void CheckAnswered()
+    {
+        if (Volatile.Read(ref _answered) is { } answered && _inFlight.IsEmpty && Volatile.Read(ref _queuing) == 0)
+        {
+            answered.TrySetResult();
+        }
+    }
+
     public async ValueTask OnFrameAsync(FrameConnection from, ReceivedFrame frame)
     {
         switch (frame.Kind)
@@ -147,9 +219,37 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
     private ValueTask Send(IncomingCall call, WireWriter frame)
     {
         frame.PatchFixed32(0, (uint)(frame.WrittenCount - FrameFormat.LengthBytes));
+        Interlocked.Increment(ref _queuing); // before the call leaves _inFlight: a goodbye never sees neither
         _inFlight.TryRemove(new KeyValuePair<long, IncomingCall>(call.CorrelationId, call));
         call.SetResponse(frame);
-        return connection.SendAsync(call);
+        var queued = connection.SendAsync(call);
+        if (queued.IsCompletedSuccessfully)
+        {
+            OnResponseQueued();
+            return default;
+        }
+
+        return AwaitQueuedAsync(queued);
+    }
+
+    private async ValueTask AwaitQueuedAsync(ValueTask queued)
+    {
+        try
+        {
+            await queued.ConfigureAwait(false);
+        }
+        finally
+        {
+            OnResponseQueued();
+        }
+    }
+
+    private void OnResponseQueued()
+    {
+        if (Interlocked.Decrement(ref _queuing) == 0)
+        {
+            CheckAnswered();
+        }
     }
 
     private IncomingCall ParseRequest(ReceivedFrame frame)

@@ -17,7 +17,10 @@ namespace Runnel.Runtime.Transport;
 /// </summary>
 internal sealed partial class SiloConnectionHandler : ConnectionHandler
 {
-    private readonly ConcurrentDictionary<FrameConnection, string?> _live = new();
+    /// <summary>How long a goodbye waits for the caller to close its side before the silo closes the connection.</summary>
+    private static readonly TimeSpan GoodbyeLinger = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<FrameConnection, LiveConnection> _live = new();
     private readonly Catalog _catalog;
     private readonly SiloState _state;
     private readonly NetworkGate _gate;
@@ -50,19 +53,22 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
         var sink = socket is null ? null : new SocketFrameSink(socket, connection.Transport.Output);
         var frames = new FrameConnection(connection.Transport, name, _options.MaxFrameBytes, _options.SendQueueCapacity, poolReceiveBuffers: true, connection.Abort, _logger, sink);
-        _live.TryAdd(frames, peerEndpoint);
+        var handler = new SiloConnection(frames, _catalog, _state, _options.MaxFrameBytes);
+        _live.TryAdd(frames, new LiveConnection(peerEndpoint, handler, connection.ConnectionClosed));
         try
         {
+            var running = frames.RunAsync(handler);
             if (_stopping)
             {
-                frames.Close("the silo is stopping");
+                // Accepted while stopping: nothing will be read from it, and the caller is told so.
+                _ = handler.SayGoodbyeAsync(connection.ConnectionClosed, GoodbyeLinger, CancellationToken.None);
             }
             else if (!_gate.Allows(peerEndpoint))
             {
                 frames.Close("the network is cut (fault injection)");
             }
 
-            await frames.RunAsync(new SiloConnection(frames, _catalog, _state, _options.MaxFrameBytes)).ConfigureAwait(false);
+            await running.ConfigureAwait(false);
         }
         finally
         {
@@ -70,7 +76,7 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         }
     }
 
-    /// <summary>Closes every connection and refuses new ones (the silo is stopping).</summary>
+    /// <summary>Closes every connection at once and refuses new ones (a killed silo: no goodbye).</summary>
     public void CloseAll()
     {
         _stopping = true;
@@ -80,9 +86,25 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         }
     }
 
+    /// <summary>
+    /// Ends every connection gracefully (the silo is stopping): each stops reading, answers the calls it read, and
+    /// sends a goodbye so its caller resends what was not read elsewhere (<see cref="SiloConnection.SayGoodbyeAsync"/>).
+    /// Connections accepted from now on get the goodbye at once. A connection whose calls do not finish before
+    /// <paramref name="cancellationToken"/> fires is closed without one.
+    /// </summary>
+    public Task SayGoodbyeAllAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        Interlocked.MemoryBarrier(); // against a connection added meanwhile: it sees _stopping, or this sees it
+        return Task.WhenAll(_live.Values.Select(live => live.Handler.SayGoodbyeAsync(live.PeerClosed, GoodbyeLinger, cancellationToken)));
+    }
+
+    /// <summary>The handlers of the connections open now (for tests).</summary>
+    internal IReadOnlyList<SiloConnection> Live => _live.Values.Select(l => l.Handler).ToList();
+
     private void OnGateChanged()
     {
-        foreach (var (frames, peer) in _live)
+        foreach (var (frames, (peer, _, _)) in _live)
         {
             if (!_gate.Allows(peer))
             {
@@ -100,6 +122,7 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             var preamble = await Handshake.ReadPreambleAsync(connection.Transport.Input, timeout.Token).ConfigureAwait(false);
             string? peerEndpoint = null;
             string? reason = null;
+            var status = FrameFormat.ReplyRejected;
             if (preamble.Version != FrameFormat.ProtocolVersion)
             {
                 reason = $"protocol version {preamble.Version} is not supported (this silo speaks {FrameFormat.ProtocolVersion})";
@@ -115,6 +138,12 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             else if (_state.Self is null)
             {
                 reason = "the silo has not joined its cluster yet";
+                status = FrameFormat.ReplyUnavailable;
+            }
+            else if (_stopping)
+            {
+                reason = "the silo is stopping";
+                status = FrameFormat.ReplyUnavailable;
             }
             else if (preamble.Role == FrameFormat.RoleSilo && SiloAddress.TryParse(preamble.Sender, out var peer))
             {
@@ -133,7 +162,7 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             }
 
             var self = _state.Self?.ToString() ?? _options.SiloName;
-            await Handshake.WriteReplyAsync(connection.Transport.Output, new PreambleReply(FrameFormat.ProtocolVersion, reason is null, reason ?? "", self), timeout.Token)
+            await Handshake.WriteReplyAsync(connection.Transport.Output, new PreambleReply(FrameFormat.ProtocolVersion, reason is null ? FrameFormat.ReplyAccepted : status, reason ?? "", self), timeout.Token)
                 .ConfigureAwait(false);
             if (reason is not null)
             {
@@ -155,4 +184,6 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             return (false, null);
         }
     }
+
+    private readonly record struct LiveConnection(string? PeerEndpoint, SiloConnection Handler, CancellationToken PeerClosed);
 }
