@@ -146,12 +146,13 @@ public sealed class SocketFrameSinkTests
         public void WriteAttached(ReadOnlyMemory<byte> bytes) => Attached.Add(bytes);
     }
 
-    /// <summary>Counts frames whose release came before the flush that sends them.</summary>
+    /// <summary>Counts frames whose release came before the flush that sends them (frames of earlier flushes are
+    /// released by then, rightly: only the batch being flushed counts).</summary>
     private sealed class CheckingSink : FrameSink
     {
         private readonly ArrayBufferWriter<byte> _batch = new();
+        private readonly List<Frame> _inBatch = [];
         private int _written;
-        private int _released;
 
         public TaskCompletionSource Flushed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -161,14 +162,17 @@ public sealed class SocketFrameSinkTests
 
         public override bool IsFull => false;
 
-        public void OnWritten() => _written++;
-
-        public void OnReleased() => Interlocked.Increment(ref _released);
+        public void OnWritten(Frame frame)
+        {
+            _written++;
+            _inBatch.Add(frame);
+        }
 
         public override async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
         {
             await Task.Delay(20, cancellationToken); // a send that takes a while
-            ReleasedBeforeFlush += Volatile.Read(ref _released);
+            ReleasedBeforeFlush += _inBatch.Count(f => f.Released);
+            _inBatch.Clear();
             if (_written > 0)
             {
                 Flushed.TrySetResult();
@@ -183,20 +187,18 @@ public sealed class SocketFrameSinkTests
 
     private sealed class Frame(CheckingSink sink) : IOutgoingFrame
     {
-        public bool Released { get; private set; }
+        private volatile bool _released;
+
+        public bool Released => _released;
 
         public bool TryWriteFrame(IBufferWriter<byte> output)
         {
             output.Write(new byte[] { 6, 0, 0, 0, FrameFormat.Version, FrameFormat.KindCancel, 0, 0, 0, 0 });
-            sink.OnWritten();
+            sink.OnWritten(this);
             return true;
         }
 
-        public void Release()
-        {
-            Released = true;
-            sink.OnReleased();
-        }
+        public void Release() => _released = true;
     }
 
     private sealed class NoFrames : IFrameHandler
