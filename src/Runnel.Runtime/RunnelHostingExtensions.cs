@@ -59,7 +59,6 @@ public static class RunnelHostingExtensions
             sp.GetRequiredService<SiloConnectionHandler>(),
             sp.GetRequiredService<MembershipService>(),
             sp.GetRequiredService<NetworkGate>(),
-            sp,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<RunnelSilo>());
         services.TryAddSingleton(sp => sp.GetRequiredService<Catalog>().GrainFactory);

@@ -1,9 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,8 +10,8 @@ namespace Runnel.Runtime;
 
 /// <summary>
 /// A silo: a member of a cluster that hosts grain activations and serves grain calls over TCP. Registered by
-/// <see cref="RunnelHostingExtensions.AddRunnelSilo"/> as a hosted service; runs its own Kestrel server for the raw
-/// TCP endpoint, so it fits in any generic host (a web host may serve HTTP beside it). A single silo is a cluster of
+/// <see cref="RunnelHostingExtensions.AddRunnelSilo"/> as a hosted service; runs its own listener for the raw TCP
+/// endpoint (<see cref="SiloListener"/>), so it fits in any generic host (a web host may serve HTTP beside it). A single silo is a cluster of
 /// one: the same membership table, on the host's <c>IObjectStore</c> (by default a file store under
 /// <see cref="SiloOptions.DataDirectory"/>).
 /// </summary>
@@ -26,21 +21,17 @@ namespace Runnel.Runtime;
 /// another silo owns is answered with <see cref="WrongOwnerException"/>.</para>
 /// <para>Stopping (the host's StopAsync, e.g. on SIGTERM), bounded by <see cref="SiloOptions.ShutdownTimeout"/>:
 /// write ShuttingDown and push the view (callers go to the successors at once, without failure detection),
-/// deactivate every activation (<see cref="Grain.OnDeactivateAsync"/> runs), write Dead, close every connection.</para>
+/// deactivate every activation (<see cref="Grain.OnDeactivateAsync"/> runs), write Dead, say goodbye on every
+/// connection (its calls answered, the rest left for the caller to resend), close the listener.</para>
 /// </remarks>
 public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
 {
-    /// <summary>Room for one maximal frame plus what arrives behind it before the read loop catches up.</summary>
-    private const int ReadBufferSlack = 64 * 1024;
-
     private readonly SiloOptions _options;
     private readonly Catalog _catalog;
     private readonly SiloConnectionHandler _handler;
     private readonly MembershipService _membership;
-    private readonly IServiceProvider _services;
-    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private KestrelServer? _server;
+    private SiloListener? _listener;
     private IPEndPoint? _endpoint;
     private int _stopped;
 
@@ -50,7 +41,6 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
         SiloConnectionHandler handler,
         MembershipService membership,
         NetworkGate network,
-        IServiceProvider services,
         ILoggerFactory loggerFactory)
     {
         _options = options.Value;
@@ -58,8 +48,6 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
         _handler = handler;
         _membership = membership;
         Network = network;
-        _services = services;
-        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<RunnelSilo>();
     }
 
@@ -101,27 +89,9 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
     /// <see cref="MembershipOptions.JoinTimeout"/> (store unreachable).</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var kestrel = new KestrelServerOptions { ApplicationServices = _services, AddServerHeader = false };
-        ListenOptions? listen = null;
-        kestrel.Listen(IPAddress.Parse(_options.ListenAddress), _options.Port, l =>
-        {
-            listen = l;
-            l.UseConnectionHandler<SiloConnectionHandler>();
-        });
-        // WaitForDataBeforeAllocatingBuffer off: by default each receive is preceded by a zero-byte one (so an idle
-        // connection holds no buffer), which doubled the silo's receive syscalls under produce load (reads of at most
-        // one 4 KiB pool block each); a 4 KiB buffer per idle connection is the price. Measured: silo CPU per GB of
-        // produce 3.83-3.89 -> 3.01-3.58, produce 249-262 -> 273-313 MB/s (docs/benchmarks.md).
-        var sockets = new SocketTransportOptions
-        {
-            NoDelay = true,
-            WaitForDataBeforeAllocatingBuffer = false,
-            MaxReadBufferSize = _options.MaxFrameBytes + ReadBufferSlack,
-        };
-        _server = new KestrelServer(Options.Create(kestrel), new SocketTransportFactory(Options.Create(sockets), _loggerFactory), _loggerFactory);
+        _listener = SiloListener.Start(new IPEndPoint(IPAddress.Parse(_options.ListenAddress), _options.Port), _handler, _logger);
         _catalog.Start();
-        await _server.StartAsync(new NoHttpApplication(), cancellationToken).ConfigureAwait(false);
-        _endpoint = listen?.IPEndPoint ?? throw new InvalidOperationException("Kestrel did not bind the silo endpoint.");
+        _endpoint = _listener.Endpoint;
         await _membership.JoinAsync(_endpoint, cancellationToken).ConfigureAwait(false);
         await _membership.BecomeActiveAsync(cancellationToken).ConfigureAwait(false);
         LogStarted(_logger, _options.SiloName, _options.ClusterId, _endpoint, Address);
@@ -165,7 +135,7 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _server?.Dispose();
+        _listener?.Dispose();
         await _catalog.Router.DisposeAsync().ConfigureAwait(false);
         await _membership.DisposeAsync().ConfigureAwait(false);
     }
@@ -193,21 +163,9 @@ public sealed partial class RunnelSilo : IHostedService, IAsyncDisposable
     {
         _handler.CloseAll();
         await _catalog.Router.DisposeAsync().ConfigureAwait(false);
-        if (_server is not null)
+        if (_listener is not null)
         {
-            await _server.StopAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Kestrel needs an HTTP application even when every endpoint is a raw connection handler.</summary>
-    private sealed class NoHttpApplication : IHttpApplication<object>
-    {
-        public object CreateContext(IFeatureCollection contextFeatures) => new();
-
-        public Task ProcessRequestAsync(object context) => Task.CompletedTask;
-
-        public void DisposeContext(object context, Exception? exception)
-        {
+            await _listener.StopAsync().ConfigureAwait(false);
         }
     }
 }

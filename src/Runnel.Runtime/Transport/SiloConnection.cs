@@ -34,11 +34,11 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
     /// <summary>
     /// Ends the connection gracefully (the silo is stopping): stops reading, waits until every call read so far has
     /// finished and queued its response, sends a goodbye frame after them (so the caller knows that whatever is still
-    /// unanswered was never read, and may send it elsewhere), then closes once the caller has closed its side or
-    /// <paramref name="linger"/> has passed. If calls still run when <paramref name="cancellationToken"/> fires, it
+    /// unanswered was never read, and may send it elsewhere), then closes once <paramref name="lingerAsync"/> has
+    /// waited (at most <paramref name="linger"/>) for the caller to close its side. If calls still run when <paramref name="cancellationToken"/> fires, it
     /// closes without a goodbye: their outcome is unknown to the caller, as it is. Idempotent.
     /// </summary>
-    public async Task SayGoodbyeAsync(CancellationToken peerClosed, TimeSpan linger, CancellationToken cancellationToken)
+    public async Task SayGoodbyeAsync(Func<TimeSpan, Task> lingerAsync, TimeSpan linger, CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _goodbye, 1) != 0)
         {
@@ -58,7 +58,7 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
             await connection.SendAsync(goodbye).ConfigureAwait(false);
             if (await goodbye.Sent.WaitAsync(cancellationToken).ConfigureAwait(false))
             {
-                await LingerAsync(linger, peerClosed).ConfigureAwait(false);
+                await lingerAsync(linger).ConfigureAwait(false);
                 connection.Close("the silo is stopping (goodbye sent)");
                 return;
             }
@@ -69,20 +69,6 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
         }
 
         connection.Close(_inFlight.IsEmpty ? "the silo is stopping" : $"the silo is stopping with {_inFlight.Count} calls still running");
-    }
-
-    /// <summary>Waits for the caller to close its side after the goodbye (so the close sends no reset that could
-    /// overtake it), at most <paramref name="linger"/>.</summary>
-    private static async Task LingerAsync(TimeSpan linger, CancellationToken peerClosed)
-    {
-        try
-        {
-            await Task.Delay(linger, peerClosed).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The caller closed.
-        }
     }
 
     private void CheckAnswered()

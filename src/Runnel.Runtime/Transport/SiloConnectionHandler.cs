@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
+using System.IO.Pipelines;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Runtime.Internal;
@@ -9,14 +9,19 @@ using Runnel.Runtime.Membership;
 namespace Runnel.Runtime.Transport;
 
 /// <summary>
-/// Kestrel's entry point for each accepted TCP connection: reads and checks the preamble (protocol version,
-/// cluster id; a silo the view says is Dead is refused), answers accept or reject with this silo's id, then runs the
-/// connection's frame loops until it closes. Connections arriving before the silo has joined are refused. One
+/// The silo's side of each accepted TCP connection (<see cref="SiloListener"/> accepts them): reads and checks the
+/// preamble (protocol version, cluster id; a silo the view says is Dead is refused), answers accept or reject with
+/// this silo's id, then runs the connection's frame loops until it closes. Frames are read straight off the socket
+/// (a large one into its own buffer, in as few receives as the kernel allows) and responses sent to it as gather
+/// lists. Connections arriving before the silo has joined, or while it stops, are turned away as unavailable. One
 /// instance per silo (a singleton); tracks live connections so that stopping the silo, or the network gate, can
 /// close them.
 /// </summary>
-internal sealed partial class SiloConnectionHandler : ConnectionHandler
+internal sealed partial class SiloConnectionHandler
 {
+    /// <summary>The handshake's reads: a preamble is at most 1 KiB, and the caller sends nothing more before the reply.</summary>
+    private static readonly StreamPipeReaderOptions HandshakeReaderOptions = new(bufferSize: 4096, minimumReadSize: 1024);
+
     /// <summary>How long a goodbye waits for the caller to close its side before the silo closes the connection.</summary>
     private static readonly TimeSpan GoodbyeLinger = TimeSpan.FromSeconds(1);
 
@@ -27,6 +32,7 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
     private readonly ILogger<SiloConnectionHandler> _logger;
     private readonly SiloOptions _options;
     private volatile bool _stopping;
+    private long _accepted;
 
     public SiloConnectionHandler(Catalog catalog, SiloState state, NetworkGate gate, IOptions<SiloOptions> options, ILogger<SiloConnectionHandler> logger)
     {
@@ -38,30 +44,44 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         _gate.Changed += OnGateChanged;
     }
 
-    public override async Task OnConnectedAsync(ConnectionContext connection)
+    /// <summary>Serves one accepted connection until it closes (never throws: failures close the connection).</summary>
+    public async Task OnAcceptedAsync(Socket socket)
     {
-        var name = $"{connection.RemoteEndPoint} -> {_options.SiloName} ({connection.ConnectionId})";
-        var (accepted, peerEndpoint) = await HandshakeAsync(connection, name).ConfigureAwait(false);
-        if (!accepted)
+        string name;
+        try
         {
+            socket.NoDelay = true;
+            name = $"{socket.RemoteEndPoint} -> {_options.SiloName} (#{Interlocked.Increment(ref _accepted)})";
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose();
             return;
         }
 
-        // Responses go to the socket as gather lists (a fetch's batches are not copied into the transport's pipe);
-        // a transport without a socket (none here today) gets the pipe. Valid because nothing sits between this handler
-        // and the socket: connection middleware that transforms the stream (TLS) would have to take the pipe instead.
-        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
-        var sink = socket is null ? null : new SocketFrameSink(socket, connection.Transport.Output);
-        var frames = new FrameConnection(connection.Transport, name, _options.MaxFrameBytes, _options.SendQueueCapacity, poolReceiveBuffers: true, connection.Abort, _logger, sink);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var pipe = new DuplexPipe(PipeReader.Create(stream, HandshakeReaderOptions), PipeWriter.Create(stream));
+        var (accepted, peerEndpoint) = await HandshakeAsync(pipe, socket, name).ConfigureAwait(false);
+        if (!accepted)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        // Responses go to the socket as gather lists (a fetch's batches are not copied on the way) and frames are read
+        // straight off it. Valid because nothing sits between this handler and the socket: a transport that
+        // transforms the stream (TLS) would have to take the pipe instead.
+        var sink = new SocketFrameSink(socket, pipe.Output);
+        var frames = new FrameConnection(pipe, name, _options.MaxFrameBytes, _options.SendQueueCapacity, poolReceiveBuffers: true, socket.Dispose, _logger, sink, socket);
         var handler = new SiloConnection(frames, _catalog, _state, _options.MaxFrameBytes);
-        _live.TryAdd(frames, new LiveConnection(peerEndpoint, handler, connection.ConnectionClosed));
+        _live.TryAdd(frames, new LiveConnection(peerEndpoint, handler, socket));
         try
         {
             var running = frames.RunAsync(handler);
             if (_stopping)
             {
                 // Accepted while stopping: nothing will be read from it, and the caller is told so.
-                _ = handler.SayGoodbyeAsync(connection.ConnectionClosed, GoodbyeLinger, CancellationToken.None);
+                _ = handler.SayGoodbyeAsync(linger => LingerAsync(socket, linger), GoodbyeLinger, CancellationToken.None);
             }
             else if (!_gate.Allows(peerEndpoint))
             {
@@ -70,9 +90,31 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
 
             await running.ConfigureAwait(false);
         }
+        catch (Exception ex)
+        {
+            frames.Close("the connection failed: " + ex.Message, isViolation: ex is not (IOException or SocketException or ObjectDisposedException));
+        }
         finally
         {
             _live.TryRemove(frames, out _);
+        }
+    }
+
+    /// <summary>After a goodbye: waits until the caller closes its side (reading, and dropping, what it still sends) or
+    /// <paramref name="linger"/> passes, so that closing sends no reset that could overtake the goodbye.</summary>
+    private static async Task LingerAsync(Socket socket, TimeSpan linger)
+    {
+        using var timeout = new CancellationTokenSource(linger);
+        var scratch = new byte[4096];
+        try
+        {
+            while (await socket.ReceiveAsync(scratch, SocketFlags.None, timeout.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Out of time, or the connection is gone already.
         }
     }
 
@@ -96,7 +138,7 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
     {
         _stopping = true;
         Interlocked.MemoryBarrier(); // against a connection added meanwhile: it sees _stopping, or this sees it
-        return Task.WhenAll(_live.Values.Select(live => live.Handler.SayGoodbyeAsync(live.PeerClosed, GoodbyeLinger, cancellationToken)));
+        return Task.WhenAll(_live.Values.Select(live => live.Handler.SayGoodbyeAsync(linger => LingerAsync(live.Socket, linger), GoodbyeLinger, cancellationToken)));
     }
 
     /// <summary>The handlers of the connections open now (for tests).</summary>
@@ -113,13 +155,12 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         }
     }
 
-    private async Task<(bool Accepted, string? PeerEndpoint)> HandshakeAsync(ConnectionContext connection, string name)
+    private async Task<(bool Accepted, string? PeerEndpoint)> HandshakeAsync(IDuplexPipe pipe, Socket socket, string name)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        timeout.CancelAfter(_options.HandshakeTimeout);
+        using var timeout = new CancellationTokenSource(_options.HandshakeTimeout);
         try
         {
-            var preamble = await Handshake.ReadPreambleAsync(connection.Transport.Input, timeout.Token).ConfigureAwait(false);
+            var preamble = await Handshake.ReadPreambleAsync(pipe.Input, timeout.Token).ConfigureAwait(false);
             string? peerEndpoint = null;
             string? reason = null;
             var status = FrameFormat.ReplyRejected;
@@ -157,12 +198,11 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             if (reason is null && !_gate.Allows(peerEndpoint))
             {
                 // A cut network: no answer at all, as if the packets were lost.
-                connection.Abort();
                 return (false, null);
             }
 
             var self = _state.Self?.ToString() ?? _options.SiloName;
-            await Handshake.WriteReplyAsync(connection.Transport.Output, new PreambleReply(FrameFormat.ProtocolVersion, reason is null ? FrameFormat.ReplyAccepted : status, reason ?? "", self), timeout.Token)
+            await Handshake.WriteReplyAsync(pipe.Output, new PreambleReply(FrameFormat.ProtocolVersion, reason is null ? FrameFormat.ReplyAccepted : status, reason ?? "", self), timeout.Token)
                 .ConfigureAwait(false);
             if (reason is not null)
             {
@@ -170,8 +210,25 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
                 return (false, null);
             }
 
+            // Frames are read straight off the socket from here on: the caller sends none before the reply, so nothing
+            // may be left in the handshake's pipe.
+            if (pipe.Input.TryRead(out var rest))
+            {
+                var extra = rest.Buffer.Length;
+                pipe.Input.AdvanceTo(rest.Buffer.End);
+                if (extra > 0)
+                {
+                    throw new FrameException($"{extra} bytes sent before the handshake reply");
+                }
+            }
+
             LogAccepted(_logger, name, preamble.Sender);
             return (true, peerEndpoint);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            LogRejected(_logger, name, "?", "the connection failed during the handshake: " + ex.Message);
+            return (false, null);
         }
         catch (FrameException ex)
         {
@@ -185,5 +242,5 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         }
     }
 
-    private readonly record struct LiveConnection(string? PeerEndpoint, SiloConnection Handler, CancellationToken PeerClosed);
+    private readonly record struct LiveConnection(string? PeerEndpoint, SiloConnection Handler, Socket Socket);
 }
