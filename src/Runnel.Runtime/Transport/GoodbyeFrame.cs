@@ -13,7 +13,7 @@ internal sealed class GoodbyeFrame : IOutgoingFrame
     public Task<bool> Sent => _sent.Task;
 
     /// <summary>Whether <paramref name="bytes"/> are one goodbye frame and nothing else.</summary>
-    public static bool IsExactly(in ReadOnlySequence<byte> bytes) => bytes.Length == Bytes.Length && bytes.ToArray().AsSpan().SequenceEqual(Bytes);
+    public static bool IsExactly(ReadOnlySpan<byte> bytes) => bytes.SequenceEqual(Bytes);
 
     public bool TryWriteFrame(IBufferWriter<byte> output)
     {

@@ -47,6 +47,21 @@ internal static class Handshake
     }
 
     /// <exception cref="FrameException">Not a Runnel reply, or the peer closed.</exception>
+    /// <summary>What <paramref name="input"/> already read past the preamble or its reply (consumed; empty when
+    /// nothing). Each side reads frames straight off the socket afterwards, and the peer speaks only after the reply, so
+    /// anything here came out of turn.</summary>
+    public static byte[] TakeLeftover(PipeReader input)
+    {
+        if (!input.TryRead(out var rest))
+        {
+            return [];
+        }
+
+        var bytes = rest.Buffer.ToArray();
+        input.AdvanceTo(rest.Buffer.End);
+        return bytes;
+    }
+
     public static async ValueTask<PreambleReply> ReadReplyAsync(PipeReader input, CancellationToken cancellationToken)
     {
         var bytes = await ReadPrefixedAsync(input, cancellationToken).ConfigureAwait(false);

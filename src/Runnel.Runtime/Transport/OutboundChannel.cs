@@ -229,21 +229,16 @@ internal sealed partial class OutboundChannel : IAsyncDisposable
 
             // Frames are read straight off the socket from here on (SocketFrameSource): a silo sends nothing before it
             // is asked, so nothing may be left in the handshake's pipe.
-            if (pipe.Input.TryRead(out var rest))
+            var leftover = Handshake.TakeLeftover(pipe.Input);
+            if (GoodbyeFrame.IsExactly(leftover))
             {
-                var extra = rest.Buffer.Length;
-                var goodbye = extra > 0 && GoodbyeFrame.IsExactly(rest.Buffer);
-                pipe.Input.AdvanceTo(rest.Buffer.End);
-                if (goodbye)
-                {
-                    // The silo began stopping just after it accepted us: nothing was sent on this connection yet.
-                    throw new RunnelException(RunnelErrorCode.ConnectionLost, $"Silo {Endpoint} said goodbye right after accepting the connection (it is stopping).", isRetriable: true);
-                }
+                // The silo began stopping just after it accepted us: nothing was sent on this connection yet.
+                throw new RunnelException(RunnelErrorCode.ConnectionLost, $"Silo {Endpoint} said goodbye right after accepting the connection (it is stopping).", isRetriable: true);
+            }
 
-                if (extra > 0)
-                {
-                    throw new FrameException($"{extra} unexpected bytes after the handshake reply");
-                }
+            if (leftover.Length > 0)
+            {
+                throw new FrameException($"{leftover.Length} unexpected bytes after the handshake reply");
             }
 
             RemoteSilo = reply.Silo;

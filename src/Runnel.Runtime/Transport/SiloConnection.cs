@@ -34,11 +34,12 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
     /// <summary>
     /// Ends the connection gracefully (the silo is stopping): stops reading, waits until every call read so far has
     /// finished and queued its response, sends a goodbye frame after them (so the caller knows that whatever is still
-    /// unanswered was never read, and may send it elsewhere), then closes once <paramref name="lingerAsync"/> has
-    /// waited (at most <paramref name="linger"/>) for the caller to close its side. If calls still run when <paramref name="cancellationToken"/> fires, it
-    /// closes without a goodbye: their outcome is unknown to the caller, as it is. Idempotent.
+    /// unanswered was never read, and may send it elsewhere), then closes once <paramref name="waitForCallerToClose"/>
+    /// has waited (bounded) for the caller to close its side. If calls still run when
+    /// <paramref name="cancellationToken"/> fires, it closes without a goodbye: their outcome is unknown to the caller, as
+    /// it is. Idempotent.
     /// </summary>
-    public async Task SayGoodbyeAsync(Func<TimeSpan, Task> lingerAsync, TimeSpan linger, CancellationToken cancellationToken)
+    public async Task SayGoodbyeAsync(Func<Task> waitForCallerToClose, CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _goodbye, 1) != 0)
         {
@@ -58,7 +59,7 @@ internal sealed class SiloConnection(FrameConnection connection, Catalog catalog
             await connection.SendAsync(goodbye).ConfigureAwait(false);
             if (await goodbye.Sent.WaitAsync(cancellationToken).ConfigureAwait(false))
             {
-                await lingerAsync(linger).ConfigureAwait(false);
+                await waitForCallerToClose().ConfigureAwait(false);
                 connection.Close("the silo is stopping (goodbye sent)");
                 return;
             }

@@ -61,7 +61,7 @@ internal sealed partial class SiloConnectionHandler
 
         var stream = new NetworkStream(socket, ownsSocket: true);
         var pipe = new DuplexPipe(PipeReader.Create(stream, HandshakeReaderOptions), PipeWriter.Create(stream));
-        var (accepted, peerEndpoint) = await HandshakeAsync(pipe, socket, name).ConfigureAwait(false);
+        var (accepted, peerEndpoint) = await HandshakeAsync(pipe, name).ConfigureAwait(false);
         if (!accepted)
         {
             await stream.DisposeAsync().ConfigureAwait(false);
@@ -81,7 +81,7 @@ internal sealed partial class SiloConnectionHandler
             if (_stopping)
             {
                 // Accepted while stopping: nothing will be read from it, and the caller is told so.
-                _ = handler.SayGoodbyeAsync(linger => LingerAsync(socket, linger), GoodbyeLinger, CancellationToken.None);
+                _ = handler.SayGoodbyeAsync(() => WaitForCallerToCloseAsync(socket), CancellationToken.None);
             }
             else if (!_gate.Allows(peerEndpoint))
             {
@@ -101,10 +101,10 @@ internal sealed partial class SiloConnectionHandler
     }
 
     /// <summary>After a goodbye: waits until the caller closes its side (reading, and dropping, what it still sends) or
-    /// <paramref name="linger"/> passes, so that closing sends no reset that could overtake the goodbye.</summary>
-    private static async Task LingerAsync(Socket socket, TimeSpan linger)
+    /// <see cref="GoodbyeLinger"/> passes, so that closing sends no reset that could overtake the goodbye.</summary>
+    private static async Task WaitForCallerToCloseAsync(Socket socket)
     {
-        using var timeout = new CancellationTokenSource(linger);
+        using var timeout = new CancellationTokenSource(GoodbyeLinger);
         var scratch = new byte[4096];
         try
         {
@@ -138,7 +138,7 @@ internal sealed partial class SiloConnectionHandler
     {
         _stopping = true;
         Interlocked.MemoryBarrier(); // against a connection added meanwhile: it sees _stopping, or this sees it
-        return Task.WhenAll(_live.Values.Select(live => live.Handler.SayGoodbyeAsync(linger => LingerAsync(live.Socket, linger), GoodbyeLinger, cancellationToken)));
+        return Task.WhenAll(_live.Values.Select(live => live.Handler.SayGoodbyeAsync(() => WaitForCallerToCloseAsync(live.Socket), cancellationToken)));
     }
 
     /// <summary>The handlers of the connections open now (for tests).</summary>
@@ -155,7 +155,7 @@ internal sealed partial class SiloConnectionHandler
         }
     }
 
-    private async Task<(bool Accepted, string? PeerEndpoint)> HandshakeAsync(IDuplexPipe pipe, Socket socket, string name)
+    private async Task<(bool Accepted, string? PeerEndpoint)> HandshakeAsync(IDuplexPipe pipe, string name)
     {
         using var timeout = new CancellationTokenSource(_options.HandshakeTimeout);
         try
@@ -212,14 +212,10 @@ internal sealed partial class SiloConnectionHandler
 
             // Frames are read straight off the socket from here on: the caller sends none before the reply, so nothing
             // may be left in the handshake's pipe.
-            if (pipe.Input.TryRead(out var rest))
+            var leftover = Handshake.TakeLeftover(pipe.Input);
+            if (leftover.Length > 0)
             {
-                var extra = rest.Buffer.Length;
-                pipe.Input.AdvanceTo(rest.Buffer.End);
-                if (extra > 0)
-                {
-                    throw new FrameException($"{extra} bytes sent before the handshake reply");
-                }
+                throw new FrameException($"{leftover.Length} bytes sent before the handshake reply");
             }
 
             LogAccepted(_logger, name, preamble.Sender);
