@@ -216,6 +216,28 @@ public abstract partial class GrainTests
     }
 
     [Fact]
+    public async Task Idempotent_SuccessorsSnapshotWithNoNewOffsets_NeverReplacedByTheFencedOwnersSave()
+    {
+        await CreateTopicAsync("t", 1);
+        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 41, epoch: 0, sequence: 0)));
+        await RestartSiloAsync();
+        await Silo.Partition("t", 0).GetOffsetsAsync(); // this owner takes over at high watermark 3 and saves its snapshot
+        var ours = System.Text.Json.Nodes.JsonNode.Parse((await Store.GetAsync("topics/t/0/producer-state")).Content.Span)!;
+        var ourEpoch = ours["logEpoch"]!.GetValue<long>();
+
+        // A successor (next log epoch) saved a snapshot whose offset does not reach past this owner's takeover: offsets
+        // cannot tell it from a predecessor's, the epoch can.
+        var successors = System.Text.Json.Nodes.JsonNode.Parse(
+            $$"""{"version":1,"nextOffset":3,"producers":[{"producerId":99,"epoch":0,"batches":[]}],"logEpoch":{{ourEpoch + 1}}}""")!;
+        await Store.PutAsync("topics/t/0/producer-state", System.Text.Encoding.UTF8.GetBytes(successors.ToJsonString()));
+        await RestartSiloAsync(); // this owner saves its snapshot as it deactivates
+
+        var stored = System.Text.Json.Nodes.JsonNode.Parse((await Store.GetAsync("topics/t/0/producer-state")).Content.Span)!;
+        stored["logEpoch"]!.GetValue<long>().Should().Be(ourEpoch + 1);
+        stored["producers"]![0]!["producerId"]!.GetValue<long>().Should().Be(99);
+    }
+
+    [Fact]
     public async Task Idempotent_SnapshotOlderThanACleanHandOver_StateRebuiltFromTheLog()
     {
         // Found by the chaos harness: the successor read the snapshot before its predecessor's final save, the hand-over
