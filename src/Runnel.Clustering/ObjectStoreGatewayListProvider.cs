@@ -10,7 +10,7 @@ namespace Runnel.Clustering;
 /// Tells an Orleans client which gateways to connect to, from the same membership blob the silos keep
 /// (<see cref="ObjectStoreMembershipTable"/>): every Active silo that has a gateway (proxy) port.
 /// </summary>
-/// <remarks>Each <see cref="GetGateways"/> is one blob read. Orleans asks again every
+/// <remarks>Each <see cref="GetGatewaysAsync"/> is one blob read. Orleans asks again every
 /// <see cref="GatewayOptions.GatewayListRefreshPeriod"/> (<see cref="MaxStaleness"/>). Thread-safe.</remarks>
 public sealed class ObjectStoreGatewayListProvider : IGatewayListProvider
 {
@@ -34,14 +34,12 @@ public sealed class ObjectStoreGatewayListProvider : IGatewayListProvider
     public bool IsUpdatable => true;
 
     /// <summary>Nothing to set up: a missing table reads as empty (no gateways yet).</summary>
-    public Task InitializeGatewayListProvider() => Task.CompletedTask;
+    public Task InitializeGatewayListProviderAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     /// <summary>The gateway URIs of the Active silos with a proxy port, in the table's order.</summary>
-    public Task<IList<Uri>> GetGateways() => GetGatewaysAsync();
-
-    private async Task<IList<Uri>> GetGatewaysAsync()
+    public async Task<IList<Uri>> GetGatewaysAsync(CancellationToken cancellationToken = default)
     {
-        var (document, _) = await _blob.ReadAsync().ConfigureAwait(false);
+        var (document, _) = await _blob.ReadAsync(cancellationToken).ConfigureAwait(false);
         var gateways = new List<Uri>();
         foreach (var member in document.Members)
         {
@@ -54,4 +52,9 @@ public sealed class ObjectStoreGatewayListProvider : IGatewayListProvider
 
         return gateways;
     }
+
+    // Orleans 10.4 calls the *Async members above; these are its obsolete originals (still abstract).
+    Task IGatewayListProvider.InitializeGatewayListProvider() => InitializeGatewayListProviderAsync();
+
+    Task<IList<Uri>> IGatewayListProvider.GetGateways() => GetGatewaysAsync();
 }

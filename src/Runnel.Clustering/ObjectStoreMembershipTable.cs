@@ -46,66 +46,27 @@ public sealed partial class ObjectStoreMembershipTable : IMembershipTable
     /// if it is absent; losing that race to another silo is fine), and that it is a table this code can read.
     /// </summary>
     /// <exception cref="StorageCorruptException">The blob holds something else, or a newer format.</exception>
-    public Task InitializeMembershipTable(bool tryInitTableVersion) => InitializeAsync(tryInitTableVersion);
-
-    /// <summary>Deletes the whole table of <paramref name="clusterId"/> (its blob); a missing table is not an error.</summary>
-    public Task DeleteMembershipTableEntries(string clusterId)
+    public async Task InitializeMembershipTableAsync(bool tryInitTableVersion, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(clusterId);
-        return new MembershipBlob(_store, _options.MembershipBlobName(clusterId)).DeleteAsync().AsTask();
-    }
-
-    /// <summary>Removes the rows of silos that are not Active and whose last sign of life (heartbeat or start) is older
-    /// than <paramref name="beforeDate"/>. Like Orleans' Azure table, this does not change the table version.</summary>
-    public Task CleanupDefunctSiloEntries(DateTimeOffset beforeDate) => CleanupAsync(beforeDate);
-
-    /// <summary>One silo's row (if present) and the table version, from one read of the blob.</summary>
-    public Task<MembershipTableData> ReadRow(SiloAddress key) => ReadRowAsync(key ?? throw new ArgumentNullException(nameof(key)));
-
-    /// <summary>Every row and the table version, from one read of the blob (an atomic snapshot).</summary>
-    public Task<MembershipTableData> ReadAll() => ReadAllAsync();
-
-    /// <summary>Adds <paramref name="entry"/> and sets the table version to <paramref name="tableVersion"/>, atomically,
-    /// if the table's version etag is still <c>tableVersion.VersionEtag</c> and the silo has no row yet; otherwise
-    /// returns false and changes nothing. The row and the version get fresh etags.</summary>
-    public Task<bool> InsertRow(MembershipEntry entry, TableVersion tableVersion)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        ArgumentNullException.ThrowIfNull(tableVersion);
-        return InsertRowAsync(entry, tableVersion);
-    }
-
-    /// <summary>Replaces the silo's row with <paramref name="entry"/> and sets the table version, atomically, if the
-    /// row's etag is still <paramref name="etag"/> and the version etag still <c>tableVersion.VersionEtag</c>; otherwise
-    /// returns false and changes nothing.</summary>
-    public Task<bool> UpdateRow(MembershipEntry entry, string etag, TableVersion tableVersion)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        ArgumentNullException.ThrowIfNull(etag);
-        ArgumentNullException.ThrowIfNull(tableVersion);
-        return UpdateRowAsync(entry, etag, tableVersion);
-    }
-
-    /// <summary>Writes the silo's heartbeat time, whatever the etags: neither the row's etag nor the table version
-    /// changes, so a heartbeat never fails a membership change. A silo without a row is left alone.</summary>
-    /// <exception cref="StorageConflictException">The blob kept changing under
-    /// <see cref="RunnelClusteringOptions.MaxConflictRetries"/> attempts in a row.</exception>
-    public Task UpdateIAmAlive(MembershipEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        return UpdateIAmAliveAsync(entry);
-    }
-
-    private async Task InitializeAsync(bool tryInitTableVersion)
-    {
-        var (_, etag) = await _blob.ReadAsync().ConfigureAwait(false);
-        if (etag is null && tryInitTableVersion && await _blob.TryWriteAsync(MembershipDocument.Empty(), expected: null).ConfigureAwait(false))
+        var (_, etag) = await _blob.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (etag is null && tryInitTableVersion && await _blob.TryWriteAsync(MembershipDocument.Empty(), expected: null, cancellationToken).ConfigureAwait(false))
         {
             LogCreated(_logger, _blob.Name);
         }
     }
 
-    private async Task CleanupAsync(DateTimeOffset beforeDate)
+    /// <summary>Deletes the whole table of <paramref name="clusterId"/> (its blob); a missing table is not an error.</summary>
+    public Task DeleteMembershipTableEntriesAsync(string clusterId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clusterId);
+        return new MembershipBlob(_store, _options.MembershipBlobName(clusterId)).DeleteAsync(cancellationToken).AsTask();
+    }
+
+    /// <summary>Removes the rows of silos that are not Active and whose last sign of life (heartbeat or start) is older
+    /// than <paramref name="beforeDate"/>. Like Orleans' Azure table, this does not change the table version.</summary>
+    /// <exception cref="StorageConflictException">The blob kept changing under
+    /// <see cref="RunnelClusteringOptions.MaxConflictRetries"/> attempts in a row.</exception>
+    public async Task CleanupDefunctSiloEntriesAsync(DateTimeOffset beforeDate, CancellationToken cancellationToken = default)
     {
         var removed = 0;
         var outcome = await MutateAsync(
@@ -114,31 +75,40 @@ public sealed partial class ObjectStoreMembershipTable : IMembershipTable
                 removed = document.Members.RemoveAll(member =>
                     member.Status != (int)SiloStatus.Active && Max(member.IAmAliveTime, member.StartTime) < beforeDate.UtcDateTime);
                 return removed > 0 ? Decision.Write : Decision.Keep;
-            }).ConfigureAwait(false);
-        ThrowIfExhausted(outcome, nameof(CleanupDefunctSiloEntries));
+            },
+            cancellationToken).ConfigureAwait(false);
+        ThrowIfExhausted(outcome, nameof(CleanupDefunctSiloEntriesAsync));
         if (outcome == Outcome.Written)
         {
             LogCleanedUp(_logger, _blob.Name, removed, beforeDate);
         }
     }
 
-    private async Task<MembershipTableData> ReadRowAsync(SiloAddress key)
+    /// <summary>One silo's row (if present) and the table version, from one read of the blob.</summary>
+    public async Task<MembershipTableData> ReadRowAsync(SiloAddress key, CancellationToken cancellationToken = default)
     {
-        var (document, _) = await _blob.ReadAsync().ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(key);
+        var (document, _) = await _blob.ReadAsync(cancellationToken).ConfigureAwait(false);
         var version = MembershipConversions.ToTableVersion(document);
         return document.Find(key.ToParsableString()) is { } member
             ? new MembershipTableData(Tuple.Create(MembershipConversions.ToEntry(member), member.ETag), version)
             : new MembershipTableData(version);
     }
 
-    private async Task<MembershipTableData> ReadAllAsync()
+    /// <summary>Every row and the table version, from one read of the blob (an atomic snapshot).</summary>
+    public async Task<MembershipTableData> ReadAllAsync(CancellationToken cancellationToken = default)
     {
-        var (document, _) = await _blob.ReadAsync().ConfigureAwait(false);
+        var (document, _) = await _blob.ReadAsync(cancellationToken).ConfigureAwait(false);
         return MembershipConversions.ToTableData(document);
     }
 
-    private async Task<bool> InsertRowAsync(MembershipEntry entry, TableVersion tableVersion)
+    /// <summary>Adds <paramref name="entry"/> and sets the table version to <paramref name="tableVersion"/>, atomically,
+    /// if the table's version etag is still <c>tableVersion.VersionEtag</c> and the silo has no row yet; otherwise
+    /// returns false and changes nothing. The row and the version get fresh etags.</summary>
+    public async Task<bool> InsertRowAsync(MembershipEntry entry, TableVersion tableVersion, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(tableVersion);
         var silo = entry.SiloAddress.ToParsableString();
         var outcome = await MutateAsync(
             document =>
@@ -151,13 +121,20 @@ public sealed partial class ObjectStoreMembershipTable : IMembershipTable
                 document.Members.Add(MembershipConversions.ToRecord(entry, document.NewETag()));
                 SetVersion(document, tableVersion);
                 return Decision.Write;
-            }).ConfigureAwait(false);
-        LogRowWrite(_logger, nameof(InsertRow), entry.SiloAddress, entry.Status, tableVersion.Version, outcome);
+            },
+            cancellationToken).ConfigureAwait(false);
+        LogRowWrite(_logger, nameof(InsertRowAsync), entry.SiloAddress, entry.Status, tableVersion.Version, outcome);
         return outcome == Outcome.Written;
     }
 
-    private async Task<bool> UpdateRowAsync(MembershipEntry entry, string etag, TableVersion tableVersion)
+    /// <summary>Replaces the silo's row with <paramref name="entry"/> and sets the table version, atomically, if the
+    /// row's etag is still <paramref name="etag"/> and the version etag still <c>tableVersion.VersionEtag</c>; otherwise
+    /// returns false and changes nothing.</summary>
+    public async Task<bool> UpdateRowAsync(MembershipEntry entry, string etag, TableVersion tableVersion, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(etag);
+        ArgumentNullException.ThrowIfNull(tableVersion);
         var silo = entry.SiloAddress.ToParsableString();
         var outcome = await MutateAsync(
             document =>
@@ -173,13 +150,19 @@ public sealed partial class ObjectStoreMembershipTable : IMembershipTable
                 document.Members[index] = MembershipConversions.ToRecord(entry, document.NewETag());
                 SetVersion(document, tableVersion);
                 return Decision.Write;
-            }).ConfigureAwait(false);
-        LogRowWrite(_logger, nameof(UpdateRow), entry.SiloAddress, entry.Status, tableVersion.Version, outcome);
+            },
+            cancellationToken).ConfigureAwait(false);
+        LogRowWrite(_logger, nameof(UpdateRowAsync), entry.SiloAddress, entry.Status, tableVersion.Version, outcome);
         return outcome == Outcome.Written;
     }
 
-    private async Task UpdateIAmAliveAsync(MembershipEntry entry)
+    /// <summary>Writes the silo's heartbeat time, whatever the etags: neither the row's etag nor the table version
+    /// changes, so a heartbeat never fails a membership change. A silo without a row is left alone.</summary>
+    /// <exception cref="StorageConflictException">The blob kept changing under
+    /// <see cref="RunnelClusteringOptions.MaxConflictRetries"/> attempts in a row.</exception>
+    public async Task UpdateIAmAliveAsync(MembershipEntry entry, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(entry);
         var silo = entry.SiloAddress.ToParsableString();
         var iAmAlive = MembershipConversions.ToRecord(entry, "").IAmAliveTime;
         var outcome = await MutateAsync(
@@ -192,10 +175,28 @@ public sealed partial class ObjectStoreMembershipTable : IMembershipTable
 
                 member.IAmAliveTime = iAmAlive;
                 return Decision.Write;
-            }).ConfigureAwait(false);
-        ThrowIfExhausted(outcome, nameof(UpdateIAmAlive));
+            },
+            cancellationToken).ConfigureAwait(false);
+        ThrowIfExhausted(outcome, nameof(UpdateIAmAliveAsync));
         LogIAmAlive(_logger, entry.SiloAddress, iAmAlive, outcome);
     }
+
+    // Orleans 10.4 calls the *Async members above; the members below are its obsolete originals (still abstract).
+    Task IMembershipTable.InitializeMembershipTable(bool tryInitTableVersion) => InitializeMembershipTableAsync(tryInitTableVersion);
+
+    Task IMembershipTable.DeleteMembershipTableEntries(string clusterId) => DeleteMembershipTableEntriesAsync(clusterId);
+
+    Task IMembershipTable.CleanupDefunctSiloEntries(DateTimeOffset beforeDate) => CleanupDefunctSiloEntriesAsync(beforeDate);
+
+    Task<MembershipTableData> IMembershipTable.ReadRow(SiloAddress key) => ReadRowAsync(key);
+
+    Task<MembershipTableData> IMembershipTable.ReadAll() => ReadAllAsync();
+
+    Task<bool> IMembershipTable.InsertRow(MembershipEntry entry, TableVersion tableVersion) => InsertRowAsync(entry, tableVersion);
+
+    Task<bool> IMembershipTable.UpdateRow(MembershipEntry entry, string etag, TableVersion tableVersion) => UpdateRowAsync(entry, etag, tableVersion);
+
+    Task IMembershipTable.UpdateIAmAlive(MembershipEntry entry) => UpdateIAmAliveAsync(entry);
 
     /// <summary>
     /// Reads the blob, lets <paramref name="decide"/> change the document (or decline), and writes it back only if the
@@ -203,11 +204,11 @@ public sealed partial class ObjectStoreMembershipTable : IMembershipTable
     /// conditions are re-checked by <paramref name="decide"/> on every attempt, so a retry never overwrites a change
     /// it did not see.
     /// </summary>
-    private async ValueTask<Outcome> MutateAsync(Func<MembershipDocument, Decision> decide)
+    private async ValueTask<Outcome> MutateAsync(Func<MembershipDocument, Decision> decide, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var (document, etag) = await _blob.ReadAsync().ConfigureAwait(false);
+            var (document, etag) = await _blob.ReadAsync(cancellationToken).ConfigureAwait(false);
             switch (decide(document))
             {
                 case Decision.Reject:
@@ -216,7 +217,7 @@ public sealed partial class ObjectStoreMembershipTable : IMembershipTable
                     return Outcome.Unchanged;
             }
 
-            if (await _blob.TryWriteAsync(document, etag).ConfigureAwait(false))
+            if (await _blob.TryWriteAsync(document, etag, cancellationToken).ConfigureAwait(false))
             {
                 return Outcome.Written;
             }
@@ -231,7 +232,7 @@ public sealed partial class ObjectStoreMembershipTable : IMembershipTable
             var pause = _options.MaxConflictRetryDelay * Random.Shared.NextDouble();
             if (pause > TimeSpan.Zero)
             {
-                await Task.Delay(pause).ConfigureAwait(false);
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
             }
         }
     }
