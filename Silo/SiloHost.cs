@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Runnel.Grains;
 using Runnel.Runtime;
 using Runnel.Storage;
-using Runnel.Storage.Azure;
+using Runnel.Storage.AzureBlob;
 
 namespace Runnel.Silo;
 
