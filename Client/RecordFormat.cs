@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Runnel.Client;
@@ -7,7 +8,8 @@ namespace Runnel.Cli;
 /// <summary>
 /// A <c>consume --format</c> template: <c>%k</c> key, <c>%v</c> value, <c>%p</c> partition, <c>%o</c> offset,
 /// <c>%t</c> timestamp (Unix ms), <c>%h</c> headers (<c>k=v</c>, comma-separated), <c>%T</c> topic, <c>%%</c> a percent
-/// sign; escapes <c>\t</c>, <c>\n</c>, <c>\\</c>. Null keys and values print as <c>null</c>. Immutable.
+/// sign; escapes <c>\t</c>, <c>\n</c>, <c>\\</c>. Keys, values and header values are written as their bytes (raw by
+/// default: never decoded as text), null ones as <c>null</c>. Immutable.
 /// </summary>
 internal sealed class RecordFormat
 {
@@ -74,42 +76,61 @@ internal sealed class RecordFormat
         return new RecordFormat(parts);
     }
 
-    public string Render(ConsumeResult<byte[], byte[]> record)
+    /// <summary>Writes <paramref name="record"/> through the template to <paramref name="output"/>: keys, values and
+    /// header values as their bytes in <paramref name="encoding"/> (by default exactly as stored), everything else as
+    /// UTF-8 text.</summary>
+    public void Render(ConsumeResult<byte[], byte[]> record, BinaryEncoding encoding, IBufferWriter<byte> output)
     {
-        var output = new StringBuilder();
         foreach (var (field, literal) in _parts)
         {
             switch (field)
             {
                 case '\0':
-                    output.Append(literal);
+                    Text(output, literal);
                     break;
                 case 'k':
-                    output.Append(Text(record.Message.Key));
+                    Bytes(output, encoding, record.Message.Key);
                     break;
                 case 'v':
-                    output.Append(Text(record.Message.Value));
+                    Bytes(output, encoding, record.Message.Value);
                     break;
                 case 'p':
-                    output.Append(record.Partition.ToString(CultureInfo.InvariantCulture));
+                    Text(output, record.Partition.ToString(CultureInfo.InvariantCulture));
                     break;
                 case 'o':
-                    output.Append(record.Offset.ToString(CultureInfo.InvariantCulture));
+                    Text(output, record.Offset.ToString(CultureInfo.InvariantCulture));
                     break;
                 case 't':
-                    output.Append(record.Message.Timestamp!.Value.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+                    Text(output, record.Message.Timestamp!.Value.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
                     break;
                 case 'T':
-                    output.Append(record.Topic);
+                    Text(output, record.Topic);
                     break;
                 case 'h':
-                    output.AppendJoin(',', (record.Message.Headers ?? []).Select(h => $"{h.Key}={Text(h.Value)}"));
+                    var first = true;
+                    foreach (var header in record.Message.Headers ?? [])
+                    {
+                        Text(output, first ? header.Key + "=" : "," + header.Key + "=");
+                        Bytes(output, encoding, header.Value);
+                        first = false;
+                    }
+
                     break;
             }
         }
-
-        return output.ToString();
     }
 
-    private static string Text(byte[]? bytes) => bytes is null ? "null" : Encoding.UTF8.GetString(bytes);
+    private static void Text(IBufferWriter<byte> output, string? text) => Encoding.UTF8.GetBytes(text, output);
+
+    private static void Bytes(IBufferWriter<byte> output, BinaryEncoding encoding, byte[]? bytes)
+    {
+        if (bytes is null)
+        {
+            Text(output, "null");
+        }
+        else
+        {
+            BinaryEncodings.Write(encoding, bytes, output);
+        }
+    }
 }

@@ -3,8 +3,10 @@ using Runnel.Cli.Commands;
 
 namespace Runnel.Cli;
 
-/// <summary>Builds the command tree and runs it. Exit codes: 0 success, 1 a runtime error (the cluster said no, or
-/// could not be reached), 2 a usage error, 130 interrupted.</summary>
+/// <summary>Builds the command tree and runs it. Exit codes (README, "Exit codes"): 0 success; 1 a runtime error (the
+/// cluster said no or could not be reached, records failed, a bench missed its own check, a file could not be read);
+/// 2 a usage or input error (an unknown command or option, a bad value or combination, a bad input line); 130
+/// interrupted.</summary>
 internal static class RunnelCli
 {
     public const int ExitError = 1;
@@ -17,7 +19,11 @@ internal static class RunnelCli
         var configuration = new InvocationConfiguration { Output = io.Out, Error = io.Error, EnableDefaultExceptionHandler = false };
         try
         {
-            return await root.Parse(args).InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+            var parse = root.Parse(args);
+            var code = await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+            // System.CommandLine says 1 for its own parse errors (an unknown command, a missing or malformed option),
+            // which are usage errors like every other one here.
+            return parse.Errors.Count > 0 ? ExitUsage : code;
         }
         catch (CliException ex)
         {
@@ -32,6 +38,11 @@ internal static class RunnelCli
         catch (RunnelException ex)
         {
             await io.Error.WriteLineAsync($"error: {ex.Code}: {ex.Message}").ConfigureAwait(false);
+            return ExitError;
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or UnauthorizedAccessException)
+        {
+            await io.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
             return ExitError;
         }
         catch (OperationCanceledException)

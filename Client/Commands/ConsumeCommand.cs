@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Runnel.Client;
 
 namespace Runnel.Cli.Commands;
@@ -23,7 +25,16 @@ internal static class ConsumeCommand
             Description = "Output template: %k key, %v value, %p partition, %o offset, %t timestamp (ms), %h headers, %T topic, %% percent; \\t \\n \\\\ escapes. Printed as is for each record (end it with \\n for one record per line).",
             DefaultValueFactory = _ => "%v\\n",
         };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object per record instead of --format." };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print one JSON object per record instead of --format (keys and values as strings: UTF-8 text when they are valid UTF-8, "
+                + "else base64 with \"key_encoding\"/\"value_encoding\": \"base64\"; or in --output-format hex|base64).",
+        };
+        var outputFormat = new Option<BinaryEncoding>("--output-format")
+        {
+            Description = "How %k, %v and header values are printed: raw (the stored bytes exactly, the default), hex or base64.",
+            DefaultValueFactory = _ => BinaryEncoding.Raw,
+        };
         var group = new Option<string?>("--group", "-g")
         {
             Description = "Consume as a member of this consumer group: partitions are shared with the group's other members, reading starts at the "
@@ -31,13 +42,13 @@ internal static class ConsumeCommand
         };
         var command = new Command("consume", "Print a topic's records to stdout.")
         {
-            topic, fromBeginning, partition, offset, fromTimestamp, maxMessages, timeout, format, json, group,
+            topic, fromBeginning, partition, offset, fromTimestamp, maxMessages, timeout, format, json, outputFormat, group,
         };
         command.SetAction(async (parse, ct) =>
         {
             var name = parse.GetValue(topic)!;
             var template = RecordFormat.Parse(parse.GetValue(format)!);
-            var asJson = parse.GetValue(json);
+            var printer = new RecordPrinter(template, parse.GetValue(json), parse.GetValue(outputFormat));
             var onlyPartition = parse.GetValue(partition);
             var startOffset = parse.GetValue(offset);
             var startTime = parse.GetValue(fromTimestamp) is { } t ? TimestampArg.Parse(t) : (DateTimeOffset?)null;
@@ -67,13 +78,13 @@ internal static class ConsumeCommand
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
             if (groupId is not null)
             {
-                return await ConsumeGroupAsync(connection, io, name, groupId, parse.GetValue(fromBeginning), max, idle, asJson, template, ct).ConfigureAwait(false);
+                return await ConsumeGroupAsync(connection, io, name, groupId, parse.GetValue(fromBeginning), max, idle, printer, ct).ConfigureAwait(false);
             }
 
             var description = await connection.Admin.DescribeTopicAsync(name, ct).ConfigureAwait(false);
             if (onlyPartition >= description.PartitionCount)
             {
-                throw new CliException($"Topic {name} has {description.PartitionCount} partitions; there is no partition {onlyPartition}.");
+                throw new CliException($"Topic {name} has {Plural.Of(description.PartitionCount, "partition")}; there is no partition {onlyPartition}.");
             }
 
             var partitions = onlyPartition is { } only
@@ -90,9 +101,9 @@ internal static class ConsumeCommand
                 }
             }
 
-            var count = await PrintAsync(consumer, io, max, idle, asJson, template, ct).ConfigureAwait(false);
-            await io.Out.FlushAsync(ct).ConfigureAwait(false);
-            await io.Error.WriteLineAsync($"Consumed {count} records from {name}.").ConfigureAwait(false);
+            var count = await PrintAsync(consumer, io, max, idle, printer, ct).ConfigureAwait(false);
+            await io.Output.FlushAsync(ct).ConfigureAwait(false);
+            await io.Error.WriteLineAsync($"Consumed {Plural.Of(count, "record")} from {name}.").ConfigureAwait(false);
             return 0;
         });
         return command;
@@ -100,7 +111,7 @@ internal static class ConsumeCommand
 
     /// <summary>Consumes as a group member; commits the positions of what was printed (after flushing it) on every exit.</summary>
     private static async Task<int> ConsumeGroupAsync(
-        RunnelConnection connection, CliIO io, string topic, string groupId, bool fromBeginning, long? max, double? idle, bool asJson, RecordFormat template, CancellationToken ct)
+        RunnelConnection connection, CliIO io, string topic, string groupId, bool fromBeginning, long? max, double? idle, RecordPrinter printer, CancellationToken ct)
     {
         await connection.Admin.DescribeTopicAsync(topic, ct).ConfigureAwait(false); // an unknown topic fails here, naming it
         await using var consumer = connection.CreateConsumer<byte[], byte[]>(ConsumerOptions.Default with
@@ -113,23 +124,23 @@ internal static class ConsumeCommand
         long count;
         try
         {
-            count = await PrintAsync(consumer, io, max, idle, asJson, template, ct).ConfigureAwait(false);
+            count = await PrintAsync(consumer, io, max, idle, printer, ct).ConfigureAwait(false);
         }
         finally
         {
             // what was printed is committed on every way out (closing the consumer commits too, on Ctrl-C included)
-            await io.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await io.Output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         var committed = await consumer.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        await io.Error.WriteLineAsync($"Consumed {count} records from {topic} as group {groupId}; committed {committed.Count} partitions.").ConfigureAwait(false);
+        await io.Error.WriteLineAsync($"Consumed {Plural.Of(count, "record")} from {topic} as group {groupId}; committed {Plural.Of(committed.Count, "partition")}.").ConfigureAwait(false);
         return 0;
     }
 
     /// <summary>Prints records until <paramref name="max"/> were printed, <paramref name="idle"/> seconds pass without
     /// one, or <paramref name="ct"/> fires (which propagates); returns how many were printed.</summary>
     private static async Task<long> PrintAsync(
-        Consumer<byte[], byte[]> consumer, CliIO io, long? max, double? idle, bool asJson, RecordFormat template, CancellationToken ct)
+        Consumer<byte[], byte[]> consumer, CliIO io, long? max, double? idle, RecordPrinter printer, CancellationToken ct)
     {
         using var idleCancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (idle is { } seconds)
@@ -143,7 +154,7 @@ internal static class ConsumeCommand
         {
             await foreach (var record in consumer.ConsumeAsync(idleCancellation.Token).ConfigureAwait(false))
             {
-                await io.Out.WriteAsync(asJson ? ToJson(record) + "\n" : template.Render(record)).ConfigureAwait(false);
+                await io.Output.WriteAsync(printer.Render(record), ct).ConfigureAwait(false);
                 count++;
                 progress.Tick(count);
                 if (count >= max)
@@ -165,40 +176,80 @@ internal static class ConsumeCommand
         return count;
     }
 
-    internal static string ToJson(ConsumeResult<byte[], byte[]> record)
+    internal static string ToJson(ConsumeResult<byte[], byte[]> record, BinaryEncoding encoding = BinaryEncoding.Raw)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("topic", record.Topic);
-            writer.WriteNumber("partition", record.Partition);
-            writer.WriteNumber("offset", record.Offset);
-            writer.WriteNumber("timestamp", record.Message.Timestamp!.Value.ToUnixTimeMilliseconds());
-            WriteText(writer, "key", record.Message.Key);
-            WriteText(writer, "value", record.Message.Value);
-            writer.WriteStartObject("headers");
-            foreach (var header in record.Message.Headers ?? [])
-            {
-                WriteText(writer, header.Key, header.Value);
-            }
-
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        var buffer = new ArrayBufferWriter<byte>();
+        WriteJson(record, encoding, buffer);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void WriteText(Utf8JsonWriter writer, string name, byte[]? bytes)
+    /// <summary>One record as a JSON object (no newline): keys, values and header values as strings in
+    /// <paramref name="encoding"/>; under <see cref="BinaryEncoding.Raw"/> bytes that are not valid UTF-8 are written in
+    /// base64 with a <c>NAME_encoding: "base64"</c> member beside them rather than altered.</summary>
+    internal static void WriteJson(ConsumeResult<byte[], byte[]> record, BinaryEncoding encoding, IBufferWriter<byte> output)
+    {
+        using var writer = new Utf8JsonWriter(output);
+        writer.WriteStartObject();
+        writer.WriteString("topic", record.Topic);
+        writer.WriteNumber("partition", record.Partition);
+        writer.WriteNumber("offset", record.Offset);
+        writer.WriteNumber("timestamp", record.Message.Timestamp!.Value.ToUnixTimeMilliseconds());
+        WriteBytes(writer, "key", record.Message.Key, encoding);
+        WriteBytes(writer, "value", record.Message.Value, encoding);
+        writer.WriteStartObject("headers");
+        foreach (var header in record.Message.Headers ?? [])
+        {
+            WriteBytes(writer, header.Key, header.Value, encoding);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteBytes(Utf8JsonWriter writer, string name, byte[]? bytes, BinaryEncoding encoding)
     {
         if (bytes is null)
         {
             writer.WriteNull(name);
         }
+        else if (encoding == BinaryEncoding.Hex)
+        {
+            writer.WriteString(name, Convert.ToHexStringLower(bytes));
+        }
+        else if (encoding == BinaryEncoding.Base64 || !Utf8.IsValid(bytes))
+        {
+            writer.WriteBase64String(name, bytes);
+            if (encoding == BinaryEncoding.Raw)
+            {
+                writer.WriteString(name + "_encoding", "base64");
+            }
+        }
         else
         {
-            writer.WriteString(name, Encoding.UTF8.GetString(bytes));
+            writer.WriteString(name, bytes);
+        }
+    }
+
+    /// <summary>Renders records for stdout into one reused buffer: the template (or JSON and a newline) in an output
+    /// encoding. The returned memory is valid until the next call; not thread-safe.</summary>
+    private sealed class RecordPrinter(RecordFormat template, bool asJson, BinaryEncoding encoding)
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+
+        public ReadOnlyMemory<byte> Render(ConsumeResult<byte[], byte[]> record)
+        {
+            _buffer.ResetWrittenCount();
+            if (asJson)
+            {
+                WriteJson(record, encoding, _buffer);
+                _buffer.Write("\n"u8);
+            }
+            else
+            {
+                template.Render(record, encoding, _buffer);
+            }
+
+            return _buffer.WrittenMemory;
         }
     }
 }

@@ -24,15 +24,13 @@ internal static class GroupsCommands
 
     private static Command List(GlobalOptions globals, CliIO io)
     {
-        var command = new Command("list", "List consumer groups, one per line.");
+        var json = new Option<bool>("--json") { Description = "Print one JSON array of group ids ([] when there are none)." };
+        var command = new Command("list", "List consumer groups, one per line (\"No groups.\" on stderr when there are none).") { json };
         command.SetAction(async (parse, ct) =>
         {
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
-            foreach (var group in await connection.Admin.ListGroupsAsync(ct).ConfigureAwait(false))
-            {
-                await io.Out.WriteLineAsync(group).ConfigureAwait(false);
-            }
-
+            var groups = await connection.Admin.ListGroupsAsync(ct).ConfigureAwait(false);
+            await ListOutput.WriteAsync(io, groups, parse.GetValue(json), "No groups.").ConfigureAwait(false);
             return 0;
         });
         return command;
@@ -119,9 +117,10 @@ internal static class GroupsCommands
         var datetime = new Option<string?>("--to-datetime") { Description = "To the first record at or after T (ISO-8601 or Unix ms)." };
         var offset = new Option<long?>("--to-offset") { Description = "To offset N (clamped to the log)." };
         var shift = new Option<long?>("--shift-by") { Description = "Move the committed offsets by N (negative: back), clamped to the log." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON array of the new offsets: topic, partition, offset." };
         var command = new Command("reset-offsets", "Set a group's committed offsets for a topic (the group must have no active members). Choose exactly one of --to-earliest, --to-latest, --to-datetime, --to-offset, --shift-by.")
         {
-            group, topic, partition, earliest, latest, datetime, offset, shift,
+            group, topic, partition, earliest, latest, datetime, offset, shift, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -160,13 +159,33 @@ internal static class GroupsCommands
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
             var name = parse.GetValue(group)!;
             var result = await connection.Admin.ResetOffsetsAsync(name, parse.GetValue(topic)!, specs[0], only, ct).ConfigureAwait(false);
-            await io.Out.WriteLineAsync("TOPIC\tPARTITION\tNEW-OFFSET").ConfigureAwait(false);
-            foreach (var r in result)
+            if (parse.GetValue(json))
             {
-                await io.Out.WriteLineAsync($"{r.Topic}\t{Str(r.Partition)}\t{Str(r.Offset)}").ConfigureAwait(false);
+                await io.Out.WriteLineAsync(JsonText.Write(writer =>
+                {
+                    writer.WriteStartArray();
+                    foreach (var r in result)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("topic", r.Topic);
+                        writer.WriteNumber("partition", r.Partition);
+                        writer.WriteNumber("offset", r.Offset);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                })).ConfigureAwait(false);
+            }
+            else
+            {
+                await io.Out.WriteLineAsync("TOPIC\tPARTITION\tNEW-OFFSET").ConfigureAwait(false);
+                foreach (var r in result)
+                {
+                    await io.Out.WriteLineAsync($"{r.Topic}\t{Str(r.Partition)}\t{Str(r.Offset)}").ConfigureAwait(false);
+                }
             }
 
-            await io.Error.WriteLineAsync($"Reset {Str(result.Count)} partitions of group {name} ({specs[0]}).").ConfigureAwait(false);
+            await io.Error.WriteLineAsync($"Reset {Plural.Of(result.Count, "partition")} of group {name} ({specs[0]}).").ConfigureAwait(false);
             return 0;
         });
         return command;

@@ -1,103 +1,364 @@
+using System.Buffers;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
 using Runnel.Client;
 
 namespace Runnel.Cli.Commands;
 
-/// <summary><c>produce TOPIC</c>: one record per line of stdin.</summary>
+/// <summary><c>produce TOPIC</c>: one record per line of stdin (or per <c>--delimiter</c>), byte for byte; or one record
+/// holding a whole file (<c>--value-file</c>). Ends with a summary on stderr of what was produced and what was not.</summary>
 internal static class ProduceCommand
 {
+    /// <summary>How many skipped lines are named one by one on stderr before the rest are only counted.</summary>
+    private const int SkippedLinesNamed = 10;
+
     public static Command Build(GlobalOptions globals, CliIO io)
     {
         var topic = new Argument<string>("topic") { Description = "The topic to produce to." };
-        var separator = new Option<string?>("--key-separator", "-K") { Description = "Split each line into key and value at the first SEP (lines without it fail)." };
+        var separator = new Option<string?>("--key-separator", "-K") { Description = "Split each record into key and value at the first SEP (escapes \\t \\n \\0 \\xHH; a record without it is a bad line)." };
+        var delimiter = new Option<string>("--delimiter", "-D")
+        {
+            Description = "The bytes that end each record on stdin (escapes \\n \\r \\t \\0 \\\\ \\xHH); everything between two delimiters is produced exactly, \\r included.",
+            DefaultValueFactory = _ => "\\n",
+        };
+        var key = new Option<string?>("--key", "-k") { Description = "The key of every record, as UTF-8 text (instead of --key-separator)." };
+        var valueFile = new Option<string?>("--value-file") { Description = "Produce one record whose value is this file's bytes, whole ('-' for all of stdin)." };
+        var inputFormat = new Option<BinaryEncoding>("--input-format")
+        {
+            Description = "How keys and values are written on stdin: raw (the bytes as they are, the default), hex or base64.",
+            DefaultValueFactory = _ => BinaryEncoding.Raw,
+        };
+        var skipBad = new Option<bool>("--skip-bad-lines")
+        {
+            Description = "Skip a bad line (no key separator, bad hex/base64) and go on; skipped lines are reported at the end and the exit code stays 0. "
+                + "Without it, the first bad line stops the produce (exit code 2) and neither it nor any line after it is produced.",
+        };
         var partition = new Option<int?>("--partition", "-p") { Description = "Produce to this partition (default: murmur2 of the key, sticky for no key)." };
         var headers = new Option<string[]>("--header", "-H") { Description = "A header on every record, key=value; repeatable." };
         var compression = new Option<CompressionType>("--compression") { Description = "Batch codec.", DefaultValueFactory = _ => CompressionType.None };
-        var command = new Command("produce", "Produce the lines of stdin as records; prints a summary to stderr.") { topic, separator, partition, headers, compression };
+        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout (produced, failed, skipped, skipped_lines, stopped_at_line, error)." };
+        var command = new Command("produce", "Produce the records of stdin, byte for byte; prints a summary to stderr.")
+        {
+            topic, separator, delimiter, key, valueFile, inputFormat, skipBad, partition, headers, compression, json,
+        };
         command.SetAction(async (parse, ct) =>
         {
-            var sep = parse.GetValue(separator);
-            if (sep is { Length: 0 })
-            {
-                throw new CliException("--key-separator must not be empty.");
-            }
-
-            var headerPairs = KeyValueArgs.Parse(parse.GetValue(headers), "--header");
-            var name = parse.GetValue(topic)!;
+            var request = new ProduceRequest(
+                parse.GetValue(topic)!,
+                parse.GetValue(separator) is { } sep ? DelimiterArg.Parse(sep, "--key-separator") : null,
+                DelimiterArg.Parse(parse.GetValue(delimiter)!, "--delimiter"),
+                parse.GetValue(key) is { } k ? Encoding.UTF8.GetBytes(k) : null,
+                parse.GetValue(inputFormat),
+                parse.GetValue(skipBad),
+                KeyValueArgs.Parse(parse.GetValue(headers), "--header"));
             var explicitPartition = parse.GetValue(partition);
             if (explicitPartition < 0)
             {
                 throw new CliException($"--partition must not be negative (was {explicitPartition}).");
             }
 
+            if (request.Separator is not null && request.Key is not null)
+            {
+                throw new CliException("Choose one of --key and --key-separator.");
+            }
+
+            var file = parse.GetValue(valueFile);
+            if (file is not null && (request.Separator is not null || parse.GetResult(delimiter) is { Implicit: false }))
+            {
+                throw new CliException("--value-file produces one whole record: it takes no --key-separator or --delimiter (use --key).");
+            }
+
+            if (file is not null && file != "-" && !File.Exists(file))
+            {
+                throw new CliException($"--value-file '{file}' does not exist.");
+            }
+
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
-            var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with { Compression = parse.GetValue(compression) });
-            long delivered = 0, failed = 0, lineNumber = 0;
-            RunnelException? firstError = null;
+            var producer = connection.CreateProducer<byte[], byte[]>(ProducerOptions.Default with { Compression = parse.GetValue(compression) });
+            var outcome = new ProduceOutcome();
             var clock = Stopwatch.StartNew();
-            using var progress = new ProgressReporter(io, "produced");
             await using (producer.ConfigureAwait(false))
             {
-                while (await io.In.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+                using var sink = new RecordSink(producer, request, explicitPartition ?? -1, outcome, io);
+                if (file is not null)
                 {
-                    lineNumber++;
-                    string? key = null;
-                    var value = line;
-                    if (sep is not null)
-                    {
-                        var at = line.IndexOf(sep, StringComparison.Ordinal);
-                        if (at < 0)
-                        {
-                            await producer.FlushAsync(ct).ConfigureAwait(false);
-                            throw new CliException($"line {lineNumber.ToString(CultureInfo.InvariantCulture)} has no key separator '{sep}'.");
-                        }
-
-                        key = line[..at];
-                        value = line[(at + sep.Length)..];
-                    }
-
-                    Headers? recordHeaders = null;
-                    if (headerPairs.Count > 0)
-                    {
-                        recordHeaders = new Headers();
-                        foreach (var (k, v) in headerPairs)
-                        {
-                            recordHeaders.Add(k, v);
-                        }
-                    }
-
-                    var message = new Message<string, string> { Key = key, Value = value, Headers = recordHeaders };
-                    await producer.EnqueueAsync(name, message, report =>
-                    {
-                        if (report.IsSuccess)
-                        {
-                            Interlocked.Increment(ref delivered);
-                        }
-                        else
-                        {
-                            Interlocked.Increment(ref failed);
-                            Interlocked.CompareExchange(ref firstError, report.Error, null);
-                        }
-                    }, explicitPartition ?? -1, ct).ConfigureAwait(false);
-                    progress.Tick(Interlocked.Read(ref delivered));
+                    var bytes = file == "-" ? await ReadAllAsync(io.In, ct).ConfigureAwait(false) : await File.ReadAllBytesAsync(file, ct).ConfigureAwait(false);
+                    await sink.AcceptAsync(new ReadOnlySequence<byte>(bytes), ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await SplitAsync(io.In, request.Delimiter, sink, ct).ConfigureAwait(false);
                 }
 
                 await producer.FlushAsync(ct).ConfigureAwait(false);
             }
 
-            var seconds = clock.Elapsed.TotalSeconds;
-            await io.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"Produced {delivered} records to {name} in {seconds:F2} s ({delivered / Math.Max(seconds, 1e-6):F0} records/s){(failed > 0 ? $"; {failed} failed" : "")}."))
-                .ConfigureAwait(false);
-            if (firstError is not null)
-            {
-                throw firstError;
-            }
-
-            return 0;
+            return await ReportAsync(io, request, outcome, clock.Elapsed.TotalSeconds, parse.GetValue(json)).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>Hands <paramref name="sink"/> each record of <paramref name="input"/>: the bytes before each delimiter, and
+    /// the bytes after the last one if there are any. Stops early when the sink says so.</summary>
+    private static async Task SplitAsync(Stream input, byte[] delimiter, RecordSink sink, CancellationToken ct)
+    {
+        var reader = PipeReader.Create(input, new StreamPipeReaderOptions(leaveOpen: true));
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                var go = true;
+                while (go && TryReadRecord(ref buffer, delimiter, out var record))
+                {
+                    go = await sink.AcceptAsync(record, ct).ConfigureAwait(false);
+                }
+
+                if (go && result.IsCompleted && !buffer.IsEmpty)
+                {
+                    await sink.AcceptAsync(buffer, ct).ConfigureAwait(false);
+                    buffer = buffer.Slice(buffer.End);
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (!go || result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Takes the bytes before the next delimiter off the front of <paramref name="buffer"/> (and the delimiter);
+    /// false when no whole record is buffered yet.</summary>
+    private static bool TryReadRecord(ref ReadOnlySequence<byte> buffer, byte[] delimiter, out ReadOnlySequence<byte> record)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        if (reader.TryReadTo(out record, delimiter, advancePastDelimiter: true))
+        {
+            buffer = buffer.Slice(reader.Position);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream input, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await input.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Says on stderr (or as JSON on stdout) what was produced and what was not; returns the exit code: 0, 2 when
+    /// a bad line stopped the produce, and 1 (by throwing the first delivery error) when records failed.</summary>
+    private static async Task<int> ReportAsync(CliIO io, ProduceRequest request, ProduceOutcome outcome, double seconds, bool asJson)
+    {
+        var unit = request.Delimiter is [(byte)'\n'] ? "line" : "record";
+        var stopped = outcome.StoppedAt is { } at
+            ? string.Create(CultureInfo.InvariantCulture, $"{unit} {at} {outcome.StopReason}; stopped there: {unit} {at} and any after it were not produced (--skip-bad-lines skips bad {unit}s and goes on).")
+            : null;
+        if (asJson)
+        {
+            await io.Out.WriteLineAsync(SummaryJson(request.Topic, outcome, stopped, seconds)).ConfigureAwait(false);
+        }
+
+        var failed = outcome.Failed > 0 ? $"; {Plural.Of(outcome.Failed, "record")} failed" : "";
+        await io.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Produced {Plural.Of(outcome.Delivered, "record")} to {request.Topic} in {seconds:F2} s ({outcome.Delivered / Math.Max(seconds, 1e-6):F0} records/s){failed}.")).ConfigureAwait(false);
+        if (outcome.Skipped.Count > 0)
+        {
+            var named = string.Join(", ", outcome.Skipped.Take(SkippedLinesNamed).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Number} ({s.Reason})")));
+            var more = outcome.Skipped.Count > SkippedLinesNamed ? ", ..." : "";
+            await io.Error.WriteLineAsync($"Skipped {Plural.Of(outcome.Skipped.Count, "bad " + unit)}: {named}{more}.").ConfigureAwait(false);
+        }
+
+        if (stopped is not null)
+        {
+            await io.Error.WriteLineAsync("error: " + stopped).ConfigureAwait(false);
+            return RunnelCli.ExitUsage;
+        }
+
+        if (outcome.FirstError is not null)
+        {
+            throw outcome.FirstError;
+        }
+
+        return 0;
+    }
+
+    private static string SummaryJson(string topic, ProduceOutcome outcome, string? error, double seconds)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("topic", topic);
+            writer.WriteNumber("produced", outcome.Delivered);
+            writer.WriteNumber("failed", outcome.Failed);
+            writer.WriteNumber("skipped", outcome.Skipped.Count);
+            writer.WriteStartArray("skipped_lines");
+            foreach (var (number, _) in outcome.Skipped)
+            {
+                writer.WriteNumberValue(number);
+            }
+
+            writer.WriteEndArray();
+            if (outcome.StoppedAt is { } at)
+            {
+                writer.WriteNumber("stopped_at_line", at);
+            }
+            else
+            {
+                writer.WriteNull("stopped_at_line");
+            }
+
+            if ((error ?? outcome.FirstError?.Message) is { } message)
+            {
+                writer.WriteString("error", message);
+            }
+            else
+            {
+                writer.WriteNull("error");
+            }
+
+            writer.WriteNumber("seconds", Math.Round(seconds, 3));
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>What the command was asked to produce and how to read it.</summary>
+    private sealed record ProduceRequest(
+        string Topic, byte[]? Separator, byte[] Delimiter, byte[]? Key, BinaryEncoding InputFormat, bool SkipBad, List<KeyValuePair<string, string>> Headers);
+
+    /// <summary>Counts delivered and failed records (from delivery callbacks, hence the interlocked fields), and the
+    /// bad lines skipped or stopped at.</summary>
+    private sealed class ProduceOutcome
+    {
+        private long _delivered;
+        private long _failed;
+        private RunnelException? _firstError;
+
+        public long Delivered => Interlocked.Read(ref _delivered);
+
+        public long Failed => Interlocked.Read(ref _failed);
+
+        public RunnelException? FirstError => Volatile.Read(ref _firstError);
+
+        public List<(long Number, string Reason)> Skipped { get; } = [];
+
+        public long? StoppedAt { get; set; }
+
+        public string? StopReason { get; set; }
+
+        public void OnDelivery(DeliveryReport<byte[], byte[]> report)
+        {
+            if (report.IsSuccess)
+            {
+                Interlocked.Increment(ref _delivered);
+            }
+            else
+            {
+                Interlocked.Increment(ref _failed);
+                Interlocked.CompareExchange(ref _firstError, report.Error, null);
+            }
+        }
+    }
+
+    /// <summary>Turns each input record into a message and enqueues it, or records why it is bad.</summary>
+    private sealed class RecordSink(Producer<byte[], byte[]> producer, ProduceRequest request, int partition, ProduceOutcome outcome, CliIO io) : IDisposable
+    {
+        private readonly ProgressReporter _progress = new(io, "produced");
+        private long _number;
+
+        /// <summary>Enqueues one record; false when it was bad and the produce stops there.</summary>
+        public async ValueTask<bool> AcceptAsync(ReadOnlySequence<byte> record, CancellationToken ct)
+        {
+            _number++;
+            var bytes = record.ToArray();
+            var key = request.Key;
+            var value = bytes;
+            string? problem = null;
+            if (request.Separator is { } separator)
+            {
+                var at = bytes.AsSpan().IndexOf(separator);
+                if (at < 0)
+                {
+                    problem = $"has no key separator '{Escape(separator)}'";
+                }
+                else
+                {
+                    key = Decode(bytes.AsSpan(0, at), "key", ref problem);
+                    value = bytes[(at + separator.Length)..];
+                }
+            }
+
+            if (problem is null && request.InputFormat != BinaryEncoding.Raw)
+            {
+                value = Decode(value, "value", ref problem);
+            }
+
+            if (problem is not null || value is null)
+            {
+                if (!request.SkipBad)
+                {
+                    outcome.StoppedAt = _number;
+                    outcome.StopReason = problem;
+                    return false;
+                }
+
+                outcome.Skipped.Add((_number, problem!));
+                return true;
+            }
+
+            Headers? headers = null;
+            if (request.Headers.Count > 0)
+            {
+                headers = new Headers();
+                foreach (var (k, v) in request.Headers)
+                {
+                    headers.Add(k, v);
+                }
+            }
+
+            var message = new Message<byte[], byte[]> { Key = key, Value = value, Headers = headers };
+            await producer.EnqueueAsync(request.Topic, message, outcome.OnDelivery, partition, ct).ConfigureAwait(false);
+            _progress.Tick(outcome.Delivered);
+            return true;
+        }
+
+        public void Dispose() => _progress.Dispose();
+
+        private byte[]? Decode(ReadOnlySpan<byte> text, string what, ref string? problem)
+        {
+            var decoded = BinaryEncodings.TryDecode(request.InputFormat, text, out var why);
+            if (decoded is null)
+            {
+                problem ??= $"has a {what} that is {why}";
+            }
+
+            return decoded;
+        }
+
+        private static string Escape(byte[] bytes) =>
+            string.Concat(bytes.Select(b => b switch
+            {
+                (byte)'\n' => "\\n",
+                (byte)'\t' => "\\t",
+                (byte)'\r' => "\\r",
+                < 0x20 or >= 0x7F => string.Create(CultureInfo.InvariantCulture, $"\\x{b:x2}"),
+                _ => ((char)b).ToString(),
+            }));
     }
 }

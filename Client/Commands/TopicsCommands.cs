@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Runnel.Client;
+using Runnel.Grains;
 using Spectre.Console;
 
 namespace Runnel.Cli.Commands;
@@ -34,7 +35,7 @@ internal static class TopicsCommands
             var overrides = KeyValueArgs.Parse(parse.GetValue(config), "--config").ToDictionary(p => p.Key, p => p.Value);
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
             var description = await connection.Admin.CreateTopicAsync(parse.GetValue(name)!, parse.GetValue(partitions), overrides, ct).ConfigureAwait(false);
-            await io.Out.WriteLineAsync($"Created topic {description.Name} with {description.PartitionCount} partitions.").ConfigureAwait(false);
+            await io.Out.WriteLineAsync($"Created topic {description.Name} with {Plural.Of(description.PartitionCount, "partition")}.").ConfigureAwait(false);
             return 0;
         });
         return command;
@@ -42,15 +43,13 @@ internal static class TopicsCommands
 
     private static Command List(GlobalOptions globals, CliIO io)
     {
-        var command = new Command("list", "List topics, one per line.");
+        var json = new Option<bool>("--json") { Description = "Print one JSON array of names ([] when there are none)." };
+        var command = new Command("list", "List topics, one per line (\"No topics.\" on stderr when there are none).") { json };
         command.SetAction(async (parse, ct) =>
         {
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
-            foreach (var topic in await connection.Admin.ListTopicsAsync(ct).ConfigureAwait(false))
-            {
-                await io.Out.WriteLineAsync(topic).ConfigureAwait(false);
-            }
-
+            var topics = await connection.Admin.ListTopicsAsync(ct).ConfigureAwait(false);
+            await ListOutput.WriteAsync(io, topics, parse.GetValue(json), "No topics.").ConfigureAwait(false);
             return 0;
         });
         return command;
@@ -59,13 +58,20 @@ internal static class TopicsCommands
     private static Command Describe(GlobalOptions globals, CliIO io)
     {
         var name = NameArgument();
-        var command = new Command("describe", "Show a topic's partitions, offsets and config.") { name };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: name, partition_count, created, config, partitions (partition, owner, log_start, high_watermark, last_stable)." };
+        var command = new Command("describe", "Show a topic's partitions, offsets and config.") { name, json };
         command.SetAction(async (parse, ct) =>
         {
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
             var topic = parse.GetValue(name)!;
             var description = await connection.Admin.DescribeTopicAsync(topic, ct).ConfigureAwait(false);
             var offsets = await connection.Admin.GetTopicOffsetsAsync(topic, ct).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                await io.Out.WriteLineAsync(ToJson(connection, description, offsets)).ConfigureAwait(false);
+                return 0;
+            }
+
             var config = string.Join(",", description.Config.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
             if (io.IsOutputTerminal)
             {
@@ -151,13 +157,14 @@ internal static class TopicsCommands
     private static Command AddPartitions(GlobalOptions globals, CliIO io)
     {
         var name = NameArgument();
-        var total = new Option<int>("--total") { Description = "The new partition count (never fewer than now).", Required = true };
+        // --partitions as in create; --total is the spelling this command had first.
+        var total = new Option<int>("--partitions", "-p", "--total") { Description = "The new partition count, as in create (never fewer than now).", Required = true };
         var command = new Command("add-partitions", "Grow a topic's partition count.") { name, total };
         command.SetAction(async (parse, ct) =>
         {
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
             var description = await connection.Admin.AddPartitionsAsync(parse.GetValue(name)!, parse.GetValue(total), ct).ConfigureAwait(false);
-            await io.Out.WriteLineAsync($"Topic {description.Name} now has {description.PartitionCount} partitions.").ConfigureAwait(false);
+            await io.Out.WriteLineAsync($"Topic {description.Name} now has {Plural.Of(description.PartitionCount, "partition")}.").ConfigureAwait(false);
             return 0;
         });
         return command;
@@ -179,6 +186,43 @@ internal static class TopicsCommands
         });
         return command;
     }
+
+    private static string ToJson(RunnelConnection connection, TopicDescription description, IReadOnlyList<PartitionOffsets> offsets) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name", description.Name);
+        writer.WriteNumber("partition_count", description.PartitionCount);
+        writer.WriteString("created", description.CreatedAt);
+        writer.WriteStartObject("config");
+        foreach (var (key, value) in description.Config.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            writer.WriteString(key, value);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartArray("partitions");
+        for (var p = 0; p < offsets.Count; p++)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("partition", p);
+            if (connection.GetPartitionOwner(new TopicPartition(description.Name, p)) is { } owner)
+            {
+                writer.WriteString("owner", owner);
+            }
+            else
+            {
+                writer.WriteNull("owner");
+            }
+
+            writer.WriteNumber("log_start", offsets[p].LogStartOffset);
+            writer.WriteNumber("high_watermark", offsets[p].HighWatermark);
+            writer.WriteNumber("last_stable", offsets[p].LastStableOffset);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    });
 
     private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -129,6 +129,12 @@ public enum RunnelErrorCode
     /// <summary>A consumed record's key or value could not be deserialized; the message names the record.</summary>
     DeserializationFailed = 409,
 
+    /// <summary>The partition knows no state for this producer id and epoch, and the batch does not start its sequence
+    /// at 0 (Kafka's UNKNOWN_PRODUCER_ID). Either an earlier batch of the producer is still on its way (the batch is
+    /// sent again after it), or the partition's state for the producer is gone (its records were deleted): the producer
+    /// then bumps its epoch and numbers its unacknowledged batches again from 0. Retriable.</summary>
+    UnknownProducerId = 410,
+
     // ---- consumer groups (5xx) ----
 
     /// <summary>The member's epoch is stale: it was fenced by a rebalance or a newer instance.</summary>

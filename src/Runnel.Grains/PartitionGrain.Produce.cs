@@ -85,20 +85,32 @@ public sealed partial class PartitionGrain
                 }
             }
 
-            lock (_producersGate)
+            while (true)
             {
-                var original = _producers.Check(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.LastSequence, Name);
-                duplicate = original is not null;
-                if (original is null)
+                lock (_producersGate)
                 {
-                    // Queued inside the lock (AppendAsync queues before its first await): sequence order is log order.
-                    append = log.AppendAsync(validated, CancellationToken.None);
-                    _producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.LastSequence, append);
+                    var original = _producers.Check(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.LastSequence, Name);
+                    duplicate = original is not null;
+                    if (original is not null)
+                    {
+                        append = original;
+                        break;
+                    }
+
+                    // Queued inside the lock, or not at all (never waiting for room in between): sequence order is
+                    // log order. A refused batch (too large, log closed) leaves the producer's state as it was.
+                    if (log.TryAppend(validated, out append))
+                    {
+                        if (!append.IsFaulted)
+                        {
+                            _producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.LastSequence, append);
+                        }
+
+                        break;
+                    }
                 }
-                else
-                {
-                    append = original;
-                }
+
+                await log.WaitForAppendRoomAsync(batch.Length, cancellationToken).ConfigureAwait(false);
             }
 
             var result = duplicate

@@ -45,9 +45,6 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private CancellationToken _stopping;
     private ETag? _snapshotETag;
 
-    /// <summary>The high watermark when this activation took the log over: a stored snapshot that does not reach past it
-    /// was written by a predecessor (its state is all in ours), one that does was written by a successor.</summary>
-    private long _takeoverHighWatermark;
     private long _bytesSinceSnapshot;
     private int _savingSnapshot;
     private int _retired;
@@ -90,7 +87,6 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         };
         _log = await PartitionLog.OpenAsync(_store, PartitionPaths.ForTopicPartition(_topic, _partition), _owner, logOptions, _logLogger, cancellationToken)
             .ConfigureAwait(false);
-        _takeoverHighWatermark = _log.HighWatermark;
 
         // Read after the takeover: a predecessor saves its snapshot just before it releases, and read earlier that
         // save could be missed. Even so the snapshot may lag (a save that failed, or landed after this read): whatever
@@ -381,7 +377,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         ProducerStateSnapshot snapshot;
         lock (_producersGate)
         {
-            snapshot = _producers.ToSnapshot(_log!.HighWatermark);
+            snapshot = _producers.ToSnapshot(_log!.HighWatermark) with { LogEpoch = _log.Epoch };
         }
 
         if (snapshot.Producers.Count == 0 && _snapshotETag is null)
@@ -402,9 +398,10 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
                 // A predecessor's last save can land after this activation read the snapshot (it saves before it
                 // releases, and the takeover does not wait for the release). Its state is all in ours (its appends are
                 // in the tail we recovered), so ours replaces it; without this every later save failed and the next
-                // owner lost this activation's producers. A snapshot reaching past our takeover is a successor's: keep it.
+                // owner lost this activation's producers. A snapshot of a later log epoch is a successor's (this
+                // activation was fenced): keep it — judged by the epoch, not by how far the offsets got.
                 var current = await _store.TryGetAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (current is not null && ProducerStateSnapshot.TryFromJson(current.Content.Span) is { } stored && stored.NextOffset > _takeoverHighWatermark)
+                if (current is not null && ProducerStateSnapshot.TryFromJson(current.Content.Span) is { } stored && stored.LogEpoch > snapshot.LogEpoch)
                 {
                     throw;
                 }

@@ -63,52 +63,117 @@ public sealed partial class PartitionLog
         return AppendCheckedAsync(batch.Bytes, cancellationToken);
     }
 
+    /// <summary>
+    /// Queues <paramref name="batch"/> for appending now, unless the queue of unwritten bytes is full
+    /// (<see cref="PartitionLogOptions.MaxPendingBytes"/>): then returns false, queues nothing, and the caller waits
+    /// with <see cref="WaitForAppendRoomAsync"/> before trying again.
+    /// </summary>
+    /// <remarks>Unlike <see cref="AppendAsync(ValidatedRecordBatch, CancellationToken)"/> this never waits, so a caller
+    /// that must decide and queue atomically (an idempotent producer's check-and-append under its own lock) queues in
+    /// the order of its decisions: batches that waited for room inside an append could otherwise be queued in any
+    /// order.</remarks>
+    /// <param name="batch">The batch, validated by <see cref="RecordBatch.ValidateForAppend"/>.</param>
+    /// <param name="append">The append's completion (as <see cref="AppendAsync(ValidatedRecordBatch, CancellationToken)"/>);
+    /// already faulted when the batch exceeds the log's largest batch or the log is not accepting appends.</param>
+    public bool TryAppend(ValidatedRecordBatch batch, out Task<LogAppendResult> append)
+    {
+        if (batch.Bytes.IsEmpty)
+        {
+            throw new ArgumentException("The validated batch is default: it holds no batch. Make one with RecordBatch.ValidateForAppend.", nameof(batch));
+        }
+
+        if (batch.Bytes.Length > _options.MaxBatchBytes)
+        {
+            append = Task.FromException<LogAppendResult>(new RecordBatchTooLargeException(Partition, batch.Bytes.Length, _options.MaxBatchBytes));
+            return true;
+        }
+
+        try
+        {
+            if (TryQueue(batch.Bytes, out var pending, out _))
+            {
+                append = pending.Completion.Task;
+                return true;
+            }
+        }
+        catch (RunnelException ex)
+        {
+            append = Task.FromException<LogAppendResult>(ex);
+            return true;
+        }
+
+        append = Task.FromResult(default(LogAppendResult));
+        return false;
+    }
+
+    /// <summary>Completes when the queue of unwritten bytes has room for <paramref name="bytes"/> more (at once when it
+    /// has now, or when the log stops accepting appends: the next try then says why).</summary>
+    public Task WaitForAppendRoomAsync(int bytes, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return _pendingBytes == 0 || _pendingBytes + bytes <= _options.MaxPendingBytes || _lifecycle != LifecycleState.Active
+                ? Task.CompletedTask
+                : RoomSignalLocked().WaitAsync(cancellationToken);
+        }
+    }
+
     /// <summary>The append of a batch that passed validation and the size limit.</summary>
     private async Task<LogAppendResult> AppendCheckedAsync(ReadOnlyMemory<byte> batch, CancellationToken cancellationToken)
     {
         while (true)
         {
-            Task room;
-            PendingAppend? pending = null;
-            var startWriter = false;
-            lock (_gate)
+            if (TryQueue(batch, out var pending, out var room))
             {
-                ThrowIfNotAccepting();
-                if (_pendingBytes + batch.Length > _options.MaxPendingBytes && _pendingBytes > 0)
-                {
-                    if (_roomAvailable.Task.IsCompleted)
-                    {
-                        _roomAvailable = NewSignal(completed: false);
-                    }
-
-                    room = _roomAvailable.Task;
-                }
-                else
-                {
-                    pending = QueueIntoBlock(batch.Span);
-                    if (!_writerRunning)
-                    {
-                        _writerRunning = true;
-                        _writerIdle = NewSignal(completed: false);
-                        startWriter = true;
-                    }
-
-                    room = Task.CompletedTask;
-                }
-            }
-
-            if (pending is not null)
-            {
-                if (startWriter)
-                {
-                    _ = Task.Run(WriterLoopAsync, CancellationToken.None);
-                }
-
                 return await pending.Completion.Task.ConfigureAwait(false);
             }
 
             await room.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Queues the batch into the block being filled (starting the writer when idle), or, when the queue of
+    /// unwritten bytes is full, returns false with the signal of the next room.</summary>
+    /// <exception cref="RunnelException">The log is not accepting appends (fenced, closed, faulted).</exception>
+    private bool TryQueue(ReadOnlyMemory<byte> batch, out PendingAppend pending, out Task room)
+    {
+        var startWriter = false;
+        lock (_gate)
+        {
+            ThrowIfNotAccepting();
+            if (_pendingBytes + batch.Length > _options.MaxPendingBytes && _pendingBytes > 0)
+            {
+                pending = null!;
+                room = RoomSignalLocked();
+                return false;
+            }
+
+            pending = QueueIntoBlock(batch.Span);
+            room = Task.CompletedTask;
+            if (!_writerRunning)
+            {
+                _writerRunning = true;
+                _writerIdle = NewSignal(completed: false);
+                startWriter = true;
+            }
+        }
+
+        if (startWriter)
+        {
+            _ = Task.Run(WriterLoopAsync, CancellationToken.None);
+        }
+
+        return true;
+    }
+
+    private Task RoomSignalLocked()
+    {
+        if (_roomAvailable.Task.IsCompleted)
+        {
+            _roomAvailable = NewSignal(completed: false);
+        }
+
+        return _roomAvailable.Task;
     }
 
     /// <summary>Copies a validated batch into the block being filled, with its offsets assigned. Caller holds the gate.</summary>

@@ -42,7 +42,7 @@ public sealed partial class PartitionLog
             highWatermark = _highWatermark;
             if (offset < logStart || offset > highWatermark)
             {
-                throw new OffsetOutOfRangeException(Partition, offset, logStart, highWatermark);
+                throw new OffsetOutOfRangeException(_paths.DisplayName, offset, logStart, highWatermark);
             }
 
             if (offset == highWatermark)
@@ -75,7 +75,7 @@ public sealed partial class PartitionLog
         catch (BlobNotFoundException) when (LogStartOffset > offset)
         {
             // Retention deleted the segment while this read was on its way.
-            throw new OffsetOutOfRangeException(Partition, offset, LogStartOffset, HighWatermark);
+            throw new OffsetOutOfRangeException(_paths.DisplayName, offset, LogStartOffset, HighWatermark);
         }
     }
 

@@ -51,7 +51,7 @@ public sealed partial class PartitionLog
                 var target = beforeOffset == -1 ? _highWatermark : beforeOffset;
                 if (target < 0 || target > _highWatermark)
                 {
-                    throw new OffsetOutOfRangeException(Partition, beforeOffset, _logStartOffset, _highWatermark);
+                    throw new OffsetOutOfRangeException(_paths.DisplayName, beforeOffset, _logStartOffset, _highWatermark);
                 }
 
                 return (CountBelow(target), target);

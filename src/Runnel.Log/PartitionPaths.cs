@@ -26,6 +26,7 @@ public sealed class PartitionPaths
 
         Prefix = prefix;
         Manifest = prefix + "manifest";
+        DisplayName = TopicPartitionName(prefix) ?? prefix;
     }
 
     /// <summary>The paths of partition <paramref name="partition"/> of topic <paramref name="topic"/>: <c>topics/{topic}/{partition}/</c>.</summary>
@@ -33,6 +34,10 @@ public sealed class PartitionPaths
         new(string.Create(CultureInfo.InvariantCulture, $"topics/{topic}/{partition}/"));
 
     public string Prefix { get; }
+
+    /// <summary>The partition as users name it, for messages a client may see: <c>orders[3]</c> for the prefix
+    /// <c>topics/orders/3/</c>; any other prefix as it is.</summary>
+    public string DisplayName { get; }
 
     public string Manifest { get; }
 
@@ -45,6 +50,21 @@ public sealed class PartitionPaths
     public static string OffsetIndexOf(string segmentName) => WithoutLogSuffix(segmentName) + ".index";
 
     public static string TimeIndexOf(string segmentName) => WithoutLogSuffix(segmentName) + ".timeindex";
+
+    private static string? TopicPartitionName(string prefix)
+    {
+        const string Topics = "topics/";
+        if (!prefix.StartsWith(Topics, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = prefix.AsSpan(Topics.Length, prefix.Length - Topics.Length - 1); // "orders/3"
+        var slash = rest.LastIndexOf('/');
+        return slash > 0 && int.TryParse(rest[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var partition)
+            ? string.Create(CultureInfo.InvariantCulture, $"{rest[..slash]}[{partition}]")
+            : null;
+    }
 
     private static string WithoutLogSuffix(string segmentName) =>
         segmentName.EndsWith(".log", StringComparison.Ordinal)

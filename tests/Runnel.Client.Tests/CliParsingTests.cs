@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Runnel.Cli;
 using Runnel.Cli.Commands;
@@ -25,13 +26,20 @@ public sealed class CliParsingTests
     public void RecordFormat_Fields_Render(string format, string expected)
     {
         var headers = new Headers().Add("x", "1").Add("y", (byte[]?)null);
-        RecordFormat.Parse(format).Render(Record("key", "val", headers)).Should().Be(expected);
+        Render(format, Record("key", "val", headers)).Should().Be(expected);
     }
 
     [Fact]
     public void RecordFormat_NullKeyAndValue_PrintNull()
     {
-        RecordFormat.Parse("%k|%v").Render(Record(null, null)).Should().Be("null|null");
+        Render("%k|%v", Record(null, null)).Should().Be("null|null");
+    }
+
+    private static string Render(string format, ConsumeResult<byte[], byte[]> record, BinaryEncoding encoding = BinaryEncoding.Raw)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        RecordFormat.Parse(format).Render(record, encoding, output);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
     [Theory]
@@ -42,6 +50,46 @@ public sealed class CliParsingTests
     {
         var act = () => RecordFormat.Parse(format);
         act.Should().Throw<CliException>().WithMessage($"*{message}*");
+    }
+
+    [Theory]
+    [InlineData("\\n", new byte[] { 10 })]
+    [InlineData("\\0", new byte[] { 0 })]
+    [InlineData("::", new byte[] { 58, 58 })]
+    [InlineData("a\\tb\\xfF\\\\", new byte[] { 97, 9, 98, 0xFF, 92 })]
+    [InlineData("é", new byte[] { 0xC3, 0xA9 })]
+    public void DelimiterArg_TextAndEscapes_Bytes(string text, byte[] expected)
+    {
+        DelimiterArg.Parse(text, "-D").Should().Equal(expected);
+    }
+
+    [Theory]
+    [InlineData("", "must not be empty")]
+    [InlineData("\\", "lone")]
+    [InlineData("\\x4", "two hex digits")]
+    [InlineData("\\q", "unknown escape")]
+    public void DelimiterArg_Invalid_Throws(string text, string message)
+    {
+        var act = () => DelimiterArg.Parse(text, "-D");
+        act.Should().Throw<CliException>().WithMessage($"*{message}*");
+    }
+
+    [Fact]
+    public void RecordFormat_RawBytes_WrittenAsStoredOrEncoded()
+    {
+        var record = new ConsumeResult<byte[], byte[]>(new TopicPartition("t", 0), 0, new Message<byte[], byte[]>
+        {
+            Key = [0xFF],
+            Value = [0x63, 0xE9, 0x00],
+            Headers = new Headers().Add("h", [0x80]),
+            Timestamp = DateTimeOffset.UnixEpoch,
+        });
+        var output = new ArrayBufferWriter<byte>();
+        RecordFormat.Parse("%k|%v|%h").Render(record, BinaryEncoding.Raw, output);
+        output.WrittenSpan.ToArray().Should().Equal(0xFF, (byte)'|', 0x63, 0xE9, 0x00, (byte)'|', (byte)'h', (byte)'=', 0x80);
+
+        Render("%k|%v|%h", record, BinaryEncoding.Hex).Should().Be("ff|63e900|h=80");
+        Render("%v", record, BinaryEncoding.Base64).Should().Be("Y+kA");
     }
 
     [Fact]
@@ -80,7 +128,7 @@ public sealed class CliParsingTests
     {
         static IReadOnlyList<string> Seeds(Func<string, string?> env, params string[] args)
         {
-            var io = new CliIO(TextReader.Null, TextWriter.Null, TextWriter.Null, false, false, env);
+            var io = new CliIO(Stream.Null, Stream.Null, TextWriter.Null, false, false, env);
             var globals = new GlobalOptions(io);
             var root = new System.CommandLine.RootCommand { globals.Bootstrap, globals.ClusterId };
             return globals.ConnectionOptions(root.Parse(args)).Bootstrap;

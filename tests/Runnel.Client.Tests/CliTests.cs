@@ -115,12 +115,110 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Produce_MissingSeparator_FailsNamingTheLine()
+    public async Task Produce_BadLine_StopsThereAndSaysWhatWasAndWasNotProduced()
     {
         await RunAsync("", "topics", "create", "sep");
-        var result = await RunAsync("k:v\nnokey\n", "produce", "sep", "-K", ":");
+        var result = await RunAsync("k:v\nnokey\nk3:v3\n", "produce", "sep", "-K", ":");
+        var consumed = await RunAsync("", "consume", "sep", "--from-beginning", "--timeout", "0.5", "--format", @"%k=%v\n");
+
         result.Code.Should().Be(2);
-        result.Err.Should().Contain("line 2 has no key separator ':'");
+        result.Err.Should().Contain("Produced 1 record to sep")
+            .And.Contain("error: line 2 has no key separator ':'; stopped there: line 2 and any after it were not produced");
+        consumed.Out.Should().Be("k=v\n", "line 1 went out before the bad line; line 3 was not produced");
+    }
+
+    [Fact]
+    public async Task Produce_SkipBadLines_ProducesTheRestAndNamesTheSkipped()
+    {
+        await RunAsync("", "topics", "create", "skip");
+        var result = await RunAsync("k:v\nnokey\nk3:v3\nalso bad\n", "produce", "skip", "-K", ":", "--skip-bad-lines", "--json");
+        var consumed = await RunAsync("", "consume", "skip", "--from-beginning", "--timeout", "0.5", "--format", @"%k=%v\n");
+
+        result.Code.Should().Be(0, "skipping was asked for: " + result.Err);
+        result.Err.Should().Contain("Produced 2 records to skip").And.Contain("Skipped 2 bad lines: 2 (has no key separator ':'), 4 (has no key separator ':').");
+        using var summary = JsonDocument.Parse(result.Out);
+        summary.RootElement.GetProperty("produced").GetInt64().Should().Be(2);
+        summary.RootElement.GetProperty("skipped").GetInt64().Should().Be(2);
+        summary.RootElement.GetProperty("skipped_lines").EnumerateArray().Select(e => e.GetInt64()).Should().Equal(2, 4);
+        consumed.Out.Should().Be("k=v\nk3=v3\n");
+    }
+
+    [Fact]
+    public async Task ProduceConsume_NonUtf8Bytes_RoundTripByteExact()
+    {
+        await RunAsync("", "topics", "create", "bin");
+        byte[] input = [.. "caf"u8, 0xE9, (byte)'\n', 0x00, 0xFF, 0xC3, (byte)':', 0x80, (byte)'\r', (byte)'\n'];
+        var produced = await CliRunner.RunBytesAsync(_cluster.Bootstrap, input, "produce", "bin");
+        var raw = await CliRunner.RunBytesAsync(_cluster.Bootstrap, [], "consume", "bin", "--from-beginning", "--max-messages", "2");
+        var hex = await RunAsync("", "consume", "bin", "--from-beginning", "--max-messages", "2", "--output-format", "hex");
+        var json = await RunAsync("", "consume", "bin", "--from-beginning", "--max-messages", "1", "--json");
+
+        produced.Code.Should().Be(0, produced.Err);
+        raw.Out.Should().Equal(input, "stdin is split at the newlines and nothing else is touched, on the way in or out");
+        hex.Out.Should().Be("636166e9\n00ffc33a800d\n");
+        using var record = JsonDocument.Parse(json.Out);
+        record.RootElement.GetProperty("value").GetString().Should().Be(Convert.ToBase64String([.. "caf"u8, 0xE9]));
+        record.RootElement.GetProperty("value_encoding").GetString().Should().Be("base64");
+    }
+
+    [Fact]
+    public async Task Produce_DelimiterKeySeparatorAndHexInput_SplitOnBytes()
+    {
+        await RunAsync("", "topics", "create", "delim");
+        var produced = await CliRunner.RunBytesAsync(_cluster.Bootstrap, [.. "6b31\t00ff\0"u8, .. "6b32\t0a0d"u8], "produce", "delim", "-D", @"\0", "-K", @"\t", "--input-format", "hex");
+        var consumed = await RunAsync("", "consume", "delim", "--from-beginning", "--max-messages", "2", "--format", @"%k=%v;", "--output-format", "base64");
+
+        produced.Code.Should().Be(0, produced.Err);
+        produced.Err.Should().Contain("Produced 2 records", "the last record needs no delimiter after it");
+        consumed.Out.Should().Be($"{Convert.ToBase64String("k1"u8)}={Convert.ToBase64String([0x00, 0xFF])};{Convert.ToBase64String("k2"u8)}={Convert.ToBase64String([0x0A, 0x0D])};");
+    }
+
+    [Fact]
+    public async Task Produce_ValueFile_OneRecordHoldingTheWholeFile()
+    {
+        await RunAsync("", "topics", "create", "files");
+        using var dir = new Runnel.Testing.TempDirectory("cli-value-file");
+        var path = Path.Combine(dir.Path, "blob.bin");
+        byte[] content = [.. "line one\nline two\n"u8, 0x00, 0xFE];
+        await File.WriteAllBytesAsync(path, content);
+
+        var produced = await RunAsync("", "produce", "files", "--value-file", path, "--key", "blob");
+        var consumed = await CliRunner.RunBytesAsync(_cluster.Bootstrap, [], "consume", "files", "--from-beginning", "--max-messages", "1", "--format", "%k:%v");
+
+        produced.Err.Should().Contain("Produced 1 record to files");
+        consumed.Out.Should().Equal([.. "blob:"u8, .. content]);
+        (await RunAsync("", "produce", "files", "--value-file", path, "-D", ",")).Code.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task UsageErrors_FromTheParserOrTheCommand_ExitCode2()
+    {
+        await RunAsync("", "topics", "create", "usage");
+        (await RunAsync("", "topics", "frobnicate")).Code.Should().Be(2);
+        (await RunAsync("", "topics", "delete-records", "usage", "--partition", "0")).Code.Should().Be(2, "--offset is required");
+        (await RunAsync("", "consume", "usage", "--max-messages", "many")).Code.Should().Be(2);
+        (await RunAsync("", "consume", "usage", "--offset", "3")).Code.Should().Be(2);
+        (await RunAsync("", "produce", "usage", "-D", "")).Code.Should().Be(2);
+        (await RunAsync("", "topics", "describe", "nope")).Code.Should().Be(1, "the cluster said no");
+    }
+
+    [Fact]
+    public async Task Topics_EmptyListAndOnePartition_SaySoInEnglishAndJson()
+    {
+        (await RunAsync("", "topics", "list")).Should().Be((0, "", "No topics.\n"));
+        (await RunAsync("", "topics", "list", "--json")).Should().Be((0, "[]\n", ""));
+
+        (await RunAsync("", "topics", "create", "one")).Out.Should().Be("Created topic one with 1 partition.\n");
+        (await RunAsync("", "topics", "list", "--json")).Out.Should().Be("[\"one\"]\n");
+        (await RunAsync("", "topics", "add-partitions", "one", "--partitions", "2")).Out.Should().Be("Topic one now has 2 partitions.\n");
+        (await RunAsync("", "topics", "add-partitions", "one", "--total", "3")).Out.Should().Be("Topic one now has 3 partitions.\n", "--total stays as an alias");
+
+        var describe = await RunAsync("", "topics", "describe", "one", "--json");
+        describe.Code.Should().Be(0, describe.Err);
+        using var doc = JsonDocument.Parse(describe.Out);
+        doc.RootElement.GetProperty("name").GetString().Should().Be("one");
+        doc.RootElement.GetProperty("partition_count").GetInt32().Should().Be(3);
+        doc.RootElement.GetProperty("partitions").EnumerateArray().Select(p => p.GetProperty("high_watermark").GetInt64()).Should().Equal(0, 0, 0);
     }
 
     [Fact]
@@ -155,7 +253,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Bootstrap_Unreachable_FailsWithConnectionLost()
     {
-        var io = new CliIO(new StringReader(""), new StringWriter(), new StringWriter(), false, false, _ => null);
+        var io = new CliIO(new MemoryStream(), new MemoryStream(), new StringWriter(), false, false, _ => null);
         var port = Runnel.Testing.FreePort.Next();
         var code = await RunnelCli.RunAsync(["topics", "list", "--bootstrap", $"127.0.0.1:{port}"], io);
         code.Should().Be(1);

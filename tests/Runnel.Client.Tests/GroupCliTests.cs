@@ -41,6 +41,13 @@ public sealed class GroupCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GroupsList_Empty_SaysNoGroupsOrEmptyJson()
+    {
+        (await RunAsync("", "groups", "list")).Should().Be((0, "", "No groups.\n"));
+        (await RunAsync("", "groups", "list", "--json")).Should().Be((0, "[]\n", ""));
+    }
+
+    [Fact]
     public async Task Groups_DescribeJsonResetOffsetsDelete_FieldsAndErrors()
     {
         await RunAsync("", "topics", "create", "events", "--partitions", "2");
@@ -51,7 +58,8 @@ public sealed class GroupCliTests : IAsyncLifetime
         reset.Code.Should().Be(0, reset.Err);
         reset.Out.Should().Be("TOPIC\tPARTITION\tNEW-OFFSET\nevents\t0\t3\nevents\t1\t1\n");
         (await RunAsync("", "groups", "reset-offsets", "audit", "--topic", "events", "--shift-by", "-2")).Out.Should().Contain("events\t0\t1\nevents\t1\t0\n");
-        (await RunAsync("", "groups", "reset-offsets", "audit", "--topic", "events", "--to-offset", "2", "--partition", "0")).Out.Should().Contain("events\t0\t2\n");
+        (await RunAsync("", "groups", "reset-offsets", "audit", "--topic", "events", "--to-offset", "2", "--partition", "0", "--json")).Out
+            .Should().Be("[{\"topic\":\"events\",\"partition\":0,\"offset\":2}]\n");
 
         var json = await RunAsync("", "groups", "describe", "audit", "--json");
         json.Code.Should().Be(0, json.Err);

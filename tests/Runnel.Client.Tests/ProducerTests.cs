@@ -295,6 +295,79 @@ public sealed class ProducerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FailedForGood_BatchesWaitingBehindIt_EachReportedByItsOwnOutcome()
+    {
+        var topic = await _cluster.CreateTopicAsync();
+        var key = $"{topic}/0";
+        await using var producer = Create(Fast with { Linger = TimeSpan.Zero, BatchSize = 128 });
+        var warmUp = await producer.ProduceAsync(topic, Msg(null, "warm-up")).WaitAsync(Guard);
+        var value = new string('w', 100);
+
+        // Three one-record batches (sequences 1, 2, 3) all fail their first attempt without being stored; the second's
+        // failure has an unknown outcome. The oldest is then refused for good on its resend.
+        _cluster.Broker.InjectSequenceFaults(key, 1, ProduceFault.NotOwner, ProduceFault.Reject);
+        _cluster.Broker.InjectSequenceFaults(key, 2, ProduceFault.Unanswered);
+        _cluster.Broker.InjectSequenceFaults(key, 3, ProduceFault.NotOwner);
+        _cluster.Broker.Hold(key);
+        var tasks = Enumerable.Range(0, 3).Select(i => producer.ProduceAsync(topic, Msg(null, $"{i}{value}"))).ToList();
+        _cluster.Broker.Release(key);
+        var errors = new List<RunnelException>();
+        foreach (var task in tasks)
+        {
+            var act = async () => await task.WaitAsync(Guard);
+            errors.Add((await act.Should().ThrowAsync<RunnelException>()).Which);
+        }
+
+        errors[0].Code.Should().Be(RunnelErrorCode.InvalidArgument);
+        errors.Select(e => e.IsOutcomeUnknown).Should().Equal([false, true, false], "each batch is reported by what its own attempts said");
+
+        // The partition's sequence then restarts at 0 under a bumped epoch of the same producer id (KIP-360).
+        var after = await producer.ProduceAsync(topic, Msg(null, "after")).WaitAsync(Guard);
+        after.Offset.Should().Be(warmUp.Offset + 1);
+        var attempts = _cluster.Broker.Log(key).Attempts;
+        (attempts[^1].ProducerId, attempts[^1].Epoch, attempts[^1].BaseSequence).Should().Be((attempts[0].ProducerId, (short)(attempts[0].Epoch + 1), 0));
+    }
+
+    [Fact]
+    public async Task UnknownProducerId_PartitionLostTheProducersState_UnacknowledgedBatchesResequencedUnderABumpedEpoch()
+    {
+        var topic = await _cluster.CreateTopicAsync();
+        var key = $"{topic}/0";
+        await using var producer = Create(Fast with { Linger = TimeSpan.Zero });
+        await producer.ProduceAsync(topic, Msg(null, "first")).WaitAsync(Guard);
+        _cluster.Broker.InjectFaults(key, ProduceFault.ForgetProducers);
+
+        var second = await producer.ProduceAsync(topic, Msg(null, "second")).WaitAsync(Guard);
+
+        second.Offset.Should().Be(1);
+        var attempts = _cluster.Broker.Log(key).Attempts;
+        attempts.Select(a => (a.Epoch, a.BaseSequence)).Should().Equal([((short)0, 0), ((short)0, 1), ((short)1, 0)],
+            "the batch the partition no longer knew a producer for is numbered again from 0 under epoch 1");
+        attempts.Select(a => a.ProducerId).Distinct().Should().ContainSingle();
+        LogReader.Records(_cluster.Broker.Log(key)).Select(r => r.Value).Should().Equal("first", "second");
+    }
+
+    [Fact]
+    public async Task UnknownProducerId_LaterBatchOvertookTheFirst_ResentInOrderAndNothingFails()
+    {
+        var topic = await _cluster.CreateTopicAsync();
+        var key = $"{topic}/0";
+        await using var producer = Create(Fast with { Linger = TimeSpan.Zero, BatchSize = 128 });
+        var value = new string('o', 100);
+
+        // The first batch of a fresh producer is not answered (not stored), so the four behind it reach a partition
+        // that does not know the producer: they must be refused and resent after it, not taken as its start.
+        _cluster.Broker.InjectSequenceFaults(key, 0, ProduceFault.Unanswered);
+        _cluster.Broker.Hold(key);
+        var tasks = Enumerable.Range(0, 5).Select(i => producer.ProduceAsync(topic, Msg(null, $"{i}{value}"))).ToList();
+        _cluster.Broker.Release(key);
+        var results = await Task.WhenAll(tasks).WaitAsync(Guard);
+
+        results.Select(r => r.Offset).Should().Equal(0L, 1L, 2L, 3L, 4L);
+        LogReader.Records(_cluster.Broker.Log(key)).Select(r => r.Value![..1]).Should().Equal("0", "1", "2", "3", "4");
+    }
+
+    [Fact]
     public async Task OutOfOrderSequence_OldestBatchOnce_ResentAndWritten()
     {
         var topic = await _cluster.CreateTopicAsync();

@@ -109,19 +109,38 @@ public abstract partial class GrainTests
     }
 
     [Fact]
-    public async Task Idempotent_SequenceGapOrNewEpochNotAtZero_OutOfOrderSequence()
+    public async Task Idempotent_SequenceGapOrNewEpochNotAtZero_Refused()
     {
         await CreateTopicAsync("t", 1);
         var partition = Silo.Partition("t", 0);
         await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("a", records: 3, producerId: 5, epoch: 1, sequence: 0)));
 
         var gap = await FailsWith(RunnelErrorCode.OutOfOrderSequence, () => partition.ProduceAsync(new ProduceRequest(TestBatches.Create("b", producerId: 5, epoch: 1, sequence: 4))).AsTask());
-        var newEpoch = await FailsWith(RunnelErrorCode.OutOfOrderSequence, () => partition.ProduceAsync(new ProduceRequest(TestBatches.Create("c", producerId: 5, epoch: 2, sequence: 3))).AsTask());
+        var newEpoch = await FailsWith(RunnelErrorCode.UnknownProducerId, () => partition.ProduceAsync(new ProduceRequest(TestBatches.Create("c", producerId: 5, epoch: 2, sequence: 3))).AsTask());
         var next = await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("d", producerId: 5, epoch: 1, sequence: 3)));
 
         gap.Message.Should().Contain("sent sequence 4").And.Contain("expected 3");
-        newEpoch.Message.Should().Contain("sequence 0");
+        newEpoch.Message.Should().Contain("starts at sequence 3, not 0");
         next.BaseOffset.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task Idempotent_LaterBatchArrivesBeforeTheProducersFirst_RefusedThenWrittenAfterIt()
+    {
+        await CreateTopicAsync("t", 1);
+        var partition = Silo.Partition("t", 0);
+
+        // The second batch overtakes the first and waits out SequenceGapWait: it must be refused, not taken as the
+        // producer's start (which wrote it first and then refused the real first batch for good).
+        var overtaking = await FailsWith(RunnelErrorCode.UnknownProducerId,
+            () => partition.ProduceAsync(new ProduceRequest(TestBatches.Create("b", records: 2, producerId: 9, epoch: 0, sequence: 3))).AsTask());
+        var first = await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("a", records: 3, producerId: 9, epoch: 0, sequence: 0)));
+        var resent = await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("b", records: 2, producerId: 9, epoch: 0, sequence: 3)));
+
+        overtaking.IsRetriable.Should().BeTrue();
+        (first.BaseOffset, resent.BaseOffset).Should().Be((0L, 3L));
+        var fetched = await partition.FetchAsync(new FetchRequest(0, 1024 * 1024, TimeSpan.Zero));
+        TestBatches.Records(fetched.Batches).Select(r => r.Value).Should().Equal("a-0", "a-1", "a-2", "b-0", "b-1");
     }
 
     [Fact]
@@ -194,6 +213,28 @@ public abstract partial class GrainTests
 
         next.BaseOffset.Should().Be(6);
         next.IsDuplicate.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Idempotent_SuccessorsSnapshotWithNoNewOffsets_NeverReplacedByTheFencedOwnersSave()
+    {
+        await CreateTopicAsync("t", 1);
+        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 41, epoch: 0, sequence: 0)));
+        await RestartSiloAsync();
+        await Silo.Partition("t", 0).GetOffsetsAsync(); // this owner takes over at high watermark 3 and saves its snapshot
+        var ours = System.Text.Json.Nodes.JsonNode.Parse((await Store.GetAsync("topics/t/0/producer-state")).Content.Span)!;
+        var ourEpoch = ours["logEpoch"]!.GetValue<long>();
+
+        // A successor (next log epoch) saved a snapshot whose offset does not reach past this owner's takeover: offsets
+        // cannot tell it from a predecessor's, the epoch can.
+        var successors = System.Text.Json.Nodes.JsonNode.Parse(
+            $$"""{"version":1,"nextOffset":3,"producers":[{"producerId":99,"epoch":0,"batches":[]}],"logEpoch":{{ourEpoch + 1}}}""")!;
+        await Store.PutAsync("topics/t/0/producer-state", System.Text.Encoding.UTF8.GetBytes(successors.ToJsonString()));
+        await RestartSiloAsync(); // this owner saves its snapshot as it deactivates
+
+        var stored = System.Text.Json.Nodes.JsonNode.Parse((await Store.GetAsync("topics/t/0/producer-state")).Content.Span)!;
+        stored["logEpoch"]!.GetValue<long>().Should().Be(ourEpoch + 1);
+        stored["producers"]![0]!["producerId"]!.GetValue<long>().Should().Be(99);
     }
 
     [Fact]

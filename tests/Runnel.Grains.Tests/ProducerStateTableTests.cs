@@ -16,6 +16,34 @@ public sealed class ProducerStateTableTests
     }
 
     [Fact]
+    public void Check_UnknownProducerNotAtSequenceZero_UnknownProducerIdAndNothingRecorded()
+    {
+        var table = new ProducerStateTable();
+
+        // A later batch that overtook the producer's first one must not start the producer: the first would then be
+        // refused for good (the defect behind 'sent sequence 0; expected 20' on a healthy cluster).
+        Action ahead = () => table.Check(7, 0, 5, 9, "t/0");
+
+        var error = ahead.Should().Throw<RunnelException>().Which;
+        error.Code.Should().Be(RunnelErrorCode.UnknownProducerId);
+        error.IsRetriable.Should().BeTrue();
+        table.Count.Should().Be(0);
+        table.Check(7, 0, 0, 4, "t/0").Should().BeNull("sequence 0 starts a producer");
+    }
+
+    [Fact]
+    public void Check_NewerEpochNotAtSequenceZero_UnknownProducerId()
+    {
+        var table = new ProducerStateTable();
+        table.RecordDurable(7, 0, 0, 4, 0, 4);
+
+        Action newEpochAhead = () => table.Check(7, 1, 3, 3, "t/0");
+
+        newEpochAhead.Should().Throw<RunnelException>().Which.Code.Should().Be(RunnelErrorCode.UnknownProducerId);
+        table.Check(7, 1, 0, 0, "t/0").Should().BeNull("a bumped epoch starts at sequence 0");
+    }
+
+    [Fact]
     public void Snapshot_RoundTrip_KeepsTheLastFiveBatchesPerProducer()
     {
         var table = new ProducerStateTable();

@@ -33,10 +33,16 @@ internal sealed class PartitionQueue(TopicState topic, TopicPartition partition,
 
     public bool IdentityPending { get; set; }
 
-    /// <summary>True once a batch failed for good: the sequence must restart under a fresh producer id.</summary>
+    /// <summary>True once a batch failed for good: the sequence must restart at 0 under a bumped epoch.</summary>
     public bool NeedsReset { get; set; }
 
-    /// <summary>True after a reset: this partition allocates its own producer id instead of the producer's shared one.</summary>
+    /// <summary>True when the partition lost its state for this producer (it refused the oldest unacknowledged batch as
+    /// from an unknown producer): once nothing is in flight, the batches awaiting a resend are numbered again from 0
+    /// under a bumped epoch.</summary>
+    public bool NeedsResequence { get; set; }
+
+    /// <summary>True once the partition's epoch could not be bumped any more: it allocates its own producer id instead of
+    /// the producer's shared one.</summary>
     public bool OwnIdentity { get; set; }
 
     public long RetryAt { get; set; }

@@ -109,6 +109,19 @@ internal sealed class ProducerBatch
         Payload = payload.WrittenMemory;
     }
 
+    /// <summary>Gives a sealed batch that was never stored a new identity and base sequence (its partition lost its
+    /// state for the old one). Only while no attempt is in flight: a request reads the payload when it starts.</summary>
+    public void Reseal(ProducerIdentity identity, int baseSequence)
+    {
+        if (_payload is null)
+        {
+            throw new InvalidOperationException("Only a sealed batch can be sealed again.");
+        }
+
+        BatchHeaderPatch.SetProducer(MemoryMarshal.AsMemory(_payload.WrittenMemory).Span, identity.ProducerId, identity.ProducerEpoch, baseSequence);
+        BaseSequence = baseSequence;
+    }
+
     /// <summary>Returns the sealed bytes' pooled buffer: the batch is complete (acknowledged or failed for good), so no
     /// attempt will send it again, and none is being serialized (a request copies the payload when it starts, and a
     /// batch completes only after its attempt returned).</summary>

@@ -13,6 +13,9 @@ internal sealed partial class ProducerEngine
     [LoggerMessage(Level = LogLevel.Debug, Message = "Resending batch for {Partition} with base sequence {Sequence} (attempt {Attempt})")]
     private static partial void LogRetrying(ILogger logger, string partition, int sequence, int attempt);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: producer {ProducerId} continues at epoch {Epoch} from sequence 0 ({Resent} batches numbered again)")]
+    private static partial void LogEpochBumped(ILogger logger, string partition, long producerId, short epoch, int resent);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Producer failed for good on {Partition} ({Code}: {Reason})")]
     private static partial void LogFatal(ILogger logger, string partition, RunnelErrorCode code, string reason);
 

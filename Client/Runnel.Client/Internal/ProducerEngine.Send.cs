@@ -35,17 +35,14 @@ internal sealed partial class ProducerEngine
         }
 
         ExpireUnsentLocked(queue, effects);
-        if (queue.NeedsReset)
+        if (queue.NeedsReset || queue.NeedsResequence)
         {
             if (queue.InFlight.Count > 0)
             {
                 return;
             }
 
-            queue.NeedsReset = false;
-            queue.Identity = null;
-            queue.OwnIdentity = true;
-            queue.NextSequence = 0;
+            RestartSequenceLocked(queue);
         }
 
         if (Options.EnableIdempotence && queue.Identity is null)
@@ -106,6 +103,48 @@ internal sealed partial class ProducerEngine
             }
 
             effects.Send(batch);
+        }
+    }
+
+    /// <summary>
+    /// Starts the partition's sequence again at 0 under a bumped epoch (KIP-360), once nothing is in flight: after a
+    /// batch failed for good (<see cref="PartitionQueue.NeedsReset"/>), or when the partition lost its state for us
+    /// (<see cref="PartitionQueue.NeedsResequence"/>: the batches awaiting a resend are numbered again from 0, in send
+    /// order). The partition accepts the new epoch at sequence 0 and from then on refuses the old one, so no straggling
+    /// request of the old epoch can land behind the new sequence. An epoch at its maximum takes a fresh producer id.
+    /// </summary>
+    private void RestartSequenceLocked(PartitionQueue queue)
+    {
+        var resequence = queue.NeedsResequence;
+        queue.NeedsReset = false;
+        queue.NeedsResequence = false;
+        queue.NextSequence = 0;
+        if (queue.Identity is { } identity && identity.ProducerEpoch < short.MaxValue)
+        {
+            queue.Identity = identity with { ProducerEpoch = (short)(identity.ProducerEpoch + 1) };
+            LogEpochBumped(_logger, queue.Partition.ToString(), identity.ProducerId, queue.Identity.ProducerEpoch, resequence ? queue.Retry.Count : 0);
+        }
+        else
+        {
+            queue.Identity = null;
+            queue.OwnIdentity = true;
+        }
+
+        if (!resequence)
+        {
+            return;
+        }
+
+        // Only batches the partition refused as from an unknown producer wait here (nothing is in flight), so none of
+        // them is stored: give them the new identity's sequences, oldest first.
+        foreach (var batch in queue.Retry)
+        {
+            batch.OutOfOrderCount = 0;
+            if (queue.Identity is { } fresh)
+            {
+                batch.Reseal(fresh, queue.NextSequence);
+                queue.NextSequence = BatchHeaderPatch.IncrementSequence(queue.NextSequence, batch.Records.Count);
+            }
         }
     }
 
@@ -172,36 +211,47 @@ internal sealed partial class ProducerEngine
         batch.MayBeStored |= error.IsOutcomeUnknown || error.Code == RunnelErrorCode.OutcomeUnknown;
         if (_fatal is not null)
         {
-            CompleteBatchLocked(batch, -1, _fatal, effects);
+            CompleteBatchLocked(batch, -1, OwnOutcome(batch, _fatal), effects);
             return;
         }
 
         if (queue.NeedsReset)
         {
-            CompleteBatchLocked(batch, -1, error, effects);
+            // An earlier batch failed for good: this one, sent before that was known, is not retried under the old
+            // sequence (the partition would refuse it for the gap), and it fails with what is known of its own fate.
+            CompleteBatchLocked(batch, -1, OwnOutcome(batch, error), effects);
             return;
         }
 
         var retriable = Errors.IsRetriable(error);
-        if (error.Code == RunnelErrorCode.OutOfOrderSequence)
+        var outOfOrder = error.Code is RunnelErrorCode.OutOfOrderSequence or RunnelErrorCode.UnknownProducerId;
+        if (outOfOrder)
         {
             batch.OutOfOrderCount++;
         }
 
-        if (error.Code == RunnelErrorCode.ProducerFenced
-            || (error.Code == RunnelErrorCode.OutOfOrderSequence && IsOldestUnacknowledged(batch) && batch.OutOfOrderCount >= MaxOutOfOrderAttempts))
+        var oldest = IsOldestUnacknowledged(batch);
+        if (error.Code == RunnelErrorCode.UnknownProducerId && oldest && batch.BaseSequence != 0 && !batch.MayBeStored)
+        {
+            // Every batch before this one was acknowledged, yet the partition knows nothing of us: its state for this
+            // producer is gone (our records there were deleted). Nothing of ours after that is stored, so this batch
+            // and those behind it are numbered again from 0 under a bumped epoch and resent.
+            queue.NeedsResequence = true;
+            retriable = true;
+        }
+        else if (error.Code == RunnelErrorCode.ProducerFenced
+            || (outOfOrder && oldest && batch.OutOfOrderCount >= MaxOutOfOrderAttempts))
         {
             LogFatal(_logger, queue.Partition.ToString(), error.Code, error.Message);
             _fatal = error;
-            CompleteBatchLocked(batch, -1, error, effects);
+            CompleteBatchLocked(batch, -1, OwnOutcome(batch, error), effects);
             FailAllLocked(error, effects);
             return;
         }
-
-        if (error.Code == RunnelErrorCode.OutOfOrderSequence)
+        else if (outOfOrder)
         {
-            // An earlier batch failed (this one follows it on the resend), or the partition handled two of our
-            // concurrent requests out of order (the resend, alone and in order, settles it).
+            // An earlier batch is missing at the partition (it failed, or is still on its way: requests can overtake
+            // each other); the resend, alone and in order, settles it.
             retriable = true;
         }
 
@@ -220,19 +270,35 @@ internal sealed partial class ProducerEngine
             ? new RunnelException(RunnelErrorCode.DeliveryTimedOut,
                 $"Not delivered to {queue.Partition} within DeliveryTimeout ({Options.DeliveryTimeout}) after {batch.Attempts} attempts; last error: {error.Message}",
                 error, isRetriable: true, isOutcomeUnknown: batch.MayBeStored)
-            : error;
+            : OwnOutcome(batch, error);
         CompleteBatchLocked(batch, -1, final, effects);
+
+        // The batches waiting to be resent behind it would leave a gap in the sequence: they fail too, each with its own
+        // outcome (stored or not is what its own attempts said, not what the failed batch's said).
         foreach (var behind in queue.Retry)
         {
-            CompleteBatchLocked(behind, -1, final, effects);
+            CompleteBatchLocked(behind, -1, new RunnelException(final.Code,
+                $"Not delivered to {queue.Partition}: an earlier batch to the partition failed ({final.Message})"
+                + (behind.MayBeStored ? "; an attempt of this batch had an unknown outcome, so its records may be stored." : "; this batch's records were not stored."),
+                final, isRetriable: final.IsRetriable, isOutcomeUnknown: behind.MayBeStored), effects);
         }
 
         queue.Retry.Clear();
+        queue.NeedsResequence = false;
         if (Options.EnableIdempotence)
         {
             queue.NeedsReset = true;
         }
     }
+
+    /// <summary><paramref name="error"/> as the final outcome of <paramref name="batch"/>: flagged as possibly stored when
+    /// any attempt of the batch had an unknown outcome, even if the error that ends it does not say so.</summary>
+    private static RunnelException OwnOutcome(ProducerBatch batch, RunnelException error) =>
+        batch.MayBeStored == error.IsOutcomeUnknown
+            ? error
+            : new RunnelException(error.Code,
+                batch.MayBeStored ? $"{error.Message} (an earlier attempt's outcome is unknown: the records may be stored)" : error.Message,
+                error, isRetriable: error.IsRetriable, isOutcomeUnknown: batch.MayBeStored);
 
     private static long OldestUnacknowledged(PartitionQueue queue)
     {
@@ -285,15 +351,19 @@ internal sealed partial class ProducerEngine
         batch.ReleasePayload();
     }
 
-    /// <summary>Fails every record not in flight (waiting, unsent, awaiting retry); in-flight ones fail as they return.</summary>
+    /// <summary>Fails every record not in flight (waiting, unsent, awaiting retry); in-flight ones fail as they return.
+    /// Records never sent are reported as not stored, batches awaiting a resend by what their own attempts said.</summary>
     private void FailAllLocked(RunnelException error, Effects effects)
     {
+        var neverSent = error.IsOutcomeUnknown
+            ? new RunnelException(error.Code, error.Message, error, error.IsRetriable, isOutcomeUnknown: false)
+            : error;
         while (_waiting.First is { } node)
         {
             var record = node.Value;
             RemoveWaitingLocked(record);
             ForgetLocked(record);
-            record.Accepted!.TrySetException(error);
+            record.Accepted!.TrySetException(neverSent);
         }
 
         foreach (var topic in _topics.Values)
@@ -303,13 +373,13 @@ internal sealed partial class ProducerEngine
                 foreach (var batch in queue.Unsent)
                 {
                     batch.Discard();
-                    CompleteBatchLocked(batch, -1, error, effects);
+                    CompleteBatchLocked(batch, -1, neverSent, effects);
                 }
 
                 queue.Unsent.Clear();
                 foreach (var batch in queue.Retry)
                 {
-                    CompleteBatchLocked(batch, -1, error, effects);
+                    CompleteBatchLocked(batch, -1, OwnOutcome(batch, error), effects);
                 }
 
                 queue.Retry.Clear();

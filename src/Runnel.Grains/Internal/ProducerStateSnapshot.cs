@@ -9,10 +9,12 @@ namespace Runnel.Grains.Internal;
 /// the next owner loads it and replays the batches it recovers at or after <see cref="NextOffset"/>.
 /// <code>
 /// {"version":1,"nextOffset":42,"producers":[{"producerId":7,"epoch":0,
-///   "batches":[{"baseSequence":0,"lastSequence":2,"baseOffset":0,"lastOffset":2}]}]}
+///   "batches":[{"baseSequence":0,"lastSequence":2,"baseOffset":0,"lastOffset":2}]}],"logEpoch":3}
 /// </code>
+/// <see cref="LogEpoch"/> is the partition log's epoch (its manifest's) of the owner that wrote it: a snapshot of a
+/// later epoch is a successor's, which a fenced owner never replaces (0 in snapshots of builds before it was kept).
 /// </summary>
-internal sealed record ProducerStateSnapshot(int Version, long NextOffset, IReadOnlyList<ProducerSnapshotEntry> Producers)
+internal sealed record ProducerStateSnapshot(int Version, long NextOffset, IReadOnlyList<ProducerSnapshotEntry> Producers, long LogEpoch = 0)
 {
     public const int CurrentVersion = 1;
 

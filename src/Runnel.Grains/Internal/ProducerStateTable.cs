@@ -45,13 +45,15 @@ internal sealed class ProducerStateTable
     /// <summary>The decision for an incoming idempotent batch: a duplicate of a recent batch (its append task), or null
     /// when it is the next in sequence (the caller appends it and calls <see cref="Record"/>).</summary>
     /// <exception cref="RunnelException"><see cref="RunnelErrorCode.ProducerFenced"/> for an epoch older than the
-    /// producer's; <see cref="RunnelErrorCode.OutOfOrderSequence"/> for a sequence that is neither next nor recent.</exception>
+    /// producer's; <see cref="RunnelErrorCode.UnknownProducerId"/> for a producer (or a newer epoch) not starting at
+    /// sequence 0; <see cref="RunnelErrorCode.OutOfOrderSequence"/> for a sequence that is neither next nor recent.</exception>
     public Task<LogAppendResult>? Check(long producerId, short epoch, int baseSequence, int lastSequence, string partition)
     {
         if (!_producers.TryGetValue(producerId, out var producer))
         {
-            // Unknown producer (new, or its state is gone): any sequence starts it, as in Kafka.
-            return null;
+            // A producer starts at sequence 0. Taking a later sequence as its start would write that batch ahead of an
+            // earlier one still on its way (requests can overtake each other), and then refuse the earlier one for good.
+            return baseSequence == 0 ? null : throw UnknownProducer(producerId, epoch, baseSequence, partition);
         }
 
         if (epoch < producer.Epoch)
@@ -63,11 +65,7 @@ internal sealed class ProducerStateTable
 
         if (epoch > producer.Epoch)
         {
-            return baseSequence == 0
-                ? null
-                : throw new RunnelException(
-                    RunnelErrorCode.OutOfOrderSequence,
-                    $"Producer {producerId} started epoch {epoch} on partition '{partition}' at sequence {baseSequence}; a new epoch starts at sequence 0.");
+            return baseSequence == 0 ? null : throw UnknownProducer(producerId, epoch, baseSequence, partition);
         }
 
         foreach (var recent in producer.Recent)
@@ -85,6 +83,12 @@ internal sealed class ProducerStateTable
                 $"Producer {producerId} (epoch {epoch}) sent sequence {baseSequence} to partition '{partition}'; expected {producer.NextSequence}"
                 + " or a retry of one of its last 5 batches.");
     }
+
+    private static RunnelException UnknownProducer(long producerId, short epoch, int baseSequence, string partition) => new(
+        RunnelErrorCode.UnknownProducerId,
+        $"Partition '{partition}' has no state for producer {producerId} epoch {epoch}, and its batch starts at sequence {baseSequence}, not 0:"
+        + " an earlier batch is still on its way, or the producer's records here were deleted.",
+        isRetriable: true);
 
     /// <summary>Records a batch accepted by <see cref="Check"/> (its append under way or done).</summary>
     public void Record(long producerId, short epoch, int baseSequence, int lastSequence, Task<LogAppendResult> append)

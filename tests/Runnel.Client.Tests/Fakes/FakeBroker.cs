@@ -7,6 +7,7 @@ namespace Runnel.Client.Tests.Fakes;
 public sealed class FakeBroker
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ProduceFault>> _faults = new();
+    private readonly ConcurrentDictionary<(string Key, int BaseSequence), ConcurrentQueue<ProduceFault>> _sequenceFaults = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new();
     private long _nextProducerId = 1000;
 
@@ -37,8 +38,21 @@ public sealed class FakeBroker
         }
     }
 
-    public ProduceFault NextFault(string key) =>
-        _faults.TryGetValue(key, out var queue) && queue.TryDequeue(out var fault) ? fault : ProduceFault.None;
+    /// <summary>Queues faults for the next produce requests to partition <paramref name="key"/> whose batch starts at
+    /// <paramref name="baseSequence"/>; they take precedence over <see cref="InjectFaults"/>.</summary>
+    public void InjectSequenceFaults(string key, int baseSequence, params ProduceFault[] faults)
+    {
+        var queue = _sequenceFaults.GetOrAdd((key, baseSequence), _ => new ConcurrentQueue<ProduceFault>());
+        foreach (var fault in faults)
+        {
+            queue.Enqueue(fault);
+        }
+    }
+
+    public ProduceFault NextFault(string key, int baseSequence) =>
+        _sequenceFaults.TryGetValue((key, baseSequence), out var bySequence) && bySequence.TryDequeue(out var fault) ? fault
+        : _faults.TryGetValue(key, out var queue) && queue.TryDequeue(out fault) ? fault
+        : ProduceFault.None;
 
     /// <summary>Makes produce requests to <paramref name="key"/> wait (inside the grain) until <see cref="Release"/>.</summary>
     public void Hold(string key) => _holds[key] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,4 +1,5 @@
 using Runnel.Grains;
+using Runnel.Log.Batches;
 using Runnel.Runtime;
 
 namespace Runnel.Client.Tests.Fakes;
@@ -11,7 +12,7 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
     {
         CheckExists();
         await broker.HeldAsync(GrainId.Key).WaitAsync(cancellationToken);
-        return Log.Append(request.Batch, broker.NextFault(GrainId.Key));
+        return Log.Append(request.Batch, broker.NextFault(GrainId.Key, RecordBatchHeader.Read(request.Batch.Span).BaseSequence));
     }
 
     public async ValueTask<FetchResponse> FetchAsync(FetchRequest request, CancellationToken cancellationToken = default)

@@ -73,6 +73,19 @@ public sealed class FakePartitionLog(string key)
         var header = RecordBatchHeader.Read(batch.Span);
         lock (_gate)
         {
+            switch (fault)
+            {
+                case ProduceFault.Unanswered:
+                    Attempts.Add(new ProduceAttempt(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.RecordCount, batch.ToArray()));
+                    throw new RunnelException(RunnelErrorCode.OutcomeUnknown, $"{Key}: fake fault: no answer", isRetriable: true, isOutcomeUnknown: true);
+                case ProduceFault.Reject:
+                    Attempts.Add(new ProduceAttempt(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.RecordCount, batch.ToArray()));
+                    throw new RunnelException(RunnelErrorCode.InvalidArgument, $"{Key}: fake fault: refused");
+                case ProduceFault.ForgetProducers:
+                    _producers.Clear();
+                    break;
+            }
+
             // Like the real partition: a batch ahead of its producer's sequence waits (bounded) for the requests it
             // overtook, since interleaved produce calls may arrive out of order.
             var deadline = Environment.TickCount64 + (long)SequenceGapWait.TotalMilliseconds;
@@ -102,8 +115,9 @@ public sealed class FakePartitionLog(string key)
                 {
                     if (header.BaseSequence != 0)
                     {
-                        throw new RunnelException(RunnelErrorCode.OutOfOrderSequence,
-                            $"{Key}: producer {header.ProducerId} epoch {header.ProducerEpoch} is new here and starts at sequence {header.BaseSequence}, not 0.");
+                        throw new RunnelException(RunnelErrorCode.UnknownProducerId,
+                            $"{Key}: producer {header.ProducerId} epoch {header.ProducerEpoch} is new here and starts at sequence {header.BaseSequence}, not 0.",
+                            isRetriable: true);
                     }
 
                     state = new ProducerState(header.ProducerEpoch);

@@ -14,4 +14,14 @@ public enum ProduceFault
 
     /// <summary>Fail with OutOfOrderSequence before appending.</summary>
     OutOfOrderSequence,
+
+    /// <summary>Fail with OutcomeUnknown without appending (the request timed out before it was handled), at once.</summary>
+    Unanswered,
+
+    /// <summary>Fail with a non-retriable InvalidArgument without appending, at once.</summary>
+    Reject,
+
+    /// <summary>Forget every producer's state first (as a partition whose producer records were deleted), then handle the
+    /// request normally.</summary>
+    ForgetProducers,
 }

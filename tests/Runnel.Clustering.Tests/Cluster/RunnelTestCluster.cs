@@ -1,0 +1,62 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Messaging;
+using Orleans.TestingHost;
+using Runnel.Clustering.Hosting;
+using Runnel.Storage;
+
+namespace Runnel.Clustering.Tests.Cluster;
+
+/// <summary>
+/// Orleans' <see cref="InProcessTestCluster"/> (in-memory transport) whose silos and client keep membership with
+/// <c>UseRunnelClustering</c> on one shared store and place <see cref="RendezvousPlacementAttribute"/> grains by rendezvous.
+/// </summary>
+internal static class RunnelTestCluster
+{
+    public static InProcessTestCluster Build(short silos, IObjectStore store, Action<RunnelClusteringOptions>? configure = null)
+    {
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.Options.ConfigureFileLogging = false;
+        // The test cluster's own grain directory reads silo liveness from its own membership table, which these
+        // silos do not use: take Orleans' distributed grain directory instead (its option to turn the test directory off).
+#pragma warning disable ORLEANSEXP003
+        builder.Options.UseDistributedGrainDirectory = true;
+#pragma warning restore ORLEANSEXP003
+        builder.ConfigureSilo((_, silo) => silo.UseRunnelClustering(store, configure).AddRendezvousPlacement());
+        builder.ConfigureSiloHost((_, host) => host.ConfigureContainer(new DefaultServiceProviderFactory(), RemoveTestClusterMembership<IMembershipTable>));
+        builder.ConfigureClient(client => client.UseRunnelClustering(store, configure));
+        builder.ConfigureClientHost(host => host.ConfigureContainer(new DefaultServiceProviderFactory(), RemoveTestClusterMembership<IGatewayListProvider>));
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// The test cluster registers its in-memory membership table (as an instance) after every configuration delegate,
+    /// and its switch to leave it out is internal; so drop that registration when the container is built, leaving the
+    /// one UseRunnelClustering made (a factory).
+    /// </summary>
+    private static void RemoveTestClusterMembership<TService>(IServiceCollection services)
+    {
+        var removed = 0;
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i] is { IsKeyedService: false, ImplementationInstance: not null } descriptor && descriptor.ServiceType == typeof(TService))
+            {
+                services.RemoveAt(i);
+                removed++;
+            }
+        }
+
+        if (removed == 0 || !services.Any(d => d.ServiceType == typeof(TService)))
+        {
+            throw new InvalidOperationException($"Expected one in-memory {typeof(TService).Name} from the test cluster and one from UseRunnelClustering.");
+        }
+    }
+
+    /// <summary>The silos that are up, as the test cluster started them.</summary>
+    public static SiloAddress[] Addresses(InProcessTestCluster cluster) => cluster.GetActiveSilos().Select(s => s.SiloAddress).ToArray();
+
+    public static IMembershipTable Table(InProcessTestCluster cluster) =>
+        cluster.GetSiloServiceProvider(cluster.GetActiveSilos().First().SiloAddress).GetRequiredService<IMembershipTable>();
+
+    public static IGatewayListProvider GatewayList(InProcessTestCluster cluster) =>
+        cluster.Client.ServiceProvider.GetRequiredService<IGatewayListProvider>();
+}
