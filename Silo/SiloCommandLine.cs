@@ -11,6 +11,8 @@ internal static class SiloCommandLine
         ["--data-dir"] = "Runnel:Storage:DataDirectory",
         ["--storage"] = "Runnel:Storage:Kind",
         ["--connection-string"] = "Runnel:Storage:ConnectionString",
+        ["--blob-endpoint"] = "Runnel:Storage:BlobEndpoint",
+        ["--managed-identity-client-id"] = "Runnel:Storage:ManagedIdentityClientId",
         ["--container"] = "Runnel:Storage:ContainerName",
         ["--port"] = "Runnel:Silo:Port",
         ["--listen-address"] = "Runnel:Silo:ListenAddress",
@@ -25,6 +27,10 @@ internal static class SiloCommandLine
           --data-dir <dir>            file store directory (default ./data)
           --storage file|azure        where blobs live (default file)
           --connection-string <cs>    Azure Storage connection string (with --storage azure)
+          --blob-endpoint <url>       or the account's https blob endpoint, with Microsoft Entra ID
+                                      (DefaultAzureCredential: managed identity, environment, az login)
+          --managed-identity-client-id <guid>
+                                      user-assigned managed identity to use with --blob-endpoint
           --container <name>          Azure container (default runnel)
           --port <n>                  grain-call port for clients and silos (default 7100)
           --http-port <n>             /healthz and /readyz (default 7180)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Runnel.Grains;
 using Runnel.Runtime;
 using Runnel.Storage;
-using Runnel.Storage.Azure;
+using Runnel.Storage.AzureBlob;
 
 namespace Runnel.Silo;
 
@@ -61,6 +61,9 @@ public static class SiloHost
 
         Configure(builder, hostOptions, siloOptions, store);
         await using var app = builder.Build();
+
+        // The Azure SDK logs through its event sources; forward them to the silo's logging (category Azure.Core etc.).
+        using var azureSdkLogs = store is AzureBlobObjectStore ? new AzureSdkLogForwarder(app.Services.GetRequiredService<ILoggerFactory>()) : null;
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         try
@@ -114,9 +117,20 @@ public static class SiloHost
     private static IObjectStore CreateStore(StorageOptions storage) => storage.Kind switch
     {
         "file" => new FileObjectStore(Path.GetFullPath(storage.DataDirectory)),
-        "azure" => new AzureBlobObjectStore(new AzureBlobObjectStoreOptions { ConnectionString = storage.ConnectionString, ContainerName = storage.ContainerName }),
+        "azure" => new AzureBlobObjectStore(AzureStoreOptions(storage)),
         _ => throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Runnel:Storage:Kind must be 'file' or 'azure' (was '{storage.Kind}')."),
     };
+
+    /// <summary>The Azure store's options from the silo's (validated: exactly one of connection string and endpoint).</summary>
+    internal static AzureBlobObjectStoreOptions AzureStoreOptions(StorageOptions storage) =>
+        string.IsNullOrWhiteSpace(storage.BlobEndpoint)
+            ? new AzureBlobObjectStoreOptions { ConnectionString = storage.ConnectionString, ContainerName = storage.ContainerName }
+            : new AzureBlobObjectStoreOptions
+            {
+                ServiceUri = new Uri(storage.BlobEndpoint),
+                ManagedIdentityClientId = string.IsNullOrWhiteSpace(storage.ManagedIdentityClientId) ? null : storage.ManagedIdentityClientId,
+                ContainerName = storage.ContainerName,
+            };
 
     private static void Configure(WebApplicationBuilder builder, SiloHostOptions hostOptions, SiloOptions siloOptions, IObjectStore store)
     {

@@ -25,10 +25,7 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
 
                 break;
             case "azure":
-                if (string.IsNullOrWhiteSpace(storage.ConnectionString))
-                {
-                    failures.Add("Runnel:Storage:ConnectionString (--connection-string, or Runnel__Storage__ConnectionString) is required when Runnel:Storage:Kind is 'azure'.");
-                }
+                ValidateAzure(storage, failures);
 
                 if (string.IsNullOrWhiteSpace(storage.ContainerName))
                 {
@@ -42,5 +39,36 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Exactly one way to reach the account: a connection string, or an https blob endpoint (Entra ID).</summary>
+    private static void ValidateAzure(StorageOptions storage, List<string> failures)
+    {
+        var hasConnectionString = !string.IsNullOrWhiteSpace(storage.ConnectionString);
+        var hasEndpoint = !string.IsNullOrWhiteSpace(storage.BlobEndpoint);
+        if (hasConnectionString == hasEndpoint)
+        {
+            failures.Add(hasConnectionString
+                ? "Runnel:Storage:ConnectionString (--connection-string) and Runnel:Storage:BlobEndpoint (--blob-endpoint) are exclusive: give one when Runnel:Storage:Kind is 'azure'."
+                : "Runnel:Storage:ConnectionString (--connection-string, or Runnel__Storage__ConnectionString) or Runnel:Storage:BlobEndpoint (--blob-endpoint) is required when Runnel:Storage:Kind is 'azure'.");
+        }
+
+        if (hasEndpoint && (!Uri.TryCreate(storage.BlobEndpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"Runnel:Storage:BlobEndpoint (--blob-endpoint) must be an absolute https URL such as https://account.blob.core.windows.net (was '{storage.BlobEndpoint}').");
+        }
+
+        if (!string.IsNullOrWhiteSpace(storage.ManagedIdentityClientId))
+        {
+            if (!hasEndpoint)
+            {
+                failures.Add("Runnel:Storage:ManagedIdentityClientId (--managed-identity-client-id) applies only with Runnel:Storage:BlobEndpoint (--blob-endpoint).");
+            }
+
+            if (!Guid.TryParse(storage.ManagedIdentityClientId, out _))
+            {
+                failures.Add($"Runnel:Storage:ManagedIdentityClientId (--managed-identity-client-id) must be the identity's client id, a GUID (was '{storage.ManagedIdentityClientId}').");
+            }
+        }
     }
 }

@@ -12,8 +12,19 @@ public sealed class StorageOptions
     public string DataDirectory { get; set; } = "./data";
 
     /// <summary>For <c>azure</c>: a storage connection string (AccountName + AccountKey, or UseDevelopmentStorage=true).
-    /// <c>--connection-string</c>, or the environment variable <c>Runnel__Storage__ConnectionString</c>.</summary>
+    /// <c>--connection-string</c>, or the environment variable <c>Runnel__Storage__ConnectionString</c>. Give either
+    /// this or <see cref="BlobEndpoint"/>.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>For <c>azure</c>: the account's blob endpoint, e.g. <c>https://account.blob.core.windows.net</c>
+    /// (https only), authenticated with Microsoft Entra ID (<c>DefaultAzureCredential</c>: managed identity, workload
+    /// identity, environment, developer sign-ins). <c>--blob-endpoint</c>. Give either this or
+    /// <see cref="ConnectionString"/>.</summary>
+    public string? BlobEndpoint { get; set; }
+
+    /// <summary>For <c>azure</c> with <see cref="BlobEndpoint"/>: the client id (a GUID) of the user-assigned managed
+    /// identity to authenticate as. Default none (the system-assigned identity). <c>--managed-identity-client-id</c>.</summary>
+    public string? ManagedIdentityClientId { get; set; }
 
     /// <summary>For <c>azure</c>: the container holding the cluster's blobs. Default <c>runnel</c>. <c>--container</c>.</summary>
     public string ContainerName { get; set; } = "runnel";

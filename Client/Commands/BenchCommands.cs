@@ -18,6 +18,7 @@ internal static class BenchCommands
         var bench = new Command("bench", "Measure produce or consume throughput and latency.");
         bench.Subcommands.Add(Produce(globals, io));
         bench.Subcommands.Add(Consume(globals, io));
+        bench.Subcommands.Add(Activate(globals, io));
         return bench;
     }
 
@@ -44,12 +45,17 @@ internal static class BenchCommands
         };
         var batchSize = new Option<int>("--batch-size") { Description = "ProducerOptions.BatchSize in bytes.", DefaultValueFactory = _ => ProducerOptions.Default.BatchSize };
         var lingerMs = new Option<double>("--linger-ms") { Description = "ProducerOptions.Linger in milliseconds.", DefaultValueFactory = _ => ProducerOptions.Default.Linger.TotalMilliseconds };
+        var keys = new Option<int>("--keys")
+        {
+            Description = "Keyed mode: give the records this many distinct keys, in turn ('k0', 'k1', ...), so the partitioner spreads them over every partition as keyed data is (0 = no key: sticky batches).",
+            DefaultValueFactory = _ => 0,
+        };
         var warmup = WarmupOption("Produce this many records first, flushed and not counted (JIT and connections warm).");
         var json = JsonOption();
         var maxSeconds = MaxSecondsOption();
         var command = new Command("produce", "Produce N records of B bytes, pipelined; report records/s, MB/s and ack latency.")
         {
-            topic, records, size, compression, rate, batchSize, lingerMs, warmup, json, maxSeconds,
+            topic, records, size, compression, rate, batchSize, lingerMs, keys, warmup, json, maxSeconds,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -57,9 +63,10 @@ internal static class BenchCommands
             var recordSize = parse.GetValue(size);
             var limit = TimeSpan.FromSeconds(parse.GetValue(maxSeconds));
             var perSecond = parse.GetValue(rate);
-            if (count <= 0 || recordSize < 0 || limit <= TimeSpan.Zero || perSecond < 0)
+            var keyCount = parse.GetValue(keys);
+            if (count <= 0 || recordSize < 0 || limit <= TimeSpan.Zero || perSecond < 0 || keyCount < 0)
             {
-                throw new CliException("--records and --max-seconds must be positive, --record-size and --rate not negative.");
+                throw new CliException("--records and --max-seconds must be positive, --record-size, --rate and --keys not negative.");
             }
 
             var payload = new byte[recordSize];
@@ -88,6 +95,12 @@ internal static class BenchCommands
             // One message for every record: the producer reads it when the record is handed over and only gives it
             // back in the report, so the bench allocates nothing per record.
             var message = new Message<byte[], byte[]> { Value = payload };
+            var keyed = new Message<byte[], byte[]>[keyCount];
+            for (var k = 0; k < keyed.Length; k++)
+            {
+                keyed[k] = new Message<byte[], byte[]> { Key = System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"k{k}")), Value = payload };
+            }
+
             await using (producer.ConfigureAwait(false))
             {
                 for (var i = 0L; i < parse.GetValue(warmup); i++)
@@ -111,7 +124,7 @@ internal static class BenchCommands
                     var ack = tally.Take(start);
                     try
                     {
-                        await producer.EnqueueAsync(name, message, ack.OnDelivery, cancellationToken: ct).ConfigureAwait(false);
+                        await producer.EnqueueAsync(name, keyed.Length > 0 ? keyed[sent % keyed.Length] : message, ack.OnDelivery, cancellationToken: ct).ConfigureAwait(false);
                     }
                     catch
                     {
@@ -134,6 +147,87 @@ internal static class BenchCommands
             await ReportAsync(io, parse.GetValue(json), "produce", acked, acked * (long)recordSize, seconds, cpuSeconds, gen2, allocated, histogram, ok,
                 ok ? null : $"{acked} of {count} records acknowledged ({failed} failed{(firstError is null ? "" : ": " + firstError.Message)}; {sent} sent before the {limit.TotalSeconds:F0} s limit)")
                 .ConfigureAwait(false);
+            return ok ? 0 : RunnelCli.ExitError;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>bench activate</c>: one record to every partition of a topic at once (explicit partitions), timed until the
+    /// last is acknowledged — how long a topic takes to become writable everywhere (each partition's first write
+    /// activates it: its log is opened and taken over) — with the slowest partitions named.
+    /// </summary>
+    private static Command Activate(GlobalOptions globals, CliIO io)
+    {
+        var topic = TopicOption();
+        var json = JsonOption();
+        var maxSeconds = MaxSecondsOption();
+        var command = new Command("activate", "Produce one record to every partition at once; report the time until all are acknowledged.") { topic, json, maxSeconds };
+        command.SetAction(async (parse, ct) =>
+        {
+            var limit = TimeSpan.FromSeconds(parse.GetValue(maxSeconds));
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            var name = parse.GetValue(topic)!;
+            var description = await connection.Admin.DescribeTopicAsync(name, ct).ConfigureAwait(false);
+            var partitions = description.PartitionCount;
+            var acked = new long[partitions];
+            long failed = 0;
+            RunnelException? firstError = null;
+            var producer = connection.CreateProducer<byte[], byte[]>(ProducerOptions.Default with { Linger = TimeSpan.Zero });
+            var message = new Message<byte[], byte[]> { Value = [1] };
+            var clock = Stopwatch.StartNew();
+            await using (producer.ConfigureAwait(false))
+            {
+                for (var p = 0; p < partitions; p++)
+                {
+                    var partition = p;
+                    await producer.EnqueueAsync(name, message, report =>
+                    {
+                        if (report.IsSuccess)
+                        {
+                            Volatile.Write(ref acked[partition], clock.ElapsedTicks);
+                        }
+                        else
+                        {
+                            Interlocked.Increment(ref failed);
+                            Interlocked.CompareExchange(ref firstError, report.Error, null);
+                        }
+                    }, partition, ct).ConfigureAwait(false);
+                }
+
+                await producer.FlushAsync(ct).WaitAsync(limit, ct).ConfigureAwait(false);
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            var done = acked.Count(t => t > 0);
+            var sorted = acked.Where(t => t > 0).Select(t => t / (double)Stopwatch.Frequency).Order().ToArray();
+            double At(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+            var ok = done == partitions && failed == 0;
+            if (!parse.GetValue(json))
+            {
+                await io.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"activate: {done} of {partitions} partitions writable in {seconds:F2} s (first write acknowledged: p50 {At(0.5):F2} s, p99 {At(0.99):F2} s, last {At(1.0):F2} s)"))
+                    .ConfigureAwait(false);
+            }
+
+            if (!ok)
+            {
+                await io.Error.WriteLineAsync($"error: bench activate check failed: {done} of {partitions} partitions acknowledged ({failed} failed{(firstError is null ? "" : ": " + firstError.Message)})")
+                    .ConfigureAwait(false);
+            }
+
+            var summary = new Dictionary<string, object>
+            {
+                ["bench"] = "activate",
+                ["ok"] = ok,
+                ["partitions"] = (long)partitions,
+                ["acknowledged"] = (long)done,
+                ["seconds"] = Math.Round(seconds, 3),
+                ["p50_s"] = Math.Round(At(0.5), 3),
+                ["p99_s"] = Math.Round(At(0.99), 3),
+                ["last_s"] = Math.Round(At(1.0), 3),
+            };
+            await io.Out.WriteLineAsync(JsonSerializer.Serialize(summary, BenchJsonContext.Default.DictionaryStringObject)).ConfigureAwait(false);
             return ok ? 0 : RunnelCli.ExitError;
         });
         return command;

@@ -57,7 +57,11 @@ public sealed class SiloProcessTests : IDisposable
 
     [Theory]
     [InlineData("Runnel:Storage:Kind (--storage) must be 'file' or 'azure' (was 's3')", "--storage", "s3")]
-    [InlineData("Runnel:Storage:ConnectionString (--connection-string", "--storage", "azure")]
+    [InlineData("Runnel:Storage:ConnectionString (--connection-string, or Runnel__Storage__ConnectionString) or Runnel:Storage:BlobEndpoint (--blob-endpoint) is required", "--storage", "azure")]
+    [InlineData("Runnel:Storage:ConnectionString (--connection-string) and Runnel:Storage:BlobEndpoint (--blob-endpoint) are exclusive", "--storage", "azure", "--connection-string", "UseDevelopmentStorage=true", "--blob-endpoint", "https://acct.blob.core.windows.net")]
+    [InlineData("Runnel:Storage:BlobEndpoint (--blob-endpoint) must be an absolute https URL", "--storage", "azure", "--blob-endpoint", "http://acct.blob.core.windows.net")]
+    [InlineData("Runnel:Storage:ManagedIdentityClientId (--managed-identity-client-id) must be the identity's client id, a GUID (was 'my-identity')", "--storage", "azure", "--blob-endpoint", "https://acct.blob.core.windows.net", "--managed-identity-client-id", "my-identity")]
+    [InlineData("Runnel:Storage:ManagedIdentityClientId (--managed-identity-client-id) applies only with Runnel:Storage:BlobEndpoint", "--storage", "azure", "--connection-string", "UseDevelopmentStorage=true", "--managed-identity-client-id", "3f2504e0-4f89-11d3-9a0c-0305e82c3301")]
     [InlineData("SiloOptions.Port must be between 0 and 65535 (was 70000)", "--port", "70000")]
     [InlineData("'Runnel:Silo:Port'", "--port", "seven")]
     [InlineData("Runnel:HttpPort (--http-port) must be between 0 and 65535 (was -1)", "--http-port", "-1")]

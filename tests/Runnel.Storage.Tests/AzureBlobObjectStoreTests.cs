@@ -1,7 +1,8 @@
 using System.Text;
 using Azure.Core.Pipeline;
 using FluentAssertions;
-using Runnel.Storage.Azure;
+using Runnel.Buffers;
+using Runnel.Storage.AzureBlob;
 using Runnel.Testing;
 using Xunit;
 
@@ -85,6 +86,28 @@ public sealed class AzureBlobObjectStoreTests(AzuriteFixture azurite)
         var infinite = await other.AcquireLeaseAsync("x", null);
         (await store.RenewLeaseAsync("x", infinite.LeaseId)).Duration.Should().BeNull();
         (await other.RenewLeaseAsync("x", infinite.LeaseId)).Duration.Should().BeNull();
+    }
+
+    // ---- pooled reads -------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task GetPooledAsync_ReadsTheRangeIntoAPooledBuffer_GetAsyncDoesNot()
+    {
+        var store = NewStore();
+        var data = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7 + 3)).ToArray();
+        await store.CreateAppendBlobAsync("seg");
+        await store.AppendBlockAsync("seg", data);
+
+        var pooled = await store.GetPooledAsync("seg", new ByteRange(1000, 200_000));
+        var plain = await store.GetAsync("seg", new ByteRange(1000, 200_000));
+
+        pooled.Content.ToArray().Should().Equal(data.AsSpan(1000, 200_000).ToArray());
+        plain.Content.ToArray().Should().Equal(pooled.Content.ToArray());
+        pooled.Properties.Length.Should().Be(300_000);
+        PooledBuffer.TryGetFrom(plain.Content, out _).Should().BeFalse();
+        PooledBuffer.TryGetFrom(pooled.Content, out var buffer).Should().BeTrue();
+        buffer!.Release();
+        buffer.IsReleased.Should().BeTrue("the content carried the buffer's one reference");
     }
 
     // ---- names --------------------------------------------------------------------------------------

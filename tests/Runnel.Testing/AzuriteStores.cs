@@ -1,4 +1,4 @@
-using Runnel.Storage.Azure;
+using Runnel.Storage.AzureBlob;
 
 namespace Runnel.Testing;
 

@@ -9,5 +9,5 @@ public sealed class AzuriteClusterTests(AzuriteFixture azurite, ITestOutputHelpe
 {
     private readonly string _container = AzuriteStores.NewContainerName();
 
-    protected override IObjectStore CreateStore() => new Runnel.Storage.Azure.AzureBlobObjectStore(AzuriteStores.Options(azurite, _container));
+    protected override IObjectStore CreateStore() => new Runnel.Storage.AzureBlob.AzureBlobObjectStore(AzuriteStores.Options(azurite, _container));
 }
