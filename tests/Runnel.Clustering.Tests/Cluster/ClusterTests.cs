@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Runnel.Storage;
 using Runnel.Testing;
+using Runnel.Testing.Cluster;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -127,14 +128,9 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private Task WaitForAllSilosActiveAsync(int count) =>
-        Task.WhenAll(RunnelTestCluster.Addresses(_cluster).Select(silo =>
-        {
-            var membership = _cluster.GetSiloServiceProvider(silo).GetRequiredService<IClusterMembershipService>();
-            return Probe.UntilAsync(
-                () => Task.FromResult(membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active)),
-                active => active == count,
-                Bound,
-                $"{silo} sees {count} Active silos");
-        }));
+    private Task WaitForAllSilosActiveAsync(int count)
+    {
+        RunnelTestCluster.Addresses(_cluster).Should().HaveCount(count);
+        return RunnelTestCluster.WaitForAllSilosActiveAsync(_cluster, Bound);
+    }
 }

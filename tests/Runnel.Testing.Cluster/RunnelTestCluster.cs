@@ -1,18 +1,23 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Messaging;
 using Orleans.TestingHost;
+using Runnel.Clustering;
 using Runnel.Clustering.Hosting;
 using Runnel.Storage;
 
-namespace Runnel.Clustering.Tests.Cluster;
+namespace Runnel.Testing.Cluster;
 
 /// <summary>
 /// Orleans' <see cref="InProcessTestCluster"/> (in-memory transport) whose silos and client keep membership with
 /// <c>UseRunnelClustering</c> on one shared store and place <see cref="RendezvousPlacementAttribute"/> grains by rendezvous.
 /// </summary>
-internal static class RunnelTestCluster
+public static class RunnelTestCluster
 {
-    public static InProcessTestCluster Build(short silos, IObjectStore store, Action<RunnelClusteringOptions>? configure = null)
+    /// <param name="silos">How many silos <c>DeployAsync</c> starts.</param>
+    /// <param name="store">The store holding the membership blob (and whatever <paramref name="configureSilo"/> puts there).</param>
+    /// <param name="configure">Runnel clustering options, for silos and client alike.</param>
+    /// <param name="configureSilo">More silo configuration (e.g. grain storage), applied to every silo after clustering.</param>
+    public static InProcessTestCluster Build(short silos, IObjectStore store, Action<RunnelClusteringOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ConfigureFileLogging = false;
@@ -21,7 +26,11 @@ internal static class RunnelTestCluster
 #pragma warning disable ORLEANSEXP003
         builder.Options.UseDistributedGrainDirectory = true;
 #pragma warning restore ORLEANSEXP003
-        builder.ConfigureSilo((_, silo) => silo.UseRunnelClustering(store, configure).AddRendezvousPlacement());
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.UseRunnelClustering(store, configure).AddRendezvousPlacement();
+            configureSilo?.Invoke(silo);
+        });
         builder.ConfigureSiloHost((_, host) => host.ConfigureContainer(new DefaultServiceProviderFactory(), RemoveTestClusterMembership<IMembershipTable>));
         builder.ConfigureClient(client => client.UseRunnelClustering(store, configure));
         builder.ConfigureClientHost(host => host.ConfigureContainer(new DefaultServiceProviderFactory(), RemoveTestClusterMembership<IGatewayListProvider>));
@@ -53,6 +62,22 @@ internal static class RunnelTestCluster
 
     /// <summary>The silos that are up, as the test cluster started them.</summary>
     public static SiloAddress[] Addresses(InProcessTestCluster cluster) => cluster.GetActiveSilos().Select(s => s.SiloAddress).ToArray();
+
+    /// <summary>Waits until every silo that is up sees all of them Active (a silo's view lags the table by a refresh).</summary>
+    /// <exception cref="TimeoutException">Not within <paramref name="bound"/>.</exception>
+    public static Task WaitForAllSilosActiveAsync(InProcessTestCluster cluster, TimeSpan bound)
+    {
+        var silos = Addresses(cluster);
+        return Task.WhenAll(silos.Select(silo =>
+        {
+            var membership = cluster.GetSiloServiceProvider(silo).GetRequiredService<IClusterMembershipService>();
+            return Probe.UntilAsync(
+                () => Task.FromResult(membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active)),
+                active => active == silos.Length,
+                bound,
+                $"{silo} sees {silos.Length} Active silos");
+        }));
+    }
 
     public static IMembershipTable Table(InProcessTestCluster cluster) =>
         cluster.GetSiloServiceProvider(cluster.GetActiveSilos().First().SiloAddress).GetRequiredService<IMembershipTable>();

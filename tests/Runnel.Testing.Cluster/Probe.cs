@@ -1,10 +1,10 @@
 using System.Diagnostics;
 
-namespace Runnel.Clustering.Tests.Cluster;
+namespace Runnel.Testing.Cluster;
 
 /// <summary>Polls a condition with a bounded timeout (cluster state changes arrive from other silos' timers; there is
 /// no event to wait on from outside). Fails with the last observation when the bound passes.</summary>
-internal static class Probe
+public static class Probe
 {
     public static async Task<T> UntilAsync<T>(Func<Task<T>> observe, Func<T, bool> done, TimeSpan timeout, string what)
     {
