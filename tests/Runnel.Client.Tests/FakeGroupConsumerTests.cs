@@ -11,6 +11,38 @@ public sealed class FakeGroupConsumerTests(ITestOutputHelper output) : GroupCons
     protected override bool RealGroups => false;
 
     [Fact]
+    public async Task Close_WhileTheJoinIsInFlight_WaitsForItsAnswerAndLeavesSoNoMemberStays()
+    {
+        // Found by the README test under load: `consume --group billing --timeout 2` closed before its join was
+        // answered, the group registered the member anyway, and `groups reset-offsets` then failed with GroupNotEmpty.
+        var topic = await Cluster.CreateTopicAsync(1);
+        var group = GroupConsumerTests.NewGroup();
+        var fake = Cluster.Broker.Group(group);
+        fake.HeartbeatGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = Cluster.Connection.CreateConsumer<string, string>(GroupConsumerTests.GroupOptions(group));
+        consumer.Subscribe([topic]);
+        using var stop = new CancellationTokenSource();
+        var consuming = Task.Run(async () =>
+        {
+            await foreach (var unused in consumer.ConsumeAsync(stop.Token))
+            {
+            }
+        });
+        await fake.HeartbeatArrived.Task.WaitAsync(Guard);
+
+        await stop.CancelAsync();
+        var closing = consumer.DisposeAsync().AsTask();
+        fake.HeartbeatGate.TrySetResult(); // the join is handled after the consumer began to close
+        await closing.WaitAsync(Guard);
+        await consuming.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Guard);
+
+        lock (fake.Gate)
+        {
+            fake.Members.Should().BeEmpty("the member left with the id its join was given");
+        }
+    }
+
+    [Fact]
     public async Task Heartbeat_Fenced_PartitionsLostAndRejoinsWithEpochZero()
     {
         var topic = await Cluster.CreateTopicAsync(2);

@@ -290,7 +290,11 @@ internal sealed partial class GroupMembership : IAsyncDisposable
                 }
 
                 var request = Request();
-                using var call = CancellationTokenSource.CreateLinkedTokenSource(stop);
+
+                // A join (no member id yet) is not cancelled by a stop: the group may register the member anyway, and
+                // only its answer tells the id that LeaveAsync (which waits for this loop) must leave with; cut short,
+                // the member would stay in the group until its session expired. Later heartbeats stop at once.
+                using var call = request.MemberId.Length == 0 ? new CancellationTokenSource() : CancellationTokenSource.CreateLinkedTokenSource(stop);
                 call.CancelAfter(_options.SessionTimeout / 2);
                 var response = await _grain.HeartbeatAsync(request, call.Token).ConfigureAwait(false);
                 attempt = 0;

@@ -29,6 +29,19 @@ public sealed class FakeGroup(string id)
 
     public bool Exists { get; set; }
 
+    /// <summary>While not completed, heartbeats wait (inside the grain, whatever the caller's cancellation) before they
+    /// are handled; <see cref="HeartbeatArrived"/> completes when one is waiting.</summary>
+    public TaskCompletionSource HeartbeatGate { get; set; } = CompletedGate();
+
+    public TaskCompletionSource HeartbeatArrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static TaskCompletionSource CompletedGate()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.TrySetResult();
+        return gate;
+    }
+
     public GroupHeartbeatResponse Heartbeat(GroupHeartbeatRequest request, Func<string, int> partitionCount, DateTimeOffset now)
     {
         Expire(now);
