@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Runnel.Grains;
 using Runnel.Runtime.Client;
@@ -56,8 +57,9 @@ public sealed class RunnelConnection : IGrainFactory, IAsyncDisposable
         options.Validate();
         var errors = new List<string>();
         RunnelException? last = null;
-        foreach (var seed in options.Bootstrap)
+        foreach (var endpoint in await ResolveAsync(options.Bootstrap, errors, cancellationToken).ConfigureAwait(false))
         {
+            var seed = endpoint.ToString();
             var client = new RunnelClient(options.ToRuntimeOptions(seed), loggerFactory, timeProvider);
             try
             {
@@ -84,6 +86,50 @@ public sealed class RunnelConnection : IGrainFactory, IAsyncDisposable
 
         throw new RunnelException(RunnelErrorCode.ConnectionLost,
             $"Could not reach any bootstrap silo ({string.Join("; ", errors)}).", last, isRetriable: true);
+    }
+
+    /// <summary>Every address of every seed, in order: IP seeds as they are, DNS names resolved (all their addresses,
+    /// IPv4 first); a name that does not resolve adds its error to <paramref name="errors"/>.</summary>
+    private static async Task<List<IPEndPoint>> ResolveAsync(IReadOnlyList<string> seeds, List<string> errors, CancellationToken cancellationToken)
+    {
+        var endpoints = new List<IPEndPoint>();
+        foreach (var seed in seeds)
+        {
+            if (!RunnelConnectionOptions.TryParseSeed(seed, out var host, out var port))
+            {
+                throw new ArgumentException($"Bootstrap seed '{seed}' is not host:port.");
+            }
+
+            if (IPAddress.TryParse(host, out var address))
+            {
+                endpoints.Add(new IPEndPoint(address, port));
+                continue;
+            }
+
+            try
+            {
+                var addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+                foreach (var resolved in addresses.OrderBy(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 0 : 1))
+                {
+                    var candidate = new IPEndPoint(resolved, port);
+                    if (!endpoints.Contains(candidate))
+                    {
+                        endpoints.Add(candidate);
+                    }
+                }
+
+                if (addresses.Length == 0)
+                {
+                    errors.Add($"{seed}: the name resolved to no address");
+                }
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                errors.Add($"{seed}: {ex.Message}");
+            }
+        }
+
+        return endpoints;
     }
 
     /// <inheritdoc />

@@ -13,7 +13,9 @@ public sealed record RunnelConnectionOptions
     /// <summary>The defaults below.</summary>
     public static RunnelConnectionOptions Default { get; } = new();
 
-    /// <summary>Seed silos, <c>address:port</c> each, tried in order until one accepts. Default <c>127.0.0.1:7100</c>.</summary>
+    /// <summary>Seed silos, <c>host:port</c> each — an IP address or a DNS name (containers and Kubernetes address silos
+    /// by name; every address a name resolves to is tried) — tried in order until one accepts. Default
+    /// <c>127.0.0.1:7100</c>.</summary>
     public IReadOnlyList<string> Bootstrap { get; init; } = ["127.0.0.1:7100"];
 
     /// <summary>Must equal the silos' cluster id. Default <c>dev</c>.</summary>
@@ -29,33 +31,63 @@ public sealed record RunnelConnectionOptions
     /// <summary>How long connecting to one seed may take. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Parses a comma-separated seed list, <c>host:port[,host:port...]</c>; a seed without a port gets
-    /// <see cref="DefaultPort"/>, <c>localhost</c> means 127.0.0.1.</summary>
-    /// <exception cref="ArgumentException">A seed is not an IP address (or localhost) with a valid port; the message names it.</exception>
+    /// <summary>Parses a comma-separated seed list, <c>host:port[,host:port...]</c>, where a host is an IP address (IPv6
+    /// in brackets when a port follows) or a DNS name; a seed without a port gets <see cref="DefaultPort"/>. Names are
+    /// resolved when connecting, not here.</summary>
+    /// <exception cref="ArgumentException">A seed is neither an IP address nor a valid host name, or its port is not 1-65535;
+    /// the message names it.</exception>
     public static IReadOnlyList<string> ParseBootstrap(string bootstrap)
     {
         ArgumentNullException.ThrowIfNull(bootstrap);
         var seeds = new List<string>();
         foreach (var part in bootstrap.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var text = part.StartsWith("localhost", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + part["localhost".Length..] : part;
-            if (IPAddress.TryParse(text, out var address) && !text.Contains(':', StringComparison.Ordinal))
-            {
-                seeds.Add(new IPEndPoint(address, DefaultPort).ToString());
-            }
-            else if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0)
-            {
-                seeds.Add(endpoint.ToString());
-            }
-            else
-            {
-                throw new ArgumentException($"Bootstrap seed '{part}' is not address:port (e.g. 127.0.0.1:{DefaultPort}).");
-            }
+            seeds.Add(TryParseSeed(part, out var host, out var port)
+                ? FormatSeed(host, port)
+                : throw new ArgumentException($"Bootstrap seed '{part}' is not host:port (an IP address or a DNS name, e.g. 127.0.0.1:{DefaultPort} or silo-0.runnel:{DefaultPort})."));
         }
 
         OptionChecks.Require(seeds.Count > 0, $"The bootstrap list '{bootstrap}' names no seed.");
         return seeds;
     }
+
+    /// <summary>Splits a seed into its host (an IP address or a DNS name) and port (<see cref="DefaultPort"/> when it
+    /// has none).</summary>
+    internal static bool TryParseSeed(string seed, out string host, out int port)
+    {
+        host = "";
+        port = DefaultPort;
+        if (IPAddress.TryParse(seed, out var bare) && (bare.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || !seed.StartsWith('[')))
+        {
+            host = bare.ToString();
+            return true;
+        }
+
+        if (IPEndPoint.TryParse(seed, out var endpoint))
+        {
+            host = endpoint.Address.ToString();
+            port = endpoint.Port;
+            return port != 0;
+        }
+
+        var colon = seed.LastIndexOf(':');
+        var name = colon < 0 ? seed : seed[..colon];
+        if (colon >= 0 && (!int.TryParse(seed.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
+        {
+            return false;
+        }
+
+        if (Uri.CheckHostName(name) != UriHostNameType.Dns)
+        {
+            return false;
+        }
+
+        host = name;
+        return true;
+    }
+
+    private static string FormatSeed(string host, int port) =>
+        IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port).ToString() : $"{host}:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>Checks every field.</summary>
     /// <exception cref="ArgumentException">A field is not valid; the message names it.</exception>
@@ -64,8 +96,10 @@ public sealed record RunnelConnectionOptions
         OptionChecks.Require(Bootstrap is { Count: > 0 }, "RunnelConnectionOptions.Bootstrap must name at least one seed.");
         foreach (var seed in Bootstrap)
         {
-            ToRuntimeOptions(seed).Validate();
+            OptionChecks.Require(TryParseSeed(seed, out _, out _), $"RunnelConnectionOptions.Bootstrap: seed '{seed}' is not host:port.");
         }
+
+        ToRuntimeOptions("127.0.0.1:1").Validate();
     }
 
     internal RunnelClientOptions ToRuntimeOptions(string seed) => RunnelClientOptions.Default with

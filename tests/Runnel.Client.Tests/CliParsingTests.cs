@@ -116,11 +116,15 @@ public sealed class CliParsingTests
     }
 
     [Fact]
-    public void Bootstrap_ParsesListDefaultsPortAndLocalhost()
+    public void Bootstrap_ParsesListDefaultsPortAndAcceptsDnsNames()
     {
-        RunnelConnectionOptions.ParseBootstrap("127.0.0.1:7100, localhost:7200,10.0.0.1").Should().Equal("127.0.0.1:7100", "127.0.0.1:7200", "10.0.0.1:7100");
-        var act = () => RunnelConnectionOptions.ParseBootstrap("host-without-ip:1");
-        act.Should().Throw<ArgumentException>().WithMessage("*host-without-ip:1*");
+        RunnelConnectionOptions.ParseBootstrap("127.0.0.1:7100, localhost:7200,10.0.0.1,silo-0.runnel.default.svc.cluster.local,[::1]:7300")
+            .Should().Equal("127.0.0.1:7100", "localhost:7200", "10.0.0.1:7100", "silo-0.runnel.default.svc.cluster.local:7100", "[::1]:7300");
+        foreach (var bad in new[] { "silo:0", "silo:70000", "silo:x", "bad_name!:1", "a b:1" })
+        {
+            var act = () => RunnelConnectionOptions.ParseBootstrap(bad);
+            act.Should().Throw<ArgumentException>().WithMessage($"*'{bad}'*");
+        }
     }
 
     [Fact]

@@ -11,6 +11,22 @@ public sealed class RealGrainsTests(SiloProcessFixture silo) : IClassFixture<Sil
     private static string NewTopic() => "e2e-" + Guid.NewGuid().ToString("N")[..10];
 
     [Fact]
+    public async Task Connect_BootstrapByDnsName_ResolvedAndEverySeedTriedUntilOneAnswers()
+    {
+        // Containers and Kubernetes address silos by name: 'localhost' is resolved through the system's resolver (no
+        // special case), and a seed that does not answer (a free port) is passed over for the next one.
+        var port = silo.Bootstrap[(silo.Bootstrap.LastIndexOf(':') + 1)..];
+        var dead = FreePort.Next();
+        var bootstrap = RunnelConnectionOptions.ParseBootstrap($"localhost:{dead},localhost:{port}");
+
+        await using var connection = await RunnelConnection.ConnectAsync(RunnelConnectionOptions.Default with { Bootstrap = bootstrap, ConnectTimeout = TimeSpan.FromSeconds(2) });
+
+        bootstrap.Should().Equal($"localhost:{dead}", $"localhost:{port}");
+        connection.Endpoint.Should().Be($"127.0.0.1:{port}");
+        (await connection.Admin.ListTopicsAsync()).Should().NotBeNull();
+    }
+
+    [Fact]
     public async Task ProducerConsumer_KeyedPipelined_AllRecordsBackInOrderPerKey()
     {
         await using var connection = await silo.ConnectAsync();
