@@ -30,6 +30,7 @@ public sealed partial class KafkaListener(IGrainFactory grains, IOptions<KafkaLi
     private Socket? _socket;
     private Task _accepting = Task.CompletedTask;
     private long _nextConnection;
+    private int _disposed;
 
     /// <summary>The endpoint listened on once started; null when the listener is off.</summary>
     public IPEndPoint? LocalEndPoint { get; private set; }
@@ -86,8 +87,15 @@ public sealed partial class KafkaListener(IGrainFactory grains, IOptions<KafkaLi
         LogStopped(logger);
     }
 
+    /// <summary>Closes the listening socket. Idempotent: the host disposes the instance once per registration (the
+    /// listener itself and the hosted service that resolves it).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         _socket?.Dispose();
         _stopping.Dispose();

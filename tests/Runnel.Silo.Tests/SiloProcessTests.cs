@@ -21,7 +21,7 @@ public sealed class SiloProcessTests : IDisposable
         using var silo = SiloProcess.Start(
             _workingDirectory.Path,
             new Dictionary<string, string> { ["Runnel__Silo__ClusterId"] = "from-env" },
-            "--data-dir", dataDirectory, "--port", Str(port), "--http-port", Str(httpPort), "--kafka-port", "0");
+            "--data-dir", dataDirectory, "--port", Str(port), "--http-port", Str(httpPort), "--kafka-port", Str(FreePort.Next()));
 
         var ready = await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
