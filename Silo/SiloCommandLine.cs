@@ -19,6 +19,8 @@ internal static class SiloCommandLine
         ["--cluster"] = "Runnel:Silo:ClusterId",
         ["--name"] = "Runnel:Silo:SiloName",
         ["--http-port"] = "Runnel:HttpPort",
+        ["--kafka-port"] = "Runnel:Kafka:Port",
+        ["--kafka-advertised-host"] = "Runnel:Kafka:AdvertisedHost",
     };
 
     public const string Usage = """
@@ -34,7 +36,9 @@ internal static class SiloCommandLine
           --container <name>          Azure container (default runnel)
           --port <n>                  grain-call port for clients and silos (default 7100)
           --http-port <n>             /healthz and /readyz (default 7180)
-          --listen-address <ip>       address for both ports (default 127.0.0.1)
+          --kafka-port <n>            Kafka protocol port for Kafka clients, plaintext (default 9092; 0 = off)
+          --kafka-advertised-host <h> host name Kafka clients are told to connect to (default: the listen address)
+          --listen-address <ip>       address for all ports (default 127.0.0.1)
           --cluster <id>              cluster id; clients must use the same (default dev)
           --name <name>               this silo's name (default {machine}-{port})
 

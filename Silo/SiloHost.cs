@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Runnel.Grains;
+using Runnel.Kafka;
 using Runnel.Runtime;
 using Runnel.Storage;
 using Runnel.Storage.AzureBlob;
@@ -94,9 +95,12 @@ public static class SiloHost
             configuration.GetSection("Runnel:Silo").Bind(silo);
             var grains = new RunnelGrainsOptions();
             configuration.GetSection("Runnel:Grains").Bind(grains);
+            var kafka = new KafkaListenerOptions();
+            BindKafka(configuration, silo, kafka);
             Collect(errors, new SiloHostOptionsValidator().Validate(null, host));
             Collect(errors, new SiloOptionsValidator().Validate(null, silo));
             Collect(errors, new RunnelGrainsOptionsValidator().Validate(null, grains));
+            Collect(errors, new KafkaListenerOptionsValidator().Validate(null, kafka));
         }
         catch (InvalidOperationException ex)
         {
@@ -104,6 +108,15 @@ public static class SiloHost
         }
 
         return errors.Count == 0;
+    }
+
+    /// <summary>The Kafka listener's options: section <c>Runnel:Kafka</c>, listening on the silo's address and
+    /// naming the silo's cluster unless they are set there.</summary>
+    private static void BindKafka(IConfiguration configuration, SiloOptions silo, KafkaListenerOptions kafka)
+    {
+        kafka.ListenAddress = silo.ListenAddress;
+        kafka.ClusterId = silo.ClusterId;
+        configuration.GetSection("Runnel:Kafka").Bind(kafka);
     }
 
     private static void Collect(List<string> errors, ValidateOptionsResult result)
@@ -154,6 +167,17 @@ public static class SiloHost
 
         services.Configure<RunnelGrainsOptions>(configuration.GetSection("Runnel:Grains"));
         services.AddRunnelSilo().AddRunnelGrains(_ => store);
+
+        // After the silo: the Kafka listener starts once the silo serves and stops before its grains deactivate.
+        services.AddRunnelKafka();
+        services.AddOptions<KafkaListenerOptions>()
+            .Configure<IOptions<SiloOptions>>((kafka, silo) =>
+            {
+                // The silo's address and cluster id unless Runnel:Kafka names its own (bound next, so it wins).
+                kafka.ListenAddress = silo.Value.ListenAddress;
+                kafka.ClusterId = silo.Value.ClusterId;
+            })
+            .Bind(configuration.GetSection("Runnel:Kafka"));
 
         // Registered after the silo, so it starts after it (hosted services start in registration order).
         services.AddSingleton<SiloReadiness>();

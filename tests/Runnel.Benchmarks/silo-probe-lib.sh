@@ -20,7 +20,7 @@ except Exception: print("nan")' "$1"; }
 start_warm_silo() {
   PORT=$(free_port); local http; http=$(free_port)
   mkdir -p "$WORK/cwd"
-  (cd "$WORK/cwd" && exec env "$@" "$SILO" --data-dir "$WORK/data" --port "$PORT" --http-port "$http" --cluster probe) > "$WORK/silo.log" 2>&1 &
+  (cd "$WORK/cwd" && exec env "$@" "$SILO" --data-dir "$WORK/data" --port "$PORT" --http-port "$http" --kafka-port 0 --cluster probe) > "$WORK/silo.log" 2>&1 &
   SILO_PID=$!
   for _ in $(seq 1 100); do cli topics list > /dev/null 2>&1 && break; sleep 0.3; done
   cli topics create bench -p 8 > /dev/null; cli topics create warmup -p 8 > /dev/null

@@ -22,7 +22,7 @@ public sealed class AzuriteSiloProcessTests(AzuriteFixture azurite) : IDisposabl
         using var silo = SiloProcess.Start(
             _workingDirectory.Path,
             new Dictionary<string, string> { ["Runnel__Storage__ConnectionString"] = azurite.ConnectionString },
-            "--storage", "azure", "--container", container, "--port", Str(port), "--http-port", Str(httpPort), "--cluster", "az");
+            "--storage", "azure", "--container", container, "--port", Str(port), "--http-port", Str(httpPort), "--kafka-port", "0", "--cluster", "az");
 
         await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };

@@ -21,7 +21,7 @@ public sealed class SiloProcessTests : IDisposable
         using var silo = SiloProcess.Start(
             _workingDirectory.Path,
             new Dictionary<string, string> { ["Runnel__Silo__ClusterId"] = "from-env" },
-            "--data-dir", dataDirectory, "--port", Str(port), "--http-port", Str(httpPort));
+            "--data-dir", dataDirectory, "--port", Str(port), "--http-port", Str(httpPort), "--kafka-port", Str(FreePort.Next()));
 
         var ready = await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
@@ -66,6 +66,10 @@ public sealed class SiloProcessTests : IDisposable
     [InlineData("'Runnel:Silo:Port'", "--port", "seven")]
     [InlineData("Runnel:HttpPort (--http-port) must be between 0 and 65535 (was -1)", "--http-port", "-1")]
     [InlineData("SiloOptions.ListenAddress must be an IP address (was 'localhost')", "--listen-address", "localhost")]
+    [InlineData("Runnel:Kafka:Port (--kafka-port) must be between 0 (off) and 65535 (was 70000)", "--kafka-port", "70000")]
+    [InlineData("'Runnel:Kafka:Port'", "--kafka-port", "ninety")]
+    [InlineData("Runnel:Kafka:AdvertisedHost (--kafka-advertised-host) must be a host name or IP address (was 'bad host!')", "--kafka-advertised-host", "bad host!")]
+    [InlineData("Runnel:Kafka:AdvertisedHost (--kafka-advertised-host) is required when the listen address is a wildcard", "--listen-address", "0.0.0.0")]
     [InlineData("Unknown option '--bogus'", "--bogus", "1")]
     [InlineData("Option '--data-dir' needs a value", "--data-dir")]
     public async Task Silo_InvalidOption_ExitsNonZeroNamingTheField(string message, params string[] arguments)

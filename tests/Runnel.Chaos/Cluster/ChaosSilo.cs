@@ -193,6 +193,7 @@ internal sealed class ChaosSilo : IAsyncDisposable
             [
                 "--port", Port.ToString(CultureInfo.InvariantCulture),
                 "--http-port", HttpPort.ToString(CultureInfo.InvariantCulture),
+                "--kafka-port", "0",
                 "--cluster", "chaos",
                 "--name", string.Create(CultureInfo.InvariantCulture, $"chaos-{Index}"),
             ]))

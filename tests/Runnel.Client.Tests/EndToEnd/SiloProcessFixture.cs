@@ -18,7 +18,7 @@ public sealed class SiloProcessFixture : IAsyncLifetime
         var httpPort = FreePort.Next();
         Bootstrap = $"127.0.0.1:{port}";
         _silo = ChildProcess.Start(ChildProcess.BuiltAssembly("Silo", "runnel-silo"),
-            ["--data-dir", _data.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--http-port", httpPort.ToString(CultureInfo.InvariantCulture)],
+            ["--data-dir", _data.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--http-port", httpPort.ToString(CultureInfo.InvariantCulture), "--kafka-port", "0"],
             workingDirectory: _data.Path);
         await _silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
     }

@@ -1,0 +1,124 @@
+using Runnel.Grains;
+using Runnel.Kafka.Protocol;
+using Runnel.Kafka.Protocol.Messages;
+
+namespace Runnel.Kafka.Internal;
+
+internal sealed partial class KafkaRequestHandler
+{
+    /// <summary>
+    /// Reads every partition at once without waiting; when that found fewer than <c>min_bytes</c> and the client allows
+    /// a wait, long-polls every partition that had nothing (each on its own grain, through <see cref="FetchRequest.MaxWait"/>)
+    /// and answers as soon as one of them has data or the wait is over. Partitions are then trimmed to the response's
+    /// <c>max_bytes</c> in request order (the first partition with data always keeps its first batch, as in Kafka).
+    /// Stored batches go out unchanged; the first may start before the fetch offset, which Kafka clients skip.
+    /// </summary>
+    private async Task<ResponseFrame?> FetchAsync(RequestHeader header, FetchApi.Request request)
+    {
+        var targets = request.Topics
+            .SelectMany(t => t.Partitions.Select(p => (Topic: t.Topic, Partition: p)))
+            .ToArray();
+        var results = await Task.WhenAll(targets.Select(t => FetchPartitionAsync(t.Topic, t.Partition, TimeSpan.Zero, CancellationToken.None))).ConfigureAwait(false);
+        var wait = TimeSpan.FromMilliseconds(Math.Clamp(request.MaxWaitMs, 0, (long)options.MaxFetchWait.TotalMilliseconds));
+        var bytes = results.Sum(r => (long)r.Records.Length);
+        if (bytes < Math.Max(1, request.MinBytes) && wait > TimeSpan.Zero)
+        {
+            await LongPollAsync(targets, results, wait).ConfigureAwait(false);
+        }
+
+        var response = new FetchApi.Response();
+        var budget = request.MaxBytes <= 0 ? int.MaxValue : request.MaxBytes;
+        var index = 0;
+        var first = true;
+        foreach (var topic in request.Topics)
+        {
+            var partitions = new List<FetchApi.PartitionResponse>(topic.Partitions.Count);
+            foreach (var _ in topic.Partitions)
+            {
+                var result = results[index++];
+                if (result.Records.Length > 0)
+                {
+                    if (!first && result.Records.Length > budget)
+                    {
+                        result = result with { Records = ReadOnlyMemory<byte>.Empty };
+                    }
+                    else
+                    {
+                        budget -= Math.Min(budget, result.Records.Length);
+                        first = false;
+                    }
+                }
+
+                partitions.Add(result);
+            }
+
+            response.Topics.Add(new FetchApi.TopicResponse(topic.Topic, partitions));
+        }
+
+        var frame = NewFrame(header);
+        var writer = new KafkaWriter(frame);
+        response.Write(ref writer, header.ApiVersion);
+        return frame.Complete();
+    }
+
+    /// <summary>Waits on every empty partition at once; the first to bring data ends the wait for the others (they
+    /// keep their empty answers). Replaces the empty results in <paramref name="results"/> with what arrived.</summary>
+    private async Task LongPollAsync((string Topic, FetchApi.PartitionRequest Partition)[] targets, FetchApi.PartitionResponse[] results, TimeSpan wait)
+    {
+        using var done = new CancellationTokenSource();
+        var polls = new List<(int Index, Task<FetchApi.PartitionResponse> Task)>();
+        for (var i = 0; i < targets.Length; i++)
+        {
+            if (results[i].ErrorCode == KafkaErrorCode.None && results[i].Records.IsEmpty)
+            {
+                polls.Add((i, FetchPartitionAsync(targets[i].Topic, targets[i].Partition, wait, done.Token)));
+            }
+        }
+
+        var pending = polls.Select(p => p.Task).ToList();
+        while (pending.Count > 0)
+        {
+            var completed = await Task.WhenAny(pending).ConfigureAwait(false);
+            pending.Remove(completed);
+            if (completed.Result.Records.Length > 0)
+            {
+                await done.CancelAsync().ConfigureAwait(false);
+                break;
+            }
+        }
+
+        foreach (var (index, task) in polls)
+        {
+            var result = await task.ConfigureAwait(false);
+            if (!(done.IsCancellationRequested && result.ErrorCode == KafkaErrorCode.RequestTimedOut))
+            {
+                results[index] = result;
+            }
+        }
+    }
+
+    private async Task<FetchApi.PartitionResponse> FetchPartitionAsync(string topic, FetchApi.PartitionRequest partition, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (!TopicName.IsValid(topic, out _) || partition.Partition < 0)
+        {
+            return new FetchApi.PartitionResponse(partition.Partition, KafkaErrorCode.UnknownTopicOrPartition, -1, -1, -1, ReadOnlyMemory<byte>.Empty);
+        }
+
+        try
+        {
+            var maxBytes = Math.Max(1, partition.PartitionMaxBytes);
+            var fetched = await grains.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, partition.Partition))
+                .FetchAsync(new FetchRequest(partition.FetchOffset, maxBytes, wait), cancellationToken).ConfigureAwait(false);
+            return new FetchApi.PartitionResponse(partition.Partition, KafkaErrorCode.None, fetched.HighWatermark, fetched.LastStableOffset, fetched.LogStartOffset, fetched.Batches);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Another partition brought data first: this one answers empty.
+            return new FetchApi.PartitionResponse(partition.Partition, KafkaErrorCode.RequestTimedOut, -1, -1, -1, ReadOnlyMemory<byte>.Empty);
+        }
+        catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
+        {
+            return new FetchApi.PartitionResponse(partition.Partition, Fail($"Fetch ({topic}-{partition.Partition})", ex), -1, -1, -1, ReadOnlyMemory<byte>.Empty);
+        }
+    }
+}

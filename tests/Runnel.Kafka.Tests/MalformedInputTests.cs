@@ -1,0 +1,224 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Kafka.Internal;
+using Runnel.Kafka.Protocol;
+using Runnel.Kafka.Protocol.Messages;
+using Runnel.Testing;
+
+namespace Runnel.Kafka.Tests;
+
+/// <summary>Broken bytes end in <see cref="KafkaProtocolException"/> (which closes the connection), never in another
+/// exception, an allocation the frame does not pay for, or a request that runs.</summary>
+public sealed class MalformedInputTests
+{
+    /// <summary>A request body of every API at its highest version, with a decoder for it.</summary>
+    public static TheoryData<string> Apis => new() { "ApiVersions", "Metadata", "Produce", "Fetch", "ListOffsets", "InitProducerId", "CreateTopics", "DeleteTopics" };
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public void Request_TruncatedAtEveryLength_ThrowsOnlyProtocolException(string api)
+    {
+        var (bytes, decode) = Sample(api);
+        for (var length = 0; length < bytes.Length; length++)
+        {
+            var cut = bytes[..length];
+            var act = () => decode(cut);
+            act.Should().Throw<KafkaProtocolException>($"{api} cut to {length} of {bytes.Length} bytes");
+        }
+
+        decode(bytes); // whole: decodes
+    }
+
+    [Theory]
+    [MemberData(nameof(Apis))]
+    public void Request_RandomByteFlips_DecodeOrThrowProtocolExceptionOnly(string api)
+    {
+        var (bytes, decode) = Sample(api);
+        var random = new Random(20);
+        for (var i = 0; i < 2000; i++)
+        {
+            var broken = bytes.ToArray();
+            var flips = random.Next(1, 4);
+            for (var f = 0; f < flips; f++)
+            {
+                broken[random.Next(broken.Length)] = (byte)random.Next(256);
+            }
+
+            try
+            {
+                decode(broken);
+            }
+            catch (KafkaProtocolException)
+            {
+                // refused: the connection would close
+            }
+        }
+    }
+
+    [Fact]
+    public void ReadArrayLength_CountLargerThanRemainingBytes_ThrowsBeforeAllocating()
+    {
+        var act = () =>
+        {
+            var reader = new KafkaReader(new byte[] { 0x7F, 0xFF, 0xFF, 0xFF, 1, 2 });
+            return reader.ReadArrayLength(compact: false);
+        };
+        act.Should().Throw<KafkaProtocolException>().WithMessage("*2147483647 elements in 2 remaining bytes*");
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x80, 0x01 }, "*longer than 5 bytes*")]
+    [InlineData(new byte[] { 0x80 }, "*ends inside a varint*")]
+    public void ReadUnsignedVarInt_Malformed_Throws(byte[] bytes, string message)
+    {
+        var act = () =>
+        {
+            var reader = new KafkaReader(bytes);
+            return reader.ReadUnsignedVarInt();
+        };
+        act.Should().Throw<KafkaProtocolException>().WithMessage(message);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFE })] // int16 length -2
+    [InlineData(new byte[] { 0x00, 0x05, (byte)'a' })] // runs past the end
+    [InlineData(new byte[] { 0x00, 0x02, 0xC3, 0x28 })] // not UTF-8
+    public void ReadNullableString_Malformed_Throws(byte[] bytes)
+    {
+        var act = () =>
+        {
+            var reader = new KafkaReader(bytes);
+            return reader.ReadNullableString(compact: false);
+        };
+        act.Should().Throw<KafkaProtocolException>();
+    }
+
+    [Fact]
+    public void SkipTaggedFields_TagsOutOfOrder_Throws()
+    {
+        var act = () =>
+        {
+            var reader = new KafkaReader(new byte[] { 2, 5, 0, 3, 0 });
+            reader.SkipTaggedFields();
+        };
+        act.Should().Throw<KafkaProtocolException>().WithMessage("*ascending*");
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(2048)]
+    public void TryCutFrame_SizeOutsideLimit_Throws(int size)
+    {
+        var bytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes, size);
+        var act = () =>
+        {
+            var buffer = new ReadOnlySequence<byte>(bytes);
+            return KafkaConnection.TryCutFrame(ref buffer, 1024, out _);
+        };
+        act.Should().Throw<KafkaProtocolException>().WithMessage("*MaxRequestBytes*");
+    }
+
+    [Fact]
+    public void TryCutFrame_PartialThenWhole_CutsOnlyWhenComplete()
+    {
+        var bytes = new byte[] { 0, 0, 0, 3, 1, 2, 3, 0, 0 };
+        var partial = new ReadOnlySequence<byte>(bytes, 0, 6);
+        KafkaConnection.TryCutFrame(ref partial, 1024, out _).Should().BeFalse();
+        var whole = new ReadOnlySequence<byte>(bytes);
+        KafkaConnection.TryCutFrame(ref whole, 1024, out var frame).Should().BeTrue();
+        frame.ToArray().Should().Equal(1, 2, 3);
+        whole.Length.Should().Be(2, "the next frame's first bytes stay");
+    }
+
+    [Fact]
+    public void Handler_UnknownApiKey_ThrowsProtocolException()
+    {
+        Action act = () => Start(new RequestHeader(999, 0, 1, "x"), []);
+        act.Should().Throw<KafkaProtocolException>().WithMessage("*999*");
+    }
+
+    [Fact]
+    public void Handler_UnsupportedProduceVersion_ThrowsProtocolException()
+    {
+        Action act = () => Start(new RequestHeader((short)ApiKey.Produce, 2, 1, "x"), []);
+        act.Should().Throw<KafkaProtocolException>().WithMessage("*Produce v2 is not supported*");
+    }
+
+    [Fact]
+    public async Task Handler_UnsupportedApiVersionsVersion_AnswersV0WithUnsupportedVersionAndTheList()
+    {
+        using var frame = await Start(new RequestHeader((short)ApiKey.ApiVersions, 99, 7, "x"), []);
+        var response = CodecRoundTripTests.RoundTrip((ref KafkaWriter w) => w.WriteRaw(frame!.Memory.Span[8..]), (ref KafkaReader r) => ApiVersionsApi.Response.Read(ref r, 0));
+        response.ErrorCode.Should().Be(KafkaErrorCode.UnsupportedVersion);
+        response.ApiKeys.Should().HaveCount(ApiVersionTable.Supported.Count);
+    }
+
+    private static Task<ResponseFrame?> Start(RequestHeader header, byte[] body)
+    {
+        var handler = new KafkaRequestHandler(new NoGrains(), new BrokerIdentity(1, "127.0.0.1", 9092, "test"), new KafkaListenerOptions(), NullLogger.Instance);
+        var reader = new KafkaReader(body);
+        return handler.Start(header, ref reader);
+    }
+
+    private static (byte[] Bytes, Action<byte[]> Decode) Sample(string api)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new KafkaWriter(buffer);
+        Action<byte[]> decode;
+        switch (api)
+        {
+            case "ApiVersions":
+                new ApiVersionsApi.Request { ClientSoftwareName = "n", ClientSoftwareVersion = "1" }.Write(ref writer, ApiVersionsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); ApiVersionsApi.Request.Read(ref r, ApiVersionsApi.MaxVersion); };
+                break;
+            case "Metadata":
+                new MetadataApi.Request { Topics = ["orders"] }.Write(ref writer, MetadataApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); MetadataApi.Request.Read(ref r, MetadataApi.MaxVersion); };
+                break;
+            case "Produce":
+                var produce = new ProduceApi.Request();
+                produce.Topics.Add(new ProduceApi.TopicData("orders", [new ProduceApi.PartitionData(0, new ReadOnlySequence<byte>(SampleBatches.Create("m")))]));
+                produce.Write(ref writer, ProduceApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); ProduceApi.Request.Read(ref r, ProduceApi.MaxVersion); };
+                break;
+            case "Fetch":
+                var fetch = new FetchApi.Request();
+                fetch.Topics.Add(new FetchApi.TopicRequest("orders", [new FetchApi.PartitionRequest(0, -1, 0, -1, 1000)]));
+                fetch.Write(ref writer, FetchApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); FetchApi.Request.Read(ref r, FetchApi.MaxVersion); };
+                break;
+            case "ListOffsets":
+                var list = new ListOffsetsApi.Request();
+                list.Topics.Add(new ListOffsetsApi.TopicRequest("orders", [new ListOffsetsApi.PartitionRequest(0, -1, -1)]));
+                list.Write(ref writer, ListOffsetsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); ListOffsetsApi.Request.Read(ref r, ListOffsetsApi.MaxVersion); };
+                break;
+            case "InitProducerId":
+                new InitProducerIdApi.Request { TransactionTimeoutMs = 1 }.Write(ref writer, InitProducerIdApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); InitProducerIdApi.Request.Read(ref r, InitProducerIdApi.MaxVersion); };
+                break;
+            case "CreateTopics":
+                var create = new CreateTopicsApi.Request();
+                create.Topics.Add(new CreateTopicsApi.Topic("orders", 3, 1, 0, [new("retention.ms", "1")]));
+                create.Write(ref writer, CreateTopicsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); CreateTopicsApi.Request.Read(ref r, CreateTopicsApi.MaxVersion); };
+                break;
+            default:
+                var delete = new DeleteTopicsApi.Request();
+                delete.TopicNames.Add("orders");
+                delete.Write(ref writer, DeleteTopicsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); DeleteTopicsApi.Request.Read(ref r, DeleteTopicsApi.MaxVersion); };
+                break;
+        }
+
+        return (buffer.WrittenMemory.ToArray(), decode);
+    }
+
+    /// <summary>A grain factory for tests that must not reach a grain.</summary>
+    private sealed class NoGrains : IGrainFactory
+    {
+        public TGrainInterface GetGrain<TGrainInterface>(string key)
+            where TGrainInterface : IGrainWithStringKey => throw new InvalidOperationException($"No grain calls expected ({typeof(TGrainInterface).Name} {key}).");
+    }
+}
