@@ -33,49 +33,67 @@ public sealed partial class PartitionLog
     private async ValueTask<LogReadResult> ReadCoreAsync(long offset, int maxBytes, bool pooled, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        Segment segment;
-        long segmentEnd, logStart, highWatermark;
-        lock (_gate)
+        for (var attempt = 0; ; attempt++)
         {
-            ThrowIfNotReadable();
-            logStart = _logStartOffset;
-            highWatermark = _highWatermark;
-            if (offset < logStart || offset > highWatermark)
-            {
-                throw new OffsetOutOfRangeException(_paths.DisplayName, offset, logStart, highWatermark);
-            }
-
-            if (offset == highWatermark)
-            {
-                return new LogReadResult(ReadOnlyMemory<byte>.Empty, logStart, highWatermark, highWatermark);
-            }
-
-            if (_tail.TryRead(offset, maxBytes, out var hot))
-            {
-                return new LogReadResult(hot, logStart, highWatermark, highWatermark);
-            }
-
-            segment = FindSegment(offset);
-            segmentEnd = segment.Length;
-        }
-
-        try
-        {
-            var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
-            long position;
+            Segment segment;
+            long segmentEnd, logStart, highWatermark, nextSegmentBase;
             lock (_gate)
             {
-                // The active segment's index grows under the writer: query it under the gate.
-                position = index.FloorPosition(offset);
+                ThrowIfNotReadable();
+                logStart = _logStartOffset;
+                highWatermark = _highWatermark;
+                if (offset < logStart || offset > highWatermark)
+                {
+                    throw new OffsetOutOfRangeException(_paths.DisplayName, offset, logStart, highWatermark);
+                }
+
+                if (offset == highWatermark)
+                {
+                    return new LogReadResult(ReadOnlyMemory<byte>.Empty, logStart, highWatermark, highWatermark);
+                }
+
+                if (_tail.TryRead(offset, maxBytes, out var hot))
+                {
+                    return new LogReadResult(hot, logStart, highWatermark, highWatermark);
+                }
+
+                var at = FindSegmentIndex(offset);
+                segment = _segments[at];
+                segmentEnd = segment.Length;
+                nextSegmentBase = at + 1 < _segments.Count ? _segments[at + 1].BaseOffset : -1;
             }
 
-            var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken, pooled).ConfigureAwait(false);
-            return new LogReadResult(batches, logStart, highWatermark, highWatermark);
-        }
-        catch (BlobNotFoundException) when (LogStartOffset > offset)
-        {
-            // Retention deleted the segment while this read was on its way.
-            throw new OffsetOutOfRangeException(_paths.DisplayName, offset, LogStartOffset, HighWatermark);
+            try
+            {
+                var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
+                long position;
+                lock (_gate)
+                {
+                    // The active segment's index grows under the writer: query it under the gate.
+                    position = index.FloorPosition(offset);
+                }
+
+                var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken, pooled).ConfigureAwait(false);
+                if (batches.IsEmpty && nextSegmentBase > offset)
+                {
+                    // Compaction removed every record of this segment from the offset on: read on from the next
+                    // segment, as a consumer inside a removed range reads on from the next kept offset.
+                    offset = nextSegmentBase;
+                    continue;
+                }
+
+                return new LogReadResult(batches, logStart, highWatermark, highWatermark);
+            }
+            catch (BlobNotFoundException) when (LogStartOffset > offset)
+            {
+                // Retention deleted the segment while this read was on its way.
+                throw new OffsetOutOfRangeException(_paths.DisplayName, offset, LogStartOffset, HighWatermark);
+            }
+            catch (BlobNotFoundException) when (attempt < MaxReadRetriesAfterSwap && IsReplaced(segment))
+            {
+                // A compaction swap replaced the segment and deleted its blob while this read was on its way: the
+                // manifest now names the compacted segment for the same offsets; look the offset up again.
+            }
         }
     }
 
@@ -206,8 +224,9 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>The segment holding <paramref name="offset"/>: the last whose base offset is at most it. Caller holds the gate.</summary>
-    private Segment FindSegment(long offset)
+    /// <summary>The index in <see cref="_segments"/> of the segment holding <paramref name="offset"/>: the last whose base
+    /// offset is at most it. Caller holds the gate.</summary>
+    private int FindSegmentIndex(long offset)
     {
         int lo = 0, hi = _segments.Count - 1, found = 0;
         while (lo <= hi)
@@ -224,7 +243,7 @@ public sealed partial class PartitionLog
             }
         }
 
-        return _segments[found];
+        return found;
     }
 
     /// <summary>The segment's sparse index: in memory for the active one; for a sealed one, loaded from its index blobs,
