@@ -310,6 +310,27 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         }
     }
 
+    public async ValueTask<PartitionCompaction> CompactAsync(CancellationToken cancellationToken = default)
+    {
+        var log = ServingLog();
+        if (_time.GetUtcNow() - _settings.ReadAt >= _options.ConfigRefreshInterval)
+        {
+            await RefreshSettingsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var policy = _settings.Compaction
+            ?? throw new RunnelException(RunnelErrorCode.InvalidConfig, $"Topic '{_topic}' is not compacted: its {TopicConfig.CleanupPolicy} does not include 'compact'.");
+        try
+        {
+            var result = await log.CompactAsync(policy, _time.GetUtcNow(), force: true, cancellationToken).ConfigureAwait(false);
+            return new PartitionCompaction(result.SegmentsCleaned, result.BytesRead, result.BytesWritten, result.RecordsRead, result.RecordsKept, result.FirstDirtyOffset);
+        }
+        catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
+        {
+            throw OnLogLost(ex);
+        }
+    }
+
     public async ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default)
     {
         ServingLog();
@@ -318,7 +339,8 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
 
     /// <summary>The retention timer's tick, and <see cref="EnforceRetentionAsync"/> (exclusive turns: produce, which
     /// always interleaves, goes on meanwhile): deletes the sealed segments the topic's <c>retention.ms</c> /
-    /// <c>retention.bytes</c> no longer keep, reading the topic's config afresh when the cached copy is older than
+    /// <c>retention.bytes</c> no longer keep, then, under <c>cleanup.policy</c> <c>compact</c>, runs a compaction pass
+    /// when the dirty ratio is reached, reading the topic's config afresh when the cached copy is older than
     /// <see cref="RunnelGrainsOptions.ConfigRefreshInterval"/>. Failures are logged, not thrown (0 deleted).</summary>
     private async ValueTask<int> RunRetentionAsync(CancellationToken cancellationToken)
     {
@@ -334,7 +356,18 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
                 await RefreshSettingsAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return await _log.EnforceRetentionAsync(_settings.Retention, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var deleted = await _log.EnforceRetentionAsync(_settings.Retention, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            if (_settings.Compaction is { } compaction)
+            {
+                // A pass only when min.cleanable.dirty.ratio is reached (the check itself costs no storage call).
+                var result = await _log.CompactAsync(compaction, _time.GetUtcNow(), force: false, cancellationToken).ConfigureAwait(false);
+                if (result.Compacted)
+                {
+                    LogCompacted(_logger, Name, result.SegmentsCleaned, result.BytesRead, result.BytesWritten);
+                }
+            }
+
+            return deleted;
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
@@ -424,9 +457,9 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     }
 
     /// <summary>What the partition uses of its topic's config, as read at <see cref="ReadAt"/>.</summary>
-    private sealed record TopicSettings(int MaxMessageBytes, long SegmentBytes, RetentionPolicy Retention, DateTimeOffset ReadAt)
+    private sealed record TopicSettings(int MaxMessageBytes, long SegmentBytes, RetentionPolicy Retention, CompactionPolicy? Compaction, DateTimeOffset ReadAt)
     {
-        public static readonly TopicSettings Unknown = new(TopicConfig.MaxMaxMessageBytes, TopicConfig.MinSegmentBytes, RetentionPolicy.KeepAll, DateTimeOffset.MinValue);
+        public static readonly TopicSettings Unknown = new(TopicConfig.MaxMaxMessageBytes, TopicConfig.MinSegmentBytes, RetentionPolicy.KeepAll, null, DateTimeOffset.MinValue);
 
         public static TopicSettings From(TopicMetadata meta, DateTimeOffset now)
         {
@@ -435,6 +468,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
                 (int)TopicConfig.GetInt64(config, TopicConfig.MaxMessageBytes),
                 TopicConfig.GetInt64(config, TopicConfig.SegmentBytes),
                 meta.Retention(),
+                meta.Compaction(),
                 now);
         }
     }
