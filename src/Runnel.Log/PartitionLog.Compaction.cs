@@ -16,12 +16,12 @@ public sealed partial class PartitionLog
     /// One compaction pass (Kafka's log cleaner, DESIGN.md §4 "Retention &amp; compaction"): keeps the latest record of
     /// every key in the sealed segments below the active one, without changing any record's offset.
     /// <list type="number">
-    /// <item>Sweep: blobs a failed or superseded pass left in the staging area (and segment blobs the manifest no longer
-    /// names) are deleted.</item>
     /// <item>Plan: the cleanable segments are the sealed ones from the log start up to the first whose newest record is
     /// younger than <see cref="CompactionPolicy.MinCompactionLagMs"/>. Unless <paramref name="force"/>, the pass runs
     /// only when the ones not yet compacted (at and above <see cref="PartitionManifest.FirstDirtyOffset"/>) hold at least
     /// <see cref="CompactionPolicy.MinCleanableDirtyRatio"/> of their bytes.</item>
+    /// <item>Sweep (only when the pass runs): blobs a failed or superseded pass left in the staging area, and segment
+    /// blobs the manifest no longer names, are deleted.</item>
     /// <item>Map: read them all, mapping each key (by its bytes) to its latest offset.</item>
     /// <item>Stage: write the kept records (rules in the remarks) as new segments under
     /// <see cref="PartitionPaths.CompactedPrefix"/>, consecutive inputs merged while their inputs fit
@@ -42,7 +42,8 @@ public sealed partial class PartitionLog
     /// manifest write. Records are kept and dropped by <see cref="BatchCompactor"/>'s rules: the latest record of each
     /// key; tombstones until <see cref="CompactionPolicy.DeleteRetentionMs"/> after their timestamp; records without a
     /// key dropped (Kafka's cleaner does the same; a compacted topic should refuse them on produce); control and
-    /// transactional batches untouched; each producer's last batch kept, empty if need be.</remarks>
+    /// transactional batches untouched; each producer's last batch and each output segment's last batch kept, empty if
+    /// need be (so a consumer inside a removed range at a segment's end still gets a batch that moves it on).</remarks>
     /// <param name="policy">The topic's compaction settings.</param>
     /// <param name="now">The pass's clock (tombstone expiry, compaction lag).</param>
     /// <param name="force">Run even when the dirty ratio is below the policy's minimum (an operator's "compact now").</param>
@@ -65,13 +66,15 @@ public sealed partial class PartitionLog
                 ThrowIfNotAccepting();
             }
 
-            await SweepCompactionLeftoversAsync(cancellationToken).ConfigureAwait(false);
             var plan = PlanCompaction(policy, now);
             if (plan.Inputs.Count == 0 || (!force && (plan.DirtyBytes == 0 || plan.DirtyRatio < policy.MinCleanableDirtyRatio)))
             {
                 return new CompactionResult(0, 0, 0, 0, 0, 0, plan.FirstDirtyOffset, plan.DirtyRatio);
             }
 
+            // Only a pass that runs sweeps (one listing), so that a timer asking an idle partition costs no storage call.
+            await SweepCompactionLeftoversAsync(cancellationToken).ConfigureAwait(false);
+            plan = PlanCompaction(policy, now);
             return await RunCompactionAsync(plan, now.ToUnixTimeMilliseconds() - policy.DeleteRetentionMs, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -193,8 +196,11 @@ public sealed partial class PartitionLog
                         foreach (var batch in new RecordBatchReader(chunk, verifyCrc: false))
                         {
                             var start = writer.Pending.WrittenCount;
-                            var isProducersLast = batch.Header.ProducerId >= 0 && producersLast[batch.Header.ProducerId] == batch.BaseOffset;
-                            if (compactor.Compact(batch, isProducersLast, writer.Pending, out var kept) != BatchCompactor.Outcome.Dropped)
+                            // Kept even when empty: a producer's last batch (its sequence), and the segment's last batch, so
+                            // that a read anywhere in the segment gets a batch that carries it to the segment's end.
+                            var keepIfEmpty = (batch.Header.ProducerId >= 0 && producersLast[batch.Header.ProducerId] == batch.BaseOffset)
+                                || batch.LastOffset == group.LastOffset;
+                            if (compactor.Compact(batch, keepIfEmpty, writer.Pending, out var kept) != BatchCompactor.Outcome.Dropped)
                             {
                                 writer.OnBatchWritten(start);
                                 recordsKept += kept;

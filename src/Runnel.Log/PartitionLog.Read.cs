@@ -74,10 +74,16 @@ public sealed partial class PartitionLog
                 }
 
                 var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken, pooled).ConfigureAwait(false);
-                if (batches.IsEmpty && nextSegmentBase > offset)
+                if (nextSegmentBase > offset && OnlyEmptyBatchesToSegmentEnd(batches, segment))
                 {
-                    // Compaction removed every record of this segment from the offset on: read on from the next
-                    // segment, as a consumer inside a removed range reads on from the next kept offset.
+                    // Compaction removed every record of this segment from the offset on (what is left is at most the
+                    // empty batch that ends it): read on from the next segment, so that a consumer inside a removed
+                    // range gets the next kept offset in one fetch.
+                    if (PooledBuffer.TryGetFrom(batches, out var unused))
+                    {
+                        unused.Release();
+                    }
+
                     offset = nextSegmentBase;
                     continue;
                 }
@@ -95,6 +101,29 @@ public sealed partial class PartitionLog
                 // manifest now names the compacted segment for the same offsets; look the offset up again.
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="batches"/> (read from <paramref name="segment"/>) hold no record and reach the end
+    /// of the sealed segment: nothing is left to return from it.</summary>
+    private static bool OnlyEmptyBatchesToSegmentEnd(ReadOnlyMemory<byte> batches, Segment segment)
+    {
+        if (segment.Descriptor.LastOffset is not { } segmentLast)
+        {
+            return false;
+        }
+
+        var last = long.MinValue;
+        foreach (var batch in new RecordBatchReader(batches, verifyCrc: false))
+        {
+            if (batch.Header.RecordCount != 0)
+            {
+                return false;
+            }
+
+            last = batch.LastOffset;
+        }
+
+        return batches.IsEmpty || last == segmentLast;
     }
 
     /// <summary>The headers of the stored batches that hold offsets in [<paramref name="from"/>, <paramref name="to"/>),

@@ -20,7 +20,8 @@ namespace Runnel.Log.Internal;
 /// a new record count, length and CRC. So every record keeps its offset, and the batch's last offset and last sequence
 /// — what an idempotent producer's state is rebuilt from — stay put. A batch that keeps nothing is dropped, except the
 /// last batch of each producer id in the range, which stays as an empty batch (header only, uncompressed) so that the
-/// producer's latest sequence survives (Kafka does the same).
+/// producer's latest sequence survives (Kafka does the same), and the last batch of each output segment, so that its
+/// last offset stays readable as a position.
 /// </summary>
 internal sealed class BatchCompactor(CompactionKeyMap map, long tombstoneCutoff)
 {
@@ -64,17 +65,18 @@ internal sealed class BatchCompactor(CompactionKeyMap map, long tombstoneCutoff)
 
     /// <summary>Writes what is kept of <paramref name="batch"/> to <paramref name="output"/> (nothing when it is dropped).</summary>
     /// <param name="batch">A batch whose CRC has been checked.</param>
-    /// <param name="isProducersLast">It is the last batch of its producer id in the cleaned range.</param>
+    /// <param name="keepIfEmpty">Keep the batch (as an empty one) even when none of its records stays: the last batch of
+    /// its producer id in the cleaned range, or the last of an output segment.</param>
     /// <param name="output">Where the kept batch goes.</param>
     /// <param name="kept">Records kept.</param>
-    public Outcome Compact(RecordBatchView batch, bool isProducersLast, PooledBufferWriter output, out int kept)
+    public Outcome Compact(RecordBatchView batch, bool keepIfEmpty, PooledBufferWriter output, out int kept)
     {
         var header = batch.Header;
         kept = header.RecordCount;
         if (header.RecordCount == 0 && !IsUntouched(header))
         {
-            // An empty batch an earlier pass kept for its producer: it stays only while it is still the producer's last.
-            if (!isProducersLast)
+            // An empty batch an earlier pass kept: it stays only while it still has to.
+            if (!keepIfEmpty)
             {
                 return Outcome.Dropped;
             }
@@ -115,7 +117,7 @@ internal sealed class BatchCompactor(CompactionKeyMap map, long tombstoneCutoff)
 
         if (kept == 0)
         {
-            if (!isProducersLast)
+            if (!keepIfEmpty)
             {
                 return Outcome.Dropped;
             }
