@@ -45,6 +45,9 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private CancellationToken _stopping;
     private ETag? _snapshotETag;
 
+    /// <summary>The compaction pass the retention timer started, if any (completed when none runs).</summary>
+    private Task _compaction = Task.CompletedTask;
+
     private long _bytesSinceSnapshot;
     private int _savingSnapshot;
     private int _retired;
@@ -138,6 +141,8 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         {
             return;
         }
+
+        await _compaction.ConfigureAwait(false); // cancelled above; it logs its own failures
 
         // Every call has finished (the runtime waits for interleaved ones), so nothing is being appended.
         if (Volatile.Read(ref _retired) == 0 && Volatile.Read(ref _lost) == 0)
@@ -357,16 +362,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             }
 
             var deleted = await _log.EnforceRetentionAsync(_settings.Retention, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            if (_settings.Compaction is { } compaction)
-            {
-                // A pass only when min.cleanable.dirty.ratio is reached (the check itself costs no storage call).
-                var result = await _log.CompactAsync(compaction, _time.GetUtcNow(), force: false, cancellationToken).ConfigureAwait(false);
-                if (result.Compacted)
-                {
-                    LogCompacted(_logger, Name, result.SegmentsCleaned, result.BytesRead, result.BytesWritten);
-                }
-            }
-
+            StartCompactionIfDue();
             return deleted;
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
@@ -379,6 +375,37 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         }
 
         return 0;
+    }
+
+    /// <summary>Under <c>cleanup.policy</c> <c>compact</c>, starts a compaction pass beside the grain's turns when
+    /// <c>min.cleanable.dirty.ratio</c> is reached and none runs (the check costs no storage call). The pass reads and
+    /// rewrites segments for a while, so it is not awaited by the timer's turn, which would hold fetches up; deactivation
+    /// cancels and awaits it.</summary>
+    private void StartCompactionIfDue()
+    {
+        var log = _log!;
+        var now = _time.GetUtcNow();
+        if (_settings.Compaction is not { } policy || !_compaction.IsCompleted || log.CompactionDirtyRatio(policy, now) < policy.MinCleanableDirtyRatio)
+        {
+            return;
+        }
+
+        _compaction = Task.Run(async () =>
+        {
+            try
+            {
+                var result = await log.CompactAsync(policy, now, force: false, _closing.Token).ConfigureAwait(false);
+                if (result.Compacted)
+                {
+                    LogCompacted(_logger, Name, result.SegmentsCleaned, result.BytesRead, result.BytesWritten);
+                }
+            }
+            catch (Exception ex) when (ex is RunnelException or OperationCanceledException)
+            {
+                // A fenced or closed log is found by the next call, which deactivates the grain.
+                LogCompactionFailed(_logger, Name, ex.Message);
+            }
+        });
     }
 
     /// <summary>After every <c>segment.bytes</c> appended, saves the producer table (by the call that crosses the mark,

@@ -73,6 +73,12 @@ public abstract partial class GrainTests
 
         time.Advance(TimeSpan.FromMinutes(5));
         await partition.GetOffsetsAsync(); // the tick is an exclusive turn: the next call runs after it
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await ManifestAsync()).FirstDirtyOffset == 0)
+        {
+            // The tick started the pass beside the grain's turns (fetches are not held up); its swap lands in the manifest.
+            await Task.Delay(20, guard.Token);
+        }
 
         var manifest = await ManifestAsync();
         manifest.FirstDirtyOffset.Should().Be(manifest.Segments[^1].BaseOffset, "everything sealed was dirty: ratio 1 >= 0.9");

@@ -56,6 +56,8 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <c>RetentionCheckInterval</c> once <c>min.cleanable.dirty.ratio</c> is reached): the sealed segments keep each
     /// key's latest record at its offset, with the topic's <c>delete.retention.ms</c> and <c>min.compaction.lag.ms</c>.
     /// Costs a read of the compactable segments twice and a write of what is kept. <see cref="RunnelErrorCode.InvalidConfig"/>
-    /// when the topic's <c>cleanup.policy</c> does not include <c>compact</c>.</summary>
+    /// when the topic's <c>cleanup.policy</c> does not include <c>compact</c>. Runs beside other calls: fetches and
+    /// produces go on during the pass.</summary>
+    [AlwaysInterleave]
     ValueTask<PartitionCompaction> CompactAsync(CancellationToken cancellationToken = default);
 }
