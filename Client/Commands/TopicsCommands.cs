@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace Runnel.Cli.Commands;
 
-/// <summary><c>topics create|list|describe|alter|delete|add-partitions</c>.</summary>
+/// <summary><c>topics create|list|describe|alter|delete|add-partitions|delete-records|compact</c>.</summary>
 internal static class TopicsCommands
 {
     public static Command Build(GlobalOptions globals, CliIO io)
@@ -19,6 +19,7 @@ internal static class TopicsCommands
         topics.Subcommands.Add(Delete(globals, io));
         topics.Subcommands.Add(AddPartitions(globals, io));
         topics.Subcommands.Add(DeleteRecords(globals, io));
+        topics.Subcommands.Add(Compact(globals, io));
         return topics;
     }
 
@@ -182,6 +183,28 @@ internal static class TopicsCommands
             var topic = parse.GetValue(name)!;
             var start = await connection.Admin.DeleteRecordsAsync(new TopicPartition(topic, parse.GetValue(partition)), parse.GetValue(offset), ct).ConfigureAwait(false);
             await io.Out.WriteLineAsync($"Partition {Str(parse.GetValue(partition))} of {topic} now starts at offset {Str(start)}.").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Compact(GlobalOptions globals, CliIO io)
+    {
+        var name = NameArgument();
+        var command = new Command("compact", "Run a compaction pass now on every partition of a topic whose cleanup.policy includes compact.") { name };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
+            var topic = parse.GetValue(name)!;
+            var results = await connection.Admin.CompactTopicAsync(topic, ct).ConfigureAwait(false);
+            for (var p = 0; p < results.Count; p++)
+            {
+                var r = results[p];
+                await io.Out.WriteLineAsync(r.SegmentsCleaned == 0
+                    ? $"Partition {Str(p)} of {topic}: nothing to compact."
+                    : $"Partition {Str(p)} of {topic}: compacted {Plural.Of(r.SegmentsCleaned, "segment")}, {Str(r.BytesRead)} -> {Str(r.BytesWritten)} bytes, {Str(r.RecordsRead)} -> {Str(r.RecordsKept)} records.").ConfigureAwait(false);
+            }
+
             return 0;
         });
         return command;

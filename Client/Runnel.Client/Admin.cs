@@ -74,6 +74,22 @@ public sealed class Admin
     public Task<long> DeleteRecordsAsync(TopicPartition partition, long beforeOffset, CancellationToken cancellationToken = default) =>
         CallAsync(Partition(partition), (g, ct) => g.DeleteRecordsAsync(beforeOffset, ct), idempotent: beforeOffset != -1, cancellationToken);
 
+    /// <summary>
+    /// Runs a compaction pass now on every partition of <paramref name="topic"/> (Kafka's cleaner, on demand): each keeps
+    /// the latest record of every key in its sealed segments, at its offset, whatever the dirty ratio. One describe, then
+    /// the partitions concurrently; each pass reads its partition's sealed segments and rewrites what is kept. Returns
+    /// each partition's result, in partition order.
+    /// </summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.InvalidConfig"/> when the topic's
+    /// <c>cleanup.policy</c> does not include <c>compact</c>; <see cref="RunnelErrorCode.UnknownTopic"/>.</exception>
+    public async Task<IReadOnlyList<PartitionCompaction>> CompactTopicAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        var description = await DescribeTopicAsync(topic, cancellationToken).ConfigureAwait(false);
+        var calls = Enumerable.Range(0, description.PartitionCount)
+            .Select(p => CallAsync(Partition(new TopicPartition(topic, p)), (g, ct) => g.CompactAsync(ct), idempotent: true, cancellationToken));
+        return await Task.WhenAll(calls).ConfigureAwait(false);
+    }
+
     /// <summary>The first offset whose record's timestamp is at or after <paramref name="timestamp"/>; null when none is.</summary>
     public Task<long?> OffsetForTimestampAsync(TopicPartition partition, DateTimeOffset timestamp, CancellationToken cancellationToken = default) =>
         CallAsync(Partition(partition), (g, ct) => g.OffsetForTimestampAsync(timestamp.ToUnixTimeMilliseconds(), ct), idempotent: true, cancellationToken);

@@ -31,4 +31,10 @@ public sealed partial class PartitionGrain
 
     [LoggerMessage(1209, LogLevel.Warning, "Partition {Partition}: enforcing retention failed (tried again at the next check): {Reason}")]
     private static partial void LogRetentionFailed(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(1210, LogLevel.Information, "Partition {Partition}: compacted {Segments} segments ({BytesRead} -> {BytesWritten} bytes)")]
+    private static partial void LogCompacted(ILogger logger, string partition, int segments, long bytesRead, long bytesWritten);
+
+    [LoggerMessage(1211, LogLevel.Warning, "Partition {Partition}: a compaction pass failed, nothing changed (tried again at the next check): {Reason}")]
+    private static partial void LogCompactionFailed(ILogger logger, string partition, string reason);
 }

@@ -45,6 +45,9 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private CancellationToken _stopping;
     private ETag? _snapshotETag;
 
+    /// <summary>The compaction pass the retention timer started, if any (completed when none runs).</summary>
+    private Task _compaction = Task.CompletedTask;
+
     private long _bytesSinceSnapshot;
     private int _savingSnapshot;
     private int _retired;
@@ -138,6 +141,8 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         {
             return;
         }
+
+        await _compaction.ConfigureAwait(false); // cancelled above; it logs its own failures
 
         // Every call has finished (the runtime waits for interleaved ones), so nothing is being appended.
         if (Volatile.Read(ref _retired) == 0 && Volatile.Read(ref _lost) == 0)
@@ -310,6 +315,27 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         }
     }
 
+    public async ValueTask<PartitionCompaction> CompactAsync(CancellationToken cancellationToken = default)
+    {
+        var log = ServingLog();
+        if (_time.GetUtcNow() - _settings.ReadAt >= _options.ConfigRefreshInterval)
+        {
+            await RefreshSettingsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var policy = _settings.Compaction
+            ?? throw new RunnelException(RunnelErrorCode.InvalidConfig, $"Topic '{_topic}' is not compacted: its {TopicConfig.CleanupPolicy} does not include 'compact'.");
+        try
+        {
+            var result = await log.CompactAsync(policy, _time.GetUtcNow(), force: true, cancellationToken).ConfigureAwait(false);
+            return new PartitionCompaction(result.SegmentsCleaned, result.BytesRead, result.BytesWritten, result.RecordsRead, result.RecordsKept, result.FirstDirtyOffset);
+        }
+        catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
+        {
+            throw OnLogLost(ex);
+        }
+    }
+
     public async ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default)
     {
         ServingLog();
@@ -318,7 +344,8 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
 
     /// <summary>The retention timer's tick, and <see cref="EnforceRetentionAsync"/> (exclusive turns: produce, which
     /// always interleaves, goes on meanwhile): deletes the sealed segments the topic's <c>retention.ms</c> /
-    /// <c>retention.bytes</c> no longer keep, reading the topic's config afresh when the cached copy is older than
+    /// <c>retention.bytes</c> no longer keep, then, under <c>cleanup.policy</c> <c>compact</c>, runs a compaction pass
+    /// when the dirty ratio is reached, reading the topic's config afresh when the cached copy is older than
     /// <see cref="RunnelGrainsOptions.ConfigRefreshInterval"/>. Failures are logged, not thrown (0 deleted).</summary>
     private async ValueTask<int> RunRetentionAsync(CancellationToken cancellationToken)
     {
@@ -334,7 +361,9 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
                 await RefreshSettingsAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return await _log.EnforceRetentionAsync(_settings.Retention, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var deleted = await _log.EnforceRetentionAsync(_settings.Retention, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            StartCompactionIfDue();
+            return deleted;
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
@@ -346,6 +375,37 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         }
 
         return 0;
+    }
+
+    /// <summary>Under <c>cleanup.policy</c> <c>compact</c>, starts a compaction pass beside the grain's turns when
+    /// <c>min.cleanable.dirty.ratio</c> is reached and none runs (the check costs no storage call). The pass reads and
+    /// rewrites segments for a while, so it is not awaited by the timer's turn, which would hold fetches up; deactivation
+    /// cancels and awaits it.</summary>
+    private void StartCompactionIfDue()
+    {
+        var log = _log!;
+        var now = _time.GetUtcNow();
+        if (_settings.Compaction is not { } policy || !_compaction.IsCompleted || log.CompactionDirtyRatio(policy, now) < policy.MinCleanableDirtyRatio)
+        {
+            return;
+        }
+
+        _compaction = Task.Run(async () =>
+        {
+            try
+            {
+                var result = await log.CompactAsync(policy, now, force: false, _closing.Token).ConfigureAwait(false);
+                if (result.Compacted)
+                {
+                    LogCompacted(_logger, Name, result.SegmentsCleaned, result.BytesRead, result.BytesWritten);
+                }
+            }
+            catch (Exception ex) when (ex is RunnelException or OperationCanceledException)
+            {
+                // A fenced or closed log is found by the next call, which deactivates the grain.
+                LogCompactionFailed(_logger, Name, ex.Message);
+            }
+        });
     }
 
     /// <summary>After every <c>segment.bytes</c> appended, saves the producer table (by the call that crosses the mark,
@@ -424,9 +484,9 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     }
 
     /// <summary>What the partition uses of its topic's config, as read at <see cref="ReadAt"/>.</summary>
-    private sealed record TopicSettings(int MaxMessageBytes, long SegmentBytes, RetentionPolicy Retention, DateTimeOffset ReadAt)
+    private sealed record TopicSettings(int MaxMessageBytes, long SegmentBytes, RetentionPolicy Retention, CompactionPolicy? Compaction, DateTimeOffset ReadAt)
     {
-        public static readonly TopicSettings Unknown = new(TopicConfig.MaxMaxMessageBytes, TopicConfig.MinSegmentBytes, RetentionPolicy.KeepAll, DateTimeOffset.MinValue);
+        public static readonly TopicSettings Unknown = new(TopicConfig.MaxMaxMessageBytes, TopicConfig.MinSegmentBytes, RetentionPolicy.KeepAll, null, DateTimeOffset.MinValue);
 
         public static TopicSettings From(TopicMetadata meta, DateTimeOffset now)
         {
@@ -435,6 +495,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
                 (int)TopicConfig.GetInt64(config, TopicConfig.MaxMessageBytes),
                 TopicConfig.GetInt64(config, TopicConfig.SegmentBytes),
                 meta.Retention(),
+                meta.Compaction(),
                 now);
         }
     }

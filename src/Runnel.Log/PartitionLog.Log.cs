@@ -50,5 +50,17 @@ public sealed partial class PartitionLog
 
         [LoggerMessage(15, LogLevel.Warning, "Blob {Blob}: deleting it after retention failed (left as an orphan, not in the manifest): {Reason}")]
         public static partial void RetentionDeleteFailed(ILogger logger, string blob, string reason);
+
+        [LoggerMessage(16, LogLevel.Information, "Partition {Partition}: compacted {Inputs} segments into {Outputs} ({BytesRead} -> {BytesWritten} bytes); cleaned below offset {FirstDirtyOffset}")]
+        public static partial void Compacted(ILogger logger, string partition, int inputs, int outputs, long bytesRead, long bytesWritten, long firstDirtyOffset);
+
+        [LoggerMessage(17, LogLevel.Information, "Partition {Partition}: compaction pass abandoned, nothing changed: {Reason}")]
+        public static partial void CompactionAbandoned(ILogger logger, string partition, string reason);
+
+        [LoggerMessage(18, LogLevel.Warning, "Blob {Blob}: deleting it after compaction failed (the next pass sweeps it): {Reason}")]
+        public static partial void CompactionDeleteFailed(ILogger logger, string blob, string reason);
+
+        [LoggerMessage(19, LogLevel.Debug, "Blob {Blob}: swept (no manifest names it)")]
+        public static partial void SweptLeftover(ILogger logger, string blob);
     }
 }

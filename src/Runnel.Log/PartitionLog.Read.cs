@@ -33,50 +33,97 @@ public sealed partial class PartitionLog
     private async ValueTask<LogReadResult> ReadCoreAsync(long offset, int maxBytes, bool pooled, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        Segment segment;
-        long segmentEnd, logStart, highWatermark;
-        lock (_gate)
+        for (var attempt = 0; ; attempt++)
         {
-            ThrowIfNotReadable();
-            logStart = _logStartOffset;
-            highWatermark = _highWatermark;
-            if (offset < logStart || offset > highWatermark)
-            {
-                throw new OffsetOutOfRangeException(_paths.DisplayName, offset, logStart, highWatermark);
-            }
-
-            if (offset == highWatermark)
-            {
-                return new LogReadResult(ReadOnlyMemory<byte>.Empty, logStart, highWatermark, highWatermark);
-            }
-
-            if (_tail.TryRead(offset, maxBytes, out var hot))
-            {
-                return new LogReadResult(hot, logStart, highWatermark, highWatermark);
-            }
-
-            segment = FindSegment(offset);
-            segmentEnd = segment.Length;
-        }
-
-        try
-        {
-            var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
-            long position;
+            Segment segment;
+            long segmentEnd, logStart, highWatermark, nextSegmentBase;
             lock (_gate)
             {
-                // The active segment's index grows under the writer: query it under the gate.
-                position = index.FloorPosition(offset);
+                ThrowIfNotReadable();
+                logStart = _logStartOffset;
+                highWatermark = _highWatermark;
+                if (offset < logStart || offset > highWatermark)
+                {
+                    throw new OffsetOutOfRangeException(_paths.DisplayName, offset, logStart, highWatermark);
+                }
+
+                if (offset == highWatermark)
+                {
+                    return new LogReadResult(ReadOnlyMemory<byte>.Empty, logStart, highWatermark, highWatermark);
+                }
+
+                if (_tail.TryRead(offset, maxBytes, out var hot))
+                {
+                    return new LogReadResult(hot, logStart, highWatermark, highWatermark);
+                }
+
+                var at = FindSegmentIndex(offset);
+                segment = _segments[at];
+                segmentEnd = segment.Length;
+                nextSegmentBase = at + 1 < _segments.Count ? _segments[at + 1].BaseOffset : -1;
             }
 
-            var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken, pooled).ConfigureAwait(false);
-            return new LogReadResult(batches, logStart, highWatermark, highWatermark);
+            try
+            {
+                var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
+                long position;
+                lock (_gate)
+                {
+                    // The active segment's index grows under the writer: query it under the gate.
+                    position = index.FloorPosition(offset);
+                }
+
+                var batches = await ReadBatchesAsync(segment.Descriptor.Name, position, segmentEnd, offset, maxBytes, cancellationToken, pooled).ConfigureAwait(false);
+                if (nextSegmentBase > offset && OnlyEmptyBatchesToSegmentEnd(batches, segment))
+                {
+                    // Compaction removed every record of this segment from the offset on (what is left is at most the
+                    // empty batch that ends it): read on from the next segment, so that a consumer inside a removed
+                    // range gets the next kept offset in one fetch.
+                    if (PooledBuffer.TryGetFrom(batches, out var unused))
+                    {
+                        unused.Release();
+                    }
+
+                    offset = nextSegmentBase;
+                    continue;
+                }
+
+                return new LogReadResult(batches, logStart, highWatermark, highWatermark);
+            }
+            catch (BlobNotFoundException) when (LogStartOffset > offset)
+            {
+                // Retention deleted the segment while this read was on its way.
+                throw new OffsetOutOfRangeException(_paths.DisplayName, offset, LogStartOffset, HighWatermark);
+            }
+            catch (BlobNotFoundException) when (attempt < MaxReadRetriesAfterSwap && IsReplaced(segment))
+            {
+                // A compaction swap replaced the segment and deleted its blob while this read was on its way: the
+                // manifest now names the compacted segment for the same offsets; look the offset up again.
+            }
         }
-        catch (BlobNotFoundException) when (LogStartOffset > offset)
+    }
+
+    /// <summary>Whether <paramref name="batches"/> (read from <paramref name="segment"/>) hold no record and reach the end
+    /// of the sealed segment: nothing is left to return from it.</summary>
+    private static bool OnlyEmptyBatchesToSegmentEnd(ReadOnlyMemory<byte> batches, Segment segment)
+    {
+        if (segment.Descriptor.LastOffset is not { } segmentLast)
         {
-            // Retention deleted the segment while this read was on its way.
-            throw new OffsetOutOfRangeException(_paths.DisplayName, offset, LogStartOffset, HighWatermark);
+            return false;
         }
+
+        var last = long.MinValue;
+        foreach (var batch in new RecordBatchReader(batches, verifyCrc: false))
+        {
+            if (batch.Header.RecordCount != 0)
+            {
+                return false;
+            }
+
+            last = batch.LastOffset;
+        }
+
+        return batches.IsEmpty || last == segmentLast;
     }
 
     /// <summary>The headers of the stored batches that hold offsets in [<paramref name="from"/>, <paramref name="to"/>),
@@ -206,8 +253,9 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>The segment holding <paramref name="offset"/>: the last whose base offset is at most it. Caller holds the gate.</summary>
-    private Segment FindSegment(long offset)
+    /// <summary>The index in <see cref="_segments"/> of the segment holding <paramref name="offset"/>: the last whose base
+    /// offset is at most it. Caller holds the gate.</summary>
+    private int FindSegmentIndex(long offset)
     {
         int lo = 0, hi = _segments.Count - 1, found = 0;
         while (lo <= hi)
@@ -224,7 +272,7 @@ public sealed partial class PartitionLog
             }
         }
 
-        return _segments[found];
+        return found;
     }
 
     /// <summary>The segment's sparse index: in memory for the active one; for a sealed one, loaded from its index blobs,

@@ -26,6 +26,12 @@ public sealed record PartitionManifest(
 {
     public const int CurrentVersion = 1;
 
+    /// <summary>Kafka's cleaner checkpoint: every offset below it has been through a compaction pass (0 when none
+    /// has). The bytes of sealed segments at and above it are the "dirty" part that
+    /// <see cref="CompactionPolicy.MinCleanableDirtyRatio"/> weighs. Absent in manifests written before compaction
+    /// existed, which then read as 0.</summary>
+    public long FirstDirtyOffset { get; init; }
+
     /// <summary>The manifest of a partition that has never been opened.</summary>
     public static PartitionManifest Empty => new(CurrentVersion, 0, "", PartitionState.Released, 0, [], "");
 

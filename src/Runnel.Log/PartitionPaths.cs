@@ -10,6 +10,8 @@ namespace Runnel.Log;
 /// {prefix}{epoch:D10}-{baseOffset:D20}.index         sparse offset → position index of a sealed segment
 /// {prefix}{epoch:D10}-{baseOffset:D20}.timeindex     sparse max-timestamp → offset index of a sealed segment
 /// {prefix}tail-checkpoint                            the owner's last tail checkpoint (a takeover hint)
+/// {prefix}compacted/{epoch:D10}-{baseOffset:D20}.{pass}.log   a segment written by a compaction pass (and its
+///                                                    .index/.timeindex): staged there, live once the manifest names it
 /// </code>
 /// Zero-padded numbers make the names sort in offset order within an epoch.
 /// </summary>
@@ -46,6 +48,33 @@ public sealed class PartitionPaths
 
     public string Segment(long epoch, long baseOffset) =>
         string.Create(CultureInfo.InvariantCulture, $"{Prefix}{epoch:D10}-{baseOffset:D20}.log");
+
+    /// <summary>Where compaction passes stage the segments they write. A blob here is live only while the manifest
+    /// names it; any other is the garbage of a pass that did not finish (or of one whose output was compacted again).</summary>
+    public string CompactedPrefix => Prefix + "compacted/";
+
+    /// <summary>A segment written by compaction pass <paramref name="pass"/> of owner epoch <paramref name="epoch"/>,
+    /// starting at <paramref name="baseOffset"/> (a pass never writes two segments with one base offset).</summary>
+    public string CompactedSegment(long epoch, long baseOffset, string pass) =>
+        string.Create(CultureInfo.InvariantCulture, $"{CompactedPrefix}{epoch:D10}-{baseOffset:D20}.{pass}.log");
+
+    /// <summary>Parses the owner epoch and base offset out of the name of one of this partition's segment, index or time
+    /// index blobs (compacted or not); false for any other name.</summary>
+    public bool TryParseSegmentBlob(string name, out long epoch, out long baseOffset)
+    {
+        epoch = baseOffset = -1;
+        if (!name.StartsWith(Prefix, StringComparison.Ordinal)
+            || !(name.EndsWith(".log", StringComparison.Ordinal) || name.EndsWith(".index", StringComparison.Ordinal) || name.EndsWith(".timeindex", StringComparison.Ordinal)))
+        {
+            return false;
+        }
+
+        // "{epoch:D10}-{baseOffset:D20}" then "." and the rest.
+        var local = name.AsSpan(name.StartsWith(CompactedPrefix, StringComparison.Ordinal) ? CompactedPrefix.Length : Prefix.Length);
+        return local.Length > 32 && local[10] == '-' && local[31] == '.'
+            && long.TryParse(local[..10], NumberStyles.None, CultureInfo.InvariantCulture, out epoch)
+            && long.TryParse(local[11..31], NumberStyles.None, CultureInfo.InvariantCulture, out baseOffset);
+    }
 
     public static string OffsetIndexOf(string segmentName) => WithoutLogSuffix(segmentName) + ".index";
 

@@ -6,6 +6,7 @@ var commands = new Dictionary<string, (string Help, Func<BenchArgs, Task<int>> R
 {
     ["calls"] = ("grain calls per second and latency, client -> silo over loopback", CallsBenchmark.RunAsync),
     ["log"] = ("partition log appends on the file store vs the disk's 1 MiB + fdatasync rate", LogBenchmark.RunAsync),
+    ["compact"] = ("a compaction pass on the file store: MB/s of input cleaned vs the disk's sequential read + write of the same bytes", CompactionBenchmark.RunAsync),
 };
 
 if (args.Length > 0 && args[0].Equals("micro", StringComparison.OrdinalIgnoreCase))

@@ -65,6 +65,18 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TopicsCompact_CompactTopic_ReportsEachPartition()
+    {
+        await RunAsync("", "topics", "create", "latest", "--partitions", "2", "--config", "cleanup.policy=compact");
+
+        var compacted = await RunAsync("", "topics", "compact", "latest");
+        var missing = await RunAsync("", "topics", "compact");
+
+        compacted.Should().Be((0, "Partition 0 of latest: nothing to compact.\nPartition 1 of latest: nothing to compact.\n", ""));
+        missing.Code.Should().NotBe(0, "the topic is required");
+    }
+
+    [Fact]
     public async Task ProduceThenConsume_KeysHeadersFormat_RoundTrip()
     {
         await RunAsync("", "topics", "create", "lines", "--partitions", "1");

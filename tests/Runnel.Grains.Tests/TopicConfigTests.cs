@@ -12,6 +12,10 @@ public sealed class TopicConfigTests
     [InlineData("cleanup.policy", "delete,compact")]
     [InlineData("compression.type", "snappy")]
     [InlineData("message.timestamp.type", "LogAppendTime")]
+    [InlineData("min.cleanable.dirty.ratio", "0.1")]
+    [InlineData("min.cleanable.dirty.ratio", "1")]
+    [InlineData("delete.retention.ms", "0")]
+    [InlineData("min.compaction.lag.ms", "60000")]
     public void TryValidate_ValidValue_True(string key, string value) =>
         TopicConfig.TryValidate(key, value, out var error).Should().BeTrue(error);
 
@@ -23,6 +27,11 @@ public sealed class TopicConfigTests
     [InlineData("cleanup.policy", "")]
     [InlineData("compression.type", "zstd")]
     [InlineData("segment.ms", "1")]
+    [InlineData("min.cleanable.dirty.ratio", "1.5")]
+    [InlineData("min.cleanable.dirty.ratio", "-0.1")]
+    [InlineData("min.cleanable.dirty.ratio", "half")]
+    [InlineData("delete.retention.ms", "-1")]
+    [InlineData("min.compaction.lag.ms", "soon")]
     public void TryValidate_InvalidKeyOrValue_FalseNamingTheKey(string key, string value)
     {
         TopicConfig.TryValidate(key, value, out var error).Should().BeFalse();

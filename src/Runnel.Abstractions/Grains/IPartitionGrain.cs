@@ -51,4 +51,13 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// start offset afterwards (the low watermark). <see cref="RunnelErrorCode.OffsetOutOfRange"/> when the offset is
     /// above the high watermark or negative other than -1.</summary>
     ValueTask<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs a compaction pass now, whatever the dirty ratio (the partition's own timer runs one every
+    /// <c>RetentionCheckInterval</c> once <c>min.cleanable.dirty.ratio</c> is reached): the sealed segments keep each
+    /// key's latest record at its offset, with the topic's <c>delete.retention.ms</c> and <c>min.compaction.lag.ms</c>.
+    /// Costs a read of the compactable segments twice and a write of what is kept. <see cref="RunnelErrorCode.InvalidConfig"/>
+    /// when the topic's <c>cleanup.policy</c> does not include <c>compact</c>. Runs beside other calls: fetches and
+    /// produces go on during the pass.</summary>
+    [AlwaysInterleave]
+    ValueTask<PartitionCompaction> CompactAsync(CancellationToken cancellationToken = default);
 }

@@ -23,8 +23,15 @@ namespace Runnel.Grains;
 /// <item><term><c>max.message.bytes</c></term><description>64 to 4194304 (a batch is one append block, at most 4 MiB);
 /// 1048588 (Kafka's); enforced on every produce.</description></item>
 /// <item><term><c>cleanup.policy</c></term><description><c>delete</c>, <c>compact</c> or both, comma-separated;
-/// <c>delete</c>; retention applies only with <c>delete</c>; compaction is not implemented yet (a <c>compact</c> topic
-/// keeps everything).</description></item>
+/// <c>delete</c>; retention applies only with <c>delete</c>; with <c>compact</c> the partition compacts its sealed
+/// segments (each key's latest record kept at its offset) on its retention timer once the dirty ratio is reached, and
+/// on demand (<c>runnel topics compact</c>).</description></item>
+/// <item><term><c>min.cleanable.dirty.ratio</c></term><description>a number from 0 to 1; 0.5; a compaction pass runs
+/// when the sealed bytes not yet compacted are at least this share of the compactable bytes.</description></item>
+/// <item><term><c>delete.retention.ms</c></term><description>0 or more ms; 86400000 (1 day); how long after its
+/// timestamp compaction keeps a tombstone (a null value) that is its key's latest record.</description></item>
+/// <item><term><c>min.compaction.lag.ms</c></term><description>0 or more ms; 0; a sealed segment is compacted only
+/// once its newest record is at least this old.</description></item>
 /// <item><term><c>compression.type</c></term><description><c>producer</c>, <c>none</c>, <c>gzip</c>, <c>snappy</c>
 /// (lz4 and zstd are not implemented); <c>producer</c> (batches are stored as the producer compressed them).</description></item>
 /// <item><term><c>message.timestamp.type</c></term><description><c>CreateTime</c> or <c>LogAppendTime</c>;
@@ -42,6 +49,9 @@ public static class TopicConfig
     public const string CleanupPolicy = "cleanup.policy";
     public const string CompressionType = "compression.type";
     public const string MessageTimestampType = "message.timestamp.type";
+    public const string MinCleanableDirtyRatio = "min.cleanable.dirty.ratio";
+    public const string DeleteRetentionMs = "delete.retention.ms";
+    public const string MinCompactionLagMs = "min.compaction.lag.ms";
 
     /// <summary>The smallest segment.bytes: the partition log's own minimum.</summary>
     public const int MinSegmentBytes = 1024;
@@ -61,6 +71,9 @@ public static class TopicConfig
         [CleanupPolicy] = new("delete", CleanupPolicyRule),
         [CompressionType] = new("producer", v => OneOf(v, "producer", "none", "gzip", "snappy")),
         [MessageTimestampType] = new("CreateTime", v => OneOf(v, "CreateTime", "LogAppendTime")),
+        [MinCleanableDirtyRatio] = new("0.5", Ratio),
+        [DeleteRetentionMs] = new("86400000", v => Int64(v, 0, long.MaxValue, allowZero: true)),
+        [MinCompactionLagMs] = new("0", v => Int64(v, 0, long.MaxValue, allowZero: true)),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<string, string> DefaultValues =
@@ -156,6 +169,32 @@ public static class TopicConfig
         throw new RunnelException(RunnelErrorCode.InvalidConfig, $"Topic config '{key}' is missing or not a number.");
     }
 
+    /// <summary>Reads a fractional key from an effective config (as <see cref="Effective"/> returns).</summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.InvalidConfig"/>: missing or not a number.</exception>
+    public static double GetDouble(IReadOnlyDictionary<string, string> effective, string key)
+    {
+        ArgumentNullException.ThrowIfNull(effective);
+        if (effective.TryGetValue(key, out var text) && double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        throw new RunnelException(RunnelErrorCode.InvalidConfig, $"Topic config '{key}' is missing or not a number.");
+    }
+
+    /// <summary>Whether an effective <c>cleanup.policy</c> names <paramref name="policy"/> (<c>delete</c> or <c>compact</c>).</summary>
+    public static bool HasCleanupPolicy(IReadOnlyDictionary<string, string> effective, string policy)
+    {
+        ArgumentNullException.ThrowIfNull(effective);
+        return effective.TryGetValue(CleanupPolicy, out var value)
+            && value.Split(',', StringSplitOptions.TrimEntries).Contains(policy, StringComparer.Ordinal);
+    }
+
+    private static string? Ratio(string value) =>
+        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var ratio) && ratio is >= 0 and <= 1
+            ? null
+            : "expected a number from 0 to 1";
+
     private static string? Int64(string value, long min, long max, bool allowZero)
     {
         if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
@@ -167,7 +206,7 @@ public static class TopicConfig
         {
             return min == -1
                 ? $"expected -1 or an integer from 1 to {max}"
-                : $"expected an integer from {min} to {max}";
+                : max == long.MaxValue ? $"expected an integer of at least {min}" : $"expected an integer from {min} to {max}";
         }
 
         return null;

@@ -48,6 +48,19 @@ internal sealed record TopicMetadata(
             : RetentionPolicy.KeepAll;
     }
 
+    /// <summary>How the topic's partitions compact (<c>min.cleanable.dirty.ratio</c>, <c>delete.retention.ms</c>,
+    /// <c>min.compaction.lag.ms</c>), or null when its <c>cleanup.policy</c> does not include <c>compact</c>.</summary>
+    public CompactionPolicy? Compaction()
+    {
+        var config = TopicConfig.Effective(Config);
+        return TopicConfig.HasCleanupPolicy(config, "compact")
+            ? new CompactionPolicy(
+                TopicConfig.GetDouble(config, TopicConfig.MinCleanableDirtyRatio),
+                TopicConfig.GetInt64(config, TopicConfig.DeleteRetentionMs),
+                TopicConfig.GetInt64(config, TopicConfig.MinCompactionLagMs))
+            : null;
+    }
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, GrainsJsonContext.Default.TopicMetadata);
 
     public static TopicMetadata FromJson(ReadOnlySpan<byte> json, string blobName)

@@ -35,6 +35,18 @@ internal sealed class TailCache(long capacityBytes)
         }
     }
 
+    /// <summary>Drops the oldest blocks while they end at or before <paramref name="lastOffset"/> (a range compaction
+    /// replaced: reads of it go to the compacted segments from then on).</summary>
+    public void DropThrough(long lastOffset)
+    {
+        while (_blocks.First is { } first && first.Value.LastOffset <= lastOffset)
+        {
+            _bytes -= first.Value.Data.Length;
+            _blocks.RemoveFirst();
+            Release(first.Value);
+        }
+    }
+
     /// <summary>Drops every block (releasing the cache's references).</summary>
     public void Clear()
     {

@@ -71,6 +71,8 @@ internal sealed class AttemptRecorder(IGrainFactory inner, RunClock clock) : IGr
         public ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default) => inner.EnforceRetentionAsync(cancellationToken);
 
         public ValueTask<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default) => inner.DeleteRecordsAsync(beforeOffset, cancellationToken);
+
+        public ValueTask<PartitionCompaction> CompactAsync(CancellationToken cancellationToken = default) => inner.CompactAsync(cancellationToken);
     }
 
 }

@@ -54,6 +54,13 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
 
     public ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(0);
 
+    /// <summary>The fake keeps every record: a pass that cleans nothing.</summary>
+    public ValueTask<PartitionCompaction> CompactAsync(CancellationToken cancellationToken = default)
+    {
+        CheckExists();
+        return ValueTask.FromResult(new PartitionCompaction(0, 0, 0, 0, 0, 0));
+    }
+
     public ValueTask<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default)
     {
         CheckExists();

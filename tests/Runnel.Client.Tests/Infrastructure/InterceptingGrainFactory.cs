@@ -82,5 +82,7 @@ public sealed class InterceptingGrainFactory(IGrainFactory inner) : IGrainFactor
         public ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default) => inner.EnforceRetentionAsync(cancellationToken);
 
         public ValueTask<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default) => inner.DeleteRecordsAsync(beforeOffset, cancellationToken);
+
+        public ValueTask<PartitionCompaction> CompactAsync(CancellationToken cancellationToken = default) => inner.CompactAsync(cancellationToken);
     }
 }
