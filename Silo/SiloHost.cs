@@ -23,14 +23,14 @@ public static class SiloHost
     public const int ExitInvalidOptions = 2;
 
     /// <summary>Grace beyond the silo's own shutdown timeout for the host to stop the HTTP server and flush logs.</summary>
-    private static readonly TimeSpan ShutdownSlack = TimeSpan.FromSeconds(15);
+    internal static readonly TimeSpan ShutdownSlack = TimeSpan.FromSeconds(15);
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var errors = new List<string>();
-        var switches = SiloCommandLine.Parse(args, errors, out var help);
+        var switches = SiloCommandLine.Parse(args, errors, out var help, out var healthCheck);
         if (help)
         {
             await stdout.WriteLineAsync(SiloCommandLine.Usage).ConfigureAwait(false);
@@ -44,6 +44,14 @@ public static class SiloHost
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(switches);
+        if (healthCheck)
+        {
+            // Only the address and port matter; the rest of the options are the running silo's business.
+            var listenAddress = builder.Configuration["Runnel:Silo:ListenAddress"] ?? new SiloOptions().ListenAddress;
+            var httpPort = builder.Configuration.GetValue("Runnel:HttpPort", new SiloHostOptions().HttpPort);
+            return await SiloHealthProbe.RunAsync(SiloHealthProbe.Target(listenAddress, httpPort), stdout, stderr).ConfigureAwait(false);
+        }
+
         if (!TryReadOptions(builder.Configuration, errors, out var hostOptions, out var siloOptions))
         {
             return await FailAsync(stderr, errors).ConfigureAwait(false);
@@ -92,6 +100,16 @@ public static class SiloHost
             // Binding fails on a value of the wrong type, naming the key: "...value 'x' at 'Runnel:Silo:Port'...".
             configuration.GetSection("Runnel").Bind(host);
             configuration.GetSection("Runnel:Silo").Bind(silo);
+            if (silo.AdvertisedAddress is { } advertised)
+            {
+                silo.AdvertisedAddress = AdvertisedAddress.Resolve(advertised, Environment.MachineName, Dns.GetHostAddresses, out var error);
+                if (error is not null)
+                {
+                    errors.Add(error);
+                    return false;
+                }
+            }
+
             var grains = new RunnelGrainsOptions();
             configuration.GetSection("Runnel:Grains").Bind(grains);
             Collect(errors, new SiloHostOptionsValidator().Validate(null, host));
@@ -145,6 +163,12 @@ public static class SiloHost
 
         services.Configure<SiloHostOptions>(configuration.GetSection("Runnel"));
         services.Configure<SiloOptions>(configuration.GetSection("Runnel:Silo"));
+        if (siloOptions.AdvertisedAddress is { } advertised)
+        {
+            // Resolved once at start (a host name or {machine} in configuration); peers get the IP address.
+            services.PostConfigure<SiloOptions>(o => o.AdvertisedAddress = advertised);
+        }
+
         if (string.IsNullOrEmpty(configuration["Runnel:Silo:SiloName"]))
         {
             // Unique per silo on one host (several may share a data directory).
