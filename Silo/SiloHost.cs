@@ -74,6 +74,7 @@ public static class SiloHost
         using var azureSdkLogs = store is AzureBlobObjectStore ? new AzureSdkLogForwarder(app.Services.GetRequiredService<ILoggerFactory>()) : null;
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint(SiloTelemetry.MetricsPath);
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -169,15 +170,18 @@ public static class SiloHost
             services.PostConfigure<SiloOptions>(o => o.AdvertisedAddress = advertised);
         }
 
-        if (string.IsNullOrEmpty(configuration["Runnel:Silo:SiloName"]))
+        var siloName = configuration["Runnel:Silo:SiloName"];
+        if (string.IsNullOrEmpty(siloName))
         {
             // Unique per silo on one host (several may share a data directory).
-            var name = $"{Environment.MachineName}-{siloOptions.Port}";
+            var name = siloName = $"{Environment.MachineName}-{siloOptions.Port}";
             services.PostConfigure<SiloOptions>(o => o.SiloName = name);
         }
 
         services.Configure<RunnelGrainsOptions>(configuration.GetSection("Runnel:Grains"));
-        services.AddRunnelSilo().AddRunnelGrains(_ => store);
+        services.AddSingleton<StorageInstruments>();
+        services.AddRunnelSilo().AddRunnelGrains(sp => new InstrumentedObjectStore(store, sp.GetRequiredService<StorageInstruments>()));
+        services.AddSiloTelemetry(configuration, siloName);
 
         // Registered after the silo, so it starts after it (hosted services start in registration order).
         services.AddSingleton<SiloReadiness>();
