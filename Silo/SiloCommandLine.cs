@@ -16,6 +16,7 @@ internal static class SiloCommandLine
         ["--container"] = "Runnel:Storage:ContainerName",
         ["--port"] = "Runnel:Silo:Port",
         ["--listen-address"] = "Runnel:Silo:ListenAddress",
+        ["--advertised-address"] = "Runnel:Silo:AdvertisedAddress",
         ["--cluster"] = "Runnel:Silo:ClusterId",
         ["--name"] = "Runnel:Silo:SiloName",
         ["--http-port"] = "Runnel:HttpPort",
@@ -38,19 +39,27 @@ internal static class SiloCommandLine
           --http-port <n>             /healthz and /readyz (default 7180)
           --kafka-port <n>            Kafka protocol port for Kafka clients, plaintext (default 9092; 0 = off)
           --kafka-advertised-host <h> host name Kafka clients are told to connect to (default: the listen address)
-          --listen-address <ip>       address for all ports (default 127.0.0.1)
+          --listen-address <ip>       address for all ports (default 127.0.0.1; 0.0.0.0 in the container image)
+          --advertised-address <ip|host|{machine}>
+                                      the address peers reach this silo at: an IP, or a host name resolved
+                                      at start ({machine}: this machine's name, e.g. a container's own IP).
+                                      Required when the listen address is 0.0.0.0 (default: the listen address)
           --cluster <id>              cluster id; clients must use the same (default dev)
           --name <name>               this silo's name (default {machine}-{port})
+          --health-check              probe http://<listen address>:<http port>/healthz of a running silo with
+                                      these settings and exit 0 when it answers 200 (a container HEALTHCHECK)
 
         Every setting can also come from appsettings.json or environment variables, e.g.
         Runnel__Storage__ConnectionString, Runnel__Silo__Port.
         """;
 
     /// <summary>Turns the arguments into configuration key/value pairs; <paramref name="errors"/> names each unknown
-    /// switch or missing value. <paramref name="help"/> is set by <c>--help</c> / <c>-h</c>.</summary>
-    public static Dictionary<string, string?> Parse(IReadOnlyList<string> args, List<string> errors, out bool help)
+    /// switch or missing value. <paramref name="help"/> is set by <c>--help</c> / <c>-h</c>, <paramref name="healthCheck"/>
+    /// by <c>--health-check</c>.</summary>
+    public static Dictionary<string, string?> Parse(IReadOnlyList<string> args, List<string> errors, out bool help, out bool healthCheck)
     {
         help = false;
+        healthCheck = false;
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < args.Count; i++)
         {
@@ -58,6 +67,12 @@ internal static class SiloCommandLine
             if (arg is "--help" or "-h")
             {
                 help = true;
+                continue;
+            }
+
+            if (arg == "--health-check")
+            {
+                healthCheck = true;
                 continue;
             }
 

@@ -24,14 +24,14 @@ public static class SiloHost
     public const int ExitInvalidOptions = 2;
 
     /// <summary>Grace beyond the silo's own shutdown timeout for the host to stop the HTTP server and flush logs.</summary>
-    private static readonly TimeSpan ShutdownSlack = TimeSpan.FromSeconds(15);
+    internal static readonly TimeSpan ShutdownSlack = TimeSpan.FromSeconds(15);
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var errors = new List<string>();
-        var switches = SiloCommandLine.Parse(args, errors, out var help);
+        var switches = SiloCommandLine.Parse(args, errors, out var help, out var healthCheck);
         if (help)
         {
             await stdout.WriteLineAsync(SiloCommandLine.Usage).ConfigureAwait(false);
@@ -45,6 +45,14 @@ public static class SiloHost
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(switches);
+        if (healthCheck)
+        {
+            // Only the address and port matter; the rest of the options are the running silo's business.
+            var listenAddress = builder.Configuration["Runnel:Silo:ListenAddress"] ?? new SiloOptions().ListenAddress;
+            var httpPort = builder.Configuration.GetValue("Runnel:HttpPort", new SiloHostOptions().HttpPort);
+            return await SiloHealthProbe.RunAsync(SiloHealthProbe.Target(listenAddress, httpPort), stdout, stderr).ConfigureAwait(false);
+        }
+
         if (!TryReadOptions(builder.Configuration, errors, out var hostOptions, out var siloOptions))
         {
             return await FailAsync(stderr, errors).ConfigureAwait(false);
@@ -67,6 +75,7 @@ public static class SiloHost
         using var azureSdkLogs = store is AzureBlobObjectStore ? new AzureSdkLogForwarder(app.Services.GetRequiredService<ILoggerFactory>()) : null;
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint(SiloTelemetry.MetricsPath);
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -93,6 +102,16 @@ public static class SiloHost
             // Binding fails on a value of the wrong type, naming the key: "...value 'x' at 'Runnel:Silo:Port'...".
             configuration.GetSection("Runnel").Bind(host);
             configuration.GetSection("Runnel:Silo").Bind(silo);
+            if (silo.AdvertisedAddress is { } advertised)
+            {
+                silo.AdvertisedAddress = AdvertisedAddress.Resolve(advertised, Environment.MachineName, Dns.GetHostAddresses, out var error);
+                if (error is not null)
+                {
+                    errors.Add(error);
+                    return false;
+                }
+            }
+
             var grains = new RunnelGrainsOptions();
             configuration.GetSection("Runnel:Grains").Bind(grains);
             var kafka = new KafkaListenerOptions();
@@ -110,12 +129,13 @@ public static class SiloHost
         return errors.Count == 0;
     }
 
-    /// <summary>The Kafka listener's options: section <c>Runnel:Kafka</c>, listening on the silo's address and
-    /// naming the silo's cluster unless they are set there.</summary>
+    /// <summary>The Kafka listener's options: section <c>Runnel:Kafka</c>, listening on the silo's address, advertising
+    /// the silo's advertised address and naming the silo's cluster unless they are set there.</summary>
     private static void BindKafka(IConfiguration configuration, SiloOptions silo, KafkaListenerOptions kafka)
     {
         kafka.ListenAddress = silo.ListenAddress;
         kafka.ClusterId = silo.ClusterId;
+        kafka.AdvertisedHost = silo.AdvertisedAddress; // what peers reach the silo at reaches its Kafka port too
         configuration.GetSection("Runnel:Kafka").Bind(kafka);
     }
 
@@ -158,15 +178,24 @@ public static class SiloHost
 
         services.Configure<SiloHostOptions>(configuration.GetSection("Runnel"));
         services.Configure<SiloOptions>(configuration.GetSection("Runnel:Silo"));
-        if (string.IsNullOrEmpty(configuration["Runnel:Silo:SiloName"]))
+        if (siloOptions.AdvertisedAddress is { } advertised)
+        {
+            // Resolved once at start (a host name or {machine} in configuration); peers get the IP address.
+            services.PostConfigure<SiloOptions>(o => o.AdvertisedAddress = advertised);
+        }
+
+        var siloName = configuration["Runnel:Silo:SiloName"];
+        if (string.IsNullOrEmpty(siloName))
         {
             // Unique per silo on one host (several may share a data directory).
-            var name = $"{Environment.MachineName}-{siloOptions.Port}";
+            var name = siloName = $"{Environment.MachineName}-{siloOptions.Port}";
             services.PostConfigure<SiloOptions>(o => o.SiloName = name);
         }
 
         services.Configure<RunnelGrainsOptions>(configuration.GetSection("Runnel:Grains"));
-        services.AddRunnelSilo().AddRunnelGrains(_ => store);
+        services.AddSingleton<StorageInstruments>();
+        services.AddRunnelSilo().AddRunnelGrains(sp => new InstrumentedObjectStore(store, sp.GetRequiredService<StorageInstruments>()));
+        services.AddSiloTelemetry(configuration, siloName);
 
         // After the silo: the Kafka listener starts once the silo serves and stops before its grains deactivate.
         services.AddRunnelKafka();
@@ -176,6 +205,7 @@ public static class SiloHost
                 // The silo's address and cluster id unless Runnel:Kafka names its own (bound next, so it wins).
                 kafka.ListenAddress = silo.Value.ListenAddress;
                 kafka.ClusterId = silo.Value.ClusterId;
+                kafka.AdvertisedHost = silo.Value.AdvertisedAddress;
             })
             .Bind(configuration.GetSection("Runnel:Kafka"));
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Runnel.Log;
 using Runnel.Log.Batches;
 
@@ -19,6 +20,8 @@ public sealed partial class PartitionGrain
         ArgumentNullException.ThrowIfNull(request);
         var log = ServingLog();
         var batch = request.Batch;
+        using var activity = StartActivity("runnel.produce");
+        activity?.SetTag("messaging.message.body.size", batch.Length);
         RefreshSettingsIfDue();
         if (batch.Length > _settings.MaxMessageBytes)
         {
@@ -48,7 +51,7 @@ public sealed partial class PartitionGrain
         {
             if (header.ProducerId < 0)
             {
-                var appended = await AwaitDurableAsync(log.AppendAsync(validated, CancellationToken.None), batch.Length).ConfigureAwait(false);
+                var appended = await AwaitDurableAsync(log.AppendAsync(validated, CancellationToken.None), batch.Length, header.RecordCount).ConfigureAwait(false);
                 await SaveProducerStateIfDueAsync(batch.Length).ConfigureAwait(false);
                 return new ProduceResponse(appended.BaseOffset, appended.LastOffset, log.LogStartOffset, IsDuplicate: false);
             }
@@ -115,7 +118,7 @@ public sealed partial class PartitionGrain
 
             var result = duplicate
                 ? await append.ConfigureAwait(false)
-                : await AwaitDurableAsync(append, batch.Length).ConfigureAwait(false);
+                : await AwaitDurableAsync(append, batch.Length, header.RecordCount).ConfigureAwait(false);
             if (duplicate)
             {
                 _instruments.Duplicates.Add(1, _tag);
@@ -134,14 +137,18 @@ public sealed partial class PartitionGrain
         }
     }
 
-    /// <summary>Waits for an append that is already queued in the log, counting it in flight meanwhile.</summary>
-    private async Task<LogAppendResult> AwaitDurableAsync(Task<LogAppendResult> append, int bytes)
+    /// <summary>Waits for an append that is already queued in the log, counting it in flight meanwhile and timing it
+    /// to durable.</summary>
+    private async Task<LogAppendResult> AwaitDurableAsync(Task<LogAppendResult> append, int bytes, int records)
     {
+        var queued = Stopwatch.GetTimestamp();
         _instruments.AppendsInFlight.Add(1, _tag);
         try
         {
             var result = await append.ConfigureAwait(false);
+            _instruments.AppendDuration.Record(Stopwatch.GetElapsedTime(queued).TotalSeconds, _topicTag);
             _instruments.ProducedBatches.Add(1, _tag);
+            _instruments.ProducedRecords.Add(records, _tag);
             _instruments.ProducedBytes.Add(bytes, _tag);
             return result;
         }

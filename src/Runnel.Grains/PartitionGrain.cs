@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Grains.Internal;
@@ -55,6 +56,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private int _refreshing;
 
     private KeyValuePair<string, object?> _tag;
+    private KeyValuePair<string, object?> _topicTag;
 
     public PartitionGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, IOptions<SiloOptions> silo, TimeProvider time, PartitionInstruments instruments, ILoggerFactory loggerFactory)
     {
@@ -83,6 +85,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             return;
         }
 
+        _topicTag = new KeyValuePair<string, object?>("topic", _topic);
         var logOptions = _options.PartitionLog with
         {
             SegmentBytes = _settings.SegmentBytes,
@@ -131,6 +134,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
 
         // Saved now too, so that a crash of this owner loses at most what it appended itself.
         await SaveProducerStateAsync(cancellationToken).ConfigureAwait(false);
+        _instruments.ActivePartitions.Add(1);
         LogActivated(_logger, Name, _log.Epoch, _log.HighWatermark, _producers.Count, replayed);
     }
 
@@ -144,14 +148,21 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
 
         await _compaction.ConfigureAwait(false); // cancelled above; it logs its own failures
 
-        // Every call has finished (the runtime waits for interleaved ones), so nothing is being appended.
-        if (Volatile.Read(ref _retired) == 0 && Volatile.Read(ref _lost) == 0)
+        try
         {
-            await SaveProducerStateAsync(cancellationToken).ConfigureAwait(false);
-        }
+            // Every call has finished (the runtime waits for interleaved ones), so nothing is being appended.
+            if (Volatile.Read(ref _retired) == 0 && Volatile.Read(ref _lost) == 0)
+            {
+                await SaveProducerStateAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        await _log.CloseAsync(cancellationToken).ConfigureAwait(false);
-        LogDeactivated(_logger, Name, reason, _log.HighWatermark);
+            await _log.CloseAsync(cancellationToken).ConfigureAwait(false);
+            LogDeactivated(_logger, Name, reason, _log.HighWatermark);
+        }
+        finally
+        {
+            _instruments.ActivePartitions.Add(-1);
+        }
     }
 
     public async ValueTask<FetchResponse> FetchAsync(FetchRequest request, CancellationToken cancellationToken = default)
@@ -168,6 +179,8 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         }
 
         var log = ServingLog();
+        using var activity = StartActivity("runnel.fetch");
+        activity?.SetTag("runnel.fetch.offset", request.Offset);
         try
         {
             if (request.MaxWait > TimeSpan.Zero && request.Offset == log.HighWatermark)
@@ -186,12 +199,26 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
 
             // Pooled: the response writer attaches the batches and releases their buffer once they are sent.
             var read = await log.ReadPooledAsync(request.Offset, request.MaxBytes, cancellationToken).ConfigureAwait(false);
+            _instruments.FetchRequests.Add(1, _tag);
+            _instruments.FetchedBytes.Add(read.Batches.Length, _tag);
+            activity?.SetTag("runnel.fetch.bytes", read.Batches.Length);
             return new FetchResponse(read.Batches, read.LogStartOffset, read.HighWatermark, read.LastStableOffset);
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
             throw OnLogLost(ex);
         }
+    }
+
+    /// <summary>A server span for one call on this partition, with OpenTelemetry's messaging attributes; null when no
+    /// listener samples <see cref="PartitionInstruments.ActivitySource"/>.</summary>
+    private Activity? StartActivity(string name)
+    {
+        var activity = PartitionInstruments.ActivitySource.StartActivity(name, ActivityKind.Server);
+        activity?.SetTag("messaging.system", "runnel");
+        activity?.SetTag("messaging.destination.name", _topic);
+        activity?.SetTag("messaging.destination.partition.id", _partition);
+        return activity;
     }
 
     public ValueTask<PartitionOffsets> GetOffsetsAsync(CancellationToken cancellationToken = default)

@@ -28,6 +28,11 @@ public sealed class SiloProcessTests : IDisposable
         (await http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await http.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
         ready.Should().Contain("cluster from-env", "environment variables configure the silo").And.Contain($"file:{dataDirectory}");
+        using (var probe = SiloProcess.Start(_workingDirectory.Path, null, "--health-check", "--http-port", Str(httpPort)))
+        {
+            (await probe.WaitForExitAsync()).Should().Be(0, "the container HEALTHCHECK passes on a live silo: {0}", probe.Stderr);
+            probe.Stdout.Should().Contain($"http://127.0.0.1:{httpPort}/healthz is healthy");
+        }
 
         await using (var client = new RunnelClient(RunnelClientOptions.Default with { Endpoint = $"127.0.0.1:{port}", ClusterId = "from-env" }))
         {
@@ -46,6 +51,12 @@ public sealed class SiloProcessTests : IDisposable
         exitCode.Should().Be(0, "SIGTERM is a graceful stop.\nstdout:\n{0}\nstderr:\n{1}", silo.Stdout, silo.Stderr);
         silo.Stdout.Should().Contain("stopping").And.Contain("released");
         silo.Stderr.Should().BeEmpty();
+        using (var probe = SiloProcess.Start(_workingDirectory.Path, null, "--health-check", "--http-port", Str(httpPort)))
+        {
+            (await probe.WaitForExitAsync()).Should().Be(1, "nothing answers once the silo is gone");
+            probe.Stderr.Should().Contain("did not answer");
+        }
+
         var store = new FileObjectStore(dataDirectory);
         foreach (var partition in new[] { 0, 1 })
         {
@@ -70,6 +81,10 @@ public sealed class SiloProcessTests : IDisposable
     [InlineData("'Runnel:Kafka:Port'", "--kafka-port", "ninety")]
     [InlineData("Runnel:Kafka:AdvertisedHost (--kafka-advertised-host) must be a host name or IP address (was 'bad host!')", "--kafka-advertised-host", "bad host!")]
     [InlineData("Runnel:Kafka:AdvertisedHost (--kafka-advertised-host) is required when the listen address is a wildcard", "--listen-address", "0.0.0.0")]
+    [InlineData("SiloOptions.AdvertisedAddress must be set when SiloOptions.ListenAddress is a wildcard ('0.0.0.0')", "--listen-address", "0.0.0.0")]
+    [InlineData("Runnel:Kafka:AdvertisedHost (--kafka-advertised-host) must be a host name or IP address (was 'bad host!')", "--listen-address", "0.0.0.0", "--advertised-address", "127.0.0.1", "--kafka-advertised-host", "bad host!")]
+    [InlineData("Runnel:Silo:AdvertisedAddress (--advertised-address): host name 'nowhere.invalid' did not resolve", "--advertised-address", "nowhere.invalid")]
+    [InlineData("Runnel:Silo:AdvertisedAddress (--advertised-address) must be an IP address, a host name or {machine} (was 'a b')", "--advertised-address", "a b")]
     [InlineData("Unknown option '--bogus'", "--bogus", "1")]
     [InlineData("Option '--data-dir' needs a value", "--data-dir")]
     public async Task Silo_InvalidOption_ExitsNonZeroNamingTheField(string message, params string[] arguments)

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Net;
+using Runnel.Grains;
+using Runnel.Log.Batches;
+using Runnel.Runtime.Client;
+using Runnel.Testing;
+
+namespace Runnel.Silo.Tests;
+
+/// <summary>The silo's Prometheus endpoint, scraped from a real silo process after it served produce and fetch.</summary>
+public sealed class SiloMetricsTests : IDisposable
+{
+    private readonly TempDirectory _workingDirectory = new("silo-metrics");
+
+    [Fact]
+    public async Task Metrics_AfterProduceAndFetch_CountersMovedAndStoreTimed()
+    {
+        var (port, httpPort) = (FreePort.Next(), FreePort.Next());
+        using var silo = SiloProcess.Start(
+            _workingDirectory.Path, null, "--data-dir", Path.Combine(_workingDirectory.Path, "data"), "--port", Str(port), "--http-port", Str(httpPort));
+        await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        var before = Samples(await ScrapeAsync(http));
+
+        await using (var client = new RunnelClient(RunnelClientOptions.Default with { Endpoint = $"127.0.0.1:{port}" }))
+        {
+            await client.ConnectAsync();
+            await client.GetGrain<ITopicGrain>("metered").CreateAsync(2, null);
+            var partition = client.GetGrain<IPartitionGrain>("metered/1");
+            foreach (var value in new[] { "a", "bb", "ccc" })
+            {
+                await partition.ProduceAsync(new ProduceRequest(Batch(value, records: 2)));
+            }
+
+            await partition.FetchAsync(new FetchRequest(0, 1 << 20, TimeSpan.Zero));
+        }
+
+        var text = await ScrapeAsync(http);
+        var after = Samples(text);
+
+        Value(before, "runnel_partition_produced_batches_total", "metered/1").Should().Be(0, "nothing was produced yet");
+        Value(after, "runnel_partition_produced_batches_total", "metered/1").Should().Be(3, text);
+        Value(after, "runnel_partition_produced_records_total", "metered/1").Should().Be(6);
+        Value(after, "runnel_partition_produced_bytes_total", "metered/1").Should().BeGreaterThan(3 * 61, "each batch has a 61-byte header");
+        Value(after, "runnel_partition_fetch_requests_total", "metered/1").Should().Be(1);
+        Value(after, "runnel_partition_fetched_bytes_total", "metered/1").Should().Be(Value(after, "runnel_partition_produced_bytes_total", "metered/1"));
+        Value(after, "runnel_partition_append_duration_seconds_count", "topic=\"metered\"").Should().Be(3);
+        Value(after, "runnel_partition_active", null).Should().BeGreaterThanOrEqualTo(1);
+        Value(after, "runnel_store_duration_seconds_count", "operation=\"AppendBlock\"").Should().BeGreaterThanOrEqualTo(1, "an append is a storage write");
+        text.Should().Contain("runnel_store_errors_total{", "store errors are exported (a new partition's first reads miss: BlobNotFoundException)");
+        text.Should().Contain("runnel_partition_append_duration_seconds_bucket{otel_scope_name=\"Runnel.Grains\",topic=\"metered\",le=\"0.0005\"}", "bounds are in seconds, from half a millisecond");
+        Value(after, "runnel_partition_append_duration_seconds_bucket", "le=\"10\"").Should().Be(3);
+
+        silo.Terminate();
+        (await silo.WaitForExitAsync()).Should().Be(0, silo.Stderr);
+    }
+
+    public void Dispose() => _workingDirectory.Dispose();
+
+    private static async Task<string> ScrapeAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync("/metrics");
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/plain");
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>Prometheus text samples: (name with labels, value), comments skipped.</summary>
+    private static List<(string Series, double Value)> Samples(string text) =>
+        text.Split('\n').Where(l => l.Length > 0 && l[0] != '#')
+            .Select(l => l.Split(' '))
+            .Select(parts => (parts[0], double.Parse(parts[1], CultureInfo.InvariantCulture)))
+            .ToList();
+
+    /// <summary>The sum of <paramref name="metric"/>'s series whose labels contain <paramref name="label"/> (a partition
+    /// name, or a <c>key="value"</c> pair); 0 when there is none.</summary>
+    private static double Value(List<(string Series, double Value)> samples, string metric, string? label) =>
+        samples.Where(s => (s.Series == metric || s.Series.StartsWith(metric + "{", StringComparison.Ordinal))
+                && (label is null || s.Series.Contains(label.Contains('=', StringComparison.Ordinal) ? label : $"partition=\"{label}\"", StringComparison.Ordinal)))
+            .Sum(s => s.Value);
+
+    private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static byte[] Batch(string value, int records)
+    {
+        using var builder = new RecordBatchBuilder();
+        for (var i = 0; i < records; i++)
+        {
+            builder.TryAppend(1_700_000_000_000, null, System.Text.Encoding.UTF8.GetBytes(value)).Should().BeTrue();
+        }
+
+        return builder.ToArray();
+    }
+}
