@@ -171,10 +171,7 @@ public sealed class Admin
     private IConsumerGroupGrain Group(string groupId)
     {
         ArgumentException.ThrowIfNullOrEmpty(groupId);
-        if (!GroupIds.IsValid(groupId))
-        {
-            throw new RunnelException(RunnelErrorCode.InvalidGroupId, $"Group id '{groupId}' must be 1-249 characters of [a-zA-Z0-9._-].");
-        }
+        GroupIds.Validate(groupId); // the server's own rule: a bad id fails here, without a call
 
         return _grains.GetGrain<IConsumerGroupGrain>(groupId);
     }
