@@ -47,8 +47,8 @@ public sealed record ConsumerOptions
     public string ClientId { get; init; } = "runnel-consumer";
 
     /// <summary>How the group spreads partitions; the first member to join chooses it for the group. Default
-    /// <see cref="GroupAssignor.Uniform"/> (sticky and even).</summary>
-    public GroupAssignor Assignor { get; init; } = GroupAssignor.Uniform;
+    /// <see cref="PartitionAssignmentStrategy.Uniform"/> (sticky and even).</summary>
+    public PartitionAssignmentStrategy Assignor { get; init; } = PartitionAssignmentStrategy.Uniform;
 
     /// <summary>Commit the consumed positions every <see cref="AutoCommitInterval"/> (at the next poll), before a
     /// partition is revoked, and on close (Kafka <c>enable.auto.commit</c>). Default true.</summary>
