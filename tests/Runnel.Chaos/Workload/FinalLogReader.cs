@@ -1,6 +1,5 @@
 using Runnel.Chaos.History;
 using Runnel.Client;
-using Runnel.Grains;
 
 namespace Runnel.Chaos.Workload;
 
