@@ -1,4 +1,5 @@
 using System.Reflection;
+using Runnel.Testing;
 
 namespace Runnel.Client.Tests;
 
@@ -80,6 +81,33 @@ public sealed class PublicApiShapeTests
             {
                 leaks.Add($"{where}: {type.FullName}");
             }
+        }
+    }
+
+    [Fact]
+    public void PublicApiBaseline_ListsEveryExportedType()
+    {
+        // The analyzer (RS0016/RS0017) keeps the files and the code in step at build time; this checks the files are the
+        // ones it reads and that they cover the whole API, not a stale subset.
+        var folder = Path.Combine(RepoPaths.Root, "Client", "Runnel.Client");
+        var lines = File.ReadAllLines(Path.Combine(folder, "PublicAPI.Shipped.txt"))
+            .Concat(File.ReadAllLines(Path.Combine(folder, "PublicAPI.Unshipped.txt")))
+            .ToHashSet(StringComparer.Ordinal);
+
+        var missing = Client.GetExportedTypes().Select(Declared).Where(name => !lines.Contains(name)).ToList();
+
+        missing.Should().BeEmpty();
+        lines.Should().NotContain(l => l.Contains("Runnel.Grains.", StringComparison.Ordinal) || l.Contains("Runnel.Runtime.", StringComparison.Ordinal));
+
+        static string Declared(Type type)
+        {
+            var name = type.FullName!.Replace('+', '.');
+            if (!type.IsGenericTypeDefinition)
+            {
+                return name;
+            }
+
+            return name[..name.IndexOf('`', StringComparison.Ordinal)] + "<" + string.Join(", ", type.GetGenericArguments().Select(a => a.Name)) + ">";
         }
     }
 
