@@ -140,7 +140,7 @@ internal static class ConsumeCommand
     /// <summary>Prints records until <paramref name="max"/> were printed, <paramref name="idle"/> seconds pass without
     /// one, or <paramref name="ct"/> fires (which propagates); returns how many were printed.</summary>
     private static async Task<long> PrintAsync(
-        Consumer<byte[], byte[]> consumer, CliIO io, long? max, double? idle, RecordPrinter printer, CancellationToken ct)
+        IConsumer<byte[], byte[]> consumer, CliIO io, long? max, double? idle, RecordPrinter printer, CancellationToken ct)
     {
         using var idleCancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (idle is { } seconds)

@@ -277,7 +277,7 @@ internal static class ProduceCommand
     }
 
     /// <summary>Turns each input record into a message and enqueues it, or records why it is bad.</summary>
-    private sealed class RecordSink(Producer<byte[], byte[]> producer, ProduceRequest request, int partition, ProduceOutcome outcome, CliIO io) : IDisposable
+    private sealed class RecordSink(IProducer<byte[], byte[]> producer, ProduceRequest request, int partition, ProduceOutcome outcome, CliIO io) : IDisposable
     {
         private readonly ProgressReporter _progress = new(io, "produced");
         private long _number;

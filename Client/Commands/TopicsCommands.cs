@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Runnel.Client;
-using Runnel.Grains;
 using Spectre.Console;
 
 namespace Runnel.Cli.Commands;
@@ -210,7 +209,7 @@ internal static class TopicsCommands
         return command;
     }
 
-    private static string ToJson(RunnelConnection connection, TopicDescription description, IReadOnlyList<PartitionOffsets> offsets) => JsonText.Write(writer =>
+    private static string ToJson(RunnelConnection connection, TopicDescription description, IReadOnlyList<WatermarkOffsets> offsets) => JsonText.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteString("name", description.Name);

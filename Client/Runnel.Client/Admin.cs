@@ -9,37 +9,39 @@ namespace Runnel.Client;
 /// <see cref="RunnelErrorCode.Rejected"/>) are retried up to 3 times; reads are retried on any retriable error.
 /// Errors surface as <see cref="RunnelException"/> with the server's code (<see cref="RunnelErrorCode.UnknownTopic"/>,
 /// <see cref="RunnelErrorCode.TopicAlreadyExists"/>, <see cref="RunnelErrorCode.InvalidConfig"/>,
-/// <see cref="RunnelErrorCode.UnknownGroup"/>, <see cref="RunnelErrorCode.GroupNotEmpty"/>, ...). Thread-safe.
+/// <see cref="RunnelErrorCode.UnknownGroup"/>, <see cref="RunnelErrorCode.GroupNotEmpty"/>, ...). Thread-safe. The
+/// implementation of <see cref="IAdminClient"/> that <see cref="RunnelConnection.Admin"/> returns.
 /// </summary>
-public sealed class Admin
+public sealed class Admin : IAdminClient
 {
     private const int MaxAttempts = 4;
     private readonly IGrainFactory _grains;
 
-    /// <summary>An admin over any grain factory (a <see cref="RunnelConnection"/>, or a silo's own factory).</summary>
-    public Admin(IGrainFactory grains)
+    /// <summary>An admin over any grain factory (a connection's, or a silo's own). Internal: the runtime underneath is not
+    /// part of the public API; use <see cref="RunnelConnection.Admin"/>.</summary>
+    internal Admin(IGrainFactory grains)
     {
         ArgumentNullException.ThrowIfNull(grains);
         _grains = grains;
     }
 
-    /// <summary>Creates a topic with <paramref name="partitions"/> partitions and config overrides.</summary>
-    public Task<TopicDescription> CreateTopicAsync(string topic, int partitions, IReadOnlyDictionary<string, string>? config = null, CancellationToken cancellationToken = default) =>
-        CallAsync(Topic(topic), (g, ct) => g.CreateAsync(partitions, config, ct), idempotent: false, cancellationToken);
+    /// <inheritdoc />
+    public async Task<TopicDescription> CreateTopicAsync(string topic, int partitions, IReadOnlyDictionary<string, string>? config = null, CancellationToken cancellationToken = default) =>
+        (await CallAsync(Topic(topic), (g, ct) => g.CreateAsync(partitions, config, ct), idempotent: false, cancellationToken).ConfigureAwait(false)).ToClient();
 
-    /// <summary>The topic's partition count, effective config and creation time.</summary>
-    public Task<TopicDescription> DescribeTopicAsync(string topic, CancellationToken cancellationToken = default) =>
-        CallAsync(Topic(topic), (g, ct) => g.DescribeAsync(ct), idempotent: true, cancellationToken);
+    /// <inheritdoc />
+    public async Task<TopicDescription> DescribeTopicAsync(string topic, CancellationToken cancellationToken = default) =>
+        (await CallAsync(Topic(topic), (g, ct) => g.DescribeAsync(ct), idempotent: true, cancellationToken).ConfigureAwait(false)).ToClient();
 
-    /// <summary>Every topic's name, ordinal order.</summary>
+    /// <inheritdoc />
     public Task<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken = default) =>
         CallAsync(_grains.GetGrain<ITopicCatalogGrain>(""), (g, ct) => g.ListTopicsAsync(ct), idempotent: true, cancellationToken);
 
-    /// <summary>Sets config overrides; a null value removes an override.</summary>
-    public Task<TopicDescription> AlterTopicConfigAsync(string topic, IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken = default) =>
-        CallAsync(Topic(topic), (g, ct) => g.AlterConfigAsync(changes, ct), idempotent: true, cancellationToken);
+    /// <inheritdoc />
+    public async Task<TopicDescription> AlterTopicConfigAsync(string topic, IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken = default) =>
+        (await CallAsync(Topic(topic), (g, ct) => g.AlterConfigAsync(changes, ct), idempotent: true, cancellationToken).ConfigureAwait(false)).ToClient();
 
-    /// <summary>Deletes the topic.</summary>
+    /// <inheritdoc />
     public Task DeleteTopicAsync(string topic, CancellationToken cancellationToken = default) =>
         CallAsync(Topic(topic), async (g, ct) =>
         {
@@ -47,16 +49,16 @@ public sealed class Admin
             return true;
         }, idempotent: false, cancellationToken);
 
-    /// <summary>Grows the topic to <paramref name="totalPartitions"/> partitions (never shrinks).</summary>
-    public Task<TopicDescription> AddPartitionsAsync(string topic, int totalPartitions, CancellationToken cancellationToken = default) =>
-        CallAsync(Topic(topic), (g, ct) => g.AddPartitionsAsync(totalPartitions, ct), idempotent: true, cancellationToken);
+    /// <inheritdoc />
+    public async Task<TopicDescription> AddPartitionsAsync(string topic, int totalPartitions, CancellationToken cancellationToken = default) =>
+        (await CallAsync(Topic(topic), (g, ct) => g.AddPartitionsAsync(totalPartitions, ct), idempotent: true, cancellationToken).ConfigureAwait(false)).ToClient();
 
-    /// <summary>One partition's watermarks (log start, high watermark, last stable offset).</summary>
-    public Task<PartitionOffsets> GetPartitionOffsetsAsync(TopicPartition partition, CancellationToken cancellationToken = default) =>
-        CallAsync(Partition(partition), (g, ct) => g.GetOffsetsAsync(ct), idempotent: true, cancellationToken);
+    /// <inheritdoc />
+    public async Task<WatermarkOffsets> GetPartitionOffsetsAsync(TopicPartition partition, CancellationToken cancellationToken = default) =>
+        (await CallAsync(Partition(partition), (g, ct) => g.GetOffsetsAsync(ct), idempotent: true, cancellationToken).ConfigureAwait(false)).ToClient();
 
-    /// <summary>Every partition's watermarks, in partition order: one describe, then the partitions concurrently.</summary>
-    public async Task<IReadOnlyList<PartitionOffsets>> GetTopicOffsetsAsync(string topic, CancellationToken cancellationToken = default)
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<WatermarkOffsets>> GetTopicOffsetsAsync(string topic, CancellationToken cancellationToken = default)
     {
         var description = await DescribeTopicAsync(topic, cancellationToken).ConfigureAwait(false);
         var calls = Enumerable.Range(0, description.PartitionCount)
@@ -64,54 +66,41 @@ public sealed class Admin
         return await Task.WhenAll(calls).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Kafka's DeleteRecords: records of <paramref name="partition"/> below <paramref name="beforeOffset"/> (-1: the high
-    /// watermark) are deleted — no longer readable, and the segments wholly below are removed from storage. Returns the
-    /// partition's log start offset afterwards (its low watermark). An offset at or below the log start changes nothing.
-    /// </summary>
-    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.OffsetOutOfRange"/> when the offset is above the high
-    /// watermark (or negative other than -1); <see cref="RunnelErrorCode.UnknownTopic"/>.</exception>
+    /// <inheritdoc />
     public Task<long> DeleteRecordsAsync(TopicPartition partition, long beforeOffset, CancellationToken cancellationToken = default) =>
         CallAsync(Partition(partition), (g, ct) => g.DeleteRecordsAsync(beforeOffset, ct), idempotent: beforeOffset != -1, cancellationToken);
 
-    /// <summary>
-    /// Runs a compaction pass now on every partition of <paramref name="topic"/> (Kafka's cleaner, on demand): each keeps
-    /// the latest record of every key in its sealed segments, at its offset, whatever the dirty ratio. One describe, then
-    /// the partitions concurrently; each pass reads its partition's sealed segments and rewrites what is kept. Returns
-    /// each partition's result, in partition order.
-    /// </summary>
-    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.InvalidConfig"/> when the topic's
-    /// <c>cleanup.policy</c> does not include <c>compact</c>; <see cref="RunnelErrorCode.UnknownTopic"/>.</exception>
-    public async Task<IReadOnlyList<PartitionCompaction>> CompactTopicAsync(string topic, CancellationToken cancellationToken = default)
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CompactionResult>> CompactTopicAsync(string topic, CancellationToken cancellationToken = default)
     {
         var description = await DescribeTopicAsync(topic, cancellationToken).ConfigureAwait(false);
-        var calls = Enumerable.Range(0, description.PartitionCount)
-            .Select(p => CallAsync(Partition(new TopicPartition(topic, p)), (g, ct) => g.CompactAsync(ct), idempotent: true, cancellationToken));
+        var calls = Enumerable.Range(0, description.PartitionCount).Select(async p =>
+        {
+            var pass = await CallAsync(Partition(new TopicPartition(topic, p)), (g, ct) => g.CompactAsync(ct), idempotent: true, cancellationToken).ConfigureAwait(false);
+            return new CompactionResult(new TopicPartition(topic, p), pass.SegmentsCleaned, pass.BytesRead, pass.BytesWritten, pass.RecordsRead, pass.RecordsKept, pass.FirstDirtyOffset);
+        });
         return await Task.WhenAll(calls).ConfigureAwait(false);
     }
 
-    /// <summary>The first offset whose record's timestamp is at or after <paramref name="timestamp"/>; null when none is.</summary>
+    /// <inheritdoc />
     public Task<long?> OffsetForTimestampAsync(TopicPartition partition, DateTimeOffset timestamp, CancellationToken cancellationToken = default) =>
         CallAsync(Partition(partition), (g, ct) => g.OffsetForTimestampAsync(timestamp.ToUnixTimeMilliseconds(), ct), idempotent: true, cancellationToken);
 
-    /// <summary>Every consumer group's id, ordinal order.</summary>
+    /// <inheritdoc />
     public Task<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken = default) =>
         CallAsync(_grains.GetGrain<IConsumerGroupCatalogGrain>(""), (g, ct) => g.ListGroupsAsync(ct), idempotent: true, cancellationToken);
 
-    /// <summary>
-    /// The group's state and members, and for every partition it committed or a member owns: the committed offset, the
-    /// log end (high watermark) and the lag, plus the total lag. One group call, then one call per partition, concurrently.
-    /// </summary>
-    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.UnknownGroup"/>.</exception>
+    /// <inheritdoc />
     public async Task<ConsumerGroupDescription> DescribeGroupAsync(string groupId, CancellationToken cancellationToken = default)
     {
         var group = await CallAsync(Group(groupId), (g, ct) => g.DescribeAsync(ct), idempotent: true, cancellationToken).ConfigureAwait(false);
+        var members = group.Members.Select(m => m.ToClient()).ToList();
         var owners = new Dictionary<TopicPartition, string>();
-        foreach (var member in group.Members)
+        foreach (var member in members)
         {
             foreach (var p in member.Assigned.Concat(member.PendingRevocation))
             {
-                owners.TryAdd(new TopicPartition(p.Topic, p.Partition), member.MemberId);
+                owners.TryAdd(p, member.MemberId);
             }
         }
 
@@ -125,11 +114,10 @@ public sealed class Admin
             var end = ends[i].HighWatermark;
             return new GroupPartitionLag(p.Topic, p.Partition, offset, end, offset is { } o ? Math.Max(0, end - o) : null, owners.GetValueOrDefault(p));
         }).ToList();
-        return new ConsumerGroupDescription(group.GroupId, group.State, group.GroupEpoch, group.Assignor, group.Members, rows, rows.Sum(r => r.Lag ?? 0));
+        return new ConsumerGroupDescription(group.GroupId, group.State.ToClient(), group.GroupEpoch, group.Assignor.ToClient(), members, rows, rows.Sum(r => r.Lag ?? 0));
     }
 
-    /// <summary>Deletes a group with no members, with its committed offsets.</summary>
-    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.GroupNotEmpty"/>, <see cref="RunnelErrorCode.UnknownGroup"/>.</exception>
+    /// <inheritdoc />
     public Task DeleteGroupAsync(string groupId, CancellationToken cancellationToken = default) =>
         CallAsync(Group(groupId), async (g, ct) =>
         {
@@ -137,14 +125,7 @@ public sealed class Admin
             return true;
         }, idempotent: false, cancellationToken);
 
-    /// <summary>
-    /// Moves the group's committed offsets for every partition of <paramref name="topic"/> (or only
-    /// <paramref name="partitions"/>) to where <paramref name="spec"/> says, resolved against each partition's watermarks
-    /// (and timestamps) and clamped to [log start, high watermark]; moving back is allowed. Only for a group with no
-    /// members. Returns the offsets set, in partition order.
-    /// </summary>
-    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.GroupNotEmpty"/> while members are active,
-    /// <see cref="RunnelErrorCode.UnknownTopic"/>, <see cref="RunnelErrorCode.UnknownPartition"/>.</exception>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<TopicPartitionOffset>> ResetOffsetsAsync(
         string groupId, string topic, OffsetResetSpec spec, IReadOnlyList<int>? partitions = null, CancellationToken cancellationToken = default)
     {
@@ -187,10 +168,7 @@ public sealed class Admin
     private IConsumerGroupGrain Group(string groupId)
     {
         ArgumentException.ThrowIfNullOrEmpty(groupId);
-        if (!GroupIds.IsValid(groupId))
-        {
-            throw new RunnelException(RunnelErrorCode.InvalidGroupId, $"Group id '{groupId}' must be 1-249 characters of [a-zA-Z0-9._-].");
-        }
+        GroupIds.Validate(groupId); // the server's own rule: a bad id fails here, without a call
 
         return _grains.GetGrain<IConsumerGroupGrain>(groupId);
     }

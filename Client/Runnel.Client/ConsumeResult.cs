@@ -3,7 +3,7 @@ namespace Runnel.Client;
 /// <summary>One record a consumer read: where it was and what it held (key and value deserialized, headers copied).</summary>
 public sealed class ConsumeResult<TKey, TValue>
 {
-    internal ConsumeResult(TopicPartition topicPartition, long offset, Message<TKey, TValue> message)
+    public ConsumeResult(TopicPartition topicPartition, long offset, Message<TKey, TValue> message)
     {
         TopicPartition = topicPartition;
         Offset = offset;

@@ -17,39 +17,25 @@ public sealed partial class Consumer<TKey, TValue>
     private long _lastAutoCommit;
     private volatile bool _waitingInPoll;
 
-    /// <summary>
-    /// Called at a poll (inside <see cref="ConsumeAsync"/>, between records) after the group gave this member partitions;
-    /// their positions are already set to the committed offsets (or <see cref="ConsumerOptions.AutoOffsetReset"/>), and
-    /// the handler may <see cref="Seek"/> them.
-    /// </summary>
+    /// <inheritdoc />
     public Func<IReadOnlyList<TopicPartition>, ValueTask>? PartitionsAssigned { get; set; }
 
-    /// <summary>
-    /// Called at a poll before partitions are given up to another member (and on close): they are still assigned, so
-    /// the handler may read <see cref="Position"/> and commit. Auto-commit then commits them, after which no record of
-    /// them is returned and the group hands them on.
-    /// </summary>
+    /// <inheritdoc />
     public Func<IReadOnlyList<TopicPartition>, ValueTask>? PartitionsRevoked { get; set; }
 
-    /// <summary>
-    /// Called at a poll when partitions were taken away without a revocation (the member was fenced, its session
-    /// expired, or it exceeded <see cref="ConsumerOptions.MaxPollInterval"/>): another member may own them already, so
-    /// nothing is committed for them. The consumer rejoins by itself.
-    /// </summary>
+    /// <inheritdoc />
     public Func<IReadOnlyList<TopicPartition>, ValueTask>? PartitionsLost { get; set; }
 
-    /// <summary>The subscribed topics (empty for a pattern subscription or none).</summary>
+    /// <inheritdoc />
     public IReadOnlyList<string> Subscription { get; private set; } = [];
 
-    /// <summary>This member's id in its group; empty before it joined and while it rejoins.</summary>
+    /// <inheritdoc />
     public string MemberId => _membership?.MemberId ?? "";
 
-    /// <summary>This member's epoch in its group (0 before it joined).</summary>
+    /// <inheritdoc />
     public int MemberEpoch => _membership?.MemberEpoch ?? 0;
 
-    /// <summary>Joins <see cref="ConsumerOptions.GroupId"/> for these topics (replacing an earlier subscription): the group
-    /// assigns partitions, which arrive through <see cref="PartitionsAssigned"/>. The member joins at the first poll.</summary>
-    /// <exception cref="InvalidOperationException">No group id, or partitions were assigned by hand.</exception>
+    /// <inheritdoc />
     public void Subscribe(IEnumerable<string> topics)
     {
         ArgumentNullException.ThrowIfNull(topics);
@@ -63,8 +49,7 @@ public sealed partial class Consumer<TKey, TValue>
         Subscription = list;
     }
 
-    /// <summary>Subscribes to every topic whose whole name matches <paramref name="pattern"/> (the group matches it against
-    /// the topic catalog, including topics created later).</summary>
+    /// <inheritdoc />
     public void Subscribe(Regex pattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
@@ -72,25 +57,14 @@ public sealed partial class Consumer<TKey, TValue>
         Subscription = [];
     }
 
-    /// <summary>Keeps the membership but subscribes to nothing: the group revokes every partition (through
-    /// <see cref="PartitionsRevoked"/> and auto-commit, at the next polls) and assigns none until the next
-    /// <see cref="Subscribe(IEnumerable{string})"/>.</summary>
-    /// <exception cref="InvalidOperationException">No group id, or partitions were assigned by hand.</exception>
+    /// <inheritdoc />
     public void Unsubscribe()
     {
         Membership().Subscribe([], null);
         Subscription = [];
     }
 
-    /// <summary>
-    /// Commits the position (the next offset to read) of every assigned partition the application has consumed from,
-    /// and returns what was committed. In a group the commit carries the member's epoch: a partition the member no
-    /// longer owns is refused. Without a subscription it is a standalone commit, allowed while the group has no members.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">No <see cref="ConsumerOptions.GroupId"/>.</exception>
-    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.FencedMember"/>, <see cref="RunnelErrorCode.UnknownMember"/>
-    /// (rejoining: nothing committed), <see cref="RunnelErrorCode.OffsetCommitRejected"/> (an offset behind the committed one,
-    /// a partition not owned), <see cref="RunnelErrorCode.GroupNotEmpty"/> for a standalone commit into an active group.</exception>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<TopicPartitionOffset>> CommitAsync(CancellationToken cancellationToken = default)
     {
         var positions = ConsumedPositions(null);
@@ -98,7 +72,7 @@ public sealed partial class Consumer<TKey, TValue>
         return positions;
     }
 
-    /// <summary>Commits these offsets (each the next offset to read, as in Kafka); see <see cref="CommitAsync(CancellationToken)"/>.</summary>
+    /// <inheritdoc />
     public async Task CommitAsync(IEnumerable<TopicPartitionOffset> offsets, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(offsets);
@@ -106,7 +80,7 @@ public sealed partial class Consumer<TKey, TValue>
         var list = offsets.ToList();
         foreach (var o in list)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(o.Offset, "offsets[].Offset");
+            ArgumentOutOfRangeException.ThrowIfNegative(o.Offset.Value, "offsets[].Offset");
         }
 
         if (list.Count == 0)
@@ -133,10 +107,10 @@ public sealed partial class Consumer<TKey, TValue>
         }
     }
 
-    /// <summary>Synchronous <see cref="CommitAsync(CancellationToken)"/> (blocks the calling thread).</summary>
+    /// <inheritdoc />
     public IReadOnlyList<TopicPartitionOffset> Commit() => CommitAsync().GetAwaiter().GetResult();
 
-    /// <summary>The group's committed offsets for these partitions (absent: nothing committed). One group call.</summary>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<TopicPartitionOffset>> CommittedAsync(IEnumerable<TopicPartition> partitions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(partitions);
@@ -210,7 +184,7 @@ public sealed partial class Consumer<TKey, TValue>
                     {
                         foreach (var p in e.Partitions)
                         {
-                            var committed = e.Committed?.GetValueOrDefault(p, Offset.Unset) ?? Offset.Unset;
+                            var committed = e.Committed?.GetValueOrDefault(p, Offset.UnsetValue) ?? Offset.UnsetValue;
                             if (_partitions.TryGetValue(p, out var old))
                             {
                                 RemoveLocked(old);

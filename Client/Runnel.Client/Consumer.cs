@@ -32,7 +32,7 @@ namespace Runnel.Client;
 /// <para><b>Threads.</b> <see cref="ConsumeAsync"/> may be enumerated by one caller at a time. Assign, Seek, Pause,
 /// Resume and Position are thread-safe and take effect at the next record: a record already returned is not taken back.</para>
 /// </remarks>
-public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
+public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
 {
     private readonly IGrainFactory _grains;
     private readonly IDeserializer<TKey> _keyDeserializer;
@@ -49,9 +49,10 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
     /// <summary>A chunk an enumeration stopped inside (only the enumerating caller touches it).</summary>
     private FetchedChunk? _resume;
 
-    /// <param name="grains">A <see cref="RunnelConnection"/> (usually via <see cref="RunnelConnection.CreateConsumer{TKey, TValue}"/>) or any grain factory.</param>
+    /// <summary>A consumer over any grain factory (a connection's, or a silo's own). Internal: the runtime underneath is
+    /// not part of the public API; use <see cref="RunnelConnection.CreateConsumer{TKey, TValue}"/>.</summary>
     /// <exception cref="ArgumentException">An option is not valid, or a deserializer is missing for a type with no built-in one.</exception>
-    public Consumer(IGrainFactory grains, ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null,
+    internal Consumer(IGrainFactory grains, ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null,
         TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
@@ -67,9 +68,10 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Runnel.Client.Consumer");
     }
 
+    /// <inheritdoc />
     public ConsumerOptions Options { get; }
 
-    /// <summary>The partitions assigned now.</summary>
+    /// <inheritdoc />
     public IReadOnlyList<TopicPartition> Assignment
     {
         get
@@ -81,7 +83,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>The assigned partitions that are paused.</summary>
+    /// <inheritdoc />
     public IReadOnlyList<TopicPartition> Paused
     {
         get
@@ -93,17 +95,14 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>Assigns these partitions (replacing the assignment), each starting where
-    /// <see cref="ConsumerOptions.AutoOffsetReset"/> says.</summary>
+    /// <inheritdoc />
     public void Assign(IEnumerable<TopicPartition> partitions)
     {
         ArgumentNullException.ThrowIfNull(partitions);
         Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)));
     }
 
-    /// <summary>Assigns these partitions (replacing the assignment) at the given offsets, which may be
-    /// <see cref="Offset.Beginning"/>, <see cref="Offset.End"/> or <see cref="Offset.Unset"/>. A partition that stays
-    /// assigned keeps its position unless its offset here is a real one.</summary>
+    /// <inheritdoc />
     public void Assign(IEnumerable<TopicPartitionOffset> partitions)
     {
         ArgumentNullException.ThrowIfNull(partitions);
@@ -112,6 +111,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         {
             ArgumentException.ThrowIfNullOrEmpty(p.Topic, "partitions[].Topic");
             ArgumentOutOfRangeException.ThrowIfNegative(p.Partition, "partitions[].Partition");
+            CheckPosition(p.Offset);
         }
 
         lock (_gate)
@@ -143,28 +143,26 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>Drops every assigned partition.</summary>
+    /// <inheritdoc />
     public void Unassign() => Assign(Array.Empty<TopicPartitionOffset>());
 
-    /// <summary>Moves a partition's position to an offset (or <see cref="Offset.Beginning"/> / <see cref="Offset.End"/>).
-    /// Buffered records of the partition are dropped and a fetch in flight is cancelled.</summary>
-    /// <exception cref="InvalidOperationException">The partition is not assigned.</exception>
+    /// <inheritdoc />
     public void Seek(TopicPartitionOffset position)
     {
+        CheckPosition(position.Offset);
         lock (_gate)
         {
             SeekLocked(GetLocked(position.TopicPartition), position.Offset);
         }
     }
 
-    /// <summary>Moves to <see cref="Offset.Beginning"/>.</summary>
+    /// <inheritdoc />
     public void SeekToBeginning(TopicPartition partition) => Seek(new TopicPartitionOffset(partition, Offset.Beginning));
 
-    /// <summary>Moves to <see cref="Offset.End"/>.</summary>
+    /// <inheritdoc />
     public void SeekToEnd(TopicPartition partition) => Seek(new TopicPartitionOffset(partition, Offset.End));
 
-    /// <summary>Moves to the first record with a timestamp at or after <paramref name="timestamp"/> (one call to the
-    /// partition), or to the end when there is none. Returns the offset chosen.</summary>
+    /// <inheritdoc />
     public async Task<long> SeekToTimestampAsync(TopicPartition partition, DateTimeOffset timestamp, CancellationToken cancellationToken = default)
     {
         IPartitionGrain grain;
@@ -183,9 +181,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         return offset.Value;
     }
 
-    /// <summary>The offset of the next record <see cref="ConsumeAsync"/> returns for the partition; null while the
-    /// start is not resolved yet (a special offset before the first fetch).</summary>
-    /// <exception cref="InvalidOperationException">The partition is not assigned.</exception>
+    /// <inheritdoc />
     public long? Position(TopicPartition partition)
     {
         lock (_gate)
@@ -195,7 +191,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>The partition's high watermark as of its last fetch, or null before one.</summary>
+    /// <inheritdoc />
     public long? HighWatermark(TopicPartition partition)
     {
         lock (_gate)
@@ -205,8 +201,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops returning records of these partitions (from the next record on) and stops fetching them;
-    /// what was fetched is kept for <see cref="Resume"/>.</summary>
+    /// <inheritdoc />
     public void Pause(IEnumerable<TopicPartition> partitions)
     {
         ArgumentNullException.ThrowIfNull(partitions);
@@ -219,7 +214,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>Returns records of these partitions again, starting with what was kept when they were paused.</summary>
+    /// <inheritdoc />
     public void Resume(IEnumerable<TopicPartition> partitions)
     {
         ArgumentNullException.ThrowIfNull(partitions);
@@ -245,16 +240,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The records of the assigned, unpaused partitions as they arrive, in offset order per partition. Runs until
-    /// <paramref name="cancellationToken"/> fires (the enumeration then ends with <see cref="OperationCanceledException"/>)
-    /// or the consumer is disposed (it ends quietly). Each record is decoded into its own <see cref="ConsumeResult{TKey, TValue}"/>
-    /// (key and value deserialized, so copied); <see cref="ConsumeBatchesAsync"/> hands out the stored bytes instead.
-    /// </summary>
-    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.OffsetOutOfRange"/> under
-    /// <see cref="AutoOffsetReset.Error"/>; <see cref="RunnelErrorCode.UnknownTopic"/> and other non-retriable fetch
-    /// errors; <see cref="RunnelErrorCode.DeserializationFailed"/>; <see cref="RunnelErrorCode.CorruptRecordBatch"/>.</exception>
-    /// <exception cref="InvalidOperationException">Another enumeration (of either kind) is running.</exception>
+    /// <inheritdoc />
     public async IAsyncEnumerable<ConsumeResult<TKey, TValue>> ConsumeAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         BeginConsuming();
@@ -313,18 +299,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The records of the assigned, unpaused partitions a fetch response at a time: each <see cref="ConsumedBatch"/> holds
-    /// one partition's records as the partition stored them, walked in place with no allocation per record (keys and
-    /// values are not deserialized; the consumer's deserializers are not used). Partitions, positions, pausing, seeking,
-    /// groups and auto-commit behave as with <see cref="ConsumeAsync"/>, a batch counting as its records: when a batch is
-    /// handed out, its partition's position moves past its last record, and each step of the enumeration is a poll.
-    /// </summary>
-    /// <remarks>A batch is valid until the next step of this enumeration (see <see cref="ConsumedBatch"/>'s lifetime
-    /// rules): the consumer releases it then, and enumerating it afterwards throws <see cref="ObjectDisposedException"/>.</remarks>
-    /// <exception cref="RunnelException">As <see cref="ConsumeAsync"/>, except <see cref="RunnelErrorCode.DeserializationFailed"/>;
-    /// <see cref="RunnelErrorCode.CorruptRecordBatch"/> may also come from enumerating a batch.</exception>
-    /// <exception cref="InvalidOperationException">Another enumeration (of either kind) is running.</exception>
+    /// <inheritdoc />
     public async IAsyncEnumerable<ConsumedBatch> ConsumeBatchesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         BeginConsuming();
@@ -479,7 +454,10 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
 
     /// <summary>Cancels fetches and ends any enumeration; a group member then calls <see cref="PartitionsRevoked"/>,
     /// commits (with auto-commit) and leaves its group (temporarily for a static member), bounded by
-    /// <see cref="ConsumerOptions.CloseTimeout"/>. Errors while leaving are logged, not thrown.</summary>
+    /// <see cref="ConsumerOptions.CloseTimeout"/>. Errors while leaving are logged, not thrown. A second call returns at once.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>As <see cref="Dispose"/>, without blocking a thread.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed.IsCancellationRequested)
@@ -511,13 +489,21 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
         _partitions.Remove(state.Partition);
     }
 
-    private void SeekLocked(FetchState state, long offset)
+    private void CheckPosition(Offset offset)
     {
-        if (offset < 0 && offset is not (Offset.Beginning or Offset.End or Offset.Unset))
+        if (offset.Value < 0 && !offset.IsSpecial)
         {
-            throw new ArgumentOutOfRangeException(nameof(offset), offset, "An offset is not negative, or one of Offset.Beginning, Offset.End, Offset.Unset.");
+            throw new ArgumentOutOfRangeException(nameof(offset), offset.Value, "An offset is not negative, or one of Offset.Beginning, Offset.End, Offset.Stored, Offset.Unset.");
         }
 
+        if (offset == Offset.Stored && Options.GroupId is null)
+        {
+            throw new ArgumentException("Offset.Stored is the group's committed offset: it needs ConsumerOptions.GroupId.", nameof(offset));
+        }
+    }
+
+    private void SeekLocked(FetchState state, long offset)
+    {
         state.Version++;
         state.Position = offset;
         state.FetchOffset = offset;
@@ -602,7 +588,7 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
                 }
                 catch (RunnelException ex) when (ex.Code == RunnelErrorCode.OffsetOutOfRange && Options.AutoOffsetReset != AutoOffsetReset.Error)
                 {
-                    offset = Options.AutoOffsetReset == AutoOffsetReset.Earliest ? Offset.Beginning : Offset.End;
+                    offset = Options.AutoOffsetReset == AutoOffsetReset.Earliest ? Offset.BeginningValue : Offset.EndValue;
                 }
                 catch (RunnelException ex) when (Errors.IsRetriable(ex) && !token.IsCancellationRequested)
                 {
@@ -652,10 +638,20 @@ public sealed partial class Consumer<TKey, TValue> : IAsyncDisposable
 
     private async Task<long> ResolveAsync(FetchState state, long special, CancellationToken cancellationToken)
     {
+        if (special == Offset.StoredValue && Options.GroupId is { } groupId)
+        {
+            var committed = await _grains.GetGrain<IConsumerGroupGrain>(groupId)
+                .FetchOffsetsAsync([new GroupPartition(state.Partition.Topic, state.Partition.Partition)], cancellationToken).ConfigureAwait(false);
+            if (committed.Count > 0 && committed[0].Offset >= 0)
+            {
+                return committed[0].Offset;
+            }
+        }
+
         var policy = special switch
         {
-            Offset.Beginning => AutoOffsetReset.Earliest,
-            Offset.End => AutoOffsetReset.Latest,
+            Offset.BeginningValue => AutoOffsetReset.Earliest,
+            Offset.EndValue => AutoOffsetReset.Latest,
             _ => Options.AutoOffsetReset,
         };
         if (policy == AutoOffsetReset.Error && Options.GroupId is { } group && _membership is not null)

@@ -35,7 +35,7 @@ public sealed record ConsumerOptions
 
     /// <summary>The consumer group to join (Kafka <c>group.id</c>); needed by
     /// <see cref="Consumer{TKey, TValue}.Subscribe(IEnumerable{string})"/> and commits. 1–249 characters of
-    /// <c>[a-zA-Z0-9._-]</c>. Default null: no group, partitions are assigned by hand.</summary>
+    /// <c>[a-zA-Z0-9._-]</c>, not <c>.</c> or <c>..</c>: the server's rule (<c>GroupIds.IsValid</c>, shared). Default null: no group, partitions are assigned by hand.</summary>
     public string? GroupId { get; init; }
 
     /// <summary>A static member's stable name (Kafka <c>group.instance.id</c>): a restart with the same instance id within
@@ -47,8 +47,8 @@ public sealed record ConsumerOptions
     public string ClientId { get; init; } = "runnel-consumer";
 
     /// <summary>How the group spreads partitions; the first member to join chooses it for the group. Default
-    /// <see cref="GroupAssignor.Uniform"/> (sticky and even).</summary>
-    public GroupAssignor Assignor { get; init; } = GroupAssignor.Uniform;
+    /// <see cref="PartitionAssignmentStrategy.Uniform"/> (sticky and even).</summary>
+    public PartitionAssignmentStrategy Assignor { get; init; } = PartitionAssignmentStrategy.Uniform;
 
     /// <summary>Commit the consumed positions every <see cref="AutoCommitInterval"/> (at the next poll), before a
     /// partition is revoked, and on close (Kafka <c>enable.auto.commit</c>). Default true.</summary>
@@ -81,7 +81,11 @@ public sealed record ConsumerOptions
         OptionChecks.Require(Enum.IsDefined(AutoOffsetReset), $"ConsumerOptions.AutoOffsetReset is not a policy (was {(int)AutoOffsetReset}).");
         OptionChecks.Require(RetryBackoff > TimeSpan.Zero, $"ConsumerOptions.RetryBackoff must be positive (was {RetryBackoff}).");
         OptionChecks.Require(RetryBackoffMax >= RetryBackoff, $"ConsumerOptions.RetryBackoffMax ({RetryBackoffMax}) must be at least RetryBackoff ({RetryBackoff}).");
-        OptionChecks.Require(GroupId is null || GroupIds.IsValid(GroupId), $"ConsumerOptions.GroupId '{GroupId}' must be 1-249 characters of [a-zA-Z0-9._-].");
+        if (GroupId is not null && !GroupIds.IsValid(GroupId, out var groupIdError))
+        {
+            throw new ArgumentException($"ConsumerOptions.GroupId: {groupIdError}");
+        }
+
         OptionChecks.Require(InstanceId is null || InstanceId.Length is > 0 and <= 249, "ConsumerOptions.InstanceId must be 1-249 characters when set.");
         OptionChecks.Require(InstanceId is null || GroupId is not null, "ConsumerOptions.InstanceId needs a GroupId.");
         OptionChecks.Require(!string.IsNullOrEmpty(ClientId), "ConsumerOptions.ClientId must not be empty.");

@@ -6,7 +6,7 @@ namespace Runnel.Client;
 /// </summary>
 public sealed class DeliveryReport<TKey, TValue>
 {
-    internal DeliveryReport(TopicPartition topicPartition, long offset, DateTimeOffset timestamp, Message<TKey, TValue> message, RunnelException? error)
+    public DeliveryReport(TopicPartition topicPartition, long offset, DateTimeOffset timestamp, Message<TKey, TValue> message, RunnelException? error)
     {
         TopicPartition = topicPartition;
         Offset = offset;

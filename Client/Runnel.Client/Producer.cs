@@ -27,20 +27,20 @@ namespace Runnel.Client;
 /// copied from there straight into the partition's batch (into arrays of the record's own only when it must wait for
 /// room); the <see cref="Message{TKey, TValue}"/> is kept only to be given back in the report.</para>
 /// </remarks>
-public sealed class Producer<TKey, TValue> : IAsyncDisposable
+public sealed class Producer<TKey, TValue> : IProducer<TKey, TValue>
 {
     private readonly ProducerEngine _engine;
     private readonly ISerializer<TKey> _keySerializer;
     private readonly ISerializer<TValue> _valueSerializer;
     private readonly TimeProvider _time;
 
-    /// <param name="grains">Where the grains are: a <see cref="RunnelConnection"/> (usually via
-    /// <see cref="RunnelConnection.CreateProducer{TKey, TValue}"/>) or any grain factory.</param>
+    /// <summary>A producer over any grain factory (a connection's, or a silo's own). Internal: the runtime underneath is
+    /// not part of the public API; use <see cref="RunnelConnection.CreateProducer{TKey, TValue}"/>.</summary>
     /// <param name="options">Defaults to <see cref="ProducerOptions.Default"/>.</param>
     /// <param name="keySerializer">Defaults to the built-in serializer for byte[] or string.</param>
     /// <param name="valueSerializer">Defaults to the built-in serializer for byte[] or string.</param>
     /// <exception cref="ArgumentException">An option is not valid, or a serializer is missing for a type with no built-in one.</exception>
-    public Producer(IGrainFactory grains, ProducerOptions? options = null, ISerializer<TKey>? keySerializer = null, ISerializer<TValue>? valueSerializer = null,
+    internal Producer(IGrainFactory grains, ProducerOptions? options = null, ISerializer<TKey>? keySerializer = null, ISerializer<TValue>? valueSerializer = null,
         TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
@@ -54,67 +54,51 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
         _engine = new ProducerEngine(grains, options, _time, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Producer<TKey, TValue>>());
     }
 
+    /// <inheritdoc />
     public ProducerOptions Options => _engine.Options;
 
-    /// <summary>Bytes of records held now (buffered, in flight or being retried); at most about
-    /// <see cref="ProducerOptions.BufferMemory"/>.</summary>
+    /// <inheritdoc />
     public long BufferedBytes => _engine.BufferedBytes;
 
-    /// <summary>
-    /// Produces a record to <paramref name="topic"/> (partition chosen by <see cref="ProducerOptions.Partitioner"/>). The
-    /// task completes when the record is durable, with its partition and offset, or fails with a
-    /// <see cref="RunnelException"/> (<see cref="RunnelErrorCode.BufferExhausted"/>, <see cref="RunnelErrorCode.DeliveryTimedOut"/>,
-    /// <see cref="RunnelErrorCode.UnknownTopic"/>, ...).
-    /// </summary>
-    /// <param name="cancellationToken">Cancels only the wait for buffer room; a record once buffered is delivered.</param>
-    /// <exception cref="RunnelException">Thrown synchronously: <see cref="RunnelErrorCode.RecordBatchTooLarge"/> for a
-    /// record larger than <see cref="ProducerOptions.MaxRequestSize"/>, or the error that stopped the producer.</exception>
-    /// <exception cref="ObjectDisposedException">The producer is closing.</exception>
+    /// <inheritdoc />
     public Task<DeliveryResult<TKey, TValue>> ProduceAsync(string topic, Message<TKey, TValue> message, CancellationToken cancellationToken = default) =>
         ProduceCoreAsync(topic, -1, message, cancellationToken);
 
-    /// <summary>Produces a record to an explicit partition; see <see cref="ProduceAsync(string, Message{TKey, TValue}, CancellationToken)"/>.</summary>
+    /// <inheritdoc />
     public Task<DeliveryResult<TKey, TValue>> ProduceAsync(TopicPartition partition, Message<TKey, TValue> message, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition.Partition);
         return ProduceCoreAsync(partition.Topic, partition.Partition, message, cancellationToken);
     }
 
-    /// <summary>
-    /// Produces a record without a task: <paramref name="onDelivery"/> (if any) is called once with the outcome. When the
-    /// buffer is full this blocks the calling thread for up to <see cref="ProducerOptions.BufferTimeout"/> (as Kafka's
-    /// <c>send</c>); in async code prefer <see cref="EnqueueAsync"/>.
-    /// </summary>
-    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.BufferExhausted"/> when no room came in time, and
-    /// the synchronous errors of <see cref="ProduceAsync(string, Message{TKey, TValue}, CancellationToken)"/>.</exception>
+    /// <inheritdoc />
     public void Produce(string topic, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery = null) =>
         Produce(topic, -1, message, onDelivery);
 
-    /// <summary>Produces a record to an explicit partition; see <see cref="Produce(string, Message{TKey, TValue}, Action{DeliveryReport{TKey, TValue}}?)"/>.</summary>
+    /// <inheritdoc />
     public void Produce(TopicPartition partition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition.Partition);
         Produce(partition.Topic, partition.Partition, message, onDelivery);
     }
 
-    /// <summary>
-    /// Produces a record, waiting asynchronously only for buffer room: completes once the record is buffered; the
-    /// outcome goes to <paramref name="onDelivery"/>. The pipelined, backpressured way to produce from async code.
-    /// </summary>
-    /// <param name="partition">An explicit partition, or -1 for the partitioner's choice.</param>
-    /// <param name="cancellationToken">Cancels the wait for room (the record is then not produced).</param>
+    /// <inheritdoc />
     public ValueTask EnqueueAsync(string topic, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery, int partition = -1, CancellationToken cancellationToken = default)
     {
         return Accept(topic, partition, message, new CallbackHandler(message, onDelivery), out var record) ? default : WaitAcceptedAsync(record, cancellationToken);
     }
 
-    /// <summary>Sends every buffered record now (ignoring linger) and completes when every record produced before the
-    /// call has completed (successfully or not). Records produced meanwhile may be waited for too.</summary>
+    /// <inheritdoc />
     public Task FlushAsync(CancellationToken cancellationToken = default) => _engine.FlushAsync(cancellationToken);
 
-    /// <summary>Flushes (for up to <see cref="ProducerOptions.DeliveryTimeout"/>), then fails whatever is left with
-    /// <see cref="RunnelErrorCode.DeliveryTimedOut"/> and stops. Producing afterwards throws <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>Flushes for up to <see cref="ProducerOptions.CloseTimeout"/>, then fails whatever is left with
+    /// <see cref="RunnelErrorCode.DeliveryTimedOut"/> (possibly stored) and stops. Producing afterwards throws
+    /// <see cref="ObjectDisposedException"/>. A second call returns at once.</summary>
     public ValueTask DisposeAsync() => _engine.DisposeAsync();
+
+    /// <summary>As <see cref="DisposeAsync"/>, blocking the calling thread for the same bounded time (up to
+    /// <see cref="ProducerOptions.CloseTimeout"/>, plus the delivery handlers of the records it fails).</summary>
+    public void Dispose() => _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private void Produce(string topic, int partition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? onDelivery)
     {
@@ -127,14 +111,40 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
     private Task<DeliveryResult<TKey, TValue>> ProduceCoreAsync(string topic, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
     {
         var handler = new TaskHandler(message);
-        return Accept(topic, partition, message, handler, out var record) ? handler.Task : WaitThenDeliverAsync(record, handler, cancellationToken);
+        ProducerRecord record;
+        bool accepted;
+        try
+        {
+            accepted = Accept(topic, partition, message, handler, out record);
+        }
+        catch (RunnelException ex) when (ex is not ProduceException<TKey, TValue>)
+        {
+            // Refused before it was buffered (too large, the producer stopped): thrown here, synchronously, as before.
+            throw Failed(ex, new TopicPartition(topic, partition), message.Timestamp ?? _time.GetUtcNow(), message);
+        }
+
+        return accepted ? handler.Task : WaitThenDeliverAsync(record, handler, cancellationToken);
     }
 
     private async Task<DeliveryResult<TKey, TValue>> WaitThenDeliverAsync(ProducerRecord record, TaskHandler handler, CancellationToken cancellationToken)
     {
-        await WaitAcceptedAsync(record, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WaitAcceptedAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunnelException ex) when (ex is not ProduceException<TKey, TValue>)
+        {
+            throw Failed(ex, new TopicPartition(record.Topic, record.Partition), DateTimeOffset.FromUnixTimeMilliseconds(record.Timestamp), handler.Message);
+        }
+
         return await handler.Task.ConfigureAwait(false);
     }
+
+    /// <summary>The exception a failed <c>ProduceAsync</c> throws: the error, with the record and where it was meant to go
+    /// (offset -1), possibly stored when the error's outcome is unknown.</summary>
+    private static ProduceException<TKey, TValue> Failed(RunnelException error, TopicPartition partition, DateTimeOffset timestamp, Message<TKey, TValue> message) =>
+        new(error, new DeliveryResult<TKey, TValue>(partition, -1, timestamp, message,
+            error.IsOutcomeUnknown ? PersistenceStatus.PossiblyPersisted : PersistenceStatus.NotPersisted));
 
     private async ValueTask WaitAcceptedAsync(ProducerRecord record, CancellationToken cancellationToken)
     {
@@ -230,15 +240,17 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
 
     private sealed class TaskHandler(Message<TKey, TValue> message) : TaskCompletionSource<DeliveryResult<TKey, TValue>>(TaskCreationOptions.RunContinuationsAsynchronously), IDeliveryHandler
     {
+        public Message<TKey, TValue> Message => message;
+
         public void OnDelivered(TopicPartition partition, long offset, long timestamp, RunnelException? error)
         {
             if (error is null)
             {
-                TrySetResult(new DeliveryResult<TKey, TValue>(partition, offset, DateTimeOffset.FromUnixTimeMilliseconds(timestamp), message));
+                TrySetResult(new DeliveryResult<TKey, TValue>(partition, offset, DateTimeOffset.FromUnixTimeMilliseconds(timestamp), message, PersistenceStatus.Persisted));
             }
             else
             {
-                TrySetException(error);
+                TrySetException(Failed(error, partition, DateTimeOffset.FromUnixTimeMilliseconds(timestamp), message));
             }
         }
     }

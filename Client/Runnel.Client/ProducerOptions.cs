@@ -49,6 +49,14 @@ public sealed record ProducerOptions
     /// already sent is never abandoned: its record fails once the request returns. Default 120 s.</summary>
     public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>The longest closing (<see cref="IProducer{TKey, TValue}"/>'s <c>DisposeAsync</c> or <c>Dispose</c>) waits
+    /// for buffered and in-flight records to be delivered (as Kafka's <c>close(timeout)</c>); records still undelivered
+    /// then fail with <see cref="RunnelErrorCode.DeliveryTimedOut"/>, possibly stored. <see cref="TimeSpan.Zero"/>
+    /// closes at once. Since no record outlives <see cref="DeliveryTimeout"/>, a close never waits much longer than
+    /// that either. Default 120 s (the default <see cref="DeliveryTimeout"/>, so a default close gives every record its
+    /// full delivery time).</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
     /// <summary>The first wait before retrying a failed request (Kafka <c>retry.backoff.ms</c>); doubles per attempt up to
     /// <see cref="RetryBackoffMax"/>, with ±20% jitter. Default 100 ms.</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
@@ -82,6 +90,7 @@ public sealed record ProducerOptions
         OptionChecks.Require(BufferMemory >= MaxRequestSize, $"ProducerOptions.BufferMemory must be at least MaxRequestSize ({MaxRequestSize}) (was {BufferMemory}).");
         OptionChecks.Require(BufferTimeout >= TimeSpan.Zero, $"ProducerOptions.BufferTimeout must not be negative (was {BufferTimeout}).");
         OptionChecks.Require(DeliveryTimeout > TimeSpan.Zero, $"ProducerOptions.DeliveryTimeout must be positive (was {DeliveryTimeout}).");
+        OptionChecks.Require(CloseTimeout >= TimeSpan.Zero, $"ProducerOptions.CloseTimeout must not be negative (was {CloseTimeout}).");
         OptionChecks.Require(RetryBackoff > TimeSpan.Zero, $"ProducerOptions.RetryBackoff must be positive (was {RetryBackoff}).");
         OptionChecks.Require(RetryBackoffMax >= RetryBackoff, $"ProducerOptions.RetryBackoffMax ({RetryBackoffMax}) must be at least RetryBackoff ({RetryBackoff}).");
         OptionChecks.Require(MaxInFlightPerPartition >= 1 && (!EnableIdempotence || MaxInFlightPerPartition <= MaxIdempotentInFlight),

@@ -6,9 +6,8 @@ using Runnel.Runtime.Client;
 namespace Runnel.Client;
 
 /// <summary>
-/// The client's entry point: a connection to a Runnel cluster (through the runtime's
-/// <see cref="Runtime.Client.RunnelClient"/>, which multiplexes every call over one TCP connection and reconnects on
-/// its own), a grain factory, and the factory for producers, consumers and the admin.
+/// The client's entry point: a connection to a Runnel cluster (one TCP connection multiplexing every call, reconnecting
+/// on its own), and the factory for producers, consumers and the admin.
 /// </summary>
 /// <remarks>
 /// Thread-safe. Producers, consumers and the admin made from it share its connection and must be disposed before it.
@@ -18,7 +17,7 @@ namespace Runnel.Client;
 /// await using var producer = connection.CreateProducer&lt;string, string&gt;();
 /// await producer.ProduceAsync("orders", new Message&lt;string, string&gt; { Key = "k", Value = "v" });
 /// </code></example>
-public sealed class RunnelConnection : IGrainFactory, IAsyncDisposable
+public sealed class RunnelConnection : IAsyncDisposable
 {
     private readonly RunnelClient _client;
     private readonly ILoggerFactory? _loggerFactory;
@@ -36,12 +35,16 @@ public sealed class RunnelConnection : IGrainFactory, IAsyncDisposable
     public string Endpoint { get; }
 
     /// <summary>Topic and partition administration over this connection.</summary>
-    public Admin Admin { get; }
+    public IAdminClient Admin { get; }
 
     /// <summary>True while the transport is connected (it reconnects on its own after a drop).</summary>
     public bool IsConnected => _client.IsConnected;
 
     internal TimeProvider Time { get; }
+
+    /// <summary>Where the grains are: the runtime's client. Internal, as every runtime type: the runtime underneath
+    /// will change (to Orleans) without changing the public API.</summary>
+    internal IGrainFactory Grains => _client;
 
     /// <summary>
     /// Connects to the first seed of <see cref="RunnelConnectionOptions.Bootstrap"/> that accepts, trying them in order.
@@ -132,27 +135,25 @@ public sealed class RunnelConnection : IGrainFactory, IAsyncDisposable
         return endpoints;
     }
 
-    /// <inheritdoc />
-    public TGrainInterface GetGrain<TGrainInterface>(string key)
-        where TGrainInterface : IGrainWithStringKey => _client.GetGrain<TGrainInterface>(key);
-
     /// <summary>The silo endpoint (<c>host:port</c>) that serves <paramref name="partition"/> under this connection's
     /// current view of the cluster, or null while the view is not known. Computed locally (the client routes by the same
     /// placement); no call is made, and a silo joining or leaving can move it.</summary>
     public string? GetPartitionOwner(TopicPartition partition)
         => _client.GetOwner<IPartitionGrain>(PartitionKey.Format(partition.Topic, partition.Partition))?.Endpoint;
 
-    /// <summary>A producer over this connection; see <see cref="Producer{TKey, TValue}"/>. Serializers default to the
-    /// built-in ones for byte[] and string.</summary>
-    public Producer<TKey, TValue> CreateProducer<TKey, TValue>(
+    /// <summary>A producer over this connection (a <see cref="Producer{TKey, TValue}"/>). Serializers default to the
+    /// built-in ones for byte[] and string. Dispose it before the connection.</summary>
+    /// <exception cref="ArgumentException">An option is not valid, or a serializer is missing for a type with no built-in one.</exception>
+    public IProducer<TKey, TValue> CreateProducer<TKey, TValue>(
         ProducerOptions? options = null, ISerializer<TKey>? keySerializer = null, ISerializer<TValue>? valueSerializer = null) =>
-        new(this, options, keySerializer, valueSerializer, Time, _loggerFactory);
+        new Producer<TKey, TValue>(_client, options, keySerializer, valueSerializer, Time, _loggerFactory);
 
-    /// <summary>A consumer over this connection; see <see cref="Consumer{TKey, TValue}"/>. Deserializers default to the
-    /// built-in ones for byte[] and string.</summary>
-    public Consumer<TKey, TValue> CreateConsumer<TKey, TValue>(
+    /// <summary>A consumer over this connection (a <see cref="Consumer{TKey, TValue}"/>). Deserializers default to the
+    /// built-in ones for byte[] and string. Dispose it before the connection.</summary>
+    /// <exception cref="ArgumentException">An option is not valid, or a deserializer is missing for a type with no built-in one.</exception>
+    public IConsumer<TKey, TValue> CreateConsumer<TKey, TValue>(
         ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null) =>
-        new(this, options, keyDeserializer, valueDeserializer, Time, _loggerFactory);
+        new Consumer<TKey, TValue>(_client, options, keyDeserializer, valueDeserializer, Time, _loggerFactory);
 
     /// <summary>Closes the connection; calls in flight fail.</summary>
     public ValueTask DisposeAsync() => _client.DisposeAsync();

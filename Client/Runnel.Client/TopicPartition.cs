@@ -6,7 +6,7 @@ namespace Runnel.Client;
 public readonly record struct TopicPartition(string Topic, int Partition)
 {
     /// <summary>The partition grain's key, <c>{topic}/{partition}</c>.</summary>
-    public string GrainKey => Grains.PartitionKey.Format(Topic, Partition);
+    internal string GrainKey => Grains.PartitionKey.Format(Topic, Partition);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Topic}[{Partition}]");
 }

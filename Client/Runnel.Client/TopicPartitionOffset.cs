@@ -2,10 +2,10 @@ using System.Globalization;
 
 namespace Runnel.Client;
 
-/// <summary>A position in a partition: an offset, or one of the special values of <see cref="Offset"/>.</summary>
-public readonly record struct TopicPartitionOffset(TopicPartition TopicPartition, long Offset)
+/// <summary>A position in a partition: an offset, or one of the special values of <see cref="Client.Offset"/>.</summary>
+public readonly record struct TopicPartitionOffset(TopicPartition TopicPartition, Offset Offset)
 {
-    public TopicPartitionOffset(string topic, int partition, long offset)
+    public TopicPartitionOffset(string topic, int partition, Offset offset)
         : this(new TopicPartition(topic, partition), offset)
     {
     }

@@ -103,12 +103,12 @@ internal static class ChaosRunner
             await using var consumerScope = consumerConnection.ConfigureAwait(false);
             await producerConnection.Admin.CreateTopicAsync(Topic, options.Partitions, cancellationToken: cancellationToken).ConfigureAwait(false);
 
-            var recorder = new AttemptRecorder(producerConnection, clock);
+            var recorder = new AttemptRecorder(producerConnection.Grains, clock);
             var workers = Enumerable.Range(0, options.Producers)
                 .Select(p => new ProducerWorker(p, recorder, Topic, options.Keys, options.RecordsPerSecond, unchecked((options.Seed * 31) + p + 1), producerLogs))
                 .ToList();
             IChaosConsumer consumer = options.Consumer == "manual"
-                ? new ManualAssignmentConsumer(consumerConnection, Topic, options.Partitions)
+                ? new ManualAssignmentConsumer(consumerConnection.Grains, Topic, options.Partitions)
                 : new GroupConsumer(consumerConnection, Topic, options.Partitions, clock);
             await using var consumerLifetime = consumer.ConfigureAwait(false);
             var nemesis = new ChaosNemesis(silos, store, clock, options.Seed, output);
@@ -136,7 +136,7 @@ internal static class ChaosRunner
 
             var offsets = await FinalLogReader.OffsetsAsync(consumerConnection.Admin, Topic, options.Partitions, HealTimeout).ConfigureAwait(false);
             var caughtUp = await consumer.CatchUpAndStopAsync(offsets.Select((o, p) => (p, o.HighWatermark)).ToDictionary(x => x.p, x => x.HighWatermark), HealTimeout).ConfigureAwait(false);
-            var (logs, complete) = await FinalLogReader.ReadAsync(consumerConnection, Topic, offsets, ReadTimeout).ConfigureAwait(false);
+            var (logs, complete) = await FinalLogReader.ReadAsync(consumerConnection.Grains, Topic, offsets, ReadTimeout).ConfigureAwait(false);
 
             var acks = workers.SelectMany(w => w.Acks).ToList();
             var commits = consumer.Commits;

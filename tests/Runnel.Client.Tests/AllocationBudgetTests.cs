@@ -62,7 +62,7 @@ public sealed class AllocationBudgetTests
         var topic = await cluster.CreateTopicAsync();
         // Linger long and batches of 1 MiB (~960 records of 1 KiB): every record below stays in one open batch.
         var options = ProducerOptions.Default with { Linger = TimeSpan.FromMinutes(10), BatchSize = 1024 * 1024 };
-        await using var producer = new Producer<byte[], byte[]>(cluster.Connection, options);
+        await using var producer = new Producer<byte[], byte[]>(cluster.Connection.Grains, options);
         var message = new Message<byte[], byte[]> { Value = new byte[1024] };
         var first = producer.ProduceAsync(topic, message); // loads the topic's metadata
         await producer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(20));

@@ -30,7 +30,7 @@ public sealed class ConsumerBatchTests : IAsyncLifetime
     /// <summary>What a batch held, copied out while it was valid.</summary>
     private sealed record Taken(int Partition, long FirstOffset, long LastOffset, int Count, List<(long Offset, string? Key, string? Value)> Records);
 
-    private static async Task<List<Taken>> TakeBatchesAsync(Consumer<string, string> consumer, int records)
+    private static async Task<List<Taken>> TakeBatchesAsync(IConsumer<string, string> consumer, int records)
     {
         using var cts = new CancellationTokenSource(Guard);
         var taken = new List<Taken>();

@@ -23,7 +23,7 @@ public sealed class ConsumerTests : IAsyncLifetime
         await Task.WhenAll(tasks);
     }
 
-    private static async Task<List<ConsumeResult<string, string>>> TakeAsync(Consumer<string, string> consumer, int count)
+    private static async Task<List<ConsumeResult<string, string>>> TakeAsync(IConsumer<string, string> consumer, int count)
     {
         using var cts = new CancellationTokenSource(Guard);
         var results = new List<ConsumeResult<string, string>>();

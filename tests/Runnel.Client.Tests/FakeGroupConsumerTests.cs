@@ -48,7 +48,7 @@ public sealed class FakeGroupConsumerTests(ITestOutputHelper output) : GroupCons
         var topic = await Cluster.CreateTopicAsync(2);
         var group = GroupConsumerTests.NewGroup();
         var log = new OwnershipLog();
-        var worker = new GroupWorker("w", Cluster.Connection, GroupConsumerTests.GroupOptions(group), [topic], log);
+        var worker = new GroupWorker("w", Cluster.Connection.Grains, GroupConsumerTests.GroupOptions(group), [topic], log);
         await log.UntilAsync(() => log.Owners().GetValueOrDefault("w")?.Count == 2, Guard, "the member owns both partitions");
         var member = worker.Consumer.MemberId;
         var fake = Cluster.Broker.Group(group);

@@ -1,5 +1,4 @@
 using Runnel.Client.Tests.Infrastructure;
-using Runnel.Grains;
 
 namespace Runnel.Client.Tests;
 
@@ -14,7 +13,7 @@ public sealed class GroupAdminTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private Admin Admin => _cluster.Connection.Admin;
+    private IAdminClient Admin => _cluster.Connection.Admin;
 
     /// <summary>10 records per partition, record i stamped T0 + i seconds.</summary>
     private async Task<string> TopicWithRecordsAsync(int partitions)
@@ -72,7 +71,7 @@ public sealed class GroupAdminTests : IAsyncLifetime
         var topic = await TopicWithRecordsAsync(1);
         var group = GroupConsumerTests.NewGroup();
         var log = new OwnershipLog();
-        await using (var worker = new GroupWorker("w", _cluster.Connection, GroupConsumerTests.GroupOptions(group), [topic], log))
+        await using (var worker = new GroupWorker("w", _cluster.Connection.Grains, GroupConsumerTests.GroupOptions(group), [topic], log))
         {
             await log.UntilAsync(() => log.Consumed.Count == 10, Guard, "10 records consumed");
             var reset = () => Admin.ResetOffsetsAsync(group, topic, OffsetResetSpec.ToEarliest());
@@ -81,14 +80,14 @@ public sealed class GroupAdminTests : IAsyncLifetime
             (await delete.Should().ThrowAsync<RunnelException>()).Which.Code.Should().Be(RunnelErrorCode.GroupNotEmpty);
 
             var description = await Admin.DescribeGroupAsync(group);
-            description.State.Should().NotBe(GroupState.Empty);
+            description.State.Should().NotBe(ConsumerGroupState.Empty);
             description.Members.Should().ContainSingle().Which.MemberId.Should().Be(worker.Consumer.MemberId);
             description.Partitions.Should().ContainSingle().Which.MemberId.Should().Be(worker.Consumer.MemberId);
         }
 
         (await Admin.ListGroupsAsync()).Should().Contain(group);
         var after = await Admin.DescribeGroupAsync(group);
-        after.State.Should().Be(GroupState.Empty);
+        after.State.Should().Be(ConsumerGroupState.Empty);
         after.Partitions.Should().ContainSingle().Which.Should().Be(new GroupPartitionLag(topic, 0, 10, 10, 0, null));
         await Admin.DeleteGroupAsync(group);
         (await Admin.ListGroupsAsync()).Should().NotContain(group);

@@ -63,13 +63,13 @@ public abstract class GroupConsumerTests(ITestOutputHelper output) : IAsyncLifet
         var group = NewGroup();
         await ProduceAsync(topic, 12, 10);
         var log = new OwnershipLog();
-        var workers = Enumerable.Range(0, 3).Select(i => new GroupWorker($"w{i}", _cluster.Connection, GroupOptions(group), [topic], log)).ToList();
+        var workers = Enumerable.Range(0, 3).Select(i => new GroupWorker($"w{i}", _cluster.Connection.Grains, GroupOptions(group), [topic], log)).ToList();
 
         await log.UntilAsync(() => Split(log, 3, 4), Guard, "3 members with 4 partitions each");
         await log.UntilAsync(() => log.ConsumedOffsets().IsSupersetOf(AllOffsets(topic, 12, 10)), Guard, "every record consumed");
         var before = log.Owners().SelectMany(o => o.Value.Select(p => (p, o.Key))).ToDictionary(x => x.p, x => x.Key);
 
-        workers.Add(new GroupWorker("w3", _cluster.Connection, GroupOptions(group), [topic], log));
+        workers.Add(new GroupWorker("w3", _cluster.Connection.Grains, GroupOptions(group), [topic], log));
         await log.UntilAsync(() => Split(log, 4, 3), Guard, "4 members with 3 partitions each");
         await ProduceAsync(topic, 12, 10, start: 10);
         await log.UntilAsync(() => log.ConsumedOffsets().IsSupersetOf(AllOffsets(topic, 12, 20)), Guard, "every record consumed after the rebalance");
@@ -94,7 +94,7 @@ public abstract class GroupConsumerTests(ITestOutputHelper output) : IAsyncLifet
         await _cluster.Connection.Admin.ResetOffsetsAsync(group, topic, OffsetResetSpec.ToEarliest());
         var options = GroupOptions(group) with { AutoOffsetReset = AutoOffsetReset.Error }; // a missing commit would fail loudly
         var log = new OwnershipLog();
-        var workers = Enumerable.Range(0, 3).Select(i => new GroupWorker($"w{i}", _cluster.Connection, options, [topic], log)).ToList();
+        var workers = Enumerable.Range(0, 3).Select(i => new GroupWorker($"w{i}", _cluster.Connection.Grains, options, [topic], log)).ToList();
         await log.UntilAsync(() => Split(log, 3, 2), Guard, "3 members with 2 partitions each");
         await ProduceAsync(topic, 6, 20);
         await log.UntilAsync(() => log.ConsumedOffsets().IsSupersetOf(AllOffsets(topic, 6, 20)), Guard, "every record consumed");
@@ -131,15 +131,15 @@ public abstract class GroupConsumerTests(ITestOutputHelper output) : IAsyncLifet
         var topic = await _cluster.CreateTopicAsync(4);
         var group = NewGroup();
         var log = new OwnershipLog();
-        var a = new GroupWorker("a", _cluster.Connection, GroupOptions(group) with { InstanceId = "a", SessionTimeout = TimeSpan.FromSeconds(5) }, [topic], log);
-        var b = new GroupWorker("b", _cluster.Connection, GroupOptions(group) with { InstanceId = "b", SessionTimeout = TimeSpan.FromSeconds(5) }, [topic], log);
+        var a = new GroupWorker("a", _cluster.Connection.Grains, GroupOptions(group) with { InstanceId = "a", SessionTimeout = TimeSpan.FromSeconds(5) }, [topic], log);
+        var b = new GroupWorker("b", _cluster.Connection.Grains, GroupOptions(group) with { InstanceId = "b", SessionTimeout = TimeSpan.FromSeconds(5) }, [topic], log);
         await log.UntilAsync(() => Split(log, 2, 2), Guard, "2 static members with 2 partitions each");
         var aPartitions = log.Owners()["a"].ToHashSet();
         var bIntervals = log.Intervals().Count(i => i.Member == "b");
 
         var restartedAt = log.Now;
         await a.StopAsync(); // a temporary leave: the partitions stay reserved
-        var again = new GroupWorker("a2", _cluster.Connection, GroupOptions(group) with { InstanceId = "a", SessionTimeout = TimeSpan.FromSeconds(5) }, [topic], log);
+        var again = new GroupWorker("a2", _cluster.Connection.Grains, GroupOptions(group) with { InstanceId = "a", SessionTimeout = TimeSpan.FromSeconds(5) }, [topic], log);
         await log.UntilAsync(() => log.Owners().GetValueOrDefault("a2")?.Count == 2, Guard, "the restarted static member has its partitions back");
 
         log.Owners()["a2"].Should().BeEquivalentTo(aPartitions);
@@ -156,14 +156,14 @@ public abstract class GroupConsumerTests(ITestOutputHelper output) : IAsyncLifet
         var topic = await _cluster.CreateTopicAsync(6);
         var group = NewGroup();
         var log = new OwnershipLog();
-        var workers = Enumerable.Range(0, 3).Select(i => new GroupWorker($"v1-{i}", _cluster.Connection, GroupOptions(group), [topic], log)).ToList();
+        var workers = Enumerable.Range(0, 3).Select(i => new GroupWorker($"v1-{i}", _cluster.Connection.Grains, GroupOptions(group), [topic], log)).ToList();
         await log.UntilAsync(() => Split(log, 3, 2), Guard, "3 members with 2 partitions each");
         var start = log.Now;
 
         for (var i = 0; i < 3; i++)
         {
             // the Kubernetes order: the new pod starts, then the old one is stopped
-            var replacement = new GroupWorker($"v2-{i}", _cluster.Connection, GroupOptions(group), [topic], log);
+            var replacement = new GroupWorker($"v2-{i}", _cluster.Connection.Grains, GroupOptions(group), [topic], log);
             await workers[i].StopAsync();
             workers[i] = replacement;
             var stopped = i;
@@ -255,7 +255,7 @@ public abstract class GroupConsumerTests(ITestOutputHelper output) : IAsyncLifet
         var group = NewGroup();
         await ProduceAsync(topic, 2, 5);
         var log = new OwnershipLog();
-        var worker = new GroupWorker("w", _cluster.Connection, GroupOptions(group), [topic], log);
+        var worker = new GroupWorker("w", _cluster.Connection.Grains, GroupOptions(group), [topic], log);
         await log.UntilAsync(() => log.Consumed.Count == 10, Guard, "10 records consumed");
         var partitions = new[] { new TopicPartition(topic, 0), new TopicPartition(topic, 1) };
         await WaitForAsync(() => worker.Consumer.CommittedAsync(partitions), c => c.Count == 2 && c.All(o => o.Offset == 5), "the idle consumer's auto-commit");
@@ -267,7 +267,7 @@ public abstract class GroupConsumerTests(ITestOutputHelper output) : IAsyncLifet
         var description = await admin.DescribeGroupAsync(group);
         description.Partitions.Select(p => p.CommittedOffset).Should().Equal(6L, 6L);
         description.TotalLag.Should().Be(0);
-        description.State.Should().Be(GroupState.Empty, "closing leaves the group");
+        description.State.Should().Be(ConsumerGroupState.Empty, "closing leaves the group");
     }
 
     [Fact]
@@ -317,7 +317,7 @@ public abstract class GroupConsumerTests(ITestOutputHelper output) : IAsyncLifet
 
         // the application stalls: the group notices SinceLastPoll beyond 500 ms at a heartbeat
         var description = await WaitForAsync(() => _cluster.Connection.Admin.DescribeGroupAsync(group), d => d.Members.Count == 0, "the member to be removed");
-        description.State.Should().Be(GroupState.Empty);
+        description.State.Should().Be(ConsumerGroupState.Empty);
         lost.Task.IsCompleted.Should().BeFalse("callbacks run at a poll");
 
         // The group removed the member; the consumer learns it at its next heartbeat (it then forgets its member id and

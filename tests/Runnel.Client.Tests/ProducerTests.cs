@@ -18,7 +18,7 @@ public sealed class ProducerTests : IAsyncLifetime
     private static Message<string, string> Msg(string? key, string? value) => new() { Key = key, Value = value };
 
     private Producer<string, string> Create(ProducerOptions? options = null, IGrainFactory? grains = null, TimeProvider? time = null) =>
-        new(grains ?? _cluster.Connection, options ?? Fast, timeProvider: time);
+        new(grains ?? _cluster.Connection.Grains, options ?? Fast, timeProvider: time);
 
     [Fact]
     public async Task ProduceAsync_ManyInFlight_AllDeliveredInOrder()
@@ -66,7 +66,7 @@ public sealed class ProducerTests : IAsyncLifetime
     {
         var topic = await _cluster.CreateTopicAsync();
         var time = new ManualTimeProvider();
-        var grains = new InterceptingGrainFactory(_cluster.Connection);
+        var grains = new InterceptingGrainFactory(_cluster.Connection.Grains);
         await using var producer = Create(Fast with { Linger = TimeSpan.FromMilliseconds(50) }, grains, time);
         await WarmUpAsync(producer, topic);
         var tasks = Enumerable.Range(0, 3).Select(i => producer.ProduceAsync(topic, Msg("k", $"v{i}"))).ToList();
@@ -221,7 +221,7 @@ public sealed class ProducerTests : IAsyncLifetime
     {
         var topic = await _cluster.CreateTopicAsync();
         var key = $"{topic}/0";
-        var grains = new InterceptingGrainFactory(_cluster.Connection);
+        var grains = new InterceptingGrainFactory(_cluster.Connection.Grains);
         await using var producer = Create(Fast with { Linger = TimeSpan.Zero, BatchSize = 128 }, grains);
         await producer.ProduceAsync(topic, Msg(null, "warm-up")).WaitAsync(Guard);
         _cluster.Broker.Hold(key);
@@ -241,7 +241,7 @@ public sealed class ProducerTests : IAsyncLifetime
     {
         var topic = await _cluster.CreateTopicAsync();
         var key = $"{topic}/0";
-        var grains = new InterceptingGrainFactory(_cluster.Connection);
+        var grains = new InterceptingGrainFactory(_cluster.Connection.Grains);
         await using var producer = Create(Fast with { Linger = TimeSpan.Zero, BatchSize = 128, MaxRequestSize = 64 * 1024 }, grains);
         await producer.ProduceAsync(topic, Msg(null, "warm-up")).WaitAsync(Guard);
         _cluster.Broker.Hold(key);
@@ -268,7 +268,7 @@ public sealed class ProducerTests : IAsyncLifetime
         // RetryBackoff (±20%), not RetryBackoff * 2^4 (the chaos harness measured up to 1 s of extra unavailability).
         var topic = await _cluster.CreateTopicAsync();
         var key = $"{topic}/0";
-        var grains = new InterceptingGrainFactory(_cluster.Connection);
+        var grains = new InterceptingGrainFactory(_cluster.Connection.Grains);
         var clock = new ManualTimeProvider();
         var time = new TimerRecordingTimeProvider(clock, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(30));
         var options = Fast with { Linger = TimeSpan.Zero, BatchSize = 128, RetryBackoff = TimeSpan.FromMilliseconds(100), RetryBackoffMax = TimeSpan.FromSeconds(10) };
@@ -504,9 +504,9 @@ public sealed class ProducerTests : IAsyncLifetime
     [Fact]
     public void Options_Invalid_NameTheField()
     {
-        var act = () => new Producer<string, string>(_cluster.Connection, ProducerOptions.Default with { MaxInFlightPerPartition = 6 });
+        var act = () => new Producer<string, string>(_cluster.Connection.Grains, ProducerOptions.Default with { MaxInFlightPerPartition = 6 });
         act.Should().Throw<ArgumentException>().WithMessage("*MaxInFlightPerPartition*");
-        var noSerializer = () => new Producer<int, string>(_cluster.Connection);
+        var noSerializer = () => new Producer<int, string>(_cluster.Connection.Grains);
         noSerializer.Should().Throw<ArgumentException>().WithMessage("*keySerializer*");
     }
 

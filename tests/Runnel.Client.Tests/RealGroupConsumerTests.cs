@@ -17,20 +17,20 @@ public sealed class RealGroupConsumerTests(ITestOutputHelper output) : GroupCons
         await Cluster.Connection.Admin.CreateTopicAsync("other-" + prefix, 2);
         var group = NewGroup();
         var log = new Infrastructure.OwnershipLog();
-        var options = GroupOptions(group) with { Assignor = GroupAssignor.Range };
+        var options = GroupOptions(group) with { Assignor = PartitionAssignmentStrategy.Range };
         var pattern = new System.Text.RegularExpressions.Regex(prefix + "-.*");
 
         // Subscribed to the pattern before the first poll: a worker that first joined with a topic list and switched
         // to the pattern later passed through assignments of that list (x: a/0, a/1 then y: b/0, b/1) that also
         // showed two members with two partitions each.
-        await using var first = new Infrastructure.GroupWorker("x", Cluster.Connection, options, c => c.Subscribe(pattern), log);
-        await using var second = new Infrastructure.GroupWorker("y", Cluster.Connection, options, c => c.Subscribe(pattern), log);
+        await using var first = new Infrastructure.GroupWorker("x", Cluster.Connection.Grains, options, c => c.Subscribe(pattern), log);
+        await using var second = new Infrastructure.GroupWorker("y", Cluster.Connection.Grains, options, c => c.Subscribe(pattern), log);
 
         await log.UntilAsync(() => log.Owners() is var o && o.Count == 2 && o.Values.All(v => v.Count == 2), TimeSpan.FromSeconds(20), "2 members with 2 partitions each");
         var owners = log.Owners();
         owners.Values.SelectMany(v => v).Select(p => p.Topic).Should().OnlyContain(t => t.StartsWith(prefix + "-", StringComparison.Ordinal));
         owners.Values.Should().OnlyContain(v => v.Select(p => p.Partition).Distinct().Count() == 1, "range gives each member the same partition number of every topic");
-        (await Cluster.Connection.Admin.DescribeGroupAsync(group)).Assignor.Should().Be(GroupAssignor.Range);
+        (await Cluster.Connection.Admin.DescribeGroupAsync(group)).Assignor.Should().Be(PartitionAssignmentStrategy.Range);
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class RealGroupConsumerTests(ITestOutputHelper output) : GroupCons
 
         var group = NewGroup();
         var log = new Infrastructure.OwnershipLog();
-        await using var worker = new Infrastructure.GroupWorker("w", Cluster.Connection, GroupOptions(group), [topic], log);
+        await using var worker = new Infrastructure.GroupWorker("w", Cluster.Connection.Grains, GroupOptions(group), [topic], log);
         await log.UntilAsync(() => log.Consumed.Count == 2, TimeSpan.FromSeconds(20), "both records consumed");
 
         worker.Consumer.Unsubscribe();

@@ -292,6 +292,7 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
         await Silo.Topic("t").CreateAsync(2, null);
         var bad = await FailsWith(RunnelErrorCode.InvalidGroupId, () => Member("no/slash", "m").HeartbeatAsync());
         await FailsWith(RunnelErrorCode.InvalidGroupId, () => Silo.Group("..").DescribeAsync().AsTask());
+        await FailsWith(RunnelErrorCode.InvalidGroupId, () => Silo.Group(".").DescribeAsync().AsTask());
         var unknownGroup = await FailsWith(RunnelErrorCode.UnknownGroup, () => Silo.Group("never").DescribeAsync().AsTask());
         await FailsWith(RunnelErrorCode.UnknownGroup, () => Silo.Group("never").DeleteAsync().AsTask());
         var unknownMember = await FailsWith(RunnelErrorCode.UnknownMember, () => new SimulatedMember(Silo.Group("g"), "ghost") { MemberId = "ghost-id", Epoch = 3 }.HeartbeatAsync());

@@ -10,10 +10,10 @@ internal sealed class FetchState(TopicPartition partition, IPartitionGrain grain
     public IPartitionGrain Grain { get; } = grain;
 
     /// <summary>The next offset to hand to the application, or a special <see cref="Offset"/> until resolved.</summary>
-    public long Position { get; set; } = Offset.Unset;
+    public long Position { get; set; } = Offset.UnsetValue;
 
     /// <summary>Where the next fetch starts (runs ahead of <see cref="Position"/> while a chunk is buffered).</summary>
-    public long FetchOffset { get; set; } = Offset.Unset;
+    public long FetchOffset { get; set; } = Offset.UnsetValue;
 
     /// <summary>Bumped by every seek: fetch results and chunks of an older version are dropped.</summary>
     public int Version { get; set; }

@@ -375,7 +375,7 @@ internal sealed partial class GroupMembership : IAsyncDisposable
                 _options.ClientId,
                 _topics,
                 _pattern,
-                _options.Assignor,
+                _options.Assignor.ToContract(),
                 _options.SessionTimeout,
                 _options.MaxPollInterval,
                 _sinceLastPoll(),

@@ -186,7 +186,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         return done.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Flushes for up to <see cref="ProducerOptions.DeliveryTimeout"/>, then fails what is left and stops.</summary>
+    /// <summary>Flushes for up to <see cref="ProducerOptions.CloseTimeout"/>, then fails what is left and stops.</summary>
     public async ValueTask DisposeAsync()
     {
         lock (_gate)
@@ -205,11 +205,11 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
         try
         {
-            await flush.WaitAsync(Options.DeliveryTimeout, _time).ConfigureAwait(false);
+            await flush.WaitAsync(Options.CloseTimeout, _time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            LogCloseTimedOut(_logger, Options.DeliveryTimeout);
+            LogCloseTimedOut(_logger, Options.CloseTimeout);
         }
 
         var effects = new Effects(this);

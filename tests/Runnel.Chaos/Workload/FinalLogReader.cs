@@ -1,6 +1,5 @@
 using Runnel.Chaos.History;
 using Runnel.Client;
-using Runnel.Grains;
 
 namespace Runnel.Chaos.Workload;
 
@@ -10,7 +9,7 @@ internal static class FinalLogReader
     /// <summary>The high watermarks, retried until every partition answers (the cluster may still be moving partitions
     /// after the last nemesis action), at most <paramref name="timeout"/>.</summary>
     /// <exception cref="TimeoutException">Some partition did not answer in time.</exception>
-    public static async Task<IReadOnlyList<PartitionOffsets>> OffsetsAsync(Admin admin, string topic, int partitions, TimeSpan timeout)
+    public static async Task<IReadOnlyList<WatermarkOffsets>> OffsetsAsync(IAdminClient admin, string topic, int partitions, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         RunnelException? last = null;
@@ -18,7 +17,7 @@ internal static class FinalLogReader
         {
             try
             {
-                var offsets = new List<PartitionOffsets>();
+                var offsets = new List<WatermarkOffsets>();
                 for (var p = 0; p < partitions; p++)
                 {
                     offsets.Add(await admin.GetPartitionOffsetsAsync(new TopicPartition(topic, p), cts.Token).ConfigureAwait(false));
@@ -50,7 +49,7 @@ internal static class FinalLogReader
 
     /// <summary>Reads every partition from its log start to the given high watermark, at most <paramref name="timeout"/>;
     /// <c>Complete</c> is false when time ran out (what was read is returned: the checker reports the holes).</summary>
-    public static async Task<(IReadOnlyList<PartitionLogRead> Logs, bool Complete)> ReadAsync(IGrainFactory grains, string topic, IReadOnlyList<PartitionOffsets> offsets, TimeSpan timeout)
+    public static async Task<(IReadOnlyList<PartitionLogRead> Logs, bool Complete)> ReadAsync(IGrainFactory grains, string topic, IReadOnlyList<WatermarkOffsets> offsets, TimeSpan timeout)
     {
         var entries = offsets.Select(_ => new List<LogEntry>()).ToArray();
         var remaining = offsets.Count(o => o.HighWatermark > o.LogStartOffset);

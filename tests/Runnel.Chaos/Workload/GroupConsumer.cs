@@ -190,7 +190,7 @@ internal sealed class GroupConsumer(RunnelConnection connection, string topic, i
         };
         while (!token.IsCancellationRequested && Restarts <= MaxRestarts)
         {
-            var consumer = connection.CreateConsumer<string, string>(options);
+            var consumer = (Consumer<string, string>)connection.CreateConsumer<string, string>(options); // the concrete one: CrashAsync is internal
             using var session = CancellationTokenSource.CreateLinkedTokenSource(token);
             var crashed = false;
             await using (consumer.ConfigureAwait(false))

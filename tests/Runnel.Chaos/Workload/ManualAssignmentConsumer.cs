@@ -96,7 +96,7 @@ internal sealed class ManualAssignmentConsumer(IGrainFactory grains, string topi
             {
                 lock (_gate)
                 {
-                    consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, _next[p] == 0 ? Offset.Beginning : _next[p])));
+                    consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, _next[p] == 0 ? Offset.Beginning : new Offset(_next[p]))));
                 }
 
                 try

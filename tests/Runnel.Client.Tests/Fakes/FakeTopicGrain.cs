@@ -12,7 +12,7 @@ public sealed class FakeTopicGrain(FakeBroker broker) : Grain, ITopicGrain
         ["max.message.bytes"] = "1048588",
     };
 
-    public ValueTask<TopicDescription> CreateAsync(int partitions, IReadOnlyDictionary<string, string>? config, CancellationToken cancellationToken = default)
+    public ValueTask<Grains.TopicDescription> CreateAsync(int partitions, IReadOnlyDictionary<string, string>? config, CancellationToken cancellationToken = default)
     {
         var name = GrainId.Key;
         if (name.Length is 0 or > 249 || name is "." or ".." || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')))
@@ -41,7 +41,7 @@ public sealed class FakeTopicGrain(FakeBroker broker) : Grain, ITopicGrain
         return ValueTask.FromResult(Describe(topic));
     }
 
-    public ValueTask<TopicDescription> DescribeAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Describe(Get()));
+    public ValueTask<Grains.TopicDescription> DescribeAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Describe(Get()));
 
     public ValueTask DeleteAsync(CancellationToken cancellationToken = default)
     {
@@ -55,7 +55,7 @@ public sealed class FakeTopicGrain(FakeBroker broker) : Grain, ITopicGrain
         return default;
     }
 
-    public ValueTask<TopicDescription> AlterConfigAsync(IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken = default)
+    public ValueTask<Grains.TopicDescription> AlterConfigAsync(IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken = default)
     {
         var topic = Get();
         foreach (var (k, v) in changes)
@@ -74,7 +74,7 @@ public sealed class FakeTopicGrain(FakeBroker broker) : Grain, ITopicGrain
         return ValueTask.FromResult(Describe(topic));
     }
 
-    public ValueTask<TopicDescription> AddPartitionsAsync(int totalPartitions, CancellationToken cancellationToken = default)
+    public ValueTask<Grains.TopicDescription> AddPartitionsAsync(int totalPartitions, CancellationToken cancellationToken = default)
     {
         var topic = Get();
         if (totalPartitions < topic.Partitions)
@@ -98,6 +98,6 @@ public sealed class FakeTopicGrain(FakeBroker broker) : Grain, ITopicGrain
         ? topic
         : throw new RunnelException(RunnelErrorCode.UnknownTopic, $"Topic '{GrainId.Key}' does not exist.");
 
-    private static TopicDescription Describe(FakeTopic topic) =>
+    private static Grains.TopicDescription Describe(FakeTopic topic) =>
         new(topic.Name, topic.Partitions, new Dictionary<string, string>(topic.Config), topic.CreatedAt);
 }
