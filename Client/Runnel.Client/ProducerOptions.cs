@@ -26,9 +26,7 @@ public sealed record ProducerOptions
     public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>A batch is closed (and sent) once it holds this many bytes (Kafka <c>batch.size</c>). A record larger
-    /// than this gets a batch of its own, up to <see cref="MaxRequestSize"/>. Under load the batch adapts: while a
-    /// partition cannot send (its <see cref="MaxInFlightPerPartition"/> requests are all in flight), its next batch keeps
-    /// taking records up to <see cref="MaxRequestSize"/>, so one request carries what would have been many. Default 16 KiB.</summary>
+    /// than this gets a batch of its own, up to <see cref="MaxRequestSize"/>. Default 16 KiB.</summary>
     public int BatchSize { get; init; } = 16 * 1024;
 
     /// <summary>The largest batch, and so the largest record, sent (Kafka <c>max.request.size</c>; it matches the

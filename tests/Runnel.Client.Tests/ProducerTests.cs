@@ -237,31 +237,6 @@ public sealed class ProducerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task BatchSize_WindowFull_NextBatchGrowsPastBatchSizeUpToMaxRequestSize()
-    {
-        var topic = await _cluster.CreateTopicAsync();
-        var key = $"{topic}/0";
-        var grains = new InterceptingGrainFactory(_cluster.Connection.Grains);
-        await using var producer = Create(Fast with { Linger = TimeSpan.Zero, BatchSize = 128, MaxRequestSize = 64 * 1024 }, grains);
-        await producer.ProduceAsync(topic, Msg(null, "warm-up")).WaitAsync(Guard);
-        _cluster.Broker.Hold(key);
-        var value = new string('g', 100);
-
-        // Five one-record batches fill the window; the 40 records after them cannot be sent yet, so they gather in one
-        // batch instead of forty (adaptive batching under load).
-        var tasks = Enumerable.Range(0, 45).Select(i => producer.ProduceAsync(topic, Msg(null, $"{i:D2}{value}"))).ToList();
-        grains.InFlight(key).Should().Be(5);
-        _cluster.Broker.Release(key);
-        await Task.WhenAll(tasks).WaitAsync(Guard);
-
-        var attempts = _cluster.Broker.Log(key).Attempts.Skip(1).ToList();
-        attempts.Take(5).Should().OnlyContain(a => a.Count == 1);
-        attempts.Skip(5).Should().ContainSingle().Which.Count.Should().Be(40);
-        LogReader.Records(_cluster.Broker.Log(key)).Skip(1).Select(r => r.Value![..2])
-            .Should().Equal(Enumerable.Range(0, 45).Select(i => i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)));
-    }
-
-    [Fact]
     public async Task Retry_FiveInFlightBatchesFailTogether_ResentAfterTheFirstBackoffNotFiveDoublings()
     {
         // An owner change fails every batch in flight at once; that is one failure of the partition, so the resend waits

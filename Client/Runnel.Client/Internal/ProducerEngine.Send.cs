@@ -148,11 +148,6 @@ internal sealed partial class ProducerEngine
         }
     }
 
-    /// <summary>True when the partition's requests are what holds its next batch back: all
-    /// <see cref="ProducerOptions.MaxInFlightPerPartition"/> are in flight, or a resend is pending.</summary>
-    private bool IsBackedUpLocked(PartitionQueue queue) =>
-        queue.Retry.Count > 0 || queue.SendCounter - OldestUnacknowledged(queue) >= Options.MaxInFlightPerPartition;
-
     private bool IsReady(PartitionQueue queue, ProducerBatch batch) =>
         batch != queue.Unsent.Last?.Value || batch.LingerExpired || batch.IsFull(Options.BatchSize) || IsFlushingLocked;
 

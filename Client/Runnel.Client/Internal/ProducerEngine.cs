@@ -268,7 +268,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         var batch = queue.Unsent.Last?.Value;
         try
         {
-            if (batch is null || batch.IsSealed || !batch.TryAppend(record, BatchLimitLocked(queue, batch)))
+            if (batch is null || batch.IsSealed || !batch.TryAppend(record, Options.BatchSize))
             {
                 batch = OpenBatchLocked(queue);
                 if (!batch.TryAppend(record, Options.BatchSize))
@@ -294,18 +294,6 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         DrainLocked(queue, effects);
         return true;
     }
-
-    /// <summary>
-    /// How large the partition's open batch may grow: <see cref="ProducerOptions.BatchSize"/>, or up to
-    /// <see cref="ProducerOptions.MaxRequestSize"/> while that batch could not be sent anyway — it is the partition's
-    /// oldest unsent batch and the window of requests in flight is full (or a resend is pending). Under load, one request
-    /// then carries what would have been many small ones (adaptive batching); while requests flow freely, batches close at
-    /// BatchSize and linger as configured.
-    /// </summary>
-    private int BatchLimitLocked(PartitionQueue queue, ProducerBatch batch) =>
-        Options.MaxRequestSize > Options.BatchSize && batch == queue.Unsent.First?.Value && IsBackedUpLocked(queue)
-            ? Options.MaxRequestSize
-            : Options.BatchSize;
 
     private ProducerBatch OpenBatchLocked(PartitionQueue queue)
     {
