@@ -48,19 +48,22 @@ public sealed partial class PartitionLog
     /// <exception cref="RecordBatchTooLargeException">The batch exceeds <see cref="PartitionLogOptions.MaxBatchBytes"/>.</exception>
     /// <exception cref="NotOwnerException">This instance was fenced by a newer owner (retriable against the new owner).</exception>
     /// <exception cref="LogClosedException">The log is closed or faulted (retriable after a new takeover).</exception>
-    public Task<LogAppendResult> AppendAsync(ValidatedRecordBatch batch, CancellationToken cancellationToken = default)
+    public Task<LogAppendResult> AppendAsync(ValidatedRecordBatch batch, CancellationToken cancellationToken = default) =>
+        Refusal(batch) ?? AppendCheckedAsync(batch.Bytes, cancellationToken);
+
+    /// <summary>The faulted append of a batch larger than <see cref="PartitionLogOptions.MaxBatchBytes"/>, or null when
+    /// its size is acceptable.</summary>
+    /// <exception cref="ArgumentException"><paramref name="batch"/> is <c>default</c> (holds no batch).</exception>
+    private Task<LogAppendResult>? Refusal(ValidatedRecordBatch batch)
     {
         if (batch.Bytes.IsEmpty)
         {
             throw new ArgumentException("The validated batch is default: it holds no batch. Make one with RecordBatch.ValidateForAppend.", nameof(batch));
         }
 
-        if (batch.Bytes.Length > _options.MaxBatchBytes)
-        {
-            return Task.FromException<LogAppendResult>(new RecordBatchTooLargeException(Partition, batch.Bytes.Length, _options.MaxBatchBytes));
-        }
-
-        return AppendCheckedAsync(batch.Bytes, cancellationToken);
+        return batch.Bytes.Length > _options.MaxBatchBytes
+            ? Task.FromException<LogAppendResult>(new RecordBatchTooLargeException(Partition, batch.Bytes.Length, _options.MaxBatchBytes))
+            : null;
     }
 
     /// <summary>
@@ -77,14 +80,9 @@ public sealed partial class PartitionLog
     /// already faulted when the batch exceeds the log's largest batch or the log is not accepting appends.</param>
     public bool TryAppend(ValidatedRecordBatch batch, out Task<LogAppendResult> append)
     {
-        if (batch.Bytes.IsEmpty)
+        if (Refusal(batch) is { } refused)
         {
-            throw new ArgumentException("The validated batch is default: it holds no batch. Make one with RecordBatch.ValidateForAppend.", nameof(batch));
-        }
-
-        if (batch.Bytes.Length > _options.MaxBatchBytes)
-        {
-            append = Task.FromException<LogAppendResult>(new RecordBatchTooLargeException(Partition, batch.Bytes.Length, _options.MaxBatchBytes));
+            append = refused;
             return true;
         }
 
