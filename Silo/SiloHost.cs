@@ -133,10 +133,17 @@ public static class SiloHost
     /// the silo's advertised address and naming the silo's cluster unless they are set there.</summary>
     private static void BindKafka(IConfiguration configuration, SiloOptions silo, KafkaListenerOptions kafka)
     {
+        ApplySiloDefaults(kafka, silo);
+        configuration.GetSection("Runnel:Kafka").Bind(kafka);
+    }
+
+    /// <summary>The Kafka listener listens on the silo's address, advertises what peers reach the silo at (which reaches
+    /// its Kafka port too) and names the silo's cluster, unless <c>Runnel:Kafka</c> says otherwise (bound after this).</summary>
+    private static void ApplySiloDefaults(KafkaListenerOptions kafka, SiloOptions silo)
+    {
         kafka.ListenAddress = silo.ListenAddress;
         kafka.ClusterId = silo.ClusterId;
-        kafka.AdvertisedHost = silo.AdvertisedAddress; // what peers reach the silo at reaches its Kafka port too
-        configuration.GetSection("Runnel:Kafka").Bind(kafka);
+        kafka.AdvertisedHost = silo.AdvertisedAddress;
     }
 
     private static void Collect(List<string> errors, ValidateOptionsResult result)
@@ -200,13 +207,7 @@ public static class SiloHost
         // After the silo: the Kafka listener starts once the silo serves and stops before its grains deactivate.
         services.AddRunnelKafka();
         services.AddOptions<KafkaListenerOptions>()
-            .Configure<IOptions<SiloOptions>>((kafka, silo) =>
-            {
-                // The silo's address and cluster id unless Runnel:Kafka names its own (bound next, so it wins).
-                kafka.ListenAddress = silo.Value.ListenAddress;
-                kafka.ClusterId = silo.Value.ClusterId;
-                kafka.AdvertisedHost = silo.Value.AdvertisedAddress;
-            })
+            .Configure<IOptions<SiloOptions>>((kafka, silo) => ApplySiloDefaults(kafka, silo.Value)) // Runnel:Kafka, bound next, wins
             .Bind(configuration.GetSection("Runnel:Kafka"));
 
         // Registered after the silo, so it starts after it (hosted services start in registration order).
