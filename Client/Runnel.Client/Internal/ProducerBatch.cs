@@ -57,6 +57,10 @@ internal sealed class ProducerBatch
     /// <summary>True once any attempt failed with an unknown outcome: the records may be stored.</summary>
     public bool MayBeStored { get; set; }
 
+    /// <summary>Reported failed while its request was still in flight (the producer closed): its response, when it
+    /// comes, only releases the payload the call was reading.</summary>
+    public bool Abandoned { get; set; }
+
     public int EstimatedSize => _builder?.EstimatedSizeInBytes ?? Payload.Length;
 
     /// <summary>Appends unless the batch already holds records and this one would take it past <paramref name="batchSize"/>.</summary>

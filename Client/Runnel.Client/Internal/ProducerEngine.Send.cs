@@ -192,6 +192,13 @@ internal sealed partial class ProducerEngine
     {
         var queue = batch.Queue;
         queue.InFlight.Remove(batch);
+        if (batch.Abandoned)
+        {
+            _bufferUsed -= batch.BufferBytes;
+            batch.ReleasePayload();
+            return;
+        }
+
         if (response is not null)
         {
             CompleteBatchLocked(batch, response.BaseOffset, null, effects);
@@ -385,6 +392,33 @@ internal sealed partial class ProducerEngine
                 queue.Retry.Clear();
                 queue.RetryTimer?.Dispose();
                 queue.RetryTimer = null;
+            }
+        }
+    }
+
+    /// <summary>On close, after CloseTimeout: the batches whose requests are still unanswered are reported now, as
+    /// possibly stored (they were sent), since nothing is left to deliver a later report. The requests themselves are
+    /// cancelled by the shutdown; their payloads are released when the calls return.</summary>
+    private void AbandonInFlightLocked(RunnelException error, Effects effects)
+    {
+        foreach (var topic in _topics.Values)
+        {
+            foreach (var queue in topic.Partitions)
+            {
+                foreach (var batch in queue.InFlight)
+                {
+                    batch.MayBeStored = true;
+                    batch.Abandoned = true;
+                    var partition = queue.Partition;
+                    var outcome = OwnOutcome(batch, error);
+                    foreach (var record in batch.Records)
+                    {
+                        ForgetLocked(record.Epoch);
+                        effects.Complete(record.Handler, partition, -1, record.Timestamp, outcome);
+                    }
+
+                    batch.Records.Clear();
+                }
             }
         }
     }

@@ -212,10 +212,12 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             LogCloseTimedOut(_logger, Options.CloseTimeout);
         }
 
+        var closed = new RunnelException(RunnelErrorCode.DeliveryTimedOut, "The producer was closed before the record was delivered.", isOutcomeUnknown: true);
         var effects = new Effects(this);
         lock (_gate)
         {
-            FailAllLocked(new RunnelException(RunnelErrorCode.DeliveryTimedOut, "The producer was closed before the record was delivered.", isOutcomeUnknown: true), effects);
+            FailAllLocked(closed, effects);
+            AbandonInFlightLocked(closed, effects);
             _fatal ??= new RunnelException(RunnelErrorCode.Unknown, "The producer is closed.");
         }
 
