@@ -27,7 +27,7 @@ internal static class AdvertisedAddress
         error = null;
         if (IPAddress.TryParse(configured, out _))
         {
-            return configured; // Checked by SiloOptionsValidator (no wildcard).
+            return configured; // Checked by RunnelSiloOptionsValidator (no wildcard).
         }
 
         var host = configured == MachineToken ? machineName : configured;

@@ -15,6 +15,7 @@ internal static class SiloCommandLine
         ["--managed-identity-client-id"] = "Runnel:Storage:ManagedIdentityClientId",
         ["--container"] = "Runnel:Storage:ContainerName",
         ["--port"] = "Runnel:Silo:Port",
+        ["--silo-port"] = "Runnel:Silo:SiloPort",
         ["--listen-address"] = "Runnel:Silo:ListenAddress",
         ["--advertised-address"] = "Runnel:Silo:AdvertisedAddress",
         ["--cluster"] = "Runnel:Silo:ClusterId",
@@ -35,7 +36,8 @@ internal static class SiloCommandLine
           --managed-identity-client-id <guid>
                                       user-assigned managed identity to use with --blob-endpoint
           --container <name>          Azure container (default runnel)
-          --port <n>                  grain-call port for clients and silos (default 7100)
+          --port <n>                  gateway port: where clients connect (default 7100)
+          --silo-port <n>             port silos talk to each other on (default --port + 1000)
           --http-port <n>             /healthz and /readyz (default 7180)
           --kafka-port <n>            Kafka protocol port for Kafka clients, plaintext (default 9092; 0 = off)
           --kafka-advertised-host <h> host name Kafka clients are told to connect to (default: the listen address)

@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Runnel.Grains;
 using Runnel.Kafka;
-using Runnel.Runtime;
+using Orleans.Configuration;
+using Runnel.Clustering.Hosting;
 using Runnel.Storage;
 using Runnel.Storage.AzureBlob;
 
@@ -16,7 +17,7 @@ namespace Runnel.Silo;
 /// drops, every grain deactivates (partitions sealed and released), then the process exits 0.
 /// </summary>
 /// <remarks>Several silos can point at one data directory (the file store is safe across processes on one host); they
-/// form one cluster through the runtime's options (<c>Runnel:Silo</c>) once membership is in, with no change here.</remarks>
+/// form one cluster: Orleans membership is kept in the same store (<see cref="RunnelClusteringSiloBuilderExtensions.UseRunnelClustering(ISiloBuilder, IObjectStore?, Action{Clustering.RunnelClusteringOptions}?)"/>).</remarks>
 public static class SiloHost
 {
     public const int ExitOk = 0;
@@ -48,7 +49,7 @@ public static class SiloHost
         if (healthCheck)
         {
             // Only the address and port matter; the rest of the options are the running silo's business.
-            var listenAddress = builder.Configuration["Runnel:Silo:ListenAddress"] ?? new SiloOptions().ListenAddress;
+            var listenAddress = builder.Configuration["Runnel:Silo:ListenAddress"] ?? new RunnelSiloOptions().ListenAddress;
             var httpPort = builder.Configuration.GetValue("Runnel:HttpPort", new SiloHostOptions().HttpPort);
             return await SiloHealthProbe.RunAsync(SiloHealthProbe.Target(listenAddress, httpPort), stdout, stderr).ConfigureAwait(false);
         }
@@ -93,10 +94,10 @@ public static class SiloHost
         }
     }
 
-    private static bool TryReadOptions(IConfiguration configuration, List<string> errors, out SiloHostOptions host, out SiloOptions silo)
+    private static bool TryReadOptions(IConfiguration configuration, List<string> errors, out SiloHostOptions host, out RunnelSiloOptions silo)
     {
         host = new SiloHostOptions();
-        silo = new SiloOptions();
+        silo = new RunnelSiloOptions();
         try
         {
             // Binding fails on a value of the wrong type, naming the key: "...value 'x' at 'Runnel:Silo:Port'...".
@@ -117,7 +118,7 @@ public static class SiloHost
             var kafka = new KafkaListenerOptions();
             BindKafka(configuration, silo, kafka);
             Collect(errors, new SiloHostOptionsValidator().Validate(null, host));
-            Collect(errors, new SiloOptionsValidator().Validate(null, silo));
+            Collect(errors, new RunnelSiloOptionsValidator().Validate(null, silo));
             Collect(errors, new RunnelGrainsOptionsValidator().Validate(null, grains));
             Collect(errors, new KafkaListenerOptionsValidator().Validate(null, kafka));
         }
@@ -131,7 +132,7 @@ public static class SiloHost
 
     /// <summary>The Kafka listener's options: section <c>Runnel:Kafka</c>, listening on the silo's address, advertising
     /// the silo's advertised address and naming the silo's cluster unless they are set there.</summary>
-    private static void BindKafka(IConfiguration configuration, SiloOptions silo, KafkaListenerOptions kafka)
+    private static void BindKafka(IConfiguration configuration, RunnelSiloOptions silo, KafkaListenerOptions kafka)
     {
         ApplySiloDefaults(kafka, silo);
         configuration.GetSection("Runnel:Kafka").Bind(kafka);
@@ -139,7 +140,7 @@ public static class SiloHost
 
     /// <summary>The Kafka listener listens on the silo's address, advertises what peers reach the silo at (which reaches
     /// its Kafka port too) and names the silo's cluster, unless <c>Runnel:Kafka</c> says otherwise (bound after this).</summary>
-    private static void ApplySiloDefaults(KafkaListenerOptions kafka, SiloOptions silo)
+    private static void ApplySiloDefaults(KafkaListenerOptions kafka, RunnelSiloOptions silo)
     {
         kafka.ListenAddress = silo.ListenAddress;
         kafka.ClusterId = silo.ClusterId;
@@ -172,7 +173,7 @@ public static class SiloHost
                 ContainerName = storage.ContainerName,
             };
 
-    private static void Configure(WebApplicationBuilder builder, SiloHostOptions hostOptions, SiloOptions siloOptions, IObjectStore store)
+    private static void Configure(WebApplicationBuilder builder, SiloHostOptions hostOptions, RunnelSiloOptions siloOptions, IObjectStore store)
     {
         var configuration = builder.Configuration;
         var services = builder.Services;
@@ -184,30 +185,40 @@ public static class SiloHost
         });
 
         services.Configure<SiloHostOptions>(configuration.GetSection("Runnel"));
-        services.Configure<SiloOptions>(configuration.GetSection("Runnel:Silo"));
-        if (siloOptions.AdvertisedAddress is { } advertised)
-        {
-            // Resolved once at start (a host name or {machine} in configuration); peers get the IP address.
-            services.PostConfigure<SiloOptions>(o => o.AdvertisedAddress = advertised);
-        }
-
-        var siloName = configuration["Runnel:Silo:SiloName"];
-        if (string.IsNullOrEmpty(siloName))
-        {
-            // Unique per silo on one host (several may share a data directory).
-            var name = siloName = $"{Environment.MachineName}-{siloOptions.Port}";
-            services.PostConfigure<SiloOptions>(o => o.SiloName = name);
-        }
-
+        // The options as validated at start (the advertised address resolved once: peers get the IP address).
+        services.AddSingleton(Options.Create(siloOptions));
+        var siloName = siloOptions.EffectiveSiloName;
         services.Configure<RunnelGrainsOptions>(configuration.GetSection("Runnel:Grains"));
         services.AddSingleton<StorageInstruments>();
-        services.AddRunnelSilo().AddRunnelGrains(sp => new InstrumentedObjectStore(store, sp.GetRequiredService<StorageInstruments>()));
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = siloOptions.ClusterId;
+                o.ServiceId = RunnelCluster.ServiceId;
+            });
+            silo.Configure<SiloOptions>(o => o.SiloName = siloName);
+            var listen = IPAddress.Parse(siloOptions.ListenAddress);
+            var advertised = IPAddress.Parse(siloOptions.AdvertisedAddress ?? siloOptions.ListenAddress);
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.AdvertisedIPAddress = advertised;
+                o.SiloPort = siloOptions.EffectiveSiloPort;
+                o.GatewayPort = siloOptions.Port;
+                o.SiloListeningEndpoint = new IPEndPoint(listen, siloOptions.EffectiveSiloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(listen, siloOptions.Port);
+            });
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = siloOptions.ResponseTimeout);
+            silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = siloOptions.CollectionAge);
+            silo.UseRunnelClustering(store);
+            silo.AddRunnelGrains(sp => new InstrumentedObjectStore(store, sp.GetRequiredService<StorageInstruments>()));
+        });
         services.AddSiloTelemetry(configuration, siloName);
 
         // After the silo: the Kafka listener starts once the silo serves and stops before its grains deactivate.
         services.AddRunnelKafka();
         services.AddOptions<KafkaListenerOptions>()
-            .Configure<IOptions<SiloOptions>>((kafka, silo) => ApplySiloDefaults(kafka, silo.Value)) // Runnel:Kafka, bound next, wins
+            .Configure(kafka => ApplySiloDefaults(kafka, siloOptions)) // Runnel:Kafka, bound next, wins
             .Bind(configuration.GetSection("Runnel:Kafka"));
 
         // Registered after the silo, so it starts after it (hosted services start in registration order).

@@ -1,7 +1,7 @@
 namespace Runnel.Silo;
 
 /// <summary>
-/// The host's own settings (section <c>Runnel</c>); the silo's runtime settings are <see cref="Runtime.SiloOptions"/>
+/// The host's own settings (section <c>Runnel</c>); the silo's runtime settings are <see cref="RunnelSiloOptions"/>
 /// (section <c>Runnel:Silo</c>) and the grains' are <see cref="Grains.RunnelGrainsOptions"/> (section
 /// <c>Runnel:Grains</c>). Sources, later ones winning: appsettings.json, environment variables (<c>Runnel__...</c>),
 /// the command line.

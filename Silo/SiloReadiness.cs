@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Runnel.Runtime;
 
 namespace Runnel.Silo;
 
@@ -8,7 +7,7 @@ namespace Runnel.Silo;
 /// HTTP server), cleared as soon as shutdown begins, so <c>/readyz</c> turns away traffic before the grains deactivate.
 /// Logs the lifecycle at Information.
 /// </summary>
-public sealed partial class SiloReadiness(IHostApplicationLifetime lifetime, RunnelSilo silo, IOptions<SiloOptions> siloOptions, IOptions<SiloHostOptions> hostOptions, ILogger<SiloReadiness> logger)
+public sealed partial class SiloReadiness(IHostApplicationLifetime lifetime, ILocalSiloDetails silo, IOptions<RunnelSiloOptions> siloOptions, IOptions<SiloHostOptions> hostOptions, ILogger<SiloReadiness> logger)
     : IHostedService
 {
     private volatile bool _serving;
@@ -25,12 +24,12 @@ public sealed partial class SiloReadiness(IHostApplicationLifetime lifetime, Run
             var storage = host.Storage.Kind == "file"
                 ? $"file:{Path.GetFullPath(host.Storage.DataDirectory)}"
                 : $"azure:{host.Storage.ContainerName}";
-            LogReady(logger, siloOptions.Value.SiloName, siloOptions.Value.ClusterId, silo.LocalEndpoint.ToString(), host.HttpPort, storage);
+            LogReady(logger, siloOptions.Value.EffectiveSiloName, siloOptions.Value.ClusterId, silo.GatewayAddress?.Endpoint.ToString() ?? "-", host.HttpPort, storage);
         });
         lifetime.ApplicationStopping.Register(() =>
         {
             _serving = false;
-            LogStopping(logger, siloOptions.Value.SiloName);
+            LogStopping(logger, siloOptions.Value.EffectiveSiloName);
         });
         return Task.CompletedTask;
     }

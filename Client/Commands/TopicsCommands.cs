@@ -66,9 +66,11 @@ internal static class TopicsCommands
             var topic = parse.GetValue(name)!;
             var description = await connection.Admin.DescribeTopicAsync(topic, ct).ConfigureAwait(false);
             var offsets = await connection.Admin.GetTopicOffsetsAsync(topic, ct).ConfigureAwait(false);
+            var owners = await Task.WhenAll(Enumerable.Range(0, offsets.Count)
+                .Select(p => connection.GetPartitionOwnerAsync(new TopicPartition(topic, p), ct))).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
-                await io.Out.WriteLineAsync(ToJson(connection, description, offsets)).ConfigureAwait(false);
+                await io.Out.WriteLineAsync(ToJson(description, offsets, owners)).ConfigureAwait(false);
                 return 0;
             }
 
@@ -81,7 +83,7 @@ internal static class TopicsCommands
                 var table = new Table().AddColumns("partition", "owner", "log start", "high watermark", "last stable");
                 for (var p = 0; p < offsets.Count; p++)
                 {
-                    table.AddRow(Str(p), Markup.Escape(Owner(connection, topic, p)), Str(offsets[p].LogStartOffset), Str(offsets[p].HighWatermark), Str(offsets[p].LastStableOffset));
+                    table.AddRow(Str(p), Markup.Escape(owners[p] ?? "-"), Str(offsets[p].LogStartOffset), Str(offsets[p].HighWatermark), Str(offsets[p].LastStableOffset));
                 }
 
                 console.Write(table);
@@ -93,7 +95,7 @@ internal static class TopicsCommands
                 for (var p = 0; p < offsets.Count; p++)
                 {
                     await io.Out.WriteLineAsync(
-                        $"Partition: {Str(p)}\tOwner: {Owner(connection, topic, p)}\tLogStart: {Str(offsets[p].LogStartOffset)}\tHighWatermark: {Str(offsets[p].HighWatermark)}\tLastStable: {Str(offsets[p].LastStableOffset)}")
+                        $"Partition: {Str(p)}\tOwner: {owners[p] ?? "-"}\tLogStart: {Str(offsets[p].LogStartOffset)}\tHighWatermark: {Str(offsets[p].HighWatermark)}\tLastStable: {Str(offsets[p].LastStableOffset)}")
                         .ConfigureAwait(false);
                 }
             }
@@ -102,10 +104,6 @@ internal static class TopicsCommands
         });
         return command;
     }
-
-    /// <summary>The silo serving the partition under the connection's view, or '-' when the view is not known.</summary>
-    private static string Owner(RunnelConnection connection, string topic, int partition) =>
-        connection.GetPartitionOwner(new TopicPartition(topic, partition)) ?? "-";
 
     private static Command Alter(GlobalOptions globals, CliIO io)
     {
@@ -209,7 +207,7 @@ internal static class TopicsCommands
         return command;
     }
 
-    private static string ToJson(RunnelConnection connection, TopicDescription description, IReadOnlyList<WatermarkOffsets> offsets) => JsonText.Write(writer =>
+    private static string ToJson(TopicDescription description, IReadOnlyList<WatermarkOffsets> offsets, string?[] owners) => JsonText.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteString("name", description.Name);
@@ -227,7 +225,7 @@ internal static class TopicsCommands
         {
             writer.WriteStartObject();
             writer.WriteNumber("partition", p);
-            if (connection.GetPartitionOwner(new TopicPartition(description.Name, p)) is { } owner)
+            if (owners[p] is { } owner)
             {
                 writer.WriteString("owner", owner);
             }

@@ -35,7 +35,7 @@ public sealed class Admin : IAdminClient
 
     /// <inheritdoc />
     public Task<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken = default) =>
-        CallAsync(_grains.GetGrain<ITopicCatalogGrain>(""), (g, ct) => g.ListTopicsAsync(ct), idempotent: true, cancellationToken);
+        CallAsync(_grains.GetGrain<ITopicCatalogGrain>(RunnelCluster.SingletonKey), (g, ct) => g.ListTopicsAsync(ct), idempotent: true, cancellationToken);
 
     /// <inheritdoc />
     public async Task<TopicDescription> AlterTopicConfigAsync(string topic, IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken = default) =>
@@ -88,7 +88,7 @@ public sealed class Admin : IAdminClient
 
     /// <inheritdoc />
     public Task<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken = default) =>
-        CallAsync(_grains.GetGrain<IConsumerGroupCatalogGrain>(""), (g, ct) => g.ListGroupsAsync(ct), idempotent: true, cancellationToken);
+        CallAsync(_grains.GetGrain<IConsumerGroupCatalogGrain>(RunnelCluster.SingletonKey), (g, ct) => g.ListGroupsAsync(ct), idempotent: true, cancellationToken);
 
     /// <inheritdoc />
     public async Task<ConsumerGroupDescription> DescribeGroupAsync(string groupId, CancellationToken cancellationToken = default)

@@ -1,5 +1,4 @@
 using Runnel.Log.Batches;
-using Runnel.Runtime.Client;
 
 namespace Runnel.Client;
 
@@ -12,9 +11,8 @@ namespace Runnel.Client;
 /// <para><b>Lifetime.</b> A batch and every slice taken from its records are valid only until the enumeration that
 /// returned it moves on (its next <c>MoveNextAsync</c>) or ends (a <c>break</c>, an exception, cancellation, or the
 /// consumer's disposal ending it). The consumer then releases the batch: enumerating it afterwards throws
-/// <see cref="ObjectDisposedException"/>, and the bytes behind slices taken earlier are reused (a large response's
-/// frame goes back to the array pool, see <see cref="UnsafeReceiveBuffers"/>), so a slice read after the release may
-/// show another response's bytes. Copy (<c>record.Value?.ToArray()</c>) what must outlive the batch.</para>
+/// <see cref="ObjectDisposedException"/>, and the bytes behind slices taken earlier may be reused, so a slice read after
+/// the release may show other bytes. Copy (<c>record.Value?.ToArray()</c>) what must outlive the batch.</para>
 /// <para><b>Contents.</b> Records in offset order, from <see cref="FirstOffset"/> to <see cref="LastOffset"/>, control
 /// records (transaction markers) left out. Offsets may have gaps where the log has none to give (a compacted batch).
 /// Each batch's CRC was checked when it was fetched (unless <see cref="ConsumerOptions.CheckCrcs"/> is off); the
@@ -77,15 +75,8 @@ public sealed class ConsumedBatch
         return new Enumerator(TopicPartition, _batches, FirstOffset, this);
     }
 
-    /// <summary>Ends the batch's lifetime and gives its response frame back to the pool (when it came in one).</summary>
-    internal void Release()
-    {
-        if (!_released)
-        {
-            _released = true;
-            UnsafeReceiveBuffers.TryReturn(_batches);
-        }
-    }
+    /// <summary>Ends the batch's lifetime.</summary>
+    internal void Release() => _released = true;
 
     private void ThrowIfReleased() => ObjectDisposedException.ThrowIf(_released, this);
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Runnel.Client.Internal;
 using Runnel.Grains;
-using Runnel.Runtime.Client;
 using Runnel.Log.Batches;
 
 namespace Runnel.Client;
@@ -265,7 +264,6 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                         if (chunk.Index >= chunk.Records.Count || chunk.Version != state.Version || !state.Assigned)
                         {
                             // Done with the chunk (every record was copied out by Decode): its frame can go back to the pool.
-                            UnsafeReceiveBuffers.TryReturn(chunk.Batches);
                             break;
                         }
 
@@ -334,7 +332,6 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                     var first = Math.Max(chunk.StartOffset, state.Position);
                     if (first > chunk.LastOffset)
                     {
-                        UnsafeReceiveBuffers.TryReturn(chunk.Batches);
                         continue;
                     }
 

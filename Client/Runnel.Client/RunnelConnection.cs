@@ -1,13 +1,17 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Runnel.Grains;
-using Runnel.Runtime.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Configuration;
+using Runnel.Client.Internal;
 
 namespace Runnel.Client;
 
 /// <summary>
-/// The client's entry point: a connection to a Runnel cluster (one TCP connection multiplexing every call, reconnecting
-/// on its own), and the factory for producers, consumers and the admin.
+/// The client's entry point: a connection to a Runnel cluster (an Orleans cluster client: the grain interfaces over the silos' gateways,
+/// reconnecting on its own), and the factory for producers, consumers and the admin.
 /// </summary>
 /// <remarks>
 /// Thread-safe. Producers, consumers and the admin made from it share its connection and must be disposed before it.
@@ -19,76 +23,115 @@ namespace Runnel.Client;
 /// </code></example>
 public sealed class RunnelConnection : IAsyncDisposable
 {
-    private readonly RunnelClient _client;
+    private readonly IHost _host;
+    private readonly IClusterClient _client;
+    private readonly ConnectionStatus _status;
     private readonly ILoggerFactory? _loggerFactory;
+    private int _disposed;
 
-    private RunnelConnection(RunnelClient client, string endpoint, ILoggerFactory? loggerFactory, TimeProvider time)
+    private RunnelConnection(IHost host, ConnectionStatus status, string endpoint, ILoggerFactory? loggerFactory, TimeProvider time)
     {
-        _client = client;
+        _host = host;
+        _client = host.Services.GetRequiredService<IClusterClient>();
+        _status = status;
         _loggerFactory = loggerFactory;
         Endpoint = endpoint;
         Time = time;
-        Admin = new Admin(client);
+        Admin = new Admin(_client);
     }
 
-    /// <summary>The seed this connection reached, <c>address:port</c>.</summary>
+    /// <summary>The gateways this connection was given, <c>address:port</c>, comma-separated (bootstrap names resolved).</summary>
     public string Endpoint { get; }
 
     /// <summary>Topic and partition administration over this connection.</summary>
     public IAdminClient Admin { get; }
 
-    /// <summary>True while the transport is connected (it reconnects on its own after a drop).</summary>
-    public bool IsConnected => _client.IsConnected;
+    /// <summary>True while at least one gateway is connected (the client reconnects on its own after a drop).</summary>
+    public bool IsConnected => _status.IsConnected;
 
     internal TimeProvider Time { get; }
 
-    /// <summary>Where the grains are: the runtime's client. Internal, as every runtime type: the runtime underneath
-    /// will change (to Orleans) without changing the public API.</summary>
+    /// <summary>Where the grains are: the Orleans cluster client.</summary>
     internal IGrainFactory Grains => _client;
 
     /// <summary>
-    /// Connects to the first seed of <see cref="RunnelConnectionOptions.Bootstrap"/> that accepts, trying them in order.
+    /// Connects to the cluster through the silos named by <see cref="RunnelConnectionOptions.Bootstrap"/> (their gateway
+    /// ports; DNS names are resolved to every address), within <see cref="RunnelConnectionOptions.ConnectTimeout"/>.
     /// </summary>
     /// <exception cref="ArgumentException">An option is not valid; the message names it.</exception>
     /// <exception cref="RunnelException"><see cref="RunnelErrorCode.ConnectionLost"/> when no seed could be reached
-    /// (the message lists each seed's error), <see cref="RunnelErrorCode.ProtocolMismatch"/> when a seed rejected the
-    /// cluster id.</exception>
+    /// (the message names the seeds and the error).</exception>
     public static async Task<RunnelConnection> ConnectAsync(
         RunnelConnectionOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var errors = new List<string>();
-        RunnelException? last = null;
-        foreach (var endpoint in await ResolveAsync(options.Bootstrap, errors, cancellationToken).ConfigureAwait(false))
+        var endpoints = await ResolveAsync(options.Bootstrap, errors, cancellationToken).ConfigureAwait(false);
+        if (endpoints.Count == 0)
         {
-            var seed = endpoint.ToString();
-            var client = new RunnelClient(options.ToRuntimeOptions(seed), loggerFactory, timeProvider);
-            try
-            {
-                await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                return new RunnelConnection(client, seed, loggerFactory, timeProvider ?? TimeProvider.System);
-            }
-            catch (RunnelException ex)
-            {
-                await client.DisposeAsync().ConfigureAwait(false);
-                if (ex.Code == RunnelErrorCode.ProtocolMismatch)
-                {
-                    throw;
-                }
-
-                errors.Add($"{seed}: {ex.Message}");
-                last = ex;
-            }
-            catch
-            {
-                await client.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
+            throw new RunnelException(RunnelErrorCode.ConnectionLost,
+                $"Could not reach any bootstrap silo ({string.Join("; ", errors)}).", isRetriable: true);
         }
 
-        throw new RunnelException(RunnelErrorCode.ConnectionLost,
-            $"Could not reach any bootstrap silo ({string.Join("; ", errors)}).", last, isRetriable: true);
+        var status = new ConnectionStatus();
+        var builder = new HostBuilder();
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
+            services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        });
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering([.. endpoints]);
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = RunnelCluster.ServiceId;
+            });
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.RequestTimeout);
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(30));
+            client.AddClusterConnectionStatusObserver(status);
+            client.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
+        });
+        var host = builder.Build();
+        var seeds = string.Join(",", endpoints.Select(e => e.ToString()));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        try
+        {
+            await host.StartAsync(timeout.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // any failure to connect is reported as ConnectionLost, naming the seeds
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            await StopQuietlyAsync(host).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            errors.Add(ex is OperationCanceledException ? $"{seeds}: no gateway answered within ConnectTimeout ({options.ConnectTimeout})" : $"{seeds}: {ex.Message}");
+            throw new RunnelException(RunnelErrorCode.ConnectionLost,
+                $"Could not reach any bootstrap silo ({string.Join("; ", errors)}).", ex, isRetriable: true);
+        }
+
+        status.Connected();
+        return new RunnelConnection(host, status, seeds, loggerFactory, timeProvider ?? TimeProvider.System);
+    }
+
+    private static async Task StopQuietlyAsync(IHost host)
+    {
+        try
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await host.StopAsync(stop.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // the connection failed already; stopping what was started is best effort
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            _ = ex;
+        }
+
+        host.Dispose();
     }
 
     /// <summary>Every address of every seed, in order: IP seeds as they are, DNS names resolved (all their addresses,
@@ -135,11 +178,19 @@ public sealed class RunnelConnection : IAsyncDisposable
         return endpoints;
     }
 
-    /// <summary>The silo endpoint (<c>host:port</c>) that serves <paramref name="partition"/> under this connection's
-    /// current view of the cluster, or null while the view is not known. Computed locally (the client routes by the same
-    /// placement); no call is made, and a silo joining or leaving can move it.</summary>
-    public string? GetPartitionOwner(TopicPartition partition)
-        => _client.GetOwner<IPartitionGrain>(PartitionKey.Format(partition.Topic, partition.Partition))?.Endpoint;
+    /// <summary>The silo (<c>address:port</c>) whose activation serves <paramref name="partition"/> now, or null when
+    /// it is not active anywhere (it activates on the next call to it). Asks the cluster's grain directory; it activates
+    /// nothing, and a silo joining or leaving can move the partition.</summary>
+    public async Task<string?> GetPartitionOwnerAsync(TopicPartition partition, CancellationToken cancellationToken = default)
+    {
+        var grain = _client.GetGrain<IPartitionGrain>(PartitionKey.Format(partition.Topic, partition.Partition));
+        var management = _client.GetGrain<IManagementGrain>(0);
+#pragma warning disable CA2016 // the management call takes no token: the wait for it is what is cancelled
+        var lookup = management.GetActivationAddress(grain).AsTask();
+#pragma warning restore CA2016
+        var address = await lookup.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return address?.Endpoint.ToString();
+    }
 
     /// <summary>A producer over this connection (a <see cref="Producer{TKey, TValue}"/>). Serializers default to the
     /// built-in ones for byte[] and string. Dispose it before the connection.</summary>
@@ -156,5 +207,11 @@ public sealed class RunnelConnection : IAsyncDisposable
         new Consumer<TKey, TValue>(_client, options, keyDeserializer, valueDeserializer, Time, _loggerFactory);
 
     /// <summary>Closes the connection; calls in flight fail.</summary>
-    public ValueTask DisposeAsync() => _client.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await StopQuietlyAsync(_host).ConfigureAwait(false);
+        }
+    }
 }

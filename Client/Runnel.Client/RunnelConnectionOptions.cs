@@ -1,6 +1,5 @@
 using System.Net;
 using Runnel.Client.Internal;
-using Runnel.Runtime.Client;
 
 namespace Runnel.Client;
 
@@ -99,15 +98,8 @@ public sealed record RunnelConnectionOptions
             OptionChecks.Require(TryParseSeed(seed, out _, out _), $"RunnelConnectionOptions.Bootstrap: seed '{seed}' is not host:port.");
         }
 
-        ToRuntimeOptions("127.0.0.1:1").Validate();
+        OptionChecks.Require(!string.IsNullOrWhiteSpace(ClusterId), "RunnelConnectionOptions.ClusterId must not be empty.");
+        OptionChecks.Require(RequestTimeout > TimeSpan.Zero, $"RunnelConnectionOptions.RequestTimeout must be positive (was {RequestTimeout}).");
+        OptionChecks.Require(ConnectTimeout > TimeSpan.Zero, $"RunnelConnectionOptions.ConnectTimeout must be positive (was {ConnectTimeout}).");
     }
-
-    internal RunnelClientOptions ToRuntimeOptions(string seed) => RunnelClientOptions.Default with
-    {
-        Endpoint = seed,
-        ClusterId = ClusterId,
-        ClientName = ClientName,
-        ResponseTimeout = RequestTimeout,
-        ConnectTimeout = ConnectTimeout,
-    };
 }

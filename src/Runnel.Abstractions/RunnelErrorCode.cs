@@ -13,6 +13,7 @@ namespace Runnel;
 /// <item><term>5xx</term><description>consumer groups</description></item>
 /// </list>
 /// </remarks>
+[GenerateSerializer, Alias("runnel.RunnelErrorCode")]
 public enum RunnelErrorCode
 {
     /// <summary>An error that carries no more specific code.</summary>

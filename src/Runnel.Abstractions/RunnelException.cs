@@ -6,6 +6,7 @@ namespace Runnel;
 /// whether trying again can succeed (<see cref="IsRetriable"/>) and whether the failed operation may
 /// nonetheless have taken effect (<see cref="IsOutcomeUnknown"/>).
 /// </summary>
+[GenerateSerializer, Alias("runnel.RunnelException")]
 public class RunnelException : Exception
 {
     public RunnelException(RunnelErrorCode code, string message, Exception? innerException = null, bool isRetriable = false, bool isOutcomeUnknown = false)
@@ -17,12 +18,15 @@ public class RunnelException : Exception
     }
 
     /// <summary>What went wrong, as a stable code.</summary>
+    [Id(0)]
     public RunnelErrorCode Code { get; }
 
     /// <summary>True when the same operation, tried again (possibly elsewhere, after a back-off), can succeed.</summary>
+    [Id(1)]
     public bool IsRetriable { get; }
 
     /// <summary>True when the operation may have taken effect although the caller saw it fail
     /// (a lost response, a timeout after sending). Only idempotent operations are safe to retry then.</summary>
+    [Id(2)]
     public bool IsOutcomeUnknown { get; }
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Runnel.Runtime;
+using Runnel.Clustering.Hosting;
 using Runnel.Storage;
 
 namespace Runnel.Grains;
@@ -47,12 +47,8 @@ public static class GrainsHostingExtensions
         options.ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunnelGrainsOptions>, RunnelGrainsOptionsValidator>());
         silo.Services.AddHostedService<RetentionSweeper>();
-        return silo
-            .AddGrain<ITopicGrain, TopicGrain>()
-            .AddGrain<ITopicCatalogGrain, TopicCatalogGrain>()
-            .AddGrain<IPartitionGrain, PartitionGrain>()
-            .AddGrain<IProducerIdGrain, ProducerIdGrain>()
-            .AddGrain<IConsumerGroupGrain, ConsumerGroupGrain>()
-            .AddGrain<IConsumerGroupCatalogGrain, ConsumerGroupCatalogGrain>();
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
+        return silo.AddRendezvousPlacement();
     }
 }

@@ -26,7 +26,7 @@ public sealed partial class PartitionGrain
         if (batch.Length > _settings.MaxMessageBytes)
         {
             // The limit may have been raised since it was read: look again before refusing.
-            await RefreshSettingsAsync(cancellationToken).ConfigureAwait(false);
+            await RefreshSettingsAsync(cancellationToken);
             if (batch.Length > _settings.MaxMessageBytes)
             {
                 throw new RunnelException(
@@ -51,8 +51,8 @@ public sealed partial class PartitionGrain
         {
             if (header.ProducerId < 0)
             {
-                var appended = await AwaitDurableAsync(log.AppendAsync(validated, CancellationToken.None), batch.Length, header.RecordCount).ConfigureAwait(false);
-                await SaveProducerStateIfDueAsync(batch.Length).ConfigureAwait(false);
+                var appended = await AwaitDurableAsync(log.AppendAsync(validated, CancellationToken.None), batch.Length, header.RecordCount);
+                await SaveProducerStateIfDueAsync(batch.Length);
                 return new ProduceResponse(appended.BaseOffset, appended.LastOffset, log.LogStartOffset, IsDuplicate: false);
             }
 
@@ -81,7 +81,7 @@ public sealed partial class PartitionGrain
                 // other): wait for the producer's state to move, bounded, so batches are admitted in sequence order.
                 try
                 {
-                    await changed.WaitAsync(TimeSpan.FromTicks(Math.Max(1, (gapDeadline - _time.GetUtcNow()).Ticks)), _time, cancellationToken).ConfigureAwait(false);
+                    await changed.WaitAsync(TimeSpan.FromTicks(Math.Max(1, (gapDeadline - _time.GetUtcNow()).Ticks)), _time, cancellationToken);
                 }
                 catch (TimeoutException)
                 {
@@ -113,12 +113,12 @@ public sealed partial class PartitionGrain
                     }
                 }
 
-                await log.WaitForAppendRoomAsync(batch.Length, cancellationToken).ConfigureAwait(false);
+                await log.WaitForAppendRoomAsync(batch.Length, cancellationToken);
             }
 
             var result = duplicate
-                ? await append.ConfigureAwait(false)
-                : await AwaitDurableAsync(append, batch.Length, header.RecordCount).ConfigureAwait(false);
+                ? await append
+                : await AwaitDurableAsync(append, batch.Length, header.RecordCount);
             if (duplicate)
             {
                 _instruments.Duplicates.Add(1, _tag);
@@ -126,7 +126,7 @@ public sealed partial class PartitionGrain
             }
             else
             {
-                await SaveProducerStateIfDueAsync(batch.Length).ConfigureAwait(false);
+                await SaveProducerStateIfDueAsync(batch.Length);
             }
 
             return new ProduceResponse(result.BaseOffset, result.LastOffset, log.LogStartOffset, duplicate);
@@ -145,7 +145,7 @@ public sealed partial class PartitionGrain
         _instruments.AppendsInFlight.Add(1, _tag);
         try
         {
-            var result = await append.ConfigureAwait(false);
+            var result = await append;
             _instruments.AppendDuration.Record(Stopwatch.GetElapsedTime(queued).TotalSeconds, _topicTag);
             _instruments.ProducedBatches.Add(1, _tag);
             _instruments.ProducedRecords.Add(records, _tag);
@@ -172,7 +172,7 @@ public sealed partial class PartitionGrain
     {
         try
         {
-            await RefreshSettingsAsync(_stopping).ConfigureAwait(false);
+            await RefreshSettingsAsync(_stopping);
         }
         catch (Exception ex) when (ex is RunnelException or OperationCanceledException)
         {
@@ -188,7 +188,7 @@ public sealed partial class PartitionGrain
     /// stops the partition through <see cref="RetireAsync"/>.</summary>
     private async Task RefreshSettingsAsync(CancellationToken cancellationToken)
     {
-        var (meta, _) = await Internal.TopicMetadata.ReadAsync(_store, _topic, cancellationToken).ConfigureAwait(false);
+        var (meta, _) = await Internal.TopicMetadata.ReadAsync(_store, _topic, cancellationToken);
         if (meta is { IsActive: true })
         {
             _settings = TopicSettings.From(meta, _time.GetUtcNow());

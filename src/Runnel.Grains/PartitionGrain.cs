@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Runnel.Clustering;
 using Runnel.Grains.Internal;
 using Runnel.Log;
-using Runnel.Runtime;
 using Runnel.Storage;
 
 namespace Runnel.Grains;
@@ -17,12 +17,14 @@ namespace Runnel.Grains;
 /// </summary>
 /// <remarks>
 /// <para>Concurrency: no call is exclusive. Produce and retire run beside everything
-/// (<see cref="AlwaysInterleaveAttribute"/>), fetch and the offset queries beside each other and them
-/// (<see cref="ReadOnlyAttribute"/>). What they share is thread-safe: the log itself, the producer table (under
+/// (<see cref="Orleans.Concurrency.AlwaysInterleaveAttribute"/>), fetch and the offset queries beside each other and them
+/// (<see cref="Orleans.Concurrency.ReadOnlyAttribute"/>). What they share is thread-safe: the log itself, the producer table (under
 /// <see cref="_producersGate"/>), and immutable snapshots swapped through volatile fields.</para>
 /// <para>A log that is fenced or fails for good makes the activation deactivate; callers get the log's retriable error
 /// and their retry reaches a new activation, which takes the partition over again.</para>
 /// </remarks>
+[GrainType("runnel.partition")]
+[RendezvousPlacement]
 public sealed partial class PartitionGrain : Grain, IPartitionGrain
 {
     private readonly IObjectStore _store;
@@ -58,27 +60,27 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private KeyValuePair<string, object?> _tag;
     private KeyValuePair<string, object?> _topicTag;
 
-    public PartitionGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, IOptions<SiloOptions> silo, TimeProvider time, PartitionInstruments instruments, ILoggerFactory loggerFactory)
+    public PartitionGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, ILocalSiloDetails silo, TimeProvider time, PartitionInstruments instruments, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _store = store;
         _options = options.Value;
-        _owner = silo.Value.SiloName;
+        _owner = silo.Name;
         _time = time;
         _instruments = instruments;
         _logger = loggerFactory.CreateLogger<PartitionGrain>();
         _logLogger = loggerFactory.CreateLogger<PartitionLog>();
     }
 
-    private string Name => GrainId.Key;
+    private string Name => this.GetPrimaryKeyString();
 
-    public override async ValueTask OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stopping = cancellationToken;
         _tag = new KeyValuePair<string, object?>("partition", Name);
-        if (await CheckTopicAsync(cancellationToken).ConfigureAwait(false) is { } unavailable)
+        if (await CheckTopicAsync(cancellationToken) is { } unavailable)
         {
             // Not serving: every call answers this error and deactivates, so the next one looks at the topic afresh.
             _unavailable = unavailable;
@@ -92,12 +94,12 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             MaxBatchBytes = Math.Min(TopicConfig.MaxMaxMessageBytes, _options.PartitionLog.MaxBlockBytes),
         };
         _log = await PartitionLog.OpenAsync(_store, PartitionPaths.ForTopicPartition(_topic, _partition), _owner, logOptions, _logLogger, cancellationToken)
-            .ConfigureAwait(false);
+            ;
 
         // Read after the takeover: a predecessor saves its snapshot just before it releases, and read earlier that
         // save could be missed. Even so the snapshot may lag (a save that failed, or landed after this read): whatever
         // it lacks is rebuilt below from the log itself, so the producers' state is complete whatever the snapshot is.
-        var snapshotBlob = await _store.TryGetAsync(StoragePaths.ProducerState(_topic, _partition), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var snapshotBlob = await _store.TryGetAsync(StoragePaths.ProducerState(_topic, _partition), cancellationToken: cancellationToken);
         _snapshotETag = snapshotBlob?.Properties.ETag;
         var snapshot = snapshotBlob is null ? null : ProducerStateSnapshot.TryFromJson(snapshotBlob.Content.Span);
         if (snapshotBlob is not null && snapshot is null)
@@ -111,7 +113,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         // the snapshot's offset, not the log start, that says which batches the snapshot already holds.
         var snapshotEnd = snapshot?.NextOffset ?? 0;
         var replayFrom = Math.Max(snapshotEnd, _log.LogStartOffset);
-        var gap = replayFrom < _log.RecoveredTailFrom ? await _log.ReadBatchSummariesAsync(replayFrom, _log.RecoveredTailFrom, cancellationToken).ConfigureAwait(false) : [];
+        var gap = replayFrom < _log.RecoveredTailFrom ? await _log.ReadBatchSummariesAsync(replayFrom, _log.RecoveredTailFrom, cancellationToken) : [];
         var replayed = 0;
         lock (_producersGate)
         {
@@ -130,33 +132,33 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             }
         }
 
-        RegisterTimer(async ct => await RunRetentionAsync(ct).ConfigureAwait(false), _options.RetentionCheckInterval, _options.RetentionCheckInterval);
+        this.RegisterGrainTimer(async ct => await RunRetentionAsync(ct), _options.RetentionCheckInterval, _options.RetentionCheckInterval);
 
         // Saved now too, so that a crash of this owner loses at most what it appended itself.
-        await SaveProducerStateAsync(cancellationToken).ConfigureAwait(false);
+        await SaveProducerStateAsync(cancellationToken);
         _instruments.ActivePartitions.Add(1);
         LogActivated(_logger, Name, _log.Epoch, _log.HighWatermark, _producers.Count, replayed);
     }
 
-    public override async ValueTask OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await _closing.CancelAsync().ConfigureAwait(false);
+        await _closing.CancelAsync();
         if (_log is null)
         {
             return;
         }
 
-        await _compaction.ConfigureAwait(false); // cancelled above; it logs its own failures
+        await _compaction; // cancelled above; it logs its own failures
 
         try
         {
             // Every call has finished (the runtime waits for interleaved ones), so nothing is being appended.
             if (Volatile.Read(ref _retired) == 0 && Volatile.Read(ref _lost) == 0)
             {
-                await SaveProducerStateAsync(cancellationToken).ConfigureAwait(false);
+                await SaveProducerStateAsync(cancellationToken);
             }
 
-            await _log.CloseAsync(cancellationToken).ConfigureAwait(false);
+            await _log.CloseAsync(cancellationToken);
             LogDeactivated(_logger, Name, reason, _log.HighWatermark);
         }
         finally
@@ -189,7 +191,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _closing.Token, _stopping);
                 try
                 {
-                    await log.WaitForHighWatermarkAsync(request.Offset, wait.Token).ConfigureAwait(false);
+                    await log.WaitForHighWatermarkAsync(request.Offset, wait.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -198,7 +200,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             }
 
             // Pooled: the response writer attaches the batches and releases their buffer once they are sent.
-            var read = await log.ReadPooledAsync(request.Offset, request.MaxBytes, cancellationToken).ConfigureAwait(false);
+            var read = await log.ReadPooledAsync(request.Offset, request.MaxBytes, cancellationToken);
             _instruments.FetchRequests.Add(1, _tag);
             _instruments.FetchedBytes.Add(read.Batches.Length, _tag);
             activity?.SetTag("runnel.fetch.bytes", read.Batches.Length);
@@ -232,7 +234,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         var log = ServingLog();
         try
         {
-            return await log.OffsetForTimestampAsync(timestamp, cancellationToken).ConfigureAwait(false);
+            return await log.OffsetForTimestampAsync(timestamp, cancellationToken);
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
@@ -248,7 +250,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             return;
         }
 
-        var (meta, _) = await TopicMetadata.ReadAsync(_store, _topic, cancellationToken).ConfigureAwait(false);
+        var (meta, _) = await TopicMetadata.ReadAsync(_store, _topic, cancellationToken);
         if (meta is { IsActive: true } && _partition < meta.PartitionCount)
         {
             return;
@@ -260,8 +262,8 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         }
 
         _unavailable = new Unavailable(RunnelErrorCode.UnknownTopic, $"Topic '{_topic}' does not exist (partition {_partition} was retired when it was deleted).");
-        await _closing.CancelAsync().ConfigureAwait(false);
-        await _log.CloseAsync(cancellationToken).ConfigureAwait(false);
+        await _closing.CancelAsync();
+        await _log.CloseAsync(cancellationToken);
         DeactivateOnIdle();
         LogRetired(_logger, Name, _log.HighWatermark);
     }
@@ -284,7 +286,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             return new Unavailable(RunnelErrorCode.UnknownTopic, $"Topic '{_topic}' does not exist (the name is not valid).");
         }
 
-        var (meta, _) = await TopicMetadata.ReadAsync(_store, _topic, cancellationToken).ConfigureAwait(false);
+        var (meta, _) = await TopicMetadata.ReadAsync(_store, _topic, cancellationToken);
         if (meta is not { IsActive: true })
         {
             return new Unavailable(RunnelErrorCode.UnknownTopic, $"Topic '{_topic}' does not exist.");
@@ -334,7 +336,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         var log = ServingLog();
         try
         {
-            return await log.DeleteRecordsAsync(beforeOffset, cancellationToken).ConfigureAwait(false);
+            return await log.DeleteRecordsAsync(beforeOffset, cancellationToken);
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
@@ -347,14 +349,14 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         var log = ServingLog();
         if (_time.GetUtcNow() - _settings.ReadAt >= _options.ConfigRefreshInterval)
         {
-            await RefreshSettingsAsync(cancellationToken).ConfigureAwait(false);
+            await RefreshSettingsAsync(cancellationToken);
         }
 
         var policy = _settings.Compaction
             ?? throw new RunnelException(RunnelErrorCode.InvalidConfig, $"Topic '{_topic}' is not compacted: its {TopicConfig.CleanupPolicy} does not include 'compact'.");
         try
         {
-            var result = await log.CompactAsync(policy, _time.GetUtcNow(), force: true, cancellationToken).ConfigureAwait(false);
+            var result = await log.CompactAsync(policy, _time.GetUtcNow(), force: true, cancellationToken);
             return new PartitionCompaction(result.SegmentsCleaned, result.BytesRead, result.BytesWritten, result.RecordsRead, result.RecordsKept, result.FirstDirtyOffset);
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
@@ -366,7 +368,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     public async ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default)
     {
         ServingLog();
-        return await RunRetentionAsync(cancellationToken).ConfigureAwait(false);
+        return await RunRetentionAsync(cancellationToken);
     }
 
     /// <summary>The retention timer's tick, and <see cref="EnforceRetentionAsync"/> (exclusive turns: produce, which
@@ -385,10 +387,10 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         {
             if (_time.GetUtcNow() - _settings.ReadAt >= _options.ConfigRefreshInterval)
             {
-                await RefreshSettingsAsync(cancellationToken).ConfigureAwait(false);
+                await RefreshSettingsAsync(cancellationToken);
             }
 
-            var deleted = await _log.EnforceRetentionAsync(_settings.Retention, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var deleted = await _log.EnforceRetentionAsync(_settings.Retention, _time.GetUtcNow(), cancellationToken);
             StartCompactionIfDue();
             return deleted;
         }
@@ -421,7 +423,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         {
             try
             {
-                var result = await log.CompactAsync(policy, now, force: false, _closing.Token).ConfigureAwait(false);
+                var result = await log.CompactAsync(policy, now, force: false, _closing.Token);
                 if (result.Compacted)
                 {
                     LogCompacted(_logger, Name, result.SegmentsCleaned, result.BytesRead, result.BytesWritten);
@@ -448,7 +450,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         try
         {
             Interlocked.Exchange(ref _bytesSinceSnapshot, 0);
-            await SaveProducerStateAsync(CancellationToken.None).ConfigureAwait(false); // the append is acknowledged: never fail it
+            await SaveProducerStateAsync(CancellationToken.None); // the append is acknowledged: never fail it
         }
         finally
         {
@@ -478,7 +480,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         {
             try
             {
-                _snapshotETag = (await _store.PutAsync(path, snapshot.ToJson(), condition, cancellationToken).ConfigureAwait(false)).ETag;
+                _snapshotETag = (await _store.PutAsync(path, snapshot.ToJson(), condition, cancellationToken)).ETag;
             }
             catch (PreconditionFailedException)
             {
@@ -487,14 +489,14 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
                 // in the tail we recovered), so ours replaces it; without this every later save failed and the next
                 // owner lost this activation's producers. A snapshot of a later log epoch is a successor's (this
                 // activation was fenced): keep it — judged by the epoch, not by how far the offsets got.
-                var current = await _store.TryGetAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var current = await _store.TryGetAsync(path, cancellationToken: cancellationToken);
                 if (current is not null && ProducerStateSnapshot.TryFromJson(current.Content.Span) is { } stored && stored.LogEpoch > snapshot.LogEpoch)
                 {
                     throw;
                 }
 
                 var retry = current is null ? BlobCondition.IfNotExists : BlobCondition.IfETagMatches(current.Properties.ETag);
-                _snapshotETag = (await _store.PutAsync(path, snapshot.ToJson(), retry, cancellationToken).ConfigureAwait(false)).ETag;
+                _snapshotETag = (await _store.PutAsync(path, snapshot.ToJson(), retry, cancellationToken)).ETag;
             }
         }
         catch (StorageException ex)

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Grains.Internal;
-using Runnel.Runtime;
 using Runnel.Storage;
 
 namespace Runnel.Grains;
@@ -12,6 +11,7 @@ namespace Runnel.Grains;
 /// any of its ids is handed out, so no id is ever given twice — across deactivations, restarts and silos; ids left in
 /// a block when the activation ends are skipped.
 /// </summary>
+[GrainType("runnel.producer-id")]
 public sealed partial class ProducerIdGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, ILogger<ProducerIdGrain> logger)
     : Grain, IProducerIdGrain
 {
@@ -24,14 +24,14 @@ public sealed partial class ProducerIdGrain(IObjectStore store, IOptions<RunnelG
 
     public async ValueTask<ProducerIdentity> AllocateAsync(CancellationToken cancellationToken = default)
     {
-        if (GrainId.Key.Length != 0)
+        if (this.GetPrimaryKeyString() != RunnelCluster.SingletonKey)
         {
-            throw new RunnelException(RunnelErrorCode.InvalidArgument, $"The producer-id grain's key is the empty string (was '{GrainId.Key}').");
+            throw new RunnelException(RunnelErrorCode.InvalidArgument, $"The producer-id grain's key is '{RunnelCluster.SingletonKey}' (was '{this.GetPrimaryKeyString()}').");
         }
 
         if (_next >= _blockEnd)
         {
-            await ReserveBlockAsync(cancellationToken).ConfigureAwait(false);
+            await ReserveBlockAsync(cancellationToken);
         }
 
         return new ProducerIdentity(_next++, 0);
@@ -41,13 +41,13 @@ public sealed partial class ProducerIdGrain(IObjectStore store, IOptions<RunnelG
     {
         for (var attempt = 0; attempt < MaxReserveAttempts; attempt++)
         {
-            var current = await store.TryGetAsync(StoragePaths.ProducerIds, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var current = await store.TryGetAsync(StoragePaths.ProducerIds, cancellationToken: cancellationToken);
             var start = current is null ? 0 : ProducerIdBlock.FromJson(current.Content.Span, StoragePaths.ProducerIds).NextId;
             var condition = current is null ? BlobCondition.IfNotExists : BlobCondition.IfETagMatches(current.Properties.ETag);
             try
             {
                 await store.PutAsync(StoragePaths.ProducerIds, new ProducerIdBlock(ProducerIdBlock.CurrentVersion, start + _blockSize).ToJson(), condition, cancellationToken)
-                    .ConfigureAwait(false);
+                    ;
                 (_next, _blockEnd) = (start, start + _blockSize);
                 LogReserved(logger, start, start + _blockSize - 1);
                 return;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Grains.Internal;
 using Runnel.Log;
-using Runnel.Runtime;
 using Runnel.Storage;
 
 namespace Runnel.Grains;
@@ -19,7 +18,7 @@ namespace Runnel.Grains;
 /// <remarks>Failures are logged and the sweep goes on with the next partition; the next sweep tries again. Nothing it
 /// meets stops the silo.</remarks>
 internal sealed partial class RetentionSweeper(
-    RunnelSilo silo, IObjectStore store, IOptions<RunnelGrainsOptions> options, TimeProvider time, ILogger<RetentionSweeper> logger) : BackgroundService
+    IClusterMembershipService membership, ILocalSiloDetails silo, IGrainFactory grains, IObjectStore store, IOptions<RunnelGrainsOptions> options, TimeProvider time, ILogger<RetentionSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -57,13 +56,14 @@ internal sealed partial class RetentionSweeper(
     /// <summary>Whether this silo is the one that sweeps: active, and first of the active silos in address order.</summary>
     private bool IsSweeper()
     {
-        if (silo.Status != SiloStatus.Active)
+        var members = membership.CurrentSnapshot.Members;
+        if (!members.TryGetValue(silo.SiloAddress, out var self) || self.Status != SiloStatus.Active)
         {
             return false;
         }
 
-        var self = silo.Address.ToString();
-        return silo.ActiveSilos.Select(s => s.ToString()).Order(StringComparer.Ordinal).FirstOrDefault() == self;
+        var first = members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress.ToString()).Order(StringComparer.Ordinal).FirstOrDefault();
+        return first == silo.SiloAddress.ToString();
     }
 
     /// <summary>One pass over every topic's partitions.</summary>
@@ -72,7 +72,7 @@ internal sealed partial class RetentionSweeper(
         IReadOnlyList<string> topics;
         try
         {
-            topics = await silo.GrainFactory.GetGrain<ITopicCatalogGrain>("").ListTopicsAsync(cancellationToken).ConfigureAwait(false);
+            topics = await grains.GetGrain<ITopicCatalogGrain>(RunnelCluster.SingletonKey).ListTopicsAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RunnelException ex)
         {
@@ -96,7 +96,7 @@ internal sealed partial class RetentionSweeper(
                     var paths = PartitionPaths.ForTopicPartition(topic, partition);
                     if (await PartitionLog.IsRetentionDueAsync(store, paths, policy, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
                     {
-                        var count = await silo.GrainFactory.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, partition))
+                        var count = await grains.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, partition))
                             .EnforceRetentionAsync(cancellationToken).ConfigureAwait(false);
                         LogSwept(logger, topic, partition, count);
                     }

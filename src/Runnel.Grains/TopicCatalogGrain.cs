@@ -1,5 +1,4 @@
 using Runnel.Grains.Internal;
-using Runnel.Runtime;
 using Runnel.Storage;
 
 namespace Runnel.Grains;
@@ -10,6 +9,7 @@ namespace Runnel.Grains;
 /// </summary>
 /// <remarks>Cost: one listing of every blob under <c>topics/</c> (segments included, 1,000 names per page), then one
 /// read of each topic's meta blob to leave out topics being deleted.</remarks>
+[GrainType("runnel.topic-catalog")]
 public sealed class TopicCatalogGrain(IObjectStore store) : Grain, ITopicCatalogGrain
 {
     /// <summary>How many meta blobs are read at once.</summary>
@@ -18,7 +18,7 @@ public sealed class TopicCatalogGrain(IObjectStore store) : Grain, ITopicCatalog
     public async ValueTask<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken = default)
     {
         var candidates = new List<string>();
-        await foreach (var blob in store.ListAllAsync(StoragePaths.TopicsPrefix, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var blob in store.ListAllAsync(StoragePaths.TopicsPrefix, cancellationToken: cancellationToken))
         {
             if (StoragePaths.TopicOfMeta(blob.Name) is { } topic)
             {
@@ -32,9 +32,9 @@ public sealed class TopicCatalogGrain(IObjectStore store) : Grain, ITopicCatalog
             new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = cancellationToken },
             async (i, ct) =>
             {
-                var (meta, _) = await TopicMetadata.ReadAsync(store, candidates[i], ct).ConfigureAwait(false);
+                var (meta, _) = await TopicMetadata.ReadAsync(store, candidates[i], ct);
                 active[i] = meta is { IsActive: true };
-            }).ConfigureAwait(false);
+            });
 
         return [.. candidates.Where((_, i) => active[i]).Order(StringComparer.Ordinal)];
     }

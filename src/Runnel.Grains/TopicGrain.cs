@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Grains.Internal;
-using Runnel.Runtime;
 using Runnel.Storage;
 
 namespace Runnel.Grains;
@@ -17,6 +16,7 @@ namespace Runnel.Grains;
 /// partitions' blobs are removed, and the meta blob goes last. A deletion cut short is finished by the next
 /// delete or create of the same name.
 /// </remarks>
+[GrainType("runnel.topic")]
 public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, TimeProvider time, ILogger<TopicGrain> logger)
     : Grain, ITopicGrain
 {
@@ -31,18 +31,18 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
     private ETag _etag;
     private string? _nameError;
 
-    private string Name => GrainId.Key;
+    private string Name => this.GetPrimaryKeyString();
 
     private string MetaBlob => StoragePaths.TopicMeta(Name);
 
-    public override async ValueTask OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (!TopicName.IsValid(Name, out _nameError))
         {
             return;
         }
 
-        (_meta, _etag) = await TopicMetadata.ReadAsync(store, Name, cancellationToken).ConfigureAwait(false);
+        (_meta, _etag) = await TopicMetadata.ReadAsync(store, Name, cancellationToken);
     }
 
     public async ValueTask<TopicDescription> CreateAsync(int partitions, IReadOnlyDictionary<string, string>? config, CancellationToken cancellationToken = default)
@@ -54,7 +54,7 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
         }
 
         TopicConfig.Validate(config);
-        await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        await ReloadAsync(cancellationToken);
         if (_meta is { IsActive: true })
         {
             throw AlreadyExists();
@@ -62,7 +62,7 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
 
         if (_meta is not null)
         {
-            await FinishDeleteAsync(cancellationToken).ConfigureAwait(false);
+            await FinishDeleteAsync(cancellationToken);
         }
 
         var meta = new TopicMetadata(
@@ -75,12 +75,12 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
             TopicMetadata.NewWriteId());
         try
         {
-            var written = await store.PutAsync(MetaBlob, meta.ToJson(), BlobCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
+            var written = await store.PutAsync(MetaBlob, meta.ToJson(), BlobCondition.IfNotExists, cancellationToken);
             (_meta, _etag) = (meta, written.ETag);
         }
         catch (PreconditionFailedException)
         {
-            await ReloadAsync(cancellationToken).ConfigureAwait(false);
+            await ReloadAsync(cancellationToken);
             if (_meta?.WriteId != meta.WriteId)
             {
                 // Someone else created it first (or our earlier attempt's lost response made us retry: then it is ours).
@@ -99,14 +99,14 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
     public async ValueTask<TopicDescription> DescribeAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfInvalidName();
-        var (meta, _) = await TopicMetadata.ReadAsync(store, Name, cancellationToken).ConfigureAwait(false);
+        var (meta, _) = await TopicMetadata.ReadAsync(store, Name, cancellationToken);
         return meta is { IsActive: true } ? meta.Describe() : throw UnknownTopic();
     }
 
     public async ValueTask DeleteAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfInvalidName();
-        await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        await ReloadAsync(cancellationToken);
         if (_meta is null)
         {
             throw UnknownTopic();
@@ -114,10 +114,10 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
 
         if (_meta.IsActive)
         {
-            await UpdateAsync(m => m with { State = TopicState.Deleting }, cancellationToken).ConfigureAwait(false);
+            await UpdateAsync(m => m with { State = TopicState.Deleting }, cancellationToken);
         }
 
-        await FinishDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await FinishDeleteAsync(cancellationToken);
     }
 
     public async ValueTask<TopicDescription> AlterConfigAsync(IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken = default)
@@ -157,7 +157,7 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
 
                 return m with { Config = config };
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         LogConfigAltered(logger, Name, string.Join(", ", changes.Keys.Order(StringComparer.Ordinal)));
         return updated.Describe();
     }
@@ -181,7 +181,7 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
                         RunnelErrorCode.InvalidArgument,
                         $"totalPartitions must exceed the {m.PartitionCount} partitions topic '{Name}' has (was {totalPartitions}): partitions are only ever added.");
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         LogPartitionsAdded(logger, Name, before, totalPartitions);
         return updated.Describe();
     }
@@ -196,13 +196,13 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
             var next = change(current) with { WriteId = TopicMetadata.NewWriteId() };
             try
             {
-                var written = await store.PutAsync(MetaBlob, next.ToJson(), BlobCondition.IfETagMatches(_etag), cancellationToken).ConfigureAwait(false);
+                var written = await store.PutAsync(MetaBlob, next.ToJson(), BlobCondition.IfETagMatches(_etag), cancellationToken);
                 (_meta, _etag) = (next, written.ETag);
                 return next;
             }
             catch (Exception ex) when (ex is PreconditionFailedException or BlobNotFoundException)
             {
-                await ReloadAsync(cancellationToken).ConfigureAwait(false);
+                await ReloadAsync(cancellationToken);
                 if (_meta?.WriteId == next.WriteId)
                 {
                     return _meta; // our write landed; its response was lost
@@ -224,11 +224,11 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
         await Parallel.ForEachAsync(
             Enumerable.Range(0, meta.PartitionCount),
             new ParallelOptions { MaxDegreeOfParallelism = _options.DeleteParallelism, CancellationToken = cancellationToken },
-            async (partition, ct) => await GrainFactory.GetGrain<IPartitionGrain>(PartitionKey.Format(Name, partition)).RetireAsync(ct).ConfigureAwait(false))
-            .ConfigureAwait(false);
+            async (partition, ct) => await GrainFactory.GetGrain<IPartitionGrain>(PartitionKey.Format(Name, partition)).RetireAsync(ct))
+            ;
 
         var blobs = new List<string>();
-        await foreach (var blob in store.ListAllAsync(StoragePaths.TopicPrefix(Name), cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var blob in store.ListAllAsync(StoragePaths.TopicPrefix(Name), cancellationToken: cancellationToken))
         {
             if (blob.Name != MetaBlob)
             {
@@ -243,17 +243,17 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
             {
                 try
                 {
-                    await store.DeleteAsync(name, cancellationToken: ct).ConfigureAwait(false);
+                    await store.DeleteAsync(name, cancellationToken: ct);
                 }
                 catch (BlobNotFoundException)
                 {
                     // Gone already (an earlier attempt).
                 }
-            }).ConfigureAwait(false);
+            });
 
         try
         {
-            await store.DeleteAsync(MetaBlob, BlobCondition.IfETagMatches(_etag), cancellationToken).ConfigureAwait(false);
+            await store.DeleteAsync(MetaBlob, BlobCondition.IfETagMatches(_etag), cancellationToken);
         }
         catch (BlobNotFoundException)
         {
@@ -264,7 +264,7 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
     }
 
     private async ValueTask ReloadAsync(CancellationToken cancellationToken) =>
-        (_meta, _etag) = await TopicMetadata.ReadAsync(store, Name, cancellationToken).ConfigureAwait(false);
+        (_meta, _etag) = await TopicMetadata.ReadAsync(store, Name, cancellationToken);
 
     private void ThrowIfInvalidName()
     {

@@ -7,7 +7,6 @@ return args switch
     ["storage-crash", var dataDirectory, var seed] => await StorageCrashCommand.RunAsync(dataDirectory, int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture)),
     ["storage-increment", var dataDirectory, var blob, var count] => await StorageIncrementCommand.RunAsync(dataDirectory, blob, int.Parse(count, System.Globalization.CultureInfo.InvariantCulture)),
     ["log-crash", var dataDirectory, var seed] => await LogCrashWorker.RunAsync(dataDirectory, int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture)),
-    ["silo", var dataDirectory, var clusterId, var name] => await SiloCommand.RunAsync(dataDirectory, clusterId, name),
     _ => Usage(),
 };
 
@@ -16,6 +15,5 @@ static int Usage()
     Console.Error.WriteLine("usage: Runnel.TestWorker storage-crash <dataDir> <seed>");
     Console.Error.WriteLine("       Runnel.TestWorker storage-increment <dataDir> <blob> <count>");
     Console.Error.WriteLine("       Runnel.TestWorker log-crash <dataDir> <seed>");
-    Console.Error.WriteLine("       Runnel.TestWorker silo <dataDir> <clusterId> <name>");
     return 2;
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Runnel.Grains;
-using Runnel.Serialization;
+using Runnel.Buffers;
 using Runnel.Log.Batches;
 
 namespace Runnel.Client.Internal;
@@ -13,7 +13,7 @@ namespace Runnel.Client.Internal;
 internal sealed class ProducerBatch
 {
     private RecordBatchBuilder? _builder;
-    private WireWriter? _payload;
+    private PooledBufferWriter? _payload;
 
     public ProducerBatch(PartitionQueue queue, RecordBatchBuilderOptions options, long createdAt)
     {
@@ -90,7 +90,7 @@ internal sealed class ProducerBatch
     public void Seal(ProducerIdentity? identity, int baseSequence)
     {
         var builder = _builder ?? throw new InvalidOperationException("The batch is sealed already.");
-        var payload = new WireWriter(builder.EstimatedSizeInBytes + 64);
+        var payload = new PooledBufferWriter(builder.EstimatedSizeInBytes + 64);
         try
         {
             builder.WriteTo(payload);

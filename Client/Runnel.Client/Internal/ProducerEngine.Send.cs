@@ -503,7 +503,7 @@ internal sealed partial class ProducerEngine
             RunnelException error;
             try
             {
-                var identity = await _grains.GetGrain<IProducerIdGrain>("").AllocateAsync(_shutdown.Token).ConfigureAwait(false);
+                var identity = await _grains.GetGrain<IProducerIdGrain>(RunnelCluster.SingletonKey).AllocateAsync(_shutdown.Token).ConfigureAwait(false);
                 LogIdentity(_logger, identity.ProducerId, identity.ProducerEpoch);
                 return identity;
             }

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Runnel.Grains;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Runnel.Grains;
 /// releases it. Produce requests are group-committed: the grain lets them interleave so that batches arriving while one
 /// storage write is in flight go out together in the next.
 /// </summary>
-[GrainType("runnel.partition")]
+[Alias("runnel.partition")]
 public interface IPartitionGrain : IGrainWithStringKey
 {
     /// <summary>Appends one record batch (Kafka RecordBatch v2, built by the client). Validates it (CRC, framing,
@@ -15,20 +17,24 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// and answers once the batch is durable. Runs beside every other call to the partition
     /// (<see cref="AlwaysInterleaveAttribute"/>), so concurrent produce requests share storage writes.</summary>
     [AlwaysInterleave]
+    [Alias("ProduceAsync")]
     ValueTask<ProduceResponse> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Whole stored batches from <see cref="FetchRequest.Offset"/>, up to a byte budget; waits up to
     /// <see cref="FetchRequest.MaxWait"/> for data when there is none (without blocking other calls).</summary>
     [ReadOnly]
+    [Alias("FetchAsync")]
     ValueTask<FetchResponse> FetchAsync(FetchRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>The partition's watermarks: log start, high watermark, last stable offset.</summary>
     [ReadOnly]
+    [Alias("GetOffsetsAsync")]
     ValueTask<PartitionOffsets> GetOffsetsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The offset of the first record with a timestamp at or after <paramref name="timestamp"/> (Unix ms),
     /// or null when there is none (Kafka's ListOffsets by timestamp).</summary>
     [ReadOnly]
+    [Alias("OffsetForTimestampAsync")]
     ValueTask<long?> OffsetForTimestampAsync(long timestamp, CancellationToken cancellationToken = default);
 
     /// <summary>Stops the partition if its topic is gone: re-reads the topic's metadata and, when the topic no longer
@@ -37,12 +43,14 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// caller may call it; the topic grain calls it for every partition when the topic is deleted, before removing the
     /// partition's blobs. Runs beside other calls so that it never waits behind a long-poll.</summary>
     [AlwaysInterleave]
+    [Alias("RetireAsync")]
     ValueTask RetireAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Deletes now the oldest sealed segments the topic's <c>retention.ms</c> / <c>retention.bytes</c> no longer
     /// keep (under <c>cleanup.policy=delete</c>), as the partition's own timer does every
     /// <c>RetentionCheckInterval</c> while it is active; the silos' retention sweep calls it to wake idle partitions that
     /// have expired segments. Returns how many segments were deleted.</summary>
+    [Alias("EnforceRetentionAsync")]
     ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Kafka's DeleteRecords: moves the partition's log start offset up to <paramref name="beforeOffset"/> (-1 for
@@ -50,6 +58,7 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// the segments wholly below it are deleted. An offset at or below the log start changes nothing. Returns the log
     /// start offset afterwards (the low watermark). <see cref="RunnelErrorCode.OffsetOutOfRange"/> when the offset is
     /// above the high watermark or negative other than -1.</summary>
+    [Alias("DeleteRecordsAsync")]
     ValueTask<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default);
 
     /// <summary>Runs a compaction pass now, whatever the dirty ratio (the partition's own timer runs one every
@@ -59,5 +68,6 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// when the topic's <c>cleanup.policy</c> does not include <c>compact</c>. Runs beside other calls: fetches and
     /// produces go on during the pass.</summary>
     [AlwaysInterleave]
+    [Alias("CompactAsync")]
     ValueTask<PartitionCompaction> CompactAsync(CancellationToken cancellationToken = default);
 }

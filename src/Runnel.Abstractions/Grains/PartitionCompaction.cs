@@ -1,5 +1,3 @@
-using Runnel.Serialization;
-
 namespace Runnel.Grains;
 
 /// <summary>What one compaction pass of a partition did (all zero when there was nothing to compact).</summary>
@@ -9,7 +7,7 @@ namespace Runnel.Grains;
 /// <param name="RecordsRead">Records in the segments cleaned.</param>
 /// <param name="RecordsKept">Records kept.</param>
 /// <param name="FirstDirtyOffset">Every offset below this has been through compaction.</param>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.PartitionCompaction")]
 public sealed record PartitionCompaction(
     [property: Id(0)] int SegmentsCleaned,
     [property: Id(1)] long BytesRead,

@@ -1,9 +1,7 @@
-using Runnel.Serialization;
-
 namespace Runnel.Grains;
 
 /// <summary>A partition's watermarks.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.PartitionOffsets")]
 public sealed record PartitionOffsets(
     [property: Id(0)] long LogStartOffset,
     [property: Id(1)] long HighWatermark,

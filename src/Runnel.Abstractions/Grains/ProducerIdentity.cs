@@ -1,7 +1,5 @@
-using Runnel.Serialization;
-
 namespace Runnel.Grains;
 
 /// <summary>An idempotent producer's identity.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.ProducerIdentity")]
 public sealed record ProducerIdentity([property: Id(0)] long ProducerId, [property: Id(1)] short ProducerEpoch);

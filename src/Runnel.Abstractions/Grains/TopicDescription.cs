@@ -1,9 +1,7 @@
-using Runnel.Serialization;
-
 namespace Runnel.Grains;
 
 /// <summary>A topic as it is: name, partition count, effective config (defaults filled in) and when it was created.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.TopicDescription")]
 public sealed record TopicDescription(
     [property: Id(0)] string Name,
     [property: Id(1)] int PartitionCount,

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Runnel.Runtime;
 
 namespace Runnel.Grains;
 

@@ -17,7 +17,7 @@ public sealed partial class ConsumerGroupGrain
     {
         ThrowIfInvalidId();
         ValidateHeartbeat(request);
-        await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureOpenAsync(cancellationToken);
         var draft = _membership.Clone();
         var changes = new List<GroupChange>();
         var fenced = new List<string>();
@@ -34,16 +34,16 @@ public sealed partial class ConsumerGroupGrain
             CheckEpoch(member, request.MemberEpoch, request.OwnedPartitions);
             if (request.SinceLastPoll > request.MaxPollInterval)
             {
-                await RemoveForMaxPollAsync(draft, changes, member, request, cancellationToken).ConfigureAwait(false);
+                await RemoveForMaxPollAsync(draft, changes, member, request, cancellationToken);
             }
 
             memberId = member.MemberId;
             UpdateMember(draft, changes, member, request);
         }
 
-        await UpdateTargetAsync(draft, changes, cancellationToken).ConfigureAwait(false);
+        await UpdateTargetAsync(draft, changes, cancellationToken);
         Reconcile(draft, changes, memberId, request.OwnedPartitions);
-        await LogChangesAsync(draft, changes, cancellationToken).ConfigureAwait(false);
+        await LogChangesAsync(draft, changes, cancellationToken);
         foreach (var id in fenced)
         {
             RememberFenced(id);
@@ -84,8 +84,8 @@ public sealed partial class ConsumerGroupGrain
             Emit(draft, changes, new GroupEpochChanged(draft.GroupEpoch + 1));
         }
 
-        await UpdateTargetAsync(draft, changes, cancellationToken).ConfigureAwait(false);
-        await LogChangesAsync(draft, changes, cancellationToken).ConfigureAwait(false);
+        await UpdateTargetAsync(draft, changes, cancellationToken);
+        await LogChangesAsync(draft, changes, cancellationToken);
         if (temporary && member.InstanceId is not null)
         {
             _sessions[memberId] = _time.GetUtcNow() + member.SessionTimeout;
@@ -269,8 +269,8 @@ public sealed partial class ConsumerGroupGrain
     {
         Emit(draft, changes, new MemberRemoved(member.MemberId));
         Emit(draft, changes, new GroupEpochChanged(draft.GroupEpoch + 1));
-        await UpdateTargetAsync(draft, changes, cancellationToken).ConfigureAwait(false);
-        await LogChangesAsync(draft, changes, cancellationToken).ConfigureAwait(false);
+        await UpdateTargetAsync(draft, changes, cancellationToken);
+        await LogChangesAsync(draft, changes, cancellationToken);
         LogMaxPollExceeded(_logger, GroupId, member.MemberId, request.SinceLastPoll, request.MaxPollInterval);
         throw new RunnelException(
             RunnelErrorCode.MaxPollIntervalExceeded,
@@ -365,8 +365,8 @@ public sealed partial class ConsumerGroupGrain
         var draft = _membership.Clone();
         var changes = new List<GroupChange>();
         ExpireSessions(draft, changes);
-        await UpdateTargetAsync(draft, changes, cancellationToken).ConfigureAwait(false);
-        await LogChangesAsync(draft, changes, cancellationToken).ConfigureAwait(false);
+        await UpdateTargetAsync(draft, changes, cancellationToken);
+        await LogChangesAsync(draft, changes, cancellationToken);
     }
 
     private void RememberFenced(string memberId)

@@ -20,7 +20,7 @@ public sealed partial class ConsumerGroupGrain
             throw new RunnelException(RunnelErrorCode.UnknownMember, $"Member '{request.MemberId}' is not in group '{GroupId}' (the group does not exist).");
         }
 
-        await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureOpenAsync(cancellationToken);
         var draft = _membership.Clone();
         var changes = new List<GroupChange>();
         ExpireSessions(draft, changes);
@@ -59,6 +59,6 @@ public sealed partial class ConsumerGroupGrain
             Emit(draft, changes, new OffsetsCommitted(fresh, Reset: false));
         }
 
-        await LogChangesAsync(draft, changes, cancellationToken).ConfigureAwait(false);
+        await LogChangesAsync(draft, changes, cancellationToken);
     }
 }

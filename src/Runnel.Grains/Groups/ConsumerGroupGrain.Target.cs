@@ -29,7 +29,7 @@ public sealed partial class ConsumerGroupGrain
             return;
         }
 
-        await RefreshMetadataAsync(draft, cancellationToken).ConfigureAwait(false);
+        await RefreshMetadataAsync(draft, cancellationToken);
         var subscriptions = draft.Members.Values.ToDictionary(m => m.MemberId, ResolveSubscription, StringComparer.Ordinal);
         var counts = subscriptions.Values.SelectMany(s => s).Distinct(StringComparer.Ordinal)
             .Where(_partitionCounts.ContainsKey)
@@ -94,7 +94,7 @@ public sealed partial class ConsumerGroupGrain
             IReadOnlyList<string> all;
             try
             {
-                all = await GrainFactory.GetGrain<ITopicCatalogGrain>("").ListTopicsAsync(cancellationToken).ConfigureAwait(false);
+                all = await GrainFactory.GetGrain<ITopicCatalogGrain>(RunnelCluster.SingletonKey).ListTopicsAsync(cancellationToken);
             }
             catch (RunnelException ex)
             {
@@ -115,7 +115,7 @@ public sealed partial class ConsumerGroupGrain
         {
             try
             {
-                var description = await GrainFactory.GetGrain<ITopicGrain>(topic).DescribeAsync(cancellationToken).ConfigureAwait(false);
+                var description = await GrainFactory.GetGrain<ITopicGrain>(topic).DescribeAsync(cancellationToken);
                 return (topic, (int?)description.PartitionCount);
             }
             catch (RunnelException ex) when (ex.Code == RunnelErrorCode.UnknownTopic)
@@ -130,7 +130,7 @@ public sealed partial class ConsumerGroupGrain
                     : (int?)null;
                 return (topic, known);
             }
-        })).ConfigureAwait(false);
+        }));
         foreach (var (topic, count) in described)
         {
             if (count is { } c)

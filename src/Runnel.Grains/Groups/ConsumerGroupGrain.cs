@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Runnel.Grains.Internal;
 using Runnel.Log;
 using Runnel.Log.Batches;
-using Runnel.Runtime;
 using Runnel.Storage;
 
 namespace Runnel.Grains;
@@ -24,6 +23,7 @@ namespace Runnel.Grains;
 /// <para>Session deadlines are not logged: an activation gives every restored member a fresh session timeout, so
 /// members that keep heartbeating keep their partitions without a rebalance.</para>
 /// </remarks>
+[GrainType("runnel.consumer-group")]
 public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
 {
     /// <summary>How many bytes one read of the log asks for during replay.</summary>
@@ -59,14 +59,14 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
     private int _changesSinceSnapshot;
     private IDisposable? _sessionTimer;
 
-    public ConsumerGroupGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, IOptions<SiloOptions> silo, TimeProvider time, ILoggerFactory loggerFactory)
+    public ConsumerGroupGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, ILocalSiloDetails silo, TimeProvider time, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _store = store;
         _options = options.Value;
-        _owner = silo.Value.SiloName;
+        _owner = silo.Name;
         _time = time;
         _logger = loggerFactory.CreateLogger<ConsumerGroupGrain>();
         _logLogger = loggerFactory.CreateLogger<PartitionLog>();
@@ -80,25 +80,25 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         };
     }
 
-    private string GroupId => GrainId.Key;
+    private string GroupId => this.GetPrimaryKeyString();
 
-    public override async ValueTask OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (!GroupIds.IsValid(GroupId, out _idError))
         {
             return;
         }
 
-        var manifest = await _store.TryGetAsync(StoragePaths.GroupManifest(GroupId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var manifest = await _store.TryGetAsync(StoragePaths.GroupManifest(GroupId), cancellationToken: cancellationToken);
         if (manifest is not null)
         {
-            await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await OpenAsync(cancellationToken);
         }
 
-        _sessionTimer = RegisterTimer(CheckSessionsAsync, _options.GroupHeartbeatInterval, _options.GroupHeartbeatInterval);
+        _sessionTimer = this.RegisterGrainTimer(async ct => await CheckSessionsAsync(ct), _options.GroupHeartbeatInterval, _options.GroupHeartbeatInterval);
     }
 
-    public override async ValueTask OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _sessionTimer?.Dispose();
         if (_log is null)
@@ -108,10 +108,10 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
 
         if (!_lost && _changesSinceSnapshot > 0)
         {
-            await SaveSnapshotAsync(cancellationToken).ConfigureAwait(false);
+            await SaveSnapshotAsync(cancellationToken);
         }
 
-        await _log.CloseAsync(cancellationToken).ConfigureAwait(false);
+        await _log.CloseAsync(cancellationToken);
         LogDeactivated(_logger, GroupId, reason, _membership.GroupEpoch);
     }
 
@@ -149,7 +149,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
     {
         ThrowIfInvalidId();
         ValidateOffsets(offsets);
-        await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureOpenAsync(cancellationToken);
         var draft = _membership.Clone();
         var changes = new List<GroupChange>();
         ExpireSessions(draft, changes);
@@ -159,7 +159,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         }
 
         Emit(draft, changes, new OffsetsCommitted(offsets, Reset: true));
-        await LogChangesAsync(draft, changes, cancellationToken).ConfigureAwait(false);
+        await LogChangesAsync(draft, changes, cancellationToken);
         LogOffsetsReset(_logger, GroupId, offsets.Count);
     }
 
@@ -181,10 +181,10 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
 
         // Hand the log back first (no more writes), then remove every blob, the manifest last: a deletion cut short
         // leaves a manifest, so the group is still listed and the next delete finishes the job.
-        await _log!.CloseAsync(cancellationToken).ConfigureAwait(false);
+        await _log!.CloseAsync(cancellationToken);
         _log = null;
         var blobs = new List<string>();
-        await foreach (var blob in _store.ListAllAsync(StoragePaths.GroupPrefix(GroupId), cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var blob in _store.ListAllAsync(StoragePaths.GroupPrefix(GroupId), cancellationToken: cancellationToken))
         {
             blobs.Add(blob.Name);
         }
@@ -194,7 +194,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         {
             try
             {
-                await _store.DeleteAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _store.DeleteAsync(name, cancellationToken: cancellationToken);
             }
             catch (BlobNotFoundException)
             {
@@ -227,7 +227,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
     {
         if (_log is null)
         {
-            await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await OpenAsync(cancellationToken);
         }
     }
 
@@ -235,16 +235,16 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
     /// from the snapshot's offset; every restored member gets a fresh session timeout.</summary>
     private async Task OpenAsync(CancellationToken cancellationToken)
     {
-        var log = await PartitionLog.OpenAsync(_store, new PartitionPaths(StoragePaths.GroupPrefix(GroupId)), _owner, _logOptions, _logLogger, cancellationToken).ConfigureAwait(false);
+        var log = await PartitionLog.OpenAsync(_store, new PartitionPaths(StoragePaths.GroupPrefix(GroupId)), _owner, _logOptions, _logLogger, cancellationToken);
 
         // Read after the takeover: a predecessor saves a snapshot before it trims the log below it, and can no longer
         // trim once we own the log; read earlier, the snapshot could predate a trim and leave a gap in the replay.
         var snapshotName = StoragePaths.GroupSnapshot(GroupId);
-        var snapshotBlob = await _store.TryGetAsync(snapshotName, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var snapshotBlob = await _store.TryGetAsync(snapshotName, cancellationToken: cancellationToken);
         var snapshot = snapshotBlob is null ? null : GroupSnapshot.FromJson(snapshotBlob.Content.Span, snapshotName);
         if ((snapshot?.NextOffset ?? 0) < log.LogStartOffset)
         {
-            await log.DisposeAsync().ConfigureAwait(false);
+            await log.DisposeAsync();
             throw new RunnelException(
                 RunnelErrorCode.StorageCorrupt,
                 $"Consumer group '{GroupId}': its log starts at offset {log.LogStartOffset} but its snapshot covers only up to {snapshot?.NextOffset ?? 0} ({(snapshot is null ? "no snapshot blob" : snapshotName)}): the changes between are gone. Restore the snapshot blob, or delete the group to start it afresh.");
@@ -261,7 +261,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         var replayed = 0;
         while (next < log.HighWatermark)
         {
-            var read = await log.ReadAsync(next, ReplayReadBytes, cancellationToken).ConfigureAwait(false);
+            var read = await log.ReadAsync(next, ReplayReadBytes, cancellationToken);
             if (read.Batches.IsEmpty)
             {
                 break;
@@ -298,7 +298,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         _changesSinceSnapshot = replayed;
         if (replayed > 0)
         {
-            await SaveSnapshotAsync(cancellationToken).ConfigureAwait(false);
+            await SaveSnapshotAsync(cancellationToken);
         }
 
         LogActivated(_logger, GroupId, log.Epoch, membership.GroupEpoch, membership.Members.Count, _offsets.Count, snapshot?.NextOffset ?? 0, replayed);
@@ -341,7 +341,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         var batch = GroupChangeCodec.Encode(changes, _time.GetUtcNow().ToUnixTimeMilliseconds(), _logOptions.MaxBatchBytes);
         try
         {
-            await log.AppendAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            await log.AppendAsync(batch, CancellationToken.None);
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
@@ -374,7 +374,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         _changesSinceSnapshot += changes.Count;
         if (_changesSinceSnapshot >= _options.GroupSnapshotRecords)
         {
-            await SaveSnapshotAsync(cancellationToken).ConfigureAwait(false);
+            await SaveSnapshotAsync(cancellationToken);
         }
     }
 
@@ -394,7 +394,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         var condition = _snapshotETag is { } etag ? BlobCondition.IfETagMatches(etag) : BlobCondition.IfNotExists;
         try
         {
-            var written = await _store.PutAsync(StoragePaths.GroupSnapshot(GroupId), snapshot.ToJson(), condition, cancellationToken).ConfigureAwait(false);
+            var written = await _store.PutAsync(StoragePaths.GroupSnapshot(GroupId), snapshot.ToJson(), condition, cancellationToken);
             _snapshotETag = written.ETag;
             _changesSinceSnapshot = 0;
             LogSnapshotSaved(_logger, GroupId, snapshot.NextOffset);
@@ -408,7 +408,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         try
         {
             // Everything below the snapshot is in it: whole segments below go, so the group's log does not grow forever.
-            await log.DeleteSegmentsBelowAsync(snapshot.NextOffset, cancellationToken).ConfigureAwait(false);
+            await log.DeleteSegmentsBelowAsync(snapshot.NextOffset, cancellationToken);
         }
         catch (RunnelException ex)
         {

@@ -22,7 +22,7 @@ internal sealed partial class KafkaRequestHandler
         {
             try
             {
-                names = await grains.GetGrain<ITopicCatalogGrain>("").ListTopicsAsync().ConfigureAwait(false);
+                names = await grains.GetGrain<ITopicCatalogGrain>(RunnelCluster.SingletonKey).ListTopicsAsync().ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
             {

@@ -20,7 +20,7 @@ internal sealed partial class KafkaRequestHandler
         {
             try
             {
-                var identity = await grains.GetGrain<IProducerIdGrain>("").AllocateAsync().ConfigureAwait(false);
+                var identity = await grains.GetGrain<IProducerIdGrain>(RunnelCluster.SingletonKey).AllocateAsync().ConfigureAwait(false);
                 response.ProducerId = identity.ProducerId;
                 response.ProducerEpoch = identity.ProducerEpoch;
             }

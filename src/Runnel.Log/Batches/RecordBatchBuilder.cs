@@ -1,3 +1,4 @@
+using Runnel.Buffers;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;

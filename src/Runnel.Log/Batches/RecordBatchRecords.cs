@@ -1,3 +1,4 @@
+using Runnel.Buffers;
 using Runnel.Log.Internal;
 
 namespace Runnel.Log.Batches;

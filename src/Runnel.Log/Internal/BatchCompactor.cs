@@ -1,3 +1,4 @@
+using Runnel.Buffers;
 using System.Buffers.Binary;
 using Runnel.Log.Batches;
 

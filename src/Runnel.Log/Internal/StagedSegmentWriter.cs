@@ -1,3 +1,4 @@
+using Runnel.Buffers;
 using Runnel.Log.Batches;
 using Runnel.Storage;
 

@@ -53,13 +53,13 @@ public sealed class GrainsSilo : IAsyncDisposable
 
     public IPartitionGrain Partition(string topic, int partition) => Client.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, partition));
 
-    public ITopicCatalogGrain Catalog => Client.GetGrain<ITopicCatalogGrain>("");
+    public ITopicCatalogGrain Catalog => Client.GetGrain<ITopicCatalogGrain>(RunnelCluster.SingletonKey);
 
     public IConsumerGroupGrain Group(string groupId) => Client.GetGrain<IConsumerGroupGrain>(groupId);
 
-    public IConsumerGroupCatalogGrain Groups => Client.GetGrain<IConsumerGroupCatalogGrain>("");
+    public IConsumerGroupCatalogGrain Groups => Client.GetGrain<IConsumerGroupCatalogGrain>(RunnelCluster.SingletonKey);
 
-    public IProducerIdGrain ProducerIds => Client.GetGrain<IProducerIdGrain>("");
+    public IProducerIdGrain ProducerIds => Client.GetGrain<IProducerIdGrain>(RunnelCluster.SingletonKey);
 
     /// <summary>Stops the silo gracefully: every grain deactivates, every partition is released.</summary>
     public async Task StopAsync()

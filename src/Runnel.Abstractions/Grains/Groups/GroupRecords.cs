@@ -1,9 +1,7 @@
-using Runnel.Serialization;
-
 namespace Runnel.Grains;
 
 /// <summary>One partition of one topic, as consumer groups name them.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.GroupPartition")]
 public sealed record GroupPartition(
     [property: Id(0)] string Topic,
     [property: Id(1)] int Partition)
@@ -12,6 +10,7 @@ public sealed record GroupPartition(
 }
 
 /// <summary>How the group grain spreads partitions over members.</summary>
+[GenerateSerializer, Alias("runnel.GroupAssignor")]
 public enum GroupAssignor
 {
     /// <summary>As even as possible, and sticky: a rebalance moves the fewest partitions (the default).</summary>
@@ -31,7 +30,7 @@ public enum GroupAssignor
 /// member confirms it stopped consuming it. <see cref="SinceLastPoll"/> is how long ago the application last polled;
 /// beyond <see cref="MaxPollInterval"/> the member's partitions are taken back and it is told so.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.GroupHeartbeatRequest")]
 public sealed record GroupHeartbeatRequest(
     [property: Id(0)] string MemberId,
     [property: Id(1)] int MemberEpoch,
@@ -51,7 +50,7 @@ public sealed record GroupHeartbeatRequest(
 /// no longer owned). Partitions still being released by another member are not in it yet; they arrive in a later
 /// heartbeat. The member heartbeats again after <see cref="HeartbeatInterval"/>.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.GroupHeartbeatResponse")]
 public sealed record GroupHeartbeatResponse(
     [property: Id(0)] string MemberId,
     [property: Id(1)] int MemberEpoch,
@@ -60,7 +59,7 @@ public sealed record GroupHeartbeatResponse(
     [property: Id(4)] IReadOnlyList<GroupPartition> Assignment);
 
 /// <summary>One committed offset: the next offset the group will read in the partition, with optional metadata.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.CommittedOffset")]
 public sealed record CommittedOffset(
     [property: Id(0)] string Topic,
     [property: Id(1)] int Partition,
@@ -68,13 +67,14 @@ public sealed record CommittedOffset(
     [property: Id(3)] string? Metadata);
 
 /// <summary>An offset commit by a member at its epoch (or a standalone commit: empty member id, epoch -1).</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.OffsetCommitRequest")]
 public sealed record OffsetCommitRequest(
     [property: Id(0)] string MemberId,
     [property: Id(1)] int MemberEpoch,
     [property: Id(2)] IReadOnlyList<CommittedOffset> Offsets);
 
 /// <summary>A group's state.</summary>
+[GenerateSerializer, Alias("runnel.GroupState")]
 public enum GroupState
 {
     /// <summary>No members (offsets may be committed).</summary>
@@ -88,7 +88,7 @@ public enum GroupState
 }
 
 /// <summary>A member as the group grain sees it.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.GroupMemberDescription")]
 public sealed record GroupMemberDescription(
     [property: Id(0)] string MemberId,
     [property: Id(1)] string? InstanceId,
@@ -98,7 +98,7 @@ public sealed record GroupMemberDescription(
     [property: Id(5)] IReadOnlyList<GroupPartition> PendingRevocation);
 
 /// <summary>A group as it is: state, epoch, assignor, members and committed offsets.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("runnel.GroupDescription")]
 public sealed record GroupDescription(
     [property: Id(0)] string GroupId,
     [property: Id(1)] GroupState State,

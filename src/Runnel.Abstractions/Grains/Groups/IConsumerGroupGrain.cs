@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Runnel.Grains;
 
 /// <summary>
@@ -19,16 +21,18 @@ namespace Runnel.Grains;
 /// <see cref="RunnelErrorCode.UnknownGroup"/>, <see cref="RunnelErrorCode.InvalidGroupId"/>,
 /// <see cref="RunnelErrorCode.OffsetCommitRejected"/>, <see cref="RunnelErrorCode.InvalidArgument"/>.</para>
 /// </remarks>
-[GrainType("runnel.consumer-group")]
+[Alias("runnel.consumer-group")]
 public interface IConsumerGroupGrain : IGrainWithStringKey
 {
     /// <summary>Joins (<see cref="GroupHeartbeatRequest.MemberEpoch"/> 0), heartbeats, or reports owned partitions;
     /// answers the member's current epoch and the partitions it may own now.</summary>
+    [Alias("HeartbeatAsync")]
     ValueTask<GroupHeartbeatResponse> HeartbeatAsync(GroupHeartbeatRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Leaves the group at once: the member's partitions are free for the others without waiting for its
     /// session to expire. A static member (one with an instance id) that leaves with <paramref name="temporary"/>
     /// keeps its assignment reserved for its session timeout, so a restart gets the same partitions back.</summary>
+    [Alias("LeaveAsync")]
     ValueTask LeaveAsync(string memberId, int memberEpoch, bool temporary, CancellationToken cancellationToken = default);
 
     /// <summary>Commits offsets (the next offset to read, as in Kafka) for partitions the member owns at
@@ -36,32 +40,38 @@ public interface IConsumerGroupGrain : IGrainWithStringKey
     /// rejected (<see cref="RunnelErrorCode.OffsetCommitRejected"/>): only <see cref="ResetOffsetsAsync"/> moves back.
     /// A request with no member id is a standalone commit (manual assignment), allowed only while the group has no
     /// members.</summary>
+    [Alias("CommitOffsetsAsync")]
     ValueTask CommitOffsetsAsync(OffsetCommitRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Committed offsets for <paramref name="partitions"/> (every committed partition when null).
     /// Partitions with nothing committed are left out.</summary>
     [ReadOnly]
+    [Alias("FetchOffsetsAsync")]
     ValueTask<IReadOnlyList<CommittedOffset>> FetchOffsetsAsync(IReadOnlyList<GroupPartition>? partitions, CancellationToken cancellationToken = default);
 
     /// <summary>State, members with their assignment, and committed offsets. A group that never existed is
     /// <see cref="RunnelErrorCode.UnknownGroup"/>.</summary>
     [ReadOnly]
+    [Alias("DescribeAsync")]
     ValueTask<GroupDescription> DescribeAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Admin: sets committed offsets to exactly these values (moving back is allowed here). Only for a group
     /// with no members (<see cref="RunnelErrorCode.GroupNotEmpty"/> otherwise). The caller resolves earliest, latest,
     /// by timestamp and shift-by to offsets.</summary>
+    [Alias("ResetOffsetsAsync")]
     ValueTask ResetOffsetsAsync(IReadOnlyList<CommittedOffset> offsets, CancellationToken cancellationToken = default);
 
     /// <summary>Admin: deletes the group and its blobs. Only for a group with no members.</summary>
+    [Alias("DeleteAsync")]
     ValueTask DeleteAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>The cluster's list of consumer groups, read from the store. Key: the empty string.</summary>
-[GrainType("runnel.consumer-group-catalog")]
+[Alias("runnel.consumer-group-catalog")]
 public interface IConsumerGroupCatalogGrain : IGrainWithStringKey
 {
     /// <summary>Every group's id, ordinal order.</summary>
     [ReadOnly]
+    [Alias("ListGroupsAsync")]
     ValueTask<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken = default);
 }

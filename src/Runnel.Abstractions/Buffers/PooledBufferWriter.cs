@@ -1,13 +1,13 @@
 using System.Buffers;
 
-namespace Runnel.Log.Internal;
+namespace Runnel.Buffers;
 
 /// <summary>
 /// A growable <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>.
 /// <see cref="Dispose"/> returns the array; spans and memories handed out before are invalid after it, and after
 /// any write that grows the buffer. Not thread-safe. Disposing twice is harmless.
 /// </summary>
-internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
+public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private const int MinimumCapacity = 256;
 
