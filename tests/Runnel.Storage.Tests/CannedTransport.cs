@@ -2,6 +2,8 @@ using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
+using Request = Azure.Core.Request;
+
 namespace Runnel.Storage.Tests;
 
 /// <summary>A transport that sends nothing: it records each request's headers and answers with whatever

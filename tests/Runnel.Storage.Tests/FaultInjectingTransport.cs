@@ -4,6 +4,8 @@ using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
+using Request = Azure.Core.Request;
+
 namespace Runnel.Storage.Tests;
 
 /// <summary>What <see cref="FaultInjectingTransport"/> does to a request instead of (or after) sending it.</summary>
