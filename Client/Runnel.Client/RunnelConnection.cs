@@ -23,16 +23,16 @@ namespace Runnel.Client;
 /// </code></example>
 public sealed class RunnelConnection : IAsyncDisposable
 {
-    private readonly IHost _host;
-    private readonly IClusterClient _client;
-    private readonly ConnectionStatus _status;
+    private readonly IHost? _host;
+    private readonly IGrainFactory _client;
+    private readonly ConnectionStatus? _status;
     private readonly ILoggerFactory? _loggerFactory;
     private int _disposed;
 
-    private RunnelConnection(IHost host, ConnectionStatus status, string endpoint, ILoggerFactory? loggerFactory, TimeProvider time)
+    private RunnelConnection(IHost? host, IGrainFactory grains, ConnectionStatus? status, string endpoint, ILoggerFactory? loggerFactory, TimeProvider time)
     {
         _host = host;
-        _client = host.Services.GetRequiredService<IClusterClient>();
+        _client = grains;
         _status = status;
         _loggerFactory = loggerFactory;
         Endpoint = endpoint;
@@ -40,14 +40,16 @@ public sealed class RunnelConnection : IAsyncDisposable
         Admin = new Admin(_client);
     }
 
-    /// <summary>The gateways this connection was given, <c>address:port</c>, comma-separated (bootstrap names resolved).</summary>
+    /// <summary>The gateways this connection was given, <c>address:port</c>, comma-separated (bootstrap names resolved);
+    /// <c>orleans</c> for a connection over an application's own Orleans runtime (<see cref="FromGrainFactory"/>).</summary>
     public string Endpoint { get; }
 
     /// <summary>Topic and partition administration over this connection.</summary>
     public IAdminClient Admin { get; }
 
-    /// <summary>True while at least one gateway is connected (the client reconnects on its own after a drop).</summary>
-    public bool IsConnected => _status.IsConnected;
+    /// <summary>True while at least one gateway is connected (the client reconnects on its own after a drop); always true
+    /// over an application's own Orleans runtime.</summary>
+    public bool IsConnected => _status?.IsConnected ?? true;
 
     internal TimeProvider Time { get; }
 
@@ -114,7 +116,19 @@ public sealed class RunnelConnection : IAsyncDisposable
         }
 
         status.Connected();
-        return new RunnelConnection(host, status, seeds, loggerFactory, timeProvider ?? TimeProvider.System);
+        return new RunnelConnection(host, host.Services.GetRequiredService<IClusterClient>(), status, seeds, loggerFactory, timeProvider ?? TimeProvider.System);
+    }
+
+    /// <summary>
+    /// A connection over an Orleans application's own runtime: the grain factory of a silo that hosts Runnel
+    /// (<c>siloBuilder.AddRunnel(...)</c>) or of a cluster client of such a cluster. Producers, consumers and the admin
+    /// then call Runnel's grains through it, from a grain or a hosted service alike. It opens nothing of its own:
+    /// disposing it leaves the runtime alone.
+    /// </summary>
+    public static RunnelConnection FromGrainFactory(IGrainFactory grains, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        return new RunnelConnection(null, grains, null, "orleans", loggerFactory, timeProvider ?? TimeProvider.System);
     }
 
     private static async Task StopQuietlyAsync(IHost host)
@@ -209,7 +223,7 @@ public sealed class RunnelConnection : IAsyncDisposable
     /// <summary>Closes the connection; calls in flight fail.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _host is not null)
         {
             await StopQuietlyAsync(_host).ConfigureAwait(false);
         }

@@ -6,20 +6,32 @@ using Runnel.Storage;
 
 namespace Runnel.Grains;
 
-/// <summary>Registers Runnel's product grains with a silo.</summary>
+/// <summary>Adds Runnel to an Orleans silo: its grains, their services, rendezvous placement for partitions and the
+/// error translation of grain calls.</summary>
 public static class GrainsHostingExtensions
 {
     /// <summary>
-    /// Hosts <see cref="ITopicGrain"/>, <see cref="ITopicCatalogGrain"/>, <see cref="IPartitionGrain"/>,
-    /// <see cref="IProducerIdGrain"/>, <see cref="IConsumerGroupGrain"/> and <see cref="IConsumerGroupCatalogGrain"/> on this silo, over the <see cref="IObjectStore"/> that <paramref name="store"/>
-    /// creates. That store becomes the host's one <see cref="IObjectStore"/> (it replaces any registered before, such as
-    /// the runtime's embedded file store), so the cluster's membership and its partitions always live in the same store;
-    /// the host disposes it if it is disposable. <see cref="RunnelGrainsOptions"/> are validated on start.
+    /// Adds Runnel to any Orleans silo, next to the application's own grains: the product grains over the
+    /// <see cref="IObjectStore"/> that <paramref name="store"/> creates (see
+    /// <see cref="AddRunnelGrains(ISiloBuilder, Func{IServiceProvider, IObjectStore}, Action{RunnelGrainsOptions}?)"/>).
+    /// The cluster's membership is the application's choice; <c>UseRunnelClustering(store)</c> keeps it in the same store.
+    /// The application's grains produce and consume through <c>RunnelConnection.FromGrainFactory(GrainFactory)</c>.
     /// </summary>
     /// <example><code>
-    /// services.AddRunnelSilo(o => o.ClusterId = "prod")
-    ///         .AddRunnelGrains(_ => new FileObjectStore("./data"));
+    /// builder.UseOrleans(silo => silo
+    ///     .UseRunnelClustering(store)
+    ///     .AddRunnel(_ => store));
     /// </code></example>
+    public static ISiloBuilder AddRunnel(this ISiloBuilder silo, Func<IServiceProvider, IObjectStore> store, Action<RunnelGrainsOptions>? configure = null) =>
+        AddRunnelGrains(silo, store, configure);
+
+    /// <summary>
+    /// Hosts <see cref="ITopicGrain"/>, <see cref="ITopicCatalogGrain"/>, <see cref="IPartitionGrain"/>,
+    /// <see cref="IProducerIdGrain"/>, <see cref="IConsumerGroupGrain"/> and <see cref="IConsumerGroupCatalogGrain"/> on this silo, over the <see cref="IObjectStore"/> that <paramref name="store"/>
+    /// creates. That store becomes the host's one <see cref="IObjectStore"/> (it replaces any registered before), so the
+    /// cluster's membership (with <c>UseRunnelClustering()</c>) and its partitions live in the same store; the host
+    /// disposes it if it is disposable. <see cref="RunnelGrainsOptions"/> are validated on start.
+    /// </summary>
     public static ISiloBuilder AddRunnelGrains(this ISiloBuilder silo, Func<IServiceProvider, IObjectStore> store, Action<RunnelGrainsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
@@ -30,8 +42,7 @@ public static class GrainsHostingExtensions
     }
 
     /// <summary>
-    /// Hosts the product grains over the host's registered <see cref="IObjectStore"/> — the one the cluster's membership
-    /// uses (the runtime's embedded file store unless the host registered another, as the test cluster does per silo).
+    /// Hosts the product grains over the host's registered <see cref="IObjectStore"/>.
     /// </summary>
     public static ISiloBuilder AddRunnelGrains(this ISiloBuilder silo, Action<RunnelGrainsOptions>? configure = null)
     {
