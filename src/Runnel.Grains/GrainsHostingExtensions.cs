@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Runnel.Clustering.Hosting;
+using Runnel.Grains.Internal;
 using Runnel.Storage;
 
 namespace Runnel.Grains;
@@ -58,6 +59,8 @@ public static class GrainsHostingExtensions
         options.ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunnelGrainsOptions>, RunnelGrainsOptionsValidator>());
         silo.Services.AddHostedService<RetentionSweeper>();
+        silo.Services.TryAddSingleton<LocalPartitions>();
+        silo.Services.AddHostedService<PartitionRebalancer>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
         return silo.AddRendezvousPlacement();

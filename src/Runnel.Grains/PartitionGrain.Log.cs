@@ -36,4 +36,7 @@ public sealed partial class PartitionGrain
 
     [LoggerMessage(1211, LogLevel.Warning, "Partition {Partition}: a compaction pass failed, nothing changed (tried again at the next check): {Reason}")]
     private static partial void LogCompactionFailed(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(1212, LogLevel.Information, "Partition {Partition}: handing over to its owner (a silo joined); sealing and releasing the log when idle")]
+    private static partial void LogHandingOver(ILogger logger, string partition);
 }

@@ -34,6 +34,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private readonly ILogger _logger;
     private readonly ILogger _logLogger;
     private readonly PartitionInstruments _instruments;
+    private readonly LocalPartitions _local;
     private readonly Lock _producersGate = new();
     private readonly ProducerStateTable _producers = new();
 
@@ -60,7 +61,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private KeyValuePair<string, object?> _tag;
     private KeyValuePair<string, object?> _topicTag;
 
-    public PartitionGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, ILocalSiloDetails silo, TimeProvider time, PartitionInstruments instruments, ILoggerFactory loggerFactory)
+    public PartitionGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, ILocalSiloDetails silo, TimeProvider time, PartitionInstruments instruments, LocalPartitions local, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(silo);
@@ -70,6 +71,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         _owner = silo.Name;
         _time = time;
         _instruments = instruments;
+        _local = local;
         _logger = loggerFactory.CreateLogger<PartitionGrain>();
         _logLogger = loggerFactory.CreateLogger<PartitionLog>();
     }
@@ -137,6 +139,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         // Saved now too, so that a crash of this owner loses at most what it appended itself.
         await SaveProducerStateAsync(cancellationToken);
         _instruments.ActivePartitions.Add(1);
+        _local.Add(Name);
         LogActivated(_logger, Name, _log.Epoch, _log.HighWatermark, _producers.Count, replayed);
     }
 
@@ -163,6 +166,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         }
         finally
         {
+            _local.Remove(Name);
             _instruments.ActivePartitions.Add(-1);
         }
     }
@@ -240,6 +244,20 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         {
             throw OnLogLost(ex);
         }
+    }
+
+    public ValueTask<bool> HandOverIfMovedAsync(CancellationToken cancellationToken = default)
+    {
+        if (_log is null)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        // Placement decides where the next activation goes (the rendezvous owner among the active silos); if that is
+        // this silo, Orleans keeps the activation where it is.
+        LogHandingOver(_logger, Name);
+        this.MigrateOnIdle();
+        return ValueTask.FromResult(true);
     }
 
     public async ValueTask RetireAsync(CancellationToken cancellationToken = default)

@@ -48,6 +48,10 @@ public sealed class RunnelGrainsOptions
     /// enforces retention only while it is active (it activates on any produce or fetch).</summary>
     public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Whether a silo hands its active partitions to a silo that joined and now owns them under rendezvous
+    /// placement (~1/N of them per join), rather than keeping them until they deactivate. Default true.</summary>
+    public bool RebalanceOnJoin { get; set; } = true;
+
     /// <summary>Tuning of each partition's log. <see cref="PartitionLogOptions.SegmentBytes"/> is replaced by the
     /// topic's <c>segment.bytes</c> and <see cref="PartitionLogOptions.MaxBatchBytes"/> by the largest
     /// <c>max.message.bytes</c> allowed (the partition grain enforces the topic's own limit). Default: the log's defaults.</summary>

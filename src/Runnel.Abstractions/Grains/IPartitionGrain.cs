@@ -70,4 +70,13 @@ public interface IPartitionGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("CompactAsync")]
     ValueTask<PartitionCompaction> CompactAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves this partition to the silo that owns it now, when that is not the silo serving it: the activation seals and
+    /// releases its log once idle, and the next call activates it on its rendezvous owner (Orleans grain migration).
+    /// Called by the silo's rebalancer when silos join; harmless on the right silo or for an inactive partition.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("HandOverIfMovedAsync")]
+    ValueTask<bool> HandOverIfMovedAsync(CancellationToken cancellationToken = default);
 }

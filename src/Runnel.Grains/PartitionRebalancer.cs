@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Runnel.Clustering;
+using Runnel.Grains.Internal;
+
+namespace Runnel.Grains;
+
+/// <summary>
+/// Hands partitions over when silos join: placement runs only when a grain activates, so without this a new silo would
+/// get partitions only as others deactivate. On every change of the cluster's active silos, each partition this silo
+/// serves whose rendezvous owner is now another silo is asked to move (<see cref="IPartitionGrain.HandOverIfMovedAsync"/>):
+/// it seals and releases its log and the next call activates it on its owner, which takes the log over. A join moves
+/// ~1/N of the partitions; a leave moves only the leaver's (placement does that on their next call).
+/// </summary>
+internal sealed partial class PartitionRebalancer(
+    IClusterMembershipService membership, ILocalSiloDetails silo, IGrainFactory grains, LocalPartitions partitions,
+    IOptions<RunnelGrainsOptions> options, ILogger<PartitionRebalancer> logger) : BackgroundService
+{
+    private static readonly GrainType PartitionType = GrainType.Create("runnel.partition");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.RebalanceOnJoin)
+        {
+            return;
+        }
+
+        HashSet<SiloAddress>? previous = null;
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken).ConfigureAwait(false))
+            {
+                var active = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
+                if (!active.Contains(silo.SiloAddress) || (previous is not null && previous.SetEquals(active)))
+                {
+                    previous = active;
+                    continue;
+                }
+
+                var joined = previous is null ? [] : active.Except(previous).ToList();
+                previous = active;
+                if (joined.Count > 0)
+                {
+                    await HandOverAsync([.. active], stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Asks every local partition whose owner among <paramref name="active"/> is another silo to move.</summary>
+    private async Task HandOverAsync(SiloAddress[] active, CancellationToken cancellationToken)
+    {
+        var moving = partitions.Snapshot()
+            .Where(key => !RendezvousHash.PickOwner(GrainId.Create(PartitionType, key), active).Equals(silo.SiloAddress))
+            .ToList();
+        if (moving.Count == 0)
+        {
+            return;
+        }
+
+        LogHandingOver(logger, moving.Count, active.Length);
+        await Parallel.ForEachAsync(moving, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (key, ct) =>
+        {
+            try
+            {
+                await grains.GetGrain<IPartitionGrain>(key).HandOverIfMovedAsync(ct).ConfigureAwait(false);
+            }
+            catch (RunnelException ex)
+            {
+                // The partition keeps serving where it is; the next membership change tries again.
+                LogHandOverFailed(logger, key, ex.Code, ex.Message);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "A silo joined: handing {Count} partitions over to their owners among {Silos} active silos")]
+    private static partial void LogHandingOver(ILogger logger, int count, int silos);
+
+    [LoggerMessage(2, LogLevel.Warning, "Partition {Partition} could not be handed over ({Code}): {Message}")]
+    private static partial void LogHandOverFailed(ILogger logger, string partition, RunnelErrorCode code, string message);
+}
