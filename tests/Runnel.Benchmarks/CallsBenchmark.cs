@@ -1,38 +1,51 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Runnel.Runtime;
-using Runnel.Runtime.Client;
+using Runnel.Testing;
 
 namespace Runnel.Benchmarks;
 
 /// <summary>
-/// Grain calls over loopback TCP: one silo and one client in this process, one connection. Phase 1 keeps
+/// Orleans grain calls over loopback TCP: one silo and one cluster client in this process (two hosts), the client on
+/// the silo's gateway as a Runnel client is (cluster and service ids, the Runnel call-error filter). Phase 1 keeps
 /// <c>--concurrency</c> calls in flight (default 256, each worker on its own grain so mailboxes are not the
 /// bottleneck); phase 2 makes one call at a time. Each phase runs for <c>--duration</c> seconds (default 10) or
 /// <c>--max-calls</c> calls (default 5,000,000), whichever comes first, after a 1 s warm-up.
 /// </summary>
 internal static class CallsBenchmark
 {
+    private const string ClusterId = "bench";
+
     public static async Task<int> RunAsync(BenchArgs args)
     {
         var duration = TimeSpan.FromSeconds(args.Double("duration", 10));
         var concurrency = args.Int("concurrency", 256);
         var maxCalls = args.Int("max-calls", 5_000_000);
 
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddRunnelSilo(o =>
+        var siloPort = FreePort.Next();
+        var gatewayPort = FreePort.Next();
+        var siloBuilder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        siloBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+        siloBuilder.UseOrleans(silo =>
         {
-            o.Port = 0;
-            o.ClusterId = "bench";
-        }).AddGrain<IBenchGrain, BenchGrain>();
-        using var host = builder.Build();
-        await host.StartAsync();
-        var silo = (RunnelSilo)host.Services.GetService(typeof(RunnelSilo))!;
-        await using var client = new RunnelClient(RunnelClientOptions.Default with { Endpoint = silo.LocalEndpoint.ToString(), ClusterId = "bench", ClientName = "bench" });
-        await client.ConnectAsync();
+            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: RunnelCluster.ServiceId, clusterId: ClusterId);
+            silo.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
+        });
+        using var siloHost = siloBuilder.Build();
+        await siloHost.StartAsync();
+
+        var clientBuilder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        clientBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+        clientBuilder.UseOrleansClient(client =>
+        {
+            client.UseLocalhostClustering(gatewayPort, serviceId: RunnelCluster.ServiceId, clusterId: ClusterId);
+            client.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
+        });
+        using var clientHost = clientBuilder.Build();
+        await clientHost.StartAsync();
+        var client = clientHost.Services.GetRequiredService<IClusterClient>();
 
         // Validate before timing: a wrong answer would make any figure meaningless.
         var grains = Enumerable.Range(0, concurrency).Select(i => client.GetGrain<IBenchGrain>("g" + i)).ToArray();
@@ -48,7 +61,8 @@ internal static class CallsBenchmark
         await MeasureAsync(grains, TimeSpan.FromSeconds(1), maxCalls);
         var parallel = await MeasureAsync(grains, duration, maxCalls);
         var serial = await MeasureAsync(grains[..1], duration, maxCalls);
-        await host.StopAsync();
+        await clientHost.StopAsync();
+        await siloHost.StopAsync();
 
         Console.WriteLine($"calls, {concurrency} in flight: {parallel.CallsPerSecond:N0} calls/s, p50 {parallel.P50Us:N1} us, p99 {parallel.P99Us:N1} us ({parallel.Calls:N0} calls in {parallel.Seconds:N1} s)");
         Console.WriteLine($"calls, one at a time:  {serial.CallsPerSecond:N0} calls/s, p50 {serial.P50Us:N1} us, p99 {serial.P99Us:N1} us ({serial.Calls:N0} calls in {serial.Seconds:N1} s)");

@@ -126,10 +126,10 @@ redis_latency() { # rep rate
 
 SILO_PID=""; SILO_PORT=""
 start_silo() {
-  SILO_PORT=$(free_port); local http; http=$(free_port)
+  SILO_PORT=$(free_port); local peer http; peer=$(free_port); http=$(free_port)
   rm -rf "$WORK/silo"; mkdir -p "$WORK/silo/cwd"
   # The data directory is kept out of the silo's working directory (its content root, which the host watches).
-  (cd "$WORK/silo/cwd" && exec "$SILO" --data-dir "$WORK/silo/data" --port "$SILO_PORT" --http-port "$http" --kafka-port 0 --cluster compare) > "$WORK/silo.log" 2>&1 &
+  (cd "$WORK/silo/cwd" && exec "$SILO" --data-dir "$WORK/silo/data" --port "$SILO_PORT" --silo-port "$peer" --http-port "$http" --kafka-port 0 --cluster compare) > "$WORK/silo.log" 2>&1 &
   SILO_PID=$!; PIDS+=("$SILO_PID")
   for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null 2>&1 && return 0; sleep 0.1; done
   log "runnel-silo did not become ready (see $WORK/silo.log)"; return 1

@@ -45,9 +45,9 @@ fi
 SILO="$ROOT/Silo/bin/Release/net10.0/runnel-silo"
 CLI="$ROOT/Client/bin/Release/net10.0/runnel"
 
-PORT=$(free_port); HTTP=$(free_port)
+PORT=$(free_port); SILO_PORT=$(free_port); HTTP=$(free_port)
 mkdir -p "$WORK/cwd"
-(cd "$WORK/cwd" && exec "$SILO" --data-dir "$WORK/data" --port "$PORT" --http-port "$HTTP" --kafka-port 0 --cluster partitions) > "$WORK/silo.log" 2>&1 &
+(cd "$WORK/cwd" && exec "$SILO" --data-dir "$WORK/data" --port "$PORT" --silo-port "$SILO_PORT" --http-port "$HTTP" --kafka-port 0 --cluster partitions) > "$WORK/silo.log" 2>&1 &
 SILO_PID=$!
 for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$HTTP/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 cli() { "$CLI" --bootstrap "127.0.0.1:$PORT" --cluster-id partitions "$@"; }

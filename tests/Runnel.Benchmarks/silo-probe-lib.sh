@@ -18,9 +18,9 @@ try: print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])
 except Exception: print("nan")' "$1"; }
 
 start_warm_silo() {
-  PORT=$(free_port); local http; http=$(free_port)
+  PORT=$(free_port); local peer http; peer=$(free_port); http=$(free_port)
   mkdir -p "$WORK/cwd"
-  (cd "$WORK/cwd" && exec env "$@" "$SILO" --data-dir "$WORK/data" --port "$PORT" --http-port "$http" --kafka-port 0 --cluster probe) > "$WORK/silo.log" 2>&1 &
+  (cd "$WORK/cwd" && exec env "$@" "$SILO" --data-dir "$WORK/data" --port "$PORT" --silo-port "$peer" --http-port "$http" --kafka-port 0 --cluster probe) > "$WORK/silo.log" 2>&1 &
   SILO_PID=$!
   for _ in $(seq 1 100); do cli topics list > /dev/null 2>&1 && break; sleep 0.3; done
   cli topics create bench -p 8 > /dev/null; cli topics create warmup -p 8 > /dev/null

@@ -18,7 +18,7 @@ internal static class ChaosReport
             Str($"consumer ({summary.Consumer}): {summary.Delivered} deliveries{Commits(summary)}, {consumerRestarts} restarts, caught up: {Yes(summary.ConsumerCaughtUp)}"),
             Str($"nemesis: {summary.Kills} kills, {summary.Pauses} pauses, {summary.Restarts} graceful restarts, {summary.StoreFaults} store faults{(storeFaults ? "" : " (the file store has no fault hook in runnel-silo: none injected)")}"),
             Str($"         {summary.MemberCrashes} group members crashed, {summary.MemberRestarts} restarted gracefully"),
-            Str($"         {summary.FencedZombies} paused silos killed by a sibling before SIGCONT (fenced), {summary.SurvivingZombies} zombies still running 15 s after SIGCONT, {summary.UnexpectedExits} silos that exited on their own"),
+            Str($"         {summary.FencedZombies} paused silos gone before SIGCONT, {summary.SurvivingZombies} zombies still running 15 s after SIGCONT (the others read they were declared dead and ended themselves), {summary.UnexpectedExits} silos that exited on their own"),
             "",
             "invariants:",
             Line("every acknowledged record present", check.Lost, "lost"),

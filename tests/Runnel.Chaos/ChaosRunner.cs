@@ -90,10 +90,8 @@ internal static class ChaosRunner
         var silos = Enumerable.Range(0, options.Silos).Select(i => new ChaosSilo(i, runDirectory, store.SiloArguments, clock)).ToList();
         try
         {
-            foreach (var silo in silos)
-            {
-                await silo.StartAsync(cancellationToken).ConfigureAwait(false);
-            }
+            // Together: each Orleans silo takes seconds to start (JIT, membership join), and they join one table.
+            await Task.WhenAll(silos.Select(s => s.StartAsync(cancellationToken))).ConfigureAwait(false);
 
             await output.WriteLineAsync(Str($"  [{clock.Now,7:0.0}s] {silos.Count} silos ready on ports {string.Join(", ", silos.Select(s => s.Port))}")).ConfigureAwait(false);
             var connectionOptions = RunnelConnectionOptions.Default with { Bootstrap = [.. silos.Select(s => s.Endpoint)], ClusterId = "chaos", ClientName = "chaos" };

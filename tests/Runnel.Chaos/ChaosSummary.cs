@@ -80,8 +80,8 @@ internal sealed record ChaosSummary
 
     public int SurvivingZombies { get; init; }
 
-    /// <summary>Paused silos that were gone before their SIGCONT: killed by a sibling once declared dead (fencing by
-    /// killing, MembershipOptions.KillDeadSilosOnSameHost).</summary>
+    /// <summary>Paused silos that were gone before their SIGCONT (the old runtime's siblings killed a silo once declared
+    /// dead; Orleans does not, so 0 on Orleans).</summary>
     public int FencedZombies { get; init; }
 
     public int UnexpectedExits { get; init; }

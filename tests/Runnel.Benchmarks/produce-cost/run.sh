@@ -16,9 +16,9 @@ ROOT=$(cd "$1" && pwd); LABEL=$2; N=${N:-300000}; WARMUP=${WARMUP:-100000}
 W=/tmp/runnel-produce-cost/$LABEL; rm -rf $W; mkdir -p $W/cwd
 SILO=$ROOT/Silo/bin/Release/net10.0/runnel-silo; CLI=$ROOT/Client/bin/Release/net10.0/runnel
 fp() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-P=$(fp); H=$(fp)
+P=$(fp); S=$(fp); H=$(fp)
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
-(cd $W/cwd && DOTNET_PerfMapEnabled=${PERF:+1} exec env ${SILO_ENV:-} $SILO --data-dir $W/data --port $P --http-port $H --cluster meas) > $W/silo.log 2>&1 &
+(cd $W/cwd && DOTNET_PerfMapEnabled=${PERF:+1} exec env ${SILO_ENV:-} $SILO --data-dir $W/data --port $P --silo-port $S --http-port $H --kafka-port 0 --cluster meas) > $W/silo.log 2>&1 &
 SP=$!; export SP
 for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$H/readyz >/dev/null 2>&1 && break; sleep 0.1; done
 cli() { $CLI --bootstrap 127.0.0.1:$P --cluster-id meas "$@"; }

@@ -27,14 +27,18 @@ internal sealed class ChaosSilo : IAsyncDisposable
         _storeArguments = storeArguments;
         _clock = clock;
         Port = Testing.FreePort.Next();
+        SiloPort = Testing.FreePort.Next();
         HttpPort = Testing.FreePort.Next();
         _log = new StreamWriter(Path.Combine(workingDirectory, string.Create(CultureInfo.InvariantCulture, $"silo-{index}.log")), append: true) { AutoFlush = true };
     }
 
     public int Index { get; }
 
-    /// <summary>The grain-call port (clients' bootstrap).</summary>
+    /// <summary>The Orleans gateway port (clients' bootstrap).</summary>
     public int Port { get; private set; }
+
+    /// <summary>The silo-to-silo port (Orleans' cluster traffic).</summary>
+    public int SiloPort { get; private set; }
 
     public int HttpPort { get; private set; }
 
@@ -70,6 +74,7 @@ internal sealed class ChaosSilo : IAsyncDisposable
                 last = ex;
                 DropProcess();
                 Port = Testing.FreePort.Next();
+                SiloPort = Testing.FreePort.Next();
                 HttpPort = Testing.FreePort.Next();
             }
         }
@@ -192,6 +197,7 @@ internal sealed class ChaosSilo : IAsyncDisposable
         foreach (var argument in _storeArguments.Concat(
             [
                 "--port", Port.ToString(CultureInfo.InvariantCulture),
+                "--silo-port", SiloPort.ToString(CultureInfo.InvariantCulture),
                 "--http-port", HttpPort.ToString(CultureInfo.InvariantCulture),
                 "--kafka-port", "0",
                 "--cluster", "chaos",

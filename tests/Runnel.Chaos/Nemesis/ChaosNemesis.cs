@@ -8,9 +8,9 @@ namespace Runnel.Chaos.Nemesis;
 /// The seeded adversary. Every 2–10 s (after the previous action has healed) it picks one action and one silo:
 /// <list type="bullet">
 /// <item><see cref="NemesisKind.Kill"/>: SIGKILL, a new process 2–5 s later;</item>
-/// <item><see cref="NemesisKind.Pause"/>: SIGSTOP for 8–12 s (membership declares a hung silo dead in ~3–4 s, and a
-/// sibling on this host then kills it), SIGCONT (nothing to resume when it was killed), then the zombie is given 15 s to
-/// notice it was declared dead and end itself; it is restarted once gone;</item>
+/// <item><see cref="NemesisKind.Pause"/>: SIGSTOP for 8–12 s (membership declares a hung silo dead in ~3–4 s), SIGCONT,
+/// then the zombie is given 15 s to read that it was declared dead and end itself (Orleans fails the process fast); it
+/// is restarted once gone;</item>
 /// <item><see cref="NemesisKind.Restart"/>: SIGTERM (partitions sealed and released), a new process;</item>
 /// <item><see cref="NemesisKind.StoreFault"/>, when the store has a fault hook (Azurite): the store frozen for 1–5 s.</item>
 /// </list>
@@ -32,8 +32,8 @@ internal sealed class ChaosNemesis(IReadOnlyList<ChaosSilo> silos, ChaosStore st
     /// <summary>Zombies (paused silos) that were still running <see cref="ZombieGrace"/> after SIGCONT.</summary>
     public int SurvivingZombies { get; private set; }
 
-    /// <summary>Paused silos already gone when their SIGCONT was due: a sibling on this host killed them once the
-    /// cluster declared them dead (fencing by killing). They are started again like any zombie that ended itself.</summary>
+    /// <summary>Paused silos already gone when their SIGCONT was due. Orleans has no sibling that kills a silo declared
+    /// dead (the old runtime's fencing by killing did), so this stays 0; kept so runs compare with the old figures.</summary>
     public int FencedZombies { get; private set; }
 
     /// <summary>Acts until <paramref name="stop"/> fires; the action under way when it fires is finished (the cluster is

@@ -1,5 +1,6 @@
 using Runnel.Chaos.History;
 using Runnel.Grains;
+using Runnel.Testing;
 
 namespace Runnel.Chaos.Workload;
 
@@ -8,7 +9,7 @@ namespace Runnel.Chaos.Workload;
 /// <see cref="ProduceAttempt"/> (sent, returned, succeeded): the raw material of the failover figures, seen below the
 /// producer's own retries. Everything else passes through. Thread-safe.
 /// </summary>
-internal sealed class AttemptRecorder(IGrainFactory inner, RunClock clock) : IGrainFactory
+internal sealed class AttemptRecorder(IGrainFactory inner, RunClock clock) : DelegatingGrainFactory(inner)
 {
     private readonly Lock _gate = new();
     private readonly List<ProduceAttempt> _attempts = [];
@@ -25,12 +26,11 @@ internal sealed class AttemptRecorder(IGrainFactory inner, RunClock clock) : IGr
         }
     }
 
-    public TGrainInterface GetGrain<TGrainInterface>(string key)
-        where TGrainInterface : IGrainWithStringKey
+    public override TGrainInterface GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix = null)
     {
-        var grain = inner.GetGrain<TGrainInterface>(key);
+        var grain = base.GetGrain<TGrainInterface>(primaryKey, grainClassNamePrefix);
         return grain is IPartitionGrain partition
-            ? (TGrainInterface)(object)new RecordingPartition(this, PartitionKey.Parse(key).Partition, partition)
+            ? (TGrainInterface)(object)new RecordingPartition(this, PartitionKey.Parse(primaryKey).Partition, partition)
             : grain;
     }
 
@@ -50,7 +50,9 @@ internal sealed class AttemptRecorder(IGrainFactory inner, RunClock clock) : IGr
             var succeeded = false;
             try
             {
-                var response = await inner.ProduceAsync(request, cancellationToken).ConfigureAwait(false);
+                // No ConfigureAwait(false): Orleans' analyzer takes any IAddressable for grain code (ORLEANS0014); the
+                // harness has no synchronization context anyway.
+                var response = await inner.ProduceAsync(request, cancellationToken);
                 succeeded = true;
                 return response;
             }
