@@ -82,6 +82,7 @@ public sealed class RunnelConnection : IAsyncDisposable
         {
             services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
             services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+            services.AddSingleton(status);
         });
         builder.UseOrleansClient(client =>
         {
@@ -95,6 +96,7 @@ public sealed class RunnelConnection : IAsyncDisposable
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(30));
             client.AddClusterConnectionStatusObserver(status);
             client.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
+            client.AddOutgoingGrainCallFilter<StalledCallWatchdog>();
         });
         var host = builder.Build();
         var seeds = string.Join(",", endpoints.Select(e => e.ToString()));
