@@ -70,6 +70,8 @@ internal sealed class AttemptRecorder(IGrainFactory inner, RunClock clock) : Del
 
         public ValueTask RetireAsync(CancellationToken cancellationToken = default) => inner.RetireAsync(cancellationToken);
 
+        public ValueTask<bool> HandOverIfMovedAsync(CancellationToken cancellationToken = default) => inner.HandOverIfMovedAsync(cancellationToken);
+
         public ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default) => inner.EnforceRetentionAsync(cancellationToken);
 
         public ValueTask<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default) => inner.DeleteRecordsAsync(beforeOffset, cancellationToken);
