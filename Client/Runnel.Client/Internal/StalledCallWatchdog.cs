@@ -6,13 +6,17 @@ namespace Runnel.Client.Internal;
 
 /// <summary>
 /// Ends calls to Runnel's grains that can no longer be answered. Orleans does not fail a call in flight when the silo
-/// serving it dies, or when the gateway it went through does: the call waits for the response timeout (30 s), and an
-/// idempotent producer's partition stalls behind it. So a call still pending after <see cref="CheckAfter"/> is checked
-/// (again every <see cref="CheckAfter"/>): when a gateway connection was lost since it was sent, or the silo its grain
-/// is active on is no longer an active member (or the grain is active nowhere), it fails with
-/// <see cref="RunnelErrorCode.OutcomeUnknown"/> — retriable, possibly handled — and the caller's retry reaches the grain
-/// on a live silo. A call that is merely slow (a long-poll fetch, a busy partition) is left alone.
+/// serving it dies or stops answering (killed, paused), or when the gateway it went through does: the call waits for the
+/// response timeout (30 s), and an idempotent producer's partition stalls behind it. So a call still pending after
+/// <see cref="CheckAfter"/> is checked, and again every <see cref="CheckAfter"/>: it fails with
+/// <see cref="RunnelErrorCode.OutcomeUnknown"/> — retriable, possibly handled — when a gateway connection was lost since
+/// it was sent, when a silo has left the cluster since it was sent, or when the silo its grain is active on is not an
+/// active member (or the grain is active nowhere). The caller's retry then reaches the grain on a live silo. A call that
+/// is merely slow (a long-poll fetch, a busy partition) on a healthy cluster is left alone.
 /// </summary>
+/// <remarks>The cluster's view comes from the gateway's silo (<see cref="IManagementGrain"/> is a stateless worker, so
+/// answered where the call lands), asked at most once a second however many calls are stalled, each question bounded by
+/// <see cref="CheckAfter"/>: a check that cannot be answered decides nothing.</remarks>
 internal sealed partial class StalledCallWatchdog(IServiceProvider services, ConnectionStatus status, ILogger<StalledCallWatchdog> logger)
     : IOutgoingGrainCallFilter
 {
@@ -20,12 +24,17 @@ internal sealed partial class StalledCallWatchdog(IServiceProvider services, Con
     public static readonly TimeSpan CheckAfter = TimeSpan.FromSeconds(2);
 
     private readonly Lock _gate = new();
-    private Task<Dictionary<SiloAddress, SiloStatus>>? _hosts;
-    private long _hostsAt;
+    private readonly HashSet<SiloAddress> _departed = [];
+    private Task? _refresh;
+    private long _refreshedAt;
+    private Dictionary<SiloAddress, SiloStatus> _hosts = [];
+    private long _departures;
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var losses = status.Losses;
+        var departures = Interlocked.Read(ref _departures);
         var call = context.Invoke();
         if (call.IsCompleted || !context.InterfaceName.StartsWith("Runnel.", StringComparison.Ordinal))
         {
@@ -33,7 +42,6 @@ internal sealed partial class StalledCallWatchdog(IServiceProvider services, Con
             return;
         }
 
-        var losses = status.Losses;
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -46,7 +54,7 @@ internal sealed partial class StalledCallWatchdog(IServiceProvider services, Con
                 return;
             }
 
-            if (await WhyLostAsync(context.TargetId, losses).ConfigureAwait(false) is { } reason)
+            if (await WhyLostAsync(context.TargetId, losses, departures).ConfigureAwait(false) is { } reason)
             {
                 // The original call still ends one day (with Orleans' timeout): observe it, nobody else will.
                 _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -59,9 +67,10 @@ internal sealed partial class StalledCallWatchdog(IServiceProvider services, Con
         }
     }
 
-    /// <summary>Why a call sent when <paramref name="lossesAtSend"/> gateway connections had been lost cannot be answered
-    /// any more, or null while it still can.</summary>
-    private async Task<string?> WhyLostAsync(GrainId target, long lossesAtSend)
+    /// <summary>Why a call sent when <paramref name="lossesAtSend"/> gateway connections had been lost and
+    /// <paramref name="departuresAtSend"/> silos had been seen leaving cannot be answered any more, or null while it
+    /// still can.</summary>
+    private async Task<string?> WhyLostAsync(GrainId target, long lossesAtSend, long departuresAtSend)
     {
         if (status.Losses != lossesAtSend)
         {
@@ -72,18 +81,30 @@ internal sealed partial class StalledCallWatchdog(IServiceProvider services, Con
         {
             var grains = services.GetRequiredService<IClusterClient>();
             var management = grains.GetGrain<IManagementGrain>(0);
-            var hosts = await ActiveHostsAsync(management).ConfigureAwait(false);
-            var address = await management.GetActivationAddress(grains.GetGrain(target)).ConfigureAwait(false);
+            await RefreshAsync(management).WaitAsync(CheckAfter).ConfigureAwait(false);
+            if (Interlocked.Read(ref _departures) != departuresAtSend)
+            {
+                return "a silo left the cluster while it was in flight";
+            }
+
+            // Bounded: the directory partition that knows the grain may live on the very silo that stopped answering.
+            var address = await management.GetActivationAddress(grains.GetGrain(target)).AsTask().WaitAsync(CheckAfter).ConfigureAwait(false);
             if (address is null)
             {
                 return "its grain is not active on any silo";
             }
 
+            Dictionary<SiloAddress, SiloStatus> hosts;
+            lock (_gate)
+            {
+                hosts = _hosts;
+            }
+
             return hosts.TryGetValue(address, out var siloStatus) && siloStatus == SiloStatus.Active
                 ? null
-                : $"the silo it is served by ({address}) is no longer an active member";
+                : $"the silo it is served by ({address}) is not an active member";
         }
-#pragma warning disable CA1031 // the check itself failing (no gateway answers) decides nothing: the call keeps waiting
+#pragma warning disable CA1031 // the check itself failing (no answer in time) decides nothing: the call keeps waiting
         catch (Exception ex) when (ex is not OutOfMemoryException)
 #pragma warning restore CA1031
         {
@@ -92,18 +113,35 @@ internal sealed partial class StalledCallWatchdog(IServiceProvider services, Con
         }
     }
 
-    /// <summary>The cluster's members, asked at most once a second however many calls are stalled.</summary>
-    private Task<Dictionary<SiloAddress, SiloStatus>> ActiveHostsAsync(IManagementGrain management)
+    /// <summary>Refreshes the cluster's membership as the gateway's silo sees it (at most once a second), counting the
+    /// silos seen leaving it (dead, stopping or shutting down) for the first time.</summary>
+    private Task RefreshAsync(IManagementGrain management)
     {
         lock (_gate)
         {
-            if (_hosts is null || (_hosts.IsCompleted && Stopwatch.GetElapsedTime(_hostsAt) > TimeSpan.FromSeconds(1)) || _hosts.IsFaulted)
+            if (_refresh is null || _refresh.IsFaulted || (_refresh.IsCompleted && Stopwatch.GetElapsedTime(_refreshedAt) > TimeSpan.FromSeconds(1)))
             {
-                _hosts = management.GetHosts(onlyActive: false);
-                _hostsAt = Stopwatch.GetTimestamp();
+                _refreshedAt = Stopwatch.GetTimestamp();
+                _refresh = RefreshCoreAsync(management);
             }
 
-            return _hosts;
+            return _refresh;
+        }
+    }
+
+    private async Task RefreshCoreAsync(IManagementGrain management)
+    {
+        var hosts = await management.GetHosts(onlyActive: false).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _hosts = hosts;
+            foreach (var (silo, siloStatus) in hosts)
+            {
+                if (siloStatus is SiloStatus.Dead or SiloStatus.Stopping or SiloStatus.ShuttingDown && _departed.Add(silo))
+                {
+                    Interlocked.Increment(ref _departures);
+                }
+            }
         }
     }
 
