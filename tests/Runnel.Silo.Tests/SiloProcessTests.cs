@@ -26,7 +26,8 @@ public sealed class SiloProcessTests : IDisposable
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         (await http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await http.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
-        ready.Should().Contain("cluster from-env", "environment variables configure the silo").And.Contain($"file:{dataDirectory}");
+        ready.Should().Contain("cluster from-env", "environment variables configure the silo").And.Contain($"file:{dataDirectory}")
+            .And.Contain($"clients on 127.0.0.1:{port}, silos on 127.0.0.1:{siloPort}");
         using (var probe = SiloProcess.Start(_workingDirectory.Path, null, "--health-check", "--http-port", Str(httpPort)))
         {
             (await probe.WaitForExitAsync()).Should().Be(0, "the container HEALTHCHECK passes on a live silo: {0}", probe.Stderr);
