@@ -31,6 +31,7 @@ COPY --from=build /app ./
 ENV Runnel__Silo__ListenAddress=0.0.0.0 \
     Runnel__Silo__AdvertisedAddress={machine} \
     Runnel__Silo__Port=7100 \
+    Runnel__Silo__SiloPort=8100 \
     Runnel__HttpPort=7180 \
     Runnel__Storage__DataDirectory=/var/lib/runnel \
     ASPNETCORE_HTTP_PORTS= \
@@ -43,8 +44,9 @@ RUN mkdir -p /var/lib/runnel && chown 1654:1654 /var/lib/runnel
 VOLUME /var/lib/runnel
 USER 1654
 
-# 7100: grain calls from clients and other silos. 7180: /healthz, /readyz and /metrics.
-EXPOSE 7100 7180
+# 7100: the gateway, where clients connect. 8100: the other silos of the cluster, at the address this one advertises.
+# 7180: /healthz, /readyz and /metrics.
+EXPOSE 7100 8100 7180
 
 # Liveness through the silo's own binary (the image has no curl): GET /healthz on the HTTP port.
 HEALTHCHECK --interval=15s --timeout=6s --start-period=20s --retries=3 \

@@ -24,7 +24,7 @@ public sealed partial class SiloReadiness(IHostApplicationLifetime lifetime, ILo
             var storage = host.Storage.Kind == "file"
                 ? $"file:{Path.GetFullPath(host.Storage.DataDirectory)}"
                 : $"azure:{host.Storage.ContainerName}";
-            LogReady(logger, siloOptions.Value.EffectiveSiloName, siloOptions.Value.ClusterId, silo.GatewayAddress?.Endpoint.ToString() ?? "-", host.HttpPort, storage);
+            LogReady(logger, siloOptions.Value.EffectiveSiloName, siloOptions.Value.ClusterId, silo.GatewayAddress?.Endpoint.ToString() ?? "-", silo.SiloAddress.Endpoint.ToString(), host.HttpPort, storage);
         });
         lifetime.ApplicationStopping.Register(() =>
         {
@@ -36,8 +36,8 @@ public sealed partial class SiloReadiness(IHostApplicationLifetime lifetime, ILo
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(1, LogLevel.Information, "Runnel silo {Silo} ready: cluster {Cluster}, grain calls on {Endpoint}, HTTP on port {HttpPort}, storage {Storage}")]
-    private static partial void LogReady(ILogger logger, string silo, string cluster, string endpoint, int httpPort, string storage);
+    [LoggerMessage(1, LogLevel.Information, "Runnel silo {Silo} ready: cluster {Cluster}, clients on {Gateway}, silos on {SiloEndpoint}, HTTP on port {HttpPort}, storage {Storage}")]
+    private static partial void LogReady(ILogger logger, string silo, string cluster, string gateway, string siloEndpoint, int httpPort, string storage);
 
     [LoggerMessage(2, LogLevel.Information, "Runnel silo {Silo} stopping: no longer ready; deactivating grains and releasing partitions")]
     private static partial void LogStopping(ILogger logger, string silo);

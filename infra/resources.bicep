@@ -7,8 +7,8 @@
 //   storage account (shared keys off) ◄── Storage Blob Data Contributor ──────────┘
 //
 // The silos hold no state: topics, partitions and membership live in the blob container. They authenticate with the
-// identity (no key or connection string anywhere) and reach each other at their replica addresses in the subnet;
-// clients reach them through the app's internal TCP ingress.
+// identity (no key or connection string anywhere) and reach each other at their replica addresses in the subnet, on
+// the silo port; clients reach the gateway port through the app's internal TCP ingress.
 
 @description('The region for every resource.')
 param location string
@@ -38,11 +38,13 @@ param workloadProfileType string
 param storageSku string
 param clusterId string
 
-// The silo's default ports (Silo/appsettings.json, the Dockerfile's EXPOSE): grain calls, and HTTP for probes and metrics.
-var siloPort = 7100
+// The silo's default ports (Silo/appsettings.json, the Dockerfile's EXPOSE): the gateway for clients, the silo port
+// for the other silos (at the replica address each advertises, not through the ingress), and HTTP for probes and metrics.
+var gatewayPort = 7100
+var siloPort = 8100
 var httpPort = 7180
 
-// The silo's host shutdown timeout: SiloOptions.ShutdownTimeout (30 s) plus the host's 15 s slack (SiloHost).
+// The silo's host shutdown timeout: RunnelSiloOptions.ShutdownTimeout (30 s) plus the host's 15 s slack (SiloHost).
 var shutdownGraceSeconds = 45
 
 var containerName = 'runnel'
@@ -276,11 +278,12 @@ resource silo 'Microsoft.App/containerApps@2025-01-01' = {
     configuration: {
       activeRevisionsMode: 'Single'
       ingress: {
-        // Clients (in the virtual network) connect over TCP; the environment spreads connections over the replicas.
+        // Clients (in the virtual network) connect to the gateway over TCP; the environment spreads connections over
+        // the replicas. The silo port is no ingress: silos connect to each other's replica addresses directly.
         external: false
         transport: 'tcp'
-        targetPort: siloPort
-        exposedPort: siloPort
+        targetPort: gatewayPort
+        exposedPort: gatewayPort
         // /metrics for a scraper inside the network.
         additionalPortMappings: [
           {
@@ -317,12 +320,16 @@ resource silo 'Microsoft.App/containerApps@2025-01-01' = {
               value: '0.0.0.0'
             }
             {
-              // The replica's own host name resolves to its address in the subnet.
+              // The replica's own host name resolves to its address in the subnet: the other silos connect to it there.
               name: 'Runnel__Silo__AdvertisedAddress'
               value: '{machine}'
             }
             {
               name: 'Runnel__Silo__Port'
+              value: string(gatewayPort)
+            }
+            {
+              name: 'Runnel__Silo__SiloPort'
               value: string(siloPort)
             }
             {
@@ -371,4 +378,4 @@ output registryLoginServer string = registry.properties.loginServer
 output environmentId string = environment.id
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output identityClientId string = identity.properties.clientId
-output clientEndpoint string = '${silo.properties.configuration.ingress.fqdn}:${siloPort}'
+output clientEndpoint string = '${silo.properties.configuration.ingress.fqdn}:${gatewayPort}'

@@ -221,11 +221,12 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
     private async Task FinishDeleteAsync(CancellationToken cancellationToken)
     {
         var meta = _meta ?? throw UnknownTopic();
+        // The workers run on this activation's scheduler (their calls interleave at the awaits): Orleans lets a grain
+        // reach GrainFactory only there, and a worker on the thread pool would throw.
         await Parallel.ForEachAsync(
             Enumerable.Range(0, meta.PartitionCount),
-            new ParallelOptions { MaxDegreeOfParallelism = _options.DeleteParallelism, CancellationToken = cancellationToken },
-            async (partition, ct) => await GrainFactory.GetGrain<IPartitionGrain>(PartitionKey.Format(Name, partition)).RetireAsync(ct))
-            ;
+            new ParallelOptions { MaxDegreeOfParallelism = _options.DeleteParallelism, CancellationToken = cancellationToken, TaskScheduler = TaskScheduler.Current },
+            async (partition, ct) => await GrainFactory.GetGrain<IPartitionGrain>(PartitionKey.Format(Name, partition)).RetireAsync(ct));
 
         var blobs = new List<string>();
         await foreach (var blob in store.ListAllAsync(StoragePaths.TopicPrefix(Name), cancellationToken: cancellationToken))

@@ -1,6 +1,7 @@
 namespace Runnel.Storage;
 
 /// <summary>Which condition of a write did not hold.</summary>
+[GenerateSerializer, Alias("runnel.PreconditionKind")]
 public enum PreconditionKind
 {
     /// <summary>The blob's ETag is not the one given in <c>If-Match</c> (or the blob is gone).</summary>

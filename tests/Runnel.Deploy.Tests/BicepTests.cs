@@ -84,7 +84,7 @@ public sealed class BicepTests
     }
 
     [Fact]
-    public async Task ContainerApp_Silo_UsesTheSilosPortsOptionNamesAndShutdownTimeout()
+    public async Task ContainerApp_Silo_UsesTheSilosGatewayAndSiloPortsOptionNamesAndShutdownTimeout()
     {
         var resources = await ResourcesAsync();
         var variables = resources.Variables;
@@ -94,13 +94,18 @@ public sealed class BicepTests
         var ingress = app["properties"]!["configuration"]!["ingress"]!;
 
         env.Keys.Select(SiloSettings.KeyOf).Should().BeSubsetOf(SiloSettings.Keys);
-        variables["siloPort"]!.GetValue<int>().Should().Be(SiloSettings.DefaultPort);
+        variables["gatewayPort"]!.GetValue<int>().Should().Be(SiloSettings.DefaultPort);
+        variables["siloPort"]!.GetValue<int>().Should().Be(SiloSettings.DefaultSiloPort);
         variables["httpPort"]!.GetValue<int>().Should().Be(SiloSettings.DefaultHttpPort);
+        env["Runnel__Silo__Port"].Should().Be("[string(variables('gatewayPort'))]");
+        env["Runnel__Silo__SiloPort"].Should().Be("[string(variables('siloPort'))]");
         variables["shutdownGraceSeconds"]!.GetValue<int>().Should().Be((int)SiloSettings.HostShutdownTimeout.TotalSeconds);
         app["properties"]!["template"]!["terminationGracePeriodSeconds"]!.ToString().Should().Be("[variables('shutdownGraceSeconds')]");
         ingress["transport"]!.GetValue<string>().Should().Be("tcp");
         ingress["external"]!.GetValue<bool>().Should().BeFalse("clients connect from inside the network");
-        ingress["targetPort"]!.ToString().Should().Be("[variables('siloPort')]");
+        ingress["targetPort"]!.ToString().Should().Be("[variables('gatewayPort')]", "clients connect to the gateway");
+        ingress["additionalPortMappings"]!.AsArray().Select(m => m!["targetPort"]!.ToString()).Should().NotContain("[variables('siloPort')]",
+            "silos reach each other at the replica addresses they advertise, not through the load-balanced ingress");
         env["Runnel__Storage__Kind"].Should().Be("azure");
         env["Runnel__Silo__ListenAddress"].Should().Be("0.0.0.0");
         env["Runnel__Silo__AdvertisedAddress"].Should().Be(AdvertisedAddress.MachineToken);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using Runnel.Runtime;
 using Runnel.Silo;
 using Runnel.Testing;
 
@@ -56,8 +55,9 @@ public sealed class DockerfileTests
             .Select(p => int.Parse(p.Split('/')[0], CultureInfo.InvariantCulture));
         var (host, silo) = SiloSettings.Bind(_dockerfile.Final.Environment().ToDictionary(e => e.Key, e => (string?)e.Value));
 
-        exposed.Should().BeEquivalentTo([SiloSettings.DefaultPort, SiloSettings.DefaultHttpPort]);
-        (silo.Port, host.HttpPort).Should().Be((SiloSettings.DefaultPort, SiloSettings.DefaultHttpPort), "the image's ENV must not move the ports away from EXPOSE");
+        exposed.Should().BeEquivalentTo([SiloSettings.DefaultPort, SiloSettings.DefaultSiloPort, SiloSettings.DefaultHttpPort], "clients use the gateway port, silos the silo port");
+        (silo.Port, silo.EffectiveSiloPort, host.HttpPort).Should().Be(
+            (SiloSettings.DefaultPort, SiloSettings.DefaultSiloPort, SiloSettings.DefaultHttpPort), "the image's ENV must not move the ports away from EXPOSE");
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class DockerfileTests
         error.Should().BeNull();
         silo.ListenAddress.Should().Be("0.0.0.0", "a container is reached on its own interface, not loopback");
         silo.AdvertisedAddress.Should().Be("10.1.2.3");
-        new SiloOptionsValidator().Validate(null, silo).Failures.Should().BeNullOrEmpty();
+        new RunnelSiloOptionsValidator().Validate(null, silo).Failures.Should().BeNullOrEmpty();
         new SiloHostOptionsValidator().Validate(null, host).Failures.Should().BeNullOrEmpty();
     }
 }

@@ -1,4 +1,3 @@
-using Runnel.Runtime;
 using Runnel.Silo;
 using Runnel.Testing;
 using YamlDotNet.RepresentationModel;
@@ -32,14 +31,21 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void Deployment_ContainerPorts_AreTheSilosDefaultPorts()
+    public void Deployment_ContainerPorts_AreTheSilosGatewaySiloAndHttpPorts()
     {
         var ports = Container.Items("ports").ToDictionary(p => p.Text("name"), p => p.Int("containerPort"));
         var env = LiteralEnvironment();
         var (host, silo) = SiloSettings.Bind(env);
 
-        ports.Should().BeEquivalentTo(new Dictionary<string, int> { ["grain"] = SiloSettings.DefaultPort, ["http"] = SiloSettings.DefaultHttpPort });
-        (silo.Port, host.HttpPort).Should().Be((SiloSettings.DefaultPort, SiloSettings.DefaultHttpPort));
+        ports.Should().BeEquivalentTo(new Dictionary<string, int>
+        {
+            ["gateway"] = SiloSettings.DefaultPort,
+            ["silo"] = SiloSettings.DefaultSiloPort,
+            ["http"] = SiloSettings.DefaultHttpPort,
+        });
+        (silo.Port, silo.EffectiveSiloPort, host.HttpPort).Should().Be((SiloSettings.DefaultPort, SiloSettings.DefaultSiloPort, SiloSettings.DefaultHttpPort),
+            "the pod's environment must not move the ports away from the container ports");
+        env.Should().ContainKey("Runnel__Silo__SiloPort", "the silo port is stated, not left to be derived from the gateway port");
     }
 
     [Fact]
@@ -87,7 +93,7 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void ServiceAndBudget_SelectTheSiloPods_ServiceExposesTheGrainPort()
+    public void ServiceAndBudget_SelectTheSiloPods_ServiceExposesTheGatewayNotTheSiloPort()
     {
         var podLabels = Labels(Deployment.Get("spec", "template", "metadata", "labels"));
         var service = _base.Single("Service", SiloName);
@@ -98,7 +104,9 @@ public sealed class KubernetesManifestTests
         Labels(service.Get("spec", "selector")).Should().BeSubsetOf(podLabels);
         Labels(budget.Get("spec", "selector", "matchLabels")).Should().BeSubsetOf(podLabels);
         service.Items("spec", "ports").Select(p => p.Text("targetPort")).Should().BeSubsetOf(containerPorts);
-        service.Items("spec", "ports").Single(p => p.Text("name") == "grain").Int("port").Should().Be(SiloSettings.DefaultPort, "clients bootstrap to the silo's port");
+        service.Items("spec", "ports").Single(p => p.Text("name") == "gateway").Int("port").Should().Be(SiloSettings.DefaultPort, "clients bootstrap to the silos' gateway port");
+        service.Items("spec", "ports").Select(p => p.Text("targetPort")).Should().NotContain("silo",
+            "silos reach each other at their advertised pod IPs on the silo port; a load-balanced address would reach an arbitrary pod");
         Deployment.Int("spec", "replicas").Should().BeGreaterThan(budget.Int("spec", "maxUnavailable"));
     }
 
@@ -120,7 +128,7 @@ public sealed class KubernetesManifestTests
         storage.Keys.Select(SiloSettings.KeyOf).Should().BeSubsetOf(SiloSettings.Keys);
         host.Storage.Kind.Should().Be("azure", "several pods share the store: the file store is for one host");
         new SiloHostOptionsValidator().Validate(null, host).Failures.Should().BeNullOrEmpty();
-        new SiloOptionsValidator().Validate(null, silo).Failures.Should().BeNullOrEmpty();
+        new RunnelSiloOptionsValidator().Validate(null, silo).Failures.Should().BeNullOrEmpty();
     }
 
     [Fact]

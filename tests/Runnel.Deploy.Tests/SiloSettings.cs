@@ -1,7 +1,6 @@
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Runnel.Grains;
-using Runnel.Runtime;
 using Runnel.Testing;
 
 namespace Runnel.Deploy.Tests;
@@ -16,7 +15,7 @@ internal static class SiloSettings
     private static readonly (string Section, Type Type)[] Sections =
     [
         ("Runnel", typeof(Silo.SiloHostOptions)),
-        ("Runnel:Silo", typeof(SiloOptions)),
+        ("Runnel:Silo", typeof(Silo.RunnelSiloOptions)),
         ("Runnel:Grains", typeof(RunnelGrainsOptions)),
     ];
 
@@ -37,11 +36,14 @@ internal static class SiloSettings
     /// <summary>The host options with the shipped appsettings.json applied.</summary>
     public static Silo.SiloHostOptions DefaultHost() => Bind(new Dictionary<string, string?>()).Host;
 
-    /// <summary>The silo's runtime options with the shipped appsettings.json applied.</summary>
-    public static SiloOptions DefaultSilo() => Bind(new Dictionary<string, string?>()).Silo;
+    /// <summary>The silo's own options with the shipped appsettings.json applied.</summary>
+    public static Silo.RunnelSiloOptions DefaultSilo() => Bind(new Dictionary<string, string?>()).Silo;
 
-    /// <summary>The grain-call port a silo listens on when nothing overrides it.</summary>
+    /// <summary>The gateway port (clients) a silo listens on when nothing overrides it.</summary>
     public static int DefaultPort => DefaultSilo().Port;
+
+    /// <summary>The silo-to-silo port a silo listens on when nothing overrides it.</summary>
+    public static int DefaultSiloPort => DefaultSilo().EffectiveSiloPort;
 
     /// <summary>The HTTP port (health, metrics) a silo listens on when nothing overrides it.</summary>
     public static int DefaultHttpPort => DefaultHost().HttpPort;
@@ -55,14 +57,14 @@ internal static class SiloSettings
 
     /// <summary>appsettings.json, then <paramref name="environment"/> (variable names as in a manifest), bound as the
     /// silo binds them.</summary>
-    public static (Silo.SiloHostOptions Host, SiloOptions Silo) Bind(IReadOnlyDictionary<string, string?> environment)
+    public static (Silo.SiloHostOptions Host, Silo.RunnelSiloOptions Silo) Bind(IReadOnlyDictionary<string, string?> environment)
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(RepoPaths.Root, "Silo", "appsettings.json"), optional: false)
             .AddInMemoryCollection(environment.Select(e => KeyValuePair.Create(KeyOf(e.Key), e.Value)))
             .Build();
         var host = new Silo.SiloHostOptions();
-        var silo = new SiloOptions();
+        var silo = new Silo.RunnelSiloOptions();
         configuration.GetSection("Runnel").Bind(host);
         configuration.GetSection("Runnel:Silo").Bind(silo);
         return (host, silo);

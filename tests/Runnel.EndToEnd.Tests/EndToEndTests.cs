@@ -1,20 +1,26 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.TestingHost;
 using Runnel.Client;
 using Runnel.Client.Tests.Infrastructure;
 using Runnel.Grains;
 using Runnel.Storage;
 using Runnel.Testing;
-using Runnel.TestingHost;
+using Runnel.Testing.Cluster;
 
 namespace Runnel.EndToEnd.Tests;
 
 /// <summary>
-/// The product end to end: a 3-silo cluster in one process (loopback TCP, one shared store) hosting the real topic and
-/// partition grains, driven by the client library. Subclasses name the store (<c>File</c>, <c>Azurite</c>). Every test
-/// records each acknowledgement and checks the invariants over the whole history: every acknowledged record is at its
-/// acknowledged offset, nothing appears twice, and each key's records are in produce order.
+/// The product end to end: a 3-silo Orleans cluster in one process (<see cref="RunnelTestCluster"/>: Runnel membership
+/// on one shared store) hosting the real topic, partition and group grains, driven by the client library through the
+/// cluster's client with Runnel's call filter, as <see cref="RunnelConnection"/> sets it up. Subclasses name the store
+/// (<c>File</c>, <c>Azurite</c>). Every test records each acknowledgement and checks the invariants over the whole
+/// history: every acknowledged record is at its acknowledged offset, nothing appears twice, and each key's records are
+/// in produce order.
 /// </summary>
 public abstract class EndToEndTests
 {
@@ -27,13 +33,13 @@ public abstract class EndToEndTests
     public async Task KeyedRecords_FourProducersOverEightPartitionsWithLostResponses_AllConsumedInKeyOrderWithoutDuplicates()
     {
         await using var cluster = await StartClusterAsync(lostResponseProbability: 0.2);
-        await using var client = await cluster.ConnectClientAsync();
+        var client = cluster.Client;
         await new Admin(client).CreateTopicAsync("orders", 8);
 
         var acked = await ProduceAsync(client, "orders", producers: 4, recordsPerProducer: 25_000, keys: 500);
 
         acked.Count.Should().Be(100_000);
-        cluster.Silos.Sum(s => s.StoreFaults.InjectedCount(StorageFaultKind.LostResponse)).Should().BeGreaterThan(0, "lost responses must really have been injected");
+        cluster.Stores.Sum(s => s.Faults.InjectedCount(StorageFaultKind.LostResponse)).Should().BeGreaterThan(0, "lost responses must really have been injected");
         await AssertConsumedAsync(client, "orders", 8, acked);
     }
 
@@ -41,7 +47,7 @@ public abstract class EndToEndTests
     public async Task Produce_SiloKilledMidProduce_NoAcknowledgedRecordLost()
     {
         await using var cluster = await StartClusterAsync(lostResponseProbability: 0);
-        await using var client = await cluster.ConnectClientAsync();
+        var client = cluster.Client;
         await new Admin(client).CreateTopicAsync("kills", 8);
         var halfway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -53,8 +59,7 @@ public abstract class EndToEndTests
             }
         });
         await halfway.Task.WaitAsync(TimeSpan.FromSeconds(120));
-        var victim = cluster.RunningSilos[1];
-        await cluster.KillSiloAsync(victim);
+        await cluster.KillSiloAsync(cluster.Silos[1]);
         var acked = await producing.WaitAsync(TimeSpan.FromSeconds(180));
 
         acked.Count.Should().Be(20_000, "every record is acknowledged in the end: retries move to the surviving owners");
@@ -65,8 +70,7 @@ public abstract class EndToEndTests
     public async Task Topics_CreateDescribeAlterDelete_ThroughTheCluster()
     {
         await using var cluster = await StartClusterAsync(lostResponseProbability: 0);
-        await using var client = await cluster.ConnectClientAsync();
-        var admin = new Admin(client);
+        var admin = new Admin(cluster.Client);
 
         var created = await admin.CreateTopicAsync("t1", 3, new Dictionary<string, string> { ["retention.ms"] = "60000" });
         var altered = await admin.AlterTopicConfigAsync("t1", new Dictionary<string, string?> { ["max.message.bytes"] = "2048" });
@@ -89,16 +93,44 @@ public abstract class EndToEndTests
     }
 
     [Fact]
+    public async Task Topics_StoreUnavailableInActivationAndInCall_CallerGetsTheRetriableStorageErrorEachTimeThenCreates()
+    {
+        await using var cluster = await StartClusterAsync(lostResponseProbability: 0);
+        cluster.Stores.Should().HaveCount(3, "every silo opened its store at start");
+        var (refusedRead, refusedWrite) = (0, 0);
+        foreach (var store in cluster.Stores)
+        {
+            // One refusal of each in the whole cluster, wherever the topic grain is activated: the read of its meta blob
+            // when it activates, then the write that creates it.
+            store.Faults.FailNext(1, StorageOperation.Get, StorageFaultKind.Unavailable, name => Fragile(name) && Interlocked.Exchange(ref refusedRead, 1) == 0);
+            store.Faults.FailNext(1, StorageOperation.Put, StorageFaultKind.Unavailable, name => Fragile(name) && Interlocked.Exchange(ref refusedWrite, 1) == 0);
+        }
+
+        var create = () => cluster.Client.GetGrain<ITopicGrain>("fragile").CreateAsync(2, null).AsTask();
+
+        foreach (var failing in new[] { "activation", "call" })
+        {
+            var error = (await create.Should().ThrowAsync<RunnelException>()).Which;
+            error.Code.Should().Be(RunnelErrorCode.StorageUnavailable, "the store's error in the grain's {0} crosses the wire with its code: {1}", failing, error);
+            error.IsRetriable.Should().BeTrue();
+        }
+
+        (await create()).PartitionCount.Should().Be(2, "the store answers again");
+
+        static bool Fragile(string name) => name.Contains("/fragile/", StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Groups_GroupGrainSiloKilled_ConsumersContinueAndNoCommitLost()
     {
         // The silos' and the consumers' logs, kept for the failure message: a stalled group says what it was doing.
         var logs = new RingLoggerProvider();
         using var consumerLogs = LoggerFactory.Create(b => b.AddProvider(logs.For("client")));
         await using var cluster = await StartClusterAsync(lostResponseProbability: 0, logs);
-        await using var client = await cluster.ConnectClientAsync();
+        var client = cluster.Client;
         var admin = new Admin(client);
         await admin.CreateTopicAsync("jobs", 6);
-        var (group, victim) = await GroupHostedAwayFromSeedAsync(cluster, client);
+        var (group, victim) = await GroupHostedAwayFromFirstSiloAsync(cluster);
         await admin.ResetOffsetsAsync(group, "jobs", OffsetResetSpec.ToEarliest());
         var options = ConsumerOptions.Default with
         {
@@ -146,23 +178,25 @@ public abstract class EndToEndTests
         }
     }
 
-    /// <summary>A group id whose grain lives on a silo other than the client's seed, and that silo: each candidate's
-    /// grain is activated alone and the silo whose activation count went up hosts it.</summary>
-    private static async Task<(string Group, TestSilo Host)> GroupHostedAwayFromSeedAsync(InProcessTestCluster cluster, IGrainFactory client)
+    /// <summary>A group id whose grain lives on a silo other than the first, and that silo: each candidate's grain is
+    /// activated, and the cluster's directory says where.</summary>
+    private static async Task<(string Group, InProcessSiloHandle Host)> GroupHostedAwayFromFirstSiloAsync(RunningCluster cluster)
     {
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
         for (var i = 0; i < 20; i++)
         {
             var group = $"workers-{i}";
-            var before = cluster.RunningSilos.ToDictionary(s => s, s => s.Silo.ActivationCount);
-            await client.GetGrain<IConsumerGroupGrain>(group).FetchOffsetsAsync(null);
-            var host = cluster.RunningSilos.Where(s => s.Silo.ActivationCount == before[s] + 1).ToList();
-            if (host.Count == 1 && host[0] != cluster.RunningSilos[0])
+            var grain = cluster.Client.GetGrain<IConsumerGroupGrain>(group);
+            await grain.FetchOffsetsAsync(null);
+            var address = await management.GetActivationAddress(grain);
+            var host = cluster.Silos.SingleOrDefault(s => s.SiloAddress.Equals(address));
+            if (host is not null && host != cluster.Silos[0])
             {
-                return (group, host[0]);
+                return (group, host);
             }
         }
 
-        throw new InvalidOperationException("No group id among 20 landed away from the seed silo.");
+        throw new InvalidOperationException("No group id among 20 landed away from the first silo.");
     }
 
     private static async Task ProduceValuesAsync(IGrainFactory grains, string topic, int start, int count)
@@ -172,45 +206,63 @@ public abstract class EndToEndTests
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(60));
     }
 
-    /// <summary>Waits until the group's commits cover <paramref name="total"/> records; returns them by partition.</summary>
-    private static async Task<Dictionary<int, long>> WaitForCommitsAsync(Admin admin, string group, long total)
-    {
-        Dictionary<int, long> committed = [];
-        await InProcessTestCluster.WaitForAsync(async () =>
-        {
-            try
-            {
-                var description = await admin.DescribeGroupAsync(group);
-                committed = description.Partitions.Where(p => p.CommittedOffset is not null).ToDictionary(p => p.Partition, p => p.CommittedOffset!.Value);
-                return committed.Values.Sum() == total;
-            }
-            catch (RunnelException ex) when (ex.IsRetriable || ex.Code is RunnelErrorCode.OutcomeUnknown or RunnelErrorCode.ConnectionLost or RunnelErrorCode.WrongOwner)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), $"commits covering {total} records");
-        return committed;
-    }
+    /// <summary>Waits until the group's commits cover <paramref name="total"/> records (a describe that fails while the
+    /// group grain moves is tried again); returns them by partition.</summary>
+    private static Task<Dictionary<int, long>> WaitForCommitsAsync(Admin admin, string group, long total) =>
+        Probe.UntilAsync(
+            async () => (await admin.DescribeGroupAsync(group)).Partitions
+                .Where(p => p.CommittedOffset is not null).ToDictionary(p => p.Partition, p => p.CommittedOffset!.Value),
+            committed => committed.Values.Sum() == total,
+            TimeSpan.FromSeconds(60),
+            $"commits covering {total} records");
 
-    private async Task<InProcessTestCluster> StartClusterAsync(double lostResponseProbability, RingLoggerProvider? logs = null)
+    /// <summary>Three silos over the test's store, each through its own <see cref="SiloStore"/> (faults injected with
+    /// a seed per silo when <paramref name="lostResponseProbability"/> is not 0), once every silo sees all three Active.</summary>
+    private async Task<RunningCluster> StartClusterAsync(double lostResponseProbability, RingLoggerProvider? logs = null)
     {
         var store = await CreateStoreAsync();
-        return await InProcessTestCluster.StartAsync(new TestClusterOptions
-        {
-            InitialSilos = 3,
-            Store = store,
-            ConfigureLogging = logs is null ? null : (index, logging) => logging.AddProvider(logs.For($"silo{index}")),
-            ConfigureSilo = silo => silo.AddRunnelGrains(),
-            StoreFaults = index => lostResponseProbability == 0 ? null : new FaultInjectionOptions
+        var stores = new ConcurrentDictionary<string, SiloStore>();
+        var cluster = RunnelTestCluster.Build(
+            3,
+            store,
+            configureSilo: silo =>
             {
-                Seed = 1000 + index,
-                Probabilities = new Dictionary<StorageOperation, FaultProbabilities>
+                silo.AddRunnelGrains(sp => stores.GetOrAdd(SiloName(sp), name => new SiloStore(store, Faults(name, lostResponseProbability))));
+                if (logs is not null)
                 {
-                    [StorageOperation.AppendBlock] = new(LostResponse: lostResponseProbability),
-                },
+                    silo.Services.AddSingleton<ILoggerProvider>(sp => logs.For(SiloName(sp)));
+                }
             },
-        });
+            configureClient: client =>
+            {
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+                client.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
+            });
+        var running = new RunningCluster(cluster, stores);
+        try
+        {
+            await cluster.DeployAsync();
+            await RunnelTestCluster.WaitForAllSilosActiveAsync(cluster, TimeSpan.FromSeconds(20));
+            return running;
+        }
+        catch
+        {
+            await running.DisposeAsync();
+            throw;
+        }
     }
+
+    private static string SiloName(IServiceProvider services) => services.GetRequiredService<IOptions<SiloOptions>>().Value.SiloName;
+
+    /// <summary>Lost responses to appends, seeded by the silo's number (<c>Silo_{n}</c>); null for none.</summary>
+    private static FaultInjectionOptions? Faults(string siloName, double lostResponseProbability) => lostResponseProbability == 0 ? null : new FaultInjectionOptions
+    {
+        Seed = 1000 + int.Parse(siloName[(siloName.LastIndexOf('_') + 1)..], CultureInfo.InvariantCulture),
+        Probabilities = new Dictionary<StorageOperation, FaultProbabilities>
+        {
+            [StorageOperation.AppendBlock] = new(LostResponse: lostResponseProbability),
+        },
+    };
 
     /// <summary>Runs <paramref name="producers"/> idempotent producers at once, each writing keyed records whose value
     /// names (producer, key, per-key sequence); returns every acknowledgement: value → (partition, offset).</summary>

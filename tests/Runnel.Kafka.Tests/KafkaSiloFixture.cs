@@ -16,7 +16,7 @@ public sealed class KafkaSiloFixture : IAsyncLifetime
 
     public int KafkaPort { get; private set; }
 
-    /// <summary>The Runnel client's bootstrap (grain-call port).</summary>
+    /// <summary>The Runnel client's bootstrap (the silo's gateway port).</summary>
     public string RunnelBootstrap { get; private set; } = "";
 
     public string SiloOutput => (_silo?.Stdout ?? "") + (_silo?.Stderr ?? "");
@@ -26,13 +26,14 @@ public sealed class KafkaSiloFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var port = FreePort.Next();
+        var siloPort = FreePort.Next();
         var httpPort = FreePort.Next();
         KafkaPort = FreePort.Next();
         RunnelBootstrap = $"127.0.0.1:{port}";
         KafkaBootstrap = $"127.0.0.1:{KafkaPort}";
         _silo = ChildProcess.Start(
             ChildProcess.BuiltAssembly("Silo", "runnel-silo"),
-            ["--data-dir", _data.Path, "--port", Str(port), "--http-port", Str(httpPort), "--kafka-port", Str(KafkaPort), "--cluster", "kafka-tests"],
+            ["--data-dir", _data.Path, "--port", Str(port), "--silo-port", Str(siloPort), "--http-port", Str(httpPort), "--kafka-port", Str(KafkaPort), "--cluster", "kafka-tests"],
             workingDirectory: _data.Path);
         await _silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
     }

@@ -216,9 +216,9 @@ public sealed class MalformedInputTests
     }
 
     /// <summary>A grain factory for tests that must not reach a grain.</summary>
-    private sealed class NoGrains : IGrainFactory
+    private sealed class NoGrains() : DelegatingGrainFactory(null)
     {
-        public TGrainInterface GetGrain<TGrainInterface>(string key)
-            where TGrainInterface : IGrainWithStringKey => throw new InvalidOperationException($"No grain calls expected ({typeof(TGrainInterface).Name} {key}).");
+        public override TGrainInterface GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix = null) =>
+            throw new InvalidOperationException($"No grain calls expected ({typeof(TGrainInterface).Name} {primaryKey}).");
     }
 }

@@ -3,7 +3,6 @@ using System.Net;
 using Runnel.Grains;
 using Runnel.Log;
 using Runnel.Log.Batches;
-using Runnel.Runtime.Client;
 using Runnel.Testing;
 
 namespace Runnel.Silo.Tests;
@@ -17,23 +16,23 @@ public sealed class AzuriteSiloProcessTests(AzuriteFixture azurite) : IDisposabl
     [Fact]
     public async Task Silo_OnAzurite_ServesAndReleasesPartitionsOnSigterm()
     {
-        var (port, httpPort) = (FreePort.Next(), FreePort.Next());
+        var (port, siloPort, httpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
         var container = AzuriteStores.NewContainerName();
         using var silo = SiloProcess.Start(
             _workingDirectory.Path,
             new Dictionary<string, string> { ["Runnel__Storage__ConnectionString"] = azurite.ConnectionString },
-            "--storage", "azure", "--container", container, "--port", Str(port), "--http-port", Str(httpPort), "--kafka-port", "0", "--cluster", "az");
+            "--storage", "azure", "--container", container, "--port", Str(port), "--silo-port", Str(siloPort), "--http-port", Str(httpPort),
+            "--kafka-port", "0", "--cluster", "az");
 
         await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         (await http.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
-        await using (var client = new RunnelClient(RunnelClientOptions.Default with { Endpoint = $"127.0.0.1:{port}", ClusterId = "az" }))
+        await using (var client = await GatewayClient.ConnectAsync(port, "az"))
         {
-            await client.ConnectAsync();
-            await client.GetGrain<ITopicGrain>("orders").CreateAsync(1, null);
+            await client.Grains.GetGrain<ITopicGrain>("orders").CreateAsync(1, null);
             using var builder = new RecordBatchBuilder();
             builder.TryAppend(1, null, new byte[] { 1, 2, 3 }).Should().BeTrue();
-            (await client.GetGrain<IPartitionGrain>("orders/0").ProduceAsync(new ProduceRequest(builder.ToArray()))).BaseOffset.Should().Be(0);
+            (await client.Grains.GetGrain<IPartitionGrain>("orders/0").ProduceAsync(new ProduceRequest(builder.ToArray()))).BaseOffset.Should().Be(0);
         }
 
         silo.Terminate();

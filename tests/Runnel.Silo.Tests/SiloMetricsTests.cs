@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using Runnel.Grains;
 using Runnel.Log.Batches;
-using Runnel.Runtime.Client;
 using Runnel.Testing;
 
 namespace Runnel.Silo.Tests;
@@ -15,18 +14,18 @@ public sealed class SiloMetricsTests : IDisposable
     [Fact]
     public async Task Metrics_AfterProduceAndFetch_CountersMovedAndStoreTimed()
     {
-        var (port, httpPort) = (FreePort.Next(), FreePort.Next());
+        var (port, siloPort, httpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
         using var silo = SiloProcess.Start(
-            _workingDirectory.Path, null, "--data-dir", Path.Combine(_workingDirectory.Path, "data"), "--port", Str(port), "--http-port", Str(httpPort));
+            _workingDirectory.Path, null, "--data-dir", Path.Combine(_workingDirectory.Path, "data"), "--port", Str(port), "--silo-port", Str(siloPort),
+            "--http-port", Str(httpPort), "--kafka-port", "0");
         await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         var before = Samples(await ScrapeAsync(http));
 
-        await using (var client = new RunnelClient(RunnelClientOptions.Default with { Endpoint = $"127.0.0.1:{port}" }))
+        await using (var client = await GatewayClient.ConnectAsync(port))
         {
-            await client.ConnectAsync();
-            await client.GetGrain<ITopicGrain>("metered").CreateAsync(2, null);
-            var partition = client.GetGrain<IPartitionGrain>("metered/1");
+            await client.Grains.GetGrain<ITopicGrain>("metered").CreateAsync(2, null);
+            var partition = client.Grains.GetGrain<IPartitionGrain>("metered/1");
             foreach (var value in new[] { "a", "bb", "ccc" })
             {
                 await partition.ProduceAsync(new ProduceRequest(Batch(value, records: 2)));

@@ -3,7 +3,6 @@ using System.Net;
 using Runnel.Grains;
 using Runnel.Log;
 using Runnel.Log.Batches;
-using Runnel.Runtime.Client;
 using Runnel.Storage;
 using Runnel.Testing;
 
@@ -16,31 +15,31 @@ public sealed class SiloProcessTests : IDisposable
     [Fact]
     public async Task Silo_StartServeAndSigterm_ReadyServesThenExitsCleanlyWithPartitionsReleased()
     {
-        var (port, httpPort) = (FreePort.Next(), FreePort.Next());
+        var (port, siloPort, httpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
         var dataDirectory = Path.Combine(_workingDirectory.Path, "data");
         using var silo = SiloProcess.Start(
             _workingDirectory.Path,
             new Dictionary<string, string> { ["Runnel__Silo__ClusterId"] = "from-env" },
-            "--data-dir", dataDirectory, "--port", Str(port), "--http-port", Str(httpPort), "--kafka-port", Str(FreePort.Next()));
+            "--data-dir", dataDirectory, "--port", Str(port), "--silo-port", Str(siloPort), "--http-port", Str(httpPort), "--kafka-port", Str(FreePort.Next()));
 
         var ready = await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         (await http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await http.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
-        ready.Should().Contain("cluster from-env", "environment variables configure the silo").And.Contain($"file:{dataDirectory}");
+        ready.Should().Contain("cluster from-env", "environment variables configure the silo").And.Contain($"file:{dataDirectory}")
+            .And.Contain($"clients on 127.0.0.1:{port}, silos on 127.0.0.1:{siloPort}");
         using (var probe = SiloProcess.Start(_workingDirectory.Path, null, "--health-check", "--http-port", Str(httpPort)))
         {
             (await probe.WaitForExitAsync()).Should().Be(0, "the container HEALTHCHECK passes on a live silo: {0}", probe.Stderr);
             probe.Stdout.Should().Contain($"http://127.0.0.1:{httpPort}/healthz is healthy");
         }
 
-        await using (var client = new RunnelClient(RunnelClientOptions.Default with { Endpoint = $"127.0.0.1:{port}", ClusterId = "from-env" }))
+        await using (var client = await GatewayClient.ConnectAsync(port, "from-env"))
         {
-            await client.ConnectAsync();
-            await client.GetGrain<ITopicGrain>("events").CreateAsync(2, null);
-            var produced = await client.GetGrain<IPartitionGrain>("events/1").ProduceAsync(new ProduceRequest(Batch("hello")));
-            var fetched = await client.GetGrain<IPartitionGrain>("events/1").FetchAsync(new FetchRequest(0, 1 << 20, TimeSpan.Zero));
-            await client.GetGrain<IPartitionGrain>("events/0").GetOffsetsAsync();
+            await client.Grains.GetGrain<ITopicGrain>("events").CreateAsync(2, null);
+            var produced = await client.Grains.GetGrain<IPartitionGrain>("events/1").ProduceAsync(new ProduceRequest(Batch("hello")));
+            var fetched = await client.Grains.GetGrain<IPartitionGrain>("events/1").FetchAsync(new FetchRequest(0, 1 << 20, TimeSpan.Zero));
+            await client.Grains.GetGrain<IPartitionGrain>("events/0").GetOffsetsAsync();
             produced.BaseOffset.Should().Be(0);
             fetched.HighWatermark.Should().Be(1);
         }
@@ -73,15 +72,17 @@ public sealed class SiloProcessTests : IDisposable
     [InlineData("Runnel:Storage:BlobEndpoint (--blob-endpoint) must be an absolute https URL", "--storage", "azure", "--blob-endpoint", "http://acct.blob.core.windows.net")]
     [InlineData("Runnel:Storage:ManagedIdentityClientId (--managed-identity-client-id) must be the identity's client id, a GUID (was 'my-identity')", "--storage", "azure", "--blob-endpoint", "https://acct.blob.core.windows.net", "--managed-identity-client-id", "my-identity")]
     [InlineData("Runnel:Storage:ManagedIdentityClientId (--managed-identity-client-id) applies only with Runnel:Storage:BlobEndpoint", "--storage", "azure", "--connection-string", "UseDevelopmentStorage=true", "--managed-identity-client-id", "3f2504e0-4f89-11d3-9a0c-0305e82c3301")]
-    [InlineData("SiloOptions.Port must be between 0 and 65535 (was 70000)", "--port", "70000")]
+    [InlineData("Runnel:Silo:Port (--port) must be between 1 and 65535 (was 70000)", "--port", "70000")]
+    [InlineData("Runnel:Silo:SiloPort (--silo-port) must be between 1 and 65535, or 0 for --port + 1000 (was 70000)", "--silo-port", "70000")]
+    [InlineData("Runnel:Silo:SiloPort (--silo-port) must differ from Runnel:Silo:Port (--port) (both 7300)", "--port", "7300", "--silo-port", "7300")]
     [InlineData("'Runnel:Silo:Port'", "--port", "seven")]
     [InlineData("Runnel:HttpPort (--http-port) must be between 0 and 65535 (was -1)", "--http-port", "-1")]
-    [InlineData("SiloOptions.ListenAddress must be an IP address (was 'localhost')", "--listen-address", "localhost")]
+    [InlineData("Runnel:Silo:ListenAddress (--listen-address) must be an IP address (was 'localhost')", "--listen-address", "localhost")]
     [InlineData("Runnel:Kafka:Port (--kafka-port) must be between 0 (off) and 65535 (was 70000)", "--kafka-port", "70000")]
     [InlineData("'Runnel:Kafka:Port'", "--kafka-port", "ninety")]
     [InlineData("Runnel:Kafka:AdvertisedHost (--kafka-advertised-host) must be a host name or IP address (was 'bad host!')", "--kafka-advertised-host", "bad host!")]
     [InlineData("Runnel:Kafka:AdvertisedHost (--kafka-advertised-host) is required when the listen address is a wildcard", "--listen-address", "0.0.0.0")]
-    [InlineData("SiloOptions.AdvertisedAddress must be set when SiloOptions.ListenAddress is a wildcard ('0.0.0.0')", "--listen-address", "0.0.0.0")]
+    [InlineData("Runnel:Silo:AdvertisedAddress (--advertised-address) must be set when Runnel:Silo:ListenAddress is a wildcard ('0.0.0.0')", "--listen-address", "0.0.0.0")]
     [InlineData("Runnel:Kafka:AdvertisedHost (--kafka-advertised-host) must be a host name or IP address (was 'bad host!')", "--listen-address", "0.0.0.0", "--advertised-address", "127.0.0.1", "--kafka-advertised-host", "bad host!")]
     [InlineData("Runnel:Silo:AdvertisedAddress (--advertised-address): host name 'nowhere.invalid' did not resolve", "--advertised-address", "nowhere.invalid")]
     [InlineData("Runnel:Silo:AdvertisedAddress (--advertised-address) must be an IP address, a host name or {machine} (was 'a b')", "--advertised-address", "a b")]

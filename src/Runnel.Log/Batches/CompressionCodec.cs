@@ -6,6 +6,7 @@ namespace Runnel.Log.Batches;
 /// <see cref="Lz4"/> and <see cref="Zstd"/> are recognised and rejected with
 /// <see cref="UnsupportedCompressionException"/>. Ids 5-7 are not codecs at all (a corrupt batch).
 /// </summary>
+[GenerateSerializer, Alias("runnel.CompressionCodec")]
 public enum CompressionCodec
 {
     /// <summary>Records are stored as they are.</summary>

@@ -5,6 +5,7 @@ namespace Runnel.Log.Batches;
 /// Never retriable: the same bytes fail the same way. <see cref="Reason"/> says which check failed and the
 /// message names the numbers involved (offsets into the batch, declared and actual lengths, CRCs).
 /// </summary>
+[GenerateSerializer, Alias("runnel.CorruptRecordBatchException")]
 public sealed class CorruptRecordBatchException : RunnelException
 {
     public CorruptRecordBatchException(CorruptRecordBatchReason reason, string message, Exception? innerException = null)
@@ -14,5 +15,6 @@ public sealed class CorruptRecordBatchException : RunnelException
     }
 
     /// <summary>Which check failed.</summary>
+    [Id(0)]
     public CorruptRecordBatchReason Reason { get; }
 }

@@ -1,6 +1,7 @@
 namespace Runnel.Log.Batches;
 
 /// <summary>Why a record batch was rejected. The exception's message carries the numbers involved.</summary>
+[GenerateSerializer, Alias("runnel.CorruptRecordBatchReason")]
 public enum CorruptRecordBatchReason
 {
     /// <summary>No fault (the default value; never the reason of a thrown exception).</summary>

@@ -5,6 +5,7 @@ namespace Runnel.Log.Batches;
 /// implement (<see cref="CompressionCodec.Lz4"/>, <see cref="CompressionCodec.Zstd"/>). The message names the codec.
 /// Not retriable: the producer has to pick another codec.
 /// </summary>
+[GenerateSerializer, Alias("runnel.UnsupportedCompressionException")]
 public sealed class UnsupportedCompressionException : RunnelException
 {
     public UnsupportedCompressionException(CompressionCodec codec)
@@ -15,5 +16,6 @@ public sealed class UnsupportedCompressionException : RunnelException
     }
 
     /// <summary>The codec the batch asked for.</summary>
+    [Id(0)]
     public CompressionCodec Codec { get; }
 }
