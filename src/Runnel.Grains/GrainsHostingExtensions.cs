@@ -63,6 +63,7 @@ public static class GrainsHostingExtensions
         silo.Services.AddHostedService<PartitionRebalancer>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
+        silo.AddIncomingGrainCallFilter<RunnelGrainErrorFilter>();
         return silo.AddRendezvousPlacement();
     }
 }

@@ -59,4 +59,36 @@ public sealed class ErrorTranslationTests
         RunnelCallErrorFilter.Translate(new RunnelException(RunnelErrorCode.UnknownTopic, "no such topic")).Should().BeNull();
         RunnelCallErrorFilter.Translate(new InvalidOperationException("a bug")).Should().BeNull();
     }
+
+    [Fact]
+    public void ForTheWire_ASubclassWithoutASerializer_BecomesAPlainRunnelExceptionWithTheSameCodeAndFlags()
+    {
+        using var services = new ServiceCollection().AddSerializer().BuildServiceProvider();
+        var serializer = services.GetRequiredService<Serializer>();
+        var original = new LocalOnlyError(new InvalidOperationException("an SDK's own exception"));
+
+        var wire = RunnelGrainErrorFilter.ForTheWire(original);
+        var copy = serializer.Deserialize<Exception>(serializer.SerializeToArray<Exception>(wire));
+
+        var error = copy.Should().BeOfType<RunnelException>().Which;
+        error.Code.Should().Be(RunnelErrorCode.NotOwner);
+        error.IsRetriable.Should().BeTrue();
+        error.IsOutcomeUnknown.Should().BeTrue();
+        error.Message.Should().Be("partition t/0 moved");
+    }
+
+    [Fact]
+    public void ASubclassWithoutASerializer_FailsToSerialize_WhichIsWhyTheFilterExists()
+    {
+        using var services = new ServiceCollection().AddSerializer().BuildServiceProvider();
+        var serializer = services.GetRequiredService<Serializer>();
+
+        var act = () => serializer.SerializeToArray<Exception>(new LocalOnlyError(null));
+
+        act.Should().Throw<Exception>();
+    }
+
+    /// <summary>A Runnel error type declared where Orleans generates no serializer (as the log's and the store's are).</summary>
+    private sealed class LocalOnlyError(Exception? inner)
+        : RunnelException(RunnelErrorCode.NotOwner, "partition t/0 moved", inner, isRetriable: true, isOutcomeUnknown: true);
 }
