@@ -76,7 +76,9 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
 
     private string Name => this.GetPrimaryKeyString();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => RunnelErrorWireFilter.ActivateAsync(ActivateAsync(cancellationToken));
+
+    private async Task ActivateAsync(CancellationToken cancellationToken)
     {
         _stopping = cancellationToken;
         _tag = new KeyValuePair<string, object?>("partition", Name);
