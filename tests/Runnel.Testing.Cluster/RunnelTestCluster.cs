@@ -17,7 +17,9 @@ public static class RunnelTestCluster
     /// <param name="store">The store holding the membership blob (and whatever <paramref name="configureSilo"/> puts there).</param>
     /// <param name="configure">Runnel clustering options, for silos and client alike.</param>
     /// <param name="configureSilo">More silo configuration (e.g. grain storage), applied to every silo after clustering.</param>
-    public static InProcessTestCluster Build(short silos, IObjectStore store, Action<RunnelClusteringOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null)
+    /// <param name="configureClient">More client configuration (e.g. call filters), applied after clustering.</param>
+    public static InProcessTestCluster Build(
+        short silos, IObjectStore store, Action<RunnelClusteringOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null, Action<IClientBuilder>? configureClient = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ConfigureFileLogging = false;
@@ -32,7 +34,11 @@ public static class RunnelTestCluster
             configureSilo?.Invoke(silo);
         });
         builder.ConfigureSiloHost((_, host) => host.ConfigureContainer(new DefaultServiceProviderFactory(), RemoveTestClusterMembership<IMembershipTable>));
-        builder.ConfigureClient(client => client.UseRunnelClustering(store, configure));
+        builder.ConfigureClient(client =>
+        {
+            client.UseRunnelClustering(store, configure);
+            configureClient?.Invoke(client);
+        });
         builder.ConfigureClientHost(host => host.ConfigureContainer(new DefaultServiceProviderFactory(), RemoveTestClusterMembership<IGatewayListProvider>));
         return builder.Build();
     }
