@@ -78,7 +78,9 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
 
     private string Name => this.GetPrimaryKeyString();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => RunnelGrainErrorFilter.ActivateAsync(ActivateAsync(cancellationToken));
+
+    private async Task ActivateAsync(CancellationToken cancellationToken)
     {
         _stopping = cancellationToken;
         _tag = new KeyValuePair<string, object?>("partition", Name);

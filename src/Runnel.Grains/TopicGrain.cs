@@ -35,7 +35,9 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
 
     private string MetaBlob => StoragePaths.TopicMeta(Name);
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => RunnelGrainErrorFilter.ActivateAsync(ActivateAsync(cancellationToken));
+
+    private async Task ActivateAsync(CancellationToken cancellationToken)
     {
         if (!TopicName.IsValid(Name, out _nameError))
         {
@@ -221,8 +223,8 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
     private async Task FinishDeleteAsync(CancellationToken cancellationToken)
     {
         var meta = _meta ?? throw UnknownTopic();
-        // The workers run on this activation's scheduler (their calls interleave at the awaits): Orleans lets a grain
-        // reach GrainFactory only there, and a worker on the thread pool would throw.
+        // On this activation's scheduler: grain calls (and GrainFactory) need the grain's context, which the thread
+        // pool does not have.
         await Parallel.ForEachAsync(
             Enumerable.Range(0, meta.PartitionCount),
             new ParallelOptions { MaxDegreeOfParallelism = _options.DeleteParallelism, CancellationToken = cancellationToken, TaskScheduler = TaskScheduler.Current },

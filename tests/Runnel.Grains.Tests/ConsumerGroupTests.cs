@@ -5,20 +5,24 @@ using Runnel.Testing;
 namespace Runnel.Grains.Tests;
 
 /// <summary>
-/// The consumer group grain through a real silo and client, on fake time (the silo's clock is a
-/// <see cref="ManualTimeProvider"/>), against every store (subclasses name it). Members are simulated heartbeat loops
-/// (<see cref="SimulatedMember"/>); <see cref="OwnershipHistory"/> checks after every answer that no partition has two
-/// owners.
+/// The consumer group grain through an Orleans silo and client (<see cref="GrainsCluster"/>), on fake time (the grains'
+/// clock is a <see cref="ManualTimeProvider"/>), against every store (subclasses name it). Each test gets a fresh store
+/// and only fresh activations (the class's tests take turns on one silo, <see cref="GroupTestsCluster"/>). Members are
+/// simulated heartbeat loops (<see cref="SimulatedMember"/>); <see cref="OwnershipHistory"/> checks after every answer
+/// that no partition has two owners.
 /// </summary>
-public abstract partial class ConsumerGroupTests : IAsyncLifetime
+public abstract partial class ConsumerGroupTests(GroupTestsCluster shared) : IAsyncLifetime
 {
     protected static readonly TimeSpan Session = TimeSpan.FromSeconds(10);
 
-    protected ManualTimeProvider Time { get; } = new();
+    private bool _ownCluster;
+
+    /// <summary>The grains' clock, shared by the class's tests (each moves it on from wherever the last one left it).</summary>
+    protected ManualTimeProvider Time => shared.Clock;
 
     protected CountingObjectStore Store { get; private set; } = null!;
 
-    protected GrainsSilo Silo { get; private set; } = null!;
+    protected GrainsCluster Cluster { get; private set; } = null!;
 
     protected OwnershipHistory History { get; } = new();
 
@@ -28,22 +32,30 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Store = new CountingObjectStore(CreateStore());
-        Silo = await StartSiloAsync();
+        Cluster = await shared.AttachAsync(Store);
     }
 
-    public virtual async Task DisposeAsync() => await Silo.DisposeAsync();
-
-    private Task<GrainsSilo> StartSiloAsync() => GrainsSilo.StartAsync(Store, o => o.GroupSnapshotRecords = 5, Time);
-
-    /// <summary>Stops the silo gracefully and starts a new one on the same store and clock.</summary>
-    protected async Task RestartSiloAsync()
+    public virtual async Task DisposeAsync()
     {
-        await Silo.StopAsync();
-        Silo = await StartSiloAsync();
+        if (_ownCluster)
+        {
+            await Cluster.DisposeAsync();
+        }
+
+        await shared.DetachAsync();
+    }
+
+    /// <summary>Leaves the shared silo (its grains deactivate) for one of this test's own with other options, on the same
+    /// clock.</summary>
+    protected async Task UseOwnClusterAsync(Action<RunnelGrainsOptions> configure)
+    {
+        await shared.DetachAsync();
+        Cluster = await GrainsCluster.StartAsync(Store, configure, Time);
+        _ownCluster = true;
     }
 
     protected SimulatedMember Member(string group, string name, string? instanceId = null) =>
-        new(Silo.Group(group), name, instanceId) { SessionTimeout = Session };
+        new(Cluster.Group(group), name, instanceId) { SessionTimeout = Session };
 
     /// <summary>Advances the clock by <paramref name="total"/> in steps shorter than a session, heartbeating the
     /// <paramref name="alive"/> members after each step.</summary>
@@ -71,7 +83,7 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     [Fact]
     public async Task Heartbeat_ThreeMembersThenAFourth_FourEachThenExactlyThreeMoveWithoutTwoOwners()
     {
-        await Silo.Topic("t").CreateAsync(12, null);
+        await Cluster.Topic("t").CreateAsync(12, null);
         var members = Enumerable.Range(1, 3).Select(i => Member("g", $"m{i}")).ToList();
 
         await History.RunUntilStableAsync(members);
@@ -86,7 +98,7 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
         after.Count(kv => before[kv.Key] != kv.Value).Should().Be(3, "only the fourth member's share moves");
         History.Violations.Should().BeEmpty();
         History.Steps.Should().BeGreaterThan(8);
-        var description = await Silo.Group("g").DescribeAsync();
+        var description = await Cluster.Group("g").DescribeAsync();
         description.State.Should().Be(GroupState.Stable);
         description.Members.Should().HaveCount(4).And.OnlyContain(m => m.Assigned.Count == 3 && m.PendingRevocation.Count == 0);
     }
@@ -94,14 +106,14 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     [Fact]
     public async Task Heartbeat_FourthJoins_RevokedPartitionsReachTheNewMemberOnlyAfterRelease()
     {
-        await Silo.Topic("t").CreateAsync(12, null);
+        await Cluster.Topic("t").CreateAsync(12, null);
         var members = Enumerable.Range(1, 3).Select(i => Member("g", $"m{i}")).ToList();
         await History.RunUntilStableAsync(members);
         var late = Member("g", "m4");
         members.Add(late);
 
         var joined = await late.HeartbeatAsync();
-        var description = await Silo.Group("g").DescribeAsync();
+        var description = await Cluster.Group("g").DescribeAsync();
 
         joined.Assignment.Should().BeEmpty("every partition is still owned by its previous owner");
         description.State.Should().Be(GroupState.Reconciling);
@@ -113,7 +125,7 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     [Fact]
     public async Task Heartbeat_NothingChanges_WritesNothing()
     {
-        await Silo.Topic("t").CreateAsync(4, null);
+        await Cluster.Topic("t").CreateAsync(4, null);
         var members = Enumerable.Range(1, 2).Select(i => Member("g", $"m{i}")).ToList();
         await History.RunUntilStableAsync(members);
         var appends = Store.Appends;
@@ -130,7 +142,7 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     [Fact]
     public async Task Heartbeat_MemberStopsHeartbeating_PartitionsReassignedAfterSessionTimeoutOffsetsKept()
     {
-        await Silo.Topic("t").CreateAsync(12, null);
+        await Cluster.Topic("t").CreateAsync(12, null);
         var members = Enumerable.Range(1, 3).Select(i => Member("g", $"m{i}")).ToList();
         await History.RunUntilStableAsync(members);
         var silent = members[2];
@@ -145,7 +157,7 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
         members[0].Owned.Union(members[1].Owned).Should().HaveCount(12);
         members[0].Owned.Should().HaveCount(6);
         History.Violations.Should().BeEmpty();
-        var offsets = await Silo.Group("g").FetchOffsetsAsync(silentPartitions);
+        var offsets = await Cluster.Group("g").FetchOffsetsAsync(silentPartitions);
         offsets.Should().HaveCount(4).And.OnlyContain(o => o.Offset == 42);
         await FailsWith(RunnelErrorCode.UnknownMember, silent.HeartbeatAsync);
     }
@@ -153,7 +165,7 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     [Fact]
     public async Task Heartbeat_StaticMemberRestartsWithinSessionTimeout_SamePartitionsNoRebalance()
     {
-        await Silo.Topic("t").CreateAsync(12, null);
+        await Cluster.Topic("t").CreateAsync(12, null);
         var members = new List<SimulatedMember> { Member("g", "s1", instanceId: "instance-1"), Member("g", "m2"), Member("g", "m3") };
         await History.RunUntilStableAsync(members);
         var staticMember = members[0];
@@ -174,25 +186,25 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
         members.Select(m => m.Epoch).Should().Equal(epochs);
         members[1].Last!.GroupEpoch.Should().Be(groupEpoch);
         History.Violations.Should().BeEmpty();
-        var zombie = new SimulatedMember(Silo.Group("g"), "zombie", "instance-1") { MemberId = oldId, Epoch = epochs[0], SessionTimeout = Session };
+        var zombie = new SimulatedMember(Cluster.Group("g"), "zombie", "instance-1") { MemberId = oldId, Epoch = epochs[0], SessionTimeout = Session };
         await FailsWith(RunnelErrorCode.FencedMember, zombie.HeartbeatAsync);
     }
 
     [Fact]
     public async Task Leave_StaticMemberTemporarily_AssignmentReservedUntilSessionTimeout()
     {
-        await Silo.Topic("t").CreateAsync(6, null);
+        await Cluster.Topic("t").CreateAsync(6, null);
         var members = new List<SimulatedMember> { Member("g", "s1", instanceId: "instance-1"), Member("g", "m2") };
         await History.RunUntilStableAsync(members);
         var reserved = members[0].Owned.ToHashSet();
 
-        await Silo.Group("g").LeaveAsync(members[0].MemberId, members[0].Epoch, temporary: true);
+        await Cluster.Group("g").LeaveAsync(members[0].MemberId, members[0].Epoch, temporary: true);
         await History.RunUntilStableAsync([members[1]]);
         members[1].Owned.Should().HaveCount(3, "the static member's partitions stay reserved");
         members[0].Restart();
         (await members[0].HeartbeatAsync()).Assignment.Should().BeEquivalentTo(reserved);
 
-        await Silo.Group("g").LeaveAsync(members[0].MemberId, members[0].Epoch, temporary: true);
+        await Cluster.Group("g").LeaveAsync(members[0].MemberId, members[0].Epoch, temporary: true);
         members[0].Owned.Clear();
         await PassTimeAsync(Session + Session, members[1]);
         await History.RunUntilStableAsync([members[1]]);
@@ -204,14 +216,13 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     public async Task Commits_ManySnapshots_GroupLogTrimmedBelowTheSnapshotAndStateKeptAcrossARestart()
     {
         // Small group-log segments: each snapshot (every 5 changes here) lets the segments below it go.
-        await Silo.StopAsync();
-        Silo = await GrainsSilo.StartAsync(Store, o =>
+        await UseOwnClusterAsync(o =>
         {
             o.GroupSnapshotRecords = 5;
             o.PartitionLog = o.PartitionLog with { SegmentBytes = 1024 };
-        }, Time);
-        await Silo.Topic("t").CreateAsync(2, null);
-        var group = Silo.Group("g");
+        });
+        await Cluster.Topic("t").CreateAsync(2, null);
+        var group = Cluster.Group("g");
         for (var i = 1; i <= 60; i++)
         {
             await group.CommitOffsetsAsync(new OffsetCommitRequest("", -1, [new CommittedOffset("t", i % 2, i, $"commit {i}")]));
@@ -221,17 +232,17 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
         var manifest = Log.PartitionManifest.FromJson((await Store.GetAsync(manifestName)).Content.Span, manifestName);
         manifest.LogStartOffset.Should().BeGreaterThan(0, "segments below the snapshot are deleted");
         manifest.Segments.Count.Should().BeLessThan(5, "the log does not keep growing");
-        await RestartSiloAsync();
+        await Cluster.RestartAsync();
 
-        var offsets = await Silo.Group("g").FetchOffsetsAsync([new GroupPartition("t", 0), new GroupPartition("t", 1)]);
+        var offsets = await Cluster.Group("g").FetchOffsetsAsync([new GroupPartition("t", 0), new GroupPartition("t", 1)]);
         offsets.Select(o => (o.Partition, o.Offset, o.Metadata)).Should().BeEquivalentTo([(0, 60L, "commit 60"), (1, 59L, "commit 59")]);
     }
 
     [Fact]
     public async Task Commit_ZombiesAndBackwardsOffsets_RejectedResetOnlyWhenEmpty()
     {
-        await Silo.Topic("t").CreateAsync(4, null);
-        var group = Silo.Group("g");
+        await Cluster.Topic("t").CreateAsync(4, null);
+        var group = Cluster.Group("g");
         var members = new List<SimulatedMember> { Member("g", "s1", instanceId: "instance-1"), Member("g", "m2") };
         await History.RunUntilStableAsync(members);
         await members[0].CommitOwnedAsync(10);
@@ -268,7 +279,7 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     [Fact]
     public async Task Heartbeat_MaxPollIntervalExceeded_PartitionsReassignedAndRejoinWorks()
     {
-        await Silo.Topic("t").CreateAsync(6, null);
+        await Cluster.Topic("t").CreateAsync(6, null);
         var members = Enumerable.Range(1, 2).Select(i => Member("g", $"m{i}")).ToList();
         await History.RunUntilStableAsync(members);
         var slow = members[0];
@@ -289,19 +300,19 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     [Fact]
     public async Task Validation_BadInputs_NamedErrors()
     {
-        await Silo.Topic("t").CreateAsync(2, null);
+        await Cluster.Topic("t").CreateAsync(2, null);
         var bad = await FailsWith(RunnelErrorCode.InvalidGroupId, () => Member("no/slash", "m").HeartbeatAsync());
-        await FailsWith(RunnelErrorCode.InvalidGroupId, () => Silo.Group("..").DescribeAsync().AsTask());
-        await FailsWith(RunnelErrorCode.InvalidGroupId, () => Silo.Group(".").DescribeAsync().AsTask());
-        var unknownGroup = await FailsWith(RunnelErrorCode.UnknownGroup, () => Silo.Group("never").DescribeAsync().AsTask());
-        await FailsWith(RunnelErrorCode.UnknownGroup, () => Silo.Group("never").DeleteAsync().AsTask());
-        var unknownMember = await FailsWith(RunnelErrorCode.UnknownMember, () => new SimulatedMember(Silo.Group("g"), "ghost") { MemberId = "ghost-id", Epoch = 3 }.HeartbeatAsync());
-        var session = await FailsWith(RunnelErrorCode.InvalidArgument, () => new SimulatedMember(Silo.Group("g"), "m") { SessionTimeout = TimeSpan.Zero }.HeartbeatAsync());
-        var pattern = await FailsWith(RunnelErrorCode.InvalidArgument, () => new SimulatedMember(Silo.Group("g"), "m") { Pattern = "([" }.HeartbeatAsync());
+        await FailsWith(RunnelErrorCode.InvalidGroupId, () => Cluster.Group("..").DescribeAsync().AsTask());
+        await FailsWith(RunnelErrorCode.InvalidGroupId, () => Cluster.Group(".").DescribeAsync().AsTask());
+        var unknownGroup = await FailsWith(RunnelErrorCode.UnknownGroup, () => Cluster.Group("never").DescribeAsync().AsTask());
+        await FailsWith(RunnelErrorCode.UnknownGroup, () => Cluster.Group("never").DeleteAsync().AsTask());
+        var unknownMember = await FailsWith(RunnelErrorCode.UnknownMember, () => new SimulatedMember(Cluster.Group("g"), "ghost") { MemberId = "ghost-id", Epoch = 3 }.HeartbeatAsync());
+        var session = await FailsWith(RunnelErrorCode.InvalidArgument, () => new SimulatedMember(Cluster.Group("g"), "m") { SessionTimeout = TimeSpan.Zero }.HeartbeatAsync());
+        var pattern = await FailsWith(RunnelErrorCode.InvalidArgument, () => new SimulatedMember(Cluster.Group("g"), "m") { Pattern = "([" }.HeartbeatAsync());
         var member = Member("g", "m1");
         await member.HeartbeatAsync();
-        await FailsWith(RunnelErrorCode.GroupNotEmpty, () => Silo.Group("g").DeleteAsync().AsTask());
-        var negative = await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Group("g").CommitOffsetsAsync(new OffsetCommitRequest(member.MemberId, member.Epoch, [new CommittedOffset("t", 0, -1, null)])).AsTask());
+        await FailsWith(RunnelErrorCode.GroupNotEmpty, () => Cluster.Group("g").DeleteAsync().AsTask());
+        var negative = await FailsWith(RunnelErrorCode.InvalidArgument, () => Cluster.Group("g").CommitOffsetsAsync(new OffsetCommitRequest(member.MemberId, member.Epoch, [new CommittedOffset("t", 0, -1, null)])).AsTask());
 
         bad.Message.Should().Contain("no/slash");
         unknownGroup.Message.Should().Contain("never");
@@ -309,14 +320,14 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
         session.Message.Should().Contain("SessionTimeout");
         pattern.Message.Should().Contain("([");
         negative.Message.Should().Contain("offset >= 0");
-        (await Silo.Groups.ListGroupsAsync()).Should().Equal("g");
+        (await Cluster.Groups.ListGroupsAsync()).Should().Equal("g");
     }
 
     [Fact]
     public async Task Heartbeat_PatternSubscriptionAndAddedPartitions_PickedUpOnRefresh()
     {
-        await Silo.Topic("ev-a").CreateAsync(2, null);
-        await Silo.Topic("other").CreateAsync(2, null);
+        await Cluster.Topic("ev-a").CreateAsync(2, null);
+        await Cluster.Topic("other").CreateAsync(2, null);
         var members = Enumerable.Range(1, 2).Select(i => Member("g", $"m{i}")).ToList();
         foreach (var m in members)
         {
@@ -327,8 +338,8 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
 
         await History.RunUntilStableAsync(members);
         members.SelectMany(m => m.Owned).Should().HaveCount(2).And.OnlyContain(p => p.Topic == "ev-a");
-        await Silo.Topic("ev-b").CreateAsync(2, null);
-        await Silo.Topic("ev-a").AddPartitionsAsync(4);
+        await Cluster.Topic("ev-b").CreateAsync(2, null);
+        await Cluster.Topic("ev-a").AddPartitionsAsync(4);
         Time.Advance(TimeSpan.FromSeconds(31));
         await History.RunUntilStableAsync(members);
 
@@ -340,7 +351,7 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
     [Fact]
     public async Task Activation_SiloRestarted_MembersOffsetsAndEpochsRestoredThenDeleteRemovesEverything()
     {
-        await Silo.Topic("t").CreateAsync(6, null);
+        await Cluster.Topic("t").CreateAsync(6, null);
         var members = Enumerable.Range(1, 3).Select(i => Member("g", $"m{i}")).ToList();
         await History.RunUntilStableAsync(members);
         for (var i = 1; i <= 12; i++)
@@ -348,21 +359,21 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
             await members[i % 3].CommitOwnedAsync(i);
         }
 
-        var before = await Silo.Group("g").DescribeAsync();
-        await RestartSiloAsync();
-        var after = await Silo.Group("g").DescribeAsync();
+        var before = await Cluster.Group("g").DescribeAsync();
+        await Cluster.RestartAsync();
+        var after = await Cluster.Group("g").DescribeAsync();
         after.Should().BeEquivalentTo(before);
         (await Store.TryGetAsync("groups/g/snapshot")).Should().NotBeNull("the group snapshots every 5 changes in this test");
-        (await Silo.Groups.ListGroupsAsync()).Should().Equal("g");
+        (await Cluster.Groups.ListGroupsAsync()).Should().Equal("g");
 
         foreach (var m in before.Members)
         {
-            await Silo.Group("g").LeaveAsync(m.MemberId, m.MemberEpoch, temporary: false);
+            await Cluster.Group("g").LeaveAsync(m.MemberId, m.MemberEpoch, temporary: false);
         }
 
-        await Silo.Group("g").DeleteAsync();
-        await FailsWith(RunnelErrorCode.UnknownGroup, () => Silo.Group("g").DescribeAsync().AsTask());
-        (await Silo.Groups.ListGroupsAsync()).Should().BeEmpty();
+        await Cluster.Group("g").DeleteAsync();
+        await FailsWith(RunnelErrorCode.UnknownGroup, () => Cluster.Group("g").DescribeAsync().AsTask());
+        (await Cluster.Groups.ListGroupsAsync()).Should().BeEmpty();
         var left = new List<string>();
         await foreach (var blob in Store.ListAllAsync("groups/"))
         {
@@ -371,4 +382,14 @@ public abstract partial class ConsumerGroupTests : IAsyncLifetime
 
         left.Should().BeEmpty();
     }
+}
+
+/// <summary>The silo a <see cref="ConsumerGroupTests"/> class takes turns on: a snapshot every 5 changes, fake time.</summary>
+public sealed class GroupTestsCluster : SharedGrainsCluster
+{
+    public ManualTimeProvider Clock { get; } = new();
+
+    public override TimeProvider? Time => Clock;
+
+    protected override void Configure(RunnelGrainsOptions options) => options.GroupSnapshotRecords = 5;
 }

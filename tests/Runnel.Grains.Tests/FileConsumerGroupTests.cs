@@ -4,7 +4,7 @@ using Runnel.Testing;
 namespace Runnel.Grains.Tests;
 
 /// <summary>The consumer group grain on the file store.</summary>
-public sealed class FileConsumerGroupTests : ConsumerGroupTests
+public sealed class FileConsumerGroupTests(GroupTestsCluster shared) : ConsumerGroupTests(shared), IClassFixture<GroupTestsCluster>
 {
     private readonly TempDirectory _directory = new("groups");
 

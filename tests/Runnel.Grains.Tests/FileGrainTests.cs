@@ -4,7 +4,7 @@ using Runnel.Testing;
 namespace Runnel.Grains.Tests;
 
 /// <summary>The grains on the file store (the embedded default).</summary>
-public sealed class FileGrainTests : GrainTests
+public sealed class FileGrainTests(GrainTestsCluster shared) : GrainTests(shared), IClassFixture<GrainTestsCluster>
 {
     private readonly TempDirectory _directory = new("grains");
 

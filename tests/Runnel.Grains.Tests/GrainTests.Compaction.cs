@@ -10,7 +10,7 @@ public abstract partial class GrainTests
     public async Task Compact_CompactTopic_LatestPerKeyKeptAtItsOffsetAndFetchesReadOn()
     {
         await CreateTopicAsync("c", 1, new Dictionary<string, string> { [TopicConfig.SegmentBytes] = "1024", [TopicConfig.CleanupPolicy] = "compact" });
-        var partition = Silo.Partition("c", 0);
+        var partition = Cluster.Partition("c", 0);
         for (var i = 0; i < 12; i++)
         {
             await partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"b{i}", records: 2, valueSize: 200))); // keys k0, k1
@@ -42,9 +42,9 @@ public abstract partial class GrainTests
     public async Task Compact_DeleteOnlyTopic_InvalidConfig()
     {
         await CreateTopicAsync("d", 1);
-        await Silo.Partition("d", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("x")));
+        await Cluster.Partition("d", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("x")));
 
-        var error = await FailsWith(RunnelErrorCode.InvalidConfig, () => Silo.Partition("d", 0).CompactAsync().AsTask());
+        var error = await FailsWith(RunnelErrorCode.InvalidConfig, () => Cluster.Partition("d", 0).CompactAsync().AsTask());
 
         error.Message.Should().Contain("cleanup.policy");
     }
@@ -53,15 +53,14 @@ public abstract partial class GrainTests
     public async Task Compaction_OnTheRetentionCheckInterval_RunsOnceTheDirtyRatioIsReached()
     {
         var time = new ManualTimeProvider();
-        await Silo.DisposeAsync();
-        Silo = await GrainsSilo.StartAsync(Store, o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
+        await UseOwnClusterAsync(o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
         await CreateTopicAsync("c", 1, new Dictionary<string, string>
         {
             [TopicConfig.SegmentBytes] = "1024",
             [TopicConfig.CleanupPolicy] = "compact,delete",
             [TopicConfig.MinCleanableDirtyRatio] = "0.9",
         });
-        var partition = Silo.Partition("c", 0);
+        var partition = Cluster.Partition("c", 0);
         for (var i = 0; i < 12; i++)
         {
             await partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"b{i}", records: 2, timestamp: time.GetUtcNow().ToUnixTimeMilliseconds(), valueSize: 200)));

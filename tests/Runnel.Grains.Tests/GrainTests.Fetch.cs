@@ -8,7 +8,7 @@ public abstract partial class GrainTests
     public async Task Fetch_LongPollAtTheEnd_ReturnsWhenDataArrives()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("first", records: 1)));
 
         // Waits far longer than the test takes: only the produce below can complete it.
@@ -24,7 +24,7 @@ public abstract partial class GrainTests
     public async Task Fetch_LongPollWithNoData_AnswersEmptyAfterMaxWait()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("only", records: 2)));
 
         var fetched = await partition.FetchAsync(new FetchRequest(2, 1024, TimeSpan.FromMilliseconds(100)));
@@ -37,7 +37,7 @@ public abstract partial class GrainTests
     public async Task Fetch_LongPollsWaiting_DoNotHoldUpOtherCalls()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         var polls = Enumerable.Range(0, 4).Select(_ => partition.FetchAsync(new FetchRequest(0, 1024, TimeSpan.FromMinutes(4))).AsTask()).ToArray();
 
         var offsets = await partition.GetOffsetsAsync();
@@ -52,12 +52,12 @@ public abstract partial class GrainTests
     [Fact]
     public async Task Fetch_ColdReadsInParallel_EveryResponseIntact()
     {
-        // No tail cache: every fetch is a store read (pooled on the file store), attached to its response and released
-        // once sent. A buffer released early and rented again by another read would show as another fetch's bytes.
-        await Silo.StopAsync();
-        await using var silo = await GrainsSilo.StartAsync(Store, o => o.PartitionLog = o.PartitionLog with { TailCacheBytes = 0 });
-        await silo.Topic("cold").CreateAsync(1, null);
-        var partition = silo.Partition("cold", 0);
+        // No tail cache: every fetch is a store read (into a pooled buffer on the file store) that its response carries.
+        // A buffer returned to the pool before its response was sent, and rented again by another read, would show as
+        // another fetch's bytes.
+        await UseOwnClusterAsync(o => o.PartitionLog = o.PartitionLog with { TailCacheBytes = 0 });
+        await Cluster.Topic("cold").CreateAsync(1, null);
+        var partition = Cluster.Partition("cold", 0);
         const int batches = 24;
         for (var i = 0; i < batches; i++)
         {
@@ -81,13 +81,12 @@ public abstract partial class GrainTests
     [Fact]
     public async Task Fetch_TailReadsWhileProducing_EveryResponseIntact()
     {
-        // A small tail cache: fetches at the end are answered from pooled append blocks (one reference per response,
-        // released once sent) while new blocks evict old ones. A block returned to the pool while a response still
-        // held it would come back as a later block's bytes, or fail the fetch when touched.
-        await Silo.StopAsync();
-        await using var silo = await GrainsSilo.StartAsync(Store, o => o.PartitionLog = o.PartitionLog with { TailCacheBytes = 128 * 1024 });
-        await silo.Topic("hot").CreateAsync(1, null);
-        var partition = silo.Partition("hot", 0);
+        // A small tail cache: fetches at the end are answered from pooled append blocks while new blocks evict old
+        // ones. A block returned to the pool while a response still held it would come back as a later block's bytes,
+        // or fail the fetch when touched.
+        await UseOwnClusterAsync(o => o.PartitionLog = o.PartitionLog with { TailCacheBytes = 128 * 1024 });
+        await Cluster.Topic("hot").CreateAsync(1, null);
+        var partition = Cluster.Partition("hot", 0);
         const int batches = 120;
         var produced = 0L;
         var producer = Task.Run(async () =>

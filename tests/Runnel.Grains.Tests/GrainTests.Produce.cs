@@ -10,7 +10,7 @@ public abstract partial class GrainTests
     public async Task ProduceThenFetch_SeveralBatches_RecordsAtTheirOffsetsUnchanged()
     {
         await CreateTopicAsync("t", 2);
-        var partition = Silo.Partition("t", 1);
+        var partition = Cluster.Partition("t", 1);
 
         var first = await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("a", records: 3)));
         var second = await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("b", records: 2)));
@@ -25,7 +25,7 @@ public abstract partial class GrainTests
         var fromMiddle = await partition.FetchAsync(new FetchRequest(3, 1, TimeSpan.Zero));
         TestBatches.Records(fromMiddle.Batches).Should().Equal((3, "b-0"), (4, "b-1"));
         (await partition.GetOffsetsAsync()).Should().Be(new PartitionOffsets(0, 5, 5));
-        (await Silo.Partition("t", 0).GetOffsetsAsync()).HighWatermark.Should().Be(0, "partitions are independent");
+        (await Cluster.Partition("t", 0).GetOffsetsAsync()).HighWatermark.Should().Be(0, "partitions are independent");
     }
 
     [Fact]
@@ -34,13 +34,28 @@ public abstract partial class GrainTests
         await CreateTopicAsync("t", 2);
         var batch = new ProduceRequest(TestBatches.Create("x"));
 
-        (await FailsWith(RunnelErrorCode.UnknownTopic, () => Silo.Partition("nope", 0).ProduceAsync(batch).AsTask())).Message.Should().Contain("'nope'");
-        (await FailsWith(RunnelErrorCode.UnknownPartition, () => Silo.Partition("t", 2).ProduceAsync(batch).AsTask())).Message.Should().Contain("partition 2");
-        await FailsWith(RunnelErrorCode.UnknownPartition, () => Silo.Partition("t", 7).FetchAsync(new FetchRequest(0, 100, TimeSpan.Zero)).AsTask());
-        await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Client.GetGrain<IPartitionGrain>("no-partition-number").GetOffsetsAsync().AsTask());
-        await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Partition("t", 0).FetchAsync(new FetchRequest(0, 0, TimeSpan.Zero)).AsTask());
-        await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Partition("t", 0).FetchAsync(new FetchRequest(0, 10, TimeSpan.FromHours(1))).AsTask());
-        await FailsWith(RunnelErrorCode.OffsetOutOfRange, () => Silo.Partition("t", 0).FetchAsync(new FetchRequest(5, 10, TimeSpan.Zero)).AsTask());
+        (await FailsWith(RunnelErrorCode.UnknownTopic, () => Cluster.Partition("nope", 0).ProduceAsync(batch).AsTask())).Message.Should().Contain("'nope'");
+        (await FailsWith(RunnelErrorCode.UnknownPartition, () => Cluster.Partition("t", 2).ProduceAsync(batch).AsTask())).Message.Should().Contain("partition 2");
+        await FailsWith(RunnelErrorCode.UnknownPartition, () => Cluster.Partition("t", 7).FetchAsync(new FetchRequest(0, 100, TimeSpan.Zero)).AsTask());
+        await FailsWith(RunnelErrorCode.InvalidArgument, () => Cluster.Client.GetGrain<IPartitionGrain>("no-partition-number").GetOffsetsAsync().AsTask());
+        await FailsWith(RunnelErrorCode.InvalidArgument, () => Cluster.Partition("t", 0).FetchAsync(new FetchRequest(0, 0, TimeSpan.Zero)).AsTask());
+        await FailsWith(RunnelErrorCode.InvalidArgument, () => Cluster.Partition("t", 0).FetchAsync(new FetchRequest(0, 10, TimeSpan.FromHours(1))).AsTask());
+        await FailsWith(RunnelErrorCode.OffsetOutOfRange, () => Cluster.Partition("t", 0).FetchAsync(new FetchRequest(5, 10, TimeSpan.Zero)).AsTask());
+    }
+
+    [Fact]
+    public async Task GrainCalls_StoreFailsWhileTheGrainsActivate_TheCallerGetsTheRetriableStorageError()
+    {
+        // Orleans answers the calls waiting for an activation that failed with the activation's exception: it must be
+        // one the caller can read (it was the store's own StorageUnavailableException, which has no serializer).
+        await CreateTopicAsync("t", 1);
+        Store.Sever();
+
+        var partition = await FailsWith(RunnelErrorCode.StorageUnavailable, () => Cluster.Partition("t", 0).GetOffsetsAsync().AsTask());
+        var topic = await FailsWith(RunnelErrorCode.StorageUnavailable, () => Cluster.Topic("other").DescribeAsync().AsTask());
+        var group = await FailsWith(RunnelErrorCode.StorageUnavailable, () => Cluster.Group("g").DescribeAsync().AsTask());
+
+        new[] { partition, topic, group }.Should().OnlyContain(e => e.IsRetriable && e.Message.Contains("severed"));
     }
 
     [Fact]
@@ -50,10 +65,10 @@ public abstract partial class GrainTests
         var batch = TestBatches.Create("x");
         batch[^1] ^= 0xFF;
 
-        await FailsWith(RunnelErrorCode.CorruptRecordBatch, () => Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(batch)).AsTask());
-        await FailsWith(RunnelErrorCode.CorruptRecordBatch, () => Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(new byte[10])).AsTask());
+        await FailsWith(RunnelErrorCode.CorruptRecordBatch, () => Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(batch)).AsTask());
+        await FailsWith(RunnelErrorCode.CorruptRecordBatch, () => Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(new byte[10])).AsTask());
 
-        (await Silo.Partition("t", 0).GetOffsetsAsync()).HighWatermark.Should().Be(0);
+        (await Cluster.Partition("t", 0).GetOffsetsAsync()).HighWatermark.Should().Be(0);
     }
 
     [Fact]
@@ -63,19 +78,19 @@ public abstract partial class GrainTests
         var big = TestBatches.Create("big", records: 4, valueSize: 400);
         big.Length.Should().BeGreaterThan(1024);
 
-        var error = await FailsWith(RunnelErrorCode.RecordBatchTooLarge, () => Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(big)).AsTask());
+        var error = await FailsWith(RunnelErrorCode.RecordBatchTooLarge, () => Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(big)).AsTask());
         error.Message.Should().Contain("max.message.bytes").And.Contain("1024");
-        (await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("small")))).BaseOffset.Should().Be(0);
+        (await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("small")))).BaseOffset.Should().Be(0);
 
-        await Silo.Topic("t").AlterConfigAsync(new Dictionary<string, string?> { [TopicConfig.MaxMessageBytes] = "4096" });
-        (await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(big))).BaseOffset.Should().Be(3, "a raised limit takes effect at once");
+        await Cluster.Topic("t").AlterConfigAsync(new Dictionary<string, string?> { [TopicConfig.MaxMessageBytes] = "4096" });
+        (await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(big))).BaseOffset.Should().Be(3, "a raised limit takes effect at once");
     }
 
     [Fact]
     public async Task Idempotent_RetryOfRecentBatches_OriginalOffsetsMarkedDuplicate()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         var batches = Enumerable.Range(0, 6).Select(i => TestBatches.Create($"s{i}", records: 2, producerId: 7, epoch: 0, sequence: i * 2)).ToArray();
         var originals = new List<ProduceResponse>();
         foreach (var batch in batches)
@@ -98,7 +113,7 @@ public abstract partial class GrainTests
     public async Task Idempotent_ConcurrentRetriesOfOneBatch_AppendedOnce()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         var batch = TestBatches.Create("once", producerId: 3, epoch: 0, sequence: 0);
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => partition.ProduceAsync(new ProduceRequest(batch)).AsTask()));
@@ -112,7 +127,7 @@ public abstract partial class GrainTests
     public async Task Idempotent_SequenceGapOrNewEpochNotAtZero_Refused()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("a", records: 3, producerId: 5, epoch: 1, sequence: 0)));
 
         var gap = await FailsWith(RunnelErrorCode.OutOfOrderSequence, () => partition.ProduceAsync(new ProduceRequest(TestBatches.Create("b", producerId: 5, epoch: 1, sequence: 4))).AsTask());
@@ -128,7 +143,7 @@ public abstract partial class GrainTests
     public async Task Idempotent_LaterBatchArrivesBeforeTheProducersFirst_RefusedThenWrittenAfterIt()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
 
         // The second batch overtakes the first and waits out SequenceGapWait: it must be refused, not taken as the
         // producer's start (which wrote it first and then refused the real first batch for good).
@@ -147,7 +162,7 @@ public abstract partial class GrainTests
     public async Task Idempotent_OlderEpochAfterANewerOne_ProducerFenced()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("old", producerId: 9, epoch: 0, sequence: 0)));
         await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("new", producerId: 9, epoch: 1, sequence: 0)));
 
@@ -162,16 +177,16 @@ public abstract partial class GrainTests
     {
         await CreateTopicAsync("t", 1);
         var batch = TestBatches.Create("kept", producerId: 11, epoch: 0, sequence: 0);
-        var original = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
-        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("plain")));
+        var original = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
+        await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("plain")));
 
-        await RestartSiloAsync();
-        var retry = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
-        var next = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("more", producerId: 11, epoch: 0, sequence: 3)));
+        await Cluster.DeactivateAllAsync();
+        var retry = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
+        var next = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("more", producerId: 11, epoch: 0, sequence: 3)));
 
         retry.Should().Be(original with { IsDuplicate = true });
         next.BaseOffset.Should().Be(6);
-        (await FailsWith(RunnelErrorCode.OutOfOrderSequence, () => Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("gap", producerId: 11, epoch: 0, sequence: 9))).AsTask()))
+        (await FailsWith(RunnelErrorCode.OutOfOrderSequence, () => Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("gap", producerId: 11, epoch: 0, sequence: 9))).AsTask()))
             .Message.Should().Contain("expected 6");
     }
 
@@ -188,10 +203,10 @@ public abstract partial class GrainTests
             appended = await crashed.AppendAsync(batch);
         }
 
-        var retry = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
+        var retry = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
 
         retry.Should().Be(new ProduceResponse(appended.BaseOffset, appended.LastOffset, 0, IsDuplicate: true));
-        (await Silo.Partition("t", 0).GetOffsetsAsync()).HighWatermark.Should().Be(3);
+        (await Cluster.Partition("t", 0).GetOffsetsAsync()).HighWatermark.Should().Be(3);
     }
 
     [Fact]
@@ -201,15 +216,15 @@ public abstract partial class GrainTests
         // every save of this owner failed (ETag mismatch / AlreadyExists); the next owner loaded the predecessor's stale
         // snapshot, replayed an empty (sealed) tail, and refused the producer's next batch as OutOfOrderSequence.
         await CreateTopicAsync("t", 1);
-        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 41, epoch: 0, sequence: 0)));
-        await RestartSiloAsync(); // the predecessor saved its snapshot (producer 41 up to sequence 2) and released
+        await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 41, epoch: 0, sequence: 0)));
+        await Cluster.DeactivateAllAsync(); // the predecessor saved its snapshot (producer 41 up to sequence 2) and released
         var predecessors = (await Store.GetAsync("topics/t/0/producer-state")).Content.ToArray();
-        await Silo.Partition("t", 0).GetOffsetsAsync(); // this owner takes over and reads (and saves) the snapshot
+        await Cluster.Partition("t", 0).GetOffsetsAsync(); // this owner takes over and reads (and saves) the snapshot
         await Store.PutAsync("topics/t/0/producer-state", predecessors); // ...then the predecessor's save lands late
-        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("second", producerId: 41, epoch: 0, sequence: 3)));
+        await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("second", producerId: 41, epoch: 0, sequence: 3)));
 
-        await RestartSiloAsync();
-        var next = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("third", producerId: 41, epoch: 0, sequence: 6)));
+        await Cluster.DeactivateAllAsync();
+        var next = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("third", producerId: 41, epoch: 0, sequence: 6)));
 
         next.BaseOffset.Should().Be(6);
         next.IsDuplicate.Should().BeFalse();
@@ -219,9 +234,9 @@ public abstract partial class GrainTests
     public async Task Idempotent_SuccessorsSnapshotWithNoNewOffsets_NeverReplacedByTheFencedOwnersSave()
     {
         await CreateTopicAsync("t", 1);
-        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 41, epoch: 0, sequence: 0)));
-        await RestartSiloAsync();
-        await Silo.Partition("t", 0).GetOffsetsAsync(); // this owner takes over at high watermark 3 and saves its snapshot
+        await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 41, epoch: 0, sequence: 0)));
+        await Cluster.DeactivateAllAsync();
+        await Cluster.Partition("t", 0).GetOffsetsAsync(); // this owner takes over at high watermark 3 and saves its snapshot
         var ours = System.Text.Json.Nodes.JsonNode.Parse((await Store.GetAsync("topics/t/0/producer-state")).Content.Span)!;
         var ourEpoch = ours["logEpoch"]!.GetValue<long>();
 
@@ -230,7 +245,7 @@ public abstract partial class GrainTests
         var successors = System.Text.Json.Nodes.JsonNode.Parse(
             $$"""{"version":1,"nextOffset":3,"producers":[{"producerId":99,"epoch":0,"batches":[]}],"logEpoch":{{ourEpoch + 1}}}""")!;
         await Store.PutAsync("topics/t/0/producer-state", System.Text.Encoding.UTF8.GetBytes(successors.ToJsonString()));
-        await RestartSiloAsync(); // this owner saves its snapshot as it deactivates
+        await Cluster.DeactivateAllAsync(); // this owner saves its snapshot as it deactivates
 
         var stored = System.Text.Json.Nodes.JsonNode.Parse((await Store.GetAsync("topics/t/0/producer-state")).Content.Span)!;
         stored["logEpoch"]!.GetValue<long>().Should().Be(ourEpoch + 1);
@@ -245,16 +260,16 @@ public abstract partial class GrainTests
         // ("expected 513", the stale snapshot's sequence). A lagging snapshot (late, or its save failed) is now completed
         // from the log between its offset and the recovered tail.
         await CreateTopicAsync("t", 1);
-        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 61, epoch: 0, sequence: 0)));
-        await RestartSiloAsync(); // clean hand-over: the snapshot is saved at offset 3
+        await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 61, epoch: 0, sequence: 0)));
+        await Cluster.DeactivateAllAsync(); // clean hand-over: the snapshot is saved at offset 3
         var stale = (await Store.GetAsync("topics/t/0/producer-state")).Content.ToArray();
         var second = TestBatches.Create("second", producerId: 61, epoch: 0, sequence: 3);
-        var appended = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(second));
-        await RestartSiloAsync(); // clean again: saved at offset 6, then released
+        var appended = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(second));
+        await Cluster.DeactivateAllAsync(); // clean again: saved at offset 6, then released
         await Store.PutAsync("topics/t/0/producer-state", stale); // ...but the next owner sees the older snapshot
 
-        var retry = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(second));
-        var next = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("third", producerId: 61, epoch: 0, sequence: 6)));
+        var retry = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(second));
+        var next = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("third", producerId: 61, epoch: 0, sequence: 6)));
 
         retry.Should().Be(appended with { IsDuplicate = true });
         next.BaseOffset.Should().Be(6);
@@ -268,15 +283,15 @@ public abstract partial class GrainTests
         // when DeleteRecords put the log start inside a batch the snapshot lacks, that batch is still the producer's
         // latest state and must be replayed, or its next batch is refused as out of order.
         await CreateTopicAsync("t", 1);
-        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 71, epoch: 0, sequence: 0)));
-        await RestartSiloAsync(); // the snapshot is saved at offset 3
+        await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("first", producerId: 71, epoch: 0, sequence: 0)));
+        await Cluster.DeactivateAllAsync(); // the snapshot is saved at offset 3
         var stale = (await Store.GetAsync("topics/t/0/producer-state")).Content.ToArray();
-        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("second", producerId: 71, epoch: 0, sequence: 3)));
-        (await Silo.Partition("t", 0).DeleteRecordsAsync(4)).Should().Be(4, "offsets 3-5 are one batch: the log now starts inside it");
-        await RestartSiloAsync();
+        await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("second", producerId: 71, epoch: 0, sequence: 3)));
+        (await Cluster.Partition("t", 0).DeleteRecordsAsync(4)).Should().Be(4, "offsets 3-5 are one batch: the log now starts inside it");
+        await Cluster.DeactivateAllAsync();
         await Store.PutAsync("topics/t/0/producer-state", stale); // the next owner sees the snapshot at offset 3
 
-        var next = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("third", producerId: 71, epoch: 0, sequence: 6)));
+        var next = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("third", producerId: 71, epoch: 0, sequence: 6)));
 
         next.BaseOffset.Should().Be(6);
         next.IsDuplicate.Should().BeFalse();
@@ -301,8 +316,8 @@ public abstract partial class GrainTests
             }
         }
 
-        var retry = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
-        var next = await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("later", producerId: 71, epoch: 0, sequence: 3)));
+        var retry = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(batch));
+        var next = await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("later", producerId: 71, epoch: 0, sequence: 3)));
 
         retry.Should().Be(new ProduceResponse(appended.BaseOffset, appended.LastOffset, 0, IsDuplicate: true));
         next.IsDuplicate.Should().BeFalse();
@@ -315,7 +330,7 @@ public abstract partial class GrainTests
         // So that a successor of a long-lived owner that crashed reads at most about one segment to rebuild what the
         // snapshot lacks (and not everything since that owner's activation).
         await CreateTopicAsync("t", 1, new Dictionary<string, string> { [TopicConfig.SegmentBytes] = "4096" });
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         long lastOffset = 0;
         for (var i = 0; i < 8; i++)
         {
@@ -333,11 +348,11 @@ public abstract partial class GrainTests
     public async Task Produce_ConcurrentRequestsToOnePartition_GroupCommittedIntoFewerAppends()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         await partition.GetOffsetsAsync();
         const int Requests = 64;
         var held = Store.HoldAppends();
-        using var probe = new InFlightProbe(Silo, "t/0", Requests);
+        using var probe = new InFlightProbe(Cluster.Services(), "t/0", Requests);
 
         // The first append waits at the gate; every other request queues behind it in the log. Release only once all
         // of them are queued (an event, from the partition's in-flight metric): the next write then carries them all.
@@ -357,7 +372,7 @@ public abstract partial class GrainTests
     public async Task OffsetForTimestamp_BatchesWithIncreasingTimes_FirstRecordAtOrAfter()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("a", records: 3, timestamp: 1000)));
         await partition.ProduceAsync(new ProduceRequest(TestBatches.Create("b", records: 3, timestamp: 2000)));
 
@@ -374,16 +389,16 @@ public abstract partial class GrainTests
         var before = new List<long>();
         for (var i = 0; i < 5; i++)
         {
-            var identity = await Silo.ProducerIds.AllocateAsync();
+            var identity = await Cluster.ProducerIds.AllocateAsync();
             identity.ProducerEpoch.Should().Be(0);
             before.Add(identity.ProducerId);
         }
 
-        await RestartSiloAsync();
-        var after = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Silo.ProducerIds.AllocateAsync().AsTask()));
+        await Cluster.RestartAsync();
+        var after = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Cluster.ProducerIds.AllocateAsync().AsTask()));
 
         before.Should().Equal(0, 1, 2, 3, 4);
         after.Select(a => a.ProducerId).Should().OnlyHaveUniqueItems().And.OnlyContain(id => id >= 1000, "the first block stays reserved by the earlier activation");
-        await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Client.GetGrain<IProducerIdGrain>("other").AllocateAsync().AsTask());
+        await FailsWith(RunnelErrorCode.InvalidArgument, () => Cluster.Client.GetGrain<IProducerIdGrain>("other").AllocateAsync().AsTask());
     }
 }

@@ -10,14 +10,13 @@ public abstract partial class GrainTests
     public async Task Retention_OnTheCheckInterval_SegmentsPastRetentionMsDeletedAndAFetchBelowGetsOffsetOutOfRange()
     {
         var time = new ManualTimeProvider();
-        await Silo.DisposeAsync();
-        Silo = await GrainsSilo.StartAsync(Store, o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
+        await UseOwnClusterAsync(o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
         await CreateTopicAsync("t", 1, new Dictionary<string, string>
         {
             [TopicConfig.SegmentBytes] = "1024",
             [TopicConfig.RetentionMs] = "3600000",
         });
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         long lastOld = 0;
         for (var i = 0; i < 12; i++)
@@ -45,8 +44,7 @@ public abstract partial class GrainTests
     public async Task Retention_IdlePartition_TheSweepWakesItAndDeletesItsExpiredSegments()
     {
         var time = new ManualTimeProvider();
-        await Silo.DisposeAsync();
-        Silo = await GrainsSilo.StartAsync(Store, o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
+        await UseOwnClusterAsync(o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
         await CreateTopicAsync("idle", 1, new Dictionary<string, string>
         {
             [TopicConfig.SegmentBytes] = "1024",
@@ -55,14 +53,13 @@ public abstract partial class GrainTests
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         for (var i = 0; i < 12; i++)
         {
-            await Silo.Partition("idle", 0).ProduceAsync(new ProduceRequest(TestBatches.Create($"old{i}", records: 2, timestamp: now - 7_200_000, valueSize: 200)));
+            await Cluster.Partition("idle", 0).ProduceAsync(new ProduceRequest(TestBatches.Create($"old{i}", records: 2, timestamp: now - 7_200_000, valueSize: 200)));
         }
 
-        await Silo.Partition("idle", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("recent", records: 2, timestamp: now, valueSize: 200)));
+        await Cluster.Partition("idle", 0).ProduceAsync(new ProduceRequest(TestBatches.Create("recent", records: 2, timestamp: now, valueSize: 200)));
 
-        // A new silo: the partition is idle (nothing activates it but the sweep).
-        await Silo.DisposeAsync();
-        Silo = await GrainsSilo.StartAsync(Store, o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
+        // Every grain deactivated: the partition is idle (nothing activates it but the sweep).
+        await Cluster.DeactivateAllAsync();
         var paths = PartitionPaths.ForTopicPartition("idle", 0);
         var policy = new RetentionPolicy(3_600_000, -1);
         (await PartitionLog.IsRetentionDueAsync(Store, paths, policy, time.GetUtcNow())).Should().BeTrue();
@@ -75,7 +72,7 @@ public abstract partial class GrainTests
             await Task.Delay(20, guard.Token);
         }
 
-        var offsets = await Silo.Partition("idle", 0).GetOffsetsAsync();
+        var offsets = await Cluster.Partition("idle", 0).GetOffsetsAsync();
         offsets.LogStartOffset.Should().BeGreaterThan(0, "the sweep deleted the expired segments of the idle partition");
         offsets.HighWatermark.Should().Be(26);
     }
@@ -84,7 +81,7 @@ public abstract partial class GrainTests
     public async Task DeleteRecords_ThroughTheGrain_LogStartMovesAndFetchBelowIsOffsetOutOfRange()
     {
         await CreateTopicAsync("t", 1, new Dictionary<string, string> { [TopicConfig.SegmentBytes] = "1024" });
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         for (var i = 0; i < 10; i++)
         {
             await partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"b{i}", records: 2, valueSize: 200)));
@@ -97,8 +94,8 @@ public abstract partial class GrainTests
         TestBatches.Records((await partition.FetchAsync(new FetchRequest(7, 1024 * 1024, TimeSpan.Zero))).Batches).Should().Contain(r => r.Offset == 7);
         await FailsWith(RunnelErrorCode.OffsetOutOfRange, () => partition.DeleteRecordsAsync(21).AsTask());
         (await partition.DeleteRecordsAsync(-1)).Should().Be(20, "-1 deletes up to the high watermark");
-        await RestartSiloAsync();
-        (await Silo.Partition("t", 0).GetOffsetsAsync()).LogStartOffset.Should().Be(20, "the new log start is in the manifest");
+        await Cluster.DeactivateAllAsync();
+        (await Cluster.Partition("t", 0).GetOffsetsAsync()).LogStartOffset.Should().Be(20, "the new log start is in the manifest");
     }
 
     [Theory]
@@ -107,10 +104,9 @@ public abstract partial class GrainTests
     public async Task Retention_TopicKeepsForeverOrCompactOnly_NothingDeleted(string key, string value, string otherKey, string otherValue)
     {
         var time = new ManualTimeProvider();
-        await Silo.DisposeAsync();
-        Silo = await GrainsSilo.StartAsync(Store, o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
+        await UseOwnClusterAsync(o => o.RetentionCheckInterval = TimeSpan.FromMinutes(5), time);
         await CreateTopicAsync("t", 1, new Dictionary<string, string> { [TopicConfig.SegmentBytes] = "1024", [key] = value, [otherKey] = otherValue });
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         for (var i = 0; i < 8; i++)
         {
             await partition.ProduceAsync(new ProduceRequest(TestBatches.Create($"old{i}", records: 2, timestamp: 1_000, valueSize: 200)));

@@ -9,7 +9,7 @@ public abstract partial class GrainTests
     {
         var created = await CreateTopicAsync("orders", 3, new() { [TopicConfig.RetentionMs] = "3600000", [TopicConfig.CleanupPolicy] = "compact,delete" });
 
-        var described = await Silo.Topic("orders").DescribeAsync();
+        var described = await Cluster.Topic("orders").DescribeAsync();
 
         described.Name.Should().Be("orders");
         described.PartitionCount.Should().Be(3);
@@ -78,7 +78,7 @@ public abstract partial class GrainTests
             error.Message.Should().Contain($"'{key}'").And.Contain(says);
         }
 
-        await FailsWith(RunnelErrorCode.UnknownTopic, () => Silo.Topic("t").DescribeAsync().AsTask());
+        await FailsWith(RunnelErrorCode.UnknownTopic, () => Cluster.Topic("t").DescribeAsync().AsTask());
     }
 
     [Fact]
@@ -91,13 +91,13 @@ public abstract partial class GrainTests
     [Fact]
     public async Task TopicCalls_UnknownTopic_UnknownTopic()
     {
-        var topic = Silo.Topic("missing");
+        var topic = Cluster.Topic("missing");
 
         await FailsWith(RunnelErrorCode.UnknownTopic, () => topic.DescribeAsync().AsTask());
         await FailsWith(RunnelErrorCode.UnknownTopic, () => topic.DeleteAsync().AsTask());
         await FailsWith(RunnelErrorCode.UnknownTopic, () => topic.AlterConfigAsync(new Dictionary<string, string?> { [TopicConfig.RetentionMs] = "1" }).AsTask());
         await FailsWith(RunnelErrorCode.UnknownTopic, () => topic.AddPartitionsAsync(2).AsTask());
-        await FailsWith(RunnelErrorCode.InvalidTopicName, () => Silo.Topic("no/slash").DescribeAsync().AsTask());
+        await FailsWith(RunnelErrorCode.InvalidTopicName, () => Cluster.Topic("no/slash").DescribeAsync().AsTask());
     }
 
     [Fact]
@@ -105,53 +105,53 @@ public abstract partial class GrainTests
     {
         await CreateTopicAsync("t", 1, new() { [TopicConfig.RetentionMs] = "1000" });
 
-        var altered = await Silo.Topic("t").AlterConfigAsync(new Dictionary<string, string?>
+        var altered = await Cluster.Topic("t").AlterConfigAsync(new Dictionary<string, string?>
         {
             [TopicConfig.RetentionMs] = null,
             [TopicConfig.SegmentBytes] = "1048576",
         });
 
         altered.Config.Should().Contain(TopicConfig.RetentionMs, TopicConfig.Defaults[TopicConfig.RetentionMs]).And.Contain(TopicConfig.SegmentBytes, "1048576");
-        (await Silo.Topic("t").DescribeAsync()).Config.Should().Equal(altered.Config);
-        (await FailsWith(RunnelErrorCode.InvalidConfig, () => Silo.Topic("t").AlterConfigAsync(new Dictionary<string, string?> { ["bogus"] = null }).AsTask()))
+        (await Cluster.Topic("t").DescribeAsync()).Config.Should().Equal(altered.Config);
+        (await FailsWith(RunnelErrorCode.InvalidConfig, () => Cluster.Topic("t").AlterConfigAsync(new Dictionary<string, string?> { ["bogus"] = null }).AsTask()))
             .Message.Should().Contain("'bogus'");
-        (await FailsWith(RunnelErrorCode.InvalidConfig, () => Silo.Topic("t").AlterConfigAsync(new Dictionary<string, string?> { [TopicConfig.SegmentBytes] = "x" }).AsTask()))
+        (await FailsWith(RunnelErrorCode.InvalidConfig, () => Cluster.Topic("t").AlterConfigAsync(new Dictionary<string, string?> { [TopicConfig.SegmentBytes] = "x" }).AsTask()))
             .Message.Should().Contain("'segment.bytes'");
-        (await Silo.Topic("t").DescribeAsync()).Config[TopicConfig.SegmentBytes].Should().Be("1048576", "a rejected change changes nothing");
+        (await Cluster.Topic("t").DescribeAsync()).Config[TopicConfig.SegmentBytes].Should().Be("1048576", "a rejected change changes nothing");
     }
 
     [Fact]
     public async Task AddPartitions_Grow_NewPartitionServesAndShrinkingIsRefused()
     {
         await CreateTopicAsync("t", 1);
-        await FailsWith(RunnelErrorCode.UnknownPartition, () => Silo.Partition("t", 1).GetOffsetsAsync().AsTask());
+        await FailsWith(RunnelErrorCode.UnknownPartition, () => Cluster.Partition("t", 1).GetOffsetsAsync().AsTask());
 
-        var grown = await Silo.Topic("t").AddPartitionsAsync(3);
+        var grown = await Cluster.Topic("t").AddPartitionsAsync(3);
 
         grown.PartitionCount.Should().Be(3);
-        (await Silo.Partition("t", 2).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("p2")))).BaseOffset.Should().Be(0);
-        (await Silo.Partition("t", 1).GetOffsetsAsync()).HighWatermark.Should().Be(0, "the partition that answered UnknownPartition serves now");
-        (await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Topic("t").AddPartitionsAsync(2).AsTask())).Message.Should().Contain("only ever added");
-        await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Topic("t").AddPartitionsAsync(3).AsTask());
-        await FailsWith(RunnelErrorCode.InvalidArgument, () => Silo.Topic("t").AddPartitionsAsync(10_001).AsTask());
+        (await Cluster.Partition("t", 2).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("p2")))).BaseOffset.Should().Be(0);
+        (await Cluster.Partition("t", 1).GetOffsetsAsync()).HighWatermark.Should().Be(0, "the partition that answered UnknownPartition serves now");
+        (await FailsWith(RunnelErrorCode.InvalidArgument, () => Cluster.Topic("t").AddPartitionsAsync(2).AsTask())).Message.Should().Contain("only ever added");
+        await FailsWith(RunnelErrorCode.InvalidArgument, () => Cluster.Topic("t").AddPartitionsAsync(3).AsTask());
+        await FailsWith(RunnelErrorCode.InvalidArgument, () => Cluster.Topic("t").AddPartitionsAsync(10_001).AsTask());
     }
 
     [Fact]
     public async Task DeleteTopic_WithData_PartitionsStopBlobsGoAndTheNameCanBeReused()
     {
         await CreateTopicAsync("t", 2);
-        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("a")));
-        await Silo.Partition("t", 1).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("b")));
+        await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("a")));
+        await Cluster.Partition("t", 1).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("b")));
 
-        await Silo.Topic("t").DeleteAsync();
+        await Cluster.Topic("t").DeleteAsync();
 
-        await FailsWith(RunnelErrorCode.UnknownTopic, () => Silo.Topic("t").DescribeAsync().AsTask());
-        await FailsWith(RunnelErrorCode.UnknownTopic, () => Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("late"))).AsTask());
-        await FailsWith(RunnelErrorCode.UnknownTopic, () => Silo.Partition("t", 1).FetchAsync(new FetchRequest(0, 1024, TimeSpan.Zero)).AsTask());
+        await FailsWith(RunnelErrorCode.UnknownTopic, () => Cluster.Topic("t").DescribeAsync().AsTask());
+        await FailsWith(RunnelErrorCode.UnknownTopic, () => Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("late"))).AsTask());
+        await FailsWith(RunnelErrorCode.UnknownTopic, () => Cluster.Partition("t", 1).FetchAsync(new FetchRequest(0, 1024, TimeSpan.Zero)).AsTask());
         (await Store.ListAsync("topics/t/")).Items.Should().BeEmpty("every blob of the topic is removed");
 
         await CreateTopicAsync("t", 1);
-        var offsets = await Silo.Partition("t", 0).GetOffsetsAsync();
+        var offsets = await Cluster.Partition("t", 0).GetOffsetsAsync();
         offsets.HighWatermark.Should().Be(0, "a re-created topic starts empty");
     }
 
@@ -159,11 +159,11 @@ public abstract partial class GrainTests
     public async Task DeleteTopic_WhileALongPollWaits_TheFetchEndsAndTheDeleteCompletes()
     {
         await CreateTopicAsync("t", 1);
-        var partition = Silo.Partition("t", 0);
+        var partition = Cluster.Partition("t", 0);
         await partition.GetOffsetsAsync(); // activated and serving
         var fetch = partition.FetchAsync(new FetchRequest(0, 1024, TimeSpan.FromMinutes(4))).AsTask();
 
-        await Silo.Topic("t").DeleteAsync();
+        await Cluster.Topic("t").DeleteAsync();
 
         try
         {
@@ -182,10 +182,10 @@ public abstract partial class GrainTests
         await CreateTopicAsync("a", 2);
         await CreateTopicAsync("C", 1);
         await CreateTopicAsync("gone", 1);
-        await Silo.Partition("a", 1).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("x")));
-        await Silo.Topic("gone").DeleteAsync();
+        await Cluster.Partition("a", 1).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("x")));
+        await Cluster.Topic("gone").DeleteAsync();
 
-        var topics = await Silo.Catalog.ListTopicsAsync();
+        var topics = await Cluster.Catalog.ListTopicsAsync();
 
         topics.Should().Equal("C", "a", "b");
     }
@@ -194,10 +194,10 @@ public abstract partial class GrainTests
     public async Task SiloStop_PartitionsServed_ManifestsReleased()
     {
         await CreateTopicAsync("t", 2);
-        await Silo.Partition("t", 0).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("a")));
-        await Silo.Partition("t", 1).GetOffsetsAsync();
+        await Cluster.Partition("t", 0).ProduceAsync(new ProduceRequest(Infrastructure.TestBatches.Create("a")));
+        await Cluster.Partition("t", 1).GetOffsetsAsync();
 
-        await Silo.StopAsync();
+        await Cluster.StopAsync();
 
         foreach (var partition in new[] { 0, 1 })
         {

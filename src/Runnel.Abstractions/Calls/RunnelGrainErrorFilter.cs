@@ -16,7 +16,25 @@ public sealed class RunnelGrainErrorFilter : IIncomingGrainCallFilter
         {
             await context.Invoke().ConfigureAwait(true);
         }
-        catch (RunnelException ex) when (ex.GetType() != typeof(RunnelException))
+        catch (RunnelException ex) when (ex.GetType() != typeof(RunnelException) || ex.InnerException is not null)
+        {
+            throw ForTheWire(ex);
+        }
+    }
+
+    /// <summary>
+    /// Awaits a grain's activation, turning what it throws as <see cref="Invoke"/> does: an activation's failure never
+    /// passes a call filter, yet Orleans answers every call waiting for that activation with it. Grains that may fail
+    /// to activate with a Runnel error override <c>OnActivateAsync</c> as <c>=&gt; RunnelGrainErrorFilter.ActivateAsync(ActivateAsync(ct))</c>.
+    /// </summary>
+    public static async Task ActivateAsync(Task activation)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        try
+        {
+            await activation.ConfigureAwait(true);
+        }
+        catch (RunnelException ex) when (ex.GetType() != typeof(RunnelException) || ex.InnerException is not null)
         {
             throw ForTheWire(ex);
         }

@@ -82,7 +82,9 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
 
     private string GroupId => this.GetPrimaryKeyString();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => RunnelGrainErrorFilter.ActivateAsync(ActivateAsync(cancellationToken));
+
+    private async Task ActivateAsync(CancellationToken cancellationToken)
     {
         if (!GroupIds.IsValid(GroupId, out _idError))
         {

@@ -3,15 +3,18 @@ using Runnel.Storage;
 namespace Runnel.Grains.Tests.Infrastructure;
 
 /// <summary>
-/// A pass-through store that counts append blocks and can hold them at a gate. It does not own the store it wraps (it
-/// is not disposable), so a test can stop a silo and start another on the same store.
+/// A pass-through store that counts append blocks, can hold them at a gate, and can be cut off as a killed process's
+/// store is (<see cref="Sever"/>). It does not own the store it wraps (it is not disposable), so a test can stop a silo
+/// and start another on the same store.
 /// </summary>
 public sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
 {
     private readonly Lock _gate = new();
     private TaskCompletionSource? _release;
     private TaskCompletionSource? _held;
+    private TaskCompletionSource<Exception?> _heldOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _appends;
+    private volatile bool _severed;
 
     public IObjectStore Inner => inner;
 
@@ -26,7 +29,21 @@ public sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
         {
             _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _heldOutcome = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
             return _held.Task;
+        }
+    }
+
+    /// <summary>How the first append that waited at the gate ended once released: null when it landed, otherwise the
+    /// store's refusal.</summary>
+    public Task<Exception?> HeldAppendOutcome
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _heldOutcome.Task;
+            }
         }
     }
 
@@ -39,46 +56,72 @@ public sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
         }
     }
 
+    /// <summary>From now on every call fails without reaching the store, as nothing a killed process sends lands; an
+    /// append held at the gate stays held until <see cref="ReleaseAppends"/>, and then lands (a write that was already
+    /// on its way).</summary>
+    public void Sever() => _severed = true;
+
     public async ValueTask<AppendResult> AppendBlockAsync(string name, ReadOnlyMemory<byte> block, AppendCondition condition = default, CancellationToken cancellationToken = default)
     {
+        _ = Live(name);
         Task release;
+        TaskCompletionSource<Exception?>? outcome = null;
         lock (_gate)
         {
             release = _release?.Task ?? Task.CompletedTask;
+            if (_release is not null)
+            {
+                outcome = _heldOutcome;
+            }
+
             _held?.TrySetResult();
         }
 
         await release.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         Interlocked.Increment(ref _appends);
-        return await inner.AppendBlockAsync(name, block, condition, cancellationToken);
+        try
+        {
+            var appended = await inner.AppendBlockAsync(name, block, condition, cancellationToken);
+            outcome?.TrySetResult(null);
+            return appended;
+        }
+        catch (Exception ex)
+        {
+            outcome?.TrySetResult(ex);
+            throw;
+        }
     }
 
-    public ValueTask<BlobContent> GetAsync(string name, ByteRange range = default, CancellationToken cancellationToken = default) => inner.GetAsync(name, range, cancellationToken);
+    public ValueTask<BlobContent> GetAsync(string name, ByteRange range = default, CancellationToken cancellationToken = default) => Live(name).GetAsync(name, range, cancellationToken);
 
-    public ValueTask<BlobContent> GetPooledAsync(string name, ByteRange range, CancellationToken cancellationToken = default) => inner.GetPooledAsync(name, range, cancellationToken);
+    public ValueTask<BlobContent> GetPooledAsync(string name, ByteRange range, CancellationToken cancellationToken = default) => Live(name).GetPooledAsync(name, range, cancellationToken);
 
-    public ValueTask<BlobProperties> GetPropertiesAsync(string name, CancellationToken cancellationToken = default) => inner.GetPropertiesAsync(name, cancellationToken);
+    public ValueTask<BlobProperties> GetPropertiesAsync(string name, CancellationToken cancellationToken = default) => Live(name).GetPropertiesAsync(name, cancellationToken);
 
     public ValueTask<BlobWriteResult> PutAsync(string name, ReadOnlyMemory<byte> content, BlobCondition condition = default, CancellationToken cancellationToken = default) =>
-        inner.PutAsync(name, content, condition, cancellationToken);
+        Live(name).PutAsync(name, content, condition, cancellationToken);
 
-    public ValueTask DeleteAsync(string name, BlobCondition condition = default, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, condition, cancellationToken);
+    public ValueTask DeleteAsync(string name, BlobCondition condition = default, CancellationToken cancellationToken = default) => Live(name).DeleteAsync(name, condition, cancellationToken);
 
     public ValueTask<BlobListPage> ListAsync(string prefix, string? continuationToken = null, int pageSize = 1000, CancellationToken cancellationToken = default) =>
-        inner.ListAsync(prefix, continuationToken, pageSize, cancellationToken);
+        Live(prefix).ListAsync(prefix, continuationToken, pageSize, cancellationToken);
 
     public ValueTask<BlobWriteResult> CreateAppendBlobAsync(string name, BlobCondition condition = default, CancellationToken cancellationToken = default) =>
-        inner.CreateAppendBlobAsync(name, condition, cancellationToken);
+        Live(name).CreateAppendBlobAsync(name, condition, cancellationToken);
 
-    public ValueTask<BlobWriteResult> SealAsync(string name, BlobCondition condition = default, CancellationToken cancellationToken = default) => inner.SealAsync(name, condition, cancellationToken);
+    public ValueTask<BlobWriteResult> SealAsync(string name, BlobCondition condition = default, CancellationToken cancellationToken = default) => Live(name).SealAsync(name, condition, cancellationToken);
 
     public ValueTask<BlobLease> AcquireLeaseAsync(string name, TimeSpan? duration, string? proposedLeaseId = null, CancellationToken cancellationToken = default) =>
-        inner.AcquireLeaseAsync(name, duration, proposedLeaseId, cancellationToken);
+        Live(name).AcquireLeaseAsync(name, duration, proposedLeaseId, cancellationToken);
 
-    public ValueTask<BlobLease> RenewLeaseAsync(string name, string leaseId, CancellationToken cancellationToken = default) => inner.RenewLeaseAsync(name, leaseId, cancellationToken);
+    public ValueTask<BlobLease> RenewLeaseAsync(string name, string leaseId, CancellationToken cancellationToken = default) => Live(name).RenewLeaseAsync(name, leaseId, cancellationToken);
 
-    public ValueTask ReleaseLeaseAsync(string name, string leaseId, CancellationToken cancellationToken = default) => inner.ReleaseLeaseAsync(name, leaseId, cancellationToken);
+    public ValueTask ReleaseLeaseAsync(string name, string leaseId, CancellationToken cancellationToken = default) => Live(name).ReleaseLeaseAsync(name, leaseId, cancellationToken);
 
     public ValueTask<TimeSpan> BreakLeaseAsync(string name, TimeSpan? breakPeriod = null, CancellationToken cancellationToken = default) =>
-        inner.BreakLeaseAsync(name, breakPeriod, cancellationToken);
+        Live(name).BreakLeaseAsync(name, breakPeriod, cancellationToken);
+
+    /// <summary>The store, or the failure a severed caller gets.</summary>
+    private IObjectStore Live(string name) =>
+        _severed ? throw new StorageUnavailableException(name, "the store was severed (nothing a killed process sends lands)", isOutcomeUnknown: false) : inner;
 }
