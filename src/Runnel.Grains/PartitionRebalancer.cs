@@ -67,7 +67,13 @@ internal sealed partial class PartitionRebalancer(
         {
             try
             {
-                await grains.GetGrain<IPartitionGrain>(key).HandOverIfMovedAsync(ct).ConfigureAwait(false);
+                var partition = grains.GetGrain<IPartitionGrain>(key);
+                if (await partition.HandOverIfMovedAsync(ct).ConfigureAwait(false))
+                {
+                    // A migrated grain activates at its new silo only when a call reaches it: this one queues behind the
+                    // hand-over and is forwarded there, so the partition is served again at once, not at its next produce.
+                    await partition.GetOffsetsAsync(ct).ConfigureAwait(false);
+                }
             }
             catch (RunnelException ex)
             {

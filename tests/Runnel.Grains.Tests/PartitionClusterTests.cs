@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using Runnel.Clustering;
 using Runnel.Grains.Tests.Infrastructure;
 using Runnel.Log;
 using Runnel.Storage;
+using Runnel.Testing.Cluster;
 
 namespace Runnel.Grains.Tests;
 
@@ -66,6 +68,51 @@ public abstract class PartitionClusterTests
 
         Enumerable.Range(0, Partitions).Except(moved).Should().OnlyContain(p => after[p].Epoch == before[p].Epoch && after[p].Owner == before[p].Owner,
             "only the killed silo's partitions moved");
+    }
+
+    [Fact]
+    public async Task Join_ASiloJoins_ThePartitionsItNowOwnsMoveToItAndNothingElseMoves()
+    {
+        // Placement runs only when a grain activates: without the rebalancer a silo that joins gets no partition until
+        // others deactivate. 24 partitions, so that the new silo owns some (each with probability 1/2).
+        const int partitions = 24;
+        var store = CreateStore();
+        await using var cluster = await GrainsCluster.StartAsync(store, silos: 1, responseTimeout: ResponseTimeout);
+        await cluster.Topic("j").CreateAsync(partitions, null);
+        var producers = Enumerable.Range(0, partitions).Select(p => new Producer(cluster.Partition("j", p), producerId: 400 + p, $"p{p}")).ToList();
+        await Task.WhenAll(producers.Select(producer => producer.ProduceAsync(3)));
+        var before = await ManifestsAsync(store, "j", Enumerable.Range(0, partitions));
+        var first = cluster.Silos.Single();
+
+        var joined = await cluster.Cluster.StartAdditionalSiloAsync();
+        var silos = new[] { first.SiloAddress, joined.SiloAddress };
+        var owned = Enumerable.Range(0, partitions)
+            .Where(p => RendezvousHash.PickOwner(GrainId.Create("runnel.partition", PartitionKey.Format("j", p)), silos).Equals(joined.SiloAddress))
+            .ToList();
+        owned.Should().NotBeEmpty("the joining silo owns some partitions under rendezvous placement");
+
+        // No call is made: the first silo hands them over by itself once it sees the new member.
+        var after = await Probe.UntilAsync(
+            () => ManifestsAsync(store, "j", Enumerable.Range(0, partitions)),
+            manifests => owned.All(p => manifests[p].Owner == joined.Name),
+            Guard,
+            "the joining silo serves the partitions it owns");
+
+        foreach (var p in owned)
+        {
+            after[p].Epoch.Should().Be(before[p].Epoch + 1, "partition {0} was taken over once, by the new silo", p);
+            after[p].Segments.Should().Contain(s => s.Epoch == before[p].Epoch && s.IsSealed, "the first silo sealed partition {0}'s segment as it handed it over", p);
+        }
+
+        Enumerable.Range(0, partitions).Except(owned).Should().OnlyContain(p => after[p].Epoch == before[p].Epoch && after[p].Owner == first.Name,
+            "partitions the first silo still owns stay where they are");
+
+        // Producing goes on after the move, and every partition holds what was acknowledged, once.
+        await Task.WhenAll(producers.Select(producer => producer.ProduceAsync(3)));
+        foreach (var producer in producers)
+        {
+            await producer.VerifyLogAsync();
+        }
     }
 
     [Fact]
@@ -226,12 +273,15 @@ public abstract class PartitionClusterTests
         return await ManifestsAsync(store, Enumerable.Range(0, Partitions));
     }
 
-    private static async Task<Dictionary<int, PartitionManifest>> ManifestsAsync(IObjectStore store, IEnumerable<int> partitions)
+    private static Task<Dictionary<int, PartitionManifest>> ManifestsAsync(IObjectStore store, IEnumerable<int> partitions) =>
+        ManifestsAsync(store, "t", partitions);
+
+    private static async Task<Dictionary<int, PartitionManifest>> ManifestsAsync(IObjectStore store, string topic, IEnumerable<int> partitions)
     {
         var manifests = new Dictionary<int, PartitionManifest>();
         foreach (var p in partitions)
         {
-            manifests[p] = await ManifestAsync(store, "t", p);
+            manifests[p] = await ManifestAsync(store, topic, p);
         }
 
         return manifests;
