@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Runnel.Clustering.Hosting;
+using Runnel.Grains.Internal;
 using Runnel.Storage;
 
 namespace Runnel.Grains;
@@ -49,6 +50,7 @@ public static class GrainsHostingExtensions
         silo.Services.AddHostedService<RetentionSweeper>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
+        silo.AddIncomingGrainCallFilter<RunnelErrorWireFilter>();
         return silo.AddRendezvousPlacement();
     }
 }
