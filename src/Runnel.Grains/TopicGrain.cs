@@ -221,9 +221,10 @@ public sealed partial class TopicGrain(IObjectStore store, IOptions<RunnelGrains
     private async Task FinishDeleteAsync(CancellationToken cancellationToken)
     {
         var meta = _meta ?? throw UnknownTopic();
+        // The calls start on the activation's scheduler (TaskScheduler.Current): a grain reaches its GrainFactory only there.
         await Parallel.ForEachAsync(
             Enumerable.Range(0, meta.PartitionCount),
-            new ParallelOptions { MaxDegreeOfParallelism = _options.DeleteParallelism, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = _options.DeleteParallelism, CancellationToken = cancellationToken, TaskScheduler = TaskScheduler.Current },
             async (partition, ct) => await GrainFactory.GetGrain<IPartitionGrain>(PartitionKey.Format(Name, partition)).RetireAsync(ct))
             ;
 
