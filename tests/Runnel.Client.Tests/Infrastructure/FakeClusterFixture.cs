@@ -1,9 +1,10 @@
 namespace Runnel.Client.Tests.Infrastructure;
 
 /// <summary>
-/// One <see cref="FakeCluster"/> for a test class (an xunit class fixture: starting a silo per test would double the
-/// project's run time). The tests of a class run one at a time; each takes the cluster with <see cref="ForTest"/>, which
-/// empties the broker, so every test starts with no topics, logs, groups, faults or holds.
+/// One <see cref="FakeCluster"/> for a test class (an xunit class fixture: a silo and its connection take about a
+/// second to start, which per test doubled the project's run time). The tests of a class run one at a time; each takes
+/// the cluster with <see cref="ForTest"/>, which empties the broker, so every test starts with no topics, logs, groups,
+/// faults or holds.
 /// </summary>
 public class FakeClusterFixture : IAsyncLifetime
 {
