@@ -228,7 +228,7 @@ public sealed partial class Consumer<TKey, TValue>
             }
         }
 
-        if (Options.EnableAutoCommit && _time.GetElapsedTime(_lastAutoCommit) >= Options.AutoCommitInterval && _autoCommit.IsCompleted)
+        if (Options.EnableAutoCommit && _time.GetElapsedTime(_lastAutoCommit) >= Options.AutoCommitInterval && _autoCommit.IsCompleted && !_disposed.IsCancellationRequested)
         {
             _lastAutoCommit = _time.GetTimestamp();
             _autoCommit = AutoCommitAsync(null, wait: false);
@@ -342,7 +342,9 @@ public sealed partial class Consumer<TKey, TValue>
         await membership.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Tests: stops fetching and heartbeating at once without committing or leaving, as a killed process would.</summary>
+    /// <summary>Tests: stops fetching and heartbeating at once without committing or leaving, as a killed process would.
+    /// An auto-commit already sent is let finish (as a killed process's last request may still land) before this
+    /// returns, and none starts afterwards, so the group's commits are final once it has returned.</summary>
     internal async Task CrashAsync()
     {
         await _disposed.CancelAsync().ConfigureAwait(false);
@@ -352,6 +354,8 @@ public sealed partial class Consumer<TKey, TValue>
         {
             await membership.StopAsync().ConfigureAwait(false);
         }
+
+        await _autoCommit.ConfigureAwait(false);
     }
 
     private async Task CommitStandaloneAsync(string groupId, IReadOnlyList<CommittedOffset> offsets, CancellationToken cancellationToken)

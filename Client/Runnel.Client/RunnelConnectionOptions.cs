@@ -27,9 +27,9 @@ public sealed record RunnelConnectionOptions
     /// <see cref="RunnelErrorCode.OutcomeUnknown"/>; must exceed <see cref="ConsumerOptions.FetchMaxWait"/>. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long connecting may take: reaching a gateway and starting the Orleans client (which loads the
-    /// cluster's grain manifest). Default 15 s.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>How long connecting to one seed may take (the connection to its gateway and the handshake; the seeds are
+    /// tried at once). Default 5 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Parses a comma-separated seed list, <c>host:port[,host:port...]</c>, where a host is an IP address (IPv6
     /// in brackets when a port follows) or a DNS name; a seed without a port gets <see cref="DefaultPort"/>. Names are

@@ -5,13 +5,9 @@ using Runnel.Client.Tests.Infrastructure;
 namespace Runnel.Client.Tests;
 
 /// <summary>The runnel CLI run in-process (its real command tree, parser and client) against the fake cluster.</summary>
-public sealed class CliTests : IAsyncLifetime
+public sealed class CliTests(FakeClusterFixture fixture) : IClassFixture<FakeClusterFixture>
 {
-    private FakeCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await FakeCluster.StartAsync();
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly FakeCluster _cluster = fixture.ForTest();
 
     private Task<(int Code, string Out, string Err)> RunAsync(string stdin, params string[] args) => CliRunner.RunAsync(_cluster.Bootstrap, stdin, args);
 
@@ -24,7 +20,7 @@ public sealed class CliTests : IAsyncLifetime
         var describe = await RunAsync("", "topics", "describe", "orders");
         describe.Code.Should().Be(0);
         describe.Out.Should().Contain("Topic: orders\tPartitions: 3").And.Contain("retention.ms=1000")
-            .And.Contain($"Partition: 2\tOwner: {_cluster.Bootstrap}\tLogStart: 0\tHighWatermark: 0");
+            .And.Contain($"Partition: 2\tOwner: {_cluster.SiloEndpoint}\tLogStart: 0\tHighWatermark: 0");
 
         (await RunAsync("", "topics", "alter", "orders", "--config", "cleanup.policy=compact")).Out.Should().Contain("cleanup.policy=compact");
         (await RunAsync("", "topics", "delete", "orders")).Code.Should().Be(0);

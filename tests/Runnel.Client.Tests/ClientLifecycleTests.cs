@@ -5,14 +5,10 @@ namespace Runnel.Client.Tests;
 
 /// <summary>ProduceException, Offset.Stored, synchronous Dispose and the producer's CloseTimeout, over the fake cluster
 /// (with the real group grain).</summary>
-public sealed class ClientLifecycleTests : IAsyncLifetime
+public sealed class ClientLifecycleTests(RealGroupsClusterFixture fixture) : IClassFixture<RealGroupsClusterFixture>
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
-    private FakeCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await FakeCluster.StartAsync(realGroups: true);
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly FakeCluster _cluster = fixture.ForTest();
 
     private static ProducerOptions Fast => ProducerOptions.Default with { RetryBackoff = TimeSpan.FromMilliseconds(1), RetryBackoffMax = TimeSpan.FromMilliseconds(5) };
 

@@ -2,15 +2,11 @@ using Runnel.Client.Tests.Infrastructure;
 
 namespace Runnel.Client.Tests;
 
-public sealed class ConsumerTests : IAsyncLifetime
+public sealed class ConsumerTests(FakeClusterFixture fixture) : IClassFixture<FakeClusterFixture>
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
     private static readonly ConsumerOptions Fast = ConsumerOptions.Default with { FetchMaxWait = TimeSpan.FromMilliseconds(50) };
-    private FakeCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await FakeCluster.StartAsync();
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly FakeCluster _cluster = fixture.ForTest();
 
     /// <summary>Produces values v0..v{n-1} to one partition as one batch (linger held off, then flushed).</summary>
     private async Task ProduceBatchAsync(string topic, int partition, int count, int start = 0, DateTimeOffset? timestamp = null)
@@ -106,7 +102,7 @@ public sealed class ConsumerTests : IAsyncLifetime
         var tp = new TopicPartition(topic, 0);
         consumer.Assign([new TopicPartitionOffset(tp, Offset.End)]);
         var take = TakeAsync(consumer, 1);
-        _ = await _cluster.Broker.Fetches.Reader.ReadAsync().AsTask().WaitAsync(Guard); // the consumer is polling at the end
+        await _cluster.Broker.NextFetchAsync($"{topic}/0", CancellationToken.None).WaitAsync(Guard); // the consumer is polling at the end
         await ProduceBatchAsync(topic, 0, 1, start: 3);
 
         var records = await take;
@@ -145,10 +141,10 @@ public sealed class ConsumerTests : IAsyncLifetime
         enumerator.Current.Offset.Should().Be(0);
 
         // The application holds record 0; the consumer has already asked for what follows the fetched batch.
-        var first = await _cluster.Broker.Fetches.Reader.ReadAsync(cts.Token);
-        var second = await _cluster.Broker.Fetches.Reader.ReadAsync(cts.Token);
-        first.Offset.Should().Be(0);
-        second.Offset.Should().Be(3);
+        var first = await _cluster.Broker.NextFetchAsync($"{topic}/0", cts.Token);
+        var second = await _cluster.Broker.NextFetchAsync($"{topic}/0", cts.Token);
+        first.Should().Be(0);
+        second.Should().Be(3);
     }
 
     [Fact]
@@ -206,7 +202,7 @@ public sealed class ConsumerTests : IAsyncLifetime
         consumer.Assign([tp]);
         consumer.Position(tp).Should().BeNull("not resolved before the first fetch");
         var take = TakeAsync(consumer, 1);
-        _ = await _cluster.Broker.Fetches.Reader.ReadAsync().AsTask().WaitAsync(Guard);
+        await _cluster.Broker.NextFetchAsync($"{topic}/0", CancellationToken.None).WaitAsync(Guard);
         await ProduceBatchAsync(topic, 0, 1, start: 4);
 
         (await take).Single().Offset.Should().Be(4);

@@ -4,11 +4,10 @@ using Runnel.Client.Tests.Infrastructure;
 namespace Runnel.Client.Tests;
 
 /// <summary><see cref="GroupConsumerTests"/> against the fake group grain, plus what only the fake can inject.</summary>
-public sealed class FakeGroupConsumerTests(ITestOutputHelper output) : GroupConsumerTests(output)
+public sealed class FakeGroupConsumerTests(FakeClusterFixture fixture, ITestOutputHelper output)
+    : GroupConsumerTests(fixture.ForTest(), output), IClassFixture<FakeClusterFixture>
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
-
-    protected override bool RealGroups => false;
 
     [Fact]
     public async Task Close_WhileTheJoinIsInFlight_WaitsForItsAnswerAndLeavesSoNoMemberStays()

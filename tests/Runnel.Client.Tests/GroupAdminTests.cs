@@ -3,15 +3,11 @@ using Runnel.Client.Tests.Infrastructure;
 namespace Runnel.Client.Tests;
 
 /// <summary>Admin over consumer groups against the real group grain: list, describe with lag, delete, reset offsets.</summary>
-public sealed class GroupAdminTests : IAsyncLifetime
+public sealed class GroupAdminTests(RealGroupsClusterFixture fixture) : IClassFixture<RealGroupsClusterFixture>
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private FakeCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await FakeCluster.StartAsync(realGroups: true);
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly FakeCluster _cluster = fixture.ForTest();
 
     private IAdminClient Admin => _cluster.Connection.Admin;
 

@@ -7,18 +7,12 @@ namespace Runnel.Client.Tests;
 /// <summary>Group consumers against a group grain: assignment and rebalances, crashes, static members, rolling
 /// restarts, commits, offset reset policy, max poll interval. Run against the fake group grain (the contract in memory)
 /// and the real <see cref="ConsumerGroupGrain"/> (durable, on the silo's file store).</summary>
-public abstract class GroupConsumerTests(ITestOutputHelper output) : IAsyncLifetime
+public abstract class GroupConsumerTests(FakeCluster cluster, ITestOutputHelper output)
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
-    private FakeCluster _cluster = null!;
-
-    protected abstract bool RealGroups { get; }
+    private readonly FakeCluster _cluster = cluster;
 
     protected FakeCluster Cluster => _cluster;
-
-    public async Task InitializeAsync() => _cluster = await FakeCluster.StartAsync(RealGroups);
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     internal static ConsumerOptions GroupOptions(string group) => ConsumerOptions.Default with
     {

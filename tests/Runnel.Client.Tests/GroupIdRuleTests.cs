@@ -1,4 +1,5 @@
 using Runnel.Grains;
+using Runnel.Testing;
 
 namespace Runnel.Client.Tests;
 
@@ -41,10 +42,9 @@ public sealed class GroupIdRuleTests
         (await act.Should().ThrowAsync<RunnelException>()).Which.Code.Should().Be(RunnelErrorCode.InvalidGroupId);
     }
 
-    private sealed class NoCallsGrainFactory : IGrainFactory
+    private sealed class NoCallsGrainFactory() : DelegatingGrainFactory(null)
     {
-        public TGrainInterface GetGrain<TGrainInterface>(string key)
-            where TGrainInterface : IGrainWithStringKey =>
-            throw new InvalidOperationException($"No call expected (asked for {typeof(TGrainInterface).Name} '{key}').");
+        public override TGrainInterface GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix = null) =>
+            throw new InvalidOperationException($"No call expected (asked for {typeof(TGrainInterface).Name} '{primaryKey}').");
     }
 }

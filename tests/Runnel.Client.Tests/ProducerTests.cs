@@ -4,14 +4,10 @@ using Runnel.Testing;
 
 namespace Runnel.Client.Tests;
 
-public sealed class ProducerTests : IAsyncLifetime
+public sealed class ProducerTests(FakeClusterFixture fixture) : IClassFixture<FakeClusterFixture>
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
-    private FakeCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await FakeCluster.StartAsync();
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    private readonly FakeCluster _cluster = fixture.ForTest();
 
     private static ProducerOptions Fast => ProducerOptions.Default with { RetryBackoff = TimeSpan.FromMilliseconds(1), RetryBackoffMax = TimeSpan.FromMilliseconds(5) };
 

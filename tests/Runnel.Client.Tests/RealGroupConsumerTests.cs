@@ -4,10 +4,9 @@ using Runnel.Grains;
 namespace Runnel.Client.Tests;
 
 /// <summary><see cref="GroupConsumerTests"/> against the real <see cref="ConsumerGroupGrain"/>.</summary>
-public sealed class RealGroupConsumerTests(ITestOutputHelper output) : GroupConsumerTests(output)
+public sealed class RealGroupConsumerTests(Infrastructure.RealGroupsClusterFixture fixture, ITestOutputHelper output)
+    : GroupConsumerTests(fixture.ForTest(), output), IClassFixture<Infrastructure.RealGroupsClusterFixture>
 {
-    protected override bool RealGroups => true;
-
     [Fact]
     public async Task Subscribe_PatternWithRangeAssignor_MatchingTopicsSplitByRange()
     {

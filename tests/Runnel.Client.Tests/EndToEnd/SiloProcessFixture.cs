@@ -15,10 +15,12 @@ public sealed class SiloProcessFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var port = FreePort.Next();
+        var siloPort = FreePort.Next();
         var httpPort = FreePort.Next();
         Bootstrap = $"127.0.0.1:{port}";
         _silo = ChildProcess.Start(ChildProcess.BuiltAssembly("Silo", "runnel-silo"),
-            ["--data-dir", _data.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--http-port", httpPort.ToString(CultureInfo.InvariantCulture), "--kafka-port", "0"],
+            ["--data-dir", _data.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture),
+                "--http-port", httpPort.ToString(CultureInfo.InvariantCulture), "--kafka-port", "0"],
             workingDirectory: _data.Path);
         await _silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
     }

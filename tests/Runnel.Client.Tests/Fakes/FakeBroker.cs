@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 
 namespace Runnel.Client.Tests.Fakes;
 
@@ -11,6 +12,9 @@ public sealed class FakeBroker
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new();
     private long _nextProducerId = 1000;
 
+    /// <summary>Fetch calls as they arrive: (partition key, offset).</summary>
+    private Channel<(string Key, long Offset)> _fetches = Channel.CreateUnbounded<(string, long)>();
+
     public ConcurrentDictionary<string, FakeTopic> Topics { get; } = new(StringComparer.Ordinal);
 
     public ConcurrentDictionary<string, FakePartitionLog> Logs { get; } = new(StringComparer.Ordinal);
@@ -18,9 +22,6 @@ public sealed class FakeBroker
     public ConcurrentDictionary<string, FakeGroup> Groups { get; } = new(StringComparer.Ordinal);
 
     public FakeGroup Group(string id) => Groups.GetOrAdd(id, k => new FakeGroup(k));
-
-    /// <summary>Fetch calls as they arrive: (partition key, offset).</summary>
-    public System.Threading.Channels.Channel<(string Key, long Offset)> Fetches { get; } = System.Threading.Channels.Channel.CreateUnbounded<(string, long)>();
 
     public int ProducerIdsAllocated => (int)(Interlocked.Read(ref _nextProducerId) - 1000);
 
@@ -66,4 +67,43 @@ public sealed class FakeBroker
     }
 
     public Task HeldAsync(string key) => _holds.TryGetValue(key, out var hold) ? hold.Task : Task.CompletedTask;
+
+    /// <summary>Called by the fake partition as a fetch call arrives.</summary>
+    public void Fetched(string key, long offset) => _fetches.Writer.TryWrite((key, offset));
+
+    /// <summary>The offset of the next fetch call to arrive for partition <paramref name="key"/> (fetches of other
+    /// partitions, e.g. of an earlier test's consumer still winding down, are passed over).</summary>
+    public async Task<long> NextFetchAsync(string key, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var (fetched, offset) = await _fetches.Reader.ReadAsync(cancellationToken);
+            if (fetched == key)
+            {
+                return offset;
+            }
+        }
+    }
+
+    /// <summary>Back to the state of a fresh cluster: no topics, logs, groups, faults or fetches; every hold and
+    /// heartbeat gate released (so calls of an earlier test do not stay stuck). Producer ids keep counting up.</summary>
+    public void Reset()
+    {
+        foreach (var key in _holds.Keys)
+        {
+            Release(key);
+        }
+
+        foreach (var group in Groups.Values)
+        {
+            group.HeartbeatGate.TrySetResult();
+        }
+
+        _faults.Clear();
+        _sequenceFaults.Clear();
+        Topics.Clear();
+        Logs.Clear();
+        Groups.Clear();
+        _fetches = Channel.CreateUnbounded<(string, long)>();
+    }
 }

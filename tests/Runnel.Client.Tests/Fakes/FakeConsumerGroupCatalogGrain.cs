@@ -1,5 +1,4 @@
 using Runnel.Grains;
-using Runnel.Runtime;
 
 namespace Runnel.Client.Tests.Fakes;
 

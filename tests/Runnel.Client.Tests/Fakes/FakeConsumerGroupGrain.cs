@@ -1,12 +1,11 @@
 using Runnel.Grains;
-using Runnel.Runtime;
 
 namespace Runnel.Client.Tests.Fakes;
 
 /// <summary>The fake group grain over <see cref="FakeBroker.Groups"/> (see <see cref="FakeGroup"/>).</summary>
 public sealed class FakeConsumerGroupGrain(FakeBroker broker) : Grain, IConsumerGroupGrain
 {
-    private FakeGroup Group => broker.Group(GrainId.Key);
+    private FakeGroup Group => broker.Group(this.GetPrimaryKeyString());
 
     public async ValueTask<GroupHeartbeatResponse> HeartbeatAsync(GroupHeartbeatRequest request, CancellationToken cancellationToken = default)
     {

@@ -1,31 +1,33 @@
 using Runnel.Grains;
 using Runnel.Log.Batches;
-using Runnel.Runtime;
 
 namespace Runnel.Client.Tests.Fakes;
 
 public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGrain
 {
-    private FakePartitionLog Log => broker.Log(GrainId.Key);
+    private string Key => this.GetPrimaryKeyString();
+
+    private FakePartitionLog Log => broker.Log(Key);
 
     public async ValueTask<ProduceResponse> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken = default)
     {
         CheckExists();
-        await broker.HeldAsync(GrainId.Key).WaitAsync(cancellationToken);
-        return Log.Append(request.Batch, broker.NextFault(GrainId.Key, RecordBatchHeader.Read(request.Batch.Span).BaseSequence));
+        await broker.HeldAsync(Key).WaitAsync(cancellationToken);
+        return await Log.AppendAsync(request.Batch, broker.NextFault(Key, RecordBatchHeader.Read(request.Batch.Span).BaseSequence));
     }
 
     public async ValueTask<FetchResponse> FetchAsync(FetchRequest request, CancellationToken cancellationToken = default)
     {
         CheckExists();
-        broker.Fetches.Writer.TryWrite((GrainId.Key, request.Offset));
+        broker.Fetched(Key, request.Offset);
         var response = Log.Read(request.Offset, request.MaxBytes);
         if (response.Batches.Length > 0 || request.MaxWait <= TimeSpan.Zero)
         {
             return response;
         }
 
-        // Long-poll. A [ReadOnly] turn still holds produce calls back until it ends, so tests keep MaxWait short.
+        // Long-poll: produce calls ([AlwaysInterleave]) and other reads ([ReadOnly]) run beside it, the rest wait behind it,
+        // so tests keep MaxWait short.
         try
         {
             await Log.WaitForDataAsync(request.Offset).WaitAsync(request.MaxWait, cancellationToken);
@@ -52,6 +54,8 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
 
     public ValueTask RetireAsync(CancellationToken cancellationToken = default) => default;
 
+    public ValueTask<bool> HandOverIfMovedAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+
     public ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(0);
 
     /// <summary>The fake keeps every record: a pass that cleans nothing.</summary>
@@ -70,7 +74,7 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
 
     private void CheckExists()
     {
-        var (topic, partition) = PartitionKey.Parse(GrainId.Key);
+        var (topic, partition) = PartitionKey.Parse(Key);
         if (!broker.Topics.TryGetValue(topic, out var t))
         {
             throw new RunnelException(RunnelErrorCode.UnknownTopic, $"Topic '{topic}' does not exist.");

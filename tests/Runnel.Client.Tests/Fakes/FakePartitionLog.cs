@@ -12,9 +12,10 @@ namespace Runnel.Client.Tests.Fakes;
 public sealed class FakePartitionLog(string key)
 {
     private const int DedupeWindow = 5;
-    private readonly object _gate = new(); // a monitor: produce waits on it for sequence gaps to fill
+    private readonly Lock _gate = new();
     private readonly List<byte[]> _batches = [];
     private readonly Dictionary<long, ProducerState> _producers = [];
+    /// <summary>Completed (and replaced) by every append: wakes long-polls and batches waiting for a sequence gap to fill.</summary>
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string Key { get; } = key;
@@ -67,7 +68,7 @@ public sealed class FakePartitionLog(string key)
             && !state.Recent.Exists(r => r.BaseSequence == header.BaseSequence);
     }
 
-    public ProduceResponse Append(ReadOnlyMemory<byte> batch, ProduceFault fault)
+    public async Task<ProduceResponse> AppendAsync(ReadOnlyMemory<byte> batch, ProduceFault fault)
     {
         RecordBatch.Validate(batch.Span);
         var header = RecordBatchHeader.Read(batch.Span);
@@ -85,81 +86,95 @@ public sealed class FakePartitionLog(string key)
                     _producers.Clear();
                     break;
             }
+        }
 
-            // Like the real partition: a batch ahead of its producer's sequence waits (bounded) for the requests it
-            // overtook, since interleaved produce calls may arrive out of order.
-            var deadline = Environment.TickCount64 + (long)SequenceGapWait.TotalMilliseconds;
-            while (IsAheadLocked(header) && Environment.TickCount64 < deadline)
+        // Like the real partition: a batch ahead of its producer's sequence waits (bounded) for the requests it
+        // overtook, since interleaved produce calls may arrive out of order. The wait is an await: the activation runs
+        // one turn at a time, and the requests waited for arrive as other turns of it.
+        var deadline = Environment.TickCount64 + (long)SequenceGapWait.TotalMilliseconds;
+        while (true)
+        {
+            Task appended;
+            lock (_gate)
             {
-                Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Max(1, deadline - Environment.TickCount64)));
+                if (!IsAheadLocked(header) || Environment.TickCount64 >= deadline)
+                {
+                    return HandleLocked(batch, header, fault);
+                }
+
+                appended = _appended.Task;
             }
 
-            var attempt = new ProduceAttempt(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.RecordCount, batch.ToArray());
-            Attempts.Add(attempt);
-            switch (fault)
+            await Task.WhenAny(appended, Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, deadline - Environment.TickCount64))));
+        }
+    }
+
+    private ProduceResponse HandleLocked(ReadOnlyMemory<byte> batch, RecordBatchHeader header, ProduceFault fault)
+    {
+        var attempt = new ProduceAttempt(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.RecordCount, batch.ToArray());
+        Attempts.Add(attempt);
+        switch (fault)
+        {
+            case ProduceFault.NotOwner:
+                throw new RunnelException(RunnelErrorCode.NotOwner, $"{Key}: fake fault: not the owner", isRetriable: true);
+            case ProduceFault.OutOfOrderSequence:
+                throw new RunnelException(RunnelErrorCode.OutOfOrderSequence, $"{Key}: fake fault: out of order");
+        }
+
+        ProduceResponse response;
+        if (header.ProducerId < 0)
+        {
+            response = AppendLocked(batch.Span, header.RecordCount);
+        }
+        else
+        {
+            if (!_producers.TryGetValue(header.ProducerId, out var state) || header.ProducerEpoch > state.Epoch)
             {
-                case ProduceFault.NotOwner:
-                    throw new RunnelException(RunnelErrorCode.NotOwner, $"{Key}: fake fault: not the owner", isRetriable: true);
-                case ProduceFault.OutOfOrderSequence:
-                    throw new RunnelException(RunnelErrorCode.OutOfOrderSequence, $"{Key}: fake fault: out of order");
+                if (header.BaseSequence != 0)
+                {
+                    throw new RunnelException(RunnelErrorCode.UnknownProducerId,
+                        $"{Key}: producer {header.ProducerId} epoch {header.ProducerEpoch} is new here and starts at sequence {header.BaseSequence}, not 0.",
+                        isRetriable: true);
+                }
+
+                state = new ProducerState(header.ProducerEpoch);
+                _producers[header.ProducerId] = state;
+            }
+            else if (header.ProducerEpoch < state.Epoch)
+            {
+                throw new RunnelException(RunnelErrorCode.ProducerFenced, $"{Key}: epoch {header.ProducerEpoch} < {state.Epoch}.");
             }
 
-            ProduceResponse response;
-            if (header.ProducerId < 0)
+            var cached = state.Recent.Find(r => r.BaseSequence == header.BaseSequence && r.Count == header.RecordCount);
+            if (cached is not null)
             {
-                response = AppendLocked(batch.Span, header.RecordCount);
+                attempt.IsDuplicate = true;
+                response = new ProduceResponse(cached.BaseOffset, cached.BaseOffset + cached.Count - 1, LogStartOffset, IsDuplicate: true);
+            }
+            else if (header.BaseSequence != state.NextSequence)
+            {
+                throw new RunnelException(RunnelErrorCode.OutOfOrderSequence,
+                    $"{Key}: producer {header.ProducerId} sent sequence {header.BaseSequence}, expected {state.NextSequence}.");
             }
             else
             {
-                if (!_producers.TryGetValue(header.ProducerId, out var state) || header.ProducerEpoch > state.Epoch)
+                response = AppendLocked(batch.Span, header.RecordCount);
+                state.Recent.Add(new CachedBatch(header.BaseSequence, header.RecordCount, response.BaseOffset));
+                if (state.Recent.Count > DedupeWindow)
                 {
-                    if (header.BaseSequence != 0)
-                    {
-                        throw new RunnelException(RunnelErrorCode.UnknownProducerId,
-                            $"{Key}: producer {header.ProducerId} epoch {header.ProducerEpoch} is new here and starts at sequence {header.BaseSequence}, not 0.",
-                            isRetriable: true);
-                    }
-
-                    state = new ProducerState(header.ProducerEpoch);
-                    _producers[header.ProducerId] = state;
-                }
-                else if (header.ProducerEpoch < state.Epoch)
-                {
-                    throw new RunnelException(RunnelErrorCode.ProducerFenced, $"{Key}: epoch {header.ProducerEpoch} < {state.Epoch}.");
+                    state.Recent.RemoveAt(0);
                 }
 
-                var cached = state.Recent.Find(r => r.BaseSequence == header.BaseSequence && r.Count == header.RecordCount);
-                if (cached is not null)
-                {
-                    attempt.IsDuplicate = true;
-                    response = new ProduceResponse(cached.BaseOffset, cached.BaseOffset + cached.Count - 1, LogStartOffset, IsDuplicate: true);
-                }
-                else if (header.BaseSequence != state.NextSequence)
-                {
-                    throw new RunnelException(RunnelErrorCode.OutOfOrderSequence,
-                        $"{Key}: producer {header.ProducerId} sent sequence {header.BaseSequence}, expected {state.NextSequence}.");
-                }
-                else
-                {
-                    response = AppendLocked(batch.Span, header.RecordCount);
-                    state.Recent.Add(new CachedBatch(header.BaseSequence, header.RecordCount, response.BaseOffset));
-                    if (state.Recent.Count > DedupeWindow)
-                    {
-                        state.Recent.RemoveAt(0);
-                    }
-
-                    state.NextSequence = header.BaseSequence + header.RecordCount;
-                    Monitor.PulseAll(_gate);
-                }
+                state.NextSequence = header.BaseSequence + header.RecordCount;
             }
-
-            if (fault == ProduceFault.LoseResponse)
-            {
-                throw new RunnelException(RunnelErrorCode.OutcomeUnknown, $"{Key}: fake fault: response lost", isRetriable: true, isOutcomeUnknown: true);
-            }
-
-            return response;
         }
+
+        if (fault == ProduceFault.LoseResponse)
+        {
+            throw new RunnelException(RunnelErrorCode.OutcomeUnknown, $"{Key}: fake fault: response lost", isRetriable: true, isOutcomeUnknown: true);
+        }
+
+        return response;
     }
 
     public FetchResponse Read(long offset, int maxBytes)

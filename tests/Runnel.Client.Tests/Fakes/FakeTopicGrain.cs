@@ -1,5 +1,4 @@
 using Runnel.Grains;
-using Runnel.Runtime;
 
 namespace Runnel.Client.Tests.Fakes;
 
@@ -14,7 +13,7 @@ public sealed class FakeTopicGrain(FakeBroker broker) : Grain, ITopicGrain
 
     public ValueTask<Grains.TopicDescription> CreateAsync(int partitions, IReadOnlyDictionary<string, string>? config, CancellationToken cancellationToken = default)
     {
-        var name = GrainId.Key;
+        var name = this.GetPrimaryKeyString();
         if (name.Length is 0 or > 249 || name is "." or ".." || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')))
         {
             throw new RunnelException(RunnelErrorCode.InvalidTopicName, $"'{name}' is not a valid topic name.");
@@ -94,9 +93,9 @@ public sealed class FakeTopicGrain(FakeBroker broker) : Grain, ITopicGrain
         }
     }
 
-    private FakeTopic Get() => broker.Topics.TryGetValue(GrainId.Key, out var topic)
+    private FakeTopic Get() => broker.Topics.TryGetValue(this.GetPrimaryKeyString(), out var topic)
         ? topic
-        : throw new RunnelException(RunnelErrorCode.UnknownTopic, $"Topic '{GrainId.Key}' does not exist.");
+        : throw new RunnelException(RunnelErrorCode.UnknownTopic, $"Topic '{this.GetPrimaryKeyString()}' does not exist.");
 
     private static Grains.TopicDescription Describe(FakeTopic topic) =>
         new(topic.Name, topic.Partitions, new Dictionary<string, string>(topic.Config), topic.CreatedAt);

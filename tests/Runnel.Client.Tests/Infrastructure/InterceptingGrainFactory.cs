@@ -1,4 +1,5 @@
 using Runnel.Grains;
+using Runnel.Testing;
 
 namespace Runnel.Client.Tests.Infrastructure;
 
@@ -6,7 +7,7 @@ namespace Runnel.Client.Tests.Infrastructure;
 /// Wraps a grain factory so that partition grains' produce calls are counted as they start and end: the most that
 /// were in flight at once, per partition. Everything else passes through.
 /// </summary>
-public sealed class InterceptingGrainFactory(IGrainFactory inner) : IGrainFactory
+public sealed class InterceptingGrainFactory(IGrainFactory inner) : DelegatingGrainFactory(inner)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _inFlight = [];
@@ -30,11 +31,10 @@ public sealed class InterceptingGrainFactory(IGrainFactory inner) : IGrainFactor
         }
     }
 
-    public TGrainInterface GetGrain<TGrainInterface>(string key)
-        where TGrainInterface : IGrainWithStringKey
+    public override TGrainInterface GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix = null)
     {
-        var grain = inner.GetGrain<TGrainInterface>(key);
-        return grain is IPartitionGrain partition ? (TGrainInterface)(object)new CountingPartition(this, key, partition) : grain;
+        var grain = base.GetGrain<TGrainInterface>(primaryKey, grainClassNamePrefix);
+        return grain is IPartitionGrain partition ? (TGrainInterface)(object)new CountingPartition(this, primaryKey, partition) : grain;
     }
 
     private void Enter(string key)
@@ -78,6 +78,8 @@ public sealed class InterceptingGrainFactory(IGrainFactory inner) : IGrainFactor
         public ValueTask<long?> OffsetForTimestampAsync(long timestamp, CancellationToken cancellationToken = default) => inner.OffsetForTimestampAsync(timestamp, cancellationToken);
 
         public ValueTask RetireAsync(CancellationToken cancellationToken = default) => inner.RetireAsync(cancellationToken);
+
+        public ValueTask<bool> HandOverIfMovedAsync(CancellationToken cancellationToken = default) => inner.HandOverIfMovedAsync(cancellationToken);
 
         public ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default) => inner.EnforceRetentionAsync(cancellationToken);
 
