@@ -19,6 +19,11 @@ internal sealed partial class PartitionRebalancer(
 {
     private static readonly GrainType PartitionType = GrainType.Create("runnel.partition");
 
+    /// <summary>How many hand-over rounds one join gets, a second apart (see <see cref="RebalanceAsync"/>).</summary>
+    private const int MaxRounds = 30;
+
+    private static readonly TimeSpan RoundInterval = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.RebalanceOnJoin)
@@ -31,7 +36,7 @@ internal sealed partial class PartitionRebalancer(
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken).ConfigureAwait(false))
             {
-                var active = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
+                var active = ActiveSilos(snapshot);
                 if (!active.Contains(silo.SiloAddress) || (previous is not null && previous.SetEquals(active)))
                 {
                     previous = active;
@@ -42,7 +47,7 @@ internal sealed partial class PartitionRebalancer(
                 previous = active;
                 if (joined.Count > 0)
                 {
-                    await HandOverAsync([.. active], stoppingToken).ConfigureAwait(false);
+                    await RebalanceAsync(active, stoppingToken).ConfigureAwait(false);
                 }
             }
         }
@@ -51,15 +56,41 @@ internal sealed partial class PartitionRebalancer(
         }
     }
 
-    /// <summary>Asks every local partition whose owner among <paramref name="active"/> is another silo to move.</summary>
-    private async Task HandOverAsync(SiloAddress[] active, CancellationToken cancellationToken)
+    private static HashSet<SiloAddress> ActiveSilos(ClusterMembershipSnapshot snapshot) =>
+        snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
+
+    /// <summary>
+    /// Hands over what the silos in <paramref name="active"/> now own, in rounds a second apart until nothing is left to
+    /// move (at most <see cref="MaxRounds"/>): a joining silo's grain manifest reaches this silo's placement a little after
+    /// its membership does, and until it has, a partition handed over is placed right back here. A newer membership
+    /// change ends the rounds (the next snapshot is handled with its own).
+    /// </summary>
+    private async Task RebalanceAsync(HashSet<SiloAddress> active, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            if (round > 0)
+            {
+                await Task.Delay(RoundInterval, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!ActiveSilos(membership.CurrentSnapshot).SetEquals(active) || await HandOverAsync([.. active], cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Asks every local partition whose owner among <paramref name="active"/> is another silo to move; returns
+    /// how many were asked.</summary>
+    private async Task<int> HandOverAsync(SiloAddress[] active, CancellationToken cancellationToken)
     {
         var moving = partitions.Snapshot()
             .Where(key => !RendezvousHash.PickOwner(GrainId.Create(PartitionType, key), active).Equals(silo.SiloAddress))
             .ToList();
         if (moving.Count == 0)
         {
-            return;
+            return 0;
         }
 
         LogHandingOver(logger, moving.Count, active.Length);
@@ -81,6 +112,7 @@ internal sealed partial class PartitionRebalancer(
                 LogHandOverFailed(logger, key, ex.Code, ex.Message);
             }
         }).ConfigureAwait(false);
+        return moving.Count;
     }
 
     [LoggerMessage(1, LogLevel.Information, "A silo joined: handing {Count} partitions over to their owners among {Silos} active silos")]
