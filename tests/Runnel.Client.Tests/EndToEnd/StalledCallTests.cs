@@ -1,0 +1,95 @@
+using System.Globalization;
+using Runnel.Grains;
+using Runnel.Testing;
+
+namespace Runnel.Client.Tests.EndToEnd;
+
+/// <summary>
+/// A call in flight when the silo serving it is killed. Orleans 10.4.2 leaves such a call waiting for its response
+/// timeout (dotnet/orleans#10165 and the gateway's own connection): the client's stalled-call watchdog must end it as
+/// <see cref="RunnelErrorCode.OutcomeUnknown"/> (retriable) within seconds, so a producer or consumer retries on a live silo.
+/// </summary>
+public sealed class StalledCallTests : IDisposable
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(90);
+    private readonly TempDirectory _data = new("runnel-stalled-call");
+    private readonly List<ChildProcess> _silos = [];
+
+    [Fact]
+    public async Task LongPollFetch_ItsSiloKilled_EndsAsOutcomeUnknownLongBeforeTheRequestTimeout()
+    {
+        var (first, _) = await StartSiloAsync();
+        var (second, secondSiloPort) = await StartSiloAsync();
+        await using var connection = await RunnelConnection.ConnectAsync(RunnelConnectionOptions.Default with
+        {
+            Bootstrap = [first, second],
+            RequestTimeout = RequestTimeout,
+            ClientName = "stalled-call",
+            ClusterId = "stall",
+        });
+        await connection.Admin.CreateTopicAsync("stall", 8);
+
+        // A partition the second silo serves (both silos are members once they are ready; placement spreads the 8).
+        var victim = await PartitionServedByAsync(connection, "stall", 8, $"127.0.0.1:{secondSiloPort}");
+
+        // An empty partition: the fetch long-polls for 60 s, so it is in flight when its silo dies.
+        var fetch = connection.Grains.GetGrain<IPartitionGrain>(PartitionKey.Format("stall", victim))
+            .FetchAsync(new FetchRequest(0, 1 << 20, TimeSpan.FromSeconds(60))).AsTask();
+        var killed = _silos[1];
+        _silos.RemoveAt(1);
+        killed.Dispose(); // kill -9
+
+        var act = () => fetch.WaitAsync(TimeSpan.FromSeconds(20));
+        var error = (await act.Should().ThrowAsync<RunnelException>("the watchdog ends it, not the {0} response timeout", RequestTimeout)).Which;
+        error.Code.Should().Be(RunnelErrorCode.OutcomeUnknown);
+        error.IsRetriable.Should().BeTrue();
+        error.IsOutcomeUnknown.Should().BeTrue();
+    }
+
+    private static async Task<int> PartitionServedByAsync(RunnelConnection connection, string topic, int partitions, string silo)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            await connection.Admin.GetTopicOffsetsAsync(topic); // activates every partition
+            for (var p = 0; p < partitions; p++)
+            {
+                if (await connection.GetPartitionOwnerAsync(new TopicPartition(topic, p)) == silo)
+                {
+                    return p;
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No partition of {topic} is served by {silo} within 30 s.");
+            }
+
+            // Placement happened before the second silo was seen: move on when it is (its partitions hand over).
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<(string Gateway, int SiloPort)> StartSiloAsync()
+    {
+        var port = FreePort.Next();
+        var siloPort = FreePort.Next();
+        var silo = ChildProcess.Start(ChildProcess.BuiltAssembly("Silo", "runnel-silo"),
+            ["--data-dir", _data.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture),
+                "--http-port", FreePort.Next().ToString(CultureInfo.InvariantCulture), "--kafka-port", "0", "--cluster", "stall"],
+            workingDirectory: _data.Path);
+        _silos.Add(silo);
+        await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+        return ($"127.0.0.1:{port}", siloPort);
+    }
+
+    public void Dispose()
+    {
+        foreach (var silo in _silos)
+        {
+            silo.Dispose();
+        }
+
+        _data.Dispose();
+    }
+}
