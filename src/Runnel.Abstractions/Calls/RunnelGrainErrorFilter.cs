@@ -16,7 +16,7 @@ public sealed class RunnelGrainErrorFilter : IIncomingGrainCallFilter
         {
             await context.Invoke().ConfigureAwait(true);
         }
-        catch (RunnelException ex) when (ex.GetType() != typeof(RunnelException) || ex.InnerException is not null)
+        catch (RunnelException ex) when (!IsWireSafe(ex))
         {
             throw ForTheWire(ex);
         }
@@ -34,7 +34,7 @@ public sealed class RunnelGrainErrorFilter : IIncomingGrainCallFilter
         {
             await activation.ConfigureAwait(true);
         }
-        catch (RunnelException ex) when (ex.GetType() != typeof(RunnelException) || ex.InnerException is not null)
+        catch (RunnelException ex) when (!IsWireSafe(ex))
         {
             throw ForTheWire(ex);
         }
@@ -45,8 +45,11 @@ public sealed class RunnelGrainErrorFilter : IIncomingGrainCallFilter
     public static RunnelException ForTheWire(RunnelException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return error.GetType() == typeof(RunnelException) && error.InnerException is null
+        return IsWireSafe(error)
             ? error
             : new RunnelException(error.Code, error.Message, innerException: null, error.IsRetriable, error.IsOutcomeUnknown);
     }
+
+    /// <summary>Whether <paramref name="error"/> crosses the wire as it is: a plain <see cref="RunnelException"/> with no inner exception.</summary>
+    private static bool IsWireSafe(RunnelException error) => error.GetType() == typeof(RunnelException) && error.InnerException is null;
 }
