@@ -43,9 +43,24 @@ public sealed class RunnelSiloOptions
     /// <summary>How long a grain call may wait for its response. Default 30 s.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Run as a Kubernetes pod (<c>--kubernetes true</c>): Orleans' Kubernetes hosting names the silo after its
+    /// pod and removes the membership rows of silos whose pods are gone, through the Kubernetes API (the pod's service
+    /// account needs the RBAC in <c>infra/k8s/base/rbac.yaml</c>). Needs the environment variables
+    /// <see cref="PodNameVariable"/> and <see cref="PodNamespaceVariable"/> (the Downward API). Default off.</summary>
+    public bool Kubernetes { get; set; }
+
+    /// <summary>The pod's name, set from <c>metadata.name</c>; with <see cref="Kubernetes"/> the silo's name.</summary>
+    public const string PodNameVariable = "POD_NAME";
+
+    /// <summary>The pod's namespace, set from <c>metadata.namespace</c>; where the silo looks for its peers' pods.</summary>
+    public const string PodNamespaceVariable = "POD_NAMESPACE";
+
     /// <summary>The silo-to-silo port in effect.</summary>
     public int EffectiveSiloPort => SiloPort != 0 ? SiloPort : Port + SiloPortOffset <= 65535 ? Port + SiloPortOffset : Port - SiloPortOffset;
 
     /// <summary>The name in effect.</summary>
-    public string EffectiveSiloName => string.IsNullOrEmpty(SiloName) ? $"{Environment.MachineName}-{Port}" : SiloName;
+    public string EffectiveSiloName =>
+        !string.IsNullOrEmpty(SiloName) ? SiloName
+        : Kubernetes && Environment.GetEnvironmentVariable(PodNameVariable) is { Length: > 0 } pod ? pod
+        : $"{Environment.MachineName}-{Port}";
 }

@@ -20,6 +20,7 @@ internal static class SiloCommandLine
         ["--advertised-address"] = "Runnel:Silo:AdvertisedAddress",
         ["--cluster"] = "Runnel:Silo:ClusterId",
         ["--name"] = "Runnel:Silo:SiloName",
+        ["--kubernetes"] = "Runnel:Silo:Kubernetes",
         ["--http-port"] = "Runnel:HttpPort",
         ["--kafka-port"] = "Runnel:Kafka:Port",
         ["--kafka-advertised-host"] = "Runnel:Kafka:AdvertisedHost",
@@ -47,7 +48,9 @@ internal static class SiloCommandLine
                                       at start ({machine}: this machine's name, e.g. a container's own IP).
                                       Required when the listen address is 0.0.0.0 (default: the listen address)
           --cluster <id>              cluster id; clients must use the same (default dev)
-          --name <name>               this silo's name (default {machine}-{port})
+          --name <name>               this silo's name (default {machine}-{port}; the pod's with --kubernetes)
+          --kubernetes true|false     run as a Kubernetes pod: Orleans' Kubernetes hosting (silo named after
+                                      the pod, rows of deleted pods removed); needs POD_NAME and POD_NAMESPACE
           --health-check              probe http://<listen address>:<http port>/healthz of a running silo with
                                       these settings and exit 0 when it answers 200 (a container HEALTHCHECK)
 

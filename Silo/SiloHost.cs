@@ -210,6 +210,12 @@ public static class SiloHost
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = siloOptions.ResponseTimeout);
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = siloOptions.CollectionAge);
+            if (siloOptions.Kubernetes)
+            {
+                // After the SiloOptions above: the pod's name wins (it is the same name, checked at start).
+                silo.UseKubernetesHosting();
+            }
+
             silo.UseRunnelClustering(store);
             silo.AddRunnel(sp => new InstrumentedObjectStore(store, sp.GetRequiredService<StorageInstruments>()));
         });

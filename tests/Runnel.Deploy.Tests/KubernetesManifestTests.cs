@@ -26,8 +26,8 @@ public sealed class KubernetesManifestTests
     [Fact]
     public void Base_ListsItsManifests_EveryKindOnce()
     {
-        _base.Resources.Select(r => r.Text("kind")).Should().BeEquivalentTo(["ServiceAccount", "Deployment", "Service", "PodDisruptionBudget"]);
-        _base.Resources.Select(r => r.Text("apiVersion")).Should().BeEquivalentTo(["v1", "apps/v1", "v1", "policy/v1"]);
+        _base.Resources.Select(r => r.Text("kind")).Should().BeEquivalentTo(["ServiceAccount", "Role", "RoleBinding", "Deployment", "Service", "PodDisruptionBudget"]);
+        _base.Resources.Select(r => r.Text("apiVersion")).Should().BeEquivalentTo(["v1", "rbac.authorization.k8s.io/v1", "rbac.authorization.k8s.io/v1", "apps/v1", "v1", "policy/v1"]);
     }
 
     [Fact]
@@ -63,9 +63,38 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void Deployment_TerminationGrace_IsTheSilosHostShutdownTimeout()
+    public void Deployment_TerminationGrace_IsThePreStopPausePlusTheSilosHostShutdownTimeout()
     {
-        Deployment.Int("spec", "template", "spec", "terminationGracePeriodSeconds").Should().Be((int)SiloSettings.HostShutdownTimeout.TotalSeconds);
+        var preStop = Container.Int("lifecycle", "preStop", "sleep", "seconds");
+
+        preStop.Should().BePositive("the pod leaves the Service's endpoints before the silo starts handing over");
+        Deployment.Int("spec", "template", "spec", "terminationGracePeriodSeconds").Should().Be(preStop + (int)SiloSettings.HostShutdownTimeout.TotalSeconds,
+            "the grace period starts with preStop; SIGKILL must not cut the silo's own shutdown short");
+    }
+
+    [Fact]
+    public void Deployment_KubernetesHosting_HasThePodFieldsLabelsAndRbacItNeeds()
+    {
+        var env = Container.Items("env").ToDictionary(e => e.Text("name"));
+        var (_, silo) = SiloSettings.Bind(LiteralEnvironment());
+        var podLabels = Labels(Deployment.Get("spec", "template", "metadata", "labels")).ToDictionary();
+        var account = Deployment.Text("spec", "template", "spec", "serviceAccountName");
+        var role = _base.Single("Role", SiloName);
+        var binding = _base.Single("RoleBinding", SiloName);
+
+        silo.Kubernetes.Should().BeTrue("the silos run with Orleans' Kubernetes hosting");
+        env[Silo.RunnelSiloOptions.PodNameVariable].Text("valueFrom", "fieldRef", "fieldPath").Should().Be("metadata.name");
+        env[Silo.RunnelSiloOptions.PodNamespaceVariable].Text("valueFrom", "fieldRef", "fieldPath").Should().Be("metadata.namespace");
+        env["POD_IP"].Text("valueFrom", "fieldRef", "fieldPath").Should().Be("status.podIP");
+        podLabels.Should().Contain(KeyValuePair.Create("orleans/serviceId", RunnelCluster.ServiceId), "Orleans finds the silos' pods by service id and cluster id");
+        podLabels.Should().Contain(KeyValuePair.Create("orleans/clusterId", silo.ClusterId));
+        _base.Single("ServiceAccount", account).Text("automountServiceAccountToken").Should().Be("true", "the silo calls the API server with its token");
+        var rule = role.Items("rules").Single();
+        rule.Items("resources").Select(r => r.Text()).Should().Equal("pods");
+        rule.Items("verbs").Select(v => v.Text()).Should().Contain(["get", "list", "watch"]);
+        binding.Text("roleRef", "kind").Should().Be("Role");
+        binding.Text("roleRef", "name").Should().Be(role.Text("metadata", "name"));
+        binding.Items("subjects").Should().ContainSingle(s => s.Text("kind") == "ServiceAccount" && s.Text("name") == account);
     }
 
     [Fact]
@@ -86,7 +115,7 @@ public sealed class KubernetesManifestTests
         var env = Container.Items("env");
         var names = env.Select(e => e.Text("name")).ToList();
 
-        names.Select(SiloSettings.KeyOf).Should().BeSubsetOf(SiloSettings.Keys);
+        names.Where(n => !n.StartsWith("POD_", StringComparison.Ordinal)).Select(SiloSettings.KeyOf).Should().BeSubsetOf(SiloSettings.Keys);
         env.Single(e => e.Text("name") == "Runnel__Silo__AdvertisedAddress").Text("valueFrom", "fieldRef", "fieldPath").Should().Be("status.podIP");
         LiteralEnvironment()["Runnel__Silo__ListenAddress"].Should().Be("0.0.0.0");
         Container.Items("envFrom").Select(e => e.Text("configMapRef", "name")).Should().Contain("runnel-storage");
@@ -128,8 +157,17 @@ public sealed class KubernetesManifestTests
         storage.Keys.Select(SiloSettings.KeyOf).Should().BeSubsetOf(SiloSettings.Keys);
         host.Storage.Kind.Should().Be("azure", "several pods share the store: the file store is for one host");
         new SiloHostOptionsValidator().Validate(null, host).Failures.Should().BeNullOrEmpty();
-        new RunnelSiloOptionsValidator().Validate(null, silo).Failures.Should().BeNullOrEmpty();
+        new RunnelSiloOptionsValidator(PodEnvironment).Validate(null, silo).Failures.Should().BeNullOrEmpty();
     }
+
+    /// <summary>What the Downward API gives a pod of the Deployment.</summary>
+    private static string? PodEnvironment(string name) => name switch
+    {
+        Silo.RunnelSiloOptions.PodNameVariable => "runnel-silo-7d9f8-abcde",
+        Silo.RunnelSiloOptions.PodNamespaceVariable => "runnel",
+        "KUBERNETES_SERVICE_HOST" => "10.0.0.1",
+        _ => null,
+    };
 
     [Fact]
     public void AzureBlobVariant_UsesWorkloadIdentityNotSecrets()

@@ -86,6 +86,9 @@ public sealed class SiloProcessTests : IDisposable
     [InlineData("Runnel:Kafka:AdvertisedHost (--kafka-advertised-host) must be a host name or IP address (was 'bad host!')", "--listen-address", "0.0.0.0", "--advertised-address", "127.0.0.1", "--kafka-advertised-host", "bad host!")]
     [InlineData("Runnel:Silo:AdvertisedAddress (--advertised-address): host name 'nowhere.invalid' did not resolve", "--advertised-address", "nowhere.invalid")]
     [InlineData("Runnel:Silo:AdvertisedAddress (--advertised-address) must be an IP address, a host name or {machine} (was 'a b')", "--advertised-address", "a b")]
+    [InlineData("Runnel:Silo:Kubernetes (--kubernetes) works only inside a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set)", "--kubernetes", "true")]
+    [InlineData("Runnel:Silo:Kubernetes (--kubernetes) needs the environment variable POD_NAMESPACE", "--kubernetes", "true")]
+    [InlineData("'Runnel:Silo:Kubernetes'", "--kubernetes", "yes")]
     [InlineData("Unknown option '--bogus'", "--bogus", "1")]
     [InlineData("Option '--data-dir' needs a value", "--data-dir")]
     public async Task Silo_InvalidOption_ExitsNonZeroNamingTheField(string message, params string[] arguments)
