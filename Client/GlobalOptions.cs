@@ -6,8 +6,11 @@ namespace Runnel.Cli;
 /// <summary>Options every command takes: where the cluster is.</summary>
 internal sealed class GlobalOptions
 {
+    private readonly CliIO _io;
+
     public GlobalOptions(CliIO io)
     {
+        _io = io;
         Bootstrap = new Option<string>("--bootstrap", "-b")
         {
             Description = "Seed silos, host:port[,host:port...] (default: $RUNNEL_BOOTSTRAP, else 127.0.0.1:7100).",
@@ -33,6 +36,14 @@ internal sealed class GlobalOptions
         ClientName = "runnel-cli",
     };
 
-    public Task<RunnelConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        RunnelConnection.ConnectAsync(ConnectionOptions(parse), cancellationToken: cancellationToken);
+    /// <summary>Connects; while the command runs, losing the cluster and getting it back are said on stderr (a command
+    /// otherwise waits in silence for calls that cannot be answered).</summary>
+    public async Task<RunnelConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var connection = await RunnelConnection.ConnectAsync(ConnectionOptions(parse), cancellationToken: cancellationToken).ConfigureAwait(false);
+        connection.ConnectionStateChanged += (_, change) => _io.Error.WriteLine(change.IsConnected
+            ? $"Connected to the cluster again ({connection.Endpoint})."
+            : $"Lost the connection to the cluster ({connection.Endpoint}); waiting for it to come back (Ctrl-C to stop).");
+        return connection;
+    }
 }

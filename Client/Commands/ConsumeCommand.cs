@@ -101,8 +101,9 @@ internal static class ConsumeCommand
                 }
             }
 
-            var count = await PrintAsync(consumer, io, max, idle, printer, ct).ConfigureAwait(false);
+            var (count, idledOut) = await PrintAsync(consumer, io, max, idle, printer, ct).ConfigureAwait(false);
             await io.Output.FlushAsync(ct).ConfigureAwait(false);
+            ThrowIfIdledOutDisconnected(connection, idledOut, idle, count, name);
             await io.Error.WriteLineAsync($"Consumed {Plural.Of(count, "record")} from {name}.").ConfigureAwait(false);
             return 0;
         });
@@ -122,9 +123,10 @@ internal static class ConsumeCommand
         });
         consumer.Subscribe([topic]);
         long count;
+        bool idledOut;
         try
         {
-            count = await PrintAsync(consumer, io, max, idle, printer, ct).ConfigureAwait(false);
+            (count, idledOut) = await PrintAsync(consumer, io, max, idle, printer, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -132,14 +134,30 @@ internal static class ConsumeCommand
             await io.Output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
+        ThrowIfIdledOutDisconnected(connection, idledOut, idle, count, topic);
+
         var committed = await consumer.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         await io.Error.WriteLineAsync($"Consumed {Plural.Of(count, "record")} from {topic} as group {groupId}; committed {Plural.Of(committed.Count, "partition")}.").ConfigureAwait(false);
         return 0;
     }
 
+    /// <summary>"No new record for --timeout seconds" means the topic had nothing new only if the cluster could be asked:
+    /// when the connection is down at that moment, the command fails with <see cref="RunnelErrorCode.ConnectionLost"/>
+    /// (exit code 1) instead of ending as if it had read everything.</summary>
+    private static void ThrowIfIdledOutDisconnected(RunnelConnection connection, bool idledOut, double? idle, long count, string topic)
+    {
+        if (idledOut && !connection.IsConnected)
+        {
+            throw new RunnelException(RunnelErrorCode.ConnectionLost,
+                $"No record for {idle} s and the cluster is unreachable ({connection.Endpoint}): {Plural.Of(count, "record")} consumed from {topic} before that; the rest were not read.",
+                isRetriable: true);
+        }
+    }
+
     /// <summary>Prints records until <paramref name="max"/> were printed, <paramref name="idle"/> seconds pass without
-    /// one, or <paramref name="ct"/> fires (which propagates); returns how many were printed.</summary>
-    private static async Task<long> PrintAsync(
+    /// one, or <paramref name="ct"/> fires (which propagates); returns how many were printed, and whether it ended
+    /// because <paramref name="idle"/> passed.</summary>
+    private static async Task<(long Count, bool IdledOut)> PrintAsync(
         IConsumer<byte[], byte[]> consumer, CliIO io, long? max, double? idle, RecordPrinter printer, CancellationToken ct)
     {
         using var idleCancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -171,9 +189,10 @@ internal static class ConsumeCommand
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             // --timeout passed without a new record
+            return (count, true);
         }
 
-        return count;
+        return (count, false);
     }
 
     internal static string ToJson(ConsumeResult<byte[], byte[]> record, BinaryEncoding encoding = BinaryEncoding.Raw)

@@ -21,13 +21,21 @@ namespace Runnel.Client;
 /// await using var producer = connection.CreateProducer&lt;string, string&gt;();
 /// await producer.ProduceAsync("orders", new Message&lt;string, string&gt; { Key = "k", Value = "v" });
 /// </code></example>
-public sealed class RunnelConnection : IAsyncDisposable
+public sealed partial class RunnelConnection : IAsyncDisposable
 {
     private readonly IHost? _host;
     private readonly IGrainFactory _client;
     private readonly ConnectionStatus? _status;
     private readonly ILoggerFactory? _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _disposing = new();
+    private int _probing;
     private int _disposed;
+
+    /// <summary>How often a connection that lost the cluster tries to reach it again when nothing else calls: Orleans'
+    /// client reconnects only when a call needs a gateway, so an idle connection would otherwise never learn (nor say)
+    /// that the cluster is back.</summary>
+    internal static readonly TimeSpan ReconnectProbePeriod = TimeSpan.FromSeconds(1);
 
     private RunnelConnection(IHost? host, IGrainFactory grains, ConnectionStatus? status, string endpoint, ILoggerFactory? loggerFactory, TimeProvider time)
     {
@@ -38,7 +46,21 @@ public sealed class RunnelConnection : IAsyncDisposable
         Endpoint = endpoint;
         Time = time;
         Admin = new Admin(_client);
+        _logger = (ILogger?)loggerFactory?.CreateLogger<RunnelConnection>() ?? NullLogger.Instance;
+        if (status is not null)
+        {
+            status.Changed += OnStatusChanged;
+        }
     }
+
+    /// <summary>
+    /// Raised when the connection to the cluster is lost (no silo gateway reachable: calls fail with
+    /// <see cref="RunnelErrorCode.ConnectionLost"/> or wait, while the client keeps reconnecting on its own) and when it
+    /// comes back; each change is also logged (a warning when lost, information when back). Raised one change at a
+    /// time, in order, on a thread of the client: keep handlers short. Never raised over an application's own Orleans
+    /// runtime (<see cref="FromGrainFactory"/>).
+    /// </summary>
+    public event EventHandler<ConnectionStateChangedEventArgs>? ConnectionStateChanged;
 
     /// <summary>The gateways this connection was given, <c>address:port</c>, comma-separated (bootstrap names resolved);
     /// <c>orleans</c> for a connection over an application's own Orleans runtime (<see cref="FromGrainFactory"/>).</summary>
@@ -225,12 +247,83 @@ public sealed class RunnelConnection : IAsyncDisposable
         ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null) =>
         new Consumer<TKey, TValue>(_client, options, keyDeserializer, valueDeserializer, Time, _loggerFactory);
 
-    /// <summary>Closes the connection; calls in flight fail.</summary>
+    /// <summary>Closes the connection; calls in flight fail. No <see cref="ConnectionStateChanged"/> is raised for it.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0 && _host is not null)
         {
+            _status!.Changed -= OnStatusChanged;
+            await _disposing.CancelAsync().ConfigureAwait(false);
             await StopQuietlyAsync(_host).ConfigureAwait(false);
+        }
+
+        _disposing.Dispose();
+    }
+
+    /// <summary>While the cluster is lost, calls it every <see cref="ReconnectProbePeriod"/> (a cheap management call)
+    /// until a gateway answers or the connection is disposed; at most one loop runs.</summary>
+    private async Task ProbeUntilReconnectedAsync()
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(ReconnectProbePeriod, Time);
+            var management = _client.GetGrain<IManagementGrain>(0);
+            while (_status is { IsConnected: false } && await timer.WaitForNextTickAsync(_disposing.Token).ConfigureAwait(false))
+            {
+                try
+                {
+#pragma warning disable CA2016 // the management call takes no token: the wait for it is bounded instead
+                    await management.GetHosts(onlyActive: true).WaitAsync(ReconnectProbePeriod * 5, _disposing.Token).ConfigureAwait(false);
+#pragma warning restore CA2016
+                }
+#pragma warning disable CA1031 // a probe fails while the cluster is away: that is what it is for
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+#pragma warning restore CA1031
+                {
+                    _ = ex;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // disposed
+        }
+        finally
+        {
+            Volatile.Write(ref _probing, 0);
+        }
+
+        // Connected again, or disposed; a loss that raced the loop's end starts the next one.
+        if (_status is { IsConnected: false } && !_disposing.IsCancellationRequested && Interlocked.Exchange(ref _probing, 1) == 0)
+        {
+            _ = ProbeUntilReconnectedAsync();
+        }
+    }
+
+    private void OnStatusChanged(bool connected, int gateways)
+    {
+        if (connected)
+        {
+            LogConnectionRestored(_logger, Endpoint, gateways);
+        }
+        else
+        {
+            LogConnectionLost(_logger, Endpoint);
+            if (Interlocked.Exchange(ref _probing, 1) == 0)
+            {
+                _ = Task.Run(ProbeUntilReconnectedAsync);
+            }
+        }
+
+        try
+        {
+            ConnectionStateChanged?.Invoke(this, new ConnectionStateChangedEventArgs(connected, gateways));
+        }
+#pragma warning disable CA1031 // a handler's failure must not break the client's connection notifications
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            LogHandlerFailed(_logger, ex);
         }
     }
 }

@@ -4,7 +4,8 @@ using Runnel.Benchmarks;
 // RunAsync(BenchArgs) method; it prints what a person reads, then (with --json) one JSON object as the last line.
 var commands = new Dictionary<string, (string Help, Func<BenchArgs, Task<int>> Run)>(StringComparer.OrdinalIgnoreCase)
 {
-    ["calls"] = ("grain calls per second and latency, client -> silo over loopback", CallsBenchmark.RunAsync),
+    ["calls"] = ("grain calls per second and latency, client process -> silo process over loopback", CallsBenchmark.RunAsync),
+    ["calls-silo"] = ("the silo process of 'calls' (started by it; exits when its stdin closes)", CallsBenchmark.RunSiloAsync),
     ["log"] = ("partition log appends on the file store vs the disk's 1 MiB + fdatasync rate", LogBenchmark.RunAsync),
     ["compact"] = ("a compaction pass on the file store: MB/s of input cleaned vs the disk's sequential read + write of the same bytes", CompactionBenchmark.RunAsync),
 };

@@ -19,7 +19,7 @@ public sealed partial class ChildProcess : IDisposable
     private readonly Lock _gate = new();
     private readonly List<string> _stdout = [];
     private readonly List<string> _stderr = [];
-    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
+    private readonly List<(List<string> Stream, Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
 
     private ChildProcess(Process process)
     {
@@ -117,17 +117,32 @@ public sealed partial class ChildProcess : IDisposable
 
     /// <summary>The first stdout line matching <paramref name="match"/> (already printed counts); fails when the process
     /// exits first or after <see cref="Guard"/>.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match)
+    public Task<string> WaitForLineAsync(Func<string, bool> match) => WaitForLineAsync(_stdout, match);
+
+    /// <summary>As <see cref="WaitForLineAsync(Func{string, bool})"/>, on stderr.</summary>
+    public Task<string> WaitForErrorLineAsync(Func<string, bool> match) => WaitForLineAsync(_stderr, match);
+
+    /// <summary>Closes the process's stdin (started with <c>redirectInput</c>): end of input.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
+    /// <summary>Writes <paramref name="text"/> to the process's stdin (started with <c>redirectInput</c>).</summary>
+    public async Task WriteInputAsync(string text)
+    {
+        await _process.StandardInput.WriteAsync(text);
+        await _process.StandardInput.FlushAsync();
+    }
+
+    private async Task<string> WaitForLineAsync(List<string> stream, Func<string, bool> match)
     {
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            if (_stdout.FirstOrDefault(match) is { } line)
+            if (stream.FirstOrDefault(match) is { } line)
             {
                 return line;
             }
 
-            _waiters.Add((match, seen));
+            _waiters.Add((stream, match, seen));
         }
 
         var first = await Task.WhenAny(seen.Task, _process.WaitForExitAsync()).WaitAsync(Guard);
@@ -178,13 +193,10 @@ public sealed partial class ChildProcess : IDisposable
         lock (_gate)
         {
             lines.Add(line);
-            if (lines == _stdout)
+            foreach (var waiter in _waiters.Where(w => w.Stream == lines && w.Match(line)).ToList())
             {
-                foreach (var waiter in _waiters.Where(w => w.Match(line)).ToList())
-                {
-                    _waiters.Remove(waiter);
-                    matched.Add(waiter.Seen);
-                }
+                _waiters.Remove(waiter);
+                matched.Add(waiter.Seen);
             }
         }
 

@@ -1,14 +1,24 @@
 namespace Runnel.Client.Internal;
 
 /// <summary>Whether the Orleans client has a gateway connected, and how many gateway connections it has lost, from its
-/// connection-status notifications.</summary>
+/// connection-status notifications; <see cref="Changed"/> says when being connected turns into not, and back.</summary>
 internal sealed class ConnectionStatus : IClusterConnectionStatusObserver
 {
+    private readonly Lock _gate = new();
     private int _gateways;
     private long _losses;
     private volatile bool _lost;
+    private bool _started;
+    private bool _reported;
+
+    /// <summary>Raised when <see cref="IsConnected"/> changes once the client has started: (connected, gateways now).
+    /// Raised one at a time, in order, on the thread of the notification.</summary>
+    public event Action<bool, int>? Changed;
 
     public bool IsConnected => !_lost && Volatile.Read(ref _gateways) > 0;
+
+    /// <summary>Gateways connected now.</summary>
+    public int Gateways => Volatile.Read(ref _gateways);
 
     /// <summary>Gateway connections lost so far: a call in flight through one of them may never be answered.</summary>
     public long Losses => Interlocked.Read(ref _losses);
@@ -16,10 +26,18 @@ internal sealed class ConnectionStatus : IClusterConnectionStatusObserver
     /// <summary>Called once the client has started (it started only with a gateway connected).</summary>
     public void Connected()
     {
-        if (Volatile.Read(ref _gateways) == 0)
+        lock (_gate)
         {
-            Volatile.Write(ref _gateways, 1);
+            if (Volatile.Read(ref _gateways) == 0 && !_lost)
+            {
+                Volatile.Write(ref _gateways, 1);
+            }
+
+            _started = true;
+            _reported = IsConnected;
         }
+
+        Publish();
     }
 
     public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)
@@ -34,11 +52,32 @@ internal sealed class ConnectionStatus : IClusterConnectionStatusObserver
         {
             _lost = false;
         }
+
+        Publish();
     }
 
     public void NotifyClusterConnectionLost()
     {
         Interlocked.Increment(ref _losses);
+        Volatile.Write(ref _gateways, 0);
         _lost = true;
+        Publish();
+    }
+
+    /// <summary>Raises <see cref="Changed"/> if being connected differs from what was last reported. Under the lock, so
+    /// two notifications racing cannot report their changes out of order.</summary>
+    private void Publish()
+    {
+        lock (_gate)
+        {
+            var connected = IsConnected;
+            if (!_started || connected == _reported)
+            {
+                return;
+            }
+
+            _reported = connected;
+            Changed?.Invoke(connected, Gateways);
+        }
     }
 }
