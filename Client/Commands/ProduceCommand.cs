@@ -40,10 +40,14 @@ internal static class ProduceCommand
         var partition = new Option<int?>("--partition", "-p") { Description = "Produce to this partition (default: murmur2 of the key, sticky for no key)." };
         var headers = new Option<string[]>("--header", "-H") { Description = "A header on every record, key=value; repeatable." };
         var compression = new Option<CompressionType>("--compression") { Description = "Batch codec.", DefaultValueFactory = _ => CompressionType.None };
+        var maxRequestSize = new Option<int?>("--max-request-size")
+        {
+            Description = "The largest batch (and so record) sent, in bytes (default: the topic's max.message.bytes; at most 64 MiB + 64 KiB).",
+        };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout (produced, failed, skipped, skipped_lines, stopped_at_line, error)." };
         var command = new Command("produce", "Produce the records of stdin, byte for byte; prints a summary to stderr.")
         {
-            topic, separator, delimiter, key, valueFile, inputFormat, skipBad, partition, headers, compression, json,
+            topic, separator, delimiter, key, valueFile, inputFormat, skipBad, partition, headers, compression, maxRequestSize, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -77,8 +81,14 @@ internal static class ProduceCommand
                 throw new CliException($"--value-file '{file}' does not exist.");
             }
 
+            var requested = parse.GetValue(maxRequestSize);
+            if (requested is < 1024 or > Log.Batches.RecordBatch.MaxBatchBytes)
+            {
+                throw new CliException($"--max-request-size must be between 1024 and {Log.Batches.RecordBatch.MaxBatchBytes} (was {requested}).");
+            }
+
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
-            var producer = connection.CreateProducer<byte[], byte[]>(ProducerOptions.Default with { Compression = parse.GetValue(compression) });
+            var producer = connection.CreateProducer<byte[], byte[]>(await ProducerOptionsAsync(connection, request.Topic, requested, parse.GetValue(compression), ct).ConfigureAwait(false));
             var outcome = new ProduceOutcome();
             var clock = Stopwatch.StartNew();
             await using (producer.ConfigureAwait(false))
@@ -100,6 +110,29 @@ internal static class ProduceCommand
             return await ReportAsync(io, request, outcome, clock.Elapsed.TotalSeconds, parse.GetValue(json)).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>The producer's options: batches as large as <paramref name="maxRequestSize"/>, or else as the topic's
+    /// <c>max.message.bytes</c> allows (never below the library's default), with the buffer memory to hold two.</summary>
+    private static async Task<ProducerOptions> ProducerOptionsAsync(RunnelConnection connection, string topic, int? maxRequestSize, CompressionType compression, CancellationToken ct)
+    {
+        var defaults = ProducerOptions.Default;
+        var size = maxRequestSize ?? Math.Max(defaults.MaxRequestSize, await TopicMaxMessageBytesAsync(connection, topic, ct).ConfigureAwait(false));
+        return defaults with
+        {
+            Compression = compression,
+            MaxRequestSize = size,
+            BatchSize = Math.Min(defaults.BatchSize, size),
+            BufferMemory = Math.Max(defaults.BufferMemory, 2L * size),
+        };
+    }
+
+    private static async Task<int> TopicMaxMessageBytesAsync(RunnelConnection connection, string topic, CancellationToken ct)
+    {
+        var description = await connection.Admin.DescribeTopicAsync(topic, ct).ConfigureAwait(false);
+        return description.Config.TryGetValue("max.message.bytes", out var text) && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes)
+            ? Math.Min(bytes, Log.Batches.RecordBatch.MaxBatchBytes)
+            : 0;
     }
 
     /// <summary>Hands <paramref name="sink"/> each record of <paramref name="input"/>: the bytes before each delimiter, and

@@ -60,6 +60,7 @@ public static class GrainsHostingExtensions
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunnelGrainsOptions>, RunnelGrainsOptionsValidator>());
         silo.Services.AddHostedService<RetentionSweeper>();
         silo.Services.TryAddSingleton<LocalPartitions>();
+        silo.Services.TryAddSingleton<LargeBatchBudget>();
         silo.Services.AddHostedService<PartitionRebalancer>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();

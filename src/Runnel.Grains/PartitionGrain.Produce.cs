@@ -35,6 +35,10 @@ public sealed partial class PartitionGrain
             }
         }
 
+        // A batch over one append block leases its size of the silo's budget for large batches until it is acknowledged.
+        using var lease = batch.Length > _options.PartitionLog.MaxBlockBytes
+            ? await _largeBatches.AcquireAsync(batch.Length, cancellationToken)
+            : default;
         var validated = RecordBatch.ValidateForAppend(batch);
         var header = RecordBatchHeader.Read(batch.Span);
         if (header.IsControlBatch)

@@ -35,6 +35,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private readonly ILogger _logLogger;
     private readonly PartitionInstruments _instruments;
     private readonly LocalPartitions _local;
+    private readonly LargeBatchBudget _largeBatches;
     private readonly Lock _producersGate = new();
     private readonly ProducerStateTable _producers = new();
 
@@ -61,7 +62,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private KeyValuePair<string, object?> _tag;
     private KeyValuePair<string, object?> _topicTag;
 
-    public PartitionGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, ILocalSiloDetails silo, TimeProvider time, PartitionInstruments instruments, LocalPartitions local, ILoggerFactory loggerFactory)
+    public PartitionGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, ILocalSiloDetails silo, TimeProvider time, PartitionInstruments instruments, LocalPartitions local, LargeBatchBudget largeBatches, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(silo);
@@ -72,6 +73,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         _time = time;
         _instruments = instruments;
         _local = local;
+        _largeBatches = largeBatches;
         _logger = loggerFactory.CreateLogger<PartitionGrain>();
         _logLogger = loggerFactory.CreateLogger<PartitionLog>();
     }
@@ -95,7 +97,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         var logOptions = _options.PartitionLog with
         {
             SegmentBytes = _settings.SegmentBytes,
-            MaxBatchBytes = Math.Min(TopicConfig.MaxMaxMessageBytes, _options.PartitionLog.MaxBlockBytes),
+            MaxBatchBytes = TopicConfig.MaxMaxMessageBytes,
         };
         _log = await PartitionLog.OpenAsync(_store, PartitionPaths.ForTopicPartition(_topic, _partition), _owner, logOptions, _logLogger, cancellationToken)
             ;

@@ -52,6 +52,11 @@ public sealed class RunnelGrainsOptions
     /// placement (~1/N of them per join), rather than keeping them until they deactivate. Default true.</summary>
     public bool RebalanceOnJoin { get; set; } = true;
 
+    /// <summary>The most memory the silo's large produce batches (over one append block, 4 MiB: records up to 64 MiB)
+    /// hold at once between arrival and acknowledgement; more wait their turn, first come first served (a batch larger
+    /// than this runs alone). Default 256 MiB. At least 4 MiB.</summary>
+    public long LargeBatchMemoryBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Tuning of each partition's log. <see cref="PartitionLogOptions.SegmentBytes"/> is replaced by the
     /// topic's <c>segment.bytes</c> and <see cref="PartitionLogOptions.MaxBatchBytes"/> by the largest
     /// <c>max.message.bytes</c> allowed (the partition grain enforces the topic's own limit). Default: the log's defaults.</summary>

@@ -24,6 +24,11 @@ public sealed class RunnelGrainsOptionsValidator : IValidateOptions<RunnelGrains
             failures.Add($"RunnelGrainsOptions.ConfigRefreshInterval must be positive (was {options.ConfigRefreshInterval}).");
         }
 
+        if (options.LargeBatchMemoryBytes < 4L * 1024 * 1024)
+        {
+            failures.Add($"RunnelGrainsOptions.LargeBatchMemoryBytes must be at least 4 MiB (was {options.LargeBatchMemoryBytes}).");
+        }
+
         if (options.DeleteParallelism is < 1 or > 1024)
         {
             failures.Add($"RunnelGrainsOptions.DeleteParallelism must be between 1 and 1024 (was {options.DeleteParallelism}).");

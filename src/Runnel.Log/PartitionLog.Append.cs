@@ -177,6 +177,8 @@ public sealed partial class PartitionLog
     /// <summary>Copies a validated batch into the block being filled, with its offsets assigned. Caller holds the gate.</summary>
     private PendingAppend QueueIntoBlock(ReadOnlySpan<byte> batch)
     {
+        // A batch larger than a block is a block of its own (written in parts): nothing joins it.
+        var limit = Math.Max(_options.MaxBlockBytes, batch.Length);
         if (_filling is null || _filling.Length + batch.Length > _options.MaxBlockBytes)
         {
             if (_filling is not null)
@@ -185,11 +187,11 @@ public sealed partial class PartitionLog
             }
 
             // Sized like the last block written: group commit makes consecutive blocks similar, so it rarely grows.
-            _filling = new BlockBuilder(Math.Clamp(_lastBlockBytes, batch.Length, _options.MaxBlockBytes), _assignOffset);
+            _filling = new BlockBuilder(Math.Clamp(_lastBlockBytes, batch.Length, limit), _assignOffset);
         }
 
         var block = _filling;
-        block.Reserve(batch.Length, _options.MaxBlockBytes);
+        block.Reserve(batch.Length, limit);
         var target = block.Buffer.AsSpan(block.Length, batch.Length);
         batch.CopyTo(target);
         RecordBatch.SetBaseOffset(target, _assignOffset);
@@ -268,16 +270,22 @@ public sealed partial class PartitionLog
             active = _segments[^1];
         }
 
-        if (active.Length > 0 && (active.Length + block.Length > _options.SegmentBytes || _activeBlocks >= _options.MaxBlocksPerSegment))
+        var parts = (block.Length + _options.MaxBlockBytes - 1) / _options.MaxBlockBytes;
+        if (active.Length > 0 && (active.Length + block.Length > _options.SegmentBytes || _activeBlocks + parts > _options.MaxBlocksPerSegment))
         {
             active = await RollAsync(active).ConfigureAwait(false);
         }
 
         var position = active.Length;
-        await AppendBlockAsync(active.Descriptor.Name, block.Data, position).ConfigureAwait(false);
+        var data = block.Data;
+        for (var written = 0; written < data.Length; written += _options.MaxBlockBytes)
+        {
+            // One store append per part; the block is published (and its appends acknowledged) after the last.
+            await AppendBlockAsync(active.Descriptor.Name, data.Slice(written, Math.Min(_options.MaxBlockBytes, data.Length - written)), position + written).ConfigureAwait(false);
+        }
 
         _nextOffset = block.NextOffset;
-        _activeBlocks++;
+        _activeBlocks += parts;
         lock (_gate)
         {
             foreach (var summary in block.Batches)

@@ -1,3 +1,4 @@
+using Runnel.Log.Batches;
 using Runnel.Storage;
 
 namespace Runnel.Log;
@@ -15,7 +16,9 @@ public sealed record PartitionLogOptions
     public int MaxBlockBytes { get; init; } = ObjectStoreLimits.MaxAppendBlockBytes;
 
     /// <summary>The largest record batch accepted. Default 1 MiB + 12 bytes of batch framing, like Kafka's
-    /// <c>max.message.bytes</c>; never more than <see cref="MaxBlockBytes"/>, since a batch never spans blocks.</summary>
+    /// <c>max.message.bytes</c>; at most <see cref="RecordBatch.MaxBatchBytes"/>. A batch larger than
+    /// <see cref="MaxBlockBytes"/> is a block of its own, written as consecutive append blocks of at most that size and
+    /// acknowledged after the last (a crash between them leaves a torn tail, cut on recovery, never acknowledged).</summary>
     public int MaxBatchBytes { get; init; } = 1024 * 1024 + 12;
 
     /// <summary>Blocks per segment before a roll. Default 49,000: a margin under Azure's 50,000-block cap
@@ -40,7 +43,8 @@ public sealed record PartitionLogOptions
     public long TailCacheBytes { get; init; } = 32L * 1024 * 1024;
 
     /// <summary>Bytes of appends waiting for the writer before <see cref="PartitionLog.AppendAsync(ReadOnlyMemory{byte}, CancellationToken)"/> makes callers wait
-    /// (backpressure). Default 64 MiB.</summary>
+    /// (backpressure). Default 64 MiB. A batch larger than this is still taken,
+    /// alone, once nothing else waits.</summary>
     public long MaxPendingBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>How many times a transient storage failure is retried (with exponential back-off from
@@ -59,13 +63,13 @@ public sealed record PartitionLogOptions
     {
         Check(SegmentBytes >= 1024, nameof(SegmentBytes), "must be at least 1024");
         Check(MaxBlockBytes is > 0 and <= ObjectStoreLimits.MaxAppendBlockBytes, nameof(MaxBlockBytes), $"must be in (0, {ObjectStoreLimits.MaxAppendBlockBytes}]");
-        Check(MaxBatchBytes > 61 && MaxBatchBytes <= MaxBlockBytes, nameof(MaxBatchBytes), $"must be in (61, {nameof(MaxBlockBytes)}={MaxBlockBytes}]");
+        Check(MaxBatchBytes > 61 && MaxBatchBytes <= RecordBatch.MaxBatchBytes, nameof(MaxBatchBytes), $"must be in (61, {RecordBatch.MaxBatchBytes}]");
         Check(MaxBlocksPerSegment is > 0 and < ObjectStoreLimits.MaxBlocksPerAppendBlob, nameof(MaxBlocksPerSegment), $"must be in (0, {ObjectStoreLimits.MaxBlocksPerAppendBlob})");
         Check(IndexIntervalBytes > 0, nameof(IndexIntervalBytes), "must be positive");
         Check(CheckpointIntervalBlocks >= 0, nameof(CheckpointIntervalBlocks), "must not be negative");
         Check(CheckpointBatchesPerProducer > 0, nameof(CheckpointBatchesPerProducer), "must be positive");
         Check(TailCacheBytes >= 0, nameof(TailCacheBytes), "must not be negative");
-        Check(MaxPendingBytes >= MaxBatchBytes, nameof(MaxPendingBytes), $"must be at least {nameof(MaxBatchBytes)}");
+        Check(MaxPendingBytes > 0, nameof(MaxPendingBytes), "must be positive");
         Check(MaxStorageRetries >= 0, nameof(MaxStorageRetries), "must not be negative");
         Check(RetryBaseDelay >= TimeSpan.Zero, nameof(RetryBaseDelay), "must not be negative");
         ArgumentNullException.ThrowIfNull(TimeProvider);

@@ -65,7 +65,7 @@ public abstract partial class GrainTests
             (TopicConfig.RetentionBytes, "0", "expected -1 or an integer"),
             (TopicConfig.SegmentBytes, "100", "from 1024"),
             (TopicConfig.SegmentBytes, "99999999999", "to 2147483647"),
-            (TopicConfig.MaxMessageBytes, "8388608", "to 4194304"),
+            (TopicConfig.MaxMessageBytes, "100000000", "to 67174400"),
             (TopicConfig.CleanupPolicy, "forever", "'delete', 'compact'"),
             (TopicConfig.CleanupPolicy, "delete,delete", "'delete', 'compact'"),
             (TopicConfig.CompressionType, "lz4", "producer, none, gzip, snappy"),

@@ -8,6 +8,7 @@ public sealed class TopicConfigTests
     [InlineData("retention.bytes", "9223372036854775807")]
     [InlineData("segment.bytes", "1024")]
     [InlineData("max.message.bytes", "4194304")]
+    [InlineData("max.message.bytes", "67174400")]
     [InlineData("cleanup.policy", "delete")]
     [InlineData("cleanup.policy", "delete,compact")]
     [InlineData("compression.type", "snappy")]

@@ -59,8 +59,9 @@ public static class TopicConfig
     /// <summary>The smallest max.message.bytes: a record batch header alone is 61 bytes.</summary>
     public const int MinMaxMessageBytes = 64;
 
-    /// <summary>The largest max.message.bytes: a batch is written in one append block, which Azure caps at 4 MiB.</summary>
-    public const int MaxMaxMessageBytes = 4 * 1024 * 1024;
+    /// <summary>The largest max.message.bytes: 64 MiB + 64 KiB, room for one 64 MiB record (Runnel.Log's
+    /// RecordBatch.MaxBatchBytes; a batch over Azure's 4 MiB append block is written as several).</summary>
+    public const int MaxMaxMessageBytes = (64 * 1024 * 1024) + (64 * 1024);
 
     private static readonly FrozenDictionary<string, Entry> Entries = new Dictionary<string, Entry>(StringComparer.Ordinal)
     {

@@ -48,18 +48,20 @@ public static class RecordBatch
     public const int MinBatchLength = HeaderSize - LogOverhead;
 
     /// <summary>
-    /// The largest batch the builder produces: a batch is appended whole in one append block, and Azure Blob
-    /// Storage caps an append block at 4 MiB (Runnel.Storage's ObjectStoreLimits.MaxAppendBlockBytes). A partition
-    /// may set a lower limit; validation does not enforce this one.
+    /// The largest batch Runnel takes anywhere: 64 MiB of record data plus 64 KiB for its key, headers and framing, so
+    /// a 64 MiB record fits (Kafka users raise <c>max.message.bytes</c> to 10-100 MB). A batch larger than an append
+    /// block (Azure's 4 MiB, Runnel.Storage's ObjectStoreLimits.MaxAppendBlockBytes) is written as consecutive blocks
+    /// and acknowledged after the last. A topic (<c>max.message.bytes</c>) or a producer sets its own lower limit;
+    /// validation does not enforce this one.
     /// </summary>
-    public const int MaxBatchBytes = 4 * 1024 * 1024;
+    public const int MaxBatchBytes = (64 * 1024 * 1024) + (64 * 1024);
 
     /// <summary>
     /// The most bytes a compressed batch's records may decompress to. Reading a compressed batch materialises its
-    /// records in one buffer, so this bounds the memory a hostile batch (a decompression bomb) can claim: 16 times
-    /// the largest batch (<see cref="MaxBatchBytes"/>), beyond what gzip or snappy reach on real record data.
+    /// records in one buffer, so this bounds the memory a hostile batch (a decompression bomb) can claim: 4 times the
+    /// largest batch (<see cref="MaxBatchBytes"/>), beyond what gzip or snappy reach on real record data.
     /// </summary>
-    public const int MaxDecompressedBytes = 16 * MaxBatchBytes;
+    public const int MaxDecompressedBytes = 4 * MaxBatchBytes;
 
     internal const int BaseOffsetOffset = 0;
     internal const int BatchLengthOffset = 8;

@@ -31,10 +31,11 @@ internal static class SegmentScanner
         var position = start?.Position ?? 0;
         var lastOffset = start?.LastOffset ?? baseOffset - 1;
         var torn = false;
+        var want = ChunkBytes;
         while (position < length)
         {
-            var want = (int)Math.Min(ChunkBytes, length - position);
-            var chunk = (await store.GetAsync(name, new ByteRange(position, want), cancellationToken).ConfigureAwait(false)).Content;
+            var chunk = (await store.GetAsync(name, new ByteRange(position, (int)Math.Min(want, length - position)), cancellationToken).ConfigureAwait(false)).Content;
+            want = ChunkBytes;
             var consumed = 0;
             while (consumed < chunk.Length)
             {
@@ -42,9 +43,10 @@ internal static class SegmentScanner
                 if (span.Length >= BatchFraming.LengthFieldEnd)
                 {
                     var declared = BatchFraming.TotalSize(span);
-                    if (declared > span.Length && position + consumed + declared <= length && declared <= ObjectStoreLimits.MaxAppendBlockBytes)
+                    if (declared > span.Length && position + consumed + declared <= length && declared <= RecordBatch.MaxBatchBytes)
                     {
-                        break; // the batch continues past this chunk: read again from its start
+                        want = Math.Max(ChunkBytes, (int)declared); // it continues past this chunk: read again from its start, it whole
+                        break;
                     }
                 }
 
@@ -60,6 +62,11 @@ internal static class SegmentScanner
                 batches.Add(summary);
                 lastOffset = summary.LastOffset;
                 consumed += size;
+            }
+
+            if (consumed == 0 && !torn && want > chunk.Length)
+            {
+                continue; // a batch longer than the chunk starts here: read it whole
             }
 
             position += consumed;

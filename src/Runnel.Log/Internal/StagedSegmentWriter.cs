@@ -48,13 +48,13 @@ internal sealed class StagedSegmentWriter(IObjectStore store, string name, int m
         var data = _pending.WrittenMemory;
         while (data.Length - sent >= maxBlockBytes || (final && sent < data.Length))
         {
+            // Whole batches up to a block; a batch larger than a block alone, in parts of at most a block.
             var block = data.Slice(sent, TailCache.WholeBatchesWithin(data[sent..], maxBlockBytes));
-            if (block.Length > maxBlockBytes)
+            for (var part = 0; part < block.Length; part += maxBlockBytes)
             {
-                throw new RunnelException(RunnelErrorCode.RecordBatchTooLarge, $"A batch of {block.Length} bytes does not fit an append block of {maxBlockBytes} bytes.");
+                await AppendAsync(block.Slice(part, Math.Min(maxBlockBytes, block.Length - part)), cancellationToken).ConfigureAwait(false);
             }
 
-            await AppendAsync(block, cancellationToken).ConfigureAwait(false);
             sent += block.Length;
         }
 

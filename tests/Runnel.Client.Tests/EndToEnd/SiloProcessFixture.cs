@@ -12,6 +12,9 @@ public sealed class SiloProcessFixture : IAsyncLifetime
 
     public string Bootstrap { get; private set; } = "";
 
+    /// <summary>The silo's process id.</summary>
+    public int ProcessId => _silo!.Id;
+
     public async Task InitializeAsync()
     {
         var port = FreePort.Next();
