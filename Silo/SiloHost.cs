@@ -211,6 +211,7 @@ public static class SiloHost
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = siloOptions.ResponseTimeout);
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = siloOptions.CollectionAge);
             silo.UseRunnelClustering(store);
+            silo.KillDeadSilosOnSameHost(store);
             silo.AddRunnel(sp => new InstrumentedObjectStore(store, sp.GetRequiredService<StorageInstruments>()));
         });
         services.AddSiloTelemetry(configuration, siloName);
