@@ -7,11 +7,16 @@ internal sealed class ConnectionStatus : IClusterConnectionStatusObserver
     private int _gateways;
     private long _losses;
     private volatile bool _lost;
+    private TaskCompletionSource _nextLoss = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool IsConnected => !_lost && Volatile.Read(ref _gateways) > 0;
 
     /// <summary>Gateway connections lost so far: a call in flight through one of them may never be answered.</summary>
     public long Losses => Interlocked.Read(ref _losses);
+
+    /// <summary>Completes at the next loss of a gateway connection (read it before <see cref="Losses"/>, so that a loss
+    /// between the two is not missed). Its continuations run asynchronously, never on the notifying thread.</summary>
+    public Task NextLoss => Volatile.Read(ref _nextLoss).Task;
 
     /// <summary>Called once the client has started (it started only with a gateway connected).</summary>
     public void Connected()
@@ -27,7 +32,7 @@ internal sealed class ConnectionStatus : IClusterConnectionStatusObserver
         Volatile.Write(ref _gateways, currentNumberOfGateways);
         if (currentNumberOfGateways < previousNumberOfGateways)
         {
-            Interlocked.Increment(ref _losses);
+            OnLoss();
         }
 
         if (currentNumberOfGateways > 0)
@@ -38,7 +43,13 @@ internal sealed class ConnectionStatus : IClusterConnectionStatusObserver
 
     public void NotifyClusterConnectionLost()
     {
-        Interlocked.Increment(ref _losses);
         _lost = true;
+        OnLoss();
+    }
+
+    private void OnLoss()
+    {
+        Interlocked.Increment(ref _losses);
+        Interlocked.Exchange(ref _nextLoss, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 }

@@ -12,7 +12,10 @@ namespace Runnel.Client.Internal;
 /// <see cref="RunnelErrorCode.OutcomeUnknown"/> — retriable, possibly handled — when a gateway connection was lost since
 /// it was sent, when a silo has left the cluster since it was sent, or when the silo its grain is active on is not an
 /// active member (or the grain is active nowhere). The caller's retry then reaches the grain on a live silo. A call that
-/// is merely slow (a long-poll fetch, a busy partition) on a healthy cluster is left alone.
+/// is merely slow (a long-poll fetch, a busy partition) on a healthy cluster is left alone. A lost gateway connection
+/// is acted on at once, whatever the call's age: a hung silo fenced by a sibling (its process killed) shows here first
+/// as its gateway connection closing, and waiting for the next check would add up to <see cref="CheckAfter"/> to the
+/// failover.
 /// </summary>
 /// <remarks>The cluster's view comes from the gateway's silo (<see cref="IManagementGrain"/> is a stateless worker, so
 /// answered where the call lands), asked at most once a second however many calls are stalled, each question bounded by
@@ -47,11 +50,26 @@ internal sealed partial class StalledCallWatchdog(IServiceProvider services, Con
         {
             using var delay = new CancellationTokenSource();
             var tick = Task.Delay(CheckAfter, delay.Token);
-            if (await Task.WhenAny(call, tick).ConfigureAwait(false) == call)
+            var lost = status.NextLoss;
+            var woke = status.Losses != losses ? lost : await Task.WhenAny(call, tick, lost).ConfigureAwait(false);
+            if (woke == call)
             {
                 await delay.CancelAsync().ConfigureAwait(false);
                 await call.ConfigureAwait(false);
                 return;
+            }
+
+            if (woke == lost)
+            {
+                // A gateway connection closed (its silo was killed, stopped, or fenced by a sibling): a call that went
+                // through it is never answered, and which gateway a call took is not known here, so every call in
+                // flight is ended now rather than at its next check. Those that went elsewhere may have been handled.
+                await delay.CancelAsync().ConfigureAwait(false);
+                if (call.IsCompleted)
+                {
+                    await call.ConfigureAwait(false);
+                    return;
+                }
             }
 
             if (await WhyLostAsync(context.TargetId, losses, departures).ConfigureAwait(false) is { } reason)
