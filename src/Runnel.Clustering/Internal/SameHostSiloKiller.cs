@@ -15,8 +15,9 @@ namespace Runnel.Clustering.Internal;
 /// wait. Same host only: another host's process cannot be reached, and the storage fence alone covers it.
 /// </summary>
 /// <remarks>
-/// On start each silo writes a <see cref="SiloProcessRecord"/> (its address, host boot id, pid, pid start time). When a
-/// silo turns Dead in the membership view, every sibling reads that silo's record and kills the pid if the boot id is
+/// On start each silo writes a <see cref="SiloProcessRecord"/> (its address, host boot id, pid, pid start time), and a
+/// graceful shutdown removes it first thing (the silo marks itself Dead at the end of it). When a silo turns Dead in the
+/// membership view, every sibling reads that silo's record and kills the pid if the boot id is
 /// its own, the pid is not its own, and the pid still has the recorded start time (so a reused pid is never killed).
 /// A silo declared dead by mistake (alive but slow) loses nothing more: Orleans makes it end itself when it reads
 /// its death. Linux only (boot id and start time come from <c>/proc</c>); elsewhere it does nothing.
@@ -30,8 +31,12 @@ internal sealed partial class SameHostSiloKiller(
     ILogger<SameHostSiloKiller> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    /// <summary>How long a graceful shutdown waits to remove this silo's process record before going on without.</summary>
+    private static readonly TimeSpan LeavingTimeout = TimeSpan.FromSeconds(5);
+
     private readonly HashSet<SiloAddress> _seenDead = [];
     private Task? _watch;
+    private bool _recorded;
 
     public void Participate(ISiloLifecycle lifecycle)
     {
@@ -39,6 +44,30 @@ internal sealed partial class SameHostSiloKiller(
 
         // Before the silo becomes Active: from the moment it can be voted dead, its siblings can find its process.
         lifecycle.Subscribe(nameof(SameHostSiloKiller), ServiceLifecycleStage.ApplicationServices, StartAsync, StopAsync);
+
+        // A silo that stops gracefully marks itself Dead too, near the end of its shutdown: its record goes first thing
+        // (stages stop in reverse order, Last first), so no sibling kills a shutdown that is under way.
+        lifecycle.Subscribe(nameof(SameHostSiloKiller) + ".Leaving", ServiceLifecycleStage.Last, _ => Task.CompletedTask, LeavingAsync);
+    }
+
+    private async Task LeavingAsync(CancellationToken cancellationToken)
+    {
+        if (!_recorded)
+        {
+            return;
+        }
+
+        try
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(LeavingTimeout);
+            await store.DeleteAsync(BlobName(localSilo.Name), cancellationToken: bounded.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StorageException or OperationCanceledException)
+        {
+            // Not fatal: the shutdown goes on, and a sibling may kill it once it is marked Dead (the storage fences either way).
+            LogRecordNotRemoved(logger, ex.Message);
+        }
     }
 
     private async Task StartAsync(CancellationToken cancellationToken)
@@ -51,6 +80,7 @@ internal sealed partial class SameHostSiloKiller(
 
         var record = new SiloProcessRecord(localSilo.SiloAddress.ToParsableString(), bootId, Environment.ProcessId, startTime);
         await store.PutAsync(BlobName(localSilo.Name), record.ToBytes(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        _recorded = true;
         _watch = Task.Run(() => WatchAsync(bootId, _stopping.Token), CancellationToken.None);
     }
 
@@ -140,6 +170,9 @@ internal sealed partial class SameHostSiloKiller(
 
     [LoggerMessage(2103, LogLevel.Warning, "Could not read the process record of dead silo {Silo}; it is left running: {Message}")]
     private static partial void LogRecordUnreadable(ILogger logger, SiloAddress silo, string message);
+
+    [LoggerMessage(2105, LogLevel.Warning, "Could not remove this silo's process record before shutting down (a sibling may kill the rest of the shutdown): {Message}")]
+    private static partial void LogRecordNotRemoved(ILogger logger, string message);
 
     [LoggerMessage(2104, LogLevel.Information, "Dead silos on this host are not killed: the OS publishes no boot id or process start time (/proc)")]
     private static partial void LogUnsupported(ILogger logger);
