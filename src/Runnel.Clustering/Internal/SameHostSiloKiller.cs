@@ -103,7 +103,16 @@ internal sealed partial class SameHostSiloKiller(
                 {
                     if (member.Status == SiloStatus.Dead && !member.SiloAddress.Equals(localSilo.SiloAddress) && _seenDead.Add(member.SiloAddress))
                     {
-                        await KillIfHereAsync(member, bootId, stopping).ConfigureAwait(false);
+                        try
+                        {
+                            await KillIfHereAsync(member, bootId, stopping).ConfigureAwait(false);
+                        }
+#pragma warning disable CA1031 // one silo's record failing to read or parse must not end the watch for the others
+                        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+#pragma warning restore CA1031
+                        {
+                            LogRecordUnreadable(logger, member.SiloAddress, ex.Message);
+                        }
                     }
                 }
             }
