@@ -217,6 +217,7 @@ public static class SiloHost
             }
 
             silo.UseRunnelClustering(store);
+            silo.KillDeadSilosOnSameHost(store);
             silo.AddRunnel(sp => new InstrumentedObjectStore(store, sp.GetRequiredService<StorageInstruments>()));
         });
         services.AddSiloTelemetry(configuration, siloName);

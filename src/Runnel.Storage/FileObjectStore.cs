@@ -20,7 +20,8 @@ namespace Runnel.Storage;
 ///       meta.tmp                   only while <c>meta</c> is first created (write temp, fsync, rename)
 ///       d-&lt;incarnation&gt;-&lt;gen&gt;      block blob: the content, immutable
 ///                                  append blob: [slot 0][slot 1][content], grown in place (Internal/AppendBlobHead.cs)
-///     locks/000.lock .. 3ff.lock   OS lock files; a blob's name hashes to one
+///     locks/&lt;folder&gt;.000.lock .. .3ff.lock   OS lock files per top-level folder of the names
+///                                  (topics, groups, clusters, …); a blob's name hashes to one of its folder's
 /// </code>
 /// <para>Durability: every write is on disk before it returns. A put writes a new data file, fsyncs it and its
 /// directory entry, then commits <c>meta</c> pointing at it (one slot write + fdatasync), so a reader sees the old

@@ -14,6 +14,8 @@ public sealed partial class ChildProcess : IDisposable
     public static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
 
     private const int SigTerm = 15;
+    private const int SigCont = 18;
+    private const int SigStop = 19;
 
     private readonly Process _process;
     private readonly Lock _gate = new();
@@ -160,6 +162,27 @@ public sealed partial class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the process freezes with its sockets open and its locks held (a hung process). Dispose
+    /// continues it before killing it, so a test never leaves a stopped process behind.</summary>
+    public void Pause() => Signal(SigStop, "SIGSTOP");
+
+    /// <summary>SIGCONT: a paused process runs on, unaware of what happened meanwhile. A process already gone is left alone.</summary>
+    public void Resume()
+    {
+        if (!_process.HasExited)
+        {
+            _ = SendSignal(_process.Id, SigCont);
+        }
+    }
+
+    private void Signal(int signal, string name)
+    {
+        if (SendSignal(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {name}) failed: errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
     /// <summary>Waits for the process to exit (bounded by <see cref="Guard"/>) and returns its exit code.</summary>
     public async Task<int> WaitForExitAsync()
     {
@@ -172,6 +195,7 @@ public sealed partial class ChildProcess : IDisposable
     {
         if (!_process.HasExited)
         {
+            Resume(); // a paused process is killed too, but continuing it first leaves nothing stopped if the kill fails
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit(10_000);
         }

@@ -10,6 +10,7 @@ internal sealed class ConnectionStatus : IClusterConnectionStatusObserver
     private volatile bool _lost;
     private bool _started;
     private bool _reported;
+    private CancellationTokenSource _nextLoss = new();
 
     /// <summary>Raised when <see cref="IsConnected"/> changes once the client has started: (connected, gateways now).
     /// Raised one at a time, in order, on the thread of the notification.</summary>
@@ -22,6 +23,10 @@ internal sealed class ConnectionStatus : IClusterConnectionStatusObserver
 
     /// <summary>Gateway connections lost so far: a call in flight through one of them may never be answered.</summary>
     public long Losses => Interlocked.Read(ref _losses);
+
+    /// <summary>Cancelled at the next loss of a gateway connection (read it before <see cref="Losses"/>, so that a loss
+    /// between the two is not missed).</summary>
+    public CancellationToken LossToken => Volatile.Read(ref _nextLoss).Token;
 
     /// <summary>Called once the client has started (it started only with a gateway connected).</summary>
     public void Connected()
@@ -45,7 +50,7 @@ internal sealed class ConnectionStatus : IClusterConnectionStatusObserver
         Volatile.Write(ref _gateways, currentNumberOfGateways);
         if (currentNumberOfGateways < previousNumberOfGateways)
         {
-            Interlocked.Increment(ref _losses);
+            OnLoss();
         }
 
         if (currentNumberOfGateways > 0)
@@ -58,10 +63,20 @@ internal sealed class ConnectionStatus : IClusterConnectionStatusObserver
 
     public void NotifyClusterConnectionLost()
     {
-        Interlocked.Increment(ref _losses);
         Volatile.Write(ref _gateways, 0);
         _lost = true;
+        OnLoss();
         Publish();
+    }
+
+    /// <summary>Counts a lost gateway connection and wakes the calls waiting on <see cref="LossToken"/>, on the thread
+    /// pool: the calls' continuations must not run on the client's notifying thread. The old source is cancelled, never
+    /// disposed: a reader may still be registering on its token.</summary>
+    private void OnLoss()
+    {
+        Interlocked.Increment(ref _losses);
+        var previous = Interlocked.Exchange(ref _nextLoss, new CancellationTokenSource());
+        ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), previous, preferLocal: false);
     }
 
     /// <summary>Raises <see cref="Changed"/> if being connected differs from what was last reported. Under the lock, so

@@ -12,7 +12,10 @@ namespace Runnel.Client.Internal;
 /// <see cref="RunnelErrorCode.OutcomeUnknown"/> — retriable, possibly handled — when a gateway connection was lost since
 /// it was sent, when a silo has left the cluster since it was sent, or when the silo its grain is active on is not an
 /// active member (or the grain is active nowhere). The caller's retry then reaches the grain on a live silo. A call that
-/// is merely slow (a long-poll fetch, a busy partition) on a healthy cluster is left alone.
+/// is merely slow (a long-poll fetch, a busy partition) on a healthy cluster is left alone. A lost gateway connection
+/// is acted on at once, whatever the call's age: a hung silo fenced by a sibling (its process killed) shows here first
+/// as its gateway connection closing, and waiting for the next check would add up to <see cref="CheckAfter"/> to the
+/// failover.
 /// </summary>
 /// <remarks>The cluster's view comes from the gateway's silo (<see cref="IManagementGrain"/> is a stateless worker, so
 /// answered where the call lands), asked at most once a second however many calls are stalled, each question bounded by
@@ -45,16 +48,33 @@ internal sealed partial class StalledCallWatchdog(IServiceProvider services, Con
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            try
+            // Read before Losses, so that a loss between the two is not missed.
+            var lost = status.LossToken;
+            if (status.Losses == losses)
             {
-                // One timer per wait, nothing else allocated on the way of a call answered in time (a delay task, its
-                // cancellation source and a WhenAny cost the client ~10 % of its CPU per call).
-                await call.WaitAsync(CheckAfter).ConfigureAwait(false);
-                return;
+                try
+                {
+                    // One timer per wait and nothing else allocated on the way of a call answered in time (a delay task,
+                    // its cancellation source and a WhenAny per call cost the client ~10 % of its CPU per call).
+                    await call.WaitAsync(CheckAfter, lost).ConfigureAwait(false);
+                    return;
+                }
+                catch (TimeoutException) when (!call.IsCompleted)
+                {
+                    // pending for another CheckAfter: check it
+                }
+                catch (OperationCanceledException) when (!call.IsCompleted && lost.IsCancellationRequested)
+                {
+                    // A gateway connection closed (its silo was killed, stopped, or fenced by a sibling): a call that went
+                    // through it is never answered, and which gateway a call took is not known here, so every call in
+                    // flight is ended now rather than at its next check. Those that went elsewhere may have been handled.
+                }
             }
-            catch (TimeoutException) when (!call.IsCompleted)
+
+            if (call.IsCompleted)
             {
-                // pending for another CheckAfter: check it
+                await call.ConfigureAwait(false);
+                return;
             }
 
             if (await WhyLostAsync(context.TargetId, losses, departures).ConfigureAwait(false) is { } reason)

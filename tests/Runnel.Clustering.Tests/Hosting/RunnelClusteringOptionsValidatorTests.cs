@@ -72,5 +72,6 @@ public sealed class RunnelClusteringOptionsValidatorTests
         options.TableRefreshTimeout.Should().Be(TimeSpan.FromSeconds(2));
         options.NumVotesForDeathDeclaration.Should().Be(2);
         options.NumMissedProbesLimit.Should().Be(5);
+        options.EnableConnectionLivenessCheck.Should().BeFalse("a hung silo's last messages must not hold off its death for 4 s");
     }
 }
