@@ -13,9 +13,11 @@ namespace Runnel.Client.Tests.EndToEnd;
 /// </summary>
 public sealed class PausedSiloTests(ITestOutputHelper output) : IDisposable
 {
-    /// <summary>The produce to a paused silo's partition must succeed within this (issue 16: failover p99 ≤ 3 s; the
-    /// bound leaves room for a busy 2-core machine).</summary>
-    private static readonly TimeSpan WritableAgainWithin = TimeSpan.FromSeconds(5);
+    /// <summary>The produce to a paused silo's partition must succeed within this: far below the 30 s a paused silo
+    /// cost before (the call waited for SIGCONT or the response timeout), with room for a 2-core machine running other
+    /// test projects at load 20+ (5 s failed there once). The failover time itself (issue 16: p99 ≤ 3 s) is measured
+    /// by the chaos runs in docs/benchmarks.md, not asserted here.</summary>
+    private static readonly TimeSpan WritableAgainWithin = TimeSpan.FromSeconds(12);
 
     private readonly TempDirectory _data = new("runnel-paused-silo");
     private readonly List<ChildProcess> _silos = [];
