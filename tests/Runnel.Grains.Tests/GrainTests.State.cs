@@ -163,6 +163,25 @@ public abstract partial class GrainTests
     }
 
     [Fact]
+    public async Task CommitOffsets_StoreFailsBetweenTheCatalogAndTheGroupLogWrite_NotListedAndCreatedOnRetry()
+    {
+        await Cluster.Group("h").CommitOffsetsAsync(new OffsetCommitRequest("", -1, [new CommittedOffset("t", 0, 1, null)]));
+        // Every attempt at the group's manifest fails (the log retries a failed write): the process is gone.
+        Store.BeforePut = name => name == "groups/g/manifest"
+            ? throw new StorageUnavailableException(name, "killed before the group's log was created", isOutcomeUnknown: false)
+            : ValueTask.CompletedTask;
+
+        await FailsWith(RunnelErrorCode.StorageUnavailable, () => Cluster.Group("g").CommitOffsetsAsync(new OffsetCommitRequest("", -1, [new CommittedOffset("t", 0, 1, null)])).AsTask());
+        Store.BeforePut = null;
+        await Cluster.DeactivateAllAsync();
+
+        (await CatalogBlobTextAsync(GroupCatalogBlob)).Should().Contain("\"g\"", "the catalog was written first");
+        (await Cluster.Groups.ListGroupsAsync()).Should().Equal(["h"], "a group whose log was never created is not listed");
+        await Cluster.Group("g").CommitOffsetsAsync(new OffsetCommitRequest("", -1, [new CommittedOffset("t", 0, 2, null)]));
+        (await Cluster.Groups.ListGroupsAsync()).Should().Equal("g", "h");
+    }
+
+    [Fact]
     public async Task LegacyLayout_TopicsProducerIdsAndGroupsWrittenBeforeGrainState_AllVisibleAndMigrated()
     {
         // A group written by the current code, then its catalog state removed: the group's log (its manifest) is what
