@@ -14,6 +14,7 @@ internal static class SiloCommandLine
         ["--blob-endpoint"] = "Runnel:Storage:BlobEndpoint",
         ["--managed-identity-client-id"] = "Runnel:Storage:ManagedIdentityClientId",
         ["--container"] = "Runnel:Storage:ContainerName",
+        ["--grain-state"] = "Runnel:Storage:GrainState",
         ["--port"] = "Runnel:Silo:Port",
         ["--silo-port"] = "Runnel:Silo:SiloPort",
         ["--listen-address"] = "Runnel:Silo:ListenAddress",
@@ -37,6 +38,10 @@ internal static class SiloCommandLine
           --managed-identity-client-id <guid>
                                       user-assigned managed identity to use with --blob-endpoint
           --container <name>          Azure container (default runnel)
+          --grain-state store|orleans-azure
+                                      where topic metadata, catalogs and producer ids live: blobs in the
+                                      store (default), or Orleans' Azure blob grain storage (container
+                                      grainstate; needs --storage azure --connection-string)
           --port <n>                  gateway port: where clients connect (default 7100)
           --silo-port <n>             port silos talk to each other on (default --port + 1000)
           --http-port <n>             /healthz and /readyz (default 7180)

@@ -6,6 +6,7 @@ using Runnel.Kafka;
 using Orleans.Configuration;
 using Runnel.Clustering.Hosting;
 using Runnel.Storage;
+using Runnel.Persistence;
 using Runnel.Storage.AzureBlob;
 
 namespace Runnel.Silo;
@@ -162,6 +163,18 @@ public static class SiloHost
         _ => throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Runnel:Storage:Kind must be 'file' or 'azure' (was '{storage.Kind}')."),
     };
 
+    /// <summary>Grain storage <c>runnel</c> as <see cref="StorageOptions.GrainState"/> says (validated): null for the
+    /// default, blobs in the silo's store.</summary>
+    internal static Action<RunnelGrainStorageOptions>? GrainStorage(StorageOptions storage) =>
+        storage.GrainState == "orleans-azure"
+            ? o =>
+            {
+                o.Backend = RunnelGrainStorageBackend.AzureBlob;
+                o.AzureBlobConnectionString = storage.ConnectionString;
+                o.AzureBlobContainerName = storage.GrainStateContainerName;
+            }
+            : null;
+
     /// <summary>The Azure store's options from the silo's (validated: exactly one of connection string and endpoint).</summary>
     internal static AzureBlobObjectStoreOptions AzureStoreOptions(StorageOptions storage) =>
         string.IsNullOrWhiteSpace(storage.BlobEndpoint)
@@ -218,7 +231,7 @@ public static class SiloHost
 
             silo.UseRunnelClustering(store);
             silo.KillDeadSilosOnSameHost(store);
-            silo.AddRunnel(sp => new InstrumentedObjectStore(store, sp.GetRequiredService<StorageInstruments>()));
+            silo.AddRunnel(sp => new InstrumentedObjectStore(store, sp.GetRequiredService<StorageInstruments>()), grainStorage: GrainStorage(hostOptions.Storage));
         });
         services.AddSiloTelemetry(configuration, siloName);
 

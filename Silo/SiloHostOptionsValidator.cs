@@ -38,6 +38,22 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
                 break;
         }
 
+        switch (storage?.GrainState)
+        {
+            case "store":
+                break;
+            case "orleans-azure":
+                if (storage.Kind != "azure" || string.IsNullOrWhiteSpace(storage.ConnectionString))
+                {
+                    failures.Add("Runnel:Storage:GrainState (--grain-state) 'orleans-azure' needs Runnel:Storage:Kind 'azure' (--storage) with Runnel:Storage:ConnectionString (--connection-string): Orleans' provider is given the same account.");
+                }
+
+                break;
+            default:
+                failures.Add($"Runnel:Storage:GrainState (--grain-state) must be 'store' or 'orleans-azure' (was '{storage?.GrainState}').");
+                break;
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -28,4 +28,15 @@ public sealed class StorageOptions
 
     /// <summary>For <c>azure</c>: the container holding the cluster's blobs. Default <c>runnel</c>. <c>--container</c>.</summary>
     public string ContainerName { get; set; } = "runnel";
+
+    /// <summary>
+    /// Where the grains' small state lives (topic metadata, the catalogs, producer-id blocks): <c>store</c> (the
+    /// default: blobs under <c>grains/</c> in the same store as everything else, ETag-checked) or <c>orleans-azure</c>
+    /// (Orleans' own Azure blob grain storage, in container <see cref="GrainStateContainerName"/> of the same account;
+    /// needs <c>azure</c> with a connection string). <c>--grain-state</c>.
+    /// </summary>
+    public string GrainState { get; set; } = "store";
+
+    /// <summary>With <see cref="GrainState"/> <c>orleans-azure</c>: the container of grain state. Default <c>grainstate</c>.</summary>
+    public string GrainStateContainerName { get; set; } = "grainstate";
 }

@@ -192,7 +192,7 @@ public sealed partial class PartitionGrain
     /// stops the partition through <see cref="RetireAsync"/>.</summary>
     private async Task RefreshSettingsAsync(CancellationToken cancellationToken)
     {
-        var (meta, _) = await Internal.TopicMetadata.ReadAsync(_store, _topic, cancellationToken);
+        var meta = await ReadTopicAsync(cancellationToken);
         if (meta is { IsActive: true })
         {
             _settings = TopicSettings.From(meta, _time.GetUtcNow());

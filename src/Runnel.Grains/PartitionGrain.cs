@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Clustering;
@@ -272,7 +273,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             return;
         }
 
-        var (meta, _) = await TopicMetadata.ReadAsync(_store, _topic, cancellationToken);
+        var meta = await ReadTopicAsync(cancellationToken);
         if (meta is { IsActive: true } && _partition < meta.PartitionCount)
         {
             return;
@@ -308,7 +309,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             return new Unavailable(RunnelErrorCode.UnknownTopic, $"Topic '{_topic}' does not exist (the name is not valid).");
         }
 
-        var (meta, _) = await TopicMetadata.ReadAsync(_store, _topic, cancellationToken);
+        var meta = await ReadTopicAsync(cancellationToken);
         if (meta is not { IsActive: true })
         {
             return new Unavailable(RunnelErrorCode.UnknownTopic, $"Topic '{_topic}' does not exist.");
@@ -322,6 +323,11 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         _settings = TopicSettings.From(meta, _time.GetUtcNow());
         return null;
     }
+
+    /// <summary>The topic's metadata from its grain state (not through the topic grain, which may be busy deleting the
+    /// topic and waiting for this partition); null when the topic does not exist. One storage read.</summary>
+    private ValueTask<TopicMetadata?> ReadTopicAsync(CancellationToken cancellationToken) =>
+        ServiceProvider.GetRequiredService<GrainStateReader>().ReadTopicAsync(_topic, cancellationToken);
 
     /// <summary>The log, when this activation serves; otherwise throws why not.</summary>
     private PartitionLog ServingLog()

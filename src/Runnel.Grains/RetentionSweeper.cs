@@ -18,7 +18,7 @@ namespace Runnel.Grains;
 /// <remarks>Failures are logged and the sweep goes on with the next partition; the next sweep tries again. Nothing it
 /// meets stops the silo.</remarks>
 internal sealed partial class RetentionSweeper(
-    IClusterMembershipService membership, ILocalSiloDetails silo, IGrainFactory grains, IObjectStore store, IOptions<RunnelGrainsOptions> options, TimeProvider time, ILogger<RetentionSweeper> logger) : BackgroundService
+    IClusterMembershipService membership, ILocalSiloDetails silo, IGrainFactory grains, IObjectStore store, GrainStateReader states, IOptions<RunnelGrainsOptions> options, TimeProvider time, ILogger<RetentionSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -84,7 +84,7 @@ internal sealed partial class RetentionSweeper(
         {
             try
             {
-                var (meta, _) = await TopicMetadata.ReadAsync(store, topic, cancellationToken).ConfigureAwait(false);
+                var meta = await states.ReadTopicAsync(topic, cancellationToken).ConfigureAwait(false);
                 var policy = meta is { IsActive: true } ? meta.Retention() : RetentionPolicy.KeepAll;
                 if (meta is null || policy == RetentionPolicy.KeepAll)
                 {

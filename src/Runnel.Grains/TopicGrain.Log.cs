@@ -15,4 +15,7 @@ public sealed partial class TopicGrain
 
     [LoggerMessage(1004, LogLevel.Information, "Topic {Topic}: partitions grown from {Before} to {After}")]
     private static partial void LogPartitionsAdded(ILogger logger, string topic, int before, int after);
+
+    [LoggerMessage(1005, LogLevel.Information, "Topic {Topic}: metadata moved from its legacy meta blob into grain state")]
+    private static partial void LogMigrated(ILogger logger, string topic);
 }

@@ -26,7 +26,7 @@ public abstract class ConsumerGroupKillTests
     {
         var store = CreateStore();
         await using var cluster = await GrainsCluster.StartAsync(store, o => o.GroupSnapshotRecords = 25, silos: 3, responseTimeout: ResponseTimeout);
-        await cluster.Topic("t").CreateAsync(12, null);
+        await cluster.CreateTopicAsync("t", 12);
         var group = cluster.Group("g");
         var history = new OwnershipHistory();
         var members = Enumerable.Range(1, 3).Select(i => new SimulatedMember(group, $"m{i}") { SessionTimeout = TimeSpan.FromMinutes(1) }).ToList();

@@ -32,7 +32,7 @@ public abstract class PartitionClusterTests
     {
         var store = CreateStore();
         await using var cluster = await GrainsCluster.StartAsync(store, silos: 3, responseTimeout: ResponseTimeout);
-        await cluster.Topic("t").CreateAsync(Partitions, null);
+        await cluster.CreateTopicAsync("t", Partitions);
         var before = await ManifestsAsync(store, cluster);
         var victim = cluster.SiloNamed(before[0].Owner);
         var moved = Enumerable.Range(0, Partitions).Where(p => before[p].Owner == victim.Name).ToList();
@@ -79,7 +79,7 @@ public abstract class PartitionClusterTests
         const int partitions = 24;
         var store = CreateStore();
         await using var cluster = await GrainsCluster.StartAsync(store, silos: 1, responseTimeout: ResponseTimeout);
-        await cluster.Topic("j").CreateAsync(partitions, null);
+        await cluster.CreateTopicAsync("j", partitions);
         var producers = Enumerable.Range(0, partitions).Select(p => new Producer(cluster.Partition("j", p), producerId: 400 + p, $"p{p}")).ToList();
         await Task.WhenAll(producers.Select(producer => producer.ProduceAsync(3)));
         var before = await ManifestsAsync(store, "j", Enumerable.Range(0, partitions));
@@ -121,7 +121,7 @@ public abstract class PartitionClusterTests
     {
         var store = CreateStore();
         await using var cluster = await GrainsCluster.StartAsync(store, silos: 2, responseTimeout: ResponseTimeout);
-        await cluster.Topic("t").CreateAsync(Partitions, null);
+        await cluster.CreateTopicAsync("t", Partitions);
         var producers = Enumerable.Range(0, Partitions).Select(p => new Producer(cluster.Partition("t", p), producerId: 200 + p, $"p{p}")).ToList();
         await Task.WhenAll(producers.Select(producer => producer.ProduceAsync(5)));
         var before = await ManifestsAsync(store, cluster);
@@ -154,7 +154,7 @@ public abstract class PartitionClusterTests
     {
         var store = CreateStore();
         await using var cluster = await GrainsCluster.StartAsync(store, responseTimeout: ResponseTimeout);
-        await cluster.Topic("t").CreateAsync(1, null);
+        await cluster.CreateTopicAsync("t", 1);
         var paths = PartitionPaths.ForTopicPartition("t", 0);
         var producers = Enumerable.Range(0, 3).Select(i => new Producer(cluster.Partition("t", 0), producerId: 300 + i, $"q{i}")).ToList();
         var intruded = new List<(long Offset, string Value)>();
@@ -232,7 +232,7 @@ public abstract class PartitionClusterTests
     {
         var store = CreateStore();
         await using var cluster = await GrainsCluster.StartAsync(store, silos: 2, responseTimeout: ResponseTimeout);
-        await cluster.Topic("t").CreateAsync(1, null);
+        await cluster.CreateTopicAsync("t", 1);
         var producer = new Producer(cluster.Partition("t", 0), producerId: 400, "z");
         await producer.ProduceAsync(5);
         var before = await ManifestAsync(store, "t", 0);

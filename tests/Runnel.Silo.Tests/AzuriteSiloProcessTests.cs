@@ -44,6 +44,43 @@ public sealed class AzuriteSiloProcessTests(AzuriteFixture azurite) : IDisposabl
         Directory.Exists(Path.Combine(_workingDirectory.Path, "data")).Should().BeFalse("the file store is not used");
     }
 
+    [Fact]
+    public async Task Silo_OrleansAzureGrainState_TopicStateInOrleansContainerAndReadAfterRestart()
+    {
+        var (port, siloPort, httpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
+        var (container, grainState) = (AzuriteStores.NewContainerName(), AzuriteStores.NewContainerName());
+        var environment = new Dictionary<string, string>
+        {
+            ["Runnel__Storage__ConnectionString"] = azurite.ConnectionString,
+            ["Runnel__Storage__GrainStateContainerName"] = grainState,
+        };
+        string[] arguments =
+        [
+            "--storage", "azure", "--container", container, "--grain-state", "orleans-azure", "--port", Str(port), "--silo-port", Str(siloPort),
+            "--http-port", Str(httpPort), "--kafka-port", "0", "--cluster", "az",
+        ];
+        using (var silo = SiloProcess.Start(_workingDirectory.Path, environment, arguments))
+        {
+            await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+            await using (var client = await GatewayClient.ConnectAsync(port, "az"))
+            {
+                await client.Grains.GetGrain<ITopicGrain>("orders").CreateAsync(3, null);
+            }
+
+            silo.Terminate();
+            (await silo.WaitForExitAsync()).Should().Be(0, silo.Stderr);
+        }
+
+        (await AzuriteStores.Create(azurite, container).ListAsync("grains/")).Items.Should().BeEmpty("grain state is in Orleans' container, not the store");
+        (await AzuriteStores.Create(azurite, grainState).ListAsync("")).Items.Should().NotBeEmpty("Orleans' Azure blob provider holds the topic and the catalog");
+
+        using var restarted = SiloProcess.Start(_workingDirectory.Path, environment, arguments);
+        await restarted.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+        await using var again = await GatewayClient.ConnectAsync(port, "az");
+        (await again.Grains.GetGrain<ITopicGrain>("orders").DescribeAsync()).PartitionCount.Should().Be(3);
+        (await again.Grains.GetGrain<ITopicCatalogGrain>(RunnelCluster.SingletonKey).ListTopicsAsync()).Should().Equal("orders");
+    }
+
     public void Dispose() => _workingDirectory.Dispose();
 
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -44,6 +44,8 @@ public sealed class RunnelCallErrorFilter : IOutgoingGrainCallFilter
             OrleansException when error.GetType().Name == "ConnectionFailedException" => new RunnelException(RunnelErrorCode.ConnectionLost,
                 $"{call} was not sent: no connection to the cluster ({error.Message}).", error, isRetriable: true),
             ClientNotAvailableException => new RunnelException(RunnelErrorCode.ConnectionLost, $"{call} failed: {error.Message}", error, isRetriable: true),
+            // A grain whose state could not be read while it activated: Orleans wraps the storage's (Runnel) error.
+            OrleansException { InnerException: RunnelException inner } when error.GetType() == typeof(OrleansException) => inner,
             _ => null,
         };
     }

@@ -3,8 +3,8 @@ using Orleans.Concurrency;
 namespace Runnel.Grains;
 
 /// <summary>
-/// A topic's metadata: partition count and config, kept in the blob <c>topics/{topic}/meta</c> and changed only by
-/// compare-and-swap. Key: the topic name (Kafka's rules: 1–249 characters of <c>[a-zA-Z0-9._-]</c>, not <c>.</c> or
+/// A topic's metadata: partition count and config, kept as the grain's persistent state (grain storage <c>runnel</c>)
+/// and changed only under its ETag. Key: the topic name (Kafka's rules: 1–249 characters of <c>[a-zA-Z0-9._-]</c>, not <c>.</c> or
 /// <c>..</c>). Errors carry <see cref="RunnelErrorCode.InvalidTopicName"/>, <see cref="RunnelErrorCode.InvalidConfig"/>,
 /// <see cref="RunnelErrorCode.TopicAlreadyExists"/> or <see cref="RunnelErrorCode.UnknownTopic"/>, naming what was wrong.
 /// </summary>

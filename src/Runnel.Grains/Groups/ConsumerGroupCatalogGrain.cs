@@ -1,27 +1,82 @@
+using Microsoft.Extensions.DependencyInjection;
 using Runnel.Grains.Internal;
+using Runnel.Grains.State;
 using Runnel.Storage;
 
 namespace Runnel.Grains;
 
 /// <summary>
-/// The list of consumer groups (<see cref="IConsumerGroupCatalogGrain"/>), read from the store on every call so that
-/// every silo answers the same: a group exists while its log's manifest <c>groups/{group}/manifest</c> does. Holds no state.
+/// The list of consumer groups (<see cref="IConsumerGroupCatalogGrain"/>): the names in its grain state
+/// (<see cref="CatalogGrainState"/> in grain storage <c>runnel</c>) whose group exists, i.e. whose log's manifest
+/// <c>groups/{group}/manifest</c> does. A group grain adds its name before it creates its log and removes it after
+/// deleting the log, so a crash between the two leaves the catalog a name too many, which listing leaves out (the
+/// manifest is the truth); never one too few.
 /// </summary>
-/// <remarks>Cost: one listing of every blob under <c>groups/</c> (segments included, 1,000 names per page).</remarks>
-[GrainType("runnel.consumer-group-catalog")]
-public sealed class ConsumerGroupCatalogGrain(IObjectStore store) : Grain, IConsumerGroupCatalogGrain
+/// <remarks>
+/// <para>Listing reads the catalog's state from storage (not this activation's copy), then checks each group's
+/// manifest, so every silo answers the same. Cost: one read of the catalog, then one properties read per group (16 at a time).</para>
+/// <para>A data directory written before the catalog had state is migrated on activation: the groups whose manifest
+/// exists (one listing of <c>groups/</c>) become the catalog.</para>
+/// </remarks>
+[GrainType(GrainTypeName)]
+public sealed class ConsumerGroupCatalogGrain(
+    [PersistentState(CatalogGrainState.StateName, GrainsHostingExtensions.GrainStorageName)] IPersistentState<CatalogGrainState> state,
+    IObjectStore store)
+    : Grain, IConsumerGroupCatalogGrain, ICatalogRegistry
 {
+    /// <summary>The grain type (Orleans' <c>[GrainType]</c>).</summary>
+    public const string GrainTypeName = "runnel.consumer-group-catalog";
+
+    /// <summary>How many manifests are checked at once.</summary>
+    private const int ReadParallelism = 16;
+
+    /// <summary>How often a change is re-applied when another activation keeps changing the catalog under it.</summary>
+    private const int MaxCasAttempts = 10;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => RunnelGrainErrorFilter.ActivateAsync(CatalogMigration.MigrateAsync(
+        state,
+        async ct =>
+        {
+            var names = new List<string>();
+            await foreach (var blob in store.ListAllAsync(StoragePaths.GroupsPrefix, cancellationToken: ct))
+            {
+                if (StoragePaths.GroupOfManifest(blob.Name) is { } group)
+                {
+                    names.Add(group);
+                }
+            }
+
+            return names;
+        },
+        cancellationToken));
+
     public async ValueTask<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken = default)
     {
-        var groups = new List<string>();
-        await foreach (var blob in store.ListAllAsync(StoragePaths.GroupsPrefix, cancellationToken: cancellationToken))
+        var candidates = (await ServiceProvider.GetRequiredService<GrainStateReader>().ReadCatalogAsync(GrainTypeName)).ToArray();
+        var exists = new bool[candidates.Length];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, candidates.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = cancellationToken },
+            async (i, ct) => exists[i] = await ExistsAsync(candidates[i], ct));
+
+        return [.. candidates.Where((_, i) => exists[i]).Order(StringComparer.Ordinal)];
+    }
+
+    public Task AddAsync(string name, string incarnation) => state.UpdateAsync(catalog => CatalogMigration.Add(catalog, name, incarnation), MaxCasAttempts, "The consumer group catalog");
+
+    public async Task RemoveAsync(string name, string incarnation)
+    {
+        if (await ExistsAsync(name, CancellationToken.None))
         {
-            if (StoragePaths.GroupOfManifest(blob.Name) is { } group)
-            {
-                groups.Add(group);
-            }
+            return; // created again (or still there): the name stays
         }
 
-        return [.. groups.Order(StringComparer.Ordinal)];
+        await state.UpdateAsync(
+            catalog => catalog.Entries.TryGetValue(name, out var held) && (held == incarnation || held.Length == 0) && catalog.Entries.Remove(name),
+            MaxCasAttempts,
+            "The consumer group catalog");
     }
+
+    private async Task<bool> ExistsAsync(string group, CancellationToken cancellationToken) =>
+        await store.TryGetPropertiesAsync(StoragePaths.GroupManifest(group), cancellationToken) is not null;
 }

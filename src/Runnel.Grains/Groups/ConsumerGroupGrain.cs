@@ -203,6 +203,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
             }
         }
 
+        await Catalog.RemoveAsync(GroupId, ""); // after the manifest: a deletion cut short keeps the name
         _exists = false;
         _membership = new GroupMembership();
         _offsets.Clear();
@@ -229,9 +230,13 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
     {
         if (_log is null)
         {
+            // The catalog first: a crash before the log exists leaves it a name that listing leaves out.
+            await Catalog.AddAsync(GroupId, "");
             await OpenAsync(cancellationToken);
         }
     }
+
+    private ICatalogRegistry Catalog => GrainFactory.GetGrain<ICatalogRegistry>(GrainId.Create(ConsumerGroupCatalogGrain.GrainTypeName, RunnelCluster.SingletonKey));
 
     /// <summary>Takes the group's log over (fencing any earlier activation), loads the snapshot and replays the log
     /// from the snapshot's offset; every restored member gets a fresh session timeout.</summary>

@@ -5,9 +5,9 @@ namespace Runnel.Grains.Internal;
 /// <summary>
 /// The blob names the grains own (DESIGN.md §4), beside the partition log's own (<see cref="Log.PartitionPaths"/>):
 /// <code>
-/// topics/{topic}/meta                       topic metadata (JSON), changed by If-Match
+/// topics/{topic}/meta                       legacy: topic metadata (JSON) before it was grain state; migrated, then deleted
 /// topics/{topic}/{p}/producer-state         idempotent producers' state snapshot (JSON), changed by If-Match
-/// producer-ids                              the next free block of producer ids (JSON), changed by If-Match
+/// producer-ids                              legacy: the next free producer id before it was grain state; read only
 /// groups/{group}/manifest, *.log, *.index   a consumer group's change log (a <see cref="Log.PartitionLog"/>)
 /// groups/{group}/snapshot                   the group's state as of a log offset (JSON), changed by If-Match
 /// </code>

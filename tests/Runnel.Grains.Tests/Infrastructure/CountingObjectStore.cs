@@ -98,8 +98,20 @@ public sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
 
     public ValueTask<BlobProperties> GetPropertiesAsync(string name, CancellationToken cancellationToken = default) => Live(name).GetPropertiesAsync(name, cancellationToken);
 
-    public ValueTask<BlobWriteResult> PutAsync(string name, ReadOnlyMemory<byte> content, BlobCondition condition = default, CancellationToken cancellationToken = default) =>
-        Live(name).PutAsync(name, content, condition, cancellationToken);
+    /// <summary>Runs before each block-blob write (<see cref="PutAsync"/>) with the blob's name: it may throw (the write
+    /// then fails without reaching the store, as a process killed just before it) or write something itself first (a
+    /// racing writer). Null: none.</summary>
+    public Func<string, ValueTask>? BeforePut { get; set; }
+
+    public async ValueTask<BlobWriteResult> PutAsync(string name, ReadOnlyMemory<byte> content, BlobCondition condition = default, CancellationToken cancellationToken = default)
+    {
+        if (BeforePut is { } hook)
+        {
+            await hook(name);
+        }
+
+        return await Live(name).PutAsync(name, content, condition, cancellationToken);
+    }
 
     public ValueTask DeleteAsync(string name, BlobCondition condition = default, CancellationToken cancellationToken = default) => Live(name).DeleteAsync(name, condition, cancellationToken);
 
