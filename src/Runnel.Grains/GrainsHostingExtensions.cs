@@ -50,6 +50,7 @@ public static class GrainsHostingExtensions
         ArgumentNullException.ThrowIfNull(silo);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<PartitionInstruments>();
+        silo.Services.TryAddSingleton<GroupInstruments>();
         var options = silo.Services.AddOptions<RunnelGrainsOptions>();
         if (configure is not null)
         {
