@@ -134,9 +134,9 @@ internal sealed class ClusterSnapshotSource : IDisposable
         return (silos, hosts.Count(h => h.Status == SiloStatus.Dead));
     }
 
-    /// <summary>Orleans names a grain class by its full type name in the statistics.</summary>
+    /// <summary>The statistics name a grain by its class's runtime type name (<c>Runnel.Grains.PartitionGrain,Runnel.Grains</c>).</summary>
     private static bool IsPartitionGrain(string grainType) =>
-        grainType.EndsWith(".PartitionGrain", StringComparison.Ordinal) || grainType == "runnel.partition";
+        grainType.StartsWith(typeof(Grains.PartitionGrain).FullName + ",", StringComparison.Ordinal) || grainType == typeof(Grains.PartitionGrain).FullName;
 
     private async Task<(IReadOnlyList<TopicView> Topics, int Sampled, bool Truncated)> ReadTopicsAsync(CancellationToken cancellationToken)
     {

@@ -66,6 +66,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await Expect(silo).ToHaveCountAsync(1);
         await Expect(silo).ToContainTextAsync($"127.0.0.1:{_siloPort}");
         await Expect(silo).ToContainTextAsync("Active");
+        await Expect(silo.Locator("td.partitions")).ToHaveTextAsync("1");
 
         // The topic, with what was produced.
         var topic = page.Locator("tr[data-topic='orders']");
