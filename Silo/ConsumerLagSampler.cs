@@ -48,9 +48,10 @@ internal sealed partial class ConsumerLagSampler(
             var snapshot = await snapshots.GetAsync(cancellationToken).ConfigureAwait(false);
             instruments.Publish(snapshot.Groups);
         }
-        catch (Exception ex) when (ex is RunnelException or TimeoutException or OrleansException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            LogSampleFailed(logger, ex.Message);
+            // Whatever failed, the silo keeps serving: an exception escaping a BackgroundService would stop the host.
+            LogSampleFailed(logger, ex);
         }
     }
 
@@ -67,6 +68,6 @@ internal sealed partial class ConsumerLagSampler(
         return oldest is not null && oldest.Equals(self);
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "Consumer lag sample failed (the previous sample stays): {Reason}")]
-    private static partial void LogSampleFailed(ILogger logger, string reason);
+    [LoggerMessage(1, LogLevel.Warning, "Consumer lag sample failed (the previous sample stays until the next)")]
+    private static partial void LogSampleFailed(ILogger logger, Exception exception);
 }
