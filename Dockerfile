@@ -13,10 +13,12 @@ ARG DOTNET_VERSION=10.0
 # ---- build: restore and publish with the SDK ------------------------------------------------------------------------
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 WORKDIR /source
-# The build's rules and package versions first, then the projects the silo is built from (src/ and Silo/ only).
+# The build's rules and package versions first, then the projects the silo is built from (src/, Silo/ and the client library).
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/ src/
 COPY Silo/ Silo/
+# The silo's dashboard reads the cluster through the client library's admin API.
+COPY Client/Runnel.Client/ Client/Runnel.Client/
 RUN dotnet restore Silo/Silo.csproj
 RUN dotnet publish Silo/Silo.csproj --no-restore -c Release -o /app
 

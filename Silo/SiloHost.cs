@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Runnel.Grains;
 using Runnel.Kafka;
+using Runnel.Silo.Dashboard;
 using Orleans.Configuration;
 using Runnel.Clustering.Hosting;
 using Runnel.Storage;
@@ -78,6 +79,7 @@ public static class SiloHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint(SiloTelemetry.MetricsPath);
+        app.MapRunnelDashboard();
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -234,6 +236,11 @@ public static class SiloHost
             silo.AddRunnel(sp => new InstrumentedObjectStore(store, sp.GetRequiredService<StorageInstruments>()), grainStorage: GrainStorage(hostOptions.Storage));
         });
         services.AddSiloTelemetry(configuration, siloName);
+
+        // The dashboard's snapshots, shared with the consumer-lag sampler (its gauges are the silo's meter).
+        services.AddSingleton<ClusterSnapshotSource>();
+        services.AddSingleton<ConsumerLagInstruments>();
+        services.AddHostedService<ConsumerLagSampler>();
 
         // After the silo: the Kafka listener starts once the silo serves and stops before its grains deactivate.
         services.AddRunnelKafka();

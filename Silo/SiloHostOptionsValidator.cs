@@ -14,6 +14,11 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
             failures.Add($"Runnel:HttpPort (--http-port) must be between 0 and 65535 (was {options.HttpPort}).");
         }
 
+        if (options.LagSampleInterval < SiloHostOptions.MinLagSampleInterval || options.LagSampleInterval > SiloHostOptions.MaxLagSampleInterval)
+        {
+            failures.Add($"Runnel:LagSampleInterval must be between 00:00:01 and 01:00:00 (was {options.LagSampleInterval:c}).");
+        }
+
         var storage = options.Storage;
         switch (storage?.Kind)
         {

@@ -19,8 +19,13 @@ internal static class SiloTelemetry
     /// <summary>The resource's <c>service.name</c>: the program.</summary>
     public const string ServiceName = "runnel-silo";
 
-    /// <summary>The meters exported: the grains', the store's and .NET's own (GC, thread pool, exceptions).</summary>
-    public static readonly string[] Meters = [PartitionInstruments.MeterName, StorageInstruments.MeterName, "System.Runtime"];
+    /// <summary>The name of the Orleans runtime's meter (activations, messaging, membership, grain calls).</summary>
+    public const string OrleansMeterName = "Microsoft.Orleans";
+
+    /// <summary>The meters exported: the grains', the store's, the silo's consumer-lag gauges, the Orleans runtime's and
+    /// .NET's own (GC, thread pool, exceptions).</summary>
+    public static readonly string[] Meters =
+        [PartitionInstruments.MeterName, StorageInstruments.MeterName, ConsumerLagInstruments.MeterName, OrleansMeterName, "System.Runtime"];
 
     /// <summary>Whether OTLP export is on: <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set and not empty.</summary>
     public static bool OtlpEnabled(IConfiguration configuration) =>

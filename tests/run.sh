@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs Runnel's whole test suite on a fresh machine: installs what the tests need (Node.js/npm from
-# Debian when absent, Azurite from the repo's package-lock.json), builds, runs every test project,
+# Runs Runnel's whole test suite on a fresh machine: installs what the tests need (Node.js/npm and
+# chromium from Debian when absent, Azurite from the repo's package-lock.json), builds, runs every test project,
 # and ends with one line "N passed, N failed[, N skipped]" carrying the real totals over all projects.
 # Exit status: 0 only when every test project ran and no test failed.
 #
@@ -18,6 +18,14 @@ if ! command -v npm >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
     $sudo apt-get update -qq && $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
         || { log "could not install npm"; echo "0 passed, 1 failed"; exit 1; }
+fi
+# Debian's chromium for the dashboard's browser test (tests/Runnel.Dashboard.Tests drives it with Playwright, whose
+# own browser download cannot run here).
+if [ ! -x /usr/bin/chromium ]; then
+    log "chromium not found: installing it with apt-get"
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq && $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+        || { log "could not install chromium"; echo "0 passed, 1 failed"; exit 1; }
 fi
 if [ ! -x node_modules/.bin/azurite-blob ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing Azurite (npm ci)"

@@ -80,6 +80,7 @@ public static class GrainsHostingExtensions
         silo.Services.TryAddSingleton<GrainStateReader>();
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<PartitionInstruments>();
+        silo.Services.TryAddSingleton<GroupInstruments>();
         var options = silo.Services.AddOptions<RunnelGrainsOptions>();
         if (configure is not null)
         {

@@ -144,9 +144,18 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         // Saved now too, so that a crash of this owner loses at most what it appended itself.
         await SaveProducerStateAsync(cancellationToken);
         _instruments.ActivePartitions.Add(1);
+        _instruments.Takeovers.Add(1, _topicTag, new KeyValuePair<string, object?>("kind", TakeoverKind(_log)));
         _local.Add(Name);
         LogActivated(_logger, Name, _log.Epoch, _log.HighWatermark, _producers.Count, replayed);
     }
+
+    /// <summary>How the log came to this owner: a takeover that recovered the previous owner's unsealed tail is a
+    /// failover (a clean hand-over seals and releases, leaving nothing to recover). A previous owner that died before it
+    /// appended anything in its epoch left nothing to recover either, and counts as a hand-over.</summary>
+    private static string TakeoverKind(PartitionLog log) =>
+        log.RecoveredTail.Count > 0 ? PartitionInstruments.TakeoverFailover
+        : log.Epoch == 1 ? PartitionInstruments.TakeoverNew
+        : PartitionInstruments.TakeoverHandover;
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {

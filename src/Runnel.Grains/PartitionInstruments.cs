@@ -44,7 +44,21 @@ public sealed class PartitionInstruments
             "runnel.partition.active",
             unit: "{partition}",
             description: "Partitions this silo owns and serves (activated with their log open); untagged, one series per silo.");
+        Takeovers = meter.CreateCounter<long>(
+            "runnel.partition.takeovers",
+            unit: "{takeover}",
+            description: "Partition logs opened by this silo, by kind: new (a log's first owner), handover (the previous owner sealed and released it) or failover (the previous owner did not release it: its segment was sealed and its records recovered here).");
     }
+
+    /// <summary>The <c>kind</c> tag of <see cref="Takeovers"/>: a log's first owner.</summary>
+    public const string TakeoverNew = "new";
+
+    /// <summary>The <c>kind</c> tag of <see cref="Takeovers"/>: the previous owner handed the log over cleanly.</summary>
+    public const string TakeoverHandover = "handover";
+
+    /// <summary>The <c>kind</c> tag of <see cref="Takeovers"/>: the previous owner did not release the log (it died, hung
+    /// or lost the store) and this silo fenced it off and recovered its tail.</summary>
+    public const string TakeoverFailover = "failover";
 
     public UpDownCounter<long> AppendsInFlight { get; }
 
@@ -63,4 +77,8 @@ public sealed class PartitionInstruments
     public Counter<long> FetchedBytes { get; }
 
     public UpDownCounter<long> ActivePartitions { get; }
+
+    /// <summary>Tagged <c>topic</c> and <c>kind</c> (<see cref="TakeoverNew"/>, <see cref="TakeoverHandover"/>,
+    /// <see cref="TakeoverFailover"/>).</summary>
+    public Counter<long> Takeovers { get; }
 }

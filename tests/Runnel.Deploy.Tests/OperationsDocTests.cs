@@ -18,6 +18,8 @@ public sealed class OperationsDocTests
         using var meters = new MeterFactory();
         _ = new PartitionInstruments(meters);
         _ = new StorageInstruments(meters);
+        _ = new GroupInstruments(meters);
+        _ = new ConsumerLagInstruments(meters);
         var instruments = new List<Instrument>();
         using (var listener = new MeterListener())
         {
@@ -31,7 +33,7 @@ public sealed class OperationsDocTests
             listener.Start();
         }
 
-        instruments.Should().HaveCountGreaterThanOrEqualTo(10);
+        instruments.Should().HaveCountGreaterThanOrEqualTo(15);
         instruments.Select(i => i.Meter.Name).Distinct().Should().BeSubsetOf(SiloTelemetry.Meters, "the silo exports every meter that has instruments");
         foreach (var instrument in instruments)
         {
@@ -39,6 +41,7 @@ public sealed class OperationsDocTests
             instrument.Description.Should().NotBeNullOrEmpty();
         }
 
+        Doc.Should().Contain($"`{SiloTelemetry.OrleansMeterName}`", "the Orleans runtime's meter is exported and named");
         Doc.Should().Contain(PartitionInstruments.ActivitySourceName).And.Contain(SiloTelemetry.MetricsPath).And.Contain("OTEL_EXPORTER_OTLP_ENDPOINT");
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using Runnel.Grains;
 using Runnel.Log.Batches;
 using Runnel.Testing;
+using Runnel.Testing.Cluster;
 
 namespace Runnel.Silo.Tests;
 
@@ -54,7 +55,107 @@ public sealed class SiloMetricsTests : IDisposable
         (await silo.WaitForExitAsync()).Should().Be(0, silo.Stderr);
     }
 
+    [Fact]
+    public async Task Metrics_GroupLagRebalancesAndOrleansRuntime_ExportedAndMoving()
+    {
+        var (port, siloPort, httpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
+        using var silo = SiloProcess.Start(
+            _workingDirectory.Path, new Dictionary<string, string> { ["Runnel__LagSampleInterval"] = "00:00:01" },
+            "--data-dir", Path.Combine(_workingDirectory.Path, "data"), "--port", Str(port), "--silo-port", Str(siloPort),
+            "--http-port", Str(httpPort), "--kafka-port", "0");
+        await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        await using var client = await GatewayClient.ConnectAsync(port);
+        await client.Grains.GetGrain<ITopicGrain>("lagged").CreateAsync(1, null);
+        var partition = client.Grains.GetGrain<IPartitionGrain>("lagged/0");
+        foreach (var value in new[] { "a", "bb", "ccc" })
+        {
+            await partition.ProduceAsync(new ProduceRequest(Batch(value, records: 2)));
+        }
+
+        // Committed at 0 with 6 records produced and none consumed: lag 6; committed at the end: lag 0.
+        var group = client.Grains.GetGrain<IConsumerGroupGrain>("billing");
+        await group.CommitOffsetsAsync(new OffsetCommitRequest("", 0, [new CommittedOffset("lagged", 0, 0, null)]));
+        await ScrapeUntilAsync(http, s => Value(s, "runnel_group_lag", "group=\"billing\",topic=\"lagged\"") == 6, "lag 6 after producing without consuming");
+        await group.CommitOffsetsAsync(new OffsetCommitRequest("", 0, [new CommittedOffset("lagged", 0, 6, null)]));
+        await ScrapeUntilAsync(http, s => Has(s, "runnel_group_lag", "group=\"billing\"") && Value(s, "runnel_group_lag", "group=\"billing\"") == 0, "lag 0 after the commit");
+
+        // A member joins, then a second: each starts a group epoch (a rebalance), counted once the change is durable. (The
+        // exporter serves a scrape from its cache for 300 ms: wait for the count to move, then check by how much.)
+        await group.HeartbeatAsync(Join("first"));
+        var afterFirst = Value(await ScrapeUntilAsync(http, s => Value(s, "runnel_group_rebalances_total", "group=\"billing\"") >= 1, "the first join counted"), "runnel_group_rebalances_total", "group=\"billing\"");
+        await group.HeartbeatAsync(Join("second"));
+        var afterSecond = await ScrapeUntilAsync(http, s => Value(s, "runnel_group_rebalances_total", "group=\"billing\"") > afterFirst, "the second join counted");
+        Value(afterSecond, "runnel_group_rebalances_total", "group=\"billing\"").Should().Be(afterFirst + 1, "the second member's join is one rebalance");
+        await ScrapeUntilAsync(http, s => Value(s, "runnel_group_members", "group=\"billing\"") == 2, "two members sampled");
+        var text = await ScrapeAsync(http);
+
+        Value(Samples(text), "runnel_partition_takeovers_total", "kind=\"new\"").Should().Be(1, "the new partition's first owner");
+        text.Should().Contain("otel_scope_name=\"Microsoft.Orleans\"", "the Orleans runtime's meter is exported");
+        Value(Samples(text), "orleans_catalog_activations", null).Should().BeGreaterThan(0, "grains are active");
+
+        silo.Terminate();
+        (await silo.WaitForExitAsync()).Should().Be(0, silo.Stderr);
+    }
+
+    [Fact]
+    public async Task Metrics_PartitionTakenOverAfterStopThenAfterKill_HandoverThenFailover()
+    {
+        var (port, siloPort, httpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
+        string[] arguments = ["--data-dir", Path.Combine(_workingDirectory.Path, "data"), "--port", Str(port), "--silo-port", Str(siloPort), "--http-port", Str(httpPort), "--kafka-port", "0"];
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+
+        using (var first = SiloProcess.Start(_workingDirectory.Path, null, arguments))
+        {
+            await first.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+            await using (var client = await GatewayClient.ConnectAsync(port))
+            {
+                await client.Grains.GetGrain<ITopicGrain>("moved").CreateAsync(1, null);
+                await client.Grains.GetGrain<IPartitionGrain>("moved/0").ProduceAsync(new ProduceRequest(Batch("a", records: 1)));
+            }
+
+            first.Terminate(); // graceful: the partition is sealed and released
+            (await first.WaitForExitAsync()).Should().Be(0, first.Stderr);
+        }
+
+        using (var second = SiloProcess.Start(_workingDirectory.Path, null, arguments))
+        {
+            await second.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+            await using (var client = await GatewayClient.ConnectAsync(port))
+            {
+                await client.Grains.GetGrain<IPartitionGrain>("moved/0").ProduceAsync(new ProduceRequest(Batch("b", records: 1)));
+            }
+
+            var samples = Samples(await ScrapeAsync(http));
+            Value(samples, "runnel_partition_takeovers_total", "kind=\"handover\"").Should().Be(1, "the stopped owner released the partition");
+            Value(samples, "runnel_partition_takeovers_total", "kind=\"failover\"").Should().Be(0);
+        } // disposed: killed (-9) with its segment unsealed
+
+        using var third = SiloProcess.Start(_workingDirectory.Path, null, arguments);
+        await third.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
+        await using (var client = await GatewayClient.ConnectAsync(port))
+        {
+            var fetched = await client.Grains.GetGrain<IPartitionGrain>("moved/0").FetchAsync(new FetchRequest(0, 1 << 20, TimeSpan.Zero));
+            fetched.HighWatermark.Should().Be(2);
+        }
+
+        var after = Samples(await ScrapeAsync(http));
+        Value(after, "runnel_partition_takeovers_total", "kind=\"failover\"").Should().Be(1, "the killed owner never released the partition");
+        Value(after, "runnel_partition_takeovers_total", "kind=\"handover\"").Should().Be(0);
+        third.Terminate();
+        (await third.WaitForExitAsync()).Should().Be(0, third.Stderr);
+    }
+
     public void Dispose() => _workingDirectory.Dispose();
+
+    private static GroupHeartbeatRequest Join(string clientId) =>
+        new("", 0, null, clientId, ["lagged"], null, GroupAssignor.Uniform, TimeSpan.FromSeconds(45), TimeSpan.FromMinutes(5), TimeSpan.Zero, []);
+
+    private static async Task<List<(string Series, double Value)>> ScrapeUntilAsync(HttpClient http, Func<List<(string Series, double Value)>, bool> done, string what) =>
+        await Probe.UntilAsync(async () => Samples(await ScrapeAsync(http)), done, TimeSpan.FromSeconds(30), what);
+
+    private static bool Has(List<(string Series, double Value)> samples, string metric, string label) =>
+        samples.Any(s => s.Series.StartsWith(metric + "{", StringComparison.Ordinal) && s.Series.Contains(label, StringComparison.Ordinal));
 
     private static async Task<string> ScrapeAsync(HttpClient http)
     {

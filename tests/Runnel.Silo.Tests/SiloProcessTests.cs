@@ -102,6 +102,17 @@ public sealed class SiloProcessTests : IDisposable
         Directory.Exists(Path.Combine(_workingDirectory.Path, "data")).Should().BeFalse("nothing is created before the options are valid");
     }
 
+    [Theory]
+    [InlineData("00:00:00.100", "Runnel:LagSampleInterval must be between 00:00:01 and 01:00:00 (was 00:00:00.1000000)")]
+    [InlineData("soon", "'Runnel:LagSampleInterval'")]
+    public async Task Silo_LagSampleIntervalInvalid_ExitsNonZeroNamingTheField(string value, string message)
+    {
+        using var silo = SiloProcess.Start(_workingDirectory.Path, new Dictionary<string, string> { ["Runnel__LagSampleInterval"] = value });
+
+        (await silo.WaitForExitAsync()).Should().Be(2);
+        silo.Stderr.Should().Contain(message);
+    }
+
     public void Dispose() => _workingDirectory.Dispose();
 
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);

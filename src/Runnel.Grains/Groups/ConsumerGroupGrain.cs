@@ -40,6 +40,8 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ILogger _logLogger;
+    private readonly GroupInstruments _instruments;
+    private KeyValuePair<string, object?> _groupTag;
 
     /// <summary>Session deadline per member id (not logged: restored members get a fresh one).</summary>
     private readonly Dictionary<string, DateTimeOffset> _sessions = new(StringComparer.Ordinal);
@@ -59,11 +61,14 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
     private int _changesSinceSnapshot;
     private IDisposable? _sessionTimer;
 
-    public ConsumerGroupGrain(IObjectStore store, IOptions<RunnelGrainsOptions> options, ILocalSiloDetails silo, TimeProvider time, ILoggerFactory loggerFactory)
+    public ConsumerGroupGrain(
+        IObjectStore store, IOptions<RunnelGrainsOptions> options, ILocalSiloDetails silo, TimeProvider time, ILoggerFactory loggerFactory, GroupInstruments instruments)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(instruments);
+        _instruments = instruments;
         _store = store;
         _options = options.Value;
         _owner = silo.Name;
@@ -86,6 +91,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
 
     private async Task ActivateAsync(CancellationToken cancellationToken)
     {
+        _groupTag = new KeyValuePair<string, object?>("group", GroupId);
         if (!GroupIds.IsValid(GroupId, out _idError))
         {
             return;
@@ -365,7 +371,11 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         _membership = draft;
         foreach (var change in changes)
         {
-            if (change is OffsetsCommitted committed)
+            if (change is GroupEpochChanged)
+            {
+                _instruments.Rebalances.Add(1, _groupTag);
+            }
+            else if (change is OffsetsCommitted committed)
             {
                 foreach (var offset in committed.Offsets)
                 {
