@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Buffers;
 using Runnel.Client.Internal;
 using Runnel.Grains;
 using Runnel.Log.Batches;
@@ -263,7 +264,8 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                         var state = chunk.State;
                         if (chunk.Index >= chunk.Records.Count || chunk.Version != state.Version || !state.Assigned)
                         {
-                            // Done with the chunk (every record was copied out by Decode): its frame can go back to the pool.
+                            // Done with the chunk (every record was copied out by Decode): its bytes go back to the pool.
+                            chunk.ReleaseBytes();
                             break;
                         }
 
@@ -319,6 +321,7 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                     var state = chunk.State;
                     if (chunk.Version != state.Version || !state.Assigned)
                     {
+                        chunk.ReleaseBytes();
                         continue;
                     }
 
@@ -332,11 +335,12 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                     var first = Math.Max(chunk.StartOffset, state.Position);
                     if (first > chunk.LastOffset)
                     {
+                        chunk.ReleaseBytes();
                         continue;
                     }
 
                     var count = first == chunk.StartOffset ? chunk.RecordCount : FetchSummary.Of(chunk.Batches, first, checkCrcs: false).RecordCount;
-                    handedOut = new ConsumedBatch(state.Partition, chunk.Batches, first, chunk.LastOffset, count, chunk.HighWatermark);
+                    handedOut = new ConsumedBatch(state.Partition, chunk.Batches, first, chunk.LastOffset, count, chunk.HighWatermark, chunk.ReleaseBytes);
                     state.Position = chunk.LastOffset + 1;
                 }
 
@@ -563,12 +567,23 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                     }
 
                     var response = await state.Grain.FetchAsync(new FetchRequest(offset, Options.FetchMaxBytes, Options.FetchMaxWait), token).ConfigureAwait(false);
-                    var summary = Summarize(state.Partition, response.Batches, offset);
+                    FetchSummary summary;
+                    try
+                    {
+                        summary = Summarize(state.Partition, response.Batches, offset);
+                    }
+                    catch
+                    {
+                        ReleaseBytes(response);
+                        throw;
+                    }
+
                     attempt = 0;
                     lock (_gate)
                     {
                         if (state.Version != version)
                         {
+                            ReleaseBytes(response);
                             return;
                         }
 
@@ -579,6 +594,10 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                     if (summary.RecordCount > 0)
                     {
                         chunk = new FetchedChunk(state, version, response.Batches, summary, response.HighWatermark);
+                    }
+                    else
+                    {
+                        ReleaseBytes(response); // nothing to hand out (empty, or control batches only)
                     }
 
                     offset = summary.NextOffset;
@@ -664,6 +683,15 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
 
         var offsets = await state.Grain.GetOffsetsAsync(cancellationToken).ConfigureAwait(false);
         return policy == AutoOffsetReset.Earliest ? offsets.LogStartOffset : offsets.HighWatermark;
+    }
+
+    /// <summary>Gives back the pooled buffer a fetch response received from a silo holds (see <see cref="FetchResponse"/>).</summary>
+    private static void ReleaseBytes(FetchResponse response)
+    {
+        if (PooledBuffer.TryGetFrom(response.Batches, out var buffer))
+        {
+            buffer.Release();
+        }
     }
 
     /// <summary>Checks a fetch response's batches (framing, CRCs) and counts its records at or after <paramref name="offset"/>.</summary>
