@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Runnel.Grains;
+using Runnel.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,10 +28,12 @@ public sealed class RunnelConnection : IAsyncDisposable
     private readonly IGrainFactory _client;
     private readonly ConnectionStatus? _status;
     private readonly ILoggerFactory? _loggerFactory;
+    private readonly IObjectStore? _segmentStore;
     private int _disposed;
 
-    private RunnelConnection(IHost? host, IGrainFactory grains, ConnectionStatus? status, string endpoint, ILoggerFactory? loggerFactory, TimeProvider time)
+    private RunnelConnection(IHost? host, IGrainFactory grains, ConnectionStatus? status, string endpoint, ILoggerFactory? loggerFactory, TimeProvider time, IObjectStore? segmentStore = null)
     {
+        _segmentStore = segmentStore;
         _host = host;
         _client = grains;
         _status = status;
@@ -121,7 +124,7 @@ public sealed class RunnelConnection : IAsyncDisposable
         }
 
         status.Connected();
-        return new RunnelConnection(host, host.Services.GetRequiredService<IClusterClient>(), status, seeds, loggerFactory, timeProvider ?? TimeProvider.System);
+        return new RunnelConnection(host, host.Services.GetRequiredService<IClusterClient>(), status, seeds, loggerFactory, timeProvider ?? TimeProvider.System, options.SegmentStore);
     }
 
     /// <summary>
@@ -223,7 +226,7 @@ public sealed class RunnelConnection : IAsyncDisposable
     /// <exception cref="ArgumentException">An option is not valid, or a deserializer is missing for a type with no built-in one.</exception>
     public IConsumer<TKey, TValue> CreateConsumer<TKey, TValue>(
         ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null) =>
-        new Consumer<TKey, TValue>(_client, options, keyDeserializer, valueDeserializer, Time, _loggerFactory);
+        new Consumer<TKey, TValue>(_client, options, keyDeserializer, valueDeserializer, Time, _loggerFactory, _segmentStore);
 
     /// <summary>Closes the connection; calls in flight fail.</summary>
     public async ValueTask DisposeAsync()
