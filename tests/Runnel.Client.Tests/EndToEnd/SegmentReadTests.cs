@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Runnel.Client.Tests.Infrastructure;
 using Runnel.Storage;
 using Runnel.Testing;
 
@@ -133,6 +134,24 @@ public sealed class SegmentReadTests(SiloProcessFixture silo) : IClassFixture<Si
         before.Select(r => r.Offset).Should().Equal(Enumerable.Range(0, before.Count).Select(i => (long)i), "what was read before the deletion, in order");
         consumed.Skip(before.Count).Select(r => r.Offset).Should().Equal(Enumerable.Range(250, 150).Select(i => (long)i), "then on from the new log start");
         consumed.Should().OnlyContain(r => r.Value == expected[0][r.Offset]);
+    }
+
+    [Fact]
+    public async Task Cli_DataDir_ConsumesThroughTheStore_AndANonStoreDirectoryIsNamedInTheError()
+    {
+        var topic = RealGrainsTests.NewTopic();
+        (await CliRunner.RunAsync(silo.Bootstrap, "", "topics", "create", topic, "--partitions", "1", "--config", "segment.bytes=16384")).Code.Should().Be(0);
+        var lines = string.Concat(Enumerable.Range(0, 200).Select(i => $"record-{i}-{new string('x', 200)}\n"));
+        (await CliRunner.RunAsync(silo.Bootstrap, lines, "produce", topic)).Code.Should().Be(0);
+
+        var consumed = await CliRunner.RunAsync(silo.Bootstrap, "", "--data-dir", silo.DataDirectory, "consume", topic, "--from-beginning", "--max-messages", "200");
+        using var empty = new TempDirectory("runnel-not-a-store");
+        var wrong = await CliRunner.RunAsync(silo.Bootstrap, "", "--data-dir", empty.Path, "topics", "list");
+
+        consumed.Code.Should().Be(0, consumed.Err);
+        consumed.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().Equal(Enumerable.Range(0, 200).Select(i => $"record-{i}-{new string('x', 200)}"));
+        wrong.Code.Should().NotBe(0);
+        wrong.Err.Should().Contain("--data-dir").And.Contain(empty.Path).And.Contain("not a runnel-silo data directory");
     }
 
     /// <summary>The client's view of the silo's store: counts segment reads; can hold one at a gate, or corrupt a byte
