@@ -572,7 +572,6 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                     }
 
                     var (response, summary) = await FetchFromAsync(state, version, offset, token).ConfigureAwait(false);
-
                     attempt = 0;
                     lock (_gate)
                     {
