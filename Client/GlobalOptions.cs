@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Runnel.Client;
+using Runnel.Storage;
 
 namespace Runnel.Cli;
 
@@ -23,18 +24,33 @@ internal sealed class GlobalOptions
             Recursive = true,
             DefaultValueFactory = _ => io.Environment("RUNNEL_CLUSTER_ID") is { Length: > 0 } env ? env : "dev",
         };
+        DataDirectory = new Option<string?>("--data-dir")
+        {
+            Description = "The silos' file-store data directory, when this machine can read it: consumers then read sealed segments from it directly instead of through the silos (default: none).",
+            Recursive = true,
+        };
     }
 
     public Option<string> Bootstrap { get; }
 
     public Option<string> ClusterId { get; }
 
+    public Option<string?> DataDirectory { get; }
+
     public RunnelConnectionOptions ConnectionOptions(ParseResult parse) => RunnelConnectionOptions.Default with
     {
         Bootstrap = RunnelConnectionOptions.ParseBootstrap(parse.GetValue(Bootstrap)!),
         ClusterId = parse.GetValue(ClusterId)!,
         ClientName = "runnel-cli",
+        SegmentStore = parse.GetValue(DataDirectory) is { } directory ? OpenStore(directory) : null,
     };
+
+    /// <summary>The file store a silo keeps in <paramref name="directory"/>, read only here.</summary>
+    /// <exception cref="CliException">The directory is not a Runnel file store (opening it would make an empty one).</exception>
+    private static FileObjectStore OpenStore(string directory) =>
+        Directory.Exists(Path.Combine(directory, "blobs"))
+            ? new FileObjectStore(directory)
+            : throw new CliException($"--data-dir '{directory}' is not a runnel-silo data directory (it has no 'blobs' directory).");
 
     /// <summary>Connects; while the command runs, losing the cluster and getting it back are said on stderr (a command
     /// otherwise waits in silence for calls that cannot be answered).</summary>

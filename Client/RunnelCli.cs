@@ -59,6 +59,7 @@ internal static class RunnelCli
         {
             globals.Bootstrap,
             globals.ClusterId,
+            globals.DataDirectory,
         };
         root.Subcommands.Add(TopicsCommands.Build(globals, io));
         root.Subcommands.Add(ProduceCommand.Build(globals, io));

@@ -22,12 +22,14 @@ namespace Runnel.Client;
 public sealed class ConsumedBatch
 {
     private readonly ReadOnlyMemory<byte> _batches;
+    private readonly Action? _onRelease;
     private bool _released;
 
-    internal ConsumedBatch(TopicPartition topicPartition, ReadOnlyMemory<byte> batches, long firstOffset, long lastOffset, int count, long highWatermark)
+    internal ConsumedBatch(TopicPartition topicPartition, ReadOnlyMemory<byte> batches, long firstOffset, long lastOffset, int count, long highWatermark, Action? onRelease = null)
     {
         TopicPartition = topicPartition;
         _batches = batches;
+        _onRelease = onRelease;
         FirstOffset = firstOffset;
         LastOffset = lastOffset;
         Count = count;
@@ -75,8 +77,15 @@ public sealed class ConsumedBatch
         return new Enumerator(TopicPartition, _batches, FirstOffset, this);
     }
 
-    /// <summary>Ends the batch's lifetime.</summary>
-    internal void Release() => _released = true;
+    /// <summary>Ends the batch's lifetime: the bytes go back to the consumer's pool.</summary>
+    internal void Release()
+    {
+        if (!_released)
+        {
+            _released = true;
+            _onRelease?.Invoke();
+        }
+    }
 
     private void ThrowIfReleased() => ObjectDisposedException.ThrowIf(_released, this);
 

@@ -2,9 +2,11 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Buffers;
 using Runnel.Client.Internal;
 using Runnel.Grains;
 using Runnel.Log.Batches;
+using Runnel.Storage;
 
 namespace Runnel.Client;
 
@@ -38,6 +40,9 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
     private readonly IDeserializer<TValue> _valueDeserializer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+
+    /// <summary>The connection's <see cref="RunnelConnectionOptions.SegmentStore"/>: sealed segments are read from it.</summary>
+    private readonly IObjectStore? _segmentStore;
     private readonly Lock _gate = new();
     private readonly Dictionary<TopicPartition, FetchState> _partitions = [];
     private readonly Channel<FetchedChunk?> _chunks = Channel.CreateUnbounded<FetchedChunk?>(new UnboundedChannelOptions { SingleReader = true });
@@ -52,9 +57,10 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
     /// not part of the public API; use <see cref="RunnelConnection.CreateConsumer{TKey, TValue}"/>.</summary>
     /// <exception cref="ArgumentException">An option is not valid, or a deserializer is missing for a type with no built-in one.</exception>
     internal Consumer(IGrainFactory grains, ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null,
-        TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+        TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IObjectStore? segmentStore = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
+        _segmentStore = segmentStore;
         options ??= ConsumerOptions.Default;
         options.Validate();
         Options = options;
@@ -263,7 +269,8 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                         var state = chunk.State;
                         if (chunk.Index >= chunk.Records.Count || chunk.Version != state.Version || !state.Assigned)
                         {
-                            // Done with the chunk (every record was copied out by Decode): its frame can go back to the pool.
+                            // Done with the chunk (every record was copied out by Decode): its bytes go back to the pool.
+                            chunk.ReleaseBytes();
                             break;
                         }
 
@@ -319,6 +326,7 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                     var state = chunk.State;
                     if (chunk.Version != state.Version || !state.Assigned)
                     {
+                        chunk.ReleaseBytes();
                         continue;
                     }
 
@@ -332,11 +340,12 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                     var first = Math.Max(chunk.StartOffset, state.Position);
                     if (first > chunk.LastOffset)
                     {
+                        chunk.ReleaseBytes();
                         continue;
                     }
 
                     var count = first == chunk.StartOffset ? chunk.RecordCount : FetchSummary.Of(chunk.Batches, first, checkCrcs: false).RecordCount;
-                    handedOut = new ConsumedBatch(state.Partition, chunk.Batches, first, chunk.LastOffset, count, chunk.HighWatermark);
+                    handedOut = new ConsumedBatch(state.Partition, chunk.Batches, first, chunk.LastOffset, count, chunk.HighWatermark, chunk.ReleaseBytes);
                     state.Position = chunk.LastOffset + 1;
                 }
 
@@ -562,13 +571,13 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                         }
                     }
 
-                    var response = await state.Grain.FetchAsync(new FetchRequest(offset, Options.FetchMaxBytes, Options.FetchMaxWait), token).ConfigureAwait(false);
-                    var summary = Summarize(state.Partition, response.Batches, offset);
+                    var (response, summary) = await FetchFromAsync(state, version, offset, token).ConfigureAwait(false);
                     attempt = 0;
                     lock (_gate)
                     {
                         if (state.Version != version)
                         {
+                            ReleaseBytes(response);
                             return;
                         }
 
@@ -579,6 +588,10 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                     if (summary.RecordCount > 0)
                     {
                         chunk = new FetchedChunk(state, version, response.Batches, summary, response.HighWatermark);
+                    }
+                    else
+                    {
+                        ReleaseBytes(response); // nothing to hand out (empty, or control batches only)
                     }
 
                     offset = summary.NextOffset;
@@ -664,6 +677,71 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
 
         var offsets = await state.Grain.GetOffsetsAsync(cancellationToken).ConfigureAwait(false);
         return policy == AutoOffsetReset.Earliest ? offsets.LogStartOffset : offsets.HighWatermark;
+    }
+
+    /// <summary>One fetch's bytes from <paramref name="offset"/> on, checked and summarized: read from the sealed segment
+    /// that holds the offset when the connection has a segment store (asking the grain where it is first), otherwise, or
+    /// when that read fails in any way (the segment deleted by retention or compaction meanwhile, a store error, a
+    /// batch that does not check), fetched from the partition grain.</summary>
+    private async Task<(FetchResponse Response, FetchSummary Summary)> FetchFromAsync(FetchState state, int version, long offset, CancellationToken token)
+    {
+        if (_segmentStore is { } store && offset < state.ActiveSegmentFrom)
+        {
+            var location = await state.Grain.LocateSealedAsync(offset, token).ConfigureAwait(false);
+            if (location is null)
+            {
+                lock (_gate)
+                {
+                    if (state.Version == version)
+                    {
+                        state.ActiveSegmentFrom = offset;
+                    }
+                }
+            }
+            else
+            {
+                ReadOnlyMemory<byte> batches = default;
+                try
+                {
+                    batches = await SealedSegmentReader.ReadAsync(store, location.Segment, location.Position, location.SealedLength, offset, Options.FetchMaxBytes, token).ConfigureAwait(false);
+                    if (!batches.IsEmpty)
+                    {
+                        // Always checked, whatever CheckCrcs says: these bytes did not come through a partition.
+                        var direct = new FetchResponse(batches, location.LogStartOffset, location.HighWatermark, location.HighWatermark);
+                        return (direct, FetchSummary.Of(batches, offset, checkCrcs: true));
+                    }
+                }
+                catch (Exception ex) when (ex is RunnelException or IOException && !token.IsCancellationRequested)
+                {
+                    if (PooledBuffer.TryGetFrom(batches, out var read))
+                    {
+                        read.Release();
+                    }
+
+                    LogSegmentReadFailed(_logger, state.Partition.ToString(), location.Segment, offset, ex.Message);
+                }
+            }
+        }
+
+        var response = await state.Grain.FetchAsync(new FetchRequest(offset, Options.FetchMaxBytes, Options.FetchMaxWait), token).ConfigureAwait(false);
+        try
+        {
+            return (response, Summarize(state.Partition, response.Batches, offset));
+        }
+        catch
+        {
+            ReleaseBytes(response);
+            throw;
+        }
+    }
+
+    /// <summary>Gives back the pooled buffer a fetch response received from a silo holds (see <see cref="FetchResponse"/>).</summary>
+    private static void ReleaseBytes(FetchResponse response)
+    {
+        if (PooledBuffer.TryGetFrom(response.Batches, out var buffer))
+        {
+            buffer.Release();
+        }
     }
 
     /// <summary>Checks a fetch response's batches (framing, CRCs) and counts its records at or after <paramref name="offset"/>.</summary>

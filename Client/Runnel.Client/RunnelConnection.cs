@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Runnel.Grains;
+using Runnel.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,6 +30,7 @@ public sealed partial class RunnelConnection : IAsyncDisposable
     private readonly ILoggerFactory? _loggerFactory;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposing = new();
+    private readonly IObjectStore? _segmentStore;
     private int _probing;
     private int _disposed;
 
@@ -37,8 +39,9 @@ public sealed partial class RunnelConnection : IAsyncDisposable
     /// that the cluster is back.</summary>
     internal static readonly TimeSpan ReconnectProbePeriod = TimeSpan.FromSeconds(1);
 
-    private RunnelConnection(IHost? host, IGrainFactory grains, ConnectionStatus? status, string endpoint, ILoggerFactory? loggerFactory, TimeProvider time)
+    private RunnelConnection(IHost? host, IGrainFactory grains, ConnectionStatus? status, string endpoint, ILoggerFactory? loggerFactory, TimeProvider time, IObjectStore? segmentStore = null)
     {
+        _segmentStore = segmentStore;
         _host = host;
         _client = grains;
         _status = status;
@@ -143,7 +146,7 @@ public sealed partial class RunnelConnection : IAsyncDisposable
         }
 
         status.Connected();
-        return new RunnelConnection(host, host.Services.GetRequiredService<IClusterClient>(), status, seeds, loggerFactory, timeProvider ?? TimeProvider.System);
+        return new RunnelConnection(host, host.Services.GetRequiredService<IClusterClient>(), status, seeds, loggerFactory, timeProvider ?? TimeProvider.System, options.SegmentStore);
     }
 
     /// <summary>
@@ -245,7 +248,7 @@ public sealed partial class RunnelConnection : IAsyncDisposable
     /// <exception cref="ArgumentException">An option is not valid, or a deserializer is missing for a type with no built-in one.</exception>
     public IConsumer<TKey, TValue> CreateConsumer<TKey, TValue>(
         ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null) =>
-        new Consumer<TKey, TValue>(_client, options, keyDeserializer, valueDeserializer, Time, _loggerFactory);
+        new Consumer<TKey, TValue>(_client, options, keyDeserializer, valueDeserializer, Time, _loggerFactory, _segmentStore);
 
     /// <summary>Closes the connection; calls in flight fail. No <see cref="ConnectionStateChanged"/> is raised for it.</summary>
     public async ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using System.Net;
 using Runnel.Client.Internal;
+using Runnel.Storage;
 
 namespace Runnel.Client;
 
@@ -30,6 +31,15 @@ public sealed record RunnelConnectionOptions
     /// <summary>How long connecting to one seed may take (the connection to its gateway and the handshake; the seeds are
     /// tried at once). Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The cluster's object store, when this client may read it — on the silos' host, the file store on their data
+    /// directory (<c>new FileObjectStore(dataDirectory)</c>); in Azure, a read-only credential's blob store. Consumers then
+    /// read catch-up data from sealed segments straight from the store: per fetch, they ask the partition where the offset
+    /// lies (a small grain call) and read the stored batches with one ranged read, checking every batch's CRC-32C, instead
+    /// of fetching the bytes through the silo. The active segment and anything not sealed are still fetched through the
+    /// partition, and so is a read the store fails (a segment deleted by retention meanwhile, say). Reads only; the
+    /// connection does not dispose it. Default null: every read goes through the partitions.</summary>
+    public IObjectStore? SegmentStore { get; init; }
 
     /// <summary>Parses a comma-separated seed list, <c>host:port[,host:port...]</c>, where a host is an IP address (IPv6
     /// in brackets when a port follows) or a DNS name; a seed without a port gets <see cref="DefaultPort"/>. Names are

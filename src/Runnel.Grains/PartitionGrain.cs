@@ -241,6 +241,20 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         return activity;
     }
 
+    public async ValueTask<SegmentLocation?> LocateSealedAsync(long offset, CancellationToken cancellationToken = default)
+    {
+        var log = ServingLog();
+        try
+        {
+            var found = await log.LocateSealedAsync(offset, cancellationToken);
+            return found is null ? null : new SegmentLocation(found.Segment, found.Position, found.SealedLength, found.BaseOffset, found.LastOffset, found.LogStartOffset, found.HighWatermark);
+        }
+        catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
+        {
+            throw OnLogLost(ex);
+        }
+    }
+
     public ValueTask<PartitionOffsets> GetOffsetsAsync(CancellationToken cancellationToken = default)
     {
         var log = ServingLog();

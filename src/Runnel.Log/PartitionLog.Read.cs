@@ -103,6 +103,52 @@ public sealed partial class PartitionLog
         }
     }
 
+    /// <summary>
+    /// Where a reader with access to the store finds <paramref name="offset"/> in a sealed segment: the segment, the
+    /// position of the stored batch the sparse index puts at or before it, and the segment's sealed length. Null when
+    /// the offset is in the active segment or at the high watermark (read those through <see cref="ReadAsync"/>).
+    /// A sealed segment's bytes below its sealed length never change, but retention or a compaction swap may delete
+    /// its blob at any time: a reader that finds it gone asks again here or reads through the log.
+    /// </summary>
+    /// <exception cref="OffsetOutOfRangeException">The offset is below the log start or above the high watermark.</exception>
+    /// <exception cref="NotOwnerException">This instance was fenced: ask the partition's current owner.</exception>
+    public async ValueTask<SealedSegmentLocation?> LocateSealedAsync(long offset, CancellationToken cancellationToken = default)
+    {
+        Segment segment;
+        long logStart, highWatermark;
+        lock (_gate)
+        {
+            ThrowIfNotReadable();
+            logStart = _logStartOffset;
+            highWatermark = _highWatermark;
+            if (offset < logStart || offset > highWatermark)
+            {
+                throw new OffsetOutOfRangeException(_paths.DisplayName, offset, logStart, highWatermark);
+            }
+
+            if (offset == highWatermark)
+            {
+                return null;
+            }
+
+            segment = _segments[FindSegmentIndex(offset)];
+            if (segment.Descriptor is not { SealedLength: { } sealedLength, LastOffset: { } lastOffset } || offset > lastOffset || sealedLength != segment.Length)
+            {
+                return null; // the active segment (or one being sealed): through the log
+            }
+        }
+
+        var index = await EnsureIndexAsync(segment, cancellationToken).ConfigureAwait(false);
+        long position;
+        lock (_gate)
+        {
+            position = index.FloorPosition(offset);
+        }
+
+        var descriptor = segment.Descriptor;
+        return new SealedSegmentLocation(descriptor.Name, position, descriptor.SealedLength!.Value, descriptor.BaseOffset, descriptor.LastOffset!.Value, logStart, highWatermark);
+    }
+
     /// <summary>Whether <paramref name="batches"/> (read from <paramref name="segment"/>) hold no record and reach the end
     /// of the sealed segment: nothing is left to return from it.</summary>
     private static bool OnlyEmptyBatchesToSegmentEnd(ReadOnlyMemory<byte> batches, Segment segment)

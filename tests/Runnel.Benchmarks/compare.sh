@@ -9,7 +9,8 @@
 #        own 16 KiB) the producer's batch size; WARMUP (default 0) records each Runnel client process produces or
 #        consumes untimed first (and a fresh silo gets a warm-up topic); TUNED=1 is BATCH_SIZE=262144 WARMUP=100000,
 #        the tuned run that may stand beside the default one; NO_BUILD=1 skips the build; KEEP=1 keeps the work
-#        directory (logs, results.tsv).
+#        directory (logs, results.tsv); SEGMENT_READS=1 gives the consume the silo's data directory (--data-dir:
+#        sealed segments read straight from the file store, RunnelConnectionOptions.SegmentStore).
 # Needs: dotnet SDK, python3, gcc; redis-server, redis-benchmark, libhiredis-dev and fio (apt-get installs them when
 #        absent and we are root).
 #
@@ -170,7 +171,8 @@ runnel_throughput() { # rep
   row "runnel produce msgs/s" "$1" "$rps"
   row "runnel produce MB/s" "$1" "$mbps"
   log "runnel produce: $(echo "$out" | tail -1)"
-  out=$(cli bench consume -t bench -n "$acked" --warmup-records "$WARMUP" --max-seconds "$MAX_S" --json || true)
+  local direct=(); [ "${SEGMENT_READS:-0}" = 1 ] && direct=(--data-dir "$WORK/silo/data")
+  out=$(cli "${direct[@]+"${direct[@]}"}" bench consume -t bench -n "$acked" --warmup-records "$WARMUP" --max-seconds "$MAX_S" --json || true)
   row "runnel consume msgs/s" "$1" "$(echo "$out" | json_field records_per_sec)"
   row "runnel consume MB/s" "$1" "$(echo "$out" | json_field mb_per_sec)"
   log "runnel consume: $(echo "$out" | tail -1)"

@@ -1,4 +1,5 @@
 using System.Text;
+using Runnel.Buffers;
 using Runnel.Client.Tests.Infrastructure;
 
 namespace Runnel.Client.Tests;
@@ -113,11 +114,14 @@ public sealed class ConsumerBatchTests(FakeClusterFixture fixture) : IClassFixtu
         var first = enumerator.Current;
         var walk = first.GetEnumerator();
         first.IsReleased.Should().BeFalse();
+        PooledBuffer.TryGetFrom(first.RawBatches, out var firstBytes).Should().BeTrue("a fetch response arrives in a pooled buffer");
+        firstBytes!.IsReleased.Should().BeFalse();
 
         (await enumerator.MoveNextAsync()).Should().BeTrue();
         var second = enumerator.Current;
 
         first.IsReleased.Should().BeTrue();
+        firstBytes.IsReleased.Should().BeTrue("the consumer gives a batch's bytes back to the pool when it releases the batch");
         first.Invoking(b => b.GetEnumerator()).Should().Throw<ObjectDisposedException>();
         first.Invoking(b => b.RawBatches).Should().Throw<ObjectDisposedException>();
         var act = () => walk.MoveNext();

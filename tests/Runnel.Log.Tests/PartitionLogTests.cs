@@ -197,6 +197,43 @@ public abstract partial class PartitionLogTests
     }
 
     [Fact]
+    public async Task LocateSealedAsync_EveryOffset_PointsAtTheBatchesReadAsyncReturns_NullInTheActiveSegment()
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a", SmallSegments);
+        for (var i = 0; i < 60; i++)
+        {
+            await log.AppendAsync(SampleBatches.Create($"r{i}", records: 2, valueSize: 200));
+        }
+
+        var active = log.Manifest.Segments[^1];
+        active.IsSealed.Should().BeFalse();
+        for (var offset = 0L; offset < log.HighWatermark; offset++)
+        {
+            var location = await log.LocateSealedAsync(offset);
+            if (offset >= active.BaseOffset)
+            {
+                location.Should().BeNull("offset {0} is in the active segment", offset);
+                continue;
+            }
+
+            location.Should().NotBeNull("offset {0} is in a sealed segment", offset);
+            var sealedSegment = log.Manifest.Segments.Single(s => s.Name == location!.Segment);
+            (location!.SealedLength, location.BaseOffset, location.LastOffset).Should().Be((sealedSegment.SealedLength!.Value, sealedSegment.BaseOffset, sealedSegment.LastOffset!.Value));
+            location.HighWatermark.Should().Be(log.HighWatermark);
+            // The stored bytes from the position on: the batch holding the offset is among them, whole.
+            var bytes = (await store.GetAsync(location.Segment, new ByteRange(location.Position, location.SealedLength - location.Position))).Content;
+            var holding = SampleBatches.Split(bytes).First(b => SampleBatches.BaseOffset(b) + SampleBatches.RecordCount(b) - 1 >= offset);
+            var read = SampleBatches.Split((await log.ReadAsync(offset, 1)).Batches)[0];
+            holding.ToArray().Should().Equal(read.ToArray());
+        }
+
+        (await log.LocateSealedAsync(log.HighWatermark)).Should().BeNull("nothing is stored at the high watermark yet");
+        var above = () => log.LocateSealedAsync(log.HighWatermark + 1).AsTask();
+        await above.Should().ThrowAsync<OffsetOutOfRangeException>();
+    }
+
+    [Fact]
     public async Task ReadAsync_SealedSegmentIndexMissing_IsRebuiltFromTheSegment()
     {
         var store = await CreateStoreAsync();

@@ -40,4 +40,8 @@ internal sealed class FetchState(TopicPartition partition, IPartitionGrain grain
     public Queue<FetchedChunk> Parked { get; } = new();
 
     public long HighWatermark { get; set; } = -1;
+
+    /// <summary>With a segment store: offsets from here on were in the active segment when last asked, so they are
+    /// fetched through the grain without asking where they are first. <see cref="long.MaxValue"/> until then.</summary>
+    public long ActiveSegmentFrom { get; set; } = long.MaxValue;
 }

@@ -1,3 +1,5 @@
+using Runnel.Buffers;
+
 namespace Runnel.Client.Internal;
 
 /// <summary>
@@ -29,7 +31,8 @@ internal sealed class FetchedChunk
 
     public int Version { get; }
 
-    /// <summary>Whole stored batches as fetched; the first may start before <see cref="StartOffset"/>.</summary>
+    /// <summary>Whole stored batches as fetched; the first may start before <see cref="StartOffset"/>. Usually a pooled
+    /// buffer's (the fetch response's, see <see cref="Grains.FetchResponse"/>): valid until <see cref="ReleaseBytes"/>.</summary>
     public ReadOnlyMemory<byte> Batches { get; }
 
     /// <summary>The offset the fetch asked for: records before it are skipped.</summary>
@@ -50,4 +53,17 @@ internal sealed class FetchedChunk
     public int Index { get; set; }
 
     public RunnelException? Error { get; }
+
+    private int _released;
+
+    /// <summary>Gives the pooled buffer behind <see cref="Batches"/> back (once; later calls do nothing): call it when no
+    /// record or batch handed out from the chunk can be read any more. A chunk dropped without it (a seek, an unassign)
+    /// leaves its buffer to the GC.</summary>
+    public void ReleaseBytes()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0 && PooledBuffer.TryGetFrom(Batches, out var buffer))
+        {
+            buffer.Release();
+        }
+    }
 }

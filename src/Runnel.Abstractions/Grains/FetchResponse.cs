@@ -1,9 +1,20 @@
 namespace Runnel.Grains;
 
 /// <summary>Stored batches (unchanged bytes; the first may start before the offset asked for) and the watermarks.</summary>
-[GenerateSerializer, Immutable, Alias("runnel.FetchResponse")]
+/// <remarks>
+/// <para><b>On the wire</b> by <see cref="FetchResponseCodec"/>, not a generated serializer: the batches are written
+/// straight from the log's buffer and read into one <see cref="Buffers.PooledBuffer"/>, instead of a fresh array per
+/// response (a megabyte-sized array lands on the large-object heap: the client then spent more time in gen-2
+/// collections than in reading records).</para>
+/// <para><b>Ownership of <see cref="Batches"/>.</b> When the batches are (a slice of) a <see cref="Buffers.PooledBuffer"/>,
+/// the response carries one reference to it: sending the response over the network releases the sender's, and a
+/// response received over the network holds a reference of its own that the receiver releases when done with the bytes
+/// (<see cref="Buffers.PooledBuffer.TryGetFrom"/>). A reference never released only leaves the array to the GC. Between
+/// a grain and a caller in the same silo the response is passed as is (it is immutable), with its one reference.</para>
+/// </remarks>
+[Immutable, Alias("runnel.FetchResponse")]
 public sealed record FetchResponse(
-    [property: Id(0)] ReadOnlyMemory<byte> Batches,
-    [property: Id(1)] long LogStartOffset,
-    [property: Id(2)] long HighWatermark,
-    [property: Id(3)] long LastStableOffset);
+    ReadOnlyMemory<byte> Batches,
+    long LogStartOffset,
+    long HighWatermark,
+    long LastStableOffset);

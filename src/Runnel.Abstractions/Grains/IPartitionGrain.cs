@@ -26,6 +26,15 @@ public interface IPartitionGrain : IGrainWithStringKey
     [Alias("FetchAsync")]
     ValueTask<FetchResponse> FetchAsync(FetchRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Where <paramref name="offset"/> lies in a sealed segment, for a client that reads sealed segments from the
+    /// store itself (catch-up reads without the fetch's copies through the silo); null when the offset is in the active
+    /// segment or at the high watermark, which only <see cref="FetchAsync"/> serves. <see cref="RunnelErrorCode.OffsetOutOfRange"/>
+    /// when the offset is below the log start or above the high watermark. Loads the segment's sparse index on first use
+    /// (a store read), otherwise answers from memory.</summary>
+    [ReadOnly]
+    [Alias("LocateSealedAsync")]
+    ValueTask<SegmentLocation?> LocateSealedAsync(long offset, CancellationToken cancellationToken = default);
+
     /// <summary>The partition's watermarks: log start, high watermark, last stable offset.</summary>
     [ReadOnly]
     [Alias("GetOffsetsAsync")]

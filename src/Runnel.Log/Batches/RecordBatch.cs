@@ -64,12 +64,14 @@ public static class RecordBatch
     public const int MaxDecompressedBytes = 4 * MaxBatchBytes;
 
     internal const int BaseOffsetOffset = 0;
-    internal const int BatchLengthOffset = 8;
+    /// <summary>Where the int32 batchLength (big-endian; bytes after the <see cref="LogOverhead"/>) sits in a stored batch.</summary>
+    public const int BatchLengthOffset = 8;
     internal const int PartitionLeaderEpochOffset = 12;
     internal const int MagicOffset = 16;
     internal const int CrcOffset = 17;
     internal const int AttributesOffset = 21;
-    internal const int LastOffsetDeltaOffset = 23;
+    /// <summary>Where the int32 lastOffsetDelta (big-endian) sits in a stored batch.</summary>
+    public const int LastOffsetDeltaOffset = 23;
     internal const int BaseTimestampOffset = 27;
     internal const int MaxTimestampOffset = 35;
     internal const int ProducerIdOffset = 43;

@@ -64,6 +64,8 @@ internal sealed class AttemptRecorder(IGrainFactory inner, RunClock clock) : Del
 
         public ValueTask<FetchResponse> FetchAsync(FetchRequest request, CancellationToken cancellationToken = default) => inner.FetchAsync(request, cancellationToken);
 
+        public ValueTask<SegmentLocation?> LocateSealedAsync(long offset, CancellationToken cancellationToken = default) => inner.LocateSealedAsync(offset, cancellationToken);
+
         public ValueTask<PartitionOffsets> GetOffsetsAsync(CancellationToken cancellationToken = default) => inner.GetOffsetsAsync(cancellationToken);
 
         public ValueTask<long?> OffsetForTimestampAsync(long timestamp, CancellationToken cancellationToken = default) => inner.OffsetForTimestampAsync(timestamp, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Runnel.Storage;
 using Runnel.Testing;
 
 namespace Runnel.Client.Tests.EndToEnd;
@@ -15,6 +16,9 @@ public sealed class SiloProcessFixture : IAsyncLifetime
     /// <summary>The silo's process id.</summary>
     public int ProcessId => _silo!.Id;
 
+    /// <summary>The silo's file-store data directory (a client on this host may read it: <see cref="RunnelConnectionOptions.SegmentStore"/>).</summary>
+    public string DataDirectory => _data.Path;
+
     public async Task InitializeAsync()
     {
         var port = FreePort.Next();
@@ -28,8 +32,8 @@ public sealed class SiloProcessFixture : IAsyncLifetime
         await _silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
     }
 
-    public Task<RunnelConnection> ConnectAsync() =>
-        RunnelConnection.ConnectAsync(RunnelConnectionOptions.Default with { Bootstrap = [Bootstrap], ClientName = "client-e2e" });
+    public Task<RunnelConnection> ConnectAsync(IObjectStore? segmentStore = null) =>
+        RunnelConnection.ConnectAsync(RunnelConnectionOptions.Default with { Bootstrap = [Bootstrap], ClientName = "client-e2e", SegmentStore = segmentStore });
 
     public Task DisposeAsync()
     {

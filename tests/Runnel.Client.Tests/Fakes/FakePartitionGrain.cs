@@ -39,6 +39,9 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
         return Log.Read(request.Offset, request.MaxBytes);
     }
 
+    /// <summary>The fake log has no segments: everything is read through <see cref="FetchAsync"/>.</summary>
+    public ValueTask<SegmentLocation?> LocateSealedAsync(long offset, CancellationToken cancellationToken = default) => ValueTask.FromResult<SegmentLocation?>(null);
+
     public ValueTask<PartitionOffsets> GetOffsetsAsync(CancellationToken cancellationToken = default)
     {
         CheckExists();
