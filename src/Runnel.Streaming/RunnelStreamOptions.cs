@@ -34,8 +34,8 @@ public sealed class RunnelStreamOptions
     public string? ConsumerGroup { get; set; }
 
     /// <summary>
-    /// Events each queue (partition) keeps in its silo's cache after delivery, so a subscription can rewind to a
-    /// token that far back. A token older than the cache (or older than where the pulling agent started) is a cache
+    /// Events each queue (partition) caches in its silo: of those delivered, the newest three quarters of this stay,
+    /// so a subscription can rewind to a token that far back. A token older than the cache (or older than where the pulling agent started) is a cache
     /// miss: Orleans then starts the subscription at the oldest event it has. Also the cache's bound: a queue whose
     /// oldest undelivered event is this far behind stops reading until subscribers catch up. Default 4096.
     /// </summary>

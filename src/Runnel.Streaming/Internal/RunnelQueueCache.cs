@@ -10,8 +10,8 @@ namespace Runnel.Streaming.Internal;
 /// when none does); it moves forward only, and the receiver commits it as the group's offset, so a restarted agent
 /// re-reads at most what was in delivery. Orleans pins new streams with a cursor until their subscribers are known,
 /// so an event is never counted delivered before its stream's subscribers had their cursors.</para>
-/// <para>Delivered events stay cached up to <see cref="RunnelStreamOptions.CacheSize"/> so subscriptions can rewind to
-/// them; undelivered ones are never purged: a full cache of undelivered events puts the queue under pressure and the
+/// <para>Delivered events stay cached (the newest three quarters of <see cref="RunnelStreamOptions.CacheSize"/>) so
+/// subscriptions can rewind to them; undelivered ones are never purged: a full cache of undelivered events puts the queue under pressure and the
 /// agent stops reading. Not thread-safe: the pulling agent calls it on its own turn.</para>
 /// </summary>
 internal sealed class RunnelQueueCache(int capacity, QueueProgress progress) : IQueueCache
@@ -45,7 +45,9 @@ internal sealed class RunnelQueueCache(int capacity, QueueProgress progress) : I
         }
 
         var purged = new List<IBatchContainer>();
-        while (Count > capacity && _items[_head].Offset < watermark)
+        // Delivered events beyond three quarters of the capacity go, so a cache of delivered events is never under
+        // pressure (which would stop the agent reading for good) and a quarter stays free for the next reads.
+        while (Count > capacity - (capacity / 4) && _items[_head].Offset < watermark)
         {
             purged.Add(_items[_head]);
             _items[_head++] = null!;
