@@ -68,4 +68,34 @@ public sealed class RunnelQueueCacheTests
         var miss = () => cache.GetCacheCursor(A, new EventSequenceTokenV2(9));
         miss.Should().Throw<QueueCacheMissException>();
     }
+
+    [Fact]
+    public void IdleCursor_DoesNotHoldOtherStreamsEvents_ButHoldsItsOwnNextEvent()
+    {
+        var progress = new QueueProgress();
+        var cache = new RunnelQueueCache(16, progress);
+        cache.AddToCache(Events(0, 2, A));
+        using var a = cache.GetCacheCursor(A, new EventSequenceTokenV2(0));
+        while (a.MoveNext())
+        {
+        }
+
+        // A has delivered everything; B's events arrive and are delivered; A's cursor idles at offset 2.
+        cache.AddToCache(Events(2, 13, B));
+        using (var b = cache.GetCacheCursor(B, new EventSequenceTokenV2(2)))
+        {
+            while (b.MoveNext())
+            {
+            }
+        }
+
+        cache.AddToCache(Events(15, 1, B));
+        cache.TryPurgeFromCache(out _);
+        progress.Delivered.Should().Be(16, "an idle cursor waits for its stream's next event, not for the others'");
+        cache.IsUnderPressure().Should().BeFalse();
+
+        cache.AddToCache(Events(16, 1, A));
+        cache.TryPurgeFromCache(out _);
+        progress.Delivered.Should().Be(16, "A's new event is not delivered yet");
+    }
 }

@@ -5,9 +5,8 @@ namespace Runnel.Streaming.Internal;
 
 /// <summary>
 /// One partition's events on the silo that pulls it, in offset order, with the cursors Orleans delivers through.
-/// <para>Each cursor holds a position (the next offset it looks at) and, while an event it returned is being
-/// delivered, that event. The delivered watermark is the lowest offset any cursor still holds (the newest offset + 1
-/// when none does); it moves forward only, and the receiver commits it as the group's offset, so a restarted agent
+/// <para>Each cursor holds the event it returned while that is being delivered, else its stream's next cached event.
+/// The delivered watermark is the lowest offset any cursor still holds (the newest offset + 1 when none does); it moves forward only, and the receiver commits it as the group's offset, so a restarted agent
 /// re-reads at most what was in delivery. Orleans pins new streams with a cursor until their subscribers are known,
 /// so an event is never counted delivered before its stream's subscribers had their cursors.</para>
 /// <para>Delivered events stay cached (the newest three quarters of <see cref="RunnelStreamOptions.CacheSize"/>) so
@@ -121,8 +120,31 @@ internal sealed class RunnelQueueCache(int capacity, QueueProgress progress) : I
     {
         private RunnelBatchContainer? _current;
 
-        /// <summary>The lowest offset this cursor has not finished with.</summary>
-        public long Hold => _current?.Offset ?? position;
+        /// <summary>The lowest offset this cursor has not finished with: the event in delivery, else its stream's next
+        /// cached event, else none (the offset after the newest). A cursor waiting for its stream's next event must not
+        /// hold back the other streams' events: that kept a cache under pressure for good. Scans the cache from the
+        /// cursor's position.</summary>
+        public long Hold
+        {
+            get
+            {
+                if (_current is not null)
+                {
+                    return _current.Offset;
+                }
+
+                var items = cache._items;
+                for (var i = cache.IndexOf(position); i < items.Count; i++)
+                {
+                    if (items[i].StreamId.Equals(streamId))
+                    {
+                        return items[i].Offset;
+                    }
+                }
+
+                return Math.Max(position, cache._nextOffset);
+            }
+        }
 
         public IBatchContainer? GetCurrent(out Exception? exception)
         {
