@@ -7,6 +7,7 @@ var commands = new Dictionary<string, (string Help, Func<BenchArgs, Task<int>> R
     ["calls"] = ("grain calls per second and latency, client process -> silo process over loopback", CallsBenchmark.RunAsync),
     ["calls-silo"] = ("the silo process of 'calls' (started by it; exits when its stdin closes)", CallsBenchmark.RunSiloAsync),
     ["log"] = ("partition log appends on the file store vs the disk's 1 MiB + fdatasync rate", LogBenchmark.RunAsync),
+    ["streams"] = ("events/s through the Runnel Orleans stream provider vs Orleans' memory streams and Runnel's own produce + consume, one in-process silo", StreamsBenchmark.RunAsync),
     ["compact"] = ("a compaction pass on the file store: MB/s of input cleaned vs the disk's sequential read + write of the same bytes", CompactionBenchmark.RunAsync),
 };
 
