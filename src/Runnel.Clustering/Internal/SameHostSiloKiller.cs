@@ -72,7 +72,7 @@ internal sealed partial class SameHostSiloKiller(
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (HostBootId.Current is not { } bootId || SiloProcessRecord.ReadStartTime(Environment.ProcessId) is not { } startTime)
+        if (ProcessSpace() is not { } bootId || SiloProcessRecord.ReadStartTime(Environment.ProcessId) is not { } startTime)
         {
             LogUnsupported(logger);
             return;
@@ -164,6 +164,43 @@ internal sealed partial class SameHostSiloKiller(
         {
             LogKillFailed(logger, member.SiloAddress, record.ProcessId, ex.Message); // gone meanwhile, or not ours to kill
         }
+    }
+
+    /// <summary>Where this process's pid means this process: the host's boot id mixed with its pid namespace
+    /// (<c>/proc/self/ns/pid</c>). Containers on one host share the boot id but not their pid namespaces, and a pid from
+    /// another namespace names some other process here; null where either is not published.</summary>
+    internal static Guid? ProcessSpace()
+    {
+        if (HostBootId.Current is not { } boot)
+        {
+            return null;
+        }
+
+        string? pidNamespace;
+        try
+        {
+            pidNamespace = new FileInfo("/proc/self/ns/pid").LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        return string.IsNullOrEmpty(pidNamespace) ? null : Mix(boot, pidNamespace);
+    }
+
+    /// <summary><paramref name="boot"/> mixed with a hash of <paramref name="pidNamespace"/> (e.g. <c>pid:[4026531836]</c>).</summary>
+    internal static Guid Mix(Guid boot, string pidNamespace)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        boot.TryWriteBytes(bytes);
+        var hash = System.IO.Hashing.XxHash128.Hash(System.Text.Encoding.UTF8.GetBytes(pidNamespace));
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            bytes[i] ^= hash[i];
+        }
+
+        return new Guid(bytes);
     }
 
     private string BlobName(string siloName) =>

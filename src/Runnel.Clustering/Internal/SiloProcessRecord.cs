@@ -13,10 +13,11 @@ namespace Runnel.Clustering.Internal;
 /// <code>
 ///   runnel-silo-process 1                      format and version
 ///   S127.0.0.1:11111:155650732                 the silo's address (Orleans' parsable form, generation included)
-///   8f3c2a4e-6d1b-4f0e-9a7c-2b5d8e1f3a90       /proc/sys/kernel/random/boot_id of its host
+///   8f3c2a4e-6d1b-4f0e-9a7c-2b5d8e1f3a90       its host's boot id mixed with its pid namespace (SameHostSiloKiller.ProcessSpace)
 ///   4242 1234567                               its pid, and the pid's start time (clock ticks since boot, /proc/pid/stat)
 /// </code>
-/// The boot id says "same host, same boot"; the start time says "this pid is still that process" (pids are reused).
+/// The boot id says "same host, same boot, same pid namespace"; the start time says "this pid is still that process"
+/// (pids are reused).
 /// </remarks>
 internal sealed record SiloProcessRecord(string Silo, Guid BootId, int ProcessId, long StartTime)
 {

@@ -7,6 +7,20 @@ namespace Runnel.Clustering.Tests.Fencing;
 public sealed class SiloProcessRecordTests
 {
     [Fact]
+    public void ProcessSpace_SameBootOtherPidNamespace_Differs_SoNoSiblingInAnotherContainerIsKilled()
+    {
+        var boot = Guid.NewGuid();
+
+        var here = SameHostSiloKiller.Mix(boot, "pid:[4026531836]");
+
+        SameHostSiloKiller.Mix(boot, "pid:[4026531836]").Should().Be(here, "same host, same boot, same namespace");
+        SameHostSiloKiller.Mix(boot, "pid:[4026532451]").Should().NotBe(here, "another container's pids name other processes here");
+        SameHostSiloKiller.Mix(Guid.NewGuid(), "pid:[4026531836]").Should().NotBe(here, "another boot");
+        SameHostSiloKiller.ProcessSpace().Should().NotBeNull("this machine publishes /proc: the killer is on here");
+        SameHostSiloKiller.ProcessSpace().Should().Be(SameHostSiloKiller.ProcessSpace());
+    }
+
+    [Fact]
     public void ToBytes_TryParse_RoundTrips()
     {
         var record = new SiloProcessRecord("S127.0.0.1:11111:155650732", Guid.NewGuid(), 4242, 1_234_567);
