@@ -42,10 +42,7 @@ public sealed partial class PartitionLog
                 ThrowIfNotReadable();
                 logStart = _logStartOffset;
                 highWatermark = _highWatermark;
-                if (offset < logStart || offset > highWatermark)
-                {
-                    throw new OffsetOutOfRangeException(_paths.DisplayName, offset, logStart, highWatermark);
-                }
+                ThrowIfOutOfRangeLocked(offset);
 
                 if (offset == highWatermark)
                 {
@@ -121,10 +118,7 @@ public sealed partial class PartitionLog
             ThrowIfNotReadable();
             logStart = _logStartOffset;
             highWatermark = _highWatermark;
-            if (offset < logStart || offset > highWatermark)
-            {
-                throw new OffsetOutOfRangeException(_paths.DisplayName, offset, logStart, highWatermark);
-            }
+            ThrowIfOutOfRangeLocked(offset);
 
             if (offset == highWatermark)
             {
@@ -284,6 +278,15 @@ public sealed partial class PartitionLog
         }
 
         return null;
+    }
+
+    /// <summary>Throws when <paramref name="offset"/> is below the log start or above the high watermark. Caller holds the gate.</summary>
+    private void ThrowIfOutOfRangeLocked(long offset)
+    {
+        if (offset < _logStartOffset || offset > _highWatermark)
+        {
+            throw new OffsetOutOfRangeException(_paths.DisplayName, offset, _logStartOffset, _highWatermark);
+        }
     }
 
     private void ThrowIfNotReadable()
