@@ -73,4 +73,11 @@ public sealed class TopicConfigTests
     [InlineData("...")]
     [InlineData("Orders_2024-01.v2")]
     public void TopicName_Valid_Accepted(string name) => TopicName.IsValid(name, out _).Should().BeTrue();
+
+    [Fact]
+    public void MaxMaxMessageBytes_IsTheLargestBatchTheLogTakes()
+    {
+        // Written twice (Abstractions cannot reference the log): a topic may allow exactly what the log accepts.
+        TopicConfig.MaxMaxMessageBytes.Should().Be(Runnel.Log.Batches.RecordBatch.MaxBatchBytes);
+    }
 }
