@@ -30,6 +30,14 @@ public static class Probe
             await Task.Delay(20);
         }
 
-        throw new TimeoutException($"{what}: not within {timeout.TotalSeconds:0.#} s. Last seen: {last}", lastError);
+        throw new TimeoutException($"{what}: not within {timeout.TotalSeconds:0.#} s. Last seen: {Describe(last)}", lastError);
     }
+
+    /// <summary>A collection by its items (the first 100), anything else by its own text.</summary>
+    private static string Describe<T>(T value) => value switch
+    {
+        string text => text,
+        System.Collections.IEnumerable items => $"[{string.Join(", ", items.Cast<object?>().Take(100))}]",
+        _ => $"{value}",
+    };
 }

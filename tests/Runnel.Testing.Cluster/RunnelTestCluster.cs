@@ -22,7 +22,9 @@ public static class RunnelTestCluster
         short silos, IObjectStore store, Action<RunnelClusteringOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null, Action<IClientBuilder>? configureClient = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
-        builder.Options.ConfigureFileLogging = false;
+        // RUNNEL_TEST_LOGS=1 writes each silo's and the client's log to a file (Orleans' test-cluster logging), for a
+        // failure that needs the cluster's side of the story.
+        builder.Options.ConfigureFileLogging = Environment.GetEnvironmentVariable("RUNNEL_TEST_LOGS") == "1";
         // The test cluster's own grain directory reads silo liveness from its own membership table, which these
         // silos do not use: take Orleans' distributed grain directory instead (its option to turn the test directory off).
 #pragma warning disable ORLEANSEXP003

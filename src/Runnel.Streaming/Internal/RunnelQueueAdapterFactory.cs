@@ -109,13 +109,14 @@ internal sealed class RunnelQueueAdapterFactory : IQueueAdapterFactory, IQueueAd
     public Task EnsureTopicAsync(string topic)
     {
         var lazy = _topics.GetOrAdd(topic, t => new Lazy<Task>(() => CheckTopicAsync(t)));
-        var task = lazy.Value;
-        if (task.IsFaulted || task.IsCanceled)
+        if (lazy.Value is { IsFaulted: false, IsCanceled: false } task)
         {
-            _topics.TryRemove(new KeyValuePair<string, Lazy<Task>>(topic, lazy));
+            return task;
         }
 
-        return task;
+        // An earlier check failed: forget it and check again now (once; a failure of this one is the caller's).
+        _topics.TryRemove(new KeyValuePair<string, Lazy<Task>>(topic, lazy));
+        return _topics.GetOrAdd(topic, t => new Lazy<Task>(() => CheckTopicAsync(t))).Value;
     }
 
     private async Task CheckTopicAsync(string topic)

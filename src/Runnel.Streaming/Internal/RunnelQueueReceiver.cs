@@ -8,7 +8,7 @@ namespace Runnel.Streaming.Internal;
 /// <summary>
 /// Pulls one partition for Orleans' pulling agent. A background loop runs a Runnel consumer assigned the partition at
 /// the group's committed offset (<see cref="RunnelStreamOptions.StartWithoutCheckpoint"/> without one) and decodes
-/// records into a bounded channel; <see cref="GetQueueMessagesAsync(int, CancellationToken)"/> drains it without
+/// records into a bounded channel (after checking the topic, retried like a fetch); <see cref="GetQueueMessagesAsync(int, CancellationToken)"/> drains it without
 /// waiting. <see cref="MessagesDeliveredAsync(IList{IBatchContainer}, CancellationToken)"/> and
 /// <see cref="Shutdown(TimeSpan, CancellationToken)"/> commit the cache's delivered watermark (a standalone commit:
 /// the group has no members). A failed fetch loop is restarted from the next offset it had not handed out.
@@ -40,12 +40,16 @@ internal sealed partial class RunnelQueueReceiver : IQueueAdapterReceiver
 
     public Task Initialize(TimeSpan timeout) => Initialize(timeout, CancellationToken.None);
 
-    public async Task Initialize(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Starts pulling and returns. Orleans pumps a receiver whose initialization failed but never initializes
+    /// it again (the receiver's own job), so nothing here may fail for good: the fetch loop checks the topic first and
+    /// retries that as it retries fetches (a queue taken over from a dead silo often finds the topic's grain still
+    /// addressed to that silo).</summary>
+    public Task Initialize(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        await _factory.EnsureTopicAsync(_partition.Topic).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         _committer = _factory.Connection.CreateConsumer<byte[], byte[]>(ConsumerOptions(), Deserializers.ByteArray, Deserializers.ByteArray);
         _loop = Task.Run(() => FetchLoopAsync(_stop.Token), CancellationToken.None);
         LogStarted(_partition.Topic, _partition.Partition);
+        return Task.CompletedTask;
     }
 
 #pragma warning disable CS0672 // the legacy overloads Orleans still declares
@@ -125,6 +129,7 @@ internal sealed partial class RunnelQueueReceiver : IQueueAdapterReceiver
         {
             try
             {
+                await _factory.EnsureTopicAsync(_partition.Topic).WaitAsync(cancellationToken).ConfigureAwait(false);
                 await using var consumer = _factory.Connection.CreateConsumer<byte[], byte[]>(ConsumerOptions(), Deserializers.ByteArray, Deserializers.ByteArray);
                 consumer.Assign([new TopicPartitionOffset(_partition, start)]);
                 await foreach (var record in consumer.ConsumeAsync(cancellationToken).ConfigureAwait(false))
@@ -173,6 +178,6 @@ internal sealed partial class RunnelQueueReceiver : IQueueAdapterReceiver
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream queue {Topic}/{Partition}: record {Offset} is not a stream event and is skipped: {Reason}.")]
     private partial void LogSkipped(string topic, int partition, long offset, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream queue {Topic}/{Partition}: fetching at {Offset} failed; retrying.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream queue {Topic}/{Partition}: checking the topic or fetching at {Offset} failed; retrying.")]
     private partial void LogFetchFailed(Exception exception, string topic, int partition, long offset);
 }
