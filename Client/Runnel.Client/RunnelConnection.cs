@@ -103,13 +103,11 @@ public sealed partial class RunnelConnection : IAsyncDisposable
                 $"Could not reach any bootstrap silo ({string.Join("; ", errors)}).", isRetriable: true);
         }
 
-        var status = new ConnectionStatus();
         var builder = new HostBuilder();
         builder.ConfigureServices(services =>
         {
             services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
             services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-            services.AddSingleton(status);
         });
         builder.UseOrleansClient(client =>
         {
@@ -124,11 +122,10 @@ public sealed partial class RunnelConnection : IAsyncDisposable
             // Each seed is tried once, for ConnectTimeout; Orleans' default would try again for up to three minutes.
             client.Configure<ConnectionOptions>(o => o.OpenConnectionTimeout = options.ConnectTimeout);
             client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
-            client.AddClusterConnectionStatusObserver(status);
-            client.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
-            client.AddOutgoingGrainCallFilter<StalledCallWatchdog>();
+            RunnelClientBuilderExtensions.AddCallHandling(client);
         });
         var host = builder.Build();
+        var status = host.Services.GetRequiredService<ConnectionStatus>();
         var seeds = string.Join(",", endpoints.Select(e => e.ToString()));
         try
         {

@@ -45,7 +45,6 @@ public static class StreamingCluster
             },
             configureClient: client =>
             {
-                client.AddOutgoingGrainCallFilter<RunnelCallErrorFilter>();
                 client.AddRunnelStreams(Provider, o =>
                 {
                     Declare(o);

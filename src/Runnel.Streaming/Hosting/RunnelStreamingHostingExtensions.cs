@@ -1,3 +1,4 @@
+using Runnel.Client;
 using Runnel.Streaming.Internal;
 
 namespace Runnel.Streaming.Hosting;
@@ -25,12 +26,15 @@ public static class RunnelStreamingHostingExtensions
     }
 
     /// <summary>The client side of <see cref="AddRunnelStreams(ISiloBuilder, string, Action{RunnelStreamOptions})"/>:
-    /// the client produces into the same topics (declare the same namespaces) and subscribes through the silos.</summary>
+    /// the client produces into the same topics (declare the same namespaces) and subscribes through the silos. Adds
+    /// Runnel's call handling to the client (<see cref="RunnelClientBuilderExtensions.AddRunnel(IClientBuilder)"/>), so an
+    /// event in flight through a gateway that dies is retried at once rather than after Orleans' 30 s response timeout.</summary>
     public static IClientBuilder AddRunnelStreams(this IClientBuilder client, string name, Action<RunnelStreamOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(configure);
+        client.AddRunnel();
         return client.AddPersistentStreams(name, (services, provider) => RunnelQueueAdapterFactory.Create(services, provider, Build(configure)), _ => { });
     }
 

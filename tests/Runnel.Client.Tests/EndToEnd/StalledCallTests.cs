@@ -1,4 +1,7 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
 using Runnel.Grains;
 using Runnel.Testing;
 
@@ -46,6 +49,47 @@ public sealed class StalledCallTests : IDisposable
         error.Code.Should().BeOneOf(RunnelErrorCode.OutcomeUnknown, RunnelErrorCode.Rejected);
         error.IsRetriable.Should().BeTrue();
         error.IsOutcomeUnknown.Should().Be(error.Code == RunnelErrorCode.OutcomeUnknown);
+    }
+
+    [Fact]
+    public async Task ApplicationsOwnClient_WithAddRunnel_EndsACallToAKilledSiloAsOutcomeUnknown()
+    {
+        var (first, _) = await StartSiloAsync();
+        var (second, secondSiloPort) = await StartSiloAsync();
+        // The application's own Orleans client (not a RunnelConnection of Runnel's), prepared with AddRunnel().
+        using var host = new HostBuilder().UseOrleansClient(client =>
+        {
+            client.UseStaticClustering([.. new[] { first, second }.Select(e => System.Net.IPEndPoint.Parse(e))]);
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = "stall";
+                o.ServiceId = RunnelCluster.ServiceId;
+            });
+            client.Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = RequestTimeout);
+            client.AddRunnel();
+        }).Build();
+        await host.StartAsync();
+        try
+        {
+            var connection = host.Services.GetRequiredService<RunnelConnection>();
+            await connection.Admin.CreateTopicAsync("stall", 8);
+            var victim = await PartitionServedByAsync(connection, "stall", 8, $"127.0.0.1:{secondSiloPort}");
+            var fetch = connection.Grains.GetGrain<IPartitionGrain>(PartitionKey.Format("stall", victim))
+                .FetchAsync(new FetchRequest(0, 1 << 20, TimeSpan.FromSeconds(60))).AsTask();
+            var killed = _silos[1];
+            _silos.RemoveAt(1);
+            killed.Dispose(); // kill -9
+
+            var act = () => fetch.WaitAsync(TimeSpan.FromSeconds(20));
+            var error = (await act.Should().ThrowAsync<RunnelException>("AddRunnel's watchdog ends it, not the {0} response timeout", RequestTimeout)).Which;
+            error.Code.Should().BeOneOf(RunnelErrorCode.OutcomeUnknown, RunnelErrorCode.Rejected);
+            error.IsRetriable.Should().BeTrue();
+        }
+        finally
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await host.StopAsync(stop.Token);
+        }
     }
 
     private static async Task<int> PartitionServedByAsync(RunnelConnection connection, string topic, int partitions, string silo)
