@@ -44,6 +44,11 @@ internal static class BenchCommands
             DefaultValueFactory = _ => 0,
         };
         var batchSize = new Option<int>("--batch-size") { Description = "ProducerOptions.BatchSize in bytes.", DefaultValueFactory = _ => ProducerOptions.Default.BatchSize };
+        var batchSizeUnderLoad = new Option<int>("--batch-size-under-load")
+        {
+            Description = "ProducerOptions.BatchSizeUnderLoad in bytes: how large a batch grows while its partition cannot send (0 = never past --batch-size).",
+            DefaultValueFactory = _ => ProducerOptions.Default.BatchSizeUnderLoad,
+        };
         var lingerMs = new Option<double>("--linger-ms") { Description = "ProducerOptions.Linger in milliseconds.", DefaultValueFactory = _ => ProducerOptions.Default.Linger.TotalMilliseconds };
         var keys = new Option<int>("--keys")
         {
@@ -55,7 +60,7 @@ internal static class BenchCommands
         var maxSeconds = MaxSecondsOption();
         var command = new Command("produce", "Produce N records of B bytes, pipelined; report records/s, MB/s and ack latency.")
         {
-            topic, records, size, compression, rate, batchSize, lingerMs, keys, warmup, json, maxSeconds,
+            topic, records, size, compression, rate, batchSize, batchSizeUnderLoad, lingerMs, keys, warmup, json, maxSeconds,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -89,6 +94,7 @@ internal static class BenchCommands
             {
                 Compression = parse.GetValue(compression),
                 BatchSize = parse.GetValue(batchSize),
+                BatchSizeUnderLoad = parse.GetValue(batchSizeUnderLoad),
                 Linger = TimeSpan.FromMilliseconds(parse.GetValue(lingerMs)),
             };
             var producer = connection.CreateProducer<byte[], byte[]>(options);

@@ -29,6 +29,14 @@ public sealed record ProducerOptions
     /// than this gets a batch of its own, up to <see cref="MaxRequestSize"/>. Default 16 KiB.</summary>
     public int BatchSize { get; init; } = 16 * 1024;
 
+    /// <summary>How large a partition's open batch may grow, past <see cref="BatchSize"/>, while the partition cannot
+    /// send it anyway (<see cref="MaxInFlightPerPartition"/> requests outstanding, or a retry pending). Under load the producer then sends fewer, larger batches, each costing the partition one append and
+    /// one sync, instead of queueing many <see cref="BatchSize"/> ones; a partition with a free slot still sends at
+    /// <see cref="BatchSize"/> or after <see cref="Linger"/>, so latency at a light load is unchanged. Capped by
+    /// <see cref="MaxRequestSize"/>; at most <see cref="BatchSize"/> (e.g. 0) turns growing off, for Kafka's fixed
+    /// batches. Default 256 KiB.</summary>
+    public int BatchSizeUnderLoad { get; init; } = 256 * 1024;
+
     /// <summary>The largest batch, and so the largest record, sent (Kafka <c>max.request.size</c>; it matches the
     /// partition's default <c>max.message.bytes</c> of 1 MiB). Default 1 MiB.</summary>
     public int MaxRequestSize { get; init; } = 1024 * 1024;
@@ -76,6 +84,10 @@ public sealed record ProducerOptions
     /// <c>metadata.max.age.ms</c>), so added partitions are used. Default 5 min.</summary>
     public TimeSpan MetadataMaxAge { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The batch size a partition that cannot send grows its open batch to: <see cref="BatchSizeUnderLoad"/>
+    /// between <see cref="BatchSize"/> and <see cref="MaxRequestSize"/>.</summary>
+    internal int EffectiveBatchSizeUnderLoad => Math.Min(Math.Max(BatchSize, BatchSizeUnderLoad), MaxRequestSize);
+
     /// <summary>Checks every field.</summary>
     /// <exception cref="ArgumentException">A field is not valid; the message names it.</exception>
     public void Validate()
@@ -85,6 +97,7 @@ public sealed record ProducerOptions
             $"ProducerOptions.MaxRequestSize must be between 1024 and {Log.Batches.RecordBatch.MaxBatchBytes} (was {MaxRequestSize}).");
         OptionChecks.Require(BatchSize >= 128 && BatchSize <= MaxRequestSize,
             $"ProducerOptions.BatchSize must be between 128 and MaxRequestSize ({MaxRequestSize}) (was {BatchSize}).");
+        OptionChecks.Require(BatchSizeUnderLoad >= 0, $"ProducerOptions.BatchSizeUnderLoad must not be negative (was {BatchSizeUnderLoad}).");
         OptionChecks.Require(BufferMemory >= MaxRequestSize, $"ProducerOptions.BufferMemory must be at least MaxRequestSize ({MaxRequestSize}) (was {BufferMemory}).");
         OptionChecks.Require(BufferTimeout >= TimeSpan.Zero, $"ProducerOptions.BufferTimeout must not be negative (was {BufferTimeout}).");
         OptionChecks.Require(DeliveryTimeout > TimeSpan.Zero, $"ProducerOptions.DeliveryTimeout must be positive (was {DeliveryTimeout}).");

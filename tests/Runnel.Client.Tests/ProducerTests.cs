@@ -232,6 +232,43 @@ public sealed class ProducerTests(FakeClusterFixture fixture) : IClassFixture<Fa
             .Should().Equal(Enumerable.Range(0, 40).Select(i => i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    [Theory]
+    [InlineData(64 * 1024, 1 + 5 + 1)] // the 50 records that waited for a slot leave as one batch
+    [InlineData(0, 1 + 5 + 50)] // growing off: one BatchSize batch per record, as Kafka
+    public async Task BatchSizeUnderLoad_PartitionWindowFull_RecordsWaitingForASlotGrowOneBatch(int underLoad, int expectedCalls)
+    {
+        var topic = await _cluster.CreateTopicAsync();
+        var key = $"{topic}/0";
+        var grains = new InterceptingGrainFactory(_cluster.Connection.Grains);
+        await using var producer = Create(Fast with { Linger = TimeSpan.Zero, BatchSize = 128, BatchSizeUnderLoad = underLoad }, grains);
+        await producer.ProduceAsync(topic, Msg(null, "warm-up")).WaitAsync(Guard);
+        _cluster.Broker.Hold(key);
+        var value = new string('y', 100);
+        var tasks = Enumerable.Range(0, 55).Select(i => producer.ProduceAsync(topic, Msg(null, $"{i:D2}{value}"))).ToList();
+        grains.InFlight(key).Should().Be(5, "each of the first five records fills a BatchSize batch and takes a slot");
+
+        _cluster.Broker.Release(key);
+        await Task.WhenAll(tasks).WaitAsync(Guard);
+        grains.ProduceCalls.Should().Be(expectedCalls);
+        LogReader.Records(_cluster.Broker.Log(key)).Skip(1).Select(r => r.Value![..2])
+            .Should().Equal(Enumerable.Range(0, 55).Select(i => i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task BatchSizeUnderLoad_PartitionWithAFreeSlot_SendsAtBatchSize()
+    {
+        // Growing is for a partition that cannot send: one that can still closes its batch at BatchSize.
+        var topic = await _cluster.CreateTopicAsync();
+        var key = $"{topic}/0";
+        var grains = new InterceptingGrainFactory(_cluster.Connection.Grains);
+        await using var producer = Create(Fast with { Linger = TimeSpan.FromHours(1), BatchSize = 1024, BatchSizeUnderLoad = 64 * 1024 }, grains);
+        var value = new string('z', 100);
+        var tasks = Enumerable.Range(0, 20).Select(i => producer.ProduceAsync(topic, Msg(null, value))).ToList();
+        await producer.FlushAsync().WaitAsync(Guard);
+        await Task.WhenAll(tasks).WaitAsync(Guard);
+        grains.ProduceCalls.Should().BeGreaterThanOrEqualTo(2, "20 records of ~110 bytes are more than one 1 KiB batch");
+    }
+
     [Fact]
     public async Task Retry_FiveInFlightBatchesFailTogether_ResentAfterTheFirstBackoffNotFiveDoublings()
     {
@@ -280,7 +317,8 @@ public sealed class ProducerTests(FakeClusterFixture fixture) : IClassFixture<Fa
             2 => ProduceFault.NotOwner,
             _ => ProduceFault.None,
         })]);
-        await using var producer = Create(Fast with { Linger = TimeSpan.Zero, BatchSize = 256 });
+        // Batches of one or two records, many requests: growing them under load would leave few to fault.
+        await using var producer = Create(Fast with { Linger = TimeSpan.Zero, BatchSize = 256, BatchSizeUnderLoad = 0 });
         var tasks = Enumerable.Range(0, 400).Select(i => producer.ProduceAsync(topic, Msg(null, $"r{i:D3}-{new string('z', 40)}"))).ToList();
         var results = await Task.WhenAll(tasks).WaitAsync(Guard);
 

@@ -148,6 +148,13 @@ internal sealed partial class ProducerEngine
         }
     }
 
+    /// <summary>Whether the partition has room to send its next batch: a free slot in its in-flight window and no
+    /// retry waiting. (Waiting for its first producer id does not count: batches keep their size at start.)</summary>
+    private bool CanSendLocked(PartitionQueue queue) =>
+        queue.SendCounter - OldestUnacknowledged(queue) < Options.MaxInFlightPerPartition
+        && queue.Retry.Count == 0
+        && !queue.NeedsReset && !queue.NeedsResequence;
+
     private bool IsReady(PartitionQueue queue, ProducerBatch batch) =>
         batch != queue.Unsent.Last?.Value || batch.LingerExpired || batch.IsFull(Options.BatchSize) || IsFlushingLocked;
 

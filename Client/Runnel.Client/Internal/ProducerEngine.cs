@@ -36,6 +36,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private readonly Task? _deliveryLoop;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly RecordBatchBuilderOptions _builderOptions;
+    private readonly int _batchSizeUnderLoad;
     private long _bufferUsed;
     private long _epoch;
     private RunnelException? _fatal;
@@ -59,6 +60,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             // records ~once more (a tenth of the producing client's CPU in a profile).
             InitialBufferBytes = options.BatchSize,
         };
+        _batchSizeUnderLoad = options.EffectiveBatchSizeUnderLoad;
         _deliveryLoop = Task.Run(DeliverAsync);
     }
 
@@ -270,7 +272,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         var batch = queue.Unsent.Last?.Value;
         try
         {
-            if (batch is null || batch.IsSealed || !batch.TryAppend(record, Options.BatchSize))
+            // A partition that cannot send lets its open batch grow (ProducerOptions.BatchSizeUnderLoad).
+            if (batch is null || batch.IsSealed
+                || !(batch.TryAppend(record, Options.BatchSize) || (_batchSizeUnderLoad > Options.BatchSize && !CanSendLocked(queue) && batch.TryAppend(record, _batchSizeUnderLoad))))
             {
                 batch = OpenBatchLocked(queue);
                 if (!batch.TryAppend(record, Options.BatchSize))
