@@ -18,39 +18,11 @@ PARTITIONS=${PARTITIONS:-10000}
 RECORDS=${RECORDS:-200000}
 KEYS=${KEYS:-100000}
 MAX_S=${MAX_S:-120}
-WORK=$(mktemp -d /tmp/runnel-partitions.XXXXXX)
-SILO_PID=""
-
-cleanup() {
-  if [ -n "$SILO_PID" ]; then kill "$SILO_PID" 2>/dev/null || true; wait "$SILO_PID" 2>/dev/null || true; fi
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
-log() { echo "[$(date +%T)] $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-json_field() { python3 -c '
-import json, sys
-try:
-    print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])
-except Exception:
-    print("nan")' "$1"; }
+NAME=partitions
+. "$HERE/silo-lib.sh"
 status_kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SILO_PID/status"; }
-
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  log "building runnel-silo and runnel (Release)"
-  dotnet build "$ROOT/Silo/Silo.csproj" -c Release > "$WORK/build.log" 2>&1
-  dotnet build "$ROOT/Client/Client.csproj" -c Release >> "$WORK/build.log" 2>&1
-fi
-SILO="$ROOT/Silo/bin/Release/net10.0/runnel-silo"
-CLI="$ROOT/Client/bin/Release/net10.0/runnel"
-
-PORT=$(free_port); SILO_PORT=$(free_port); HTTP=$(free_port)
-mkdir -p "$WORK/cwd"
-(cd "$WORK/cwd" && exec "$SILO" --data-dir "$WORK/data" --port "$PORT" --silo-port "$SILO_PORT" --http-port "$HTTP" --kafka-port 0 --cluster partitions) > "$WORK/silo.log" 2>&1 &
-SILO_PID=$!
-for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$HTTP/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-cli() { "$CLI" --bootstrap "127.0.0.1:$PORT" --cluster-id partitions "$@"; }
+build_unless_told_not_to
+start_silo
 
 cli topics create few --partitions 8 >&2
 cli topics create many --partitions "$PARTITIONS" >&2
