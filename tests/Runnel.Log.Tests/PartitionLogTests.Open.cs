@@ -57,6 +57,18 @@ public abstract partial class PartitionLogTests
         }
     }
 
+    [Fact]
+    public async Task AppendAsync_OneSmallBatch_TheTailCacheKeepsAnArrayOfItsSizeNotTheBlocks64KiB()
+    {
+        // 10,000 partitions holding one small record each kept 64 KiB each in their tail caches (~640 MiB).
+        await using var log = await PartitionLog.OpenAsync(await CreateStoreAsync(), NewPartition(), "silo-a");
+        var batch = SampleBatches.Create("small");
+        await log.AppendAsync(batch);
+
+        log.TailCacheRetainedBytes.Should().BeInRange(batch.Length, 2 * 1024, "the block is small: its array is right-sized when cached");
+        (await log.ReadAsync(0, 1 << 20)).Batches.Length.Should().Be(batch.Length, "and it is still served from there");
+    }
+
     /// <summary>Records the writes of manifests: "create" (if none exists) or "cas" (if its ETag matches).</summary>
     private sealed class ManifestWrites(IObjectStore inner) : ForwardingObjectStore(inner)
     {

@@ -17,6 +17,9 @@ internal sealed class TailCache(long capacityBytes)
     /// <summary>An appended block: whole batches from <see cref="BaseOffset"/> to <see cref="LastOffset"/>.</summary>
     public sealed record Block(long BaseOffset, long LastOffset, ReadOnlyMemory<byte> Data);
 
+    /// <summary>The bytes of the arrays the cached blocks hold (at least their lengths): what the cache keeps in memory.</summary>
+    public long RetainedBytes => _blocks.Sum(b => System.Runtime.InteropServices.MemoryMarshal.TryGetArray(b.Data, out var array) ? array.Array!.Length : b.Data.Length);
+
     public void Add(Block block)
     {
         if (capacityBytes <= 0)
