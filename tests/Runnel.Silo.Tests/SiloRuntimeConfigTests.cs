@@ -7,7 +7,7 @@ namespace Runnel.Silo.Tests;
 public sealed class SiloRuntimeConfigTests
 {
     [Fact]
-    public void BuildOutput_RuntimeConfig_WorkstationConcurrentGcRetainVmNoThreadPoolSpinNoDynamicPgo()
+    public void BuildOutput_RuntimeConfig_WorkstationConcurrentGcRetainVmNoThreadPoolSpinNoDynamicPgoManyMinThreads()
     {
         var path = Path.ChangeExtension(Runnel.Testing.ChildProcess.BuiltAssembly("Silo", "runnel-silo"), ".runtimeconfig.json");
         using var document = JsonDocument.Parse(File.ReadAllText(path));
@@ -19,5 +19,6 @@ public sealed class SiloRuntimeConfigTests
         properties.GetProperty("System.GC.RetainVM").GetBoolean().Should().BeTrue("freed segments stay mapped: no fresh pages to clear");
         properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32().Should().Be(0, "idle workers do not spin");
         properties.GetProperty("System.Runtime.TieredPGO").GetBoolean().Should().BeFalse("a young silo would spend up to half its CPU in the JIT");
+        properties.GetProperty("System.Threading.ThreadPool.MinThreads").GetInt32().Should().BeGreaterThanOrEqualTo(100, "the file store's fsyncs block pool threads: activating thousands of partitions needs them concurrent");
     }
 }
