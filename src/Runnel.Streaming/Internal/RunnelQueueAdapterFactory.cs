@@ -74,7 +74,11 @@ internal sealed class RunnelQueueAdapterFactory : IQueueAdapterFactory, IQueueAd
         // The agent creates its cache before its receiver: both get this queue's fresh progress.
         var progress = new QueueProgress();
         _progress[queueId] = progress;
-        return new RunnelQueueCache(Options.CacheSize, progress);
+        var partition = RunnelStreamQueueMapper.PartitionOf(queueId);
+        var topicNamespace = _mapper.NamespaceOfTopic(partition.Topic);
+        var logger = _loggerFactory.CreateLogger<RunnelBackfillReader>();
+        return new RunnelQueueCache(Options.CacheSize, progress,
+            (streamId, from) => new RunnelBackfillReader(this, partition, topicNamespace, progress, streamId, from, logger));
     }
 
     public IQueueAdapterReceiver CreateReceiver(QueueId queueId)
