@@ -108,6 +108,7 @@ internal sealed partial class RunnelQueueReceiver : IQueueAdapterReceiver
             }
 
             _stop.Dispose();
+            _factory.Released(_partition, this);
         }
 
         LogStopped(_partition.Topic, _partition.Partition, _committed);
