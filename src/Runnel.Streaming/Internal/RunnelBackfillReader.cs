@@ -118,16 +118,16 @@ internal sealed partial class RunnelBackfillReader : IBackfillReader
                 LogFetchFailed(e, _partition.Topic, _partition.Partition, StreamId, next);
             }
 
-            if (outOfRange && await BelowLogStartAsync(next, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-
             try
             {
+                if (outOfRange && await BelowLogStartAsync(next, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
                 await Task.Delay(RetryDelay, _factory.Time, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
