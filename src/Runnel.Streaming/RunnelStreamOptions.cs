@@ -35,9 +35,11 @@ public sealed class RunnelStreamOptions
 
     /// <summary>
     /// Events each queue (partition) caches in its silo: of those delivered, the newest three quarters of this stay,
-    /// so a subscription can rewind to a token that far back. A token older than the cache (or older than where the pulling agent started) is a cache
-    /// miss: Orleans then starts the subscription at the oldest event it has. Also the cache's bound: a queue whose
-    /// oldest undelivered event is this far behind stops reading until subscribers catch up. Default 4096.
+    /// so a subscription from a token that far back is served from memory. An older token is read from the partition
+    /// itself (a reader for that subscription, until it reaches the cache); one below the log start is a
+    /// <see cref="Orleans.Streams.QueueCacheMissException"/> delivered to the subscriber's error handler. Also the
+    /// cache's bound: a queue whose oldest undelivered event is this far behind stops reading until subscribers catch
+    /// up. Default 4096.
     /// </summary>
     public int CacheSize { get; set; } = 4096;
 

@@ -21,6 +21,7 @@ internal sealed class RunnelQueueAdapterFactory : IQueueAdapterFactory, IQueueAd
     private readonly Lazy<IProducer<byte[], byte[]>> _producer;
     private readonly ConcurrentDictionary<string, Lazy<Task>> _topics = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<QueueId, QueueProgress> _progress = new();
+    private readonly ConcurrentDictionary<TopicPartition, RunnelQueueReceiver> _pulling = new();
     private readonly Dictionary<string, int> _partitions;
 
     public RunnelQueueAdapterFactory(string name, RunnelStreamOptions options, IServiceProvider services)
@@ -51,6 +52,10 @@ internal sealed class RunnelQueueAdapterFactory : IQueueAdapterFactory, IQueueAd
 
     public RunnelConnection Connection => _connection.Value;
 
+    /// <summary>The partitions this silo's pulling agents pull now: a receiver is added when an agent takes its queue
+    /// and removed when it shuts down. For diagnostics and tests (which silo to kill).</summary>
+    public IReadOnlyCollection<TopicPartition> PulledPartitions => [.. _pulling.Keys];
+
     public bool IsRewindable => true;
 
     public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
@@ -74,15 +79,25 @@ internal sealed class RunnelQueueAdapterFactory : IQueueAdapterFactory, IQueueAd
         // The agent creates its cache before its receiver: both get this queue's fresh progress.
         var progress = new QueueProgress();
         _progress[queueId] = progress;
-        return new RunnelQueueCache(Options.CacheSize, progress);
+        var partition = RunnelStreamQueueMapper.PartitionOf(queueId);
+        var topicNamespace = _mapper.NamespaceOfTopic(partition.Topic);
+        var logger = _loggerFactory.CreateLogger<RunnelBackfillReader>();
+        return new RunnelQueueCache(Options.CacheSize, progress,
+            (streamId, from) => new RunnelBackfillReader(this, partition, topicNamespace, progress, streamId, from, logger));
     }
 
     public IQueueAdapterReceiver CreateReceiver(QueueId queueId)
     {
         var partition = RunnelStreamQueueMapper.PartitionOf(queueId);
-        return new RunnelQueueReceiver(this, partition, _mapper.NamespaceOfTopic(partition.Topic), _progress.GetOrAdd(queueId, _ => new QueueProgress()),
+        var receiver = new RunnelQueueReceiver(this, partition, _mapper.NamespaceOfTopic(partition.Topic), _progress.GetOrAdd(queueId, _ => new QueueProgress()),
             _loggerFactory.CreateLogger<RunnelQueueReceiver>());
+        _pulling[partition] = receiver;
+        return receiver;
     }
+
+    /// <summary>A receiver shut down: its partition is no longer pulled here (unless a newer receiver took it).</summary>
+    public void Released(TopicPartition partition, RunnelQueueReceiver receiver) =>
+        _pulling.TryRemove(new KeyValuePair<TopicPartition, RunnelQueueReceiver>(partition, receiver));
 
     /// <summary>Appends the events as one record each to the stream's partition and completes when all are durable (in
     /// the store), in order. Concurrent calls for one stream keep the order they reach the producer in.</summary>

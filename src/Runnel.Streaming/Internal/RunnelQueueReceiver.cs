@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Orleans.Providers.Streams.Common;
 using Orleans.Streams;
 using Runnel.Client;
 
@@ -12,6 +13,8 @@ namespace Runnel.Streaming.Internal;
 /// waiting. <see cref="MessagesDeliveredAsync(IList{IBatchContainer}, CancellationToken)"/> and
 /// <see cref="Shutdown(TimeSpan, CancellationToken)"/> commit the cache's delivered watermark (a standalone commit:
 /// the group has no members). A failed fetch loop is restarted from the next offset it had not handed out.
+/// <see cref="GetQueueMessagesAsync(int, CancellationToken)"/> also hands the agent a <see cref="RunnelWakeMarker"/> for each
+/// stream whose replay (<see cref="RunnelBackfillReader"/>) read something since.
 /// </summary>
 internal sealed partial class RunnelQueueReceiver : IQueueAdapterReceiver
 {
@@ -64,6 +67,16 @@ internal sealed partial class RunnelQueueReceiver : IQueueAdapterReceiver
             batch.Add(item);
         }
 
+        // Backfills that read something wake their streams' consumers (the cache keeps no marker).
+        while (_progress.Wakes.TryDequeue(out var backfill))
+        {
+            backfill.WakeTaken();
+            if (!backfill.IsDisposed)
+            {
+                batch.Add(new RunnelWakeMarker(backfill.StreamId, new EventSequenceTokenV2(Math.Max(_progress.CacheEnd, 0))));
+            }
+        }
+
         return Task.FromResult<IList<IBatchContainer>>(batch);
     }
 
@@ -95,6 +108,7 @@ internal sealed partial class RunnelQueueReceiver : IQueueAdapterReceiver
             }
 
             _stop.Dispose();
+            _factory.Released(_partition, this);
         }
 
         LogStopped(_partition.Topic, _partition.Partition, _committed);
