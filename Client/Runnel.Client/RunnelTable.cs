@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Runnel.Client.Internal;
 
@@ -23,7 +22,8 @@ namespace Runnel.Client;
 /// and published with one reference swap: <see cref="TryGetValue"/>, <see cref="Count"/>, enumeration and
 /// <see cref="Snapshot"/> always see the table between two fetched batches, never part of one — so never an update's
 /// before-image without its after-image. Enumerating walks the immutable snapshot taken when it began, however many
-/// updates arrive meanwhile. Cost: each applied record is an immutable-dictionary update, O(log n).</para>
+/// updates arrive meanwhile. Cost: the versions are a persistent hash trie; an applied record copies about log32(n)
+/// small arrays (4 levels for a million keys), shared with the version before.</para>
 /// <para><b>Threads.</b> Reads are thread-safe and lock-free. <see cref="Changed"/> handlers run on the table's reading
 /// loop, one swap at a time, after the swap: a slow handler delays the table.</para>
 /// <para><b>Errors.</b> A record whose key or value cannot be deserialized, or a fetch error that is not retriable,
@@ -41,11 +41,8 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Func<CancellationToken, Task<IReadOnlyList<WatermarkOffsets>>> _watermarks;
 
-    /// <summary>The next version, written by the reading loop only.</summary>
-    private readonly ImmutableDictionary<TKey, TValue>.Builder _next;
-
-    /// <summary>The published version: replaced whole, once per fetched batch.</summary>
-    private ImmutableDictionary<TKey, TValue> _snapshot;
+    /// <summary>The published version: replaced whole, once per fetched batch, by the reading loop only.</summary>
+    private HashTrie<TKey, TValue> _snapshot;
     private Task? _loop;
     private RunnelException? _error;
     private int _disposed;
@@ -59,15 +56,15 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
         _values = values;
         _watermarks = watermarks;
         _logger = logger;
-        _snapshot = ImmutableDictionary.Create<TKey, TValue>(keyComparer);
-        _next = _snapshot.ToBuilder();
+        _snapshot = HashTrie<TKey, TValue>.Empty(keyComparer);
     }
 
     /// <summary>The topic the table materializes.</summary>
     public string Topic { get; }
 
-    /// <summary>The table as it is now: an immutable dictionary that later changes do not touch.</summary>
-    public ImmutableDictionary<TKey, TValue> Snapshot => Volatile.Read(ref _snapshot);
+    /// <summary>The table as it is now: an immutable version that later changes do not touch (reading it takes no lock;
+    /// keep it as long as needed).</summary>
+    public IReadOnlyDictionary<TKey, TValue> Snapshot => Volatile.Read(ref _snapshot);
 
     /// <summary>The number of rows now.</summary>
     public int Count => Snapshot.Count;
@@ -83,7 +80,7 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
     public event EventHandler<TableChangedEventArgs<TKey, TValue>>? Changed;
 
     /// <summary>The row of <paramref name="key"/>, if it has one now.</summary>
-    public bool TryGetValue(TKey key, out TValue value) => Snapshot.TryGetValue(key, out value!);
+    public bool TryGetValue(TKey key, out TValue value) => Volatile.Read(ref _snapshot).TryGetValue(key, out value!);
 
     /// <summary>Completes when the table holds everything the topic held when the table was made (every partition
     /// read up to its high watermark as of then).</summary>
@@ -166,6 +163,7 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
     /// <summary>Applies one fetched batch to the next version, then publishes it with one swap.</summary>
     private void Apply(ConsumedBatch batch)
     {
+        var next = _snapshot.Edit();
         var changes = Changed is null ? null : new List<TableChange<TKey, TValue>>(batch.Count);
         foreach (var record in batch)
         {
@@ -178,18 +176,18 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
             var kind = RowKindHeader.Of(record.Headers);
             if (record.Value is not { } valueBytes || kind is RowKind.Delete or RowKind.UpdateBefore)
             {
-                _next.Remove(key);
+                next.Remove(key);
                 changes?.Add(new TableChange<TKey, TValue>(key, default, true, kind, record.Offset));
             }
             else
             {
                 var value = Deserialize(_values, valueBytes.Span, batch.TopicPartition, record.Offset, "value");
-                _next[key] = value;
+                next.Set(key, value);
                 changes?.Add(new TableChange<TKey, TValue>(key, value, false, kind, record.Offset));
             }
         }
 
-        var snapshot = _next.ToImmutable();
+        var snapshot = next.Publish();
         Volatile.Write(ref _snapshot, snapshot);
         if (changes is { Count: > 0 } && Changed is { } handler)
         {

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace Runnel.Client;
 
 /// <summary>The changes a <see cref="RunnelTable{TKey, TValue}"/> applied in one swap (one fetched batch of one
@@ -7,7 +5,7 @@ namespace Runnel.Client;
 public sealed class TableChangedEventArgs<TKey, TValue> : EventArgs
     where TKey : notnull
 {
-    internal TableChangedEventArgs(TopicPartition partition, IReadOnlyList<TableChange<TKey, TValue>> changes, ImmutableDictionary<TKey, TValue> snapshot)
+    internal TableChangedEventArgs(TopicPartition partition, IReadOnlyList<TableChange<TKey, TValue>> changes, IReadOnlyDictionary<TKey, TValue> snapshot)
     {
         Partition = partition;
         Changes = changes;
@@ -21,5 +19,5 @@ public sealed class TableChangedEventArgs<TKey, TValue> : EventArgs
     public IReadOnlyList<TableChange<TKey, TValue>> Changes { get; }
 
     /// <summary>The table's contents once these changes were applied (immutable: later changes do not touch it).</summary>
-    public ImmutableDictionary<TKey, TValue> Snapshot { get; }
+    public IReadOnlyDictionary<TKey, TValue> Snapshot { get; }
 }

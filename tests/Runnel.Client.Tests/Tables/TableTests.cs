@@ -127,7 +127,7 @@ public sealed class TableTests : IAsyncLifetime
                 changes.Enqueue(change);
             }
 
-            if (e.Snapshot.IsEmpty)
+            if (e.Snapshot.Count == 0)
             {
                 emptied.TrySetResult();
             }
