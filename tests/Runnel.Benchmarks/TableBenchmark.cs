@@ -159,10 +159,13 @@ internal static class TableBenchmark
     private static async Task<(double Seconds, long Bytes)> RestoreTableAsync(RunnelConnection runnel, string topic, int keys, int size)
     {
         var before = GC.GetTotalMemory(forceFullCollection: true);
+        var (gen2, pause) = (GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var started = Stopwatch.GetTimestamp();
         await using var table = runnel.CreateTable<string, string>(topic);
         await table.WaitForCatchUpAsync().WaitAsync(TimeSpan.FromMinutes(10));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    table restore: {GC.CollectionCount(2) - gen2} gen-2 GCs, {(GC.GetTotalPauseDuration() - pause).TotalSeconds:F2} s paused in GC"));
         var bytes = GC.GetTotalMemory(forceFullCollection: true) - before;
         if (table.Count != keys)
         {
