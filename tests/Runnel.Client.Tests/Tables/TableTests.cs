@@ -143,4 +143,31 @@ public sealed class TableTests : IAsyncLifetime
         before.Should().HaveCount(2, "a snapshot taken earlier is not changed by later swaps");
         changes.Select(c => (c.Key, c.IsRemoval, c.Kind)).Should().Equal(("plain", true, RowKind.None), ("row", true, RowKind.Delete));
     }
+
+    [Fact]
+    public async Task Table_ValueThatCannotBeDeserialized_StopsWithDeserializationFailedNamingTheRecord_KeepsItsLastSnapshot()
+    {
+        var connection = _runnel.Connection;
+        var topic = InProcessRunnel.NewTopic();
+        await connection.Admin.CreateTopicAsync(topic, 1);
+        await using (var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with { Linger = TimeSpan.FromMinutes(1) }))
+        {
+            // One stored batch: a good record, then a bad one.
+            var good = producer.ProduceAsync(topic, new Message<string, string> { Key = "a", Value = "1" });
+            var bad = producer.ProduceAsync(topic, new Message<string, string> { Key = "b", Value = "not a number" });
+            await producer.FlushAsync().WaitAsync(InProcessRunnel.Guard);
+            (await bad).Offset.Should().Be((await good).Offset + 1);
+        }
+
+        var numbers = Deserializers.Create(data => int.Parse(data, System.Globalization.CultureInfo.InvariantCulture));
+        await using var table = connection.CreateTable(topic, Deserializers.Utf8, numbers);
+        var wait = () => table.WaitForCatchUpAsync().WaitAsync(InProcessRunnel.Guard);
+
+        var error = (await wait.Should().ThrowAsync<RunnelException>()).Which;
+        error.Code.Should().Be(RunnelErrorCode.DeserializationFailed);
+        error.Message.Should().Contain($"{topic}[0]@1").And.Contain("value");
+        table.Error.Should().BeSameAs(error);
+        table.IsCaughtUp.Should().BeFalse();
+        table.Count.Should().Be(0, "the failed fetched batch was not applied at all");
+    }
 }
