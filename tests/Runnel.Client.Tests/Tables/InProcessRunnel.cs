@@ -82,6 +82,19 @@ internal sealed class InProcessRunnel : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Kills the silo (no graceful deactivation: partitions are not released, nothing is flushed on the way
+    /// out), then disposes the test cluster. What was acknowledged must be in the store.</summary>
+    public async Task KillAsync()
+    {
+        await Connection.DisposeAsync();
+        foreach (var silo in _cluster.Silos.ToList())
+        {
+            await _cluster.KillSiloAsync(silo);
+        }
+
+        await _cluster.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Connection.DisposeAsync();
