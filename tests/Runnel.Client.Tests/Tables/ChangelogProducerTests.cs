@@ -168,4 +168,34 @@ public sealed class ChangelogProducerTests : IAsyncLifetime
             (RowKind.Delete, null, "-D"),
             (RowKind.None, "x", null));
     }
+
+    [Fact]
+    public async Task ProduceChangeAsync_WaitingForBufferRoomThenCancelled_NeitherRecordWritten_FlushStillCompletes()
+    {
+        var connection = _runnel.Connection;
+        var topic = InProcessRunnel.NewTopic();
+        await connection.Admin.CreateTopicAsync(topic, 1);
+        await using var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with
+        {
+            BufferMemory = 1024, MaxRequestSize = 1024, BatchSize = 1024, Linger = TimeSpan.FromMinutes(1), BufferTimeout = TimeSpan.FromMinutes(1),
+        });
+
+        // A lingering record holds most of the buffer: the pair has to wait for room, as one.
+        var filler = producer.ProduceAsync(topic, new Message<string, string> { Key = "filler", Value = new string('f', 800) });
+        using var cancel = new CancellationTokenSource();
+        var pair = producer.ProduceChangeAsync(topic, "row", "before", "after", cancel.Token);
+        pair.IsCompleted.Should().BeFalse("the pair waits for room");
+        await cancel.CancelAsync();
+        await pair.Invoking(p => p.WaitAsync(InProcessRunnel.Guard)).Should().ThrowAsync<OperationCanceledException>();
+
+        // Both records of the cancelled pair were forgotten: a flush does not wait for them.
+        await producer.FlushAsync().WaitAsync(InProcessRunnel.Guard);
+        (await filler).Offset.Should().Be(0);
+        var producing = producer.ProduceChangeAsync(topic, "row", "b2", "a2");
+        await producer.FlushAsync().WaitAsync(InProcessRunnel.Guard); // the batch would linger a minute
+        var later = await producing.WaitAsync(InProcessRunnel.Guard);
+        later.Select(r => r.Offset).Should().Equal(1, 2);
+        var stored = (await _runnel.ReadStoredBatchesAsync(topic))[0].SelectMany(b => b).Select(r => r.Value).ToList();
+        stored.Should().Equal(new string('f', 800), "b2", "a2");
+    }
 }
