@@ -7,7 +7,8 @@ namespace Runnel.Cli;
 
 /// <summary>
 /// A <c>consume --format</c> template: <c>%k</c> key, <c>%v</c> value, <c>%p</c> partition, <c>%o</c> offset,
-/// <c>%t</c> timestamp (Unix ms), <c>%h</c> headers (<c>k=v</c>, comma-separated), <c>%T</c> topic, <c>%%</c> a percent
+/// <c>%t</c> timestamp (Unix ms), <c>%h</c> headers (<c>k=v</c>, comma-separated), <c>%T</c> topic, <c>%K</c> the changelog
+/// row kind (<c>+I</c>, <c>-U</c>, <c>+U</c>, <c>-D</c> from the <c>runnel.row-kind</c> header; empty when absent), <c>%%</c> a percent
 /// sign; escapes <c>\t</c>, <c>\n</c>, <c>\\</c>. Keys, values and header values are written as their bytes (raw by
 /// default: never decoded as text), null ones as <c>null</c>. Immutable.
 /// </summary>
@@ -47,7 +48,7 @@ internal sealed class RecordFormat
                 {
                     literal.Append('%');
                 }
-                else if (next is 'k' or 'v' or 'p' or 'o' or 't' or 'h' or 'T')
+                else if (next is 'k' or 'v' or 'p' or 'o' or 't' or 'h' or 'T' or 'K')
                 {
                     if (literal.Length > 0)
                     {
@@ -59,7 +60,7 @@ internal sealed class RecordFormat
                 }
                 else
                 {
-                    throw new CliException($"--format: unknown field '%{next}' (use %k %v %p %o %t %h %T or %%).");
+                    throw new CliException($"--format: unknown field '%{next}' (use %k %v %p %o %t %h %T %K or %%).");
                 }
             }
             else
@@ -105,6 +106,9 @@ internal sealed class RecordFormat
                     break;
                 case 'T':
                     Text(output, record.Topic);
+                    break;
+                case 'K':
+                    Text(output, RowKindHeader.ToText(record.RowKind));
                     break;
                 case 'h':
                     var first = true;

@@ -22,7 +22,7 @@ internal static class ConsumeCommand
         var timeout = new Option<double?>("--timeout") { Description = "Exit after this many seconds without a new record." };
         var format = new Option<string>("--format", "-f")
         {
-            Description = "Output template: %k key, %v value, %p partition, %o offset, %t timestamp (ms), %h headers, %T topic, %% percent; \\t \\n \\\\ escapes. Printed as is for each record (end it with \\n for one record per line).",
+            Description = "Output template: %k key, %v value, %p partition, %o offset, %t timestamp (ms), %h headers, %T topic, %K changelog row kind (+I -U +U -D, empty when none), %% percent; \\t \\n \\\\ escapes. Printed as is for each record (end it with \\n for one record per line).",
             DefaultValueFactory = _ => "%v\\n",
         };
         var json = new Option<bool>("--json")

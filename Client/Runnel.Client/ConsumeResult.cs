@@ -20,4 +20,8 @@ public sealed class ConsumeResult<TKey, TValue>
 
     /// <summary>Key, value, headers and timestamp (always set).</summary>
     public Message<TKey, TValue> Message { get; }
+
+    /// <summary>The changelog row kind the record's <see cref="RowKindHeader.Key"/> header names; <see cref="RowKind.None"/>
+    /// when it has none (a plain record). Read from <see cref="Message{TKey, TValue}.Headers"/> on each call.</summary>
+    public RowKind RowKind => RowKindHeader.Of(Message.Headers);
 }

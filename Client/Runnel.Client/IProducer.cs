@@ -61,4 +61,29 @@ public interface IProducer<TKey, TValue> : IAsyncDisposable, IDisposable
     /// <summary>Sends every buffered record now (ignoring linger) and completes when every record produced before the
     /// call has completed (successfully or not). Records produced meanwhile may be waited for too.</summary>
     Task FlushAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Produces a changelog change of <paramref name="key"/>'s row, each record marked with its <see cref="RowKind"/>
+    /// (header <see cref="RowKindHeader.Key"/>): <paramref name="before"/> null and <paramref name="after"/> set is an
+    /// insert (one <c>+I</c> record of <paramref name="after"/>); both set an update, written as two records — the
+    /// before-image (<c>-U</c>) then the after-image (<c>+U</c>) — that land in <b>one batch</b> of one partition, so they
+    /// are stored together or not at all and no consumer sees one without the other; <paramref name="after"/> null a
+    /// delete (one <c>-D</c> record with a null value, a tombstone). For a value type that cannot be null, every call is
+    /// an update. The task completes when every record is durable, with their results in that order.
+    /// </summary>
+    /// <exception cref="ArgumentException">Both images are null, or the key is null.</exception>
+    /// <exception cref="ProduceException{TKey, TValue}">A record was not delivered (as <see cref="ProduceAsync(string, Message{TKey, TValue}, CancellationToken)"/>);
+    /// for an update both records fail together. <see cref="RunnelErrorCode.RecordBatchTooLarge"/> (thrown synchronously)
+    /// when the pair exceeds <see cref="ProducerOptions.MaxRequestSize"/>.</exception>
+    Task<IReadOnlyList<DeliveryResult<TKey, TValue>>> ProduceChangeAsync(string topic, TKey key, TValue? before, TValue? after, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Produces an update whose key changes: the before-image under <paramref name="beforeKey"/> (<c>-U</c>) and the
+    /// after-image under <paramref name="afterKey"/> (<c>+U</c>), in one batch, as
+    /// <see cref="ProduceChangeAsync(string, TKey, TValue, TValue, CancellationToken)"/>. Both keys must fall in the same
+    /// partition: across partitions the pair would need a transaction (issue #18, not supported yet), and the task fails
+    /// with <see cref="RunnelErrorCode.ChangeSpansPartitions"/> naming both partitions, writing nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">A key or an image is null.</exception>
+    Task<IReadOnlyList<DeliveryResult<TKey, TValue>>> ProduceChangeAsync(string topic, TKey beforeKey, TValue before, TKey afterKey, TValue after, CancellationToken cancellationToken = default);
 }

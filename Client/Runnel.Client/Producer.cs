@@ -89,6 +89,110 @@ public sealed class Producer<TKey, TValue> : IProducer<TKey, TValue>
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<DeliveryResult<TKey, TValue>>> ProduceChangeAsync(string topic, TKey key, TValue? before, TValue? after, CancellationToken cancellationToken = default)
+    {
+        if (key is null)
+        {
+            throw new ArgumentException("A changelog record needs a key: the row it changes.", nameof(key));
+        }
+
+        return (before, after) switch
+        {
+            (null, null) => throw new ArgumentException("A change needs a before-image (update, delete) or an after-image (insert, update); both are null.", nameof(after)),
+            (null, _) => ProduceOneChangeAsync(topic, key, after, RowKind.Insert, cancellationToken),
+            (_, null) => ProduceOneChangeAsync(topic, key, default, RowKind.Delete, cancellationToken),
+            _ => ProduceUpdateAsync(topic, key, before, key, after, cancellationToken),
+        };
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DeliveryResult<TKey, TValue>>> ProduceChangeAsync(string topic, TKey beforeKey, TValue before, TKey afterKey, TValue after, CancellationToken cancellationToken = default)
+    {
+        if (beforeKey is null || afterKey is null)
+        {
+            throw new ArgumentException($"An update needs both keys; {(beforeKey is null ? nameof(beforeKey) : nameof(afterKey))} is null.");
+        }
+
+        if (before is null || after is null)
+        {
+            throw new ArgumentException($"An update needs both images; {(before is null ? nameof(before) : nameof(after))} is null.");
+        }
+
+        return ProduceUpdateAsync(topic, beforeKey, before, afterKey, after, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<DeliveryResult<TKey, TValue>>> ProduceOneChangeAsync(string topic, TKey key, TValue? value, RowKind kind, CancellationToken cancellationToken)
+    {
+        var message = new Message<TKey, TValue> { Key = key, Value = value, Headers = new Headers().Add(RowKindHeader.Key, RowKindHeader.Encode(kind)) };
+        return [await ProduceCoreAsync(topic, -1, message, cancellationToken).ConfigureAwait(false)];
+    }
+
+    /// <summary>The before-image (-U) and after-image (+U) of an update, handed to the engine as one group: one batch, or
+    /// a failure of both.</summary>
+    private Task<IReadOnlyList<DeliveryResult<TKey, TValue>>> ProduceUpdateAsync(string topic, TKey beforeKey, TValue before, TKey afterKey, TValue after, CancellationToken cancellationToken)
+    {
+        // One timestamp for both: the pair is one change.
+        var timestamp = _time.GetUtcNow();
+        var beforeMessage = new Message<TKey, TValue>
+        {
+            Key = beforeKey, Value = before, Timestamp = timestamp, Headers = new Headers().Add(RowKindHeader.Key, RowKindHeader.Encode(RowKind.UpdateBefore)),
+        };
+        var afterMessage = new Message<TKey, TValue>
+        {
+            Key = afterKey, Value = after, Timestamp = timestamp, Headers = new Headers().Add(RowKindHeader.Key, RowKindHeader.Encode(RowKind.UpdateAfter)),
+        };
+        var beforeHandler = new TaskHandler(beforeMessage);
+        var afterHandler = new TaskHandler(afterMessage);
+        var beforeBuffer = RentBuffer();
+        var afterBuffer = RentBuffer();
+        ProducerRecord head;
+        bool accepted;
+        try
+        {
+            head = CreateRecord(topic, -1, beforeMessage, beforeHandler, beforeBuffer);
+            var tail = CreateRecord(topic, -1, afterMessage, afterHandler, afterBuffer);
+            long bound = RecordBatch.HeaderSize + head.MaxEncodedSize + tail.MaxEncodedSize;
+            if (bound > Options.MaxRequestSize)
+            {
+                throw new RunnelException(RunnelErrorCode.RecordBatchTooLarge,
+                    $"An update's two records (up to {bound} bytes together) do not fit one batch of ProducerOptions.MaxRequestSize ({Options.MaxRequestSize}), and the pair is never split.");
+            }
+
+            accepted = _engine.AcceptTogether([head, tail]);
+        }
+        catch (RunnelException ex) when (ex is not ProduceException<TKey, TValue>)
+        {
+            throw Failed(ex, new TopicPartition(topic, -1), timestamp, beforeMessage);
+        }
+        finally
+        {
+            ReturnBuffer(afterBuffer);
+            ReturnBuffer(beforeBuffer);
+        }
+
+        return BothAsync(head, accepted, beforeHandler, afterHandler, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<DeliveryResult<TKey, TValue>>> BothAsync(ProducerRecord head, bool accepted, TaskHandler beforeHandler, TaskHandler afterHandler, CancellationToken cancellationToken)
+    {
+        if (!accepted)
+        {
+            try
+            {
+                await WaitAcceptedAsync(head, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RunnelException ex) when (ex is not ProduceException<TKey, TValue>)
+            {
+                throw Failed(ex, new TopicPartition(head.Topic, head.Partition), DateTimeOffset.FromUnixTimeMilliseconds(head.Timestamp), beforeHandler.Message);
+            }
+        }
+
+        var before = await beforeHandler.Task.ConfigureAwait(false);
+        var after = await afterHandler.Task.ConfigureAwait(false);
+        return [before, after];
+    }
+
+    /// <inheritdoc />
     public Task FlushAsync(CancellationToken cancellationToken = default) => _engine.FlushAsync(cancellationToken);
 
     /// <summary>Flushes for up to <see cref="ProducerOptions.CloseTimeout"/>, then fails whatever is left with

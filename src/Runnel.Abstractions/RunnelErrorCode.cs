@@ -136,6 +136,11 @@ public enum RunnelErrorCode
     /// then bumps its epoch and numbers its unacknowledged batches again from 0. Retriable.</summary>
     UnknownProducerId = 410,
 
+    /// <summary>A changelog update whose before-image and after-image keys fall in different partitions: writing the
+    /// pair atomically would need a transaction across partitions (Kafka's transactions, issue #18), which Runnel does
+    /// not have yet. Nothing was written; the message names both partitions. Not retriable.</summary>
+    ChangeSpansPartitions = 411,
+
     // ---- consumer groups (5xx) ----
 
     /// <summary>The member's epoch is stale: it was fenced by a rebalance or a newer instance.</summary>

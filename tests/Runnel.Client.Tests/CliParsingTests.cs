@@ -29,6 +29,17 @@ public sealed class CliParsingTests
         Render(format, Record("key", "val", headers)).Should().Be(expected);
     }
 
+    [Theory]
+    [InlineData("-U", "-U key=val")]
+    [InlineData("+I", "+I key=val")]
+    [InlineData(null, " key=val")]
+    [InlineData("??", " key=val")]
+    public void RecordFormat_RowKind_PrintsTheHeadersShortText(string? kind, string expected)
+    {
+        var headers = kind is null ? null : new Headers().Add(RowKindHeader.Key, kind);
+        Render("%K %k=%v", Record("key", "val", headers)).Should().Be(expected);
+    }
+
     [Fact]
     public void RecordFormat_NullKeyAndValue_PrintNull()
     {

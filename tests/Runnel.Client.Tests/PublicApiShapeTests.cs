@@ -172,6 +172,12 @@ public sealed class PublicApiShapeTests
 
         public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+        public Task<IReadOnlyList<DeliveryResult<string, string>>> ProduceChangeAsync(string topic, string key, string? before, string? after, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public Task<IReadOnlyList<DeliveryResult<string, string>>> ProduceChangeAsync(string topic, string beforeKey, string before, string afterKey, string after, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
         public void Dispose()
         {
         }

@@ -83,6 +83,51 @@ internal sealed class ProducerBatch
         return true;
     }
 
+    /// <summary>Appends all of <paramref name="records"/> or none: none when the batch already holds records and they
+    /// would take it past <paramref name="batchSize"/> or past the largest batch. An empty batch takes them whatever
+    /// <paramref name="batchSize"/> says (a group larger than a batch gets a batch of its own).</summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.RecordBatchTooLarge"/>: the records together exceed the
+    /// largest batch even alone (the producer checks this before it hands them over).</exception>
+    public bool TryAppendAll(ProducerRecord[] records, int batchSize)
+    {
+        var builder = _builder ?? throw new InvalidOperationException("The batch is sealed.");
+        long estimated = 0;
+        long bound = 0;
+        foreach (var record in records)
+        {
+            estimated += record.Size - ProducerRecord.Overhead;
+            bound += record.MaxEncodedSize;
+        }
+
+        if (Records.Count > 0 && builder.EstimatedSizeInBytes + estimated > batchSize)
+        {
+            return false;
+        }
+
+        // Checked up front with an upper bound of each record's encoded size: the builder cannot take back a record,
+        // so the second record must not be refused after the first went in.
+        if (builder.EstimatedSizeInBytes + bound > builder.Options.MaxBatchBytes)
+        {
+            return Records.Count > 0
+                ? false
+                : throw new RunnelException(RunnelErrorCode.RecordBatchTooLarge,
+                    $"{records.Length} records of at most {bound} bytes together do not fit one batch of {builder.Options.MaxBatchBytes} bytes.");
+        }
+
+        foreach (var record in records)
+        {
+            if (!builder.TryAppend(record.Timestamp, record.Key, record.Value, record.Headers))
+            {
+                throw new InvalidOperationException("A record of a group was refused after the group was checked to fit.");
+            }
+
+            Records.Add(new BatchEntry(record.Handler, record.Timestamp, record.Epoch));
+            BufferBytes += record.Size;
+        }
+
+        return true;
+    }
+
     public bool IsFull(int batchSize) => EstimatedSize >= batchSize;
 
     /// <summary>Writes the batch's bytes into a pooled buffer, with the producer's identity and

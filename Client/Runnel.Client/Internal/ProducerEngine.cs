@@ -400,7 +400,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         while (_waiting.First is { } node)
         {
             var record = node.Value;
-            if (_fatal is not null || !TryAppendLocked(record, effects))
+            if (_fatal is not null || !(record.Group is null ? TryAppendLocked(record, effects) : TryAppendGroupLocked(record, effects)))
             {
                 return;
             }
@@ -495,8 +495,22 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         topic.Partitions = partitions;
     }
 
-    /// <summary>A record that was accepted (counted in its flush epoch) completes: uncount it, wake flushes.</summary>
-    private void ForgetLocked(ProducerRecord record) => ForgetLocked(record.Epoch);
+    /// <summary>A record that was accepted (counted in its flush epoch) completes: uncount it, wake flushes. The first
+    /// record of a group (<see cref="ProducerRecord.Group"/>), given up while it waited, uncounts the whole group.</summary>
+    private void ForgetLocked(ProducerRecord record)
+    {
+        if (record.Group is { } group)
+        {
+            foreach (var member in group)
+            {
+                ForgetLocked(member.Epoch);
+            }
+
+            return;
+        }
+
+        ForgetLocked(record.Epoch);
+    }
 
     /// <summary>As <see cref="ForgetLocked(ProducerRecord)"/>, for a record of flush epoch <paramref name="epoch"/>.</summary>
     private void ForgetLocked(long epoch)

@@ -65,6 +65,16 @@ internal sealed class ProducerRecord
 
     public LinkedListNode<ProducerRecord>? WaitingNode { get; set; }
 
+    /// <summary>Set on the first record of records that must land in one batch (a changelog update's before and after
+    /// images, <see cref="ProducerEngine.AcceptTogether"/>): all of them, this one first. The group waits, is appended,
+    /// fails and is forgotten as one; null for a record on its own.</summary>
+    public ProducerRecord[]? Group { get; set; }
+
+    /// <summary>An upper bound of the record's encoded size in a batch: <see cref="Size"/> covers the key, value, header
+    /// keys (3 bytes a char, UTF-8's worst) and values and 64 bytes of varints; each header adds two length varints
+    /// (at most 5 bytes each).</summary>
+    public int MaxEncodedSize => Size + (10 * Headers.Length);
+
     /// <summary>Copies borrowed key and value bytes into arrays of the record's own (it is about to wait, and the
     /// producing thread's buffer will be reused).</summary>
     public void OwnBytes()
