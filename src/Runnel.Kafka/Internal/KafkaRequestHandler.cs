@@ -59,6 +59,26 @@ internal sealed partial class KafkaRequestHandler(IGrainFactory grains, BrokerId
                 return CreateTopicsAsync(header, CreateTopicsApi.Request.Read(ref reader, version));
             case ApiKey.DeleteTopics:
                 return DeleteTopicsAsync(header, DeleteTopicsApi.Request.Read(ref reader, version));
+            case ApiKey.FindCoordinator:
+                return FindCoordinator(header, FindCoordinatorApi.Request.Read(ref reader, version));
+            case ApiKey.OffsetCommit:
+                return OffsetCommitAsync(header, OffsetCommitApi.Request.Read(ref reader, version));
+            case ApiKey.OffsetFetch:
+                return OffsetFetchAsync(header, OffsetFetchApi.Request.Read(ref reader, version));
+            case ApiKey.ListGroups:
+                return ListGroupsAsync(header, ListGroupsApi.Request.Read(ref reader, version));
+            case ApiKey.DescribeGroups:
+                return DescribeGroupsAsync(header, DescribeGroupsApi.Request.Read(ref reader, version));
+            case ApiKey.DeleteGroups:
+                return DeleteGroupsAsync(header, DeleteGroupsApi.Request.Read(ref reader, version));
+            case ApiKey.JoinGroup:
+                return JoinGroupAsync(header, JoinGroupApi.Request.Read(ref reader, version));
+            case ApiKey.SyncGroup:
+                return SyncGroupAsync(header, SyncGroupApi.Request.Read(ref reader, version));
+            case ApiKey.Heartbeat:
+                return HeartbeatAsync(header, HeartbeatApi.Request.Read(ref reader, version));
+            case ApiKey.LeaveGroup:
+                return LeaveGroupAsync(header, LeaveGroupApi.Request.Read(ref reader, version));
             default:
                 throw new KafkaProtocolException($"API {range.Key} has no handler.");
         }
