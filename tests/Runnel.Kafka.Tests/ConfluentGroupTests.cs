@@ -110,6 +110,7 @@ public sealed class ConfluentGroupTests(KafkaSiloFixture silo) : IClassFixture<K
     [Theory]
     [InlineData(CK.PartitionAssignmentStrategy.Range)]
     [InlineData(CK.PartitionAssignmentStrategy.RoundRobin)]
+    [InlineData(CK.PartitionAssignmentStrategy.CooperativeSticky)]
     public async Task TwoSubscribedConsumers_FourPartitions_SplitTwoEachConsumeAllOnceThenSurvivorTakesAllFour(CK.PartitionAssignmentStrategy strategy)
     {
         var topic = NewName("grp");

@@ -29,6 +29,21 @@ internal static class DeleteGroupsApi
 
             return request;
         }
+
+        public void Write(ref KafkaWriter writer, short version)
+        {
+            var compact = version >= FirstFlexibleVersion;
+            writer.WriteArrayLength(Groups.Count, compact);
+            foreach (var group in Groups)
+            {
+                writer.WriteString(group, compact);
+            }
+
+            if (compact)
+            {
+                writer.WriteEmptyTaggedFields();
+            }
+        }
     }
 
     internal sealed record Result(string GroupId, KafkaErrorCode ErrorCode);

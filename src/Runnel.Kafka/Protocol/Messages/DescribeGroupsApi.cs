@@ -33,6 +33,20 @@ internal static class DescribeGroupsApi
 
             return request;
         }
+
+        public void Write(ref KafkaWriter writer, short version)
+        {
+            writer.WriteArrayLength(Groups.Count, compact: false);
+            foreach (var group in Groups)
+            {
+                writer.WriteString(group, compact: false);
+            }
+
+            if (version >= 3)
+            {
+                writer.WriteBool(IncludeAuthorizedOperations);
+            }
+        }
     }
 
     internal sealed record Member(string MemberId, string? GroupInstanceId, string ClientId, string ClientHost, byte[] Metadata, byte[] Assignment);

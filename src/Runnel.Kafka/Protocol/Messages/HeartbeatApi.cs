@@ -32,6 +32,17 @@ internal static class HeartbeatApi
 
             return request;
         }
+
+        public void Write(ref KafkaWriter writer, short version)
+        {
+            writer.WriteString(GroupId, compact: false);
+            writer.WriteInt32(GenerationId);
+            writer.WriteString(MemberId, compact: false);
+            if (version >= 3)
+            {
+                writer.WriteNullableString(GroupInstanceId, compact: false);
+            }
+        }
     }
 
     /// <summary>Heartbeat and LeaveGroup v0–v1 answer the same: throttle time (v1+) and an error code.</summary>

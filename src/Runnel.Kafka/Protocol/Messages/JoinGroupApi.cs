@@ -53,6 +53,30 @@ internal static class JoinGroupApi
 
             return request;
         }
+
+        public void Write(ref KafkaWriter writer, short version)
+        {
+            writer.WriteString(GroupId, compact: false);
+            writer.WriteInt32(SessionTimeoutMs);
+            if (version >= 1)
+            {
+                writer.WriteInt32(RebalanceTimeoutMs);
+            }
+
+            writer.WriteString(MemberId, compact: false);
+            if (version >= 5)
+            {
+                writer.WriteNullableString(GroupInstanceId, compact: false);
+            }
+
+            writer.WriteString(ProtocolType, compact: false);
+            writer.WriteArrayLength(Protocols.Count, compact: false);
+            foreach (var protocol in Protocols)
+            {
+                writer.WriteString(protocol.Name, compact: false);
+                writer.WriteBytes(protocol.Metadata, compact: false);
+            }
+        }
     }
 
     internal sealed record Member(string MemberId, string? GroupInstanceId, byte[] Metadata);

@@ -19,5 +19,11 @@ internal static class LeaveGroupApi
             GroupId = reader.ReadString(compact: false),
             MemberId = reader.ReadString(compact: false),
         };
+
+        public void Write(ref KafkaWriter writer, short version)
+        {
+            writer.WriteString(GroupId, compact: false);
+            writer.WriteString(MemberId, compact: false);
+        }
     }
 }

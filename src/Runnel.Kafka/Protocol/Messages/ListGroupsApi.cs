@@ -36,6 +36,34 @@ internal static class ListGroupsApi
             return request;
         }
 
+        public void Write(ref KafkaWriter writer, short version)
+        {
+            var compact = version >= FirstFlexibleVersion;
+            if (version >= 4)
+            {
+                WriteStrings(ref writer, compact, StatesFilter);
+            }
+
+            if (version >= 5)
+            {
+                WriteStrings(ref writer, compact, TypesFilter);
+            }
+
+            if (compact)
+            {
+                writer.WriteEmptyTaggedFields();
+            }
+        }
+
+        private static void WriteStrings(ref KafkaWriter writer, bool compact, List<string> values)
+        {
+            writer.WriteArrayLength(values.Count, compact);
+            foreach (var value in values)
+            {
+                writer.WriteString(value, compact);
+            }
+        }
+
         private static void ReadStrings(ref KafkaReader reader, bool compact, List<string> into)
         {
             var count = reader.ReadNonNullArrayLength(compact);

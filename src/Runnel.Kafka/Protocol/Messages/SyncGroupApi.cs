@@ -46,6 +46,24 @@ internal static class SyncGroupApi
 
             return request;
         }
+
+        public void Write(ref KafkaWriter writer, short version)
+        {
+            writer.WriteString(GroupId, compact: false);
+            writer.WriteInt32(GenerationId);
+            writer.WriteString(MemberId, compact: false);
+            if (version >= 3)
+            {
+                writer.WriteNullableString(GroupInstanceId, compact: false);
+            }
+
+            writer.WriteArrayLength(Assignments.Count, compact: false);
+            foreach (var assignment in Assignments)
+            {
+                writer.WriteString(assignment.MemberId, compact: false);
+                writer.WriteBytes(assignment.Bytes, compact: false);
+            }
+        }
     }
 
     internal sealed class Response
