@@ -11,7 +11,8 @@ namespace Runnel.Benchmarks;
 /// a temporary directory, its Kafka listener on loopback; Confluent.Kafka produces <c>--records</c> (default 100,000)
 /// records of <c>--size</c> (100) bytes over <c>--partitions</c> (4), then reads them all once to warm up, once with <c>Assign</c> and
 /// once with <c>Subscribe</c> in a fresh group (join round included), times a two-member join and a rebalance after one
-/// leaves, and <c>--commits</c> (500) synchronous commits. Every read is checked to have seen every record exactly once.
+/// leaves, and <c>--commits</c> (500) synchronous commits. <c>--silo path/runnel-silo.dll</c> runs another build;
+/// <c>--assign-only true</c> stops after the Assign read (for a silo without consumer groups). Every read is checked to have seen every record exactly once.
 /// </summary>
 internal static class KafkaGroupsBenchmark
 {
@@ -23,11 +24,16 @@ internal static class KafkaGroupsBenchmark
         var size = args.Int("size", 100);
         var partitions = args.Int("partitions", 4);
         var commits = args.Int("commits", 500);
+
+        // --silo: another build's runnel-silo.dll (e.g. the commit before groups, for a before/after of produce and
+        // Assign); --assign-only: stop after the Assign read (a silo without consumer groups).
+        var siloAssembly = args.String("silo", ChildProcess.BuiltAssembly("Silo", "runnel-silo"));
+        var assignOnly = args.String("assign-only", "false") == "true";
         using var data = new TempDirectory("runnel-kafka-bench");
         var kafkaPort = FreePort.Next();
         var bootstrap = $"127.0.0.1:{kafkaPort}";
         using var silo = ChildProcess.Start(
-            ChildProcess.BuiltAssembly("Silo", "runnel-silo"),
+            siloAssembly,
             ["--data-dir", data.Path, "--port", Str(FreePort.Next()), "--silo-port", Str(FreePort.Next()), "--http-port", Str(FreePort.Next()), "--kafka-port", Str(kafkaPort), "--cluster", "kafka-bench"],
             workingDirectory: data.Path);
         await silo.WaitForLineAsync(l => l.Contains(" ready: ", StringComparison.Ordinal));
@@ -98,6 +104,14 @@ internal static class KafkaGroupsBenchmark
             consumer.Assign(Enumerable.Range(0, partitions).Select(p => new CK.TopicPartitionOffset(Topic, p, CK.Offset.Beginning)));
             ReadAll(consumer, records, partitions);
             assignPerSecond = records / watch.Elapsed.TotalSeconds;
+        }
+
+        if (assignOnly)
+        {
+            Console.WriteLine($"kafka-groups (assign only): {records:N0} records of {size} B over {partitions} partitions, {siloAssembly}");
+            Console.WriteLine($"  produce (idempotent, acks=all, linger 5 ms)      {producePerSecond,12:N0} records/s");
+            Console.WriteLine($"  consume with Assign                              {assignPerSecond,12:N0} records/s");
+            return 0;
         }
 
         // Subscribe: FindCoordinator, JoinGroup, SyncGroup, OffsetFetch, then the same reads.
