@@ -151,26 +151,43 @@ internal sealed partial class KafkaRequestHandler
                     : new OffsetFetchApi.PartitionResponse(partition, -1, null, KafkaErrorCode.None);
     }
 
-    /// <summary>The groups from the catalog, each described by its grain for its state and type (one call per group),
-    /// filtered as asked (case-insensitively, as Kafka does).</summary>
+    /// <summary>How many group grains ListGroups describes at once.</summary>
+    private const int ListGroupsParallelism = 16;
+
+    /// <summary>The groups from the catalog. From v4 (which carries each group's state), or with a filter, each is
+    /// described by its grain for its state and type: one call per group, <see cref="ListGroupsParallelism"/> at a time,
+    /// and each activates its group (opening its log), so listing many idle groups costs that many activations. Filters
+    /// match case-insensitively, as Kafka's do.</summary>
     private async Task<ResponseFrame?> ListGroupsAsync(RequestHeader header, ListGroupsApi.Request request)
     {
         var response = new ListGroupsApi.Response();
         try
         {
             var names = await grains.GetGrain<IConsumerGroupCatalogGrain>(RunnelCluster.SingletonKey).ListGroupsAsync().ConfigureAwait(false);
-            var described = await Task.WhenAll(names.Select(async name => (Name: name, Description: await grains.GetGrain<IConsumerGroupGrain>(name).DescribeClassicAsync().ConfigureAwait(false))))
-                .ConfigureAwait(false);
-            foreach (var (name, description) in described)
+            if (header.ApiVersion < 4 && request.StatesFilter.Count == 0 && request.TypesFilter.Count == 0)
             {
-                if (description.State == "Dead"
-                    || (request.StatesFilter.Count > 0 && !request.StatesFilter.Contains(description.State, StringComparer.OrdinalIgnoreCase))
-                    || (request.TypesFilter.Count > 0 && !request.TypesFilter.Contains(description.GroupType, StringComparer.OrdinalIgnoreCase)))
+                response.Groups.AddRange(names.Select(name => new ListGroupsApi.Group(name, "consumer", "", "")));
+            }
+            else
+            {
+                var described = new List<(string Name, ClassicGroupDescription Description)>(names.Count);
+                foreach (var chunk in names.Chunk(ListGroupsParallelism))
                 {
-                    continue;
+                    described.AddRange(await Task.WhenAll(chunk.Select(async name => (name, await grains.GetGrain<IConsumerGroupGrain>(name).DescribeClassicAsync().ConfigureAwait(false))))
+                        .ConfigureAwait(false));
                 }
 
-                response.Groups.Add(new ListGroupsApi.Group(name, "consumer", description.State, description.GroupType));
+                foreach (var (name, description) in described)
+                {
+                    if (description.State == "Dead"
+                        || (request.StatesFilter.Count > 0 && !request.StatesFilter.Contains(description.State, StringComparer.OrdinalIgnoreCase))
+                        || (request.TypesFilter.Count > 0 && !request.TypesFilter.Contains(description.GroupType, StringComparer.OrdinalIgnoreCase)))
+                    {
+                        continue;
+                    }
+
+                    response.Groups.Add(new ListGroupsApi.Group(name, "consumer", description.State, description.GroupType));
+                }
             }
         }
         catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
