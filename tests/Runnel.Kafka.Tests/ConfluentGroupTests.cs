@@ -151,6 +151,7 @@ public sealed class ConfluentGroupTests(KafkaSiloFixture silo) : IClassFixture<K
             var description = (await admin.DescribeConsumerGroupsAsync([group])).ConsumerGroupDescriptions.Single();
             description.State.Should().Be(CK.ConsumerGroupState.Stable);
             description.Members.Should().HaveCount(2);
+            description.Members.Should().OnlyContain(m => m.Host == "/127.0.0.1" && m.ClientId == "rdkafka");
             description.Members.SelectMany(m => m.Assignment.TopicPartitions).Select(tp => tp.Partition.Value).Should().BeEquivalentTo(Enumerable.Range(0, Partitions));
         }
 

@@ -22,7 +22,7 @@ internal sealed partial class KafkaRequestHandler
     /// max.poll.interval.ms, 5 minutes, plus the grace.</summary>
     private static readonly TimeSpan ClassicSyncWait = TimeSpan.FromMinutes(5) + ClassicWaitGrace;
 
-    private async Task<ResponseFrame?> JoinGroupAsync(RequestHeader header, JoinGroupApi.Request request)
+    private async Task<ResponseFrame?> JoinGroupAsync(RequestHeader header, JoinGroupApi.Request request, string clientHost)
     {
         var response = new JoinGroupApi.Response { MemberId = request.MemberId };
         if (!GroupIds.IsValid(request.GroupId, out _))
@@ -43,7 +43,7 @@ internal sealed partial class KafkaRequestHandler
                     request.MemberId,
                     request.GroupInstanceId,
                     header.ClientId ?? "",
-                    "",
+                    clientHost,
                     request.ProtocolType,
                     [.. request.Protocols.Select(p => new ClassicProtocol(p.Name, p.Metadata))],
                     TimeSpan.FromMilliseconds(request.SessionTimeoutMs),
