@@ -50,4 +50,18 @@ public abstract partial class ConsumerGroupTests
         (await group.DescribeClassicAsync()).State.Should().Be("Empty");
         (await group.FetchOffsetsAsync(null)).Should().ContainSingle().Which.Offset.Should().Be(42, "commits are in the group's log, not the classic membership");
     }
+
+    [Fact]
+    public async Task Classic_GroupWithRunnelMembers_JoinRefusedAsInconsistentProtocol()
+    {
+        await Cluster.Topic("t").CreateAsync(2, null);
+        var runnel = Member("g", "runnel");
+        await runnel.HeartbeatAsync();
+
+        var refused = await Cluster.Group("g").JoinClassicAsync(ClassicJoin(""));
+
+        refused.Error.Should().Be(ClassicGroupError.InconsistentProtocol);
+        (await Cluster.Group("g").DescribeClassicAsync()).GroupType.Should().Be("consumer");
+        (await Cluster.Group("g").DescribeAsync()).Members.Should().ContainSingle("the Runnel member keeps the group");
+    }
 }
