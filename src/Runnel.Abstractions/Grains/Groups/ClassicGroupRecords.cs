@@ -1,5 +1,8 @@
 namespace Runnel.Grains;
 
+// The classic-protocol records carry opaque byte arrays (members' metadata and assignments) and are [Immutable]:
+// Orleans passes them without a deep copy, so whoever builds one hands its arrays over and never changes them after.
+
 /// <summary>The outcome of a classic-protocol call (Kafka's JoinGroup, SyncGroup, Heartbeat, LeaveGroup): expected
 /// answers, not failures, so they come back as values.</summary>
 [GenerateSerializer, Alias("runnel.ClassicGroupError")]
@@ -28,13 +31,13 @@ public enum ClassicGroupError
 
 /// <summary>One protocol (assignor) a joining member supports, with its opaque metadata (for a Kafka consumer: its
 /// subscription).</summary>
-[GenerateSerializer, Alias("runnel.ClassicProtocol")]
+[GenerateSerializer, Immutable, Alias("runnel.ClassicProtocol")]
 public sealed record ClassicProtocol(
     [property: Id(0)] string Name,
     [property: Id(1)] byte[] Metadata);
 
 /// <summary>A classic-protocol join: <see cref="MemberId"/> empty for a new member (the grain assigns one).</summary>
-[GenerateSerializer, Alias("runnel.ClassicJoinRequest")]
+[GenerateSerializer, Immutable, Alias("runnel.ClassicJoinRequest")]
 public sealed record ClassicJoinRequest(
     [property: Id(0)] string MemberId,
     [property: Id(1)] string? InstanceId,
@@ -46,7 +49,7 @@ public sealed record ClassicJoinRequest(
     [property: Id(7)] TimeSpan RebalanceTimeout);
 
 /// <summary>A member's metadata as the leader sees it in its join answer.</summary>
-[GenerateSerializer, Alias("runnel.ClassicMemberMetadata")]
+[GenerateSerializer, Immutable, Alias("runnel.ClassicMemberMetadata")]
 public sealed record ClassicMemberMetadata(
     [property: Id(0)] string MemberId,
     [property: Id(1)] string? InstanceId,
@@ -54,7 +57,7 @@ public sealed record ClassicMemberMetadata(
 
 /// <summary>The answer to a join: the generation, the chosen protocol, the leader, and (for the leader only) every
 /// member's metadata. With <see cref="ClassicGroupError.Pending"/> only <see cref="MemberId"/> is set.</summary>
-[GenerateSerializer, Alias("runnel.ClassicJoinResponse")]
+[GenerateSerializer, Immutable, Alias("runnel.ClassicJoinResponse")]
 public sealed record ClassicJoinResponse(
     [property: Id(0)] ClassicGroupError Error,
     [property: Id(1)] string MemberId,
@@ -64,19 +67,19 @@ public sealed record ClassicJoinResponse(
     [property: Id(5)] IReadOnlyList<ClassicMemberMetadata> Members);
 
 /// <summary>One member's assignment, opaque to the grain (for a Kafka consumer: its partitions).</summary>
-[GenerateSerializer, Alias("runnel.ClassicAssignment")]
+[GenerateSerializer, Immutable, Alias("runnel.ClassicAssignment")]
 public sealed record ClassicAssignment(
     [property: Id(0)] string MemberId,
     [property: Id(1)] byte[] Assignment);
 
 /// <summary>The answer to a sync: the member's assignment.</summary>
-[GenerateSerializer, Alias("runnel.ClassicSyncResponse")]
+[GenerateSerializer, Immutable, Alias("runnel.ClassicSyncResponse")]
 public sealed record ClassicSyncResponse(
     [property: Id(0)] ClassicGroupError Error,
     [property: Id(1)] byte[] Assignment);
 
 /// <summary>A member as a Kafka DescribeGroups shows it (metadata and assignment empty for Runnel members).</summary>
-[GenerateSerializer, Alias("runnel.ClassicMemberDescription")]
+[GenerateSerializer, Immutable, Alias("runnel.ClassicMemberDescription")]
 public sealed record ClassicMemberDescription(
     [property: Id(0)] string MemberId,
     [property: Id(1)] string? InstanceId,
@@ -88,7 +91,7 @@ public sealed record ClassicMemberDescription(
 /// <summary>A group in Kafka's terms: <see cref="State"/> is one of Kafka's names (Empty, PreparingRebalance,
 /// CompletingRebalance, Stable, Dead for a group that does not exist); <see cref="GroupType"/> is "classic" while
 /// classic-protocol members are in it, else "consumer" (Runnel's server-side assignment, Kafka's KIP-848 model).</summary>
-[GenerateSerializer, Alias("runnel.ClassicGroupDescription")]
+[GenerateSerializer, Immutable, Alias("runnel.ClassicGroupDescription")]
 public sealed record ClassicGroupDescription(
     [property: Id(0)] string State,
     [property: Id(1)] string GroupType,
