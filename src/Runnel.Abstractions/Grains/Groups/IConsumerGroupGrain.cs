@@ -15,6 +15,10 @@ namespace Runnel.Grains;
 /// <c>groups/{group}/</c> and acknowledged only once durable; a snapshot keeps replay on activation short. A new
 /// activation (after its silo died) restores members and their assignment, so members that keep heartbeating keep
 /// their partitions with no rebalance.</para>
+/// <para>Kafka clients' classic protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) is served here too, with the
+/// assignment done by the leader member as Kafka does: the grain holds the classic members, the generation, the leader
+/// and the leader's assignment in its activation (not in its log). A group has Runnel members or classic members, not
+/// both at once; committed offsets are the same table for both.</para>
 /// <para>Errors: <see cref="RunnelErrorCode.FencedMember"/> (stale member epoch: drop every partition, rejoin),
 /// <see cref="RunnelErrorCode.UnknownMember"/> (not in the group: rejoin), <see cref="RunnelErrorCode.MaxPollIntervalExceeded"/>
 /// (the member's partitions were taken back: rejoin), <see cref="RunnelErrorCode.GroupNotEmpty"/>,
@@ -39,7 +43,9 @@ public interface IConsumerGroupGrain : IGrainWithStringKey
     /// <paramref name="request"/>'s epoch. All or nothing; durable when it returns. An offset below the committed one is
     /// rejected (<see cref="RunnelErrorCode.OffsetCommitRejected"/>): only <see cref="ResetOffsetsAsync"/> moves back.
     /// A request with no member id is a standalone commit (manual assignment), allowed only while the group has no
-    /// members.</summary>
+    /// members. A Kafka classic member commits with its member id and generation (in the epoch field): an old
+    /// generation is <see cref="RunnelErrorCode.FencedMember"/>, and any partition may be named (its leader assigned
+    /// them, not the grain).</summary>
     [Alias("CommitOffsetsAsync")]
     ValueTask CommitOffsetsAsync(OffsetCommitRequest request, CancellationToken cancellationToken = default);
 
