@@ -158,6 +158,25 @@ public sealed class ClassicGroupTests
     }
 
     [Fact]
+    public void Join_RoundEndsBeforeTheWaiterComesBack_AnswerKeptUntilTheNextJoin()
+    {
+        var group = NewGroup();
+        var a = group.Join(Join()).Done;
+        var bJoin = group.Join(Join());
+        var bId = group.Members.Single(m => m.MemberId != a.MemberId).MemberId;
+        group.Join(Join(a.MemberId)); // ends the round while b's caller is between its two calls
+
+        bJoin.IsCompleted.Should().BeTrue();
+        group.TryGet(bId, out var b).Should().BeTrue();
+        (b.PendingJoin is null).Should().BeTrue();
+        b.LastJoin.Should().NotBeNull();
+        b.LastJoin!.GenerationId.Should().Be(2);
+
+        group.Join(Join(bId));
+        b.LastJoin.Should().BeNull("a new join replaces the old answer");
+    }
+
+    [Fact]
     public void Join_StaticMemberRestarts_ReplacesItsOldSelf()
     {
         var group = NewGroup();

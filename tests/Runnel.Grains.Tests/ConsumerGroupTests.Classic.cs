@@ -52,6 +52,22 @@ public abstract partial class ConsumerGroupTests
     }
 
     [Fact]
+    public async Task Classic_RoundEndsBeforeTheWaitCall_WaitStillGetsTheAnswer()
+    {
+        var group = Cluster.Group("g");
+        var first = await group.JoinClassicAsync(ClassicJoin(""));
+        await group.SyncClassicAsync(first.MemberId, 1, []);
+        var second = await group.JoinClassicAsync(ClassicJoin(""));
+        second.Error.Should().Be(ClassicGroupError.Pending);
+        await group.JoinClassicAsync(ClassicJoin(first.MemberId)); // the round ends before the second member waits
+
+        var answer = await group.AwaitClassicJoinAsync(second.MemberId, TimeSpan.FromSeconds(30));
+
+        answer.Error.Should().Be(ClassicGroupError.None);
+        answer.GenerationId.Should().Be(2);
+    }
+
+    [Fact]
     public async Task Classic_GroupWithRunnelMembers_JoinRefusedAsInconsistentProtocol()
     {
         await Cluster.Topic("t").CreateAsync(2, null);

@@ -45,8 +45,9 @@ public sealed partial class ConsumerGroupGrain
 
         if (member.PendingJoin is not { } pending)
         {
-            // The round ended and this member's answer was already taken (or it never joined): rejoin.
-            return new ClassicJoinResponse(ClassicGroupError.RebalanceInProgress, memberId, -1, "", "", []);
+            // The round ended between the member's first call and this one: its answer was kept. A member with no
+            // join at all is told to join.
+            return member.LastJoin ?? new ClassicJoinResponse(ClassicGroupError.RebalanceInProgress, memberId, -1, "", "", []);
         }
 
         try

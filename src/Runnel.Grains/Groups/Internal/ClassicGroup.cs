@@ -81,6 +81,7 @@ internal sealed class ClassicGroup(TimeProvider time)
         member.RebalanceTimeout = request.RebalanceTimeout;
         member.SessionDeadline = time.GetUtcNow() + request.SessionTimeout;
         ProtocolType = request.ProtocolType;
+        member.LastJoin = null;
         member.PendingJoin ??= NewSource<ClassicJoinResponse>();
         var pending = member.PendingJoin.Task;
         if (State != Phase.PreparingRebalance)
@@ -287,8 +288,9 @@ internal sealed class ClassicGroup(TimeProvider time)
             member.SessionDeadline = now + member.SessionTimeout;
             var pending = member.PendingJoin;
             member.PendingJoin = null;
-            pending?.TrySetResult(new ClassicJoinResponse(
-                ClassicGroupError.None, member.MemberId, Generation, ProtocolName, LeaderId, member.MemberId == LeaderId ? all : []));
+            member.LastJoin = new ClassicJoinResponse(
+                ClassicGroupError.None, member.MemberId, Generation, ProtocolName, LeaderId, member.MemberId == LeaderId ? all : []);
+            pending?.TrySetResult(member.LastJoin);
         }
     }
 
@@ -328,6 +330,10 @@ internal sealed class ClassicGroup(TimeProvider time)
         public byte[] Assignment { get; set; } = [];
 
         public TaskCompletionSource<ClassicJoinResponse>? PendingJoin { get; set; }
+
+        /// <summary>The answer to the member's last join, kept until it joins again: a waiter that arrives after the
+        /// round ended (its first call answered "pending", the round completed before it came back) still gets it.</summary>
+        public ClassicJoinResponse? LastJoin { get; set; }
 
         public TaskCompletionSource<ClassicSyncResponse>? PendingSync { get; set; }
 
