@@ -9,6 +9,7 @@ var commands = new Dictionary<string, (string Help, Func<BenchArgs, Task<int>> R
     ["log"] = ("partition log appends on the file store vs the disk's 1 MiB + fdatasync rate", LogBenchmark.RunAsync),
     ["streams"] = ("events/s through the Runnel Orleans stream provider vs Orleans' memory streams and Runnel's own produce + consume, one in-process silo", StreamsBenchmark.RunAsync),
     ["table"] = ("table restore time of 1M keys (RunnelTable from the log start to caught up) vs a plain consumer reading the same topic, one in-process silo", TableBenchmark.RunAsync),
+    ["kafka-groups"] = ("Confluent.Kafka through a runnel-silo child process: records/s with Assign vs Subscribe (a group), join and rebalance times, synchronous commits/s", KafkaGroupsBenchmark.RunAsync),
     ["compact"] = ("a compaction pass on the file store: MB/s of input cleaned vs the disk's sequential read + write of the same bytes", CompactionBenchmark.RunAsync),
 };
 

@@ -11,8 +11,15 @@ namespace Runnel.Kafka.Tests;
 /// exception, an allocation the frame does not pay for, or a request that runs.</summary>
 public sealed class MalformedInputTests
 {
-    /// <summary>A request body of every API at its highest version, with a decoder for it.</summary>
-    public static TheoryData<string> Apis => new() { "ApiVersions", "Metadata", "Produce", "Fetch", "ListOffsets", "InitProducerId", "CreateTopics", "DeleteTopics" };
+    /// <summary>A request body of every API at its highest version, with a decoder for it (every API ApiVersions offers:
+    /// <see cref="Apis_CoverEveryAdvertisedApi"/>).</summary>
+    public static TheoryData<string> Apis => new(ApiNames);
+
+    private static readonly string[] ApiNames =
+    [
+        "ApiVersions", "Metadata", "Produce", "Fetch", "ListOffsets", "InitProducerId", "CreateTopics", "DeleteTopics",
+        "FindCoordinator", "OffsetCommit", "OffsetFetch", "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "ListGroups", "DescribeGroups", "DeleteGroups",
+    ];
 
     [Theory]
     [MemberData(nameof(Apis))]
@@ -53,6 +60,27 @@ public sealed class MalformedInputTests
                 // refused: the connection would close
             }
         }
+    }
+
+    [Fact]
+    public void Apis_CoverEveryAdvertisedApi()
+    {
+        ApiNames.Should().BeEquivalentTo(ApiVersionTable.Supported.Select(r => r.Key.ToString()));
+    }
+
+    [Fact]
+    public void ApiVersionTable_ListsExactlyTheHandledApisAndVersions()
+    {
+        // What librdkafka 2.16 negotiates, each capped at the highest version implemented (KIP-848's OffsetCommit v9 /
+        // OffsetFetch v9 and ConsumerGroupHeartbeat are not offered).
+        ApiVersionTable.Supported.Select(r => (r.Key, r.Min, r.Max)).Should().BeEquivalentTo(new (ApiKey, short, short)[]
+        {
+            (ApiKey.Produce, 3, 10), (ApiKey.Fetch, 4, 12), (ApiKey.ListOffsets, 1, 6), (ApiKey.Metadata, 1, 12),
+            (ApiKey.OffsetCommit, 2, 8), (ApiKey.OffsetFetch, 1, 8), (ApiKey.FindCoordinator, 0, 2),
+            (ApiKey.JoinGroup, 0, 5), (ApiKey.Heartbeat, 0, 3), (ApiKey.LeaveGroup, 0, 1), (ApiKey.SyncGroup, 0, 3),
+            (ApiKey.DescribeGroups, 0, 4), (ApiKey.ListGroups, 0, 5), (ApiKey.ApiVersions, 0, 4),
+            (ApiKey.CreateTopics, 0, 7), (ApiKey.DeleteTopics, 0, 5), (ApiKey.InitProducerId, 0, 4), (ApiKey.DeleteGroups, 0, 2),
+        });
     }
 
     [Fact]
@@ -203,6 +231,61 @@ public sealed class MalformedInputTests
                 create.Topics.Add(new CreateTopicsApi.Topic("orders", 3, 1, 0, [new("retention.ms", "1")]));
                 create.Write(ref writer, CreateTopicsApi.MaxVersion);
                 decode = b => { var r = new KafkaReader(b); CreateTopicsApi.Request.Read(ref r, CreateTopicsApi.MaxVersion); };
+                break;
+            case "FindCoordinator":
+                new FindCoordinatorApi.Request { Key = "g" }.Write(ref writer, FindCoordinatorApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); FindCoordinatorApi.Request.Read(ref r, FindCoordinatorApi.MaxVersion); };
+                break;
+            case "OffsetCommit":
+                var commit = new OffsetCommitApi.Request { GroupId = "g", GenerationId = 3, MemberId = "m", GroupInstanceId = "i" };
+                commit.Topics.Add(new OffsetCommitApi.TopicRequest("orders", [new OffsetCommitApi.PartitionRequest(0, 42, -1, "meta")]));
+                commit.Write(ref writer, OffsetCommitApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); OffsetCommitApi.Request.Read(ref r, OffsetCommitApi.MaxVersion); };
+                break;
+            case "OffsetFetch":
+                var offsetFetch = new OffsetFetchApi.Request { RequireStable = true };
+                offsetFetch.Groups.Add(new OffsetFetchApi.GroupRequest("g", [new OffsetFetchApi.TopicRequest("orders", [0, 1])]));
+                offsetFetch.Write(ref writer, OffsetFetchApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); OffsetFetchApi.Request.Read(ref r, OffsetFetchApi.MaxVersion); };
+                break;
+            case "JoinGroup":
+                var join = new JoinGroupApi.Request { GroupId = "g", SessionTimeoutMs = 10_000, RebalanceTimeoutMs = 30_000, MemberId = "", ProtocolType = "consumer" };
+                join.Protocols.Add(new JoinGroupApi.Protocol("range", [0, 1, 2]));
+                join.Write(ref writer, JoinGroupApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); JoinGroupApi.Request.Read(ref r, JoinGroupApi.MaxVersion); };
+                break;
+            case "SyncGroup":
+                var sync = new SyncGroupApi.Request { GroupId = "g", GenerationId = 1, MemberId = "m" };
+                sync.Assignments.Add(new SyncGroupApi.Assignment("m", [0, 1]));
+                sync.Write(ref writer, SyncGroupApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); SyncGroupApi.Request.Read(ref r, SyncGroupApi.MaxVersion); };
+                break;
+            case "Heartbeat":
+                new HeartbeatApi.Request { GroupId = "g", GenerationId = 1, MemberId = "m" }.Write(ref writer, HeartbeatApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); HeartbeatApi.Request.Read(ref r, HeartbeatApi.MaxVersion); };
+                break;
+            case "LeaveGroup":
+                new LeaveGroupApi.Request { GroupId = "g", MemberId = "m" }.Write(ref writer, LeaveGroupApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); LeaveGroupApi.Request.Read(ref r, LeaveGroupApi.MaxVersion); };
+                break;
+            case "ListGroups":
+                var listGroups = new ListGroupsApi.Request();
+                listGroups.StatesFilter.Add("Stable");
+                listGroups.TypesFilter.Add("classic");
+                listGroups.Write(ref writer, ListGroupsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); ListGroupsApi.Request.Read(ref r, ListGroupsApi.MaxVersion); };
+                break;
+            case "DescribeGroups":
+                var describe = new DescribeGroupsApi.Request { IncludeAuthorizedOperations = true };
+                describe.Groups.Add("g");
+                describe.Write(ref writer, DescribeGroupsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); DescribeGroupsApi.Request.Read(ref r, DescribeGroupsApi.MaxVersion); };
+                break;
+            case "DeleteGroups":
+                var deleteGroups = new DeleteGroupsApi.Request();
+                deleteGroups.Groups.Add("g");
+                deleteGroups.Write(ref writer, DeleteGroupsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); DeleteGroupsApi.Request.Read(ref r, DeleteGroupsApi.MaxVersion); };
                 break;
             default:
                 var delete = new DeleteTopicsApi.Request();

@@ -45,4 +45,13 @@ public sealed partial class ConsumerGroupGrain
 
     [LoggerMessage(1514, LogLevel.Information, "Group {Group}: deleted ({Blobs} blobs removed)")]
     private static partial void LogDeleted(ILogger logger, string group, int blobs);
+
+    [LoggerMessage(1530, LogLevel.Information, "Group {Group}: classic member {MemberId} joined generation {Generation} ({Error})")]
+    private static partial void LogClassicJoined(ILogger logger, string group, string memberId, int generation, ClassicGroupError error);
+
+    [LoggerMessage(1531, LogLevel.Information, "Group {Group}: classic member {MemberId} left ({Remaining} remain)")]
+    private static partial void LogClassicLeft(ILogger logger, string group, string memberId, int remaining);
+
+    [LoggerMessage(1532, LogLevel.Information, "Group {Group}: classic member {MemberId} removed (session or rebalance timeout)")]
+    private static partial void LogClassicExpired(ILogger logger, string group, string memberId);
 }

@@ -26,6 +26,13 @@ public sealed partial class ConsumerGroupGrain
         string memberId;
         if (request.MemberEpoch == 0)
         {
+            if (ClassicMemberCount > 0)
+            {
+                throw new RunnelException(
+                    RunnelErrorCode.InvalidArgument,
+                    $"Group '{GroupId}' has {ClassicMemberCount} Kafka classic-protocol members (client-side assignment); a Runnel consumer can join it only once they have left.");
+            }
+
             memberId = Join(draft, request, changes, fenced);
         }
         else
@@ -351,6 +358,7 @@ public sealed partial class ConsumerGroupGrain
     /// <summary>The session-check timer: removes members whose session expired even when nobody else calls.</summary>
     private async ValueTask CheckSessionsAsync(CancellationToken cancellationToken)
     {
+        ExpireClassic();
         if (_log is null || _lost)
         {
             return;

@@ -7,7 +7,8 @@ public sealed partial class ConsumerGroupGrain
     /// <summary>
     /// Commits offsets, all or nothing. A member's commit needs its id, its current (or previous) epoch and every
     /// partition held by it (assigned or still revoking); a standalone commit (empty member id) needs a group with no
-    /// members. No offset moves backwards. Durable when it returns; a commit that changes nothing writes nothing.
+    /// members. A Kafka classic member's commit needs its id and the current generation (in the epoch field), and may
+    /// name any partition (the leader assigns, not the grain). No offset moves backwards. Durable when it returns; a commit that changes nothing writes nothing.
     /// </summary>
     public async ValueTask CommitOffsetsAsync(OffsetCommitRequest request, CancellationToken cancellationToken = default)
     {
@@ -26,10 +27,14 @@ public sealed partial class ConsumerGroupGrain
         ExpireSessions(draft, changes);
         if (standalone)
         {
-            if (draft.Members.Count > 0)
+            if (draft.Members.Count > 0 || ClassicMemberCount > 0)
             {
                 throw NotEmpty(draft, "take a standalone commit (one without a member id)");
             }
+        }
+        else if (IsClassicMember(request.MemberId))
+        {
+            CheckClassicCommit(request);
         }
         else
         {

@@ -161,7 +161,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         var draft = _membership.Clone();
         var changes = new List<GroupChange>();
         ExpireSessions(draft, changes);
-        if (draft.Members.Count > 0)
+        if (draft.Members.Count > 0 || ClassicMemberCount > 0)
         {
             throw NotEmpty(draft, "reset its offsets");
         }
@@ -182,7 +182,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         var draft = _membership.Clone();
         var changes = new List<GroupChange>();
         ExpireSessions(draft, changes);
-        if (draft.Members.Count > 0)
+        if (draft.Members.Count > 0 || ClassicMemberCount > 0)
         {
             throw NotEmpty(draft, "be deleted");
         }
@@ -228,8 +228,11 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         }
     }
 
-    private RunnelException NotEmpty(GroupMembership draft, string what) =>
-        new(RunnelErrorCode.GroupNotEmpty, $"Group '{GroupId}' has {draft.Members.Count} members ({string.Join(", ", draft.Members.Keys.Order(StringComparer.Ordinal).Take(5))}); it can {what} only when it has none.");
+    private RunnelException NotEmpty(GroupMembership draft, string what)
+    {
+        var ids = draft.Members.Keys.Concat(_classic?.Members.Select(m => m.MemberId) ?? []).Order(StringComparer.Ordinal).ToList();
+        return new(RunnelErrorCode.GroupNotEmpty, $"Group '{GroupId}' has {ids.Count} members ({string.Join(", ", ids.Take(5))}); it can {what} only when it has none.");
+    }
 
     /// <summary>Opens the log (creating the group) if this activation has not yet.</summary>
     private async ValueTask EnsureOpenAsync(CancellationToken cancellationToken)

@@ -27,6 +27,9 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
 
     private readonly string _remote = socket.RemoteEndPoint?.ToString() ?? "?";
 
+    /// <summary>The client's address as Kafka shows it in DescribeGroups ("/127.0.0.1").</summary>
+    private readonly string _clientHost = socket.RemoteEndPoint is System.Net.IPEndPoint ip ? "/" + ip.Address : "";
+
     /// <summary>Serves the connection until the client closes it, a frame is refused, or <paramref name="cancellationToken"/>
     /// fires; never throws. Closes the socket.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -142,7 +145,7 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
         var reader = new KafkaReader(request);
         var header = RequestHeader.Read(ref reader);
         LogRequest(logger, _remote, header.ApiKey, header.ApiVersion, header.CorrelationId);
-        return handler.Start(header, ref reader);
+        return handler.Start(header, ref reader, _clientHost);
     }
 
     private async Task WriteLoopAsync(ChannelReader<Task<ResponseFrame?>> inFlight, PipeWriter output, CancellationTokenSource stop)

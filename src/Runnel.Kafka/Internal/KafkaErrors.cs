@@ -4,7 +4,9 @@ namespace Runnel.Kafka.Internal;
 
 /// <summary>Translates Runnel's errors into Kafka error codes a Kafka client knows how to act on: ownership changes
 /// and closed logs become NOT_LEADER_OR_FOLLOWER (retriable: the client refreshes metadata and retries), lost calls
-/// REQUEST_TIMED_OUT, store trouble KAFKA_STORAGE_ERROR (retriable), and the rest their Kafka namesakes.</summary>
+/// REQUEST_TIMED_OUT, store trouble KAFKA_STORAGE_ERROR (retriable), and the rest their Kafka namesakes (a commit the
+/// group refuses, e.g. one moving an offset back, is INVALID_REQUEST: Kafka has no closer code). Group APIs turn the
+/// retriable ones into COORDINATOR_NOT_AVAILABLE (<see cref="ForGroup"/>).</summary>
 internal static class KafkaErrors
 {
     public static KafkaErrorCode From(Exception exception) => exception switch
@@ -32,8 +34,21 @@ internal static class KafkaErrors
         RunnelErrorCode.TopicAlreadyExists => KafkaErrorCode.TopicAlreadyExists,
         RunnelErrorCode.InvalidConfig => KafkaErrorCode.InvalidConfig,
         RunnelErrorCode.InvalidArgument or RunnelErrorCode.MalformedMessage => KafkaErrorCode.InvalidRequest,
+        RunnelErrorCode.FencedMember => KafkaErrorCode.IllegalGeneration,
+        RunnelErrorCode.UnknownMember => KafkaErrorCode.UnknownMemberId,
+        RunnelErrorCode.GroupNotEmpty => KafkaErrorCode.NonEmptyGroup,
+        RunnelErrorCode.UnknownGroup => KafkaErrorCode.GroupIdNotFound,
+        RunnelErrorCode.InvalidGroupId => KafkaErrorCode.InvalidGroupId,
+        RunnelErrorCode.OffsetCommitRejected => KafkaErrorCode.InvalidRequest,
         RunnelErrorCode.StorageThrottled or RunnelErrorCode.StorageUnavailable or RunnelErrorCode.StorageCorrupt or RunnelErrorCode.BlobNotFound
             or RunnelErrorCode.StorageConflict => KafkaErrorCode.KafkaStorageError,
         _ => KafkaErrorCode.UnknownServerError,
     };
+
+    /// <summary>A code for a group API: what Kafka clients retry there (after finding the coordinator again) is
+    /// COORDINATOR_NOT_AVAILABLE, not the partition-level retriable codes.</summary>
+    public static KafkaErrorCode ForGroup(KafkaErrorCode code) =>
+        code is KafkaErrorCode.NotLeaderOrFollower or KafkaErrorCode.KafkaStorageError or KafkaErrorCode.RequestTimedOut or KafkaErrorCode.LeaderNotAvailable
+            ? KafkaErrorCode.CoordinatorNotAvailable
+            : code;
 }

@@ -12,10 +12,11 @@ namespace Runnel.Kafka.Internal;
 /// </summary>
 internal sealed partial class KafkaRequestHandler(IGrainFactory grains, BrokerIdentity broker, KafkaListenerOptions options, ILogger logger)
 {
-    /// <summary>Decodes the body after <paramref name="header"/> and starts the request.</summary>
+    /// <summary>Decodes the body after <paramref name="header"/> and starts the request. <paramref name="clientHost"/>
+    /// is the client's address as group descriptions show it.</summary>
     /// <exception cref="KafkaProtocolException">The API or version is not supported, or the body does not decode: the
     /// caller closes the connection (an unsupported ApiVersions version is answered instead, as Kafka requires).</exception>
-    public Task<ResponseFrame?> Start(RequestHeader header, ref KafkaReader reader)
+    public Task<ResponseFrame?> Start(RequestHeader header, ref KafkaReader reader, string clientHost = "")
     {
         if (!ApiVersionTable.TryGet(header.ApiKey, out var range))
         {
@@ -59,6 +60,26 @@ internal sealed partial class KafkaRequestHandler(IGrainFactory grains, BrokerId
                 return CreateTopicsAsync(header, CreateTopicsApi.Request.Read(ref reader, version));
             case ApiKey.DeleteTopics:
                 return DeleteTopicsAsync(header, DeleteTopicsApi.Request.Read(ref reader, version));
+            case ApiKey.FindCoordinator:
+                return FindCoordinator(header, FindCoordinatorApi.Request.Read(ref reader, version));
+            case ApiKey.OffsetCommit:
+                return OffsetCommitAsync(header, OffsetCommitApi.Request.Read(ref reader, version));
+            case ApiKey.OffsetFetch:
+                return OffsetFetchAsync(header, OffsetFetchApi.Request.Read(ref reader, version));
+            case ApiKey.ListGroups:
+                return ListGroupsAsync(header, ListGroupsApi.Request.Read(ref reader, version));
+            case ApiKey.DescribeGroups:
+                return DescribeGroupsAsync(header, DescribeGroupsApi.Request.Read(ref reader, version));
+            case ApiKey.DeleteGroups:
+                return DeleteGroupsAsync(header, DeleteGroupsApi.Request.Read(ref reader, version));
+            case ApiKey.JoinGroup:
+                return JoinGroupAsync(header, JoinGroupApi.Request.Read(ref reader, version), clientHost);
+            case ApiKey.SyncGroup:
+                return SyncGroupAsync(header, SyncGroupApi.Request.Read(ref reader, version));
+            case ApiKey.Heartbeat:
+                return HeartbeatAsync(header, HeartbeatApi.Request.Read(ref reader, version));
+            case ApiKey.LeaveGroup:
+                return LeaveGroupAsync(header, LeaveGroupApi.Request.Read(ref reader, version));
             default:
                 throw new KafkaProtocolException($"API {range.Key} has no handler.");
         }

@@ -20,6 +20,16 @@ internal static class ApiVersionTable
         new(ApiKey.CreateTopics, CreateTopicsApi.MinVersion, CreateTopicsApi.MaxVersion, CreateTopicsApi.FirstFlexibleVersion),
         new(ApiKey.DeleteTopics, DeleteTopicsApi.MinVersion, DeleteTopicsApi.MaxVersion, DeleteTopicsApi.FirstFlexibleVersion),
         new(ApiKey.InitProducerId, InitProducerIdApi.MinVersion, InitProducerIdApi.MaxVersion, InitProducerIdApi.FirstFlexibleVersion),
+        new(ApiKey.OffsetCommit, OffsetCommitApi.MinVersion, OffsetCommitApi.MaxVersion, OffsetCommitApi.FirstFlexibleVersion),
+        new(ApiKey.OffsetFetch, OffsetFetchApi.MinVersion, OffsetFetchApi.MaxVersion, OffsetFetchApi.FirstFlexibleVersion),
+        new(ApiKey.FindCoordinator, FindCoordinatorApi.MinVersion, FindCoordinatorApi.MaxVersion, FindCoordinatorApi.FirstFlexibleVersion),
+        new(ApiKey.JoinGroup, JoinGroupApi.MinVersion, JoinGroupApi.MaxVersion, JoinGroupApi.FirstFlexibleVersion),
+        new(ApiKey.Heartbeat, HeartbeatApi.MinVersion, HeartbeatApi.MaxVersion, HeartbeatApi.FirstFlexibleVersion),
+        new(ApiKey.LeaveGroup, LeaveGroupApi.MinVersion, LeaveGroupApi.MaxVersion, LeaveGroupApi.FirstFlexibleVersion),
+        new(ApiKey.SyncGroup, SyncGroupApi.MinVersion, SyncGroupApi.MaxVersion, SyncGroupApi.FirstFlexibleVersion),
+        new(ApiKey.DescribeGroups, DescribeGroupsApi.MinVersion, DescribeGroupsApi.MaxVersion, DescribeGroupsApi.FirstFlexibleVersion),
+        new(ApiKey.ListGroups, ListGroupsApi.MinVersion, ListGroupsApi.MaxVersion, ListGroupsApi.FirstFlexibleVersion),
+        new(ApiKey.DeleteGroups, DeleteGroupsApi.MinVersion, DeleteGroupsApi.MaxVersion, DeleteGroupsApi.FirstFlexibleVersion),
     ];
 
     private static readonly FrozenDictionary<short, ApiVersionRange> ByKey = Supported.ToFrozenDictionary(r => (short)r.Key);

@@ -116,5 +116,24 @@ public sealed class FakeConsumerGroupGrain(FakeBroker broker) : Grain, IConsumer
         return default;
     }
 
+    // The Runnel client never speaks Kafka's classic protocol: these are for the Kafka listener only.
+    public ValueTask<ClassicJoinResponse> JoinClassicAsync(ClassicJoinRequest request, CancellationToken cancellationToken = default) => throw ClassicUnused();
+
+    public ValueTask<ClassicJoinResponse> AwaitClassicJoinAsync(string memberId, TimeSpan maxWait, CancellationToken cancellationToken = default) => throw ClassicUnused();
+
+    public ValueTask<ClassicSyncResponse> SyncClassicAsync(string memberId, int generationId, IReadOnlyList<ClassicAssignment> assignments, CancellationToken cancellationToken = default) =>
+        throw ClassicUnused();
+
+    public ValueTask<ClassicSyncResponse> AwaitClassicSyncAsync(string memberId, int generationId, TimeSpan maxWait, CancellationToken cancellationToken = default) =>
+        throw ClassicUnused();
+
+    public ValueTask<ClassicGroupError> HeartbeatClassicAsync(string memberId, int generationId, CancellationToken cancellationToken = default) => throw ClassicUnused();
+
+    public ValueTask<ClassicGroupError> LeaveClassicAsync(string memberId, CancellationToken cancellationToken = default) => throw ClassicUnused();
+
+    public ValueTask<ClassicGroupDescription> DescribeClassicAsync(CancellationToken cancellationToken = default) => throw ClassicUnused();
+
+    private static NotSupportedException ClassicUnused() => new("The fake group grain does not implement Kafka's classic protocol (the Runnel client never calls it).");
+
     private int PartitionCount(string topic) => broker.Topics.TryGetValue(topic, out var t) ? t.Partitions : 0;
 }

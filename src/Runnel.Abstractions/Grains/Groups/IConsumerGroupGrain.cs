@@ -15,6 +15,10 @@ namespace Runnel.Grains;
 /// <c>groups/{group}/</c> and acknowledged only once durable; a snapshot keeps replay on activation short. A new
 /// activation (after its silo died) restores members and their assignment, so members that keep heartbeating keep
 /// their partitions with no rebalance.</para>
+/// <para>Kafka clients' classic protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) is served here too, with the
+/// assignment done by the leader member as Kafka does: the grain holds the classic members, the generation, the leader
+/// and the leader's assignment in its activation (not in its log). A group has Runnel members or classic members, not
+/// both at once; committed offsets are the same table for both.</para>
 /// <para>Errors: <see cref="RunnelErrorCode.FencedMember"/> (stale member epoch: drop every partition, rejoin),
 /// <see cref="RunnelErrorCode.UnknownMember"/> (not in the group: rejoin), <see cref="RunnelErrorCode.MaxPollIntervalExceeded"/>
 /// (the member's partitions were taken back: rejoin), <see cref="RunnelErrorCode.GroupNotEmpty"/>,
@@ -39,7 +43,9 @@ public interface IConsumerGroupGrain : IGrainWithStringKey
     /// <paramref name="request"/>'s epoch. All or nothing; durable when it returns. An offset below the committed one is
     /// rejected (<see cref="RunnelErrorCode.OffsetCommitRejected"/>): only <see cref="ResetOffsetsAsync"/> moves back.
     /// A request with no member id is a standalone commit (manual assignment), allowed only while the group has no
-    /// members.</summary>
+    /// members. A Kafka classic member commits with its member id and generation (in the epoch field): an old
+    /// generation is <see cref="RunnelErrorCode.FencedMember"/>, and any partition may be named (its leader assigned
+    /// them, not the grain).</summary>
     [Alias("CommitOffsetsAsync")]
     ValueTask CommitOffsetsAsync(OffsetCommitRequest request, CancellationToken cancellationToken = default);
 
@@ -64,6 +70,45 @@ public interface IConsumerGroupGrain : IGrainWithStringKey
     /// <summary>Admin: deletes the group and its blobs. Only for a group with no members.</summary>
     [Alias("DeleteAsync")]
     ValueTask DeleteAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Kafka's classic protocol, first call of a join: adds the member (or takes its rejoin) and starts a
+    /// rebalance when needed. Answers at once when this join completed the round, else
+    /// <see cref="ClassicGroupError.Pending"/> with the member id: the caller then waits with
+    /// <see cref="AwaitClassicJoinAsync"/>. The round completes when every member has rejoined, or at the longest
+    /// rebalance timeout (members that did not rejoin are removed). Classic membership lives in the activation (not in
+    /// the group's log): after a failover members are unknown and rejoin; committed offsets are durable.</summary>
+    [Alias("JoinClassicAsync")]
+    ValueTask<ClassicJoinResponse> JoinClassicAsync(ClassicJoinRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits up to <paramref name="maxWait"/> for <paramref name="memberId"/>'s pending join; still
+    /// <see cref="ClassicGroupError.Pending"/> when the round is not over. Interleaves with every other call.</summary>
+    [AlwaysInterleave]
+    [Alias("AwaitClassicJoinAsync")]
+    ValueTask<ClassicJoinResponse> AwaitClassicJoinAsync(string memberId, TimeSpan maxWait, CancellationToken cancellationToken = default);
+
+    /// <summary>Kafka's SyncGroup: the leader hands in every member's assignment (held by the grain until the next
+    /// rebalance); each member gets its own. A follower that syncs before the leader gets
+    /// <see cref="ClassicGroupError.Pending"/> and waits with <see cref="AwaitClassicSyncAsync"/>.</summary>
+    [Alias("SyncClassicAsync")]
+    ValueTask<ClassicSyncResponse> SyncClassicAsync(string memberId, int generationId, IReadOnlyList<ClassicAssignment> assignments, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits up to <paramref name="maxWait"/> for the leader's assignment. Interleaves with every other call.</summary>
+    [AlwaysInterleave]
+    [Alias("AwaitClassicSyncAsync")]
+    ValueTask<ClassicSyncResponse> AwaitClassicSyncAsync(string memberId, int generationId, TimeSpan maxWait, CancellationToken cancellationToken = default);
+
+    /// <summary>Kafka's Heartbeat: keeps the member's session; tells it when a rebalance started.</summary>
+    [Alias("HeartbeatClassicAsync")]
+    ValueTask<ClassicGroupError> HeartbeatClassicAsync(string memberId, int generationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Kafka's LeaveGroup: the member leaves at once and the others rebalance.</summary>
+    [Alias("LeaveClassicAsync")]
+    ValueTask<ClassicGroupError> LeaveClassicAsync(string memberId, CancellationToken cancellationToken = default);
+
+    /// <summary>The group in Kafka's terms (DescribeGroups, ListGroups); a group that never existed is "Dead".</summary>
+    [ReadOnly]
+    [Alias("DescribeClassicAsync")]
+    ValueTask<ClassicGroupDescription> DescribeClassicAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>The cluster's list of consumer groups, read from the store. Key: the empty string.</summary>
