@@ -30,24 +30,7 @@ public sealed class StalledCallTests : IDisposable
             ClientName = "stalled-call",
             ClusterId = "stall",
         });
-        await connection.Admin.CreateTopicAsync("stall", 8);
-
-        // A partition the second silo serves (both silos are members once they are ready; placement spreads the 8).
-        var victim = await PartitionServedByAsync(connection, "stall", 8, $"127.0.0.1:{secondSiloPort}");
-
-        // An empty partition: the fetch long-polls for 60 s, so it is in flight when its silo dies.
-        var fetch = connection.Grains.GetGrain<IPartitionGrain>(PartitionKey.Format("stall", victim))
-            .FetchAsync(new FetchRequest(0, 1 << 20, TimeSpan.FromSeconds(60))).AsTask();
-        var killed = _silos[1];
-        _silos.RemoveAt(1);
-        killed.Dispose(); // kill -9
-
-        var act = () => fetch.WaitAsync(TimeSpan.FromSeconds(20));
-        var error = (await act.Should().ThrowAsync<RunnelException>("the watchdog ends it, not the {0} response timeout", RequestTimeout)).Which;
-        // The watchdog's OutcomeUnknown, or, when the call went through the live silo's gateway, that silo's own
-        // rejection of a message it could not deliver to the dead one: either ends the call at once, and is retried.
-        error.Code.Should().BeOneOf(RunnelErrorCode.OutcomeUnknown, RunnelErrorCode.Rejected);
-        error.IsRetriable.Should().BeTrue();
+        var error = await FetchFromTheSecondSiloThenKillItAsync(connection, secondSiloPort);
         error.IsOutcomeUnknown.Should().Be(error.Code == RunnelErrorCode.OutcomeUnknown);
     }
 
@@ -71,25 +54,36 @@ public sealed class StalledCallTests : IDisposable
         await host.StartAsync();
         try
         {
-            var connection = host.Services.GetRequiredService<RunnelConnection>();
-            await connection.Admin.CreateTopicAsync("stall", 8);
-            var victim = await PartitionServedByAsync(connection, "stall", 8, $"127.0.0.1:{secondSiloPort}");
-            var fetch = connection.Grains.GetGrain<IPartitionGrain>(PartitionKey.Format("stall", victim))
-                .FetchAsync(new FetchRequest(0, 1 << 20, TimeSpan.FromSeconds(60))).AsTask();
-            var killed = _silos[1];
-            _silos.RemoveAt(1);
-            killed.Dispose(); // kill -9
-
-            var act = () => fetch.WaitAsync(TimeSpan.FromSeconds(20));
-            var error = (await act.Should().ThrowAsync<RunnelException>("AddRunnel's watchdog ends it, not the {0} response timeout", RequestTimeout)).Which;
-            error.Code.Should().BeOneOf(RunnelErrorCode.OutcomeUnknown, RunnelErrorCode.Rejected);
-            error.IsRetriable.Should().BeTrue();
+            await FetchFromTheSecondSiloThenKillItAsync(host.Services.GetRequiredService<RunnelConnection>(), secondSiloPort);
         }
         finally
         {
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await host.StopAsync(stop.Token);
         }
+    }
+
+    /// <summary>A long-poll fetch of an empty partition the second silo serves (in flight for 60 s), then that silo
+    /// killed -9: the call must end within 20 s, not at the response timeout, with a retriable error — the watchdog's
+    /// OutcomeUnknown, or, when the call went through the live silo's gateway, that silo's own rejection of a message
+    /// it could not deliver to the dead one.</summary>
+    private async Task<RunnelException> FetchFromTheSecondSiloThenKillItAsync(RunnelConnection connection, int secondSiloPort)
+    {
+        await connection.Admin.CreateTopicAsync("stall", 8);
+
+        // A partition the second silo serves (both silos are members once they are ready; placement spreads the 8).
+        var victim = await PartitionServedByAsync(connection, "stall", 8, $"127.0.0.1:{secondSiloPort}");
+        var fetch = connection.Grains.GetGrain<IPartitionGrain>(PartitionKey.Format("stall", victim))
+            .FetchAsync(new FetchRequest(0, 1 << 20, TimeSpan.FromSeconds(60))).AsTask();
+        var killed = _silos[1];
+        _silos.RemoveAt(1);
+        killed.Dispose(); // kill -9
+
+        var act = () => fetch.WaitAsync(TimeSpan.FromSeconds(20));
+        var error = (await act.Should().ThrowAsync<RunnelException>("the watchdog ends it, not the {0} response timeout", RequestTimeout)).Which;
+        error.Code.Should().BeOneOf(RunnelErrorCode.OutcomeUnknown, RunnelErrorCode.Rejected);
+        error.IsRetriable.Should().BeTrue();
+        return error;
     }
 
     private static async Task<int> PartitionServedByAsync(RunnelConnection connection, string topic, int partitions, string silo)
