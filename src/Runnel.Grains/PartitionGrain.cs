@@ -31,6 +31,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
     private readonly IObjectStore _store;
     private readonly RunnelGrainsOptions _options;
     private readonly string _owner;
+    private readonly SiloAddress _siloAddress;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ILogger _logLogger;
@@ -71,6 +72,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         _store = store;
         _options = options.Value;
         _owner = silo.Name;
+        _siloAddress = silo.SiloAddress;
         _time = time;
         _instruments = instruments;
         _local = local;
@@ -281,8 +283,17 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             return ValueTask.FromResult(false);
         }
 
-        // Placement decides where the next activation goes (the rendezvous owner among the active silos); if that is
-        // this silo, Orleans keeps the activation where it is.
+        // Only when another silo owns it now: asked to migrate while placement picks this silo, Orleans does not keep
+        // the activation, it deactivates it (no migration target), and the next call takes the log over again here —
+        // an extra takeover for nothing. A rebalancer round can ask a partition that already moved (its own list lags
+        // the hand-over), and the call then lands here, at the new owner.
+        var active = ServiceProvider.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToArray();
+        if (active.Length == 0 || RendezvousHash.PickOwner(this.GetGrainId(), active).Equals(_siloAddress))
+        {
+            return ValueTask.FromResult(false);
+        }
+
         LogHandingOver(_logger, Name);
         this.MigrateOnIdle();
         return ValueTask.FromResult(true);
