@@ -141,6 +141,22 @@ public enum RunnelErrorCode
     /// not have yet. Nothing was written; the message names both partitions. Not retriable.</summary>
     ChangeSpansPartitions = 411,
 
+    /// <summary>A transactional call in the wrong state: producing or sending offsets with no transaction begun,
+    /// committing after an abort (or the other way round), beginning a transaction while one is open, a non-transactional
+    /// batch from a producer with an open transaction. The message says which. Not retriable.</summary>
+    InvalidTransactionState = 412,
+
+    /// <summary>The transactional id's previous transaction is still being completed (its markers are being written).
+    /// Retriable: try again shortly.</summary>
+    ConcurrentTransactions = 413,
+
+    /// <summary>The coordinator aborted the open transaction (its timeout passed, or a newer instance took over): its
+    /// records will never be visible to read_committed readers. Abort and begin a new transaction.</summary>
+    TransactionAborted = 414,
+
+    /// <summary>The transactional id has never been initialized (no <c>InitTransactions</c> under it).</summary>
+    UnknownTransactionalId = 415,
+
     // ---- consumer groups (5xx) ----
 
     /// <summary>The member's epoch is stale: it was fenced by a rebalance or a newer instance.</summary>
@@ -165,4 +181,8 @@ public enum RunnelErrorCode
 
     /// <summary>The group id breaks the naming rules.</summary>
     InvalidGroupId = 506,
+
+    /// <summary>A partition's committed offset is pending in an open transaction (Kafka's UNSTABLE_OFFSET_COMMIT): a
+    /// consumer asking for stable offsets waits until the transaction completes. Retriable.</summary>
+    UnstableOffsetCommit = 507,
 }

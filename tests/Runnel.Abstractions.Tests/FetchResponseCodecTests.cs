@@ -83,14 +83,51 @@ public sealed class FetchResponseCodecTests : IDisposable
     {
         var wire = Serializer.SerializeToArray(new FetchResponse(new byte[] { 1, 2, 3 }, 0, 3, 3));
         // The version byte, then log start 0 and high watermark 3 as little-endian longs.
-        byte[] pattern = [1, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0];
+        byte[] pattern = [2, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0];
         var at = wire.AsSpan().IndexOf(pattern);
         at.Should().BePositive();
-        wire[at] = 2;
+        wire[at] = 3;
 
         var read = () => Serializer.Deserialize<FetchResponse>(wire)!;
 
-        read.Should().Throw<RunnelException>().Where(e => e.Code == RunnelErrorCode.MalformedMessage && e.Message.Contains("version 2"));
+        read.Should().Throw<RunnelException>().Where(e => e.Code == RunnelErrorCode.MalformedMessage && e.Message.Contains("version 3"));
+    }
+
+    [Fact]
+    public void RoundTrip_KeepsTheAbortedTransactions()
+    {
+        var response = new FetchResponse(new byte[] { 1, 2, 3 }, 0, 9, 7)
+        {
+            AbortedTransactions = [new AbortedTransaction(11, 2, 4), new AbortedTransaction(12, 5, 6)],
+        };
+
+        var copy = Serializer.Deserialize<FetchResponse>(Serializer.SerializeToArray(response))!;
+
+        copy.AbortedTransactions.Should().Equal(response.AbortedTransactions);
+        copy.LastStableOffset.Should().Be(7);
+        copy.Batches.ToArray().Should().Equal(1, 2, 3);
+    }
+
+    [Fact]
+    public void Deserialize_Version1_WithoutAnAbortedList_IsRead()
+    {
+        var wire = Serializer.SerializeToArray(new FetchResponse(new byte[] { 1, 2, 3 }, 0, 3, 3));
+        byte[] pattern = [2, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0];
+        var at = wire.AsSpan().IndexOf(pattern);
+        at.Should().BePositive();
+
+        // Version 1: the same but without the aborted count (4 bytes after the three watermarks), and 4 bytes shorter.
+        // Orleans' one-byte varint is (n << 1) | 1.
+        var lengthAt = at - 1;
+        wire[lengthAt].Should().Be((byte)(((25 + 4 + 3) << 1) | 1));
+        var v1 = wire.Take(at).Concat(wire.Skip(at).Take(25)).Concat(wire.Skip(at + 29)).ToArray();
+        v1[lengthAt] = ((25 + 3) << 1) | 1;
+        v1[at] = 1;
+
+        var copy = Serializer.Deserialize<FetchResponse>(v1)!;
+
+        copy.Batches.ToArray().Should().Equal(1, 2, 3);
+        copy.AbortedTransactions.Should().BeEmpty();
     }
 
     [Fact]

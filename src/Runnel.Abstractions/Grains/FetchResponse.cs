@@ -17,4 +17,9 @@ public sealed record FetchResponse(
     ReadOnlyMemory<byte> Batches,
     long LogStartOffset,
     long HighWatermark,
-    long LastStableOffset);
+    long LastStableOffset)
+{
+    /// <summary>At <see cref="IsolationLevel.ReadCommitted"/>: the aborted transactions whose range overlaps the returned
+    /// batches, for the reader to skip their records (Kafka's aborted_transactions). Empty otherwise.</summary>
+    public IReadOnlyList<AbortedTransaction> AbortedTransactions { get; init; } = [];
+}

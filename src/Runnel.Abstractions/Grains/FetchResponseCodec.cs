@@ -14,11 +14,12 @@ namespace Runnel.Grains;
 /// <remarks>
 /// <para>The field, after Orleans' field header (wire type length-prefixed):</para>
 /// <code>
-///  +-------------------+---------+----------------+----------------+------------------+-----------------------+
-///  | length N (varint) | version | log start (i64)| high wm (i64)  | last stable (i64)| batches (N - 25 bytes)|
-///  |                   |  1 byte | little-endian  | little-endian  | little-endian    | stored bytes as is    |
-///  +-------------------+---------+----------------+----------------+------------------+-----------------------+
+///  +-------------------+---------+----------------+----------------+------------------+-------------+----------------------+---------+
+///  | length N (varint) | version | log start (i64)| high wm (i64)  | last stable (i64)| aborted A   | A x (producer id,    | batches |
+///  |                   |  1 byte | little-endian  | little-endian  | little-endian    | (i32)       | first, last: 3 i64)  | as is   |
+///  +-------------------+---------+----------------+----------------+------------------+-------------+----------------------+---------+
 /// </code>
+/// <para>Version 1 (before transactions) had no aborted list; it is still read.</para>
 /// <para>Writing releases the sender's reference to a pooled buffer behind the batches once they are copied into the
 /// message, so a fetch response is serialized at most once (Orleans serializes a response once, for its caller).</para>
 /// </remarks>
@@ -26,10 +27,13 @@ namespace Runnel.Grains;
 public sealed class FetchResponseCodec : IFieldCodec<FetchResponse>
 {
     /// <summary>The format's version byte; a reader refuses any other.</summary>
-    private const byte Version = 1;
+    private const byte Version = 2;
 
-    /// <summary>Version byte and the three watermarks before the batches.</summary>
+    /// <summary>Version byte and the three watermarks before the batches (and, from version 2, the aborted list).</summary>
     private const int HeaderBytes = 1 + 3 * sizeof(long);
+
+    /// <summary>Bytes of one aborted transaction.</summary>
+    private const int AbortedBytes = 3 * sizeof(long);
 
     /// <inheritdoc />
     public void WriteField<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, Type? expectedType, FetchResponse? value)
@@ -42,11 +46,20 @@ public sealed class FetchResponseCodec : IFieldCodec<FetchResponse>
 
         writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(FetchResponse), WireType.LengthPrefixed);
         var batches = value.Batches;
-        writer.WriteVarUInt32((uint)(HeaderBytes + batches.Length));
+        var aborted = value.AbortedTransactions;
+        writer.WriteVarUInt32((uint)(HeaderBytes + sizeof(int) + aborted.Count * AbortedBytes + batches.Length));
         writer.WriteByte(Version);
         writer.WriteInt64(value.LogStartOffset);
         writer.WriteInt64(value.HighWatermark);
         writer.WriteInt64(value.LastStableOffset);
+        writer.WriteInt32(aborted.Count);
+        foreach (var transaction in aborted)
+        {
+            writer.WriteInt64(transaction.ProducerId);
+            writer.WriteInt64(transaction.FirstOffset);
+            writer.WriteInt64(transaction.LastOffset);
+        }
+
         writer.Write(batches.Span);
         if (RunnelPooledBuffer.TryGetFrom(batches, out var pooled))
         {
@@ -70,15 +83,37 @@ public sealed class FetchResponseCodec : IFieldCodec<FetchResponse>
         }
 
         var version = reader.ReadByte();
-        if (version != Version)
+        if (version is not (1 or Version))
         {
-            throw new RunnelException(RunnelErrorCode.MalformedMessage, $"A fetch response has format version {version}; this side reads version {Version} (client and silo versions differ).");
+            throw new RunnelException(RunnelErrorCode.MalformedMessage, $"A fetch response has format version {version}; this side reads versions 1 and {Version} (client and silo versions differ).");
         }
 
         var logStart = reader.ReadInt64();
         var highWatermark = reader.ReadInt64();
         var lastStable = reader.ReadInt64();
         var size = (int)length - HeaderBytes;
+        IReadOnlyList<AbortedTransaction> aborted = [];
+        if (version >= 2)
+        {
+            var count = size >= sizeof(int) ? reader.ReadInt32() : -1;
+            if (count < 0 || (long)count * AbortedBytes > size - sizeof(int))
+            {
+                throw new RunnelException(RunnelErrorCode.MalformedMessage, $"A fetch response of {length} bytes declares {count} aborted transactions: it is malformed.");
+            }
+
+            size -= sizeof(int) + count * AbortedBytes;
+            if (count > 0)
+            {
+                var list = new AbortedTransaction[count];
+                for (var i = 0; i < count; i++)
+                {
+                    list[i] = new AbortedTransaction(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
+                }
+
+                aborted = list;
+            }
+        }
+
         ReadOnlyMemory<byte> batches = ReadOnlyMemory<byte>.Empty;
         if (size > 0)
         {
@@ -87,7 +122,7 @@ public sealed class FetchResponseCodec : IFieldCodec<FetchResponse>
             batches = buffer.Memory;
         }
 
-        var result = new FetchResponse(batches, logStart, highWatermark, lastStable);
+        var result = new FetchResponse(batches, logStart, highWatermark, lastStable) { AbortedTransactions = aborted };
         ReferenceCodec.RecordObject(reader.Session, result);
         return result;
     }

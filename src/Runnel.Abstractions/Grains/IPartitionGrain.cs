@@ -46,6 +46,18 @@ public interface IPartitionGrain : IGrainWithStringKey
     [Alias("OffsetForTimestampAsync")]
     ValueTask<long?> OffsetForTimestampAsync(long timestamp, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Writes a transaction's commit or abort marker (a RecordBatch control batch, as Kafka's) for one producer: its open
+    /// transaction on this partition ends there. After a commit its records are visible to read_committed readers; after
+    /// an abort they are skipped (<see cref="FetchResponse.AbortedTransactions"/>). The last stable offset moves past the
+    /// transaction once the marker is durable. Only transaction coordinators call it. Idempotent: a marker for a producer
+    /// with no open transaction here is written and ends nothing. Returns the marker's offset once it is durable.
+    /// <see cref="RunnelErrorCode.ProducerFenced"/> when the marker's epoch is older than the producer's epoch here.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("WriteTransactionMarkerAsync")]
+    ValueTask<long> WriteTransactionMarkerAsync(TransactionMarker marker, CancellationToken cancellationToken = default);
+
     /// <summary>Stops the partition if its topic is gone: re-reads the topic's metadata and, when the topic no longer
     /// exists or is being deleted, ends pending long-polls, closes the log (sealing and releasing it) and deactivates;
     /// later calls fail with <see cref="RunnelErrorCode.UnknownTopic"/>. Does nothing while the topic exists, so any

@@ -15,4 +15,14 @@ public sealed record SegmentLocation(
     [property: Id(3)] long BaseOffset,
     [property: Id(4)] long LastOffset,
     [property: Id(5)] long LogStartOffset,
-    [property: Id(6)] long HighWatermark);
+    [property: Id(6)] long HighWatermark)
+{
+    /// <summary>The partition's last stable offset when located: a read_committed reader reads no batch at or past it.</summary>
+    [Id(7)]
+    public long LastStableOffset { get; init; } = HighWatermark;
+
+    /// <summary>The aborted transactions whose range overlaps the segment from <see cref="Position"/> on (for
+    /// read_committed readers, as <see cref="FetchResponse.AbortedTransactions"/>).</summary>
+    [Id(8)]
+    public IReadOnlyList<AbortedTransaction> AbortedTransactions { get; init; } = [];
+}

@@ -74,6 +74,8 @@ internal sealed class AttemptRecorder(IGrainFactory inner, RunClock clock) : Del
 
         public ValueTask<bool> HandOverIfMovedAsync(CancellationToken cancellationToken = default) => inner.HandOverIfMovedAsync(cancellationToken);
 
+        public ValueTask<long> WriteTransactionMarkerAsync(TransactionMarker marker, CancellationToken cancellationToken = default) => inner.WriteTransactionMarkerAsync(marker, cancellationToken);
+
         public ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default) => inner.EnforceRetentionAsync(cancellationToken);
 
         public ValueTask<long> DeleteRecordsAsync(long beforeOffset, CancellationToken cancellationToken = default) => inner.DeleteRecordsAsync(beforeOffset, cancellationToken);

@@ -55,6 +55,15 @@ public sealed class FakeConsumerGroupGrain(FakeBroker broker) : Grain, IConsumer
         }
     }
 
+    public ValueTask<IReadOnlyList<CommittedOffset>> FetchStableOffsetsAsync(IReadOnlyList<GroupPartition>? partitions, CancellationToken cancellationToken = default) =>
+        FetchOffsetsAsync(partitions, cancellationToken);
+
+    public ValueTask CommitTransactionalOffsetsAsync(TransactionalOffsetCommitRequest request, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The fake group has no transactions.");
+
+    public ValueTask CompleteTransactionAsync(long producerId, short producerEpoch, bool commit, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The fake group has no transactions.");
+
     public ValueTask<GroupDescription> DescribeAsync(CancellationToken cancellationToken = default)
     {
         var group = Group;

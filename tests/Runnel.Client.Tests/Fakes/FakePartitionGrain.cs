@@ -59,6 +59,9 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
 
     public ValueTask<bool> HandOverIfMovedAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
 
+    public ValueTask<long> WriteTransactionMarkerAsync(TransactionMarker marker, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The fake partition has no transactions.");
+
     public ValueTask<int> EnforceRetentionAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(0);
 
     /// <summary>The fake keeps every record: a pass that cleans nothing.</summary>

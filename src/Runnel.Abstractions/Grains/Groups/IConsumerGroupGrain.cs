@@ -55,6 +55,27 @@ public interface IConsumerGroupGrain : IGrainWithStringKey
     [Alias("FetchOffsetsAsync")]
     ValueTask<IReadOnlyList<CommittedOffset>> FetchOffsetsAsync(IReadOnlyList<GroupPartition>? partitions, CancellationToken cancellationToken = default);
 
+    /// <summary>Committed offsets as <see cref="FetchOffsetsAsync"/>, but stable (Kafka's <c>require_stable</c>): when a
+    /// requested partition (any, when null) has an offset pending in an open transaction,
+    /// <see cref="RunnelErrorCode.UnstableOffsetCommit"/> (retriable) instead, so a consumer taking over a partition
+    /// starts after what the transaction will commit, never before it.</summary>
+    [ReadOnly]
+    [Alias("FetchStableOffsetsAsync")]
+    ValueTask<IReadOnlyList<CommittedOffset>> FetchStableOffsetsAsync(IReadOnlyList<GroupPartition>? partitions, CancellationToken cancellationToken = default);
+
+    /// <summary>Kafka's TxnOffsetCommit: offsets committed inside a transaction, pending (durably) until the transaction's
+    /// coordinator completes it with <see cref="CompleteTransactionAsync"/>. The member is checked as for
+    /// <see cref="CommitOffsetsAsync"/> (a stale epoch is <see cref="RunnelErrorCode.FencedMember"/>); a producer epoch
+    /// older than one this group has seen for the producer id is <see cref="RunnelErrorCode.ProducerFenced"/>. The group
+    /// must have been added to the transaction (<see cref="ITransactionCoordinatorGrain.AddGroupAsync"/>) first.</summary>
+    [Alias("CommitTransactionalOffsetsAsync")]
+    ValueTask CommitTransactionalOffsetsAsync(TransactionalOffsetCommitRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>The transaction coordinator's marker for this group: the producer's pending offsets become committed
+    /// (<paramref name="commit"/>) or are dropped. Idempotent; durable when it returns. Only coordinators call it.</summary>
+    [Alias("CompleteTransactionAsync")]
+    ValueTask CompleteTransactionAsync(long producerId, short producerEpoch, bool commit, CancellationToken cancellationToken = default);
+
     /// <summary>State, members with their assignment, and committed offsets. A group that never existed is
     /// <see cref="RunnelErrorCode.UnknownGroup"/>.</summary>
     [ReadOnly]
