@@ -45,4 +45,7 @@ public sealed partial class PartitionGrain
 
     private static void LogMarkerWritten(ILogger logger, string partition, long producerId, short epoch, string kind, long offset) =>
         LogMarkerWrittenCore(logger, partition, kind, producerId, epoch, offset);
+
+    [LoggerMessage(1214, LogLevel.Debug, "Partition {Partition}: not handing over yet, placement does not know that its owner {Owner} hosts partitions")]
+    private static partial void LogOwnerNotPlaceable(ILogger logger, string partition, string owner);
 }

@@ -294,8 +294,24 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         // the hand-over), and the call then lands here, at the new owner.
         var active = ServiceProvider.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToArray();
-        if (active.Length == 0 || RendezvousHash.PickOwner(this.GetGrainId(), active).Equals(_siloAddress))
+        if (active.Length == 0)
         {
+            return ValueTask.FromResult(false);
+        }
+
+        var owner = RendezvousHash.PickOwner(this.GetGrainId(), active);
+        if (owner.Equals(_siloAddress))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        // Not before this silo's placement knows the owner can host partitions: a joining silo's grain manifest arrives a
+        // little after its membership, and until then placement leaves the owner out, so the migration would land right
+        // back here (a takeover for nothing, and a second one when it finally moves). The rebalancer asks again.
+        var manifest = ServiceProvider.GetRequiredService<IClusterManifestProvider>().Current;
+        if (!manifest.Silos.TryGetValue(owner, out var ownerManifest) || !ownerManifest.Grains.ContainsKey(this.GetGrainId().Type))
+        {
+            LogOwnerNotPlaceable(_logger, Name, owner.ToString());
             return ValueTask.FromResult(false);
         }
 
