@@ -57,6 +57,14 @@ public sealed class IsolationLevelTests(SiloProcessFixture silo) : IClassFixture
             store.SegmentReads.Should().BePositive("sealed segments were read from the store");
         }
 
+        // A group's lag says which isolation it is for: to the log end, and to the last stable offset.
+        var group = "lag-" + topic;
+        await connection.Admin.ResetOffsetsAsync(group, topic, OffsetResetSpec.ToEarliest());
+        var lag = (await connection.Admin.DescribeGroupAsync(group)).Partitions.Single();
+        (lag.LogEndOffset, lag.LastStableOffset).Should().Be((offsets.HighWatermark, offsets.LastStableOffset));
+        lag.Lag.Should().Be(offsets.HighWatermark);
+        lag.ReadCommittedLag.Should().Be(offsets.LastStableOffset, "a read_committed consumer can read up to the open transaction only");
+
         await partition.WriteTransactionMarkerAsync(new Grains.TransactionMarker(c, 0, Commit: true, CoordinatorEpoch: 1));
         var afterCommit = await ConsumeAsync(reading, topic, options, 5, settle: false);
         afterCommit.Should().Equal("p0", "b0", "p1", "c0", "p2");
