@@ -10,10 +10,11 @@ public static class TestBatches
 
     /// <summary>A batch of <paramref name="records"/> records with values "{tag}-{i}" and timestamps
     /// <paramref name="timestamp"/>, +1, ...; idempotent when <paramref name="producerId"/> is not -1.</summary>
-    public static byte[] Create(string tag, int records = 3, long timestamp = BaseTimestamp, long producerId = -1, short epoch = -1, int sequence = -1, int valueSize = 0)
+    public static byte[] Create(string tag, int records = 3, long timestamp = BaseTimestamp, long producerId = -1, short epoch = -1, int sequence = -1, int valueSize = 0, bool transactional = false)
     {
         var options = new RecordBatchBuilderOptions
         {
+            IsTransactional = transactional,
             ProducerId = producerId,
             ProducerEpoch = epoch,
             BaseSequence = sequence,
@@ -30,6 +31,21 @@ public static class TestBatches
         }
 
         return builder.ToArray();
+    }
+
+    /// <summary>The data records (control batches left out) of back-to-back batches, in order: (offset, value).</summary>
+    public static List<(long Offset, string Value)> DataRecords(ReadOnlyMemory<byte> batches)
+    {
+        var records = new List<(long, string)>();
+        foreach (var batch in new RecordBatchReader(batches))
+        {
+            if (!batch.Header.IsControlBatch)
+            {
+                records.AddRange(Records(batch.Memory));
+            }
+        }
+
+        return records;
     }
 
     /// <summary>Every record in back-to-back batches, in order: (offset, value).</summary>
