@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Runnel.Grains.Internal;
 using Runnel.Grains.Tests.Infrastructure;
 using Runnel.Storage;
-using Runnel.Testing;
 
 namespace Runnel.Grains.Tests;
 
@@ -10,16 +9,15 @@ namespace Runnel.Grains.Tests;
 /// A transaction coordinator whose silo is killed (ungracefully, its store severed first) after it decided to commit and
 /// while its markers are on their way (held at <see cref="MarkerLog.Gate"/>): the decision is durable, so the next
 /// activation, or the sweep when nobody calls, must finish the commit on every partition and group. Three silos in one
-/// process on the file store, real partitions.
+/// process, real partitions. Subclasses name the store.
 /// </summary>
-public sealed class TransactionKillTests : IDisposable
+public abstract class TransactionKillTests
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly TempDirectory _directory = new("txn-kill");
-
-    public void Dispose() => _directory.Dispose();
+    /// <summary>A fresh, empty store for one test.</summary>
+    protected abstract IObjectStore CreateStore();
 
     [Fact]
     public async Task EndTransaction_CoordinatorSiloKilledAfterTheDecision_NextActivationFinishesIt()
@@ -65,7 +63,7 @@ public sealed class TransactionKillTests : IDisposable
     private async Task<GrainsCluster> StartAsync(MarkerLog markers, TimeSpan sweepInterval)
     {
         var cluster = await GrainsCluster.StartAsync(
-            new FileObjectStore(_directory.Path),
+            CreateStore(),
             o => o.TransactionSweepInterval = sweepInterval,
             silos: 3,
             responseTimeout: ResponseTimeout,
