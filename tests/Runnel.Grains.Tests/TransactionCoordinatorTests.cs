@@ -264,4 +264,22 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         listed[0].Partitions.Should().Equal(P("t", 1));
         listed[1].ProducerId.Should().NotBe(a.ProducerId);
     }
+
+    [Fact]
+    public async Task AddPartitions_StateWriteFails_NothingIsOpenAndARetryWritesIt()
+    {
+        var producer = await Coordinator().InitProducerIdAsync(TxnTimeout);
+        var store = _cluster.StoreOf(_cluster.Silos[0]);
+        store.BeforePut = name => name.Contains("transaction-coordinator", StringComparison.Ordinal)
+            ? throw new StorageUnavailableException(name, "test: the store is down", isOutcomeUnknown: false)
+            : ValueTask.CompletedTask;
+
+        await FailsWith(RunnelErrorCode.StorageUnavailable, () => Coordinator().AddPartitionsAsync(producer, [P("t", 0)]).AsTask());
+
+        store.BeforePut = null;
+        (await Coordinator().DescribeAsync()).Status.Should().Be(TransactionStatus.Empty, "the change that was not written is not acted on");
+        await Coordinator().AddPartitionsAsync(producer, [P("t", 0)]);
+        await _cluster.DeactivateAllAsync();
+        (await Coordinator().DescribeAsync()).Partitions.Should().Equal(P("t", 0));
+    }
 }

@@ -62,6 +62,9 @@ public sealed partial class TransactionCoordinatorGrain(
 
     private string? _idError;
     private bool _epochClaimed;
+
+    /// <summary>A write failed with its outcome unknown: the state in memory may not be the stored one until re-read.</summary>
+    private bool _reload;
     private IGrainTimer? _timer;
 
     private string TransactionalId => this.GetPrimaryKeyString();
@@ -110,6 +113,8 @@ public sealed partial class TransactionCoordinatorGrain(
         {
             throw new RunnelException(RunnelErrorCode.InvalidArgument, $"The transaction timeout of transactional id '{TransactionalId}' must be between {MinTimeout.TotalSeconds:0} s and {MaxTimeout.TotalMinutes:0} min (was {transactionTimeout}).");
         }
+
+        await ReloadIfNeededAsync();
 
         if (!state.RecordExists)
         {
@@ -221,6 +226,7 @@ public sealed partial class TransactionCoordinatorGrain(
     {
         ThrowIfInvalidId();
         ArgumentNullException.ThrowIfNull(producer);
+        await ReloadIfNeededAsync();
         ThrowIfUninitialized();
         var what = commit ? "commit" : "abort";
         if (producer != Current && IsLast(producer) && !IsPreparing(S.Status))
@@ -284,16 +290,18 @@ public sealed partial class TransactionCoordinatorGrain(
         }
     }
 
-    public ValueTask<TransactionDescription> DescribeAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<TransactionDescription> DescribeAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfInvalidId();
+        await ReloadIfNeededAsync();
         ThrowIfUninitialized();
-        return ValueTask.FromResult(Describe(TransactionalId, S));
+        return Describe(TransactionalId, S);
     }
 
     public async ValueTask<bool> ExpireAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfInvalidId();
+        await ReloadIfNeededAsync();
         if (!state.RecordExists)
         {
             return false;
@@ -320,6 +328,12 @@ public sealed partial class TransactionCoordinatorGrain(
     /// <summary>Aborts an open transaction past its deadline, or finishes one being completed; whether it ended one.</summary>
     private async Task<bool> ExpireCoreAsync()
     {
+        await ReloadIfNeededAsync();
+        if (!state.RecordExists)
+        {
+            return false;
+        }
+
         if (IsPreparing(S.Status))
         {
             return await TryFinishAsync();
@@ -378,6 +392,7 @@ public sealed partial class TransactionCoordinatorGrain(
     {
         ThrowIfInvalidId();
         ArgumentNullException.ThrowIfNull(producer);
+        await ReloadIfNeededAsync();
         ThrowIfUninitialized();
         if (producer != Current && IsLast(producer) && S.EndReason == TransactionEndReason.Timeout)
         {
@@ -547,8 +562,12 @@ public sealed partial class TransactionCoordinatorGrain(
     private async Task<ProducerIdentity> AllocateProducerIdAsync() =>
         await GrainFactory.GetGrain<IProducerIdGrain>(RunnelCluster.SingletonKey).AllocateAsync();
 
-    /// <summary>Writes the state under this activation's ETag; the first write of an activation raises the coordinator
-    /// epoch. Another writer got there first: this activation re-reads, deactivates and the call fails as retriable.</summary>
+    /// <summary>
+    /// Writes the state under this activation's ETag; the first write of an activation raises the coordinator epoch.
+    /// Another writer got there first: this activation re-reads, deactivates and the call fails as retriable. Any other
+    /// failure (the store unavailable; the write may or may not have landed) leaves the state to be re-read before the
+    /// next call, so what this activation acts on is always what is stored, never a change that was not written.
+    /// </summary>
     private async Task PersistAsync()
     {
         if (!_epochClaimed)
@@ -565,10 +584,27 @@ public sealed partial class TransactionCoordinatorGrain(
         {
             LogConflict(logger, TransactionalId);
             _marked.Clear();
-            await state.ReadAsync();
-            _epochClaimed = false;
+            _reload = true;
+            await ReloadIfNeededAsync();
             DeactivateOnIdle();
             throw new RunnelException(RunnelErrorCode.PreconditionFailed, $"The coordinator of transactional id '{TransactionalId}' was changed by another activation; try again.", isRetriable: true);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _reload = true;
+            throw;
+        }
+    }
+
+    /// <summary>Re-reads the stored state after a write whose outcome is not known (a failed re-read leaves the flag set).</summary>
+    private async Task ReloadIfNeededAsync()
+    {
+        if (_reload)
+        {
+            await state.ReadAsync();
+            _epochClaimed = false;
+            _reload = false;
+            Reschedule();
         }
     }
 
