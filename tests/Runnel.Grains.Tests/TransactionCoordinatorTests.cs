@@ -282,4 +282,42 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         await _cluster.DeactivateAllAsync();
         (await Coordinator().DescribeAsync()).Partitions.Should().Equal(P("t", 0));
     }
+
+    [Fact]
+    public async Task InitProducerId_AbortMarkersPending_OldInstanceIsFencedNeverHandedTheNewIdentity()
+    {
+        var old = await Coordinator().InitProducerIdAsync(TxnTimeout);
+        await Coordinator().AddPartitionsAsync(old, [P("t", 0)]);
+        _markers.Failing["t/0"] = true;
+
+        await FailsWith(RunnelErrorCode.ConcurrentTransactions, () => Coordinator().InitProducerIdAsync(TxnTimeout).AsTask());
+        (await Coordinator().DescribeAsync()).Status.Should().Be(TransactionStatus.PrepareAbort);
+        await FailsWith(RunnelErrorCode.ProducerFenced, () => Coordinator().EndTransactionAsync(old, commit: false, bumpEpoch: true).AsTask());
+        await FailsWith(RunnelErrorCode.ConcurrentTransactions, () => Coordinator().AddPartitionsAsync(old, [P("t", 1)]).AsTask());
+
+        _markers.Failing.Clear();
+        var fresh = await Coordinator().InitProducerIdAsync(TxnTimeout);
+        fresh.ProducerEpoch.Should().BeGreaterThan(old.ProducerEpoch);
+        await FailsWith(RunnelErrorCode.ProducerFenced, () => Coordinator().EndTransactionAsync(old, commit: false, bumpEpoch: true).AsTask());
+        _markers.Written.Should().ContainSingle().Which.Marker.Should().Match<TransactionMarker>(m => !m.Commit && m.ProducerEpoch == old.ProducerEpoch + 1);
+    }
+
+    [Fact]
+    public async Task Timeout_AbortMarkersPending_TimedOutProducerIsToldAborted()
+    {
+        var producer = await Coordinator().InitProducerIdAsync(TimeSpan.FromSeconds(10));
+        await Coordinator().AddPartitionsAsync(producer, [P("t", 0)]);
+        _markers.Failing["t/0"] = true;
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await Coordinator().ExpireAsync(); // the timer may have decided first; either way the abort is decided, its markers pending
+        (await Coordinator().DescribeAsync()).Status.Should().Be(TransactionStatus.PrepareAbort);
+
+        await FailsWith(RunnelErrorCode.TransactionAborted, () => Coordinator().EndTransactionAsync(producer, commit: true, bumpEpoch: true).AsTask());
+        await FailsWith(RunnelErrorCode.ConcurrentTransactions, () => Coordinator().AddPartitionsAsync(producer, [P("t", 1)]).AsTask());
+
+        _markers.Failing.Clear();
+        await FailsWith(RunnelErrorCode.TransactionAborted, () => Coordinator().AddPartitionsAsync(producer, [P("t", 1)]).AsTask());
+        var next = await Coordinator().EndTransactionAsync(producer, commit: false, bumpEpoch: true);
+        next.ProducerEpoch.Should().Be((short)(producer.ProducerEpoch + 1));
+    }
 }

@@ -252,6 +252,14 @@ public sealed partial class TransactionCoordinatorGrain(
         switch (S.Status)
         {
             case TransactionStatus.PrepareCommit or TransactionStatus.PrepareAbort:
+                if (S.EndReason != TransactionEndReason.Producer)
+                {
+                    // The coordinator is aborting this producer's transaction itself (its timeout, or a newer instance's
+                    // init): the answer is never the identity that comes after it.
+                    await TryFinishAsync();
+                    throw S.EndReason == TransactionEndReason.Timeout ? TimedOut(producer) : Fenced(producer);
+                }
+
                 if ((S.Status == TransactionStatus.PrepareCommit) != commit)
                 {
                     throw new RunnelException(RunnelErrorCode.InvalidTransactionState, $"Cannot {what} the transaction of '{TransactionalId}': it is being {(commit ? "aborted" : "committed")}.");
@@ -394,15 +402,18 @@ public sealed partial class TransactionCoordinatorGrain(
         ArgumentNullException.ThrowIfNull(producer);
         await ReloadIfNeededAsync();
         ThrowIfUninitialized();
+        if (producer.ProducerId == S.ProducerId && producer.ProducerEpoch > S.ProducerEpoch)
+        {
+            CheckCurrent(producer); // newer than handed out
+        }
+
+        // An end left unfinished first: finishing one that bumped the epoch leaves its producer behind it.
+        await FinishOrThrowAsync();
         if (producer != Current && IsLast(producer) && S.EndReason == TransactionEndReason.Timeout)
         {
             throw TimedOut(producer);
         }
 
-        CheckCurrent(producer);
-        await FinishOrThrowAsync();
-
-        // Finishing an end that bumped the epoch leaves this producer behind it.
         CheckCurrent(producer);
     }
 
