@@ -80,6 +80,7 @@ public sealed class MalformedInputTests
             (ApiKey.JoinGroup, 0, 5), (ApiKey.Heartbeat, 0, 3), (ApiKey.LeaveGroup, 0, 1), (ApiKey.SyncGroup, 0, 3),
             (ApiKey.DescribeGroups, 0, 4), (ApiKey.ListGroups, 0, 5), (ApiKey.ApiVersions, 0, 4),
             (ApiKey.CreateTopics, 0, 7), (ApiKey.DeleteTopics, 0, 5), (ApiKey.InitProducerId, 0, 4), (ApiKey.DeleteGroups, 0, 2),
+            (ApiKey.DeleteRecords, 0, 2), (ApiKey.CreatePartitions, 0, 3), (ApiKey.DescribeConfigs, 0, 4), (ApiKey.IncrementalAlterConfigs, 0, 1),
         });
     }
 
