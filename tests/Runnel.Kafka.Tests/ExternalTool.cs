@@ -1,12 +1,13 @@
 using System.Diagnostics;
+using Runnel.Testing;
 
 namespace Runnel.Kafka.Tests;
 
 /// <summary>Runs a command-line tool (kcat, node) to completion with optional stdin, bounded in time.</summary>
 internal static class ExternalTool
 {
-    /// <summary>The repository root: the first folder above the test binaries that holds package.json.</summary>
-    public static string RepoRoot { get; } = FindRoot();
+    /// <summary>The repository root (where package.json and node_modules are).</summary>
+    public static string RepoRoot => RepoPaths.Root;
 
     /// <summary>The tool's path on PATH; the test fails naming the package to install when it is absent.</summary>
     public static string Require(string tool, string package)
@@ -59,18 +60,5 @@ internal static class ExternalTool
         }
 
         return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "package.json")) && File.Exists(Path.Combine(dir.FullName, "Platform.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No repository root (package.json and Platform.sln) above {AppContext.BaseDirectory}.");
     }
 }
