@@ -27,7 +27,7 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
         Console.Error.WriteLine($"  {name,-10} {help}");
     }
 
-    Console.Error.WriteLine($"  {"micro",-10} BenchmarkDotNet micro-benchmarks (batch builder, validation, murmur2); BenchmarkDotNet arguments follow");
+    Console.Error.WriteLine($"  {"micro",-10} BenchmarkDotNet micro-benchmarks (batch builder, validation, codecs, murmur2); BenchmarkDotNet arguments follow");
 
     return 2;
 }
