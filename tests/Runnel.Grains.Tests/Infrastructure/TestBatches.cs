@@ -9,16 +9,17 @@ public static class TestBatches
     public const long BaseTimestamp = 1_700_000_000_000;
 
     /// <summary>A batch of <paramref name="records"/> records with values "{tag}-{i}" and timestamps
-    /// <paramref name="timestamp"/>, +1, ...; idempotent when <paramref name="producerId"/> is not -1.</summary>
+    /// <paramref name="timestamp"/>, +1, ...; idempotent when <paramref name="producerId"/> is not -1, part of the producer's
+    /// transaction with <paramref name="transactional"/>.</summary>
     public static byte[] Create(string tag, int records = 3, long timestamp = BaseTimestamp, long producerId = -1, short epoch = -1, int sequence = -1, int valueSize = 0, bool transactional = false)
     {
         var options = new RecordBatchBuilderOptions
         {
-            IsTransactional = transactional,
             ProducerId = producerId,
             ProducerEpoch = epoch,
             BaseSequence = sequence,
             MaxBatchBytes = RecordBatch.MaxBatchBytes,
+            IsTransactional = transactional,
         };
         using var builder = new RecordBatchBuilder(options);
         for (var i = 0; i < records; i++)
