@@ -13,6 +13,11 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
     {
         CheckExists();
         await broker.HeldAsync(Key).WaitAsync(cancellationToken);
+        if (RecordBatchHeader.Read(request.Batch.Span).IsTransactional)
+        {
+            broker.TransactionEvents.Enqueue("send " + Key);
+        }
+
         return await Log.AppendAsync(request.Batch, broker.NextFault(Key, RecordBatchHeader.Read(request.Batch.Span).BaseSequence));
     }
 
