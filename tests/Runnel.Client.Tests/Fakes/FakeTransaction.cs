@@ -24,6 +24,6 @@ public sealed class FakeTransaction(string id)
     /// <summary>Every ended transaction: commit or abort, with its partitions.</summary>
     public List<(bool Commit, TransactionPartition[] Partitions, short Epoch)> Ended { get; } = [];
 
-    public TransactionDescription Describe() =>
+    public Grains.TransactionDescription Describe() =>
         new(Id, ProducerId, Epoch, Status, Timeout, StartedAt, [.. Partitions], [.. Groups]);
 }

@@ -4,9 +4,9 @@ namespace Runnel.Client.Tests.Fakes;
 
 public sealed class FakeTransactionCatalogGrain(FakeBroker broker) : Grain, ITransactionCatalogGrain
 {
-    public ValueTask<IReadOnlyList<TransactionDescription>> ListAsync(CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<Grains.TransactionDescription>> ListAsync(CancellationToken cancellationToken = default)
     {
-        var list = new List<TransactionDescription>();
+        var list = new List<Grains.TransactionDescription>();
         foreach (var state in broker.Transactions.Values.OrderBy(t => t.Id, StringComparer.Ordinal))
         {
             lock (state)
@@ -18,6 +18,6 @@ public sealed class FakeTransactionCatalogGrain(FakeBroker broker) : Grain, ITra
             }
         }
 
-        return ValueTask.FromResult<IReadOnlyList<TransactionDescription>>(list);
+        return ValueTask.FromResult<IReadOnlyList<Grains.TransactionDescription>>(list);
     }
 }

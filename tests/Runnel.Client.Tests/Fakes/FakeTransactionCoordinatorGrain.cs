@@ -98,7 +98,7 @@ public sealed class FakeTransactionCoordinatorGrain(FakeBroker broker) : Grain, 
         }
     }
 
-    public ValueTask<TransactionDescription> DescribeAsync(CancellationToken cancellationToken = default)
+    public ValueTask<Grains.TransactionDescription> DescribeAsync(CancellationToken cancellationToken = default)
     {
         if (!broker.Transactions.TryGetValue(this.GetPrimaryKeyString(), out var state) || state.ProducerId < 0)
         {
