@@ -685,10 +685,15 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
     /// batch that does not check), fetched from the partition grain.</summary>
     private async Task<(FetchResponse Response, FetchSummary Summary)> FetchFromAsync(FetchState state, int version, long offset, CancellationToken token)
     {
+        var committedOnly = Options.IsolationLevel == IsolationLevel.ReadCommitted;
         if (_segmentStore is { } store && offset < state.ActiveSegmentFrom)
         {
             var location = await state.Grain.LocateSealedAsync(offset, token).ConfigureAwait(false);
-            if (location is null)
+            if (location is not null && committedOnly && offset >= location.LastStableOffset)
+            {
+                location = null; // an open transaction holds the offset back: the partition's fetch waits for it
+            }
+            else if (location is null)
             {
                 lock (_gate)
                 {
@@ -707,8 +712,12 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                     if (!batches.IsEmpty)
                     {
                         // Always checked, whatever CheckCrcs says: these bytes did not come through a partition.
-                        var direct = new FetchResponse(batches, location.LogStartOffset, location.HighWatermark, location.HighWatermark);
-                        return (direct, FetchSummary.Of(batches, offset, checkCrcs: true));
+                        var direct = new FetchResponse(batches, location.LogStartOffset, location.HighWatermark, location.LastStableOffset)
+                        {
+                            AbortedTransactions = location.AbortedTransactions,
+                        };
+                        var summary = FetchSummary.Of(batches, offset, checkCrcs: true);
+                        return committedOnly ? KeepCommitted(direct, summary, offset) : (direct, summary);
                     }
                 }
                 catch (Exception ex) when (ex is RunnelException or IOException && !token.IsCancellationRequested)
@@ -723,16 +732,39 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
             }
         }
 
-        var response = await state.Grain.FetchAsync(new FetchRequest(offset, Options.FetchMaxBytes, Options.FetchMaxWait), token).ConfigureAwait(false);
+        var response = await state.Grain.FetchAsync(new FetchRequest(offset, Options.FetchMaxBytes, Options.FetchMaxWait, Options.IsolationLevel), token).ConfigureAwait(false);
         try
         {
-            return (response, Summarize(state.Partition, response.Batches, offset));
+            var summary = Summarize(state.Partition, response.Batches, offset);
+            return committedOnly && response.AbortedTransactions.Count > 0 ? KeepCommitted(response, summary, offset) : (response, summary);
         }
         catch
         {
             ReleaseBytes(response);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A read_committed reader's part of a response: the batches below its last stable offset without aborted
+    /// transactions' batches (<see cref="TransactionFilter"/>). The next fetch still starts after every batch the
+    /// response held (<paramref name="summary"/>'s next offset): skipped batches are passed, not fetched again.
+    /// </summary>
+    private (FetchResponse Response, FetchSummary Summary) KeepCommitted(FetchResponse response, FetchSummary summary, long offset)
+    {
+        var kept = TransactionFilter.Apply(response.Batches, response.LastStableOffset, response.AbortedTransactions, out var copied, out var passed);
+        if (kept.Length == response.Batches.Length)
+        {
+            return (response, summary);
+        }
+
+        if (copied)
+        {
+            ReleaseBytes(response);
+        }
+
+        var stable = FetchSummary.Of(kept, offset, checkCrcs: false);
+        return (response with { Batches = kept }, stable with { NextOffset = Math.Max(passed, stable.NextOffset) });
     }
 
     /// <summary>Gives back the pooled buffer a fetch response received from a silo holds (see <see cref="FetchResponse"/>).</summary>

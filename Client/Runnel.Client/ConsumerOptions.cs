@@ -26,6 +26,13 @@ public sealed record ConsumerOptions
     /// <summary>Check each fetched batch's CRC-32C (Kafka <c>check.crcs</c>). Default true.</summary>
     public bool CheckCrcs { get; init; } = true;
 
+    /// <summary>Which records of transactional producers are read (Kafka's <c>isolation.level</c>). The default,
+    /// <see cref="IsolationLevel.ReadCommitted"/> (as librdkafka's, and so Confluent.Kafka's), reads only committed
+    /// transactions' records, stops before any open transaction's (at the partition's last stable offset) and skips
+    /// aborted ones; records outside transactions are read as soon as no open transaction precedes them.
+    /// <see cref="IsolationLevel.ReadUncommitted"/> reads everything up to the high watermark.</summary>
+    public IsolationLevel IsolationLevel { get; init; } = IsolationLevel.ReadCommitted;
+
     /// <summary>The first wait before fetching again after a retriable error; doubles up to <see cref="RetryBackoffMax"/>.
     /// Default 100 ms.</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);

@@ -39,4 +39,13 @@ public sealed partial class PartitionGrain
 
     [LoggerMessage(1212, LogLevel.Information, "Partition {Partition}: handing over to its owner (a silo joined); sealing and releasing the log when idle")]
     private static partial void LogHandingOver(ILogger logger, string partition);
+
+    [LoggerMessage(1213, LogLevel.Debug, "Partition {Partition}: {Kind} marker of producer {ProducerId} epoch {Epoch} at offset {Offset}")]
+    private static partial void LogMarkerWrittenCore(ILogger logger, string partition, string kind, long producerId, short epoch, long offset);
+
+    private static void LogMarkerWritten(ILogger logger, string partition, long producerId, short epoch, string kind, long offset) =>
+        LogMarkerWrittenCore(logger, partition, kind, producerId, epoch, offset);
+
+    [LoggerMessage(1214, LogLevel.Debug, "Partition {Partition}: not handing over yet, placement does not know that its owner {Owner} hosts partitions")]
+    private static partial void LogOwnerNotPlaceable(ILogger logger, string partition, string owner);
 }

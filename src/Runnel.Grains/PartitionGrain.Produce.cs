@@ -7,8 +7,10 @@ namespace Runnel.Grains;
 public sealed partial class PartitionGrain
 {
     /// <summary>
-    /// Validates the batch (size against the topic's <c>max.message.bytes</c>, framing and CRC; control and
-    /// transactional batches are refused until transactions land), deduplicates idempotent producers and appends.
+    /// Validates the batch (size against the topic's <c>max.message.bytes</c>, framing and CRC; control batches are refused:
+    /// only <see cref="WriteTransactionMarkerAsync"/> writes them), deduplicates idempotent and transactional producers
+    /// (a transactional batch opens the producer's transaction here, which holds the last stable offset back until its
+    /// marker) and appends.
     /// Thread-safe: runs beside every other call. Concurrent produce requests meet in the log's queue and share one
     /// storage write (group commit).
     /// </summary>
@@ -46,9 +48,16 @@ public sealed partial class PartitionGrain
             throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Partition '{Name}' refuses a control batch from a producer: only transaction coordinators write them.");
         }
 
-        if (header.IsTransactional)
+        if (header.IsTransactional && (header.ProducerId < 0 || header.BaseSequence < 0))
         {
-            throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Partition '{Name}' refuses a transactional batch: transactions are not supported yet.");
+            throw new RunnelException(RunnelErrorCode.InvalidArgument, $"Partition '{Name}' refuses a transactional batch without a producer id and sequence (producer {header.ProducerId}, sequence {header.BaseSequence}).");
+        }
+
+        if (!header.IsTransactional && header.ProducerId >= 0 && log.HasOpenTransaction(header.ProducerId))
+        {
+            throw new RunnelException(
+                RunnelErrorCode.InvalidTransactionState,
+                $"Partition '{Name}' refuses a non-transactional batch of producer {header.ProducerId}: it has a transaction open here; commit or abort it first.");
         }
 
         try

@@ -205,13 +205,14 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         activity?.SetTag("runnel.fetch.offset", request.Offset);
         try
         {
-            if (request.MaxWait > TimeSpan.Zero && request.Offset == log.HighWatermark)
+            var committedOnly = request.IsolationLevel == IsolationLevel.ReadCommitted;
+            if (request.MaxWait > TimeSpan.Zero && (committedOnly ? request.Offset >= log.LastStableOffset && request.Offset <= log.HighWatermark : request.Offset == log.HighWatermark))
             {
                 using var timeout = new CancellationTokenSource(request.MaxWait, _time);
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _closing.Token, _stopping);
                 try
                 {
-                    await log.WaitForHighWatermarkAsync(request.Offset, wait.Token);
+                    await (committedOnly ? log.WaitForStableOffsetAsync(request.Offset, wait.Token) : log.WaitForHighWatermarkAsync(request.Offset, wait.Token));
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -220,11 +221,11 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
             }
 
             // Pooled: the response writer attaches the batches and releases their buffer once they are sent.
-            var read = await log.ReadPooledAsync(request.Offset, request.MaxBytes, cancellationToken);
+            var read = await log.ReadPooledAsync(request.Offset, request.MaxBytes, request.IsolationLevel, cancellationToken);
             _instruments.FetchRequests.Add(1, _tag);
             _instruments.FetchedBytes.Add(read.Batches.Length, _tag);
             activity?.SetTag("runnel.fetch.bytes", read.Batches.Length);
-            return new FetchResponse(read.Batches, read.LogStartOffset, read.HighWatermark, read.LastStableOffset);
+            return new FetchResponse(read.Batches, read.LogStartOffset, read.HighWatermark, read.LastStableOffset) { AbortedTransactions = read.AbortedTransactions };
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
@@ -249,7 +250,11 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         try
         {
             var found = await log.LocateSealedAsync(offset, cancellationToken);
-            return found is null ? null : new SegmentLocation(found.Segment, found.Position, found.SealedLength, found.BaseOffset, found.LastOffset, found.LogStartOffset, found.HighWatermark);
+            return found is null ? null : new SegmentLocation(found.Segment, found.Position, found.SealedLength, found.BaseOffset, found.LastOffset, found.LogStartOffset, found.HighWatermark)
+            {
+                LastStableOffset = log.LastStableOffset,
+                AbortedTransactions = log.AbortedTransactions(Math.Min(offset, found.BaseOffset), found.LastOffset + 1),
+            };
         }
         catch (RunnelException ex) when (ex is NotOwnerException or LogClosedException)
         {
@@ -289,8 +294,24 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         // the hand-over), and the call then lands here, at the new owner.
         var active = ServiceProvider.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToArray();
-        if (active.Length == 0 || RendezvousHash.PickOwner(this.GetGrainId(), active).Equals(_siloAddress))
+        if (active.Length == 0)
         {
+            return ValueTask.FromResult(false);
+        }
+
+        var owner = RendezvousHash.PickOwner(this.GetGrainId(), active);
+        if (owner.Equals(_siloAddress))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        // Not before this silo's placement knows the owner can host partitions: a joining silo's grain manifest arrives a
+        // little after its membership, and until then placement leaves the owner out, so the migration would land right
+        // back here (a takeover for nothing, and a second one when it finally moves). The rebalancer asks again.
+        var manifest = ServiceProvider.GetRequiredService<IClusterManifestProvider>().Current;
+        if (!manifest.Silos.TryGetValue(owner, out var ownerManifest) || !ownerManifest.Grains.ContainsKey(this.GetGrainId().Type))
+        {
+            LogOwnerNotPlaceable(_logger, Name, owner.ToString());
             return ValueTask.FromResult(false);
         }
 

@@ -10,4 +10,5 @@ namespace Runnel.Log;
 /// <param name="ProducerId">Its producer id (-1 for none).</param>
 /// <param name="ProducerEpoch">Its producer epoch.</param>
 /// <param name="BaseSequence">Its first sequence number (-1 for none).</param>
-public readonly record struct BatchSummary(long BaseOffset, long LastOffset, long Position, int Size, long MaxTimestamp, long ProducerId, short ProducerEpoch, int BaseSequence);
+/// <param name="Kind">Plain, transactional, or a transaction marker.</param>
+public readonly record struct BatchSummary(long BaseOffset, long LastOffset, long Position, int Size, long MaxTimestamp, long ProducerId, short ProducerEpoch, int BaseSequence, BatchKind Kind = BatchKind.Data);

@@ -9,4 +9,8 @@ namespace Runnel.Log;
 /// <param name="LogStartOffset">The first readable offset.</param>
 /// <param name="HighWatermark">One past the last durable offset.</param>
 /// <param name="LastStableOffset">One past the last offset a read-committed consumer may see.</param>
-public sealed record LogReadResult(ReadOnlyMemory<byte> Batches, long LogStartOffset, long HighWatermark, long LastStableOffset);
+public sealed record LogReadResult(ReadOnlyMemory<byte> Batches, long LogStartOffset, long HighWatermark, long LastStableOffset)
+{
+    /// <summary>For a read_committed read: the aborted transactions overlapping the batches returned. Empty otherwise.</summary>
+    public IReadOnlyList<Runnel.Grains.AbortedTransaction> AbortedTransactions { get; init; } = [];
+}

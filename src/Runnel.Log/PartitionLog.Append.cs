@@ -291,6 +291,7 @@ public sealed partial class PartitionLog
             foreach (var summary in block.Batches)
             {
                 active.Index!.OnBatch(summary.BaseOffset, position + summary.Position, summary.MaxTimestamp, _options.IndexIntervalBytes);
+                _transactions.Apply(summary);
             }
 
             active.Length += block.Length;
@@ -468,8 +469,10 @@ public sealed partial class PartitionLog
         _blocksSinceCheckpoint = 0;
         byte[] offsets, times;
         long length, maxTimestamp;
+        TransactionSnapshot transactions;
         lock (_gate)
         {
+            transactions = _transactions.ToSnapshot(_logStartOffset);
             offsets = active.Index!.SerializeOffsets();
             times = active.Index.SerializeTimes();
             maxTimestamp = active.Index.MaxTimestamp;
@@ -477,7 +480,7 @@ public sealed partial class PartitionLog
         }
 
         var producerBatches = _checkpointProducers.Values.SelectMany(q => q).OrderBy(b => b.BaseOffset).ToList();
-        var checkpoint = new TailCheckpoint(active.Descriptor.Name, _manifest.WriteId, length, maxTimestamp, _checkpointLastBatch, producerBatches, offsets, times);
+        var checkpoint = new TailCheckpoint(active.Descriptor.Name, _manifest.WriteId, length, maxTimestamp, _checkpointLastBatch, producerBatches, offsets, times, transactions);
         _checkpointWrite = WriteCheckpointAsync(checkpoint);
     }
 

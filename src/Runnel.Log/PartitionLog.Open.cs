@@ -128,6 +128,7 @@ public sealed partial class PartitionLog
 
         var manifestWithSealed = _manifest with { Segments = descriptors };
         _nextOffset = manifestWithSealed.NextOffsetFromSealed();
+        RecoverTransactions(_nextOffset);
         var active = new SegmentDescriptor(_paths.Segment(_manifest.Epoch, _nextOffset), _manifest.Epoch, _nextOffset, null, null, -1);
         await CreateSegmentAsync(active.Name, cancellationToken).ConfigureAwait(false);
 
@@ -161,6 +162,34 @@ public sealed partial class PartitionLog
         }
     }
 
+    /// <summary>
+    /// Rebuilds the transaction bookkeeping: the newest stored snapshot (the manifest's, or the recovered segment's tail
+    /// checkpoint's when that is later), then every recovered batch at or after it. The recovered tail holds every batch
+    /// after the checkpoint (or of the whole segment without one), and the manifest's snapshot is at least as recent as
+    /// the recovered segment's start (every roll writes it), so nothing between the snapshot and
+    /// <paramref name="nextOffset"/> is missed.
+    /// </summary>
+    private void RecoverTransactions(long nextOffset)
+    {
+        var snapshot = _manifest.Transactions ?? TransactionSnapshot.Empty;
+        if (_checkpointTransactions is { } fromCheckpoint && fromCheckpoint.AsOf > snapshot.AsOf)
+        {
+            snapshot = fromCheckpoint;
+        }
+
+        lock (_gate)
+        {
+            _transactions.Load(snapshot);
+            foreach (var batch in RecoveredTail)
+            {
+                _transactions.Apply(batch);
+            }
+
+            _transactions.AdvanceTo(nextOffset);
+            _transactionsLoaded = true;
+        }
+    }
+
     /// <summary>Seals a segment of an earlier epoch and scans its valid bytes; null when its blob does not exist.</summary>
     private async Task<SegmentScanner.Result?> SealAndScanAsync(SegmentDescriptor segment, CancellationToken cancellationToken)
     {
@@ -181,6 +210,7 @@ public sealed partial class PartitionLog
             RecoveredFromCheckpoint = true;
             var start = (checkpoint.Position, checkpoint.LastBatch.LastOffset, checkpoint.Index);
             var rest = await SegmentScanner.ScanAsync(_store, segment.Name, segment.BaseOffset, properties.Length, _options.IndexIntervalBytes, cancellationToken, start).ConfigureAwait(false);
+            _checkpointTransactions = checkpoint.Transactions;
             return rest with { Batches = [.. checkpoint.ProducerBatches, .. rest.Batches] };
         }
 
@@ -191,7 +221,7 @@ public sealed partial class PartitionLog
     /// the stored bytes: its last batch is read back and must frame, pass its CRC and say what the checkpoint says, end
     /// exactly at the checkpoint's position, and lie within the sealed <paramref name="length"/>. Anything else (no
     /// checkpoint, another segment's, a damaged or mismatching one) gives null: the caller scans the whole segment.</summary>
-    private async Task<(long Position, BatchSummary LastBatch, SegmentIndex Index, IReadOnlyList<BatchSummary> ProducerBatches)?> TryCheckpointAsync(SegmentDescriptor segment, long length, CancellationToken cancellationToken)
+    private async Task<(long Position, BatchSummary LastBatch, SegmentIndex Index, IReadOnlyList<BatchSummary> ProducerBatches, TransactionSnapshot Transactions)?> TryCheckpointAsync(SegmentDescriptor segment, long length, CancellationToken cancellationToken)
     {
         if (_options.CheckpointIntervalBlocks == 0)
         {
@@ -243,7 +273,7 @@ public sealed partial class PartitionLog
             return null;
         }
 
-        return (checkpoint.Position, last, index!, checkpoint.ProducerBatches);
+        return (checkpoint.Position, last, index!, checkpoint.ProducerBatches, checkpoint.Transactions);
     }
 
     private async Task CreateSegmentAsync(string name, CancellationToken cancellationToken)
@@ -286,6 +316,15 @@ public sealed partial class PartitionLog
     /// </summary>
     private async Task<bool> TryCasManifestAsync(PartitionManifest next, CancellationToken cancellationToken)
     {
+        if (_transactionsLoaded)
+        {
+            // Every write carries the current transaction bookkeeping, consistent with the high watermark it is as of.
+            lock (_gate)
+            {
+                next = next with { Transactions = _transactions.ToSnapshot(_logStartOffset) };
+            }
+        }
+
         var json = next.ToJson();
         var outcomeUnknown = false;
         for (var attempt = 0; ; attempt++)

@@ -30,28 +30,100 @@ public sealed partial class PartitionLog
     public ValueTask<LogReadResult> ReadPooledAsync(long offset, int maxBytes, CancellationToken cancellationToken = default) =>
         ReadCoreAsync(offset, maxBytes, pooled: true, cancellationToken);
 
+    /// <summary>
+    /// As <see cref="ReadPooledAsync(long, int, CancellationToken)"/> at <paramref name="isolation"/>: at
+    /// <see cref="IsolationLevel.ReadCommitted"/> only whole batches below the last stable offset (none when the offset is
+    /// at or past it), with the aborted transactions that overlap them (<see cref="LogReadResult.AbortedTransactions"/>).
+    /// </summary>
+    public async ValueTask<LogReadResult> ReadPooledAsync(long offset, int maxBytes, IsolationLevel isolation, CancellationToken cancellationToken = default)
+    {
+        if (isolation != IsolationLevel.ReadCommitted)
+        {
+            return await ReadCoreAsync(offset, maxBytes, pooled: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        long stable;
+        lock (_gate)
+        {
+            ThrowIfNotReadable();
+            ThrowIfOutOfRangeLocked(offset);
+            stable = LastStableOffsetLocked;
+            if (offset >= stable)
+            {
+                return new LogReadResult(ReadOnlyMemory<byte>.Empty, _logStartOffset, _highWatermark, stable);
+            }
+        }
+
+        var read = await ReadCoreAsync(offset, maxBytes, pooled: true, cancellationToken).ConfigureAwait(false);
+        var batches = read.Batches;
+        var span = batches.Span;
+        var end = 0;
+        long first = -1, last = -1;
+        while (end + RecordBatch.LogOverhead <= span.Length)
+        {
+            var batch = span[end..];
+            var baseOffset = BatchFraming.BaseOffset(batch);
+            if (baseOffset >= stable)
+            {
+                break;
+            }
+
+            first = first < 0 ? baseOffset : first;
+            last = BatchFraming.LastOffset(batch);
+            end += BatchFraming.TotalSize(batch);
+        }
+
+        // Sliced, not copied: a pooled buffer behind the bytes stays referenced by the slice.
+        batches = batches[..Math.Min(end, batches.Length)];
+        var aborted = first < 0 ? [] : AbortedTransactions(first, last + 1);
+        return read with { Batches = batches, LastStableOffset = stable, AbortedTransactions = aborted };
+    }
+
+    /// <summary>Completes when the last stable offset passes <paramref name="offset"/> (at once if it already has), for
+    /// read_committed long-poll fetches. Fails when the log is fenced or closed meanwhile.</summary>
+    public async Task WaitForStableOffsetAsync(long offset, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task moved;
+            lock (_gate)
+            {
+                ThrowIfNotReadable();
+                if (LastStableOffsetLocked > offset)
+                {
+                    return;
+                }
+
+                moved = _highWatermarkMoved.Task;
+            }
+
+            await moved.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async ValueTask<LogReadResult> ReadCoreAsync(long offset, int maxBytes, bool pooled, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         for (var attempt = 0; ; attempt++)
         {
             Segment segment;
-            long segmentEnd, logStart, highWatermark, nextSegmentBase;
+            long segmentEnd, logStart, highWatermark, lastStable, nextSegmentBase;
             lock (_gate)
             {
                 ThrowIfNotReadable();
                 logStart = _logStartOffset;
                 highWatermark = _highWatermark;
+                lastStable = LastStableOffsetLocked;
                 ThrowIfOutOfRangeLocked(offset);
 
                 if (offset == highWatermark)
                 {
-                    return new LogReadResult(ReadOnlyMemory<byte>.Empty, logStart, highWatermark, highWatermark);
+                    return new LogReadResult(ReadOnlyMemory<byte>.Empty, logStart, highWatermark, lastStable);
                 }
 
                 if (_tail.TryRead(offset, maxBytes, out var hot))
                 {
-                    return new LogReadResult(hot, logStart, highWatermark, highWatermark);
+                    return new LogReadResult(hot, logStart, highWatermark, lastStable);
                 }
 
                 var at = FindSegmentIndex(offset);
@@ -85,7 +157,7 @@ public sealed partial class PartitionLog
                     continue;
                 }
 
-                return new LogReadResult(batches, logStart, highWatermark, highWatermark);
+                return new LogReadResult(batches, logStart, highWatermark, lastStable);
             }
             catch (BlobNotFoundException) when (LogStartOffset > offset)
             {
@@ -358,7 +430,7 @@ public sealed partial class PartitionLog
 
     /// <summary>Reads whole batches from <paramref name="position"/> (below <paramref name="end"/>), skipping those that end
     /// before <paramref name="offset"/>, up to <paramref name="maxBytes"/> but at least one batch.</summary>
-    /// <remarks>With <paramref name="pooled"/>, reads go into pooled buffers (see <see cref="ReadPooledAsync"/>): the
+    /// <remarks>With <paramref name="pooled"/>, reads go into pooled buffers (see <see cref="ReadPooledAsync(long, int, CancellationToken)"/>): the
     /// returned bytes carry their buffer's reference; a read that is not returned is released here.</remarks>
     private async ValueTask<ReadOnlyMemory<byte>> ReadBatchesAsync(string segment, long position, long end, long offset, int maxBytes, CancellationToken cancellationToken, bool pooled = false)
     {

@@ -48,6 +48,16 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private long _highWatermark;
     private long _logStartOffset;
 
+    /// <summary>Open and aborted transactions, applied as blocks are published (see <see cref="TransactionSnapshot"/>).</summary>
+    private readonly TransactionIndex _transactions = new();
+
+    /// <summary>Whether <see cref="_transactions"/> holds this instance's state (after recovery): until then a manifest
+    /// write carries the previous owner's snapshot unchanged.</summary>
+    private bool _transactionsLoaded;
+
+    /// <summary>The recovered segment's tail checkpoint's transaction snapshot, when the takeover used one.</summary>
+    private TransactionSnapshot? _checkpointTransactions;
+
     // Writer-owned (touched only by the single writer loop, or by open/close when no writer runs), except that every
     // manifest change after open (roll, retention, release) also holds _manifestLock.
     private readonly SemaphoreSlim _manifestLock = new(1, 1);
@@ -127,9 +137,64 @@ public sealed partial class PartitionLog : IAsyncDisposable
         }
     }
 
-    /// <summary>One past the last offset a read-committed consumer may see. Equal to <see cref="HighWatermark"/> until
-    /// transactions arrive.</summary>
-    public long LastStableOffset => HighWatermark;
+    /// <summary>One past the last offset a read-committed consumer may see: the first offset of the oldest open
+    /// transaction, or the high watermark when none is open.</summary>
+    public long LastStableOffset
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return LastStableOffsetLocked;
+            }
+        }
+    }
+
+    private long LastStableOffsetLocked => Math.Min(_highWatermark, _transactions.FirstOpenOffset);
+
+    /// <summary>How many producers have a transaction open on this partition (as far as durable batches tell).</summary>
+    public int OpenTransactionCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _transactions.OpenCount;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="producerId"/> has a transaction open here (its first transactional batch is
+    /// durable and no marker has ended it yet).</summary>
+    public bool HasOpenTransaction(long producerId)
+    {
+        lock (_gate)
+        {
+            return _transactions.IsOpen(producerId);
+        }
+    }
+
+    /// <summary>The aborted transactions whose records overlap [<paramref name="from"/>, <paramref name="to"/>): a
+    /// read_committed reader skips those producers' transactional batches in each one's range.</summary>
+    public IReadOnlyList<Runnel.Grains.AbortedTransaction> AbortedTransactions(long from, long to)
+    {
+        lock (_gate)
+        {
+            return _transactions.Overlapping(from, to);
+        }
+    }
+
+    /// <summary>The transaction bookkeeping now (for tests and diagnostics).</summary>
+    public TransactionSnapshot Transactions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _transactions.ToSnapshot(_logStartOffset);
+            }
+        }
+    }
 
     /// <summary>The batches of the segment that was active under the previous owner, as recovered by the takeover scan
     /// (empty after a clean hand-over, when there was nothing to recover), in offset order. When the takeover started

@@ -32,6 +32,10 @@ public sealed record PartitionManifest(
     /// existed, which then read as 0.</summary>
     public long FirstDirtyOffset { get; init; }
 
+    /// <summary>The transaction bookkeeping as of the offset it names (every manifest write carries the owner's current
+    /// one). Absent in manifests written before transactions existed: no transaction then.</summary>
+    public TransactionSnapshot? Transactions { get; init; }
+
     /// <summary>The manifest of a partition that has never been opened.</summary>
     public static PartitionManifest Empty => new(CurrentVersion, 0, "", PartitionState.Released, 0, [], "");
 

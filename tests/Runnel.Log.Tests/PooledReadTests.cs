@@ -6,7 +6,7 @@ using Runnel.Testing;
 namespace Runnel.Log.Tests;
 
 /// <summary>
-/// <see cref="PartitionLog.ReadPooledAsync"/>: a cold read returns batches in a pooled buffer that carries one
+/// <see cref="PartitionLog.ReadPooledAsync(long, int, CancellationToken)"/>: a cold read returns batches in a pooled buffer that carries one
 /// reference (the caller's), and every buffer read on the way but not returned has been released.
 /// </summary>
 public sealed class PooledReadTests : IDisposable

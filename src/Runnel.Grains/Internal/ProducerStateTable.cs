@@ -115,6 +115,34 @@ internal sealed class ProducerStateTable
         changed.TrySetResult();
     }
 
+    /// <summary>Refuses a transaction marker older than the producer's epoch here.</summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.ProducerFenced"/>.</exception>
+    public void CheckMarker(long producerId, short epoch, string partition)
+    {
+        if (_producers.TryGetValue(producerId, out var producer) && epoch < producer.Epoch)
+        {
+            throw new RunnelException(
+                RunnelErrorCode.ProducerFenced,
+                $"A transaction marker for producer {producerId} carries epoch {epoch}, but partition '{partition}' has seen epoch {producer.Epoch}: a newer instance of this producer took over.");
+        }
+    }
+
+    /// <summary>Records a transaction marker of <paramref name="epoch"/>: a newer epoch than the producer's starts it
+    /// afresh (its next batch is sequence 0, and the older epoch is fenced); the same epoch changes nothing (a Kafka
+    /// client's next transaction goes on with its sequence).</summary>
+    public void EndTransaction(long producerId, short epoch)
+    {
+        if (_producers.TryGetValue(producerId, out var producer) && epoch <= producer.Epoch)
+        {
+            return;
+        }
+
+        _producers[producerId] = new Producer(epoch) { EpochFromMarker = true };
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
     /// <summary>Records a batch known to be in the log (from a snapshot or the recovered tail).</summary>
     public void RecordDurable(long producerId, short epoch, int baseSequence, int lastSequence, long baseOffset, long lastOffset) =>
         Record(producerId, epoch, baseSequence, lastSequence, Task.FromResult(new LogAppendResult(baseOffset, lastOffset)));
@@ -123,6 +151,12 @@ internal sealed class ProducerStateTable
     /// producer id or sequence are skipped.</summary>
     public void Replay(BatchSummary batch)
     {
+        if (batch.Kind is BatchKind.CommitMarker or BatchKind.AbortMarker && batch.ProducerId >= 0)
+        {
+            EndTransaction(batch.ProducerId, batch.ProducerEpoch);
+            return;
+        }
+
         if (batch.ProducerId < 0 || batch.BaseSequence < 0)
         {
             return;
@@ -152,8 +186,9 @@ internal sealed class ProducerStateTable
                 batches.Add(new ProducerSnapshotBatch(evicted.BaseSequence, evicted.LastSequence, evicted.Append.Result.BaseOffset, evicted.Append.Result.LastOffset));
             }
 
-            if (batches.Count > 0)
+            if (batches.Count > 0 || producer.EpochFromMarker)
             {
+                // A producer whose epoch a marker set, with no batch since, is kept for its epoch: it fences the older one.
                 producers.Add(new ProducerSnapshotEntry(id, producer.Epoch, batches));
             }
         }
@@ -166,6 +201,11 @@ internal sealed class ProducerStateTable
     {
         foreach (var producer in snapshot.Producers)
         {
+            if (producer.Batches.Count == 0)
+            {
+                EndTransaction(producer.ProducerId, producer.Epoch);
+            }
+
             foreach (var batch in producer.Batches.Where(b => b.LastOffset < highWatermark))
             {
                 RecordDurable(producer.ProducerId, producer.Epoch, batch.BaseSequence, batch.LastSequence, batch.BaseOffset, batch.LastOffset);
@@ -176,6 +216,9 @@ internal sealed class ProducerStateTable
     private sealed class Producer(short epoch)
     {
         public short Epoch { get; } = epoch;
+
+        /// <summary>The epoch came from a transaction marker (it may have no batch yet).</summary>
+        public bool EpochFromMarker { get; init; }
 
         public int NextSequence { get; set; }
 

@@ -60,5 +60,50 @@ public static class ControlRecords
         return new EndTransactionMarker((ControlRecordType)type, BinaryPrimitives.ReadInt32BigEndian(value.Span[2..]));
     }
 
+    /// <summary>The marker type of a control batch's first record, read straight from the stored batch bytes (control
+    /// batches are never compressed); null when the batch is compressed or its first record is not a marker.</summary>
+    /// <param name="batch">A whole control batch (header and records).</param>
+    public static ControlRecordType? TryReadMarkerType(ReadOnlySpan<byte> batch)
+    {
+        if (batch.Length <= RecordBatch.HeaderSize || RecordBatchHeader.Read(batch).Compression != CompressionCodec.None)
+        {
+            return null;
+        }
+
+        // Record: length varint | attributes int8 | timestampDelta varlong | offsetDelta varint | keyLength varint | key.
+        var record = batch[RecordBatch.HeaderSize..];
+        if (Varint.TryReadInt32(record, out _, out var read) != System.Buffers.OperationStatus.Done)
+        {
+            return null;
+        }
+
+        var at = read + 1;
+        if (at > record.Length || Varint.TryReadInt64(record[at..], out _, out read) != System.Buffers.OperationStatus.Done)
+        {
+            return null;
+        }
+
+        at += read;
+        if (Varint.TryReadInt32(record[at..], out _, out read) != System.Buffers.OperationStatus.Done)
+        {
+            return null;
+        }
+
+        at += read;
+        if (Varint.TryReadInt32(record[at..], out var keyLength, out read) != System.Buffers.OperationStatus.Done || keyLength < KeySize)
+        {
+            return null;
+        }
+
+        at += read;
+        if (at + KeySize > record.Length || BinaryPrimitives.ReadInt16BigEndian(record[at..]) < 0)
+        {
+            return null;
+        }
+
+        var type = BinaryPrimitives.ReadInt16BigEndian(record[(at + 2)..]);
+        return type is (short)ControlRecordType.Abort or (short)ControlRecordType.Commit ? (ControlRecordType)type : null;
+    }
+
     private static string Describe(ReadOnlyMemory<byte>? bytes) => bytes is { } b ? $"{b.Length} bytes" : "null";
 }

@@ -83,6 +83,14 @@ internal static class SegmentScanner
     public static BatchSummary Summarize(ReadOnlySpan<byte> batch, long position)
     {
         var header = RecordBatchHeader.Read(batch);
-        return new(header.BaseOffset, header.LastOffset, position, (int)header.TotalLength, header.MaxTimestamp, header.ProducerId, header.ProducerEpoch, header.BaseSequence);
+        var kind = header.IsControlBatch
+            ? ControlRecords.TryReadMarkerType(batch) switch
+            {
+                ControlRecordType.Commit => BatchKind.CommitMarker,
+                ControlRecordType.Abort => BatchKind.AbortMarker,
+                _ => BatchKind.OtherControl,
+            }
+            : header.IsTransactional ? BatchKind.Transactional : BatchKind.Data;
+        return new(header.BaseOffset, header.LastOffset, position, (int)header.TotalLength, header.MaxTimestamp, header.ProducerId, header.ProducerEpoch, header.BaseSequence, kind);
     }
 }

@@ -16,24 +16,28 @@ namespace Runnel.Log.Internal;
 /// if the manifest it took over from is that same write, so a checkpoint left over from another incarnation of the
 /// partition (a deleted and recreated topic reuses segment names) is never mistaken for this one's.
 /// <code>
-/// "RNCP" | version u8 = 1 | nameLength i32 | name utf8 | writeIdLength i32 | writeId utf8 | position i64 | maxTimestamp i64 | lastBatch (summary) |
+/// "RNCP" | version u8 = 2 | nameLength i32 | name utf8 | writeIdLength i32 | writeId utf8 | position i64 | maxTimestamp i64 | lastBatch (summary) |
 /// summaryCount i32 | summaryCount × summary | offsetIndexLength i32 | .index bytes | timeIndexLength i32 | .timeindex bytes |
-/// crc32c u32
-/// summary: baseOffset i64 | lastOffset i64 | position i64 | size i32 | maxTimestamp i64 | producerId i64 | producerEpoch i16 | baseSequence i32
+/// transactions | crc32c u32
+/// summary: baseOffset i64 | lastOffset i64 | position i64 | size i32 | maxTimestamp i64 | producerId i64 | producerEpoch i16 | baseSequence i32 | kind u8
+/// transactions: asOf i64 | openCount i32 | openCount × (producerId i64 | firstOffset i64) | abortedCount i32 | abortedCount × (producerId i64 | firstOffset i64 | lastOffset i64)
 /// </code>
+/// <see cref="Transactions"/> is the log's transaction bookkeeping as of the checkpoint's position. A version-1
+/// checkpoint (before transactions) is not read: the takeover scans the whole segment.
 /// (big-endian; the CRC-32C covers everything before it).
 /// </summary>
-internal sealed record TailCheckpoint(string Segment, string ManifestWriteId, long Position, long MaxTimestamp, BatchSummary LastBatch, IReadOnlyList<BatchSummary> ProducerBatches, byte[] OffsetIndex, byte[] TimeIndex)
+internal sealed record TailCheckpoint(string Segment, string ManifestWriteId, long Position, long MaxTimestamp, BatchSummary LastBatch, IReadOnlyList<BatchSummary> ProducerBatches, byte[] OffsetIndex, byte[] TimeIndex, TransactionSnapshot Transactions)
 {
-    private const int Version = 1;
-    private const int SummaryBytes = 8 + 8 + 8 + 4 + 8 + 8 + 2 + 4;
+    private const int Version = 2;
+    private const int SummaryBytes = 8 + 8 + 8 + 4 + 8 + 8 + 2 + 4 + 1;
     private static readonly byte[] Magic = "RNCP"u8.ToArray();
 
     public byte[] Serialize()
     {
         var name = Encoding.UTF8.GetBytes(Segment);
         var writeId = Encoding.UTF8.GetBytes(ManifestWriteId);
-        var size = 4 + 1 + 4 + name.Length + 4 + writeId.Length + 8 + 8 + SummaryBytes + 4 + (ProducerBatches.Count * SummaryBytes) + 4 + OffsetIndex.Length + 4 + TimeIndex.Length + 4;
+        var size = 4 + 1 + 4 + name.Length + 4 + writeId.Length + 8 + 8 + SummaryBytes + 4 + (ProducerBatches.Count * SummaryBytes) + 4 + OffsetIndex.Length + 4 + TimeIndex.Length
+            + 8 + 4 + (Transactions.Open.Count * 16) + 4 + (Transactions.Aborted.Count * 24) + 4;
         var buffer = new byte[size];
         var span = buffer.AsSpan();
         Magic.CopyTo(span);
@@ -61,6 +65,26 @@ internal sealed record TailCheckpoint(string Segment, string ManifestWriteId, lo
             BinaryPrimitives.WriteInt32BigEndian(span[at..], bytes.Length);
             bytes.CopyTo(span[(at + 4)..]);
             at += 4 + bytes.Length;
+        }
+
+        BinaryPrimitives.WriteInt64BigEndian(span[at..], Transactions.AsOf);
+        BinaryPrimitives.WriteInt32BigEndian(span[(at + 8)..], Transactions.Open.Count);
+        at += 12;
+        foreach (var open in Transactions.Open)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(span[at..], open.ProducerId);
+            BinaryPrimitives.WriteInt64BigEndian(span[(at + 8)..], open.FirstOffset);
+            at += 16;
+        }
+
+        BinaryPrimitives.WriteInt32BigEndian(span[at..], Transactions.Aborted.Count);
+        at += 4;
+        foreach (var aborted in Transactions.Aborted)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(span[at..], aborted.ProducerId);
+            BinaryPrimitives.WriteInt64BigEndian(span[(at + 8)..], aborted.FirstOffset);
+            BinaryPrimitives.WriteInt64BigEndian(span[(at + 16)..], aborted.LastOffset);
+            at += 24;
         }
 
         BinaryPrimitives.WriteUInt32BigEndian(span[at..], Crc32C.Compute(span[..at]));
@@ -104,7 +128,36 @@ internal sealed record TailCheckpoint(string Segment, string ManifestWriteId, lo
 
             var offsetIndex = ReadBytes(data, ref at);
             var timeIndex = ReadBytes(data, ref at);
-            return at == data.Length - 4 ? new TailCheckpoint(name, writeId, position, maxTimestamp, last, batches, offsetIndex, timeIndex) : null;
+            var asOf = BinaryPrimitives.ReadInt64BigEndian(data[at..]);
+            var openCount = BinaryPrimitives.ReadInt32BigEndian(data[(at + 8)..]);
+            at += 12;
+            if (openCount < 0 || openCount > (data.Length - at) / 16)
+            {
+                return null;
+            }
+
+            var open = new OpenTransaction[openCount];
+            for (var i = 0; i < openCount; i++, at += 16)
+            {
+                open[i] = new OpenTransaction(BinaryPrimitives.ReadInt64BigEndian(data[at..]), BinaryPrimitives.ReadInt64BigEndian(data[(at + 8)..]));
+            }
+
+            var abortedCount = BinaryPrimitives.ReadInt32BigEndian(data[at..]);
+            at += 4;
+            if (abortedCount < 0 || abortedCount > (data.Length - at) / 24)
+            {
+                return null;
+            }
+
+            var aborted = new Runnel.Grains.AbortedTransaction[abortedCount];
+            for (var i = 0; i < abortedCount; i++, at += 24)
+            {
+                aborted[i] = new Runnel.Grains.AbortedTransaction(
+                    BinaryPrimitives.ReadInt64BigEndian(data[at..]), BinaryPrimitives.ReadInt64BigEndian(data[(at + 8)..]), BinaryPrimitives.ReadInt64BigEndian(data[(at + 16)..]));
+            }
+
+            var transactions = new TransactionSnapshot(asOf, open, aborted);
+            return at == data.Length - 4 ? new TailCheckpoint(name, writeId, position, maxTimestamp, last, batches, offsetIndex, timeIndex, transactions) : null;
         }
         catch (ArgumentOutOfRangeException)
         {
@@ -122,6 +175,7 @@ internal sealed record TailCheckpoint(string Segment, string ManifestWriteId, lo
         BinaryPrimitives.WriteInt64BigEndian(span[(at + 36)..], s.ProducerId);
         BinaryPrimitives.WriteInt16BigEndian(span[(at + 44)..], s.ProducerEpoch);
         BinaryPrimitives.WriteInt32BigEndian(span[(at + 46)..], s.BaseSequence);
+        span[at + 50] = (byte)s.Kind;
         return at + SummaryBytes;
     }
 
@@ -137,7 +191,8 @@ internal sealed record TailCheckpoint(string Segment, string ManifestWriteId, lo
             BinaryPrimitives.ReadInt64BigEndian(s[28..]),
             BinaryPrimitives.ReadInt64BigEndian(s[36..]),
             BinaryPrimitives.ReadInt16BigEndian(s[44..]),
-            BinaryPrimitives.ReadInt32BigEndian(s[46..]));
+            BinaryPrimitives.ReadInt32BigEndian(s[46..]),
+            (BatchKind)s[50]);
     }
 
     private static byte[] ReadBytes(ReadOnlySpan<byte> data, ref int at)
