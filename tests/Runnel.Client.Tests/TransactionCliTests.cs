@@ -51,7 +51,8 @@ public sealed class TransactionCliTests(FakeClusterFixture fixture) : IClassFixt
 
         result.Code.Should().Be(2);
         result.Err.Should().Contain("committed 0 records in 0 transactions, aborted 1 record").And.Contain("line 2 has no key separator");
-        _cluster.Broker.Transactions["strict-loader"].Ended.Should().ContainSingle().Which.Commit.Should().BeFalse();
+        // Aborted at the coordinator when the record had left already; failed in the buffer (never sent) otherwise.
+        _cluster.Broker.Transactions["strict-loader"].Ended.Should().NotContain(e => e.Commit);
     }
 
     [Fact]
@@ -97,5 +98,25 @@ public sealed class TransactionCliTests(FakeClusterFixture fixture) : IClassFixt
         var unknown = await RunAsync("", "transactions", "describe", "nobody");
         unknown.Code.Should().Be(1);
         unknown.Err.Should().Contain("UnknownTransactionalId").And.Contain("nobody");
+    }
+
+    [Fact]
+    public async Task Consume_Isolation_MapsToTheFetchesIsolationLevelAndBadValueExit2()
+    {
+        await RunAsync("", "topics", "create", "iso");
+        await RunAsync("a\nb\n", "produce", "iso");
+
+        (await RunAsync("", "consume", "iso", "--from-beginning", "--max-messages", "2", "--isolation", "read_uncommitted")).Out.Should().Be("a\nb\n");
+        _cluster.Broker.FetchIsolation.Should().NotBeEmpty().And.OnlyContain(l => l == IsolationLevel.ReadUncommitted);
+        _cluster.Broker.FetchIsolation.Clear();
+        (await RunAsync("", "consume", "iso", "--from-beginning", "--max-messages", "2", "--isolation", "READ_COMMITTED")).Code.Should().Be(0);
+        _cluster.Broker.FetchIsolation.Should().NotBeEmpty().And.OnlyContain(l => l == IsolationLevel.ReadCommitted);
+        _cluster.Broker.FetchIsolation.Clear();
+        (await RunAsync("", "consume", "iso", "--from-beginning", "--max-messages", "2")).Code.Should().Be(0);
+        _cluster.Broker.FetchIsolation.Should().OnlyContain(l => l == IsolationLevel.ReadCommitted, "read_committed is the default");
+
+        var bad = await RunAsync("", "consume", "iso", "--isolation", "dirty");
+        bad.Code.Should().Be(2);
+        bad.Err.Should().Contain("--isolation must be read_committed or read_uncommitted (was 'dirty')");
     }
 }

@@ -23,6 +23,9 @@ public sealed class FakeBroker
 
     public FakeGroup Group(string id) => Groups.GetOrAdd(id, k => new FakeGroup(k));
 
+    /// <summary>The isolation level of every fetch, in arrival order.</summary>
+    public ConcurrentQueue<IsolationLevel> FetchIsolation { get; } = new();
+
     /// <summary>Transactional ids as the fake coordinator keeps them.</summary>
     public ConcurrentDictionary<string, FakeTransaction> Transactions { get; } = new(StringComparer.Ordinal);
 
@@ -112,6 +115,7 @@ public sealed class FakeBroker
         Logs.Clear();
         Groups.Clear();
         Transactions.Clear();
+        FetchIsolation.Clear();
         TransactionEvents.Clear();
         _fetches = Channel.CreateUnbounded<(string, long)>();
     }

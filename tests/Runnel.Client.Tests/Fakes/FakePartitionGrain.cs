@@ -25,6 +25,7 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
     {
         CheckExists();
         broker.Fetched(Key, request.Offset);
+        broker.FetchIsolation.Enqueue(request.IsolationLevel);
         var response = Log.Read(request.Offset, request.MaxBytes);
         if (response.Batches.Length > 0 || request.MaxWait <= TimeSpan.Zero)
         {
