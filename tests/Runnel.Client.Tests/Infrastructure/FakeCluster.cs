@@ -69,6 +69,10 @@ public sealed class FakeCluster : IAsyncDisposable
                 {
                     o.Classes.Remove(type);
                 }
+
+                // The real transaction coordinator and catalog: the fakes over the broker stand for them.
+                o.Classes.RemoveWhere(t => t.Assembly == typeof(TopicGrain).Assembly
+                    && (typeof(ITransactionCoordinatorGrain).IsAssignableFrom(t) || typeof(ITransactionCatalogGrain).IsAssignableFrom(t)));
             });
         });
         builder.ConfigureSiloHost((_, host) => host.ConfigureContainer(new DefaultServiceProviderFactory(), UseSockets));
