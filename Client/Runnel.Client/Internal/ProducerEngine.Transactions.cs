@@ -416,13 +416,13 @@ internal sealed partial class ProducerEngine
                 var partitions = queues.Select(q => new TransactionPartition(q.Partition.Topic, q.Partition.Partition)).ToList();
                 await AddToTransactionAsync(c => Coordinator.AddPartitionsAsync(identity, partitions, c), Options.DeliveryTimeout, _shutdown.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
-            {
-                error = new RunnelException(RunnelErrorCode.DeliveryTimedOut, "The producer was closed before the partition was added to the transaction.");
-            }
             catch (RunnelException ex)
             {
                 error = ex;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                error = new RunnelException(RunnelErrorCode.DeliveryTimedOut, "The producer was closed before the partition was added to the transaction.", ex);
             }
 
             var effects = new Effects(this);
