@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs Runnel's whole test suite on a fresh machine: installs what the tests need (Node.js/npm and
-# chromium from Debian when absent, Azurite from the repo's package-lock.json), builds, runs every test project,
+# Runs Runnel's whole test suite on a fresh machine: installs what the tests need (Node.js/npm, chromium and
+# kcat from Debian when absent, Azurite and kafkajs from the repo's package-lock.json), builds, runs every test project,
 # and ends with one line "N passed, N failed[, N skipped]" carrying the real totals over all projects.
 # Exit status: 0 only when every test project ran and no test failed.
 #
@@ -27,8 +27,15 @@ if [ ! -x /usr/bin/chromium ]; then
     $sudo apt-get update -qq && $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
         || { log "could not install chromium"; echo "0 passed, 1 failed"; exit 1; }
 fi
-if [ ! -x node_modules/.bin/azurite-blob ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "installing Azurite (npm ci)"
+# Debian's kcat for the Kafka listener's command-line interop tests (tests/Runnel.Kafka.Tests/CommandLineClientTests).
+if ! command -v kcat >/dev/null 2>&1; then
+    log "kcat not found: installing it with apt-get"
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq && $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null \
+        || { log "could not install kcat"; echo "0 passed, 1 failed"; exit 1; }
+fi
+if [ ! -x node_modules/.bin/azurite-blob ] || [ ! -d node_modules/kafkajs ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing Azurite and kafkajs (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error >&2 || { log "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 

@@ -62,14 +62,14 @@ internal static class GroupsCommands
                     console.MarkupLine(Markup.Escape(m));
                 }
 
-                var table = new Table().AddColumns("TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER");
+                var table = new Table().AddColumns("TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER", "LAST-STABLE-OFFSET", "LAG-READ-COMMITTED");
                 foreach (var p in description.Partitions)
                 {
-                    table.AddRow(Markup.Escape(p.Topic), Str(p.Partition), Opt(p.CommittedOffset), Str(p.LogEndOffset), Opt(p.Lag), Markup.Escape(p.MemberId ?? "-"));
+                    table.AddRow(Markup.Escape(p.Topic), Str(p.Partition), Opt(p.CommittedOffset), Str(p.LogEndOffset), Opt(p.Lag), Markup.Escape(p.MemberId ?? "-"), Str(p.LastStableOffset), Opt(p.ReadCommittedLag));
                 }
 
                 console.Write(table);
-                console.MarkupLine($"Total lag: {Str(description.TotalLag)}");
+                console.MarkupLine($"Total lag: {Str(description.TotalLag)} to the log end (read_uncommitted), {Str(ReadCommittedTotal(description))} to the last stable offset (read_committed, the default)");
             }
             else
             {
@@ -79,13 +79,13 @@ internal static class GroupsCommands
                     await io.Out.WriteLineAsync(m).ConfigureAwait(false);
                 }
 
-                await io.Out.WriteLineAsync("TOPIC\tPARTITION\tCURRENT-OFFSET\tLOG-END-OFFSET\tLAG\tMEMBER").ConfigureAwait(false);
+                await io.Out.WriteLineAsync("TOPIC\tPARTITION\tCURRENT-OFFSET\tLOG-END-OFFSET\tLAG\tMEMBER\tLAST-STABLE-OFFSET\tLAG-READ-COMMITTED").ConfigureAwait(false);
                 foreach (var p in description.Partitions)
                 {
-                    await io.Out.WriteLineAsync($"{p.Topic}\t{Str(p.Partition)}\t{Opt(p.CommittedOffset)}\t{Str(p.LogEndOffset)}\t{Opt(p.Lag)}\t{p.MemberId ?? "-"}").ConfigureAwait(false);
+                    await io.Out.WriteLineAsync($"{p.Topic}\t{Str(p.Partition)}\t{Opt(p.CommittedOffset)}\t{Str(p.LogEndOffset)}\t{Opt(p.Lag)}\t{p.MemberId ?? "-"}\t{Str(p.LastStableOffset)}\t{Opt(p.ReadCommittedLag)}").ConfigureAwait(false);
                 }
 
-                await io.Out.WriteLineAsync($"Total lag: {Str(description.TotalLag)}").ConfigureAwait(false);
+                await io.Out.WriteLineAsync($"Total lag: {Str(description.TotalLag)} to the log end (read_uncommitted), {Str(ReadCommittedTotal(description))} to the last stable offset (read_committed, the default)").ConfigureAwait(false);
             }
 
             return 0;
@@ -240,6 +240,8 @@ internal static class GroupsCommands
                 WriteOptional(writer, "committed", p.CommittedOffset);
                 writer.WriteNumber("log_end", p.LogEndOffset);
                 WriteOptional(writer, "lag", p.Lag);
+                writer.WriteNumber("last_stable", p.LastStableOffset);
+                WriteOptional(writer, "lag_read_committed", p.ReadCommittedLag);
                 if (p.MemberId is null)
                 {
                     writer.WriteNull("member");
@@ -254,6 +256,7 @@ internal static class GroupsCommands
 
             writer.WriteEndArray();
             writer.WriteNumber("total_lag", description.TotalLag);
+            writer.WriteNumber("total_lag_read_committed", ReadCommittedTotal(description));
             writer.WriteEndObject();
         }
 
@@ -275,4 +278,6 @@ internal static class GroupsCommands
     private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Opt(long? value) => value is { } v ? Str(v) : "-";
+
+    private static long ReadCommittedTotal(ConsumerGroupDescription description) => description.Partitions.Sum(p => p.ReadCommittedLag ?? 0);
 }

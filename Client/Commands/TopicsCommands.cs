@@ -110,7 +110,8 @@ internal static class TopicsCommands
         var name = NameArgument();
         var config = new Option<string[]>("--config", "-c") { Description = "Set an override, key=value; repeatable." };
         var remove = new Option<string[]>("--delete-config") { Description = "Remove an override (back to the default); repeatable." };
-        var command = new Command("alter", "Change a topic's config overrides.") { name, config, remove };
+        var partitions = new Option<int?>("--partitions", "-p") { Description = "Grow the topic to this many partitions (as kafka-topics --alter; never fewer than now)." };
+        var command = new Command("alter", "Change a topic's config overrides or grow its partition count.") { name, config, remove, partitions };
         command.SetAction(async (parse, ct) =>
         {
             var changes = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -124,15 +125,26 @@ internal static class TopicsCommands
                 changes[k] = null;
             }
 
-            if (changes.Count == 0)
+            var total = parse.GetValue(partitions);
+            if (changes.Count == 0 && total is null)
             {
-                throw new CliException("topics alter needs at least one --config key=value or --delete-config key.");
+                throw new CliException("topics alter needs at least one --config key=value, --delete-config key or --partitions count.");
             }
 
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
-            var description = await connection.Admin.AlterTopicConfigAsync(parse.GetValue(name)!, changes, ct).ConfigureAwait(false);
-            await io.Out.WriteLineAsync($"Altered topic {description.Name}: "
-                + string.Join(",", description.Config.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))).ConfigureAwait(false);
+            if (total is { } count)
+            {
+                var grown = await connection.Admin.AddPartitionsAsync(parse.GetValue(name)!, count, ct).ConfigureAwait(false);
+                await io.Out.WriteLineAsync($"Topic {grown.Name} now has {grown.PartitionCount} partitions.").ConfigureAwait(false);
+            }
+
+            if (changes.Count > 0)
+            {
+                var description = await connection.Admin.AlterTopicConfigAsync(parse.GetValue(name)!, changes, ct).ConfigureAwait(false);
+                await io.Out.WriteLineAsync($"Altered topic {description.Name}: "
+                    + string.Join(",", description.Config.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))).ConfigureAwait(false);
+            }
+
             return 0;
         });
         return command;

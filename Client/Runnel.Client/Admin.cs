@@ -127,7 +127,10 @@ public sealed class Admin : IAdminClient
         {
             long? offset = committed.TryGetValue(p, out var c) ? c : null;
             var end = ends[i].HighWatermark;
-            return new GroupPartitionLag(p.Topic, p.Partition, offset, end, offset is { } o ? Math.Max(0, end - o) : null, owners.GetValueOrDefault(p));
+            return new GroupPartitionLag(p.Topic, p.Partition, offset, end, offset is { } o ? Math.Max(0, end - o) : null, owners.GetValueOrDefault(p))
+            {
+                LastStableOffset = ends[i].LastStableOffset,
+            };
         }).ToList();
         return new ConsumerGroupDescription(group.GroupId, group.State.ToClient(), group.GroupEpoch, group.Assignor.ToClient(), members, rows, rows.Sum(r => r.Lag ?? 0));
     }

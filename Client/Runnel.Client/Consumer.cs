@@ -650,8 +650,14 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
     {
         if (special == Offset.StoredValue && Options.GroupId is { } groupId)
         {
-            var committed = await _grains.GetGrain<IConsumerGroupGrain>(groupId)
-                .FetchOffsetsAsync([new GroupPartition(state.Partition.Topic, state.Partition.Partition)], cancellationToken).ConfigureAwait(false);
+            // A read_committed consumer asks for stable offsets: one pending in an open transaction is answered with the
+            // retriable UnstableOffsetCommit, and the fetch loop asks again, so a consumer taking over a partition from a
+            // transactional pipeline starts after what the transaction commits, never before it (Kafka's require_stable).
+            var groupGrain = _grains.GetGrain<IConsumerGroupGrain>(groupId);
+            GroupPartition[] partitions = [new GroupPartition(state.Partition.Topic, state.Partition.Partition)];
+            var committed = Options.IsolationLevel == IsolationLevel.ReadCommitted
+                ? await groupGrain.FetchStableOffsetsAsync(partitions, cancellationToken).ConfigureAwait(false)
+                : await groupGrain.FetchOffsetsAsync(partitions, cancellationToken).ConfigureAwait(false);
             if (committed.Count > 0 && committed[0].Offset >= 0)
             {
                 return committed[0].Offset;

@@ -220,13 +220,18 @@ public sealed class CliTests(FakeClusterFixture fixture) : IClassFixture<FakeClu
         (await RunAsync("", "topics", "list", "--json")).Out.Should().Be("[\"one\"]\n");
         (await RunAsync("", "topics", "add-partitions", "one", "--partitions", "2")).Out.Should().Be("Topic one now has 2 partitions.\n");
         (await RunAsync("", "topics", "add-partitions", "one", "--total", "3")).Out.Should().Be("Topic one now has 3 partitions.\n", "--total stays as an alias");
+        (await RunAsync("", "topics", "alter", "one", "--partitions", "4")).Out.Should().Be("Topic one now has 4 partitions.\n", "as kafka-topics --alter --partitions");
+        var shrink = await RunAsync("", "topics", "alter", "one", "--partitions", "2");
+        shrink.Code.Should().NotBe(0);
+        shrink.Err.Should().Contain("4 partitions");
+        (await RunAsync("", "topics", "alter", "one")).Code.Should().Be(2, "alter needs something to change");
 
         var describe = await RunAsync("", "topics", "describe", "one", "--json");
         describe.Code.Should().Be(0, describe.Err);
         using var doc = JsonDocument.Parse(describe.Out);
         doc.RootElement.GetProperty("name").GetString().Should().Be("one");
-        doc.RootElement.GetProperty("partition_count").GetInt32().Should().Be(3);
-        doc.RootElement.GetProperty("partitions").EnumerateArray().Select(p => p.GetProperty("high_watermark").GetInt64()).Should().Equal(0, 0, 0);
+        doc.RootElement.GetProperty("partition_count").GetInt32().Should().Be(4);
+        doc.RootElement.GetProperty("partitions").EnumerateArray().Select(p => p.GetProperty("high_watermark").GetInt64()).Should().Equal(0, 0, 0, 0);
     }
 
     [Fact]

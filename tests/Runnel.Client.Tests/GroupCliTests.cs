@@ -36,7 +36,7 @@ public sealed class GroupCliTests : IAsyncLifetime
         var table = await RunAsync("", "groups", "describe", "billing");
         table.Code.Should().Be(0, table.Err);
         table.Out.Should().Contain("Group: billing\tState: Empty").And.Contain("TOPIC\tPARTITION\tCURRENT-OFFSET\tLOG-END-OFFSET\tLAG\tMEMBER")
-            .And.Contain("orders\t0\t6\t6\t0\t-").And.Contain("orders\t1\t2\t2\t0\t-").And.Contain("Total lag: 0");
+            .And.Contain("orders\t0\t6\t6\t0\t-\t6\t0").And.Contain("orders\t1\t2\t2\t0\t-\t2\t0").And.Contain("Total lag: 0 to the log end (read_uncommitted), 0 to the last stable offset");
         (await RunAsync("", "groups", "list")).Out.Should().Be("billing\n");
     }
 

@@ -470,6 +470,8 @@ public sealed class ProducerTests(FakeClusterFixture fixture) : IClassFixture<Fa
     [Theory]
     [InlineData(CompressionType.Gzip)]
     [InlineData(CompressionType.Snappy)]
+    [InlineData(CompressionType.Lz4)]
+    [InlineData(CompressionType.Zstd)]
     public async Task Compression_BatchesStoredCompressed_RecordsIntact(CompressionType compression)
     {
         var topic = await _cluster.CreateTopicAsync();

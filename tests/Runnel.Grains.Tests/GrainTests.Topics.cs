@@ -68,7 +68,7 @@ public abstract partial class GrainTests
             (TopicConfig.MaxMessageBytes, "100000000", "to 67174400"),
             (TopicConfig.CleanupPolicy, "forever", "'delete', 'compact'"),
             (TopicConfig.CleanupPolicy, "delete,delete", "'delete', 'compact'"),
-            (TopicConfig.CompressionType, "lz4", "producer, none, gzip, snappy"),
+            (TopicConfig.CompressionType, "brotli", "producer, none, gzip, snappy, lz4, zstd"),
             (TopicConfig.MessageTimestampType, "createtime", "CreateTime, LogAppendTime"),
         };
 

@@ -24,6 +24,14 @@ public sealed class CodecRoundTripTests
 
     public static TheoryData<short> DeleteTopicsVersions => Range(DeleteTopicsApi.MinVersion, DeleteTopicsApi.MaxVersion);
 
+    public static TheoryData<short> DeleteRecordsVersions => Range(DeleteRecordsApi.MinVersion, DeleteRecordsApi.MaxVersion);
+
+    public static TheoryData<short> CreatePartitionsVersions => Range(CreatePartitionsApi.MinVersion, CreatePartitionsApi.MaxVersion);
+
+    public static TheoryData<short> DescribeConfigsVersions => Range(DescribeConfigsApi.MinVersion, DescribeConfigsApi.MaxVersion);
+
+    public static TheoryData<short> IncrementalAlterConfigsVersions => Range(IncrementalAlterConfigsApi.MinVersion, IncrementalAlterConfigsApi.MaxVersion);
+
     [Theory]
     [MemberData(nameof(ApiVersionsVersions))]
     public void ApiVersions_EveryVersion_RoundTrips(short version)
@@ -182,6 +190,83 @@ public sealed class CodecRoundTripTests
         response.Topics.Add(new DeleteTopicsApi.TopicResult("b", KafkaErrorCode.UnknownTopicOrPartition, version >= 5 ? "no such topic" : null));
         RoundTrip((ref KafkaWriter w) => response.Write(ref w, version), (ref KafkaReader r) => DeleteTopicsApi.Response.Read(ref r, version))
             .Topics.Should().Equal(response.Topics);
+    }
+
+    [Theory]
+    [MemberData(nameof(DeleteRecordsVersions))]
+    public void DeleteRecords_EveryVersion_RoundTrips(short version)
+    {
+        var request = new DeleteRecordsApi.Request { TimeoutMs = 4000 };
+        request.Topics.Add(new DeleteRecordsApi.TopicRequest("orders", [new DeleteRecordsApi.PartitionRequest(0, 17), new DeleteRecordsApi.PartitionRequest(3, -1)]));
+        var read = RoundTrip((ref KafkaWriter w) => request.Write(ref w, version), (ref KafkaReader r) => DeleteRecordsApi.Request.Read(ref r, version));
+        read.Topics.Single().Partitions.Should().Equal(request.Topics.Single().Partitions);
+        read.TimeoutMs.Should().Be(4000);
+
+        var response = new DeleteRecordsApi.Response { ThrottleTimeMs = 3 };
+        response.Topics.Add(new DeleteRecordsApi.TopicResult("orders", [new DeleteRecordsApi.PartitionResult(0, 17, KafkaErrorCode.None),
+            new DeleteRecordsApi.PartitionResult(3, -1, KafkaErrorCode.OffsetOutOfRange)]));
+        var readResponse = RoundTrip((ref KafkaWriter w) => response.Write(ref w, version), (ref KafkaReader r) => DeleteRecordsApi.Response.Read(ref r, version));
+        readResponse.Topics.Single().Partitions.Should().Equal(response.Topics.Single().Partitions);
+        readResponse.ThrottleTimeMs.Should().Be(3);
+    }
+
+    [Theory]
+    [MemberData(nameof(CreatePartitionsVersions))]
+    public void CreatePartitions_EveryVersion_RoundTrips(short version)
+    {
+        var request = new CreatePartitionsApi.Request { TimeoutMs = 2500, ValidateOnly = true };
+        request.Topics.Add(new CreatePartitionsApi.Topic("orders", 6, null));
+        request.Topics.Add(new CreatePartitionsApi.Topic("pay", 3, 1));
+        var read = RoundTrip((ref KafkaWriter w) => request.Write(ref w, version), (ref KafkaReader r) => CreatePartitionsApi.Request.Read(ref r, version));
+        read.Topics.Should().Equal(request.Topics);
+        (read.TimeoutMs, read.ValidateOnly).Should().Be((2500, true));
+
+        var response = new CreatePartitionsApi.Response();
+        response.Results.Add(new CreatePartitionsApi.TopicResult("orders", KafkaErrorCode.None, null));
+        response.Results.Add(new CreatePartitionsApi.TopicResult("pay", KafkaErrorCode.InvalidPartitions, "fewer"));
+        RoundTrip((ref KafkaWriter w) => response.Write(ref w, version), (ref KafkaReader r) => CreatePartitionsApi.Response.Read(ref r, version))
+            .Results.Should().Equal(response.Results);
+    }
+
+    [Theory]
+    [MemberData(nameof(DescribeConfigsVersions))]
+    public void DescribeConfigs_EveryVersion_RoundTrips(short version)
+    {
+        var request = new DescribeConfigsApi.Request { IncludeSynonyms = version >= 1, IncludeDocumentation = version >= 3 };
+        request.Resources.Add(new DescribeConfigsApi.Resource(DescribeConfigsApi.TopicResource, "orders", ["retention.ms"]));
+        request.Resources.Add(new DescribeConfigsApi.Resource(DescribeConfigsApi.BrokerResource, "0", null));
+        var read = RoundTrip((ref KafkaWriter w) => request.Write(ref w, version), (ref KafkaReader r) => DescribeConfigsApi.Request.Read(ref r, version));
+        read.Resources[0].ConfigurationKeys.Should().Equal("retention.ms");
+        read.Resources[1].ConfigurationKeys.Should().BeNull();
+        (read.IncludeSynonyms, read.IncludeDocumentation).Should().Be((request.IncludeSynonyms, request.IncludeDocumentation));
+
+        var response = new DescribeConfigsApi.Response { ThrottleTimeMs = 1 };
+        response.Results.Add(new DescribeConfigsApi.Result(KafkaErrorCode.None, null, DescribeConfigsApi.TopicResource, "orders",
+        [
+            new DescribeConfigsApi.Config("retention.ms", "1000", false, DescribeConfigsApi.DynamicTopicConfig, false, version >= 3 ? DescribeConfigsApi.LongType : (sbyte)0, version >= 3 ? "doc" : null),
+            new DescribeConfigsApi.Config("cleanup.policy", "delete", false, DescribeConfigsApi.DefaultConfig, false, version >= 3 ? DescribeConfigsApi.ListType : (sbyte)0, null),
+        ]));
+        response.Results.Add(new DescribeConfigsApi.Result(KafkaErrorCode.UnknownTopicOrPartition, "gone", DescribeConfigsApi.TopicResource, "gone", []));
+        var readResponse = RoundTrip((ref KafkaWriter w) => response.Write(ref w, version), (ref KafkaReader r) => DescribeConfigsApi.Response.Read(ref r, version));
+        readResponse.Results[0].Configs.Should().Equal(response.Results[0].Configs);
+        (readResponse.Results[1].ErrorCode, readResponse.Results[1].ErrorMessage).Should().Be((KafkaErrorCode.UnknownTopicOrPartition, "gone"));
+    }
+
+    [Theory]
+    [MemberData(nameof(IncrementalAlterConfigsVersions))]
+    public void IncrementalAlterConfigs_EveryVersion_RoundTrips(short version)
+    {
+        var request = new IncrementalAlterConfigsApi.Request { ValidateOnly = true };
+        request.Resources.Add(new IncrementalAlterConfigsApi.Resource(DescribeConfigsApi.TopicResource, "orders",
+            [new IncrementalAlterConfigsApi.ConfigChange("retention.ms", IncrementalAlterConfigsApi.Set, "1000"), new IncrementalAlterConfigsApi.ConfigChange("segment.bytes", IncrementalAlterConfigsApi.Delete, null)]));
+        var read = RoundTrip((ref KafkaWriter w) => request.Write(ref w, version), (ref KafkaReader r) => IncrementalAlterConfigsApi.Request.Read(ref r, version));
+        read.Resources.Single().Configs.Should().Equal(request.Resources.Single().Configs);
+        read.ValidateOnly.Should().BeTrue();
+
+        var response = new IncrementalAlterConfigsApi.Response();
+        response.Results.Add(new IncrementalAlterConfigsApi.Result(KafkaErrorCode.InvalidConfig, "bad", DescribeConfigsApi.TopicResource, "orders"));
+        RoundTrip((ref KafkaWriter w) => response.Write(ref w, version), (ref KafkaReader r) => IncrementalAlterConfigsApi.Response.Read(ref r, version))
+            .Results.Should().Equal(response.Results);
     }
 
     [Theory]

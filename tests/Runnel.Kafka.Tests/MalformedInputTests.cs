@@ -19,6 +19,7 @@ public sealed class MalformedInputTests
     [
         "ApiVersions", "Metadata", "Produce", "Fetch", "ListOffsets", "InitProducerId", "CreateTopics", "DeleteTopics",
         "FindCoordinator", "OffsetCommit", "OffsetFetch", "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "ListGroups", "DescribeGroups", "DeleteGroups",
+        "DeleteRecords", "CreatePartitions", "DescribeConfigs", "IncrementalAlterConfigs",
     ];
 
     [Theory]
@@ -80,6 +81,7 @@ public sealed class MalformedInputTests
             (ApiKey.JoinGroup, 0, 5), (ApiKey.Heartbeat, 0, 3), (ApiKey.LeaveGroup, 0, 1), (ApiKey.SyncGroup, 0, 3),
             (ApiKey.DescribeGroups, 0, 4), (ApiKey.ListGroups, 0, 5), (ApiKey.ApiVersions, 0, 4),
             (ApiKey.CreateTopics, 0, 7), (ApiKey.DeleteTopics, 0, 5), (ApiKey.InitProducerId, 0, 4), (ApiKey.DeleteGroups, 0, 2),
+            (ApiKey.DeleteRecords, 0, 2), (ApiKey.CreatePartitions, 0, 3), (ApiKey.DescribeConfigs, 0, 4), (ApiKey.IncrementalAlterConfigs, 0, 1),
         });
     }
 
@@ -286,6 +288,33 @@ public sealed class MalformedInputTests
                 deleteGroups.Groups.Add("g");
                 deleteGroups.Write(ref writer, DeleteGroupsApi.MaxVersion);
                 decode = b => { var r = new KafkaReader(b); DeleteGroupsApi.Request.Read(ref r, DeleteGroupsApi.MaxVersion); };
+                break;
+            case "DeleteRecords":
+                var deleteRecords = new DeleteRecordsApi.Request();
+                deleteRecords.Topics.Add(new DeleteRecordsApi.TopicRequest("orders", [new DeleteRecordsApi.PartitionRequest(0, 10), new DeleteRecordsApi.PartitionRequest(1, -1)]));
+                deleteRecords.Write(ref writer, DeleteRecordsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); DeleteRecordsApi.Request.Read(ref r, DeleteRecordsApi.MaxVersion); };
+                break;
+            case "CreatePartitions":
+                var createPartitions = new CreatePartitionsApi.Request { ValidateOnly = true };
+                createPartitions.Topics.Add(new CreatePartitionsApi.Topic("orders", 6, null));
+                createPartitions.Topics.Add(new CreatePartitionsApi.Topic("pay", 4, 2));
+                createPartitions.Write(ref writer, CreatePartitionsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); CreatePartitionsApi.Request.Read(ref r, CreatePartitionsApi.MaxVersion); };
+                break;
+            case "DescribeConfigs":
+                var describeConfigs = new DescribeConfigsApi.Request { IncludeSynonyms = true, IncludeDocumentation = true };
+                describeConfigs.Resources.Add(new DescribeConfigsApi.Resource(DescribeConfigsApi.TopicResource, "orders", ["retention.ms", "cleanup.policy"]));
+                describeConfigs.Resources.Add(new DescribeConfigsApi.Resource(DescribeConfigsApi.BrokerResource, "0", null));
+                describeConfigs.Write(ref writer, DescribeConfigsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); DescribeConfigsApi.Request.Read(ref r, DescribeConfigsApi.MaxVersion); };
+                break;
+            case "IncrementalAlterConfigs":
+                var alter = new IncrementalAlterConfigsApi.Request();
+                alter.Resources.Add(new IncrementalAlterConfigsApi.Resource(DescribeConfigsApi.TopicResource, "orders",
+                    [new IncrementalAlterConfigsApi.ConfigChange("retention.ms", IncrementalAlterConfigsApi.Set, "1000"), new IncrementalAlterConfigsApi.ConfigChange("segment.bytes", IncrementalAlterConfigsApi.Delete, null)]));
+                alter.Write(ref writer, IncrementalAlterConfigsApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); IncrementalAlterConfigsApi.Request.Read(ref r, IncrementalAlterConfigsApi.MaxVersion); };
                 break;
             default:
                 var delete = new DeleteTopicsApi.Request();

@@ -200,22 +200,35 @@ public sealed class CorruptionTests
     }
 
     [Theory]
+    [InlineData(CompressionCodec.Gzip, "gzip")]
+    [InlineData(CompressionCodec.Snappy, "snappy")]
     [InlineData(CompressionCodec.Lz4, "lz4")]
     [InlineData(CompressionCodec.Zstd, "zstd")]
-    public void Validate_Lz4OrZstd_ThrowsUnsupportedCompressionNamingTheCodec(CompressionCodec codec, string name)
+    public void Validate_PlainRecordsLabelledCompressed_ReportsDecompressionFailedNamingTheCodec(CompressionCodec codec, string name)
     {
-        var bytes = TestBatches.Build([TestBatches.Simple(0)]);
+        var bytes = TestBatches.Build([TestBatches.Simple(0), TestBatches.Simple(1)]);
         BinaryPrimitives.WriteInt16BigEndian(bytes.AsSpan(21), (short)codec);
         TestBatches.ReCrc(bytes);
 
-        var act = () => RecordBatch.Validate(bytes);
-        var ex = act.Should().Throw<UnsupportedCompressionException>().Which;
-        ex.Codec.Should().Be(codec);
-        ex.Code.Should().Be(RunnelErrorCode.UnsupportedCompression);
-        ex.Message.Should().Contain(name);
-
+        Reject(bytes, CorruptRecordBatchReason.DecompressionFailed).Message.Should().Contain(name);
         var read = () => TestBatches.View(bytes).ReadRecords();
-        read.Should().Throw<UnsupportedCompressionException>();
+        read.Should().Throw<CorruptRecordBatchException>();
+    }
+
+    [Theory]
+    [InlineData(CompressionCodec.Gzip)]
+    [InlineData(CompressionCodec.Snappy)]
+    [InlineData(CompressionCodec.Lz4)]
+    [InlineData(CompressionCodec.Zstd)]
+    public void Validate_CompressedDataCutShort_ReportsACorruptBatch(CompressionCodec codec)
+    {
+        var records = Enumerable.Range(0, 50).Select(i => new TestRecord(i, null, Enumerable.Range(0, 300).Select(b => (byte)(b * i)).ToArray(), [])).ToArray();
+        var full = TestBatches.Build(records, new RecordBatchBuilderOptions { Compression = codec });
+        var data = full.AsSpan(RecordBatch.HeaderSize).ToArray();
+        var cut = TestBatches.Assemble(data[..(data.Length / 2)], records.Length, records.Length - 1, attributes: (short)codec);
+
+        var act = () => RecordBatch.Validate(cut);
+        act.Should().Throw<CorruptRecordBatchException>();
     }
 
     [Theory]
@@ -283,20 +296,28 @@ public sealed class CorruptionTests
         act.Should().Throw<CorruptRecordBatchException>();
     }
 
-    [Fact]
-    public void Validate_GzipBomb_ReportsDecompressedTooLarge()
+    [Theory]
+    [InlineData(CompressionCodec.Gzip)]
+    [InlineData(CompressionCodec.Lz4)]
+    [InlineData(CompressionCodec.Zstd)]
+    public void Validate_DecompressionBomb_ReportsDecompressedTooLarge(CompressionCodec codec)
     {
         using var compressed = new MemoryStream();
-        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        using (Stream encoder = codec switch
+        {
+            CompressionCodec.Gzip => new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true),
+            CompressionCodec.Lz4 => K4os.Compression.LZ4.Streams.LZ4Stream.Encode(compressed, leaveOpen: true),
+            _ => new ZstdSharp.CompressionStream(compressed, 1, leaveOpen: true),
+        })
         {
             var zeros = new byte[1024 * 1024];
             for (var i = 0; i <= RecordBatch.MaxDecompressedBytes / zeros.Length; i++)
             {
-                gzip.Write(zeros);
+                encoder.Write(zeros);
             }
         }
 
-        var bytes = TestBatches.Assemble(compressed.ToArray(), recordCount: 1, lastOffsetDelta: 0, attributes: (short)CompressionCodec.Gzip);
+        var bytes = TestBatches.Assemble(compressed.ToArray(), recordCount: 1, lastOffsetDelta: 0, attributes: (short)codec);
         Reject(bytes, CorruptRecordBatchReason.DecompressedTooLarge).Message.Should().Contain($"{RecordBatch.MaxDecompressedBytes}");
     }
 

@@ -40,7 +40,7 @@ internal static class Generators
         select new TestRecord(baseTimestamp + delta, key, value, headers);
 
     public static Gen<RecordBatchBuilderOptions> Options =>
-        from codec in Gen.Elements(CompressionCodec.None, CompressionCodec.Gzip, CompressionCodec.Snappy)
+        from codec in Gen.Elements(CompressionCodec.None, CompressionCodec.Gzip, CompressionCodec.Snappy, CompressionCodec.Lz4, CompressionCodec.Zstd)
         from producerId in Gen.Elements(-1L, 0L, 4242L, long.MaxValue)
         from epoch in Gen.Elements<short>(-1, 0, 7, short.MaxValue)
         from sequence in Gen.Elements(-1, 0, 99, int.MaxValue - 3)

@@ -65,6 +65,47 @@ public abstract partial class PartitionLogTests
         (await successor.ReadBatchSummariesAsync(0, successor.HighWatermark)).Select(b => b.BaseOffset).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
     }
 
+    [Theory]
+    [InlineData(CompressionCodec.Gzip)]
+    [InlineData(CompressionCodec.Snappy)]
+    [InlineData(CompressionCodec.Lz4)]
+    [InlineData(CompressionCodec.Zstd)]
+    public async Task CompactAsync_CompressedBatches_LatestPerKeyKeptInTheSameCodec(CompressionCodec codec)
+    {
+        var store = await CreateStoreAsync();
+        await using var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a", Compacting);
+        var n = 0;
+        for (var i = 0; log.Manifest.Segments.Count < 4; i++)
+        {
+            i.Should().BeLessThan(5_000, "4 KiB segments roll");
+            using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions { Compression = codec });
+            for (var r = 0; r < 3; r++, n++)
+            {
+                builder.TryAppend(T0 + n, Encoding.UTF8.GetBytes($"k{n % 7}"), Encoding.UTF8.GetBytes($"v{n}-{Guid.NewGuid():N}")).Should().BeTrue();
+            }
+
+            await log.AppendAsync(builder.ToArray());
+        }
+
+        var pre = await ScanAsync(log);
+        var cleanedTo = log.Manifest.Segments[^1].BaseOffset;
+
+        (await log.CompactAsync(Compact, SoonAfter, force: true)).Compacted.Should().BeTrue();
+
+        (await ScanAsync(log)).Should().Equal(ExpectedAfterCompaction(pre, cleanedTo, T0 + 10_000 - Compact.DeleteRetentionMs));
+        var cleaned = await log.ReadAsync(0, 1 << 20);
+        var codecs = new List<CompressionCodec>();
+        foreach (var batch in new RecordBatchReader(cleaned.Batches))
+        {
+            if (batch.BaseOffset < cleanedTo)
+            {
+                codecs.Add(batch.Header.Compression);
+            }
+        }
+
+        codecs.Should().NotBeEmpty().And.OnlyContain(c => c == codec, "a cleaned batch is written back in its codec");
+    }
+
     [Fact]
     public async Task CompactAsync_SecondPassAfterMoreWrites_CompactsCompactedSegmentsAgain()
     {

@@ -12,7 +12,8 @@ internal static class Errors
     /// </summary>
     public static bool IsRetriable(RunnelException error) => error.IsRetriable || error.Code is
         RunnelErrorCode.OutcomeUnknown or RunnelErrorCode.ConnectionLost or RunnelErrorCode.Rejected or RunnelErrorCode.WrongOwner
-        or RunnelErrorCode.NotOwner or RunnelErrorCode.LogClosed or RunnelErrorCode.StorageUnavailable or RunnelErrorCode.StorageThrottled;
+        or RunnelErrorCode.NotOwner or RunnelErrorCode.LogClosed or RunnelErrorCode.StorageUnavailable or RunnelErrorCode.StorageThrottled
+        or RunnelErrorCode.UnstableOffsetCommit or RunnelErrorCode.ConcurrentTransactions;
 
     /// <summary>Wraps anything that is not a <see cref="RunnelException"/> (a cancelled call, a bug) so reports carry a code.</summary>
     public static RunnelException From(Exception error) => error switch

@@ -32,8 +32,8 @@ namespace Runnel.Grains;
 /// timestamp compaction keeps a tombstone (a null value) that is its key's latest record.</description></item>
 /// <item><term><c>min.compaction.lag.ms</c></term><description>0 or more ms; 0; a sealed segment is compacted only
 /// once its newest record is at least this old.</description></item>
-/// <item><term><c>compression.type</c></term><description><c>producer</c>, <c>none</c>, <c>gzip</c>, <c>snappy</c>
-/// (lz4 and zstd are not implemented); <c>producer</c> (batches are stored as the producer compressed them).</description></item>
+/// <item><term><c>compression.type</c></term><description><c>producer</c>, <c>none</c>, <c>gzip</c>, <c>snappy</c>,
+/// <c>lz4</c>, <c>zstd</c>; <c>producer</c> (batches are stored as the producer compressed them).</description></item>
 /// <item><term><c>message.timestamp.type</c></term><description><c>CreateTime</c> or <c>LogAppendTime</c>;
 /// <c>CreateTime</c>.</description></item>
 /// </list>
@@ -70,7 +70,7 @@ public static class TopicConfig
         [SegmentBytes] = new("134217728", v => Int64(v, MinSegmentBytes, int.MaxValue, allowZero: false)),
         [MaxMessageBytes] = new("1048588", v => Int64(v, MinMaxMessageBytes, MaxMaxMessageBytes, allowZero: false)),
         [CleanupPolicy] = new("delete", CleanupPolicyRule),
-        [CompressionType] = new("producer", v => OneOf(v, "producer", "none", "gzip", "snappy")),
+        [CompressionType] = new("producer", v => OneOf(v, "producer", "none", "gzip", "snappy", "lz4", "zstd")),
         [MessageTimestampType] = new("CreateTime", v => OneOf(v, "CreateTime", "LogAppendTime")),
         [MinCleanableDirtyRatio] = new("0.5", Ratio),
         [DeleteRetentionMs] = new("86400000", v => Int64(v, 0, long.MaxValue, allowZero: true)),

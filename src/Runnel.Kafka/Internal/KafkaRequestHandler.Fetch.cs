@@ -18,12 +18,13 @@ internal sealed partial class KafkaRequestHandler
         var targets = request.Topics
             .SelectMany(t => t.Partitions.Select(p => (Topic: t.Topic, Partition: p)))
             .ToArray();
-        var results = await Task.WhenAll(targets.Select(t => FetchPartitionAsync(t.Topic, t.Partition, TimeSpan.Zero, CancellationToken.None))).ConfigureAwait(false);
+        var isolation = request.IsolationLevel == 1 ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted;
+        var results = await Task.WhenAll(targets.Select(t => FetchPartitionAsync(t.Topic, t.Partition, isolation, TimeSpan.Zero, CancellationToken.None))).ConfigureAwait(false);
         var wait = TimeSpan.FromMilliseconds(Math.Clamp(request.MaxWaitMs, 0, (long)options.MaxFetchWait.TotalMilliseconds));
         var bytes = results.Sum(r => (long)r.Records.Length);
         if (bytes < Math.Max(1, request.MinBytes) && wait > TimeSpan.Zero)
         {
-            await LongPollAsync(targets, results, wait).ConfigureAwait(false);
+            await LongPollAsync(targets, results, isolation, wait).ConfigureAwait(false);
         }
 
         var response = new FetchApi.Response();
@@ -63,7 +64,7 @@ internal sealed partial class KafkaRequestHandler
 
     /// <summary>Waits on every empty partition at once; the first to bring data ends the wait for the others (they
     /// keep their empty answers). Replaces the empty results in <paramref name="results"/> with what arrived.</summary>
-    private async Task LongPollAsync((string Topic, FetchApi.PartitionRequest Partition)[] targets, FetchApi.PartitionResponse[] results, TimeSpan wait)
+    private async Task LongPollAsync((string Topic, FetchApi.PartitionRequest Partition)[] targets, FetchApi.PartitionResponse[] results, IsolationLevel isolation, TimeSpan wait)
     {
         using var done = new CancellationTokenSource();
         var polls = new List<(int Index, Task<FetchApi.PartitionResponse> Task)>();
@@ -71,7 +72,7 @@ internal sealed partial class KafkaRequestHandler
         {
             if (results[i].ErrorCode == KafkaErrorCode.None && results[i].Records.IsEmpty)
             {
-                polls.Add((i, FetchPartitionAsync(targets[i].Topic, targets[i].Partition, wait, done.Token)));
+                polls.Add((i, FetchPartitionAsync(targets[i].Topic, targets[i].Partition, isolation, wait, done.Token)));
             }
         }
 
@@ -97,7 +98,17 @@ internal sealed partial class KafkaRequestHandler
         }
     }
 
-    private async Task<FetchApi.PartitionResponse> FetchPartitionAsync(string topic, FetchApi.PartitionRequest partition, TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>The wire answer for a partition's fetch: its watermarks, its batches unchanged, and at read_committed
+    /// its aborted transactions (producer id, first offset) — null at read_uncommitted, as Kafka sends it.</summary>
+    internal static FetchApi.PartitionResponse ToPartitionResponse(int partition, FetchResponse fetched, IsolationLevel isolation) =>
+        new(partition, KafkaErrorCode.None, fetched.HighWatermark, fetched.LastStableOffset, fetched.LogStartOffset, fetched.Batches)
+        {
+            AbortedTransactions = isolation == IsolationLevel.ReadCommitted
+                ? [.. fetched.AbortedTransactions.Select(a => new FetchApi.AbortedTransaction(a.ProducerId, a.FirstOffset))]
+                : null,
+        };
+
+    private async Task<FetchApi.PartitionResponse> FetchPartitionAsync(string topic, FetchApi.PartitionRequest partition, IsolationLevel isolation, TimeSpan wait, CancellationToken cancellationToken)
     {
         if (!TopicName.IsValid(topic, out _) || partition.Partition < 0)
         {
@@ -108,8 +119,8 @@ internal sealed partial class KafkaRequestHandler
         {
             var maxBytes = Math.Max(1, partition.PartitionMaxBytes);
             var fetched = await grains.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, partition.Partition))
-                .FetchAsync(new FetchRequest(partition.FetchOffset, maxBytes, wait), cancellationToken).ConfigureAwait(false);
-            return new FetchApi.PartitionResponse(partition.Partition, KafkaErrorCode.None, fetched.HighWatermark, fetched.LastStableOffset, fetched.LogStartOffset, fetched.Batches);
+                .FetchAsync(new FetchRequest(partition.FetchOffset, maxBytes, wait, isolation), cancellationToken).ConfigureAwait(false);
+            return ToPartitionResponse(partition.Partition, fetched, isolation);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -80,6 +80,14 @@ internal sealed partial class KafkaRequestHandler(IGrainFactory grains, BrokerId
                 return HeartbeatAsync(header, HeartbeatApi.Request.Read(ref reader, version));
             case ApiKey.LeaveGroup:
                 return LeaveGroupAsync(header, LeaveGroupApi.Request.Read(ref reader, version));
+            case ApiKey.DeleteRecords:
+                return DeleteRecordsAsync(header, DeleteRecordsApi.Request.Read(ref reader, version));
+            case ApiKey.CreatePartitions:
+                return CreatePartitionsAsync(header, CreatePartitionsApi.Request.Read(ref reader, version));
+            case ApiKey.DescribeConfigs:
+                return DescribeConfigsAsync(header, DescribeConfigsApi.Request.Read(ref reader, version));
+            case ApiKey.IncrementalAlterConfigs:
+                return IncrementalAlterConfigsAsync(header, IncrementalAlterConfigsApi.Request.Read(ref reader, version));
             default:
                 throw new KafkaProtocolException($"API {range.Key} has no handler.");
         }

@@ -19,6 +19,10 @@ internal enum ApiKey : short
     ApiVersions = 18,
     CreateTopics = 19,
     DeleteTopics = 20,
+    DeleteRecords = 21,
     InitProducerId = 22,
+    DescribeConfigs = 32,
+    CreatePartitions = 37,
     DeleteGroups = 42,
+    IncrementalAlterConfigs = 44,
 }

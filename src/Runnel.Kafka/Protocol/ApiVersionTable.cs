@@ -30,6 +30,10 @@ internal static class ApiVersionTable
         new(ApiKey.DescribeGroups, DescribeGroupsApi.MinVersion, DescribeGroupsApi.MaxVersion, DescribeGroupsApi.FirstFlexibleVersion),
         new(ApiKey.ListGroups, ListGroupsApi.MinVersion, ListGroupsApi.MaxVersion, ListGroupsApi.FirstFlexibleVersion),
         new(ApiKey.DeleteGroups, DeleteGroupsApi.MinVersion, DeleteGroupsApi.MaxVersion, DeleteGroupsApi.FirstFlexibleVersion),
+        new(ApiKey.DeleteRecords, DeleteRecordsApi.MinVersion, DeleteRecordsApi.MaxVersion, DeleteRecordsApi.FirstFlexibleVersion),
+        new(ApiKey.CreatePartitions, CreatePartitionsApi.MinVersion, CreatePartitionsApi.MaxVersion, CreatePartitionsApi.FirstFlexibleVersion),
+        new(ApiKey.DescribeConfigs, DescribeConfigsApi.MinVersion, DescribeConfigsApi.MaxVersion, DescribeConfigsApi.FirstFlexibleVersion),
+        new(ApiKey.IncrementalAlterConfigs, IncrementalAlterConfigsApi.MinVersion, IncrementalAlterConfigsApi.MaxVersion, IncrementalAlterConfigsApi.FirstFlexibleVersion),
     ];
 
     private static readonly FrozenDictionary<short, ApiVersionRange> ByKey = Supported.ToFrozenDictionary(r => (short)r.Key);

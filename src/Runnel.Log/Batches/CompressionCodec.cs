@@ -2,9 +2,7 @@ namespace Runnel.Log.Batches;
 
 /// <summary>
 /// The compression codec of a record batch: bits 0-2 of its attributes, with Kafka's numbering.
-/// Runnel writes and reads <see cref="None"/>, <see cref="Gzip"/> and <see cref="Snappy"/>;
-/// <see cref="Lz4"/> and <see cref="Zstd"/> are recognised and rejected with
-/// <see cref="UnsupportedCompressionException"/>. Ids 5-7 are not codecs at all (a corrupt batch).
+/// Runnel writes and reads all five; ids 5-7 are not codecs at all (a corrupt batch).
 /// </summary>
 [GenerateSerializer, Alias("runnel.CompressionCodec")]
 public enum CompressionCodec
@@ -18,9 +16,9 @@ public enum CompressionCodec
     /// <summary>The record data is snappy: written with xerial framing (as Kafka's Java client does), read framed or raw.</summary>
     Snappy = 2,
 
-    /// <summary>LZ4 frame format. Not supported by Runnel.</summary>
+    /// <summary>The record data is one LZ4 frame (Kafka's format since magic 1): written with independent 64 KiB blocks.</summary>
     Lz4 = 3,
 
-    /// <summary>Zstandard. Not supported by Runnel.</summary>
+    /// <summary>The record data is one Zstandard frame, written at Kafka's default level 3.</summary>
     Zstd = 4,
 }

@@ -23,8 +23,9 @@ public enum CorruptRecordBatchReason
     /// <summary>The compression bits of the attributes name no codec Kafka defines (5-7).</summary>
     UnknownCodec,
 
-    /// <summary>The codec is a real one (lz4, zstd) that Runnel does not implement; reported as
-    /// <see cref="UnsupportedCompressionException"/>, not as corruption.</summary>
+    /// <summary>The codec is a real one that Runnel does not implement; reported as
+    /// <see cref="UnsupportedCompressionException"/>, not as corruption. Since Runnel reads all five of Kafka's codecs
+    /// nothing reports it; kept so the numbering and older peers stay compatible.</summary>
     UnsupportedCodec,
 
     /// <summary>The header's record count disagrees with the records the data holds.</summary>

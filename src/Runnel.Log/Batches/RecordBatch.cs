@@ -125,7 +125,6 @@ public static class RecordBatch
     /// <see cref="TryValidate"/> for the checks and their cost.
     /// </summary>
     /// <exception cref="CorruptRecordBatchException">A check failed; <see cref="CorruptRecordBatchException.Reason"/> says which.</exception>
-    /// <exception cref="UnsupportedCompressionException">The batch is compressed with lz4 or zstd.</exception>
     public static void Validate(ReadOnlySpan<byte> batch, RecordBatchValidationMode mode = RecordBatchValidationMode.Produce)
     {
         if (!TryValidate(batch, mode, out var fault))
@@ -140,7 +139,6 @@ public static class RecordBatch
     /// batch a second time. Same checks and cost as <see cref="Validate"/>.
     /// </summary>
     /// <exception cref="CorruptRecordBatchException">A check failed; <see cref="CorruptRecordBatchException.Reason"/> says which.</exception>
-    /// <exception cref="UnsupportedCompressionException">The batch is compressed with lz4 or zstd.</exception>
     public static ValidatedRecordBatch ValidateForAppend(ReadOnlyMemory<byte> batch)
     {
         Validate(batch.Span, RecordBatchValidationMode.Produce);
@@ -266,13 +264,9 @@ public static class RecordBatch
     {
         switch (codec)
         {
-            case CompressionCodec.None or CompressionCodec.Gzip or CompressionCodec.Snappy:
+            case CompressionCodec.None or CompressionCodec.Gzip or CompressionCodec.Snappy or CompressionCodec.Lz4 or CompressionCodec.Zstd:
                 fault = default;
                 return true;
-            case CompressionCodec.Lz4 or CompressionCodec.Zstd:
-                fault = new RecordBatchFault(CorruptRecordBatchReason.UnsupportedCodec,
-                    $"Compression codec {codec.ToString().ToLowerInvariant()} (id {(int)codec}) is not supported.", codec);
-                return false;
             default:
                 fault = new RecordBatchFault(CorruptRecordBatchReason.UnknownCodec,
                     $"The attributes 0x{(ushort)attributes:X4} name compression codec id {(int)codec}; Kafka defines ids 0-4.");

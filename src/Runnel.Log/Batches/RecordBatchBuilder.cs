@@ -33,7 +33,6 @@ public sealed class RecordBatchBuilder : IDisposable
     private int _count;
     private bool _disposed;
 
-    /// <exception cref="UnsupportedCompressionException">The options ask for lz4 or zstd.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A codec id Kafka does not define, <see cref="RecordBatchBuilderOptions.MaxBatchBytes"/>
     /// out of its range, or <see cref="RecordBatchBuilderOptions.InitialBufferBytes"/> below 1.</exception>
     public RecordBatchBuilder(RecordBatchBuilderOptions? options = null)
@@ -41,10 +40,8 @@ public sealed class RecordBatchBuilder : IDisposable
         _options = options ?? new RecordBatchBuilderOptions();
         switch (_options.Compression)
         {
-            case CompressionCodec.None or CompressionCodec.Gzip or CompressionCodec.Snappy:
+            case CompressionCodec.None or CompressionCodec.Gzip or CompressionCodec.Snappy or CompressionCodec.Lz4 or CompressionCodec.Zstd:
                 break;
-            case CompressionCodec.Lz4 or CompressionCodec.Zstd:
-                throw new UnsupportedCompressionException(_options.Compression);
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), _options.Compression, "Compression names no codec Kafka defines.");
         }

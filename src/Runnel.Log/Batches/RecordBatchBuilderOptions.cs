@@ -12,8 +12,7 @@ public sealed record RecordBatchBuilderOptions
     /// </summary>
     public const int DefaultMaxBatchBytes = 1024 * 1024;
 
-    /// <summary>Codec for the records: <see cref="CompressionCodec.None"/> (default), gzip or snappy.
-    /// lz4 and zstd make the builder's constructor throw <see cref="UnsupportedCompressionException"/>.</summary>
+    /// <summary>Codec for the records: <see cref="CompressionCodec.None"/> (default), gzip, snappy, lz4 or zstd.</summary>
     public CompressionCodec Compression { get; init; } = CompressionCodec.None;
 
     /// <summary>Idempotent producer id; -1 (default) for none.</summary>

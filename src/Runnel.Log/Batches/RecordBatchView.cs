@@ -44,7 +44,6 @@ public readonly struct RecordBatchView
     /// with every record slice. Record fields are checked as they are enumerated, but the CRC is not checked here.
     /// </summary>
     /// <exception cref="CorruptRecordBatchException">An unknown codec, or the record data does not decompress.</exception>
-    /// <exception cref="UnsupportedCompressionException">The batch is compressed with lz4 or zstd.</exception>
     public RecordBatchRecords ReadRecords()
     {
         var codec = Header.Compression;

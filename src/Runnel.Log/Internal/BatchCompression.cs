@@ -3,14 +3,21 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
-using IronSnappy;
+using K4os.Compression.LZ4;
+using K4os.Compression.LZ4.Streams;
 using Runnel.Log.Batches;
+using Snappier;
+using ZstdSharp;
 
 namespace Runnel.Log.Internal;
 
 /// <summary>
-/// Compresses and decompresses the records region of a batch. gzip is System.IO.Compression; snappy is IronSnappy
-/// with xerial framing on write (what Kafka's Java client writes) and xerial-framed or raw on read.
+/// Compresses and decompresses the records region of a batch, in the four codecs Kafka clients send. gzip is
+/// System.IO.Compression; snappy is Snappier, with xerial framing on write (what Kafka's Java client writes) and
+/// xerial-framed or raw (what librdkafka writes) on read; lz4 is K4os' LZ4 frame format (Kafka's since magic 1: a
+/// standard LZ4 frame, written with independent 64 KiB blocks and no checksums but the header's, which Kafka's Java
+/// reader requires); zstd is ZstdSharp, one zstd frame at Kafka's default level 3. Every decoder stops as soon as the
+/// output passes <see cref="RecordBatch.MaxDecompressedBytes"/>.
 /// </summary>
 /// <remarks>
 /// Xerial snappy framing (all integers big-endian):
@@ -38,6 +45,19 @@ internal static class BatchCompression
     /// <summary>Read granularity of the gzip inflater into the output buffer.</summary>
     private const int InflateStepBytes = 16 * 1024;
 
+    /// <summary>Kafka's default zstd level (compression.zstd.level).</summary>
+    private const int ZstdLevel = 3;
+
+    /// <summary>LZ4 frames as Kafka's Java client writes them: 64 KiB independent blocks, no block or content checksum.</summary>
+    private static readonly LZ4EncoderSettings Lz4Settings = new()
+    {
+        BlockSize = 64 * 1024,
+        ChainBlocks = false,
+        BlockChecksum = false,
+        ContentChecksum = false,
+        CompressionLevel = LZ4Level.L00_FAST,
+    };
+
     private static ReadOnlySpan<byte> XerialMagic => [0x82, (byte)'S', (byte)'N', (byte)'A', (byte)'P', (byte)'P', (byte)'Y', 0x00];
 
     public static void Compress(CompressionCodec codec, ReadOnlySpan<byte> source, PooledBufferWriter destination)
@@ -61,11 +81,28 @@ internal static class BatchCompression
                 while (!source.IsEmpty)
                 {
                     var chunk = source[..Math.Min(XerialChunkBytes, source.Length)];
-                    var block = Snappy.Encode(chunk);
-                    BinaryPrimitives.WriteInt32BigEndian(destination.GetSpan(4), block.Length);
-                    destination.Advance(4);
-                    destination.Write(block);
+                    var span = destination.GetSpan(4 + Snappy.GetMaxCompressedLength(chunk.Length));
+                    var blockLength = Snappy.Compress(chunk, span[4..]);
+                    BinaryPrimitives.WriteInt32BigEndian(span, blockLength);
+                    destination.Advance(4 + blockLength);
                     source = source[chunk.Length..];
+                }
+
+                break;
+
+            case CompressionCodec.Lz4:
+                using (var lz4 = LZ4Stream.Encode(new BufferWriterStream(destination), Lz4Settings, leaveOpen: false))
+                {
+                    lz4.Write(source);
+                }
+
+                break;
+
+            case CompressionCodec.Zstd:
+                using (var zstd = new Compressor(ZstdLevel))
+                {
+                    var span = destination.GetSpan(Compressor.GetCompressBound(source.Length));
+                    destination.Advance(zstd.Wrap(source, span));
                 }
 
                 break;
@@ -85,12 +122,15 @@ internal static class BatchCompression
         {
             return codec switch
             {
-                CompressionCodec.Gzip => TryGunzip(source, destination, out fault),
+                CompressionCodec.Gzip => TryInflate(codec, source, destination, static input => new GZipStream(input, CompressionMode.Decompress), out fault),
                 CompressionCodec.Snappy => TryUnsnappy(source, destination, out fault),
+                CompressionCodec.Lz4 => TryInflate(codec, source, destination, static input => LZ4Stream.Decode(input, leaveOpen: false), out fault),
+                CompressionCodec.Zstd => TryInflate(codec, source, destination, static input => new DecompressionStream(input, leaveOpen: false), out fault),
                 _ => throw new UnreachableException($"Codec {codec} is not decompressed here."),
             };
         }
-        catch (Exception ex) when (ex is InvalidDataException or IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidDataException or IndexOutOfRangeException or ArgumentException or InvalidOperationException
+            or IOException or NotSupportedException or NotImplementedException or ZstdException)
         {
             fault = new RecordBatchFault(CorruptRecordBatchReason.DecompressionFailed,
                 $"The {codec.ToString().ToLowerInvariant()} record data ({source.Length} bytes) does not decompress: {ex.Message}");
@@ -98,18 +138,20 @@ internal static class BatchCompression
         }
     }
 
-    private static bool TryGunzip(ReadOnlySpan<byte> source, PooledBufferWriter destination, out RecordBatchFault fault)
+    /// <summary>Decodes a streaming codec (gzip, lz4, zstd) step by step, stopping once the output passes the limit.</summary>
+    private static bool TryInflate(CompressionCodec codec, ReadOnlySpan<byte> source, PooledBufferWriter destination,
+        Func<Stream, Stream> decoder, out RecordBatchFault fault)
     {
-        // GZipStream reads from a Stream, so the compressed bytes are copied once into a rented array.
+        // The decoders read from a Stream, so the compressed bytes are copied once into a rented array.
         var rented = ArrayPool<byte>.Shared.Rent(source.Length);
         try
         {
             source.CopyTo(rented);
             using var input = new MemoryStream(rented, 0, source.Length, writable: false);
-            using var gzip = new GZipStream(input, CompressionMode.Decompress);
+            using var stream = decoder(input);
             while (true)
             {
-                var read = gzip.Read(destination.GetSpan(InflateStepBytes));
+                var read = stream.Read(destination.GetSpan(InflateStepBytes));
                 if (read == 0)
                 {
                     break;
@@ -118,7 +160,7 @@ internal static class BatchCompression
                 destination.Advance(read);
                 if (destination.WrittenCount > RecordBatch.MaxDecompressedBytes)
                 {
-                    fault = TooLarge(CompressionCodec.Gzip, destination.WrittenCount);
+                    fault = TooLarge(codec, destination.WrittenCount);
                     return false;
                 }
             }
@@ -204,15 +246,15 @@ internal static class BatchCompression
             return false;
         }
 
-        var decoded = Snappy.Decode(block);
-        if ((ulong)decoded.Length != declared)
+        var decoded = Snappy.Decompress(block, destination.GetSpan((int)Math.Max(declared, 1)));
+        if ((ulong)decoded != declared)
         {
             fault = new RecordBatchFault(CorruptRecordBatchReason.DecompressionFailed,
-                $"A snappy block declares {declared} uncompressed bytes but decodes to {decoded.Length}.");
+                $"A snappy block declares {declared} uncompressed bytes but decodes to {decoded}.");
             return false;
         }
 
-        destination.Write(decoded);
+        destination.Advance(decoded);
         fault = default;
         return true;
     }

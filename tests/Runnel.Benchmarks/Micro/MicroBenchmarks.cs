@@ -9,7 +9,7 @@ internal static class MicroBenchmarks
 {
     public static int Run(string[] args)
     {
-        var switcher = BenchmarkSwitcher.FromTypes([typeof(BatchBenchmarks), typeof(PartitionerBenchmarks)]);
+        var switcher = BenchmarkSwitcher.FromTypes([typeof(BatchBenchmarks), typeof(CodecBenchmarks), typeof(PartitionerBenchmarks)]);
         var summaries = switcher.Run(args.Length == 0 ? ["--filter", "*", "--job", "short"] : args);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }

@@ -156,7 +156,7 @@ public sealed class SegmentReadTests(SiloProcessFixture silo) : IClassFixture<Si
 
     /// <summary>The client's view of the silo's store: counts segment reads; can hold one at a gate, or corrupt a byte
     /// inside every batch it returns.</summary>
-    private sealed class WatchedStore(IObjectStore inner) : ForwardingObjectStore(inner)
+    internal sealed class WatchedStore(IObjectStore inner) : ForwardingObjectStore(inner)
     {
         private readonly TaskCompletionSource _gated = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -9,8 +9,9 @@ public static class TestBatches
     public const long BaseTimestamp = 1_700_000_000_000;
 
     /// <summary>A batch of <paramref name="records"/> records with values "{tag}-{i}" and timestamps
-    /// <paramref name="timestamp"/>, +1, ...; idempotent when <paramref name="producerId"/> is not -1.</summary>
-    public static byte[] Create(string tag, int records = 3, long timestamp = BaseTimestamp, long producerId = -1, short epoch = -1, int sequence = -1, int valueSize = 0)
+    /// <paramref name="timestamp"/>, +1, ...; idempotent when <paramref name="producerId"/> is not -1, part of the producer's
+    /// transaction with <paramref name="transactional"/>.</summary>
+    public static byte[] Create(string tag, int records = 3, long timestamp = BaseTimestamp, long producerId = -1, short epoch = -1, int sequence = -1, int valueSize = 0, bool transactional = false)
     {
         var options = new RecordBatchBuilderOptions
         {
@@ -18,6 +19,7 @@ public static class TestBatches
             ProducerEpoch = epoch,
             BaseSequence = sequence,
             MaxBatchBytes = RecordBatch.MaxBatchBytes,
+            IsTransactional = transactional,
         };
         using var builder = new RecordBatchBuilder(options);
         for (var i = 0; i < records; i++)
@@ -30,6 +32,21 @@ public static class TestBatches
         }
 
         return builder.ToArray();
+    }
+
+    /// <summary>The data records (control batches left out) of back-to-back batches, in order: (offset, value).</summary>
+    public static List<(long Offset, string Value)> DataRecords(ReadOnlyMemory<byte> batches)
+    {
+        var records = new List<(long, string)>();
+        foreach (var batch in new RecordBatchReader(batches))
+        {
+            if (!batch.Header.IsControlBatch)
+            {
+                records.AddRange(Records(batch.Memory));
+            }
+        }
+
+        return records;
     }
 
     /// <summary>Every record in back-to-back batches, in order: (offset, value).</summary>

@@ -188,8 +188,16 @@ internal static class FetchApi
         }
     }
 
-    /// <summary>One partition's answer. <paramref name="Records"/>: whole stored batches, unchanged (empty when there is nothing).</summary>
-    internal sealed record PartitionResponse(int PartitionIndex, KafkaErrorCode ErrorCode, long HighWatermark, long LastStableOffset, long LogStartOffset, ReadOnlyMemory<byte> Records);
+    /// <summary>One partition's answer. <paramref name="Records"/>: whole stored batches, unchanged (empty when there is
+    /// nothing). <see cref="AbortedTransactions"/>: null at read_uncommitted (as Kafka sends it), the aborted transactions
+    /// among the records at read_committed.</summary>
+    internal sealed record PartitionResponse(int PartitionIndex, KafkaErrorCode ErrorCode, long HighWatermark, long LastStableOffset, long LogStartOffset, ReadOnlyMemory<byte> Records)
+    {
+        public IReadOnlyList<AbortedTransaction>? AbortedTransactions { get; init; }
+    }
+
+    /// <summary>Kafka's aborted_transactions entry: the producer and the first offset of its aborted transaction.</summary>
+    internal readonly record struct AbortedTransaction(long ProducerId, long FirstOffset);
 
     internal sealed record TopicResponse(string Topic, IReadOnlyList<PartitionResponse> Partitions);
 
@@ -229,7 +237,17 @@ internal static class FetchApi
                         writer.WriteInt64(partition.LogStartOffset);
                     }
 
-                    writer.WriteArrayLength(0, compact); // aborted transactions: none until transactions land
+                    writer.WriteArrayLength(partition.AbortedTransactions?.Count ?? -1, compact);
+                    foreach (var aborted in partition.AbortedTransactions ?? [])
+                    {
+                        writer.WriteInt64(aborted.ProducerId);
+                        writer.WriteInt64(aborted.FirstOffset);
+                        if (compact)
+                        {
+                            writer.WriteEmptyTaggedFields();
+                        }
+                    }
+
                     if (version >= 11)
                     {
                         writer.WriteInt32(-1); // preferred read replica: none
@@ -277,11 +295,11 @@ internal static class FetchApi
                     var highWatermark = reader.ReadInt64();
                     var lastStable = reader.ReadInt64();
                     var logStart = version >= 5 ? reader.ReadInt64() : -1;
-                    var aborted = reader.ReadArrayLength(compact);
-                    for (var a = 0; a < aborted; a++)
+                    var abortedCount = reader.ReadArrayLength(compact);
+                    var aborted = abortedCount < 0 ? null : new List<AbortedTransaction>(abortedCount);
+                    for (var a = 0; a < abortedCount; a++)
                     {
-                        reader.ReadInt64();
-                        reader.ReadInt64();
+                        aborted!.Add(new AbortedTransaction(reader.ReadInt64(), reader.ReadInt64()));
                         if (compact)
                         {
                             reader.SkipTaggedFields();
@@ -299,7 +317,10 @@ internal static class FetchApi
                         reader.SkipTaggedFields();
                     }
 
-                    partitions.Add(new PartitionResponse(index, error, highWatermark, lastStable, logStart, records is { } r ? r.ToArray() : ReadOnlyMemory<byte>.Empty));
+                    partitions.Add(new PartitionResponse(index, error, highWatermark, lastStable, logStart, records is { } r ? r.ToArray() : ReadOnlyMemory<byte>.Empty)
+                    {
+                        AbortedTransactions = aborted,
+                    });
                 }
 
                 if (compact)
