@@ -7,7 +7,7 @@ namespace Runnel.Client.Tests;
 
 /// <summary>The transactional producer's own rules against the fake coordinator and partitions: states and their errors,
 /// partitions added before their batches, transactional batches, the epoch the coordinator bumps, fencing.
-/// (Visibility to read_committed readers needs the real grains: TransactionsEndToEndTests.)</summary>
+/// (Visibility to read_committed readers needs the real grains: <see cref="TransactionsEndToEndTests"/>.)</summary>
 public sealed class TransactionalProducerTests(FakeClusterFixture fixture) : IClassFixture<FakeClusterFixture>
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
