@@ -42,7 +42,9 @@ public sealed class FakeCluster : IAsyncDisposable
 
     /// <param name="realGroups">Host the real <see cref="ConsumerGroupGrain"/> and its catalog (on a file store in a
     /// temporary directory, over the fake topics; heartbeat interval 300 ms) instead of the fake group grains.</param>
-    public static async Task<FakeCluster> StartAsync(bool realGroups = false)
+    /// <param name="realGrains">Host every real grain (topics, partitions, groups, transactions, on the file store) and no
+    /// fake: a real silo over TCP for the CLI, in this process. The broker is then unused.</param>
+    public static async Task<FakeCluster> StartAsync(bool realGroups = false, bool realGrains = false)
     {
         var broker = new FakeBroker();
         var data = new TempDirectory("client-tests");
@@ -65,10 +67,20 @@ public sealed class FakeCluster : IAsyncDisposable
                 : [typeof(TopicGrain), typeof(TopicCatalogGrain), typeof(PartitionGrain), typeof(ProducerIdGrain), typeof(ConsumerGroupGrain), typeof(ConsumerGroupCatalogGrain)];
             silo.Services.PostConfigure<GrainTypeOptions>(o =>
             {
+                if (realGrains)
+                {
+                    o.Classes.RemoveWhere(t => t.Namespace == typeof(FakeBroker).Namespace);
+                    return;
+                }
+
                 foreach (var type in unused)
                 {
                     o.Classes.Remove(type);
                 }
+
+                // The real transaction coordinator and catalog: the fakes over the broker stand for them.
+                o.Classes.RemoveWhere(t => t.Assembly == typeof(TopicGrain).Assembly
+                    && (typeof(ITransactionCoordinatorGrain).IsAssignableFrom(t) || typeof(ITransactionCatalogGrain).IsAssignableFrom(t)));
             });
         });
         builder.ConfigureSiloHost((_, host) => host.ConfigureContainer(new DefaultServiceProviderFactory(), UseSockets));

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using Runnel.Grains;
 using Runnel.Log.Batches;
@@ -24,7 +26,14 @@ internal sealed class InProcessRunnel : IAsyncDisposable
 
     public static async Task<InProcessRunnel> StartAsync(IObjectStore store)
     {
-        var cluster = RunnelTestCluster.Build(1, store, configureSilo: silo => silo.AddRunnel(_ => store), configureClient: client => client.AddRunnel());
+        var cluster = RunnelTestCluster.Build(1, store, configureSilo: silo =>
+        {
+            silo.AddRunnel(_ => store);
+
+            // This assembly's fake grains (Fakes/, for FakeCluster) are found too: leave only the real ones, so no grain
+            // interface has two implementations (which Orleans resolves to none, or by name).
+            silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.RemoveWhere(t => t.Namespace == typeof(Fakes.FakeBroker).Namespace));
+        }, configureClient: client => client.AddRunnel());
         await cluster.DeployAsync().WaitAsync(Guard);
         return new InProcessRunnel(cluster);
     }
