@@ -45,7 +45,8 @@ public static class GrainsHostingExtensions
 
     /// <summary>
     /// Hosts <see cref="ITopicGrain"/>, <see cref="ITopicCatalogGrain"/>, <see cref="IPartitionGrain"/>,
-    /// <see cref="IProducerIdGrain"/>, <see cref="IConsumerGroupGrain"/> and <see cref="IConsumerGroupCatalogGrain"/> on this silo, over the <see cref="IObjectStore"/> that <paramref name="store"/>
+    /// <see cref="IProducerIdGrain"/>, <see cref="IConsumerGroupGrain"/>, <see cref="IConsumerGroupCatalogGrain"/>,
+    /// <see cref="ITransactionCoordinatorGrain"/> and <see cref="ITransactionCatalogGrain"/> on this silo, over the <see cref="IObjectStore"/> that <paramref name="store"/>
     /// creates. That store becomes the host's one <see cref="IObjectStore"/> (it replaces any registered before), so the
     /// cluster's membership (with <c>UseRunnelClustering()</c>) and its partitions live in the same store; the host
     /// disposes it if it is disposable. <see cref="RunnelGrainsOptions"/> are validated on start.
@@ -90,6 +91,7 @@ public static class GrainsHostingExtensions
         options.ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunnelGrainsOptions>, RunnelGrainsOptionsValidator>());
         silo.Services.AddHostedService<RetentionSweeper>();
+        silo.Services.AddHostedService<TransactionSweeper>();
         silo.Services.TryAddSingleton<LocalPartitions>();
         silo.Services.TryAddSingleton<LargeBatchBudget>();
         silo.Services.AddHostedService<PartitionRebalancer>();

@@ -48,6 +48,12 @@ public sealed class RunnelGrainsOptions
     /// enforces retention only while it is active (it activates on any produce or fetch).</summary>
     public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often one silo of the cluster reads every transactional id's coordinator state and asks those with
+    /// a transaction past its timeout, or one whose markers were left unwritten, to finish it
+    /// (<see cref="ITransactionCoordinatorGrain.ExpireAsync"/>), so a coordinator whose silo died still times out its
+    /// transaction. Each pass is one storage read per transactional id. Default 30 s; at least 1 s.</summary>
+    public TimeSpan TransactionSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Whether a silo hands its active partitions to a silo that joined and now owns them under rendezvous
     /// placement (~1/N of them per join), rather than keeping them until they deactivate. Default true.</summary>
     public bool RebalanceOnJoin { get; set; } = true;

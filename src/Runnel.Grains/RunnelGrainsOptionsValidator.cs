@@ -54,6 +54,11 @@ public sealed class RunnelGrainsOptionsValidator : IValidateOptions<RunnelGrains
             failures.Add($"RunnelGrainsOptions.RetentionCheckInterval must be positive (was {options.RetentionCheckInterval}).");
         }
 
+        if (options.TransactionSweepInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"RunnelGrainsOptions.TransactionSweepInterval must be at least 1 s (was {options.TransactionSweepInterval}).");
+        }
+
         if (options.PartitionLog is null)
         {
             failures.Add("RunnelGrainsOptions.PartitionLog must not be null.");

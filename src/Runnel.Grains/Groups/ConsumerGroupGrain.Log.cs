@@ -54,4 +54,10 @@ public sealed partial class ConsumerGroupGrain
 
     [LoggerMessage(1532, LogLevel.Information, "Group {Group}: classic member {MemberId} removed (session or rebalance timeout)")]
     private static partial void LogClassicExpired(ILogger logger, string group, string memberId);
+
+    [LoggerMessage(1533, LogLevel.Debug, "Group {Group}: transaction of producer {ProducerId} epoch {Epoch} completed (commit {Commit}, {Pending} pending offsets)")]
+    private static partial void LogTransactionCompleted(ILogger logger, string group, long producerId, short epoch, bool commit, int pending);
+
+    [LoggerMessage(1534, LogLevel.Debug, "Group {Group}: marker of producer {ProducerId} epoch {Epoch} is stale (seen epoch {Seen}); nothing to do")]
+    private static partial void LogStaleMarker(ILogger logger, string group, long producerId, short epoch, int seen);
 }

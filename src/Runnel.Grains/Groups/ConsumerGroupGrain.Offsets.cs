@@ -15,8 +15,7 @@ public sealed partial class ConsumerGroupGrain
         ThrowIfInvalidId();
         ArgumentNullException.ThrowIfNull(request);
         ValidateOffsets(request.Offsets);
-        var standalone = string.IsNullOrEmpty(request.MemberId);
-        if (!standalone && !_exists)
+        if (!string.IsNullOrEmpty(request.MemberId) && !_exists)
         {
             throw new RunnelException(RunnelErrorCode.UnknownMember, $"Member '{request.MemberId}' is not in group '{GroupId}' (the group does not exist).");
         }
@@ -25,7 +24,22 @@ public sealed partial class ConsumerGroupGrain
         var draft = _membership.Clone();
         var changes = new List<GroupChange>();
         ExpireSessions(draft, changes);
-        if (standalone)
+        CheckCommit(draft, request);
+        var fresh = request.Offsets.Where(o => !_offsets.TryGetValue(new GroupPartition(o.Topic, o.Partition), out var committed) || committed != o).ToList();
+        if (fresh.Count > 0)
+        {
+            Emit(draft, changes, new OffsetsCommitted(fresh, Reset: false));
+        }
+
+        await LogChangesAsync(draft, changes, cancellationToken);
+    }
+
+    /// <summary>Who may commit and what (shared by plain and transactional commits): a standalone commit (empty member id)
+    /// needs a group with no members; a classic member its current generation; a member its epoch and every partition
+    /// held by it. No offset moves backwards.</summary>
+    private void CheckCommit(GroupMembership draft, OffsetCommitRequest request)
+    {
+        if (string.IsNullOrEmpty(request.MemberId))
         {
             if (draft.Members.Count > 0 || ClassicMemberCount > 0)
             {
@@ -57,13 +71,5 @@ public sealed partial class ConsumerGroupGrain
                     $"Commit to group '{GroupId}' rejected: offset {offset.Offset} for partition {PartitionKey.Format(offset.Topic, offset.Partition)} is below the committed {committed.Offset} (only a reset moves offsets back). Nothing was committed.");
             }
         }
-
-        var fresh = request.Offsets.Where(o => !_offsets.TryGetValue(new GroupPartition(o.Topic, o.Partition), out var committed) || committed != o).ToList();
-        if (fresh.Count > 0)
-        {
-            Emit(draft, changes, new OffsetsCommitted(fresh, Reset: false));
-        }
-
-        await LogChangesAsync(draft, changes, cancellationToken);
     }
 }

@@ -213,6 +213,8 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         _exists = false;
         _membership = new GroupMembership();
         _offsets.Clear();
+        _pending.Clear();
+        _producerEpochs.Clear();
         _sessions.Clear();
         _snapshotETag = null;
         _changesSinceSnapshot = 0;
@@ -272,6 +274,8 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         {
             _offsets[new GroupPartition(offset.Topic, offset.Partition)] = offset;
         }
+
+        LoadTransactions(snapshot);
 
         var next = Math.Max(snapshot?.NextOffset ?? 0, log.LogStartOffset);
         var replayed = 0;
@@ -338,6 +342,8 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
                 _offsets[new GroupPartition(offset.Topic, offset.Partition)] = offset;
             }
         }
+
+        ApplyTransactional(change);
     }
 
     /// <summary>
@@ -389,6 +395,8 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
             {
                 _sessions.Remove(removed.MemberId);
             }
+
+            ApplyTransactional(change);
         }
 
         _changesSinceSnapshot += changes.Count;
@@ -410,7 +418,9 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
             _membership.GroupEpoch,
             _membership.Target,
             [.. _membership.Members.Values],
-            [.. _offsets.Values]);
+            [.. _offsets.Values],
+            [.. _pending.Values],
+            [.. _producerEpochs.Select(kv => new TransactionEnded(kv.Key, kv.Value))]);
         var condition = _snapshotETag is { } etag ? BlobCondition.IfETagMatches(etag) : BlobCondition.IfNotExists;
         try
         {

@@ -38,6 +38,13 @@ internal sealed class GrainStateReader(IServiceProvider services, IObjectStore s
         return state.RecordExists ? state.State!.Entries.Keys : [];
     }
 
+    /// <summary>A transactional id's coordinator state as stored now; null when it was never initialized.</summary>
+    public async ValueTask<TransactionCoordinatorState?> ReadTransactionAsync(string transactionalId)
+    {
+        var state = await ReadAsync<TransactionCoordinatorState>(TransactionCoordinatorState.StateName, GrainId.Create(TransactionCoordinatorGrain.GrainTypeName, transactionalId));
+        return state.RecordExists ? state.State : null;
+    }
+
     private async ValueTask<GrainState<T>> ReadAsync<T>(string stateName, GrainId grainId)
     {
         var state = new GrainState<T>();

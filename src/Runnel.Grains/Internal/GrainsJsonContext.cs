@@ -13,4 +13,6 @@ namespace Runnel.Grains.Internal;
 [JsonSerializable(typeof(TargetAssignment))]
 [JsonSerializable(typeof(OffsetsCommitted))]
 [JsonSerializable(typeof(GroupSnapshot))]
+[JsonSerializable(typeof(TransactionalOffsetsPending))]
+[JsonSerializable(typeof(TransactionEnded))]
 internal sealed partial class GrainsJsonContext : JsonSerializerContext;

@@ -23,10 +23,12 @@ public sealed class GrainsCluster : IAsyncDisposable
     private readonly TimeProvider? _time;
     private readonly short _silos;
     private readonly TimeSpan? _responseTimeout;
+    private readonly Action<ISiloBuilder>? _configureSilo;
     private InProcessTestCluster? _cluster;
 
-    private GrainsCluster(IObjectStore store, IObjectStore membership, Action<RunnelGrainsOptions>? configure, TimeProvider? time, short silos, TimeSpan? responseTimeout)
+    private GrainsCluster(IObjectStore store, IObjectStore membership, Action<RunnelGrainsOptions>? configure, TimeProvider? time, short silos, TimeSpan? responseTimeout, Action<ISiloBuilder>? configureSilo)
     {
+        _configureSilo = configureSilo;
         _store = store;
         _membership = membership;
         _configure = configure;
@@ -51,15 +53,17 @@ public sealed class GrainsCluster : IAsyncDisposable
     /// <param name="membership">Where the cluster keeps its membership; <paramref name="store"/> when null.</param>
     /// <param name="responseTimeout">How long the client waits for an answer (Orleans' default 30 s when null): a call
     /// that was on its way to a silo that is killed fails only then, as <see cref="RunnelErrorCode.OutcomeUnknown"/>.</param>
+    /// <param name="configureSilo">More configuration of every silo (e.g. a test's call filter).</param>
     public static async Task<GrainsCluster> StartAsync(
         IObjectStore store,
         Action<RunnelGrainsOptions>? configure = null,
         TimeProvider? time = null,
         short silos = 1,
         IObjectStore? membership = null,
-        TimeSpan? responseTimeout = null)
+        TimeSpan? responseTimeout = null,
+        Action<ISiloBuilder>? configureSilo = null)
     {
-        var grains = new GrainsCluster(store, membership ?? store, configure, time, silos, responseTimeout);
+        var grains = new GrainsCluster(store, membership ?? store, configure, time, silos, responseTimeout, configureSilo);
         await grains.DeployAsync();
         return grains;
     }
@@ -180,6 +184,7 @@ public sealed class GrainsCluster : IAsyncDisposable
                 }
 
                 silo.AddRunnelGrains(services => SiloStore(services.GetRequiredService<ILocalSiloDetails>().SiloAddress), _configure);
+                _configureSilo?.Invoke(silo);
             },
             configureClient: client =>
             {

@@ -15,6 +15,7 @@ public static class TestBatches
     {
         var options = new RecordBatchBuilderOptions
         {
+            IsTransactional = transactional,
             ProducerId = producerId,
             ProducerEpoch = epoch,
             BaseSequence = sequence,
@@ -32,6 +33,21 @@ public static class TestBatches
         }
 
         return builder.ToArray();
+    }
+
+    /// <summary>The data records (control batches left out) of back-to-back batches, in order: (offset, value).</summary>
+    public static List<(long Offset, string Value)> DataRecords(ReadOnlyMemory<byte> batches)
+    {
+        var records = new List<(long, string)>();
+        foreach (var batch in new RecordBatchReader(batches))
+        {
+            if (!batch.Header.IsControlBatch)
+            {
+                records.AddRange(Records(batch.Memory));
+            }
+        }
+
+        return records;
     }
 
     /// <summary>Every record in back-to-back batches, in order: (offset, value).</summary>

@@ -14,7 +14,11 @@ namespace Runnel.Grains.Internal;
 /// group-epoch       {"groupEpoch":7}        the group epoch is now 7
 /// target            TargetAssignment       the target assignment is now this
 /// offsets           {"offsets":[...],"reset":false}
+/// txn-offsets       {"producerId":7,"producerEpoch":2,"transactionalId":"...","offsets":[...]}     (since transactions)
+/// txn-ended         {"producerId":7,"producerEpoch":3}                                          (since transactions)
 /// </code>
+/// New kinds of change get new keys, so every log written before a kind existed is still read unchanged; a build that
+/// meets a key it does not know refuses the log loudly (never skips a change).
 /// Stateless and thread-safe.
 /// </summary>
 internal static class GroupChangeCodec
@@ -24,6 +28,8 @@ internal static class GroupChangeCodec
     private const string GroupEpochKey = "group-epoch";
     private const string TargetKey = "target";
     private const string OffsetsKey = "offsets";
+    private const string TransactionalOffsetsKey = "txn-offsets";
+    private const string TransactionEndedKey = "txn-ended";
 
     /// <summary>One batch carrying <paramref name="changes"/> in order.</summary>
     /// <exception cref="RunnelException"><see cref="RunnelErrorCode.RecordBatchTooLarge"/>: they do not fit <paramref name="maxBatchBytes"/>.</exception>
@@ -39,6 +45,8 @@ internal static class GroupChangeCodec
                 GroupEpochChanged e => (GroupEpochKey, JsonSerializer.SerializeToUtf8Bytes(e, GrainsJsonContext.Default.GroupEpochChanged)),
                 TargetChanged t => (TargetKey, JsonSerializer.SerializeToUtf8Bytes(t.Target, GrainsJsonContext.Default.TargetAssignment)),
                 OffsetsCommitted o => (OffsetsKey, JsonSerializer.SerializeToUtf8Bytes(o, GrainsJsonContext.Default.OffsetsCommitted)),
+                TransactionalOffsetsPending t => (TransactionalOffsetsKey, JsonSerializer.SerializeToUtf8Bytes(t, GrainsJsonContext.Default.TransactionalOffsetsPending)),
+                TransactionEnded t => (TransactionEndedKey, JsonSerializer.SerializeToUtf8Bytes(t, GrainsJsonContext.Default.TransactionEnded)),
                 _ => throw new ArgumentOutOfRangeException(nameof(changes), change, "Not a group change this codec knows."),
             };
 
@@ -66,6 +74,8 @@ internal static class GroupChangeCodec
                 GroupEpochKey => Deserialize(value, GrainsJsonContext.Default.GroupEpochChanged),
                 TargetKey => new TargetChanged(Deserialize(value, GrainsJsonContext.Default.TargetAssignment)),
                 OffsetsKey => Deserialize(value, GrainsJsonContext.Default.OffsetsCommitted),
+                TransactionalOffsetsKey => Deserialize(value, GrainsJsonContext.Default.TransactionalOffsetsPending),
+                TransactionEndedKey => Deserialize(value, GrainsJsonContext.Default.TransactionEnded),
                 _ => throw new JsonException($"unknown change '{key}'"),
             };
         }

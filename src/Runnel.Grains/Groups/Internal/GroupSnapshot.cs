@@ -8,8 +8,12 @@ namespace Runnel.Grains.Internal;
 /// and on deactivation, each time If-Match the ETag this activation read or wrote. Activation loads it and replays only
 /// the log from <see cref="NextOffset"/> on.
 /// <code>
-/// {"version":1,"nextOffset":1200,"groupEpoch":7,"target":{...},"members":[...],"offsets":[...]}
+/// {"version":2,"nextOffset":1200,"groupEpoch":7,"target":{...},"members":[...],"offsets":[...],
+///  "pending":[{"producerId":7,"producerEpoch":2,"transactionalId":"...","offsets":[...]}],
+///  "producerEpochs":[{"producerId":7,"producerEpoch":2}]}
 /// </code>
+/// Version 2 added <see cref="Pending"/> and <see cref="ProducerEpochs"/> (transactional offsets); version 1 is still
+/// read, with neither.
 /// </summary>
 internal sealed record GroupSnapshot(
     int Version,
@@ -17,9 +21,14 @@ internal sealed record GroupSnapshot(
     int GroupEpoch,
     TargetAssignment Target,
     IReadOnlyList<GroupMember> Members,
-    IReadOnlyList<CommittedOffset> Offsets)
+    IReadOnlyList<CommittedOffset> Offsets,
+    IReadOnlyList<TransactionalOffsetsPending>? Pending = null,
+    IReadOnlyList<TransactionEnded>? ProducerEpochs = null)
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
+
+    /// <summary>The oldest version this build reads.</summary>
+    public const int OldestVersion = 1;
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, GrainsJsonContext.Default.GroupSnapshot);
 
@@ -30,9 +39,9 @@ internal sealed record GroupSnapshot(
         try
         {
             var snapshot = JsonSerializer.Deserialize(json, GrainsJsonContext.Default.GroupSnapshot) ?? throw new JsonException("null document");
-            return snapshot.Version == CurrentVersion
+            return snapshot.Version is >= OldestVersion and <= CurrentVersion
                 ? snapshot
-                : throw new RunnelException(RunnelErrorCode.Unknown, $"Group snapshot '{blobName}' has version {snapshot.Version}; this build reads version {CurrentVersion}.");
+                : throw new RunnelException(RunnelErrorCode.Unknown, $"Group snapshot '{blobName}' has version {snapshot.Version}; this build reads versions {OldestVersion} to {CurrentVersion}.");
         }
         catch (JsonException ex)
         {
