@@ -65,6 +65,7 @@ internal static class RunnelCli
         root.Subcommands.Add(ProduceCommand.Build(globals, io));
         root.Subcommands.Add(ConsumeCommand.Build(globals, io));
         root.Subcommands.Add(GroupsCommands.Build(globals, io));
+        root.Subcommands.Add(TransactionsCommands.Build(globals, io));
         root.Subcommands.Add(BenchCommands.Build(globals, io));
         return root;
     }

@@ -40,9 +40,14 @@ internal static class ConsumeCommand
             Description = "Consume as a member of this consumer group: partitions are shared with the group's other members, reading starts at the "
                 + "group's committed offsets (else --from-beginning or the end), and what was printed is committed before exiting.",
         };
+        var isolation = new Option<string?>("--isolation")
+        {
+            Description = "read_committed (the default): only committed transactions' records, aborted ones skipped, nothing past an open transaction; "
+                + "read_uncommitted: every record up to the high watermark.",
+        };
         var command = new Command("consume", "Print a topic's records to stdout.")
         {
-            topic, fromBeginning, partition, offset, fromTimestamp, maxMessages, timeout, format, json, outputFormat, group,
+            topic, fromBeginning, partition, offset, fromTimestamp, maxMessages, timeout, format, json, outputFormat, group, isolation,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -69,6 +74,7 @@ internal static class ConsumeCommand
                 throw new CliException("--offset and --partition must not be negative; --max-messages and --timeout must be positive.");
             }
 
+            var isolationLevel = ParseIsolation(parse.GetValue(isolation));
             var groupId = parse.GetValue(group);
             if (groupId is not null && (onlyPartition is not null || startOffset is not null || startTime is not null))
             {
@@ -78,7 +84,7 @@ internal static class ConsumeCommand
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
             if (groupId is not null)
             {
-                return await ConsumeGroupAsync(connection, io, name, groupId, parse.GetValue(fromBeginning), max, idle, printer, ct).ConfigureAwait(false);
+                return await ConsumeGroupAsync(connection, io, name, groupId, parse.GetValue(fromBeginning), max, idle, printer, isolationLevel, ct).ConfigureAwait(false);
             }
 
             var description = await connection.Admin.DescribeTopicAsync(name, ct).ConfigureAwait(false);
@@ -91,7 +97,7 @@ internal static class ConsumeCommand
                 ? [new TopicPartition(name, only)]
                 : Enumerable.Range(0, description.PartitionCount).Select(p => new TopicPartition(name, p)).ToList();
             var start = startOffset ?? (parse.GetValue(fromBeginning) ? Offset.Beginning : Offset.End);
-            await using var consumer = connection.CreateConsumer<byte[], byte[]>(ConsumerOptions.Default with { AutoOffsetReset = AutoOffsetReset.Latest });
+            await using var consumer = connection.CreateConsumer<byte[], byte[]>(ConsumerOptions.Default with { AutoOffsetReset = AutoOffsetReset.Latest, IsolationLevel = isolationLevel });
             consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, start)));
             if (startTime is { } time)
             {
@@ -110,9 +116,18 @@ internal static class ConsumeCommand
         return command;
     }
 
+    /// <summary>--isolation's value (Kafka's spelling, case-insensitive); the consumer's default when absent.</summary>
+    private static IsolationLevel ParseIsolation(string? value) => value?.ToLowerInvariant() switch
+    {
+        null => ConsumerOptions.Default.IsolationLevel,
+        "read_committed" => IsolationLevel.ReadCommitted,
+        "read_uncommitted" => IsolationLevel.ReadUncommitted,
+        _ => throw new CliException($"--isolation must be read_committed or read_uncommitted (was '{value}')."),
+    };
+
     /// <summary>Consumes as a group member; commits the positions of what was printed (after flushing it) on every exit.</summary>
     private static async Task<int> ConsumeGroupAsync(
-        RunnelConnection connection, CliIO io, string topic, string groupId, bool fromBeginning, long? max, double? idle, RecordPrinter printer, CancellationToken ct)
+        RunnelConnection connection, CliIO io, string topic, string groupId, bool fromBeginning, long? max, double? idle, RecordPrinter printer, IsolationLevel isolationLevel, CancellationToken ct)
     {
         await connection.Admin.DescribeTopicAsync(topic, ct).ConfigureAwait(false); // an unknown topic fails here, naming it
         await using var consumer = connection.CreateConsumer<byte[], byte[]>(ConsumerOptions.Default with
@@ -120,6 +135,7 @@ internal static class ConsumeCommand
             GroupId = groupId,
             ClientId = "runnel-cli",
             AutoOffsetReset = fromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest,
+            IsolationLevel = isolationLevel,
         });
         consumer.Subscribe([topic]);
         long count;

@@ -44,10 +44,19 @@ internal static class ProduceCommand
         {
             Description = "The largest batch (and so record) sent, in bytes (default: the topic's max.message.bytes; at most 64 MiB + 64 KiB).",
         };
-        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout (produced, failed, skipped, skipped_lines, stopped_at_line, error)." };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print the summary as one JSON object on stdout (produced, failed, skipped, skipped_lines, stopped_at_line, error; committed and transactions with --transactional-id).",
+        };
+        var transactionalId = new Option<string?>("--transactional-id")
+        {
+            Description = "Produce transactionally under this id: the whole input is one transaction (or every --transaction-size records one), committed at its end; "
+                + "read_committed consumers see nothing of it before. A bad line or a failed record aborts the open transaction.",
+        };
+        var transactionSize = new Option<int?>("--transaction-size") { Description = "With --transactional-id: commit every N records (default: one transaction for the whole input)." };
         var command = new Command("produce", "Produce the records of stdin, byte for byte; prints a summary to stderr.")
         {
-            topic, separator, delimiter, key, valueFile, inputFormat, skipBad, partition, headers, compression, maxRequestSize, json,
+            topic, separator, delimiter, key, valueFile, inputFormat, skipBad, partition, headers, compression, maxRequestSize, json, transactionalId, transactionSize,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -81,6 +90,23 @@ internal static class ProduceCommand
                 throw new CliException($"--value-file '{file}' does not exist.");
             }
 
+            var txId = parse.GetValue(transactionalId);
+            var txSize = parse.GetValue(transactionSize);
+            if (txSize is not null && txId is null)
+            {
+                throw new CliException("--transaction-size needs --transactional-id.");
+            }
+
+            if (txSize is < 1)
+            {
+                throw new CliException($"--transaction-size must be at least 1 (was {txSize}).");
+            }
+
+            if (txId is not null && !Grains.TopicName.IsValid(txId, out _))
+            {
+                throw new CliException($"--transactional-id '{txId}' is not valid: it must be 1 to {Grains.TopicName.MaxLength} characters of [a-zA-Z0-9._-], and not '.' or '..'.");
+            }
+
             var requested = parse.GetValue(maxRequestSize);
             if (requested is < 1024 or > Log.Batches.RecordBatch.MaxBatchBytes)
             {
@@ -88,12 +114,19 @@ internal static class ProduceCommand
             }
 
             await using var connection = await globals.ConnectAsync(parse, ct).ConfigureAwait(false);
-            var producer = connection.CreateProducer<byte[], byte[]>(await ProducerOptionsAsync(connection, request.Topic, requested, parse.GetValue(compression), ct).ConfigureAwait(false));
-            var outcome = new ProduceOutcome();
+            var options = await ProducerOptionsAsync(connection, request.Topic, requested, parse.GetValue(compression), ct).ConfigureAwait(false);
+            var producer = connection.CreateProducer<byte[], byte[]>(options with { TransactionalId = txId });
+            var outcome = new ProduceOutcome { Transactional = txId is not null };
             var clock = Stopwatch.StartNew();
             await using (producer.ConfigureAwait(false))
             {
-                using var sink = new RecordSink(producer, request, explicitPartition ?? -1, outcome, io);
+                if (txId is not null)
+                {
+                    await producer.InitTransactionsAsync(ct).ConfigureAwait(false);
+                    producer.BeginTransaction();
+                }
+
+                using var sink = new RecordSink(producer, request, explicitPartition ?? -1, outcome, io, txId is null ? 0 : txSize ?? int.MaxValue);
                 if (file is not null)
                 {
                     var bytes = file == "-" ? await ReadAllAsync(io.In, ct).ConfigureAwait(false) : await File.ReadAllBytesAsync(file, ct).ConfigureAwait(false);
@@ -104,7 +137,14 @@ internal static class ProduceCommand
                     await SplitAsync(io.In, request.Delimiter, sink, ct).ConfigureAwait(false);
                 }
 
-                await producer.FlushAsync(ct).ConfigureAwait(false);
+                if (txId is null)
+                {
+                    await producer.FlushAsync(ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await sink.EndAsync(ct).ConfigureAwait(false);
+                }
             }
 
             return await ReportAsync(io, request, outcome, clock.Elapsed.TotalSeconds, parse.GetValue(json)).ConfigureAwait(false);
@@ -206,8 +246,11 @@ internal static class ProduceCommand
         }
 
         var failed = outcome.Failed > 0 ? $"; {Plural.Of(outcome.Failed, "record")} failed" : "";
+        var committed = outcome.Transactional
+            ? $"; committed {Plural.Of(outcome.Committed, "record")} in {Plural.Of(outcome.Transactions, "transaction")}" + (outcome.Aborted > 0 ? $", aborted {Plural.Of(outcome.Aborted, "record")}" : "")
+            : "";
         await io.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Produced {Plural.Of(outcome.Delivered, "record")} to {request.Topic} in {seconds:F2} s ({outcome.Delivered / Math.Max(seconds, 1e-6):F0} records/s){failed}.")).ConfigureAwait(false);
+            $"Produced {Plural.Of(outcome.Delivered, "record")} to {request.Topic} in {seconds:F2} s ({outcome.Delivered / Math.Max(seconds, 1e-6):F0} records/s){failed}{committed}.")).ConfigureAwait(false);
         if (outcome.Skipped.Count > 0)
         {
             var named = string.Join(", ", outcome.Skipped.Take(SkippedLinesNamed).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Number} ({s.Reason})")));
@@ -221,9 +264,9 @@ internal static class ProduceCommand
             return RunnelCli.ExitUsage;
         }
 
-        if (outcome.FirstError is not null)
+        if ((outcome.CommitError ?? outcome.FirstError) is { } error)
         {
-            throw outcome.FirstError;
+            throw error;
         }
 
         return 0;
@@ -255,13 +298,20 @@ internal static class ProduceCommand
                 writer.WriteNull("stopped_at_line");
             }
 
-            if ((error ?? outcome.FirstError?.Message) is { } message)
+            if ((error ?? outcome.CommitError?.Message ?? outcome.FirstError?.Message) is { } message)
             {
                 writer.WriteString("error", message);
             }
             else
             {
                 writer.WriteNull("error");
+            }
+
+            if (outcome.Transactional)
+            {
+                writer.WriteNumber("committed", outcome.Committed);
+                writer.WriteNumber("transactions", outcome.Transactions);
+                writer.WriteNumber("aborted", outcome.Aborted);
             }
 
             writer.WriteNumber("seconds", Math.Round(seconds, 3));
@@ -293,6 +343,20 @@ internal static class ProduceCommand
 
         public long? StoppedAt { get; set; }
 
+        /// <summary>Produced under --transactional-id.</summary>
+        public bool Transactional { get; init; }
+
+        /// <summary>Records in committed transactions, and how many transactions.</summary>
+        public long Committed { get; set; }
+
+        public long Transactions { get; set; }
+
+        /// <summary>Records of the transaction that was aborted (a bad line, a failed record or commit).</summary>
+        public long Aborted { get; set; }
+
+        /// <summary>Why the open transaction could not commit.</summary>
+        public RunnelException? CommitError { get; set; }
+
         public string? StopReason { get; set; }
 
         public void OnDelivery(DeliveryReport<byte[], byte[]> report)
@@ -310,10 +374,78 @@ internal static class ProduceCommand
     }
 
     /// <summary>Turns each input record into a message and enqueues it, or records why it is bad.</summary>
-    private sealed class RecordSink(IProducer<byte[], byte[]> producer, ProduceRequest request, int partition, ProduceOutcome outcome, CliIO io) : IDisposable
+    /// <param name="transactionSize">Records per transaction (0: not transactional).</param>
+    private sealed class RecordSink(IProducer<byte[], byte[]> producer, ProduceRequest request, int partition, ProduceOutcome outcome, CliIO io, int transactionSize) : IDisposable
     {
         private readonly ProgressReporter _progress = new(io, "produced");
         private long _number;
+        private long _inTransaction;
+
+        /// <summary>Ends the open transaction: commits it, or aborts it when a bad line stopped the produce (the input is
+        /// all or nothing per transaction) or a commit cannot succeed.</summary>
+        public async Task EndAsync(CancellationToken ct)
+        {
+            if (outcome.StoppedAt is not null || outcome.CommitError is not null)
+            {
+                await AbortAsync(ct).ConfigureAwait(false);
+                return;
+            }
+
+            await CommitAsync(ct, again: false).ConfigureAwait(false);
+        }
+
+        /// <summary>Commits the open transaction (and begins the next one when <paramref name="again"/>); false when the
+        /// commit failed (the transaction is then aborted and the produce stops).</summary>
+        private async Task<bool> CommitAsync(CancellationToken ct, bool again)
+        {
+            try
+            {
+                await producer.CommitTransactionAsync(ct).ConfigureAwait(false);
+            }
+            catch (RunnelException ex)
+            {
+                outcome.CommitError = ex;
+                if (ex.Code != RunnelErrorCode.ProducerFenced)
+                {
+                    await AbortAsync(ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    outcome.Aborted += _inTransaction;
+                }
+
+                return false;
+            }
+
+            if (_inTransaction > 0)
+            {
+                outcome.Committed += _inTransaction;
+                outcome.Transactions++;
+            }
+
+            _inTransaction = 0;
+            if (again)
+            {
+                producer.BeginTransaction();
+            }
+
+            return true;
+        }
+
+        private async Task AbortAsync(CancellationToken ct)
+        {
+            try
+            {
+                await producer.AbortTransactionAsync(ct).ConfigureAwait(false);
+            }
+            catch (RunnelException ex)
+            {
+                outcome.CommitError ??= ex;
+            }
+
+            outcome.Aborted += _inTransaction;
+            _inTransaction = 0;
+        }
 
         /// <summary>Enqueues one record; false when it was bad and the produce stops there.</summary>
         public async ValueTask<bool> AcceptAsync(ReadOnlySequence<byte> record, CancellationToken ct)
@@ -368,6 +500,11 @@ internal static class ProduceCommand
             var message = new Message<byte[], byte[]> { Key = key, Value = value, Headers = headers };
             await producer.EnqueueAsync(request.Topic, message, outcome.OnDelivery, partition, ct).ConfigureAwait(false);
             _progress.Tick(outcome.Delivered);
+            if (transactionSize > 0 && ++_inTransaction == transactionSize)
+            {
+                return await CommitAsync(ct, again: true).ConfigureAwait(false);
+            }
+
             return true;
         }
 

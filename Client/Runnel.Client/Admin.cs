@@ -91,6 +91,21 @@ public sealed class Admin : IAdminClient
         CallAsync(_grains.GetGrain<IConsumerGroupCatalogGrain>(RunnelCluster.SingletonKey), (g, ct) => g.ListGroupsAsync(ct), idempotent: true, cancellationToken);
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<TransactionDescription>> ListTransactionsAsync(CancellationToken cancellationToken = default)
+    {
+        var list = await CallAsync(_grains.GetGrain<ITransactionCatalogGrain>(RunnelCluster.SingletonKey), (g, ct) => g.ListAsync(ct), idempotent: true, cancellationToken).ConfigureAwait(false);
+        return [.. list.Select(d => d.ToClient())];
+    }
+
+    /// <inheritdoc />
+    public async Task<TransactionDescription> DescribeTransactionAsync(string transactionalId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(transactionalId);
+        var description = await CallAsync(_grains.GetGrain<ITransactionCoordinatorGrain>(transactionalId), (g, ct) => g.DescribeAsync(ct), idempotent: true, cancellationToken).ConfigureAwait(false);
+        return description.ToClient();
+    }
+
+    /// <inheritdoc />
     public async Task<ConsumerGroupDescription> DescribeGroupAsync(string groupId, CancellationToken cancellationToken = default)
     {
         var group = await CallAsync(Group(groupId), (g, ct) => g.DescribeAsync(ct), idempotent: true, cancellationToken).ConfigureAwait(false);

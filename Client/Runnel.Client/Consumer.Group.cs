@@ -36,6 +36,18 @@ public sealed partial class Consumer<TKey, TValue>
     public int MemberEpoch => _membership?.MemberEpoch ?? 0;
 
     /// <inheritdoc />
+    public ConsumerGroupMetadata GroupMetadata
+    {
+        get
+        {
+            var groupId = Options.GroupId ?? throw new InvalidOperationException("GroupMetadata needs ConsumerOptions.GroupId.");
+            return _membership is { } membership
+                ? new ConsumerGroupMetadata(groupId, membership.MemberId, membership.MemberEpoch)
+                : new ConsumerGroupMetadata(groupId, "", -1);
+        }
+    }
+
+    /// <inheritdoc />
     public void Subscribe(IEnumerable<string> topics)
     {
         ArgumentNullException.ThrowIfNull(topics);

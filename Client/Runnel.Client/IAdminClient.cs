@@ -69,6 +69,14 @@ public interface IAdminClient
     /// <exception cref="RunnelException"><see cref="RunnelErrorCode.UnknownGroup"/>.</exception>
     Task<ConsumerGroupDescription> DescribeGroupAsync(string groupId, CancellationToken cancellationToken = default);
 
+    /// <summary>Every transactional id the cluster knows, with its producer and open transaction; ordinal order of id.
+    /// One call, which reads the store.</summary>
+    Task<IReadOnlyList<TransactionDescription>> ListTransactionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A transactional id's producer, state and open transaction (one call to its coordinator).</summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.UnknownTransactionalId"/>: it was never initialized.</exception>
+    Task<TransactionDescription> DescribeTransactionAsync(string transactionalId, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes a group with no members, with its committed offsets.</summary>
     /// <exception cref="RunnelException"><see cref="RunnelErrorCode.GroupNotEmpty"/>, <see cref="RunnelErrorCode.UnknownGroup"/>.</exception>
     Task DeleteGroupAsync(string groupId, CancellationToken cancellationToken = default);

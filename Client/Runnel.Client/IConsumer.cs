@@ -126,6 +126,12 @@ public interface IConsumer<TKey, TValue> : IAsyncDisposable, IDisposable
     /// <summary>This member's epoch in its group (0 before it joined).</summary>
     int MemberEpoch { get; }
 
+    /// <summary>The consumer's group, member id and epoch now, for committing its offsets inside a producer's transaction
+    /// (<see cref="IProducer{TKey, TValue}.SendOffsetsToTransactionAsync"/>). A consumer with partitions assigned by hand
+    /// commits as the group's standalone member (empty member id, epoch -1).</summary>
+    /// <exception cref="InvalidOperationException">No <see cref="ConsumerOptions.GroupId"/>.</exception>
+    ConsumerGroupMetadata GroupMetadata { get; }
+
     /// <summary>Joins <see cref="ConsumerOptions.GroupId"/> for these topics (replacing an earlier subscription): the group
     /// assigns partitions, which arrive through <see cref="PartitionsAssigned"/>. The member joins at the first poll.</summary>
     /// <exception cref="InvalidOperationException">No group id, or partitions were assigned by hand.</exception>

@@ -58,8 +58,6 @@ public interface IProducer<TKey, TValue> : IAsyncDisposable, IDisposable
 
     /// <summary>Sends every buffered record now (ignoring linger) and completes when every record produced before the
     /// call has completed (successfully or not). Records produced meanwhile may be waited for too.</summary>
-    /// <summary>Sends every buffered record now (ignoring linger) and completes when every record produced before the
-    /// call has completed (successfully or not). Records produced meanwhile may be waited for too.</summary>
     Task FlushAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -80,10 +78,67 @@ public interface IProducer<TKey, TValue> : IAsyncDisposable, IDisposable
     /// <summary>
     /// Produces an update whose key changes: the before-image under <paramref name="beforeKey"/> (<c>-U</c>) and the
     /// after-image under <paramref name="afterKey"/> (<c>+U</c>), in one batch, as
-    /// <see cref="ProduceChangeAsync(string, TKey, TValue, TValue, CancellationToken)"/>. Both keys must fall in the same
-    /// partition: across partitions the pair would need a transaction (issue #18, not supported yet), and the task fails
-    /// with <see cref="RunnelErrorCode.ChangeSpansPartitions"/> naming both partitions, writing nothing.
+    /// <see cref="ProduceChangeAsync(string, TKey, TValue, TValue, CancellationToken)"/>, when both keys fall in the same
+    /// partition. When they do not: a transactional producer inside a transaction writes each record to its own partition,
+    /// and the pair is atomic with the transaction (visible to read_committed readers together, at its commit); any other
+    /// producer fails the task with <see cref="RunnelErrorCode.ChangeSpansPartitions"/> naming both partitions, writing
+    /// nothing.
     /// </summary>
     /// <exception cref="ArgumentException">A key or an image is null.</exception>
     Task<IReadOnlyList<DeliveryResult<TKey, TValue>>> ProduceChangeAsync(string topic, TKey beforeKey, TValue before, TKey afterKey, TValue after, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gets the producer id and epoch of <see cref="ProducerOptions.TransactionalId"/> from its transaction coordinator
+    /// (Kafka's <c>initTransactions</c>): every older producer that used the id is fenced (its writes and its commit are
+    /// refused with <see cref="RunnelErrorCode.ProducerFenced"/>), and a transaction it left open is aborted first. Call it
+    /// once, before the first <see cref="BeginTransaction"/>. Retries retriable failures for up to
+    /// <see cref="ProducerOptions.BufferTimeout"/>.
+    /// </summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.InvalidTransactionState"/>: the producer is not
+    /// transactional, or this was called already; <see cref="RunnelErrorCode.ProducerFenced"/>, transport errors.</exception>
+    Task InitTransactionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a transaction: records produced until <see cref="CommitTransactionAsync"/> or
+    /// <see cref="AbortTransactionAsync"/> belong to it. A transactional producer accepts records only inside a
+    /// transaction; outside one, producing throws <see cref="RunnelErrorCode.InvalidTransactionState"/> synchronously.
+    /// Local (no call): the coordinator learns of the transaction when its first partition or group is added.</summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.InvalidTransactionState"/>: not initialized, or a
+    /// transaction is open already; <see cref="RunnelErrorCode.ProducerFenced"/> once fenced.</exception>
+    void BeginTransaction();
+
+    /// <summary>
+    /// Commits a consumer group's offsets inside the open transaction (Kafka's <c>sendOffsetsToTransaction</c>): they
+    /// become the group's committed offsets when the transaction commits, and are dropped when it aborts. Used by a
+    /// consume-transform-produce loop so that its input offsets and its output are committed together. Two calls: the
+    /// group is added to the transaction, then the offsets are stored in it as pending.
+    /// </summary>
+    /// <param name="offsets">The next offset to read of each partition (last processed + 1).</param>
+    /// <param name="groupMetadata">The consuming consumer's <see cref="IConsumer{TKey, TValue}.GroupMetadata"/>: a stale
+    /// member epoch is refused (<see cref="RunnelErrorCode.FencedMember"/>).</param>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.InvalidTransactionState"/> outside a transaction or
+    /// after a record of it failed; <see cref="RunnelErrorCode.FencedMember"/>; <see cref="RunnelErrorCode.ProducerFenced"/>.
+    /// A failure other than fencing makes the transaction abortable.</exception>
+    Task SendOffsetsToTransactionAsync(IEnumerable<TopicPartitionOffset> offsets, ConsumerGroupMetadata groupMetadata, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends every buffered record of the transaction, waits for all of them, then commits it (the coordinator makes the
+    /// decision durable and writes commit markers to every partition and group in it): its records become visible to
+    /// read_committed consumers, its offsets committed. Every partition's sequence then restarts under the epoch the
+    /// coordinator bumped. A commit that failed with a retriable error may be called again.
+    /// </summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.InvalidTransactionState"/>: no transaction is open, it
+    /// is being aborted, or a record of it failed (the message names the first failure; only
+    /// <see cref="AbortTransactionAsync"/> ends it then); <see cref="RunnelErrorCode.ProducerFenced"/>: a newer instance
+    /// initialized the transactional id (this producer is unusable from then on, and nothing of the transaction becomes
+    /// visible); <see cref="RunnelErrorCode.TransactionAborted"/>: the coordinator aborted it (e.g. at its timeout).</exception>
+    Task CommitTransactionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Aborts the open transaction: records still buffered fail with <see cref="RunnelErrorCode.TransactionAborted"/>,
+    /// those in flight are waited for, then the coordinator writes abort markers (read_committed consumers skip the
+    /// transaction's records; its offsets are dropped). Ends a transaction that cannot commit, too.
+    /// </summary>
+    /// <exception cref="RunnelException"><see cref="RunnelErrorCode.InvalidTransactionState"/>: no transaction is open;
+    /// <see cref="RunnelErrorCode.ProducerFenced"/>.</exception>
+    Task AbortTransactionAsync(CancellationToken cancellationToken = default);
 }

@@ -27,7 +27,7 @@ namespace Runnel.Client;
 /// copied from there straight into the partition's batch (into arrays of the record's own only when it must wait for
 /// room); the <see cref="Message{TKey, TValue}"/> is kept only to be given back in the report.</para>
 /// </remarks>
-public sealed class Producer<TKey, TValue> : IProducer<TKey, TValue>
+public sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>
 {
     private readonly ProducerEngine _engine;
     private readonly ISerializer<TKey> _keySerializer;

@@ -21,6 +21,24 @@ public sealed record ProducerOptions
     /// kept with several requests in flight. Off: retries may duplicate records.</summary>
     public bool EnableIdempotence { get; init; } = true;
 
+    /// <summary>Makes the producer transactional (Kafka <c>transactional.id</c>): its writes to any partitions of any
+    /// topics, and the consumer-group offsets it sends, are committed or aborted together
+    /// (<see cref="IProducer{TKey, TValue}.BeginTransaction"/> ... <see cref="IProducer{TKey, TValue}.CommitTransactionAsync"/>).
+    /// The id names one logical producer across restarts: <see cref="IProducer{TKey, TValue}.InitTransactionsAsync"/>
+    /// under an id fences every older instance that used it. 1–249 characters of <c>[a-zA-Z0-9._-]</c>, not <c>.</c> or
+    /// <c>..</c> (the group id rule). Needs <see cref="EnableIdempotence"/>. Default null: not transactional.</summary>
+    public string? TransactionalId { get; init; }
+
+    /// <summary>How long a transaction may stay open before the coordinator aborts it (Kafka
+    /// <c>transaction.timeout.ms</c>); between 1 s and 15 min. Only with <see cref="TransactionalId"/>. Default 60 s.</summary>
+    public TimeSpan TransactionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The shortest and longest <see cref="TransactionTimeout"/> the coordinator accepts.</summary>
+    internal static readonly TimeSpan MinTransactionTimeout = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc cref="MinTransactionTimeout"/>
+    internal static readonly TimeSpan MaxTransactionTimeout = TimeSpan.FromMinutes(15);
+
     /// <summary>How long a batch waits for more records before it is sent (Kafka <c>linger.ms</c>; 5 ms as in Kafka
     /// 4.0). Zero sends as soon as the partition has a free in-flight slot. Default 5 ms.</summary>
     public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(5);
@@ -108,6 +126,17 @@ public sealed record ProducerOptions
             $"ProducerOptions.MaxInFlightPerPartition must be at least 1, and at most {MaxIdempotentInFlight} with idempotence (was {MaxInFlightPerPartition}).");
         OptionChecks.Require(Enum.IsDefined(Compression), $"ProducerOptions.Compression is not a codec (was {(int)Compression}).");
         OptionChecks.Require(Partitioner is not null, "ProducerOptions.Partitioner must not be null.");
+        if (TransactionalId is not null && !Grains.TopicName.IsValid(TransactionalId, out _))
+        {
+            var shown = TransactionalId.Length > 40 ? $"'{TransactionalId[..40]}...' ({TransactionalId.Length} characters)" : $"'{TransactionalId}'";
+            throw new ArgumentException(
+                $"ProducerOptions.TransactionalId {shown} is not valid: it must be 1 to {Grains.TopicName.MaxLength} characters of [a-zA-Z0-9._-], and not '.' or '..'.");
+        }
+
+        OptionChecks.Require(TransactionalId is null || EnableIdempotence,
+            "ProducerOptions.TransactionalId needs EnableIdempotence: a transactional producer is idempotent.");
+        OptionChecks.Require(TransactionTimeout >= MinTransactionTimeout && TransactionTimeout <= MaxTransactionTimeout,
+            $"ProducerOptions.TransactionTimeout must be between {MinTransactionTimeout} and {MaxTransactionTimeout} (was {TransactionTimeout}).");
         OptionChecks.Require(MetadataMaxAge > TimeSpan.Zero, $"ProducerOptions.MetadataMaxAge must be positive (was {MetadataMaxAge}).");
     }
 }

@@ -10,6 +10,7 @@ var commands = new Dictionary<string, (string Help, Func<BenchArgs, Task<int>> R
     ["streams"] = ("events/s through the Runnel Orleans stream provider vs Orleans' memory streams and Runnel's own produce + consume, one in-process silo", StreamsBenchmark.RunAsync),
     ["table"] = ("table restore time of 1M keys (RunnelTable from the log start to caught up) vs a plain consumer reading the same topic, one in-process silo", TableBenchmark.RunAsync),
     ["kafka-groups"] = ("Confluent.Kafka through a runnel-silo child process: records/s with Assign vs Subscribe (a group), join and rebalance times, synchronous commits/s", KafkaGroupsBenchmark.RunAsync),
+    ["transactions"] = ("records/s at 1 KiB, one producer: idempotent vs transactional committing every 1,000 and every 100,000 records, one in-process silo", TransactionsBenchmark.RunAsync),
     ["compact"] = ("a compaction pass on the file store: MB/s of input cleaned vs the disk's sequential read + write of the same bytes", CompactionBenchmark.RunAsync),
 };
 

@@ -178,6 +178,17 @@ public sealed class PublicApiShapeTests
         public Task<IReadOnlyList<DeliveryResult<string, string>>> ProduceChangeAsync(string topic, string beforeKey, string before, string afterKey, string after, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
 
+        public Task InitTransactionsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public void BeginTransaction() => throw new NotSupportedException();
+
+        public Task SendOffsetsToTransactionAsync(IEnumerable<TopicPartitionOffset> offsets, ConsumerGroupMetadata groupMetadata, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public Task CommitTransactionAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task AbortTransactionAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public void Dispose()
         {
         }

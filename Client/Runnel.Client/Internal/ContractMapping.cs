@@ -10,6 +10,25 @@ internal static class ContractMapping
 
     public static WatermarkOffsets ToClient(this PartitionOffsets o) => new(o.LogStartOffset, o.HighWatermark, o.LastStableOffset);
 
+    public static TransactionDescription ToClient(this Grains.TransactionDescription d) => new(
+        d.TransactionalId,
+        d.ProducerId,
+        d.ProducerEpoch,
+        d.Status switch
+        {
+            TransactionStatus.Empty => TransactionState.Empty,
+            TransactionStatus.Ongoing => TransactionState.Ongoing,
+            TransactionStatus.PrepareCommit => TransactionState.PrepareCommit,
+            TransactionStatus.PrepareAbort => TransactionState.PrepareAbort,
+            TransactionStatus.CompleteCommit => TransactionState.CompleteCommit,
+            TransactionStatus.CompleteAbort => TransactionState.CompleteAbort,
+            _ => throw new RunnelException(RunnelErrorCode.Unknown, $"Unknown transaction status {(int)d.Status} from the server."),
+        },
+        d.Timeout,
+        d.StartedAt,
+        [.. d.Partitions.Select(p => new TopicPartition(p.Topic, p.Partition))],
+        d.Groups);
+
     public static ConsumerGroupState ToClient(this GroupState state) => state switch
     {
         GroupState.Empty => ConsumerGroupState.Empty,

@@ -45,6 +45,13 @@ internal sealed class PartitionQueue(TopicState topic, TopicPartition partition,
     /// the producer's shared one.</summary>
     public bool OwnIdentity { get; set; }
 
+    /// <summary>Transactional producers: the partition is part of the open transaction (its coordinator has it durably),
+    /// so its batches may be sent.</summary>
+    public bool InTransaction { get; set; }
+
+    /// <summary>Transactional producers: the partition waits to be added to the open transaction.</summary>
+    public bool AddPending { get; set; }
+
     public long RetryAt { get; set; }
 
     public ITimer? RetryTimer { get; set; }

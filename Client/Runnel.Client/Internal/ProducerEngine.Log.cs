@@ -25,6 +25,12 @@ internal sealed partial class ProducerEngine
     [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the producer: records still undelivered after {Timeout} are failed")]
     private static partial void LogCloseTimedOut(ILogger logger, TimeSpan timeout);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Transactional id {TransactionalId}: producer id {ProducerId} epoch {Epoch}")]
+    private static partial void LogTransactionsInitialized(ILogger logger, string transactionalId, long producerId, short epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Transactional id {TransactionalId}: the open transaction can only be aborted now ({Code}: {Reason})")]
+    private static partial void LogTransactionAbortable(ILogger logger, string transactionalId, RunnelErrorCode code, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "A delivery handler threw")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception);
 }

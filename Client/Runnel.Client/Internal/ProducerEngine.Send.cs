@@ -45,6 +45,11 @@ internal sealed partial class ProducerEngine
             RestartSequenceLocked(queue);
         }
 
+        if (IsTransactional && !TransactionAllowsSendLocked(queue, effects))
+        {
+            return;
+        }
+
         if (Options.EnableIdempotence && queue.Identity is null)
         {
             if (queue.Unsent.First is { } first && IsReady(queue, first.Value))
@@ -237,6 +242,12 @@ internal sealed partial class ProducerEngine
             return;
         }
 
+        if (IsTransactional)
+        {
+            HandleTransactionalFailureLocked(batch, error, effects);
+            return;
+        }
+
         var retriable = Errors.IsRetriable(error);
         var outOfOrder = error.Code is RunnelErrorCode.OutOfOrderSequence or RunnelErrorCode.UnknownProducerId;
         if (outOfOrder)
@@ -280,6 +291,58 @@ internal sealed partial class ProducerEngine
             return;
         }
 
+        FailForGoodLocked(batch, error, retriable, effects);
+        if (Options.EnableIdempotence)
+        {
+            queue.NeedsReset = true;
+        }
+    }
+
+    /// <summary>
+    /// A failed batch of a transactional producer. Retried as an idempotent one's (transport outcomes, an owner change,
+    /// and out-of-order refusals that follow from an earlier batch's retry), unless the transaction has failed already.
+    /// Otherwise it fails, the transaction becomes abortable, and — unlike an idempotent producer — the partition's
+    /// sequence is not restarted under a bumped epoch of the client's own: the transaction can only be aborted, and the
+    /// coordinator bumps the epoch when it ends. <see cref="RunnelErrorCode.ProducerFenced"/> stops the producer.
+    /// </summary>
+    private void HandleTransactionalFailureLocked(ProducerBatch batch, RunnelException error, Effects effects)
+    {
+        var queue = batch.Queue;
+        if (error.Code == RunnelErrorCode.ProducerFenced)
+        {
+            LogFatal(_logger, queue.Partition.ToString(), error.Code, error.Message);
+            _fatal = error;
+            CompleteBatchLocked(batch, -1, OwnOutcome(batch, error), effects);
+            FailAllLocked(error, effects);
+            return;
+        }
+
+        var outOfOrder = error.Code is RunnelErrorCode.OutOfOrderSequence or RunnelErrorCode.UnknownProducerId;
+        if (outOfOrder)
+        {
+            batch.OutOfOrderCount++;
+        }
+
+        var retriable = _txError is null
+            && (Errors.IsRetriable(error) || outOfOrder)
+            && !(outOfOrder && IsOldestUnacknowledged(batch) && batch.OutOfOrderCount >= MaxOutOfOrderAttempts);
+        if (retriable && Now - batch.CreatedAt <= Options.DeliveryTimeout.Ticks)
+        {
+            var index = queue.Retry.FindIndex(b => b.SendOrder > batch.SendOrder);
+            queue.Retry.Insert(index < 0 ? queue.Retry.Count : index, batch);
+            queue.RetryAt = Now + Errors.Backoff(batch.Attempts - 1, Options.RetryBackoff, Options.RetryBackoffMax).Ticks;
+            LogRetriableFailure(_logger, queue.Partition.ToString(), batch.BaseSequence, error.Code, error.Message);
+            return;
+        }
+
+        FailForGoodLocked(batch, error, retriable, effects);
+    }
+
+    /// <summary>Fails a batch for good (a retriable error only once its delivery timeout passed), and the batches
+    /// awaiting a resend behind it, each with its own outcome.</summary>
+    private void FailForGoodLocked(ProducerBatch batch, RunnelException error, bool retriable, Effects effects)
+    {
+        var queue = batch.Queue;
         var final = retriable
             ? new RunnelException(RunnelErrorCode.DeliveryTimedOut,
                 $"Not delivered to {queue.Partition} within DeliveryTimeout ({Options.DeliveryTimeout}) after {batch.Attempts} attempts; last error: {error.Message}",
@@ -299,10 +362,6 @@ internal sealed partial class ProducerEngine
 
         queue.Retry.Clear();
         queue.NeedsResequence = false;
-        if (Options.EnableIdempotence)
-        {
-            queue.NeedsReset = true;
-        }
     }
 
     /// <summary><paramref name="error"/> as the final outcome of <paramref name="batch"/>: flagged as possibly stored when
@@ -358,6 +417,11 @@ internal sealed partial class ProducerEngine
             var record = batch.Records[i];
             ForgetLocked(record.Epoch);
             effects.Complete(record.Handler, partition, error is null ? baseOffset + i : -1, record.Timestamp, error);
+        }
+
+        if (error is not null && batch.Records.Count > 0)
+        {
+            NoteTransactionFailureLocked(error, batch.Records.Count);
         }
 
         _bufferUsed -= batch.BufferBytes;

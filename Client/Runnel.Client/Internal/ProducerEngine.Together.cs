@@ -36,6 +36,7 @@ internal sealed partial class ProducerEngine
                 throw new RunnelException(fatal.Code, $"The producer failed for good: {fatal.Message}", fatal);
             }
 
+            RequireTransactionForRecordLocked();
             foreach (var record in records)
             {
                 record.Epoch = _epoch;
@@ -84,13 +85,29 @@ internal sealed partial class ProducerEngine
         for (var i = 1; i < group.Length; i++)
         {
             var other = PartitionOfLocked(topic, group[i]);
-            if (other != partition)
+            if (other == partition)
             {
-                FailGroupLocked(group, new TopicPartition(head.Topic, partition), new RunnelException(RunnelErrorCode.ChangeSpansPartitions,
-                    $"The update's before-image key is in partition {partition} of '{head.Topic}' and its after-image key in partition {other}: " +
-                    "writing both atomically needs a transaction across partitions (issue #18), which Runnel does not support yet. Nothing was written."), effects);
+                continue;
+            }
+
+            if (IsTransactional)
+            {
+                // Inside a transaction (records are accepted only there) the records are atomic with it: each goes to
+                // its own partition, and the transaction's commit makes them visible together.
+                head.Group = null;
+                foreach (var record in group)
+                {
+                    AppendLocked(record, topic, PartitionOfLocked(topic, record), effects);
+                }
+
                 return true;
             }
+
+            FailGroupLocked(group, new TopicPartition(head.Topic, partition), new RunnelException(RunnelErrorCode.ChangeSpansPartitions,
+                $"The update's before-image key is in partition {partition} of '{head.Topic}' and its after-image key in partition {other}: " +
+                "writing both atomically across partitions needs a transaction: produce the change with a transactional producer " +
+                "(ProducerOptions.TransactionalId) between BeginTransaction and CommitTransactionAsync. Nothing was written."), effects);
+            return true;
         }
 
         if ((uint)partition >= (uint)topic.PartitionCount)
@@ -160,5 +177,7 @@ internal sealed partial class ProducerEngine
             ForgetLocked(record.Epoch);
             effects.Complete(record.Handler, partition, -1, record.Timestamp, error);
         }
+
+        NoteTransactionFailureLocked(error, group.Length);
     }
 }

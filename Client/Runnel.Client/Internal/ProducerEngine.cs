@@ -59,6 +59,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             // Room for a whole batch from the start (pooled): growing a 16 KiB buffer to a 256 KiB batch copied its
             // records ~once more (a tenth of the producing client's CPU in a profile).
             InitialBufferBytes = options.BatchSize,
+            IsTransactional = options.TransactionalId is not null,
         };
         _batchSizeUnderLoad = options.EffectiveBatchSizeUnderLoad;
         _deliveryLoop = Task.Run(DeliverAsync);
@@ -127,6 +128,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                 throw new RunnelException(fatal.Code, $"The producer failed for good: {fatal.Message}", fatal);
             }
 
+            RequireTransactionForRecordLocked();
             record.Epoch = _epoch;
             _epochCounts[_epoch] = _epochCounts.GetValueOrDefault(_epoch) + 1;
             appended = _waiting.Count == 0 && TryAppendLocked(record, effects);
@@ -250,21 +252,19 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             return false;
         }
 
-        var partition = record.ExplicitPartition;
-        if (partition < 0)
-        {
-            partition = Options.Partitioner.Partition(record.Topic, record.Key is { } key ? key.Span : default, record.Key is null, topic.PartitionCount);
-            if (partition == Murmur2Partitioner.Sticky)
-            {
-                partition = StickyPartitionLocked(topic);
-            }
-        }
+        AppendLocked(record, topic, PartitionOfLocked(topic, record), effects);
+        return true;
+    }
 
+    /// <summary>Appends a record to <paramref name="partition"/>'s open batch (or a new one), or fails it through its
+    /// handler; buffer room was checked by the caller.</summary>
+    private void AppendLocked(ProducerRecord record, TopicState topic, int partition, Effects effects)
+    {
         if ((uint)partition >= (uint)topic.PartitionCount)
         {
             FailRecordLocked(record, new TopicPartition(record.Topic, partition), new RunnelException(RunnelErrorCode.UnknownPartition,
                 $"Topic '{record.Topic}' has {topic.PartitionCount} partitions; partition {partition} does not exist."), effects);
-            return true;
+            return;
         }
 
         var queue = topic.Partitions[partition];
@@ -292,13 +292,12 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             }
 
             FailRecordLocked(record, queue.Partition, ex, effects);
-            return true;
+            return;
         }
 
         record.DropBytes();
         _bufferUsed += record.Size;
         DrainLocked(queue, effects);
-        return true;
     }
 
     private ProducerBatch OpenBatchLocked(PartitionQueue queue)
@@ -382,7 +381,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             var message = topic is { IsLoaded: false }
                 ? $"Topic '{record.Topic}' could not be described within BufferTimeout ({Options.BufferTimeout})."
                 : $"No room in the producer's buffer ({Options.BufferMemory} bytes) within BufferTimeout ({Options.BufferTimeout}).";
-            record.Accepted!.TrySetException(new RunnelException(RunnelErrorCode.BufferExhausted, message, isRetriable: true));
+            var exhausted = new RunnelException(RunnelErrorCode.BufferExhausted, message, isRetriable: true);
+            NoteTransactionFailureLocked(exhausted);
+            record.Accepted!.TrySetException(exhausted);
         }
     }
 
@@ -458,6 +459,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                             var record = node.Value;
                             RemoveWaitingLocked(record);
                             ForgetLocked(record);
+                            NoteTransactionFailureLocked(error);
                             record.Accepted!.TrySetException(error);
                         }
 
@@ -559,6 +561,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private void FailRecordLocked(ProducerRecord record, TopicPartition partition, RunnelException error, Effects effects)
     {
         ForgetLocked(record);
+        NoteTransactionFailureLocked(error);
         effects.Complete(record.Handler, partition, -1, record.Timestamp, error);
     }
 
@@ -571,6 +574,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         private List<TopicState>? _loads;
         private List<PartitionQueue>? _identities;
         private bool _sharedIdentity;
+        private bool _addPartitions;
 
         /// <summary>Queues a delivery report on the engine's ordered delivery loop. Called under the engine's lock, so
         /// reports and flush completions keep the order in which they were decided.</summary>
@@ -584,6 +588,8 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         public void AllocateIdentity(PartitionQueue queue) => (_identities ??= []).Add(queue);
 
         public void AllocateSharedIdentity() => _sharedIdentity = true;
+
+        public void AddPartitions() => _addPartitions = true;
 
         public void Run(ProducerEngine engine)
         {
@@ -601,6 +607,11 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                 {
                     _ = engine.LoadTopicAsync(topic);
                 }
+            }
+
+            if (_addPartitions)
+            {
+                _ = engine.AddPartitionsAsync();
             }
 
             if (_sharedIdentity)

@@ -23,6 +23,16 @@ public sealed class FakeBroker
 
     public FakeGroup Group(string id) => Groups.GetOrAdd(id, k => new FakeGroup(k));
 
+    /// <summary>The isolation level of every fetch, in arrival order.</summary>
+    public ConcurrentQueue<IsolationLevel> FetchIsolation { get; } = new();
+
+    /// <summary>Transactional ids as the fake coordinator keeps them.</summary>
+    public ConcurrentDictionary<string, FakeTransaction> Transactions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Transaction events in the order they happened: "add t/0" (the coordinator added a partition), "send t/0"
+    /// (a transactional batch reached the partition), "commit"/"abort" (a transaction ended).</summary>
+    public ConcurrentQueue<string> TransactionEvents { get; } = new();
+
     public int ProducerIdsAllocated => (int)(Interlocked.Read(ref _nextProducerId) - 1000);
 
     public FakePartitionLog Log(string key) => Logs.GetOrAdd(key, k => new FakePartitionLog(k));
@@ -104,6 +114,9 @@ public sealed class FakeBroker
         Topics.Clear();
         Logs.Clear();
         Groups.Clear();
+        Transactions.Clear();
+        FetchIsolation.Clear();
+        TransactionEvents.Clear();
         _fetches = Channel.CreateUnbounded<(string, long)>();
     }
 }

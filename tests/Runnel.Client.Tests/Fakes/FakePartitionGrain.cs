@@ -13,6 +13,11 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
     {
         CheckExists();
         await broker.HeldAsync(Key).WaitAsync(cancellationToken);
+        if (RecordBatchHeader.Read(request.Batch.Span).IsTransactional)
+        {
+            broker.TransactionEvents.Enqueue("send " + Key);
+        }
+
         return await Log.AppendAsync(request.Batch, broker.NextFault(Key, RecordBatchHeader.Read(request.Batch.Span).BaseSequence));
     }
 
@@ -20,6 +25,7 @@ public sealed class FakePartitionGrain(FakeBroker broker) : Grain, IPartitionGra
     {
         CheckExists();
         broker.Fetched(Key, request.Offset);
+        broker.FetchIsolation.Enqueue(request.IsolationLevel);
         var response = Log.Read(request.Offset, request.MaxBytes);
         if (response.Batches.Length > 0 || request.MaxWait <= TimeSpan.Zero)
         {
