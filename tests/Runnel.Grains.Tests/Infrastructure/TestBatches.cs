@@ -15,7 +15,6 @@ public static class TestBatches
     {
         var options = new RecordBatchBuilderOptions
         {
-            IsTransactional = transactional,
             ProducerId = producerId,
             ProducerEpoch = epoch,
             BaseSequence = sequence,
