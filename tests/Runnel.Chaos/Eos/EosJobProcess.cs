@@ -18,6 +18,7 @@ internal sealed class EosJobProcess(string workingDirectory, IReadOnlyList<strin
     private Process? _process;
     private int _generation;
 
+    /// <summary>How often the nemesis killed the job (the kill that ends the run is not counted).</summary>
     public int Kills { get; private set; }
 
     public int Starts => _generation;
@@ -95,7 +96,6 @@ internal sealed class EosJobProcess(string workingDirectory, IReadOnlyList<strin
         {
             Signals.Send(process.Id, Signals.Kill);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-            Kills++;
             Write(_generation, string.Create(CultureInfo.InvariantCulture, $"[chaos] run {clock.Now:0.000} s: killed (SIGKILL)"));
         }
 
@@ -113,6 +113,7 @@ internal sealed class EosJobProcess(string workingDirectory, IReadOnlyList<strin
             {
                 await Task.Delay(TimeSpan.FromSeconds(8 + (random.NextDouble() * 12)), cancellationToken).ConfigureAwait(false);
                 await KillAsync().ConfigureAwait(false);
+                Kills++;
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  [{clock.Now,7:0.0}s] eos job killed -9 ({Kills})")).ConfigureAwait(false);
                 await Task.Delay(TimeSpan.FromSeconds(0.5 + (random.NextDouble() * 2.5)), cancellationToken).ConfigureAwait(false);
                 await EnsureRunningAsync(cancellationToken).ConfigureAwait(false);

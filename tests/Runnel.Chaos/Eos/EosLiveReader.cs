@@ -10,6 +10,7 @@ internal sealed class EosLiveReader(RunnelConnection connection, string topic, i
     private readonly ConcurrentQueue<(int Partition, long Offset)> _seen = new();
     private readonly CancellationTokenSource _stop = new();
     private Task _running = Task.CompletedTask;
+    private int _disposed;
 
     public IReadOnlyCollection<(int Partition, long Offset)> Seen => _seen;
 
@@ -38,6 +39,11 @@ internal sealed class EosLiveReader(RunnelConnection connection, string topic, i
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await _running.ConfigureAwait(false);
         _stop.Dispose();
