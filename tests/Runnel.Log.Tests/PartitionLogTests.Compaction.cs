@@ -72,12 +72,12 @@ public abstract partial class PartitionLogTests
         var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a", Compacting);
         await log.AppendAsync(KeyedBatch(T0, ("k", "plain")));
         await log.AppendAsync(KeyedBatch(T0, ("m", "kept")));
-        await log.AppendAsync(TransactionalKeyedBatch(50, ("k", "committed")));
-        await log.AppendAsync(TransactionMarkerBatch(50, commit: true));
-        await log.AppendAsync(TransactionalKeyedBatch(51, ("m", "aborted"), ("k", "aborted")));
-        await log.AppendAsync(TransactionMarkerBatch(51, commit: false));
+        await log.AppendAsync(KeyedBatch(T0, [("k", "committed")], producerId: 50, epoch: 0, sequence: 0, transactional: true));
+        await log.AppendAsync(Marker(50, commit: true));
+        await log.AppendAsync(KeyedBatch(T0, [("m", "aborted"), ("k", "aborted")], producerId: 51, epoch: 0, sequence: 0, transactional: true));
+        await log.AppendAsync(Marker(51, commit: false));
         await log.AppendAsync(KeyedBatch(T0, ("j", "plain")));
-        await log.AppendAsync(TransactionalKeyedBatch(52, ("j", "open")));
+        await log.AppendAsync(KeyedBatch(T0, [("j", "open")], producerId: 52, epoch: 0, sequence: 0, transactional: true));
         await WriteKeyedWorkloadAsync(log, seed: 3, keyPrefix: "f"); // rolls: everything above is in sealed segments
         log.LastStableOffset.Should().BeLessThan(log.HighWatermark, "producer 52's transaction is open");
 
@@ -90,24 +90,6 @@ public abstract partial class PartitionLogTests
             "k's committed value shadows the plain one; the aborted values are gone and shadow nothing (m keeps its value); the open transaction is not decided yet");
         (await log.ReadBatchSummariesAsync(0, log.HighWatermark)).Count(b => b.Kind is BatchKind.CommitMarker or BatchKind.AbortMarker)
             .Should().Be(2, "markers are kept");
-    }
-
-    private static byte[] TransactionalKeyedBatch(long producerId, params (string? Key, string? Value)[] records)
-    {
-        using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions { ProducerId = producerId, ProducerEpoch = 0, BaseSequence = 0, IsTransactional = true });
-        foreach (var (key, value) in records)
-        {
-            builder.TryAppend(T0, TestBatches.Mem(key is null ? null : Encoding.UTF8.GetBytes(key)), TestBatches.Mem(value is null ? null : Encoding.UTF8.GetBytes(value))).Should().BeTrue();
-        }
-
-        return builder.ToArray();
-    }
-
-    private static byte[] TransactionMarkerBatch(long producerId, bool commit)
-    {
-        using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions { ProducerId = producerId, ProducerEpoch = 0, IsTransactional = true, IsControlBatch = true });
-        builder.AppendControlRecord(T0, commit ? ControlRecordType.Commit : ControlRecordType.Abort, coordinatorEpoch: 0);
-        return builder.ToArray();
     }
 
     [Theory]
@@ -482,9 +464,9 @@ public abstract partial class PartitionLogTests
 
     private static byte[] KeyedBatch(long timestamp, params (string? Key, string? Value)[] records) => KeyedBatch(timestamp, records, producerId: -1);
 
-    private static byte[] KeyedBatch(long timestamp, (string? Key, string? Value)[] records, long producerId, short epoch = -1, int sequence = -1)
+    private static byte[] KeyedBatch(long timestamp, (string? Key, string? Value)[] records, long producerId, short epoch = -1, int sequence = -1, bool transactional = false)
     {
-        using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = sequence });
+        using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = sequence, IsTransactional = transactional });
         var t = timestamp;
         foreach (var (key, value) in records)
         {
