@@ -151,6 +151,12 @@ public sealed partial class PartitionLog
         try
         {
             // Map: every key's latest record, and each producer's last batch, over the whole cleanable range.
+            CompactionTransactions transactions;
+            lock (_gate)
+            {
+                transactions = new CompactionTransactions(_transactions.Overlapping(plan.Inputs[0].BaseOffset, plan.Inputs[^1].LastOffset!.Value + 1), LastStableOffsetLocked);
+            }
+
             var map = new CompactionKeyMap();
             var producersLast = new Dictionary<long, long>();
             long bytesRead = 0, recordsRead = 0;
@@ -160,7 +166,7 @@ public sealed partial class PartitionLog
                 {
                     foreach (var batch in new RecordBatchReader(chunk, verifyCrc: true))
                     {
-                        BatchCompactor.Map(batch, map);
+                        BatchCompactor.Map(batch, map, transactions);
                         if (batch.Header.ProducerId >= 0)
                         {
                             producersLast[batch.Header.ProducerId] = batch.BaseOffset;
@@ -173,7 +179,7 @@ public sealed partial class PartitionLog
                 }
             }
 
-            var compactor = new BatchCompactor(map, tombstoneCutoff);
+            var compactor = new BatchCompactor(map, tombstoneCutoff, transactions);
             foreach (var entry in map.Entries)
             {
                 if (!(entry.IsTombstone && entry.Timestamp < tombstoneCutoff))
@@ -291,7 +297,9 @@ public sealed partial class PartitionLog
                 var header = batch.Header;
                 Check(RecordBatch.TryValidate(batch.Memory.Span, RecordBatchValidationMode.Stored, out var fault), $"the batch at offset {header.BaseOffset} is damaged: {fault.Message}");
                 Check(header.BaseOffset > previous && header.LastOffset <= group.LastOffset, $"the batch at offsets {header.BaseOffset}-{header.LastOffset} follows offset {previous} (range ends at {group.LastOffset})");
-                if (!BatchCompactor.IsUntouched(header))
+                var fate = compactor.Transactions.Of(header);
+                Check(fate != BatchFate.Aborted || header.RecordCount == 0, $"the batch at offset {header.BaseOffset} keeps records of an aborted transaction");
+                if (fate == BatchFate.Records)
                 {
                     using var records = batch.ReadRecords();
                     var span = records.RecordBytes.Span;

@@ -35,4 +35,27 @@ public sealed class ChaosRunTests
         summary.Delivered.Should().BeGreaterThanOrEqualTo(summary.Acked, "a crashed member's uncommitted records are delivered again to its successor");
         summary.Seed.Should().Be(1);
     }
+
+    [Fact]
+    public async Task Run_ExactlyOnceWorkload_JobKilledMinus9_OutputHoldsEveryInputRecordOnceInOrderAndNoAbortedRecordWasRead()
+    {
+        using var output = new StringWriter();
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+
+        var exitCode = await ChaosRunner.RunAsync(["--duration", "45", "--silos", "3", "--store", "file", "--seed", "41", "--workload", "eos", "--json"], output, guard.Token);
+
+        var text = output.ToString();
+        var summary = ChaosSummary.FromJson(text.TrimEnd().Split('\n')[^1]);
+        exitCode.Should().Be(ChaosRunner.ExitPassed, text);
+        summary.Workload.Should().Be("eos");
+        summary.EosJobKills.Should().BeGreaterThan(0, "the job is killed -9 every 8-20 s while the nemesis runs");
+        summary.EosCaughtUp.Should().BeTrue(text);
+        summary.EosCommitted.Should().Be(summary.Acked + summary.UnackedPresent, "every record of the input, acknowledged or not, is copied once");
+        summary.EosMissing.Should().Be(0);
+        summary.EosDuplicates.Should().Be(0);
+        summary.EosReordered.Should().Be(0);
+        summary.AbortedSeen.Should().Be(0);
+        summary.EosOpenRecords.Should().Be(0, "no transaction is left hanging");
+        summary.Lost.Should().Be(0);
+    }
 }

@@ -20,6 +20,11 @@ internal sealed record ChaosOptions
           --keys <n>          distinct keys (default 64)
           --consumer <kind>   group (2 members of a consumer group, committing by hand; checks the commits) |
                               manual (one consumer assigned every partition, no commits) (default group)
+          --workload <kind>   produce (idempotent producers, the consumer above) |
+                              eos (the same, plus an exactly-once job: a process that copies the topic to chaos-out in
+                              transactions — consume, produce, commit the input offsets in the transaction — killed -9 and
+                              restarted by the nemesis; checks chaos-out holds every input record exactly once, in order
+                              per key, and that a read_committed reader never saw an aborted record) (default produce)
           --keep              keep the run directory (silo logs, data) even when the run passes
           --json              print a JSON summary as the last line
 
@@ -45,6 +50,9 @@ internal sealed record ChaosOptions
 
     /// <summary><c>group</c> or <c>manual</c>: which <see cref="Workload.IChaosConsumer"/> consumes the topic.</summary>
     public string Consumer { get; init; } = "group";
+
+    /// <summary><c>produce</c> or <c>eos</c> (see <see cref="Usage"/>).</summary>
+    public string Workload { get; init; } = "produce";
 
     public bool Keep { get; init; }
 
@@ -96,6 +104,7 @@ internal sealed record ChaosOptions
                     "--producers" => options with { Producers = Number(1) },
                     "--rate" => options with { RecordsPerSecond = Number(1) },
                     "--keys" => options with { Keys = Number(1) },
+                    "--workload" => value is "produce" or "eos" ? options with { Workload = value } : throw new FormatException($"Option '--workload' must be 'produce' or 'eos' (was '{value}')."),
                     "--consumer" => value is "group" or "manual" ? options with { Consumer = value } : throw new FormatException($"Option '--consumer' must be 'group' or 'manual' (was '{value}')."),
                     _ => throw new FormatException($"Unknown option '{name}'. Run with --help for the list."),
                 };

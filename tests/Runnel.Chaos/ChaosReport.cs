@@ -31,6 +31,15 @@ internal static class ChaosReport
             check.Undelivered is { } undelivered ? Line("everything below commits delivered", undelivered, "undelivered") : "  everything below commits delivered: not checked",
             Str($"  final read complete: {Yes(summary.FinalReadComplete)}; {check.UnackedPresent} unacknowledged records present (allowed)"),
         };
+        if (summary.Workload == "eos")
+        {
+            lines.Add(Str($"exactly-once job (chaos -> chaos-out, transactions; killed -9 {summary.EosJobKills} times): {summary.EosCommitted} committed output records, {summary.EosAbortedRecords} aborted (hidden), {summary.EosOpenRecords} left open, caught up: {Yes(summary.EosCaughtUp == true)}"));
+            lines.Add(Line("every input record copied", summary.EosMissing ?? 0, "missing"));
+            lines.Add(Line("  ...exactly once", summary.EosDuplicates ?? 0, "duplicates"));
+            lines.Add(Line("  ...in order per key", summary.EosReordered ?? 0, "keys reordered"));
+            lines.Add(Line("read_committed reader saw no aborted record", summary.AbortedSeen ?? 0, "aborted records seen"));
+        }
+
         lines.AddRange(check.Violations.Select(v => "  ! " + v));
         lines.Add("");
         lines.Add(Str($"failover (partition unavailable to producers, first failed attempt to first success after it): {summary.FailoverWindows} windows, p50 {summary.FailoverP50S:0.000} s, p99 {summary.FailoverP99S:0.000} s, max {summary.FailoverMaxS:0.000} s; {summary.UnattributedWindows} windows with no nemesis action to blame"));

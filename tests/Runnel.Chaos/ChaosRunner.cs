@@ -1,6 +1,7 @@
 using System.Globalization;
 using Runnel.Chaos.Checking;
 using Runnel.Chaos.Cluster;
+using Runnel.Chaos.Eos;
 using Runnel.Chaos.History;
 using Runnel.Chaos.Nemesis;
 using Runnel.Chaos.Workload;
@@ -100,6 +101,10 @@ internal static class ChaosRunner
             var consumerConnection = await RunnelConnection.ConnectAsync(connectionOptions with { ClientName = "chaos-consumer" }, consumerLogs, cancellationToken: cancellationToken).ConfigureAwait(false);
             await using var consumerScope = consumerConnection.ConfigureAwait(false);
             await producerConnection.Admin.CreateTopicAsync(Topic, options.Partitions, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var eos = options.Workload == "eos"
+                ? await StartEosAsync(options, runDirectory, silos, producerConnection, consumerConnection, clock, cancellationToken).ConfigureAwait(false)
+                : null;
+            await using var eosScope = (eos ?? (IAsyncDisposable)NoEos.Instance).ConfigureAwait(false);
 
             var recorder = new AttemptRecorder(producerConnection.Grains, clock);
             var workers = Enumerable.Range(0, options.Producers)
@@ -122,10 +127,12 @@ internal static class ChaosRunner
             stopNemesis.CancelAfter(duration > NemesisQuietEnd * 2 ? duration - NemesisQuietEnd : duration / 2);
             var acting = nemesis.RunAsync(stopNemesis.Token);
             var actingOnMembers = memberNemesis?.RunAsync(stopNemesis.Token) ?? Task.CompletedTask;
+            var actingOnJob = eos?.Job.RunNemesisAsync(options.Seed, output, stopNemesis.Token) ?? Task.CompletedTask;
 
             await Task.Delay(duration, cancellationToken).ConfigureAwait(false);
             await acting.ConfigureAwait(false);
             await actingOnMembers.ConfigureAwait(false);
+            await actingOnJob.ConfigureAwait(false);
             await Task.Delay(ProduceAfterHeal, cancellationToken).ConfigureAwait(false);
             await stopProducing.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(producing).ConfigureAwait(false);
@@ -135,6 +142,13 @@ internal static class ChaosRunner
             var offsets = await FinalLogReader.OffsetsAsync(consumerConnection.Admin, Topic, options.Partitions, HealTimeout).ConfigureAwait(false);
             var caughtUp = await consumer.CatchUpAndStopAsync(offsets.Select((o, p) => (p, o.HighWatermark)).ToDictionary(x => x.p, x => x.HighWatermark), HealTimeout).ConfigureAwait(false);
             var (logs, complete) = await FinalLogReader.ReadAsync(consumerConnection.Grains, Topic, offsets, ReadTimeout).ConfigureAwait(false);
+
+            EosResult? eosResult = null;
+            if (eos is not null)
+            {
+                await output.WriteLineAsync(Str($"  [{clock.Now,7:0.0}s] waiting for the eos job to commit the whole input; then reading its output")).ConfigureAwait(false);
+                eosResult = await FinishEosAsync(eos, offsets, logs, options.Partitions, cancellationToken).ConfigureAwait(false);
+            }
 
             var acks = workers.SelectMany(w => w.Acks).ToList();
             var commits = consumer.Commits;
@@ -147,7 +161,18 @@ internal static class ChaosRunner
             var summary = new ChaosSummary
             {
                 // A group that did not commit up to the end would leave the commit checks vacuous over the tail: it fails.
-                Passed = check.Passed && complete && workers.TrueForAll(w => w.Fatal is null) && (commits is null || caughtUp),
+                Passed = check.Passed && complete && workers.TrueForAll(w => w.Fatal is null) && (commits is null || caughtUp)
+                    && (eosResult is null || (eosResult.Check.Passed && eosResult.CaughtUp && eosResult.Output.Open == 0)),
+                Workload = options.Workload,
+                EosMissing = eosResult?.Check.Missing,
+                EosDuplicates = eosResult?.Check.Duplicates,
+                EosReordered = eosResult?.Check.Reordered,
+                AbortedSeen = eosResult?.Check.AbortedSeen,
+                EosAbortedRecords = eosResult?.Output.Aborted,
+                EosOpenRecords = eosResult?.Output.Open,
+                EosCommitted = eosResult?.Output.Committed.Count,
+                EosJobKills = eosResult?.JobKills,
+                EosCaughtUp = eosResult?.CaughtUp,
                 Seed = options.Seed,
                 Store = options.Store,
                 Silos = options.Silos,
@@ -215,6 +240,74 @@ internal static class ChaosRunner
                 await silo.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    private const string EosOutputTopic = "chaos-out";
+
+    private const string EosGroup = "chaos-eos";
+
+    /// <summary>The exactly-once workload's parts: the job's process slot and the read_committed reader of its output.</summary>
+    private sealed record EosRun(EosJobProcess Job, EosLiveReader Reader, RunnelConnection Connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Reader.DisposeAsync().ConfigureAwait(false);
+            await Job.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed class NoEos : IAsyncDisposable
+    {
+        public static readonly NoEos Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed record EosResult(EosCheck Check, EosOutput Output, bool CaughtUp, int JobKills);
+
+    private static async Task<EosRun> StartEosAsync(ChaosOptions options, string runDirectory, IReadOnlyList<ChaosSilo> silos, RunnelConnection admin, RunnelConnection reading, RunClock clock, CancellationToken cancellationToken)
+    {
+        await admin.Admin.CreateTopicAsync(EosOutputTopic, options.Partitions, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var job = new EosJobProcess(runDirectory, [string.Join(',', silos.Select(s => s.Endpoint)), Topic, EosOutputTopic, EosGroup, "chaos-eos-job"], clock);
+        await job.EnsureRunningAsync(cancellationToken).ConfigureAwait(false);
+        var reader = new EosLiveReader(reading, EosOutputTopic, options.Partitions);
+        reader.Start();
+        return new EosRun(job, reader, admin);
+    }
+
+    /// <summary>Lets the job (started again if the nemesis left it down) commit the whole input, then kills it, stops the
+    /// live reader, reads the output as stored and checks it against the input.</summary>
+    private static async Task<EosResult> FinishEosAsync(EosRun eos, IReadOnlyList<WatermarkOffsets> inputEnds, IReadOnlyList<PartitionLogRead> input, int partitions, CancellationToken cancellationToken)
+    {
+        var group = eos.Connection.Grains.GetGrain<Grains.IConsumerGroupGrain>(EosGroup);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(HealTimeout * 2);
+        var caughtUp = false;
+        while (!deadline.IsCancellationRequested && !caughtUp)
+        {
+            try
+            {
+                await eos.Job.EnsureRunningAsync(deadline.Token).ConfigureAwait(false);
+                var committed = await group.FetchOffsetsAsync(null, deadline.Token).ConfigureAwait(false);
+                caughtUp = Enumerable.Range(0, partitions).All(p =>
+                    inputEnds[p].HighWatermark == inputEnds[p].LogStartOffset
+                    || committed.Any(c => c.Topic == Topic && c.Partition == p && c.Offset >= inputEnds[p].HighWatermark));
+                if (!caughtUp)
+                {
+                    await Task.Delay(500, deadline.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is RunnelException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // the cluster or the job is still healing: look again
+            }
+        }
+
+        await eos.Job.KillAsync().ConfigureAwait(false);
+        await eos.Reader.DisposeAsync().ConfigureAwait(false);
+        var output = await EosOutput.ReadAsync(eos.Connection.Grains, EosOutputTopic, partitions, ReadTimeout).ConfigureAwait(false);
+        var check = EosChecker.Check(input, output, eos.Reader.Seen);
+        return new EosResult(check, output, caughtUp, eos.Job.Kills);
     }
 
     private static void TryDelete(string directory)

@@ -97,6 +97,36 @@ internal sealed record ChaosSummary
     /// <summary>Windows that opened with no nemesis action to blame (unavailability the cluster caused by itself).</summary>
     public int UnattributedWindows { get; init; }
 
+    /// <summary>The workload: <c>produce</c> or <c>eos</c>.</summary>
+    public string Workload { get; init; } = "produce";
+
+    /// <summary>eos: input records absent from the committed output.</summary>
+    public int? EosMissing { get; init; }
+
+    /// <summary>eos: committed output records beyond the first copy of their input record.</summary>
+    public int? EosDuplicates { get; init; }
+
+    /// <summary>eos: keys whose committed output is not in their input order.</summary>
+    public int? EosReordered { get; init; }
+
+    /// <summary>eos: records a read_committed reader of the output handed out that are not committed (aborted or open).</summary>
+    public int? AbortedSeen { get; init; }
+
+    /// <summary>eos: output records of aborted transactions (proof that aborts happened and were hidden).</summary>
+    public int? EosAbortedRecords { get; init; }
+
+    /// <summary>eos: output records of transactions still open after the run (a hanging transaction).</summary>
+    public int? EosOpenRecords { get; init; }
+
+    /// <summary>eos: committed output records.</summary>
+    public int? EosCommitted { get; init; }
+
+    /// <summary>eos: how often the job was killed -9.</summary>
+    public int? EosJobKills { get; init; }
+
+    /// <summary>eos: whether the job's committed input offsets reached the input's end after the run.</summary>
+    public bool? EosCaughtUp { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     public static ChaosSummary FromJson(string json) => JsonSerializer.Deserialize<ChaosSummary>(json, JsonOptions)

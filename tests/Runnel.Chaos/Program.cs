@@ -16,7 +16,9 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
 AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcesses.KillAll();
 try
 {
-    return await ChaosRunner.RunAsync(args, Console.Out, cancel.Token);
+    return args.Length > 0 && args[0] == Runnel.Chaos.Eos.EosJob.Command
+        ? await Runnel.Chaos.Eos.EosJob.RunAsync(args[1..], Console.Out, cancel.Token)
+        : await ChaosRunner.RunAsync(args, Console.Out, cancel.Token);
 }
 finally
 {

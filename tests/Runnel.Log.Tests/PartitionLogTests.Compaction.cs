@@ -65,6 +65,51 @@ public abstract partial class PartitionLogTests
         (await successor.ReadBatchSummariesAsync(0, successor.HighWatermark)).Select(b => b.BaseOffset).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
     }
 
+    [Fact]
+    public async Task CompactAsync_Transactions_AbortedRecordsGoneAndNeverShadowCommittedOnes_OpenTransactionUntouched()
+    {
+        var store = await CreateStoreAsync();
+        var log = await PartitionLog.OpenAsync(store, NewPartition(), "silo-a", Compacting);
+        await log.AppendAsync(KeyedBatch(T0, ("k", "plain")));
+        await log.AppendAsync(KeyedBatch(T0, ("m", "kept")));
+        await log.AppendAsync(TransactionalKeyedBatch(50, ("k", "committed")));
+        await log.AppendAsync(TransactionMarkerBatch(50, commit: true));
+        await log.AppendAsync(TransactionalKeyedBatch(51, ("m", "aborted"), ("k", "aborted")));
+        await log.AppendAsync(TransactionMarkerBatch(51, commit: false));
+        await log.AppendAsync(KeyedBatch(T0, ("j", "plain")));
+        await log.AppendAsync(TransactionalKeyedBatch(52, ("j", "open")));
+        await WriteKeyedWorkloadAsync(log, seed: 3, keyPrefix: "f"); // rolls: everything above is in sealed segments
+        log.LastStableOffset.Should().BeLessThan(log.HighWatermark, "producer 52's transaction is open");
+
+        var result = await log.CompactAsync(Compact, SoonAfter, force: true);
+
+        result.Compacted.Should().BeTrue();
+        var post = (await ScanAsync(log)).Where(r => r.Key is "k" or "m" or "j").Select(r => (r.Key, r.Value)).ToList();
+        post.Should().Equal(
+            [("m", "kept"), ("k", "committed"), ("j", "plain"), ("j", "open")],
+            "k's committed value shadows the plain one; the aborted values are gone and shadow nothing (m keeps its value); the open transaction is not decided yet");
+        (await log.ReadBatchSummariesAsync(0, log.HighWatermark)).Count(b => b.Kind is BatchKind.CommitMarker or BatchKind.AbortMarker)
+            .Should().Be(2, "markers are kept");
+    }
+
+    private static byte[] TransactionalKeyedBatch(long producerId, params (string? Key, string? Value)[] records)
+    {
+        using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions { ProducerId = producerId, ProducerEpoch = 0, BaseSequence = 0, IsTransactional = true });
+        foreach (var (key, value) in records)
+        {
+            builder.TryAppend(T0, TestBatches.Mem(key is null ? null : Encoding.UTF8.GetBytes(key)), TestBatches.Mem(value is null ? null : Encoding.UTF8.GetBytes(value))).Should().BeTrue();
+        }
+
+        return builder.ToArray();
+    }
+
+    private static byte[] TransactionMarkerBatch(long producerId, bool commit)
+    {
+        using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions { ProducerId = producerId, ProducerEpoch = 0, IsTransactional = true, IsControlBatch = true });
+        builder.AppendControlRecord(T0, commit ? ControlRecordType.Commit : ControlRecordType.Abort, coordinatorEpoch: 0);
+        return builder.ToArray();
+    }
+
     [Theory]
     [InlineData(CompressionCodec.Gzip)]
     [InlineData(CompressionCodec.Snappy)]

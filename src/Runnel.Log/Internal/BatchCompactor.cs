@@ -24,7 +24,7 @@ namespace Runnel.Log.Internal;
 /// producer's latest sequence survives (Kafka does the same), and the last batch of each output segment, so that its
 /// last offset stays readable as a position.
 /// </summary>
-internal sealed class BatchCompactor(CompactionKeyMap map, long tombstoneCutoff)
+internal sealed class BatchCompactor(CompactionKeyMap map, long tombstoneCutoff, CompactionTransactions transactions)
 {
     public enum Outcome
     {
@@ -34,15 +34,16 @@ internal sealed class BatchCompactor(CompactionKeyMap map, long tombstoneCutoff)
         Dropped,
     }
 
-    /// <summary>Whether the batch is kept as it is without looking at its records.</summary>
-    public static bool IsUntouched(in RecordBatchHeader header) => header.IsControlBatch || header.IsTransactional;
+    /// <summary>The transaction facts this pass decides by.</summary>
+    public CompactionTransactions Transactions => transactions;
 
     /// <summary>Adds the batch's keyed records to <paramref name="map"/> (the batch's records are later than any mapped
-    /// before). Untouched batches add nothing.</summary>
-    public static void Map(RecordBatchView batch, CompactionKeyMap map)
+    /// before). Only <see cref="BatchFate.Records"/> batches add anything: an aborted transaction's value never shadows
+    /// a committed one.</summary>
+    public static void Map(RecordBatchView batch, CompactionKeyMap map, CompactionTransactions transactions)
     {
         var header = batch.Header;
-        if (IsUntouched(header))
+        if (transactions.Of(header) != BatchFate.Records)
         {
             return;
         }
@@ -74,7 +75,8 @@ internal sealed class BatchCompactor(CompactionKeyMap map, long tombstoneCutoff)
     {
         var header = batch.Header;
         kept = header.RecordCount;
-        if (header.RecordCount == 0 && !IsUntouched(header))
+        var fate = transactions.Of(header);
+        if (header.RecordCount == 0 && fate != BatchFate.Untouched)
         {
             // An empty batch an earlier pass kept: it stays only while it still has to.
             if (!keepIfEmpty)
@@ -86,10 +88,16 @@ internal sealed class BatchCompactor(CompactionKeyMap map, long tombstoneCutoff)
             return Outcome.KeptEmpty;
         }
 
-        if (IsUntouched(header))
+        if (fate == BatchFate.Untouched)
         {
             output.Write(batch.Memory.Span);
             return Outcome.Verbatim;
+        }
+
+        if (fate == BatchFate.Aborted)
+        {
+            kept = 0;
+            return keepIfEmpty ? WriteEmpty(batch, output) : Outcome.Dropped;
         }
 
         using var records = batch.ReadRecords();
@@ -118,17 +126,7 @@ internal sealed class BatchCompactor(CompactionKeyMap map, long tombstoneCutoff)
 
         if (kept == 0)
         {
-            if (!keepIfEmpty)
-            {
-                return Outcome.Dropped;
-            }
-
-            var empty = output.GetSpan(RecordBatch.HeaderSize)[..RecordBatch.HeaderSize];
-            source[..RecordBatch.HeaderSize].CopyTo(empty);
-            BinaryPrimitives.WriteInt16BigEndian(empty[RecordBatch.AttributesOffset..], (short)(header.Attributes & ~RecordBatch.CompressionMask));
-            Finish(empty, 0);
-            output.Advance(RecordBatch.HeaderSize);
-            return Outcome.KeptEmpty;
+            return keepIfEmpty ? WriteEmpty(batch, output) : Outcome.Dropped;
         }
 
         PooledBufferWriter? compressed = null;
@@ -154,6 +152,18 @@ internal sealed class BatchCompactor(CompactionKeyMap map, long tombstoneCutoff)
         {
             compressed?.Dispose();
         }
+    }
+
+    /// <summary>The batch as an empty one: its header only, uncompressed, no records.</summary>
+    private static Outcome WriteEmpty(RecordBatchView batch, PooledBufferWriter output)
+    {
+        var header = batch.Header;
+        var empty = output.GetSpan(RecordBatch.HeaderSize)[..RecordBatch.HeaderSize];
+        batch.Memory.Span[..RecordBatch.HeaderSize].CopyTo(empty);
+        BinaryPrimitives.WriteInt16BigEndian(empty[RecordBatch.AttributesOffset..], (short)(header.Attributes & ~RecordBatch.CompressionMask));
+        Finish(empty, 0);
+        output.Advance(RecordBatch.HeaderSize);
+        return Outcome.KeptEmpty;
     }
 
     /// <summary>The record's timestamp as consumers see it (the batch's under log-append time).</summary>
