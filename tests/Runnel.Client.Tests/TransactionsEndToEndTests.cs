@@ -159,6 +159,36 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Produce_TopicDeleted_UnknownTopicOnTheRecordCommitRefusedAbortWorks()
+    {
+        var topic = InProcessRunnel.NewTopic();
+        var other = InProcessRunnel.NewTopic();
+        await Connection.Admin.CreateTopicAsync(topic, 1);
+        await Connection.Admin.CreateTopicAsync(other, 1);
+        await using var producer = Transactional(NewId());
+        await producer.InitTransactionsAsync().WaitAsync(Guard);
+        producer.BeginTransaction();
+        await producer.ProduceAsync(topic, Msg("k", "first")).WaitAsync(Guard);
+        await producer.CommitTransactionAsync().WaitAsync(Guard);
+        await Connection.Admin.DeleteTopicAsync(topic).WaitAsync(Guard);
+
+        producer.BeginTransaction();
+        await producer.ProduceAsync(other, Msg("k", "beside")).WaitAsync(Guard);
+        var gone = () => producer.ProduceAsync(topic, Msg("k", "gone"));
+        (await gone.Should().ThrowAsync<ProduceException<string, string>>()).Which.Code.Should().Be(RunnelErrorCode.UnknownTopic);
+        var commit = () => producer.CommitTransactionAsync();
+        var refused = (await commit.Should().ThrowAsync<RunnelException>()).Which;
+        refused.Code.Should().Be(RunnelErrorCode.InvalidTransactionState);
+        refused.Message.Should().Contain("UnknownTopic");
+        await producer.AbortTransactionAsync().WaitAsync(Guard);
+
+        producer.BeginTransaction();
+        await producer.ProduceAsync(other, Msg("k", "after")).WaitAsync(Guard);
+        await producer.CommitTransactionAsync().WaitAsync(Guard);
+        (await ReadAsync(other, 1, IsolationLevel.ReadCommitted, 1)).Should().Equal(["after"], "the record beside the failed one was aborted with it");
+    }
+
+    [Fact]
     public async Task ProduceChangeAsync_KeysInTwoPartitions_AtomicWithTheTransaction()
     {
         var topic = InProcessRunnel.NewTopic();
