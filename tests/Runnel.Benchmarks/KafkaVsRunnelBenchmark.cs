@@ -10,10 +10,10 @@ namespace Runnel.Benchmarks;
 /// <summary>
 /// <c>kafka-vs-runnel</c>: issue #20's proof. One <c>runnel-silo</c> child process on a file store in a temporary
 /// directory, with its gateway and its Kafka listener on loopback; Confluent.Kafka (librdkafka) and Runnel's own client
-/// each produce <c>--records</c> (default 50,000) records of <c>--size</c> (1,024) bytes over <c>--partitions</c> (4) to a
+/// each produce <c>--records</c> (default 200,000) records of <c>--size</c> (1,024) bytes over <c>--partitions</c> (4) to a
 /// topic of their own (both idempotent, acks=all / durable, linger 5 ms, no compression, other settings each client's
 /// defaults), then each consumer reads the same topic (the Kafka-produced one) from the beginning with Assign, after one
-/// untimed warm-up read. <c>--rounds</c> (2) repeats it all, alternating which client goes first; the best round of each
+/// untimed warm-up read (<c>--partition-fetch-bytes</c>: librdkafka's max.partition.fetch.bytes, default its 1 MiB). <c>--rounds</c> (2) repeats it all, alternating which client goes first; the best round of each
 /// is reported, and the ratios Kafka protocol / Runnel client (issue #20's target: both ≥ 0.8). Every read is checked to
 /// have seen every record once, in offset order.
 /// </summary>
@@ -23,10 +23,13 @@ internal static class KafkaVsRunnelBenchmark
 
     public static async Task<int> RunAsync(BenchArgs args)
     {
-        var records = args.Int("records", 50_000);
+        var records = args.Int("records", 200_000);
         var size = args.Int("size", 1024);
         var partitions = args.Int("partitions", 4);
         var rounds = args.Int("rounds", 2);
+
+        // librdkafka's max.partition.fetch.bytes (its default 1 MiB unless given): how much one Fetch brings per partition.
+        var partitionFetchBytes = args.Int("partition-fetch-bytes", 1 << 20);
 
         using var data = new TempDirectory("runnel-kafka-vs");
         var kafkaPort = FreePort.Next();
@@ -68,13 +71,13 @@ internal static class KafkaVsRunnelBenchmark
                 }
             }
 
-            ConfluentConsume(bootstrap, kafkaTopic, records, partitions); // warm-up
+            ConfluentConsume(bootstrap, kafkaTopic, records, partitions, partitionFetchBytes); // warm-up
             await RunnelConsumeAsync(connection, kafkaTopic, records, partitions);
             for (var turn = 0; turn < 2; turn++)
             {
                 if ((turn == 0) == kafkaFirst)
                 {
-                    kafkaConsume = Math.Max(kafkaConsume, ConfluentConsume(bootstrap, kafkaTopic, records, partitions));
+                    kafkaConsume = Math.Max(kafkaConsume, ConfluentConsume(bootstrap, kafkaTopic, records, partitions, partitionFetchBytes));
                 }
                 else
                 {
@@ -86,7 +89,7 @@ internal static class KafkaVsRunnelBenchmark
         var produceRatio = kafkaProduce / runnelProduce;
         var consumeRatio = kafkaConsume / runnelConsume;
         var mib = size / (1024.0 * 1024.0);
-        Console.WriteLine($"kafka-vs-runnel: {records:N0} records of {size} B over {partitions} partitions, one silo on a file store, best of {rounds} rounds");
+        Console.WriteLine($"kafka-vs-runnel: {records:N0} records of {size} B over {partitions} partitions, one silo on a file store, best of {rounds} rounds, librdkafka max.partition.fetch.bytes {partitionFetchBytes:N0}");
         Console.WriteLine($"  produce  Confluent.Kafka (Kafka protocol)   {kafkaProduce,10:N0} records/s {kafkaProduce * mib,8:N1} MiB/s");
         Console.WriteLine($"  produce  Runnel client                      {runnelProduce,10:N0} records/s {runnelProduce * mib,8:N1} MiB/s");
         Console.WriteLine($"  consume  Confluent.Kafka (Kafka protocol)   {kafkaConsume,10:N0} records/s {kafkaConsume * mib,8:N1} MiB/s");
@@ -94,7 +97,7 @@ internal static class KafkaVsRunnelBenchmark
         Console.WriteLine($"  ratio Kafka/Runnel: produce {produceRatio:0.00}x, consume {consumeRatio:0.00}x (target >= 0.80x each)");
         if (args.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { records, size, partitions, rounds, kafkaProduce, runnelProduce, kafkaConsume, runnelConsume, produceRatio, consumeRatio }));
+            Console.WriteLine(JsonSerializer.Serialize(new { records, size, partitions, rounds, partitionFetchBytes, kafkaProduce, runnelProduce, kafkaConsume, runnelConsume, produceRatio, consumeRatio }));
         }
 
         return 0;
@@ -163,7 +166,7 @@ internal static class KafkaVsRunnelBenchmark
         return records / watch.Elapsed.TotalSeconds;
     }
 
-    private static double ConfluentConsume(string bootstrap, string topic, int records, int partitions)
+    private static double ConfluentConsume(string bootstrap, string topic, int records, int partitions, int partitionFetchBytes)
     {
         using var consumer = new CK.ConsumerBuilder<byte[], byte[]>(new CK.ConsumerConfig
         {
@@ -171,6 +174,7 @@ internal static class KafkaVsRunnelBenchmark
             GroupId = "kafka-vs-assign",
             EnableAutoCommit = false,
             FetchWaitMaxMs = 100,
+            MaxPartitionFetchBytes = partitionFetchBytes,
         }).Build();
         var watch = Stopwatch.StartNew();
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new CK.TopicPartitionOffset(topic, p, CK.Offset.Beginning)));
