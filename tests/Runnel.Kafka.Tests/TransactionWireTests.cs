@@ -75,6 +75,61 @@ public sealed class TransactionWireTests(KafkaSiloFixture silo) : IClassFixture<
         (await EndAsync(client, NewId(), 1, 0, version)).Should().Be(KafkaErrorCode.TransactionalIdNotFound);
     }
 
+    [Fact]
+    public async Task TxnOffsetCommit_PendingUntilEndTxn_RequireStableOffsetFetchIsUnstableMeanwhile()
+    {
+        await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+        var (id, group) = (NewId(), "wire-group-" + Guid.NewGuid().ToString("N")[..8]);
+        var producer = await InitAsync(client, id, timeoutMs: 30_000);
+        var added = await client.CallAsync(ApiKey.AddOffsetsToTxn, 3,
+            (ref KafkaWriter w) => new AddOffsetsToTxnApi.Request { TransactionalId = id, ProducerId = producer.ProducerId, ProducerEpoch = producer.ProducerEpoch, GroupId = group }.Write(ref w, 3),
+            (ref KafkaReader r) => AddOffsetsToTxnApi.Response.Read(ref r, 3));
+        added.ErrorCode.Should().Be(KafkaErrorCode.None);
+        var committed = await client.CallAsync(ApiKey.TxnOffsetCommit, 3, (ref KafkaWriter w) =>
+        {
+            var request = new TxnOffsetCommitApi.Request { TransactionalId = id, GroupId = group, ProducerId = producer.ProducerId, ProducerEpoch = producer.ProducerEpoch };
+            request.Topics.Add(new TxnOffsetCommitApi.Topic("orders", [new TxnOffsetCommitApi.Partition(0, 42, -1, null)]));
+            request.Write(ref w, 3);
+        }, (ref KafkaReader r) => TxnOffsetCommitApi.Response.Read(ref r, 3));
+        committed.Topics.Single().Partitions.Single().ErrorCode.Should().Be(KafkaErrorCode.None);
+
+        (await FetchOffsetAsync(client, group, requireStable: true)).Should().Be((KafkaErrorCode.UnstableOffsetCommit, -1L));
+        (await FetchOffsetAsync(client, group, requireStable: false)).Should().Be((KafkaErrorCode.None, -1L), "nothing is committed before the transaction ends");
+
+        (await EndAsync(client, id, producer.ProducerId, producer.ProducerEpoch, 3)).Should().Be(KafkaErrorCode.None);
+        (await FetchOffsetAsync(client, group, requireStable: true)).Should().Be((KafkaErrorCode.None, 42L));
+    }
+
+    private static async Task<(KafkaErrorCode Error, long Offset)> FetchOffsetAsync(KafkaWireClient client, string group, bool requireStable)
+    {
+        var response = await client.CallAsync(ApiKey.OffsetFetch, 7, (ref KafkaWriter w) =>
+        {
+            var request = new OffsetFetchApi.Request { RequireStable = requireStable };
+            request.Groups.Add(new OffsetFetchApi.GroupRequest(group, [new OffsetFetchApi.TopicRequest("orders", [0])]));
+            request.Write(ref w, 7);
+        }, (ref KafkaReader r) => ReadOffsetFetchV7(ref r));
+        return response;
+    }
+
+    /// <summary>OffsetFetch v7's response (flexible): the one partition's error and offset.</summary>
+    private static (KafkaErrorCode, long) ReadOffsetFetchV7(ref KafkaReader r)
+    {
+        r.ReadInt32(); // throttle
+        r.ReadArrayLength(compact: true).Should().Be(1);
+        r.ReadString(compact: true);
+        r.ReadArrayLength(compact: true).Should().Be(1);
+        r.ReadInt32();
+        var offset = r.ReadInt64();
+        r.ReadInt32(); // leader epoch
+        r.ReadNullableString(compact: true);
+        var error = (KafkaErrorCode)r.ReadInt16();
+        r.SkipTaggedFields(); // partition
+        r.SkipTaggedFields(); // topic
+        ((KafkaErrorCode)r.ReadInt16()).Should().Be(KafkaErrorCode.None, "the group itself answered");
+        r.SkipTaggedFields();
+        return (error, offset);
+    }
+
     private static Task<InitProducerIdApi.Response> InitAsync(KafkaWireClient client, string id, int timeoutMs) =>
         client.CallAsync(ApiKey.InitProducerId, 4, (ref KafkaWriter w) => new InitProducerIdApi.Request { TransactionalId = id, TransactionTimeoutMs = timeoutMs }.Write(ref w, 4),
             (ref KafkaReader r) => InitProducerIdApi.Response.Read(ref r, 4));
