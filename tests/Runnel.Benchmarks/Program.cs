@@ -11,6 +11,7 @@ var commands = new Dictionary<string, (string Help, Func<BenchArgs, Task<int>> R
     ["table"] = ("table restore time of 1M keys (RunnelTable from the log start to caught up) vs a plain consumer reading the same topic, one in-process silo", TableBenchmark.RunAsync),
     ["kafka-groups"] = ("Confluent.Kafka through a runnel-silo child process: records/s with Assign vs Subscribe (a group), join and rebalance times, synchronous commits/s", KafkaGroupsBenchmark.RunAsync),
     ["transactions"] = ("records/s at 1 KiB, one producer: idempotent vs transactional committing every 1,000 and every 100,000 records, one in-process silo", TransactionsBenchmark.RunAsync),
+    ["kafka-vs-runnel"] = ("Confluent.Kafka vs Runnel's client through one runnel-silo child process: produce and consume records/s of 1 KiB records and the ratios (issue #20's proof)", KafkaVsRunnelBenchmark.RunAsync),
     ["txn-coord"] = ("transactions per second through the coordinator (add partitions, one transactional batch each, commit with markers) vs the same writes without transactions, one in-process silo", TransactionCoordinatorBenchmark.RunAsync),
     ["compact"] = ("a compaction pass on the file store: MB/s of input cleaned vs the disk's sequential read + write of the same bytes", CompactionBenchmark.RunAsync),
 };

@@ -10,7 +10,7 @@ public sealed class GroupWireTests(KafkaSiloFixture silo) : IClassFixture<KafkaS
     private static string NewGroup() => "wire-" + Guid.NewGuid().ToString("N")[..10];
 
     [Fact]
-    public async Task FindCoordinator_Group_ThisBroker_TransactionKey_InvalidRequestWithMessage()
+    public async Task FindCoordinator_GroupAndTransactionalId_ThisBroker_UnknownKeyType_InvalidRequestWithMessage()
     {
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
         var found = await client.CallAsync(ApiKey.FindCoordinator, 2, (ref KafkaWriter w) => new FindCoordinatorApi.Request { Key = NewGroup() }.Write(ref w, 2),
@@ -21,8 +21,13 @@ public sealed class GroupWireTests(KafkaSiloFixture silo) : IClassFixture<KafkaS
 
         var transactional = await client.CallAsync(ApiKey.FindCoordinator, 2, (ref KafkaWriter w) => new FindCoordinatorApi.Request { Key = "tx", KeyType = 1 }.Write(ref w, 2),
             (ref KafkaReader r) => FindCoordinatorApi.Response.Read(ref r, 2));
-        transactional.ErrorCode.Should().Be(KafkaErrorCode.InvalidRequest);
-        transactional.ErrorMessage.Should().Contain("Key type 1");
+        transactional.ErrorCode.Should().Be(KafkaErrorCode.None);
+        transactional.Port.Should().Be(silo.KafkaPort);
+
+        var unknownType = await client.CallAsync(ApiKey.FindCoordinator, 2, (ref KafkaWriter w) => new FindCoordinatorApi.Request { Key = "x", KeyType = 2 }.Write(ref w, 2),
+            (ref KafkaReader r) => FindCoordinatorApi.Response.Read(ref r, 2));
+        unknownType.ErrorCode.Should().Be(KafkaErrorCode.InvalidRequest);
+        unknownType.ErrorMessage.Should().Contain("Key type 2");
 
         var invalid = await client.CallAsync(ApiKey.FindCoordinator, 2, (ref KafkaWriter w) => new FindCoordinatorApi.Request { Key = "bad/group" }.Write(ref w, 2),
             (ref KafkaReader r) => FindCoordinatorApi.Response.Read(ref r, 2));

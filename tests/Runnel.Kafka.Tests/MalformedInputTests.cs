@@ -20,6 +20,7 @@ public sealed class MalformedInputTests
         "ApiVersions", "Metadata", "Produce", "Fetch", "ListOffsets", "InitProducerId", "CreateTopics", "DeleteTopics",
         "FindCoordinator", "OffsetCommit", "OffsetFetch", "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "ListGroups", "DescribeGroups", "DeleteGroups",
         "DeleteRecords", "CreatePartitions", "DescribeConfigs", "IncrementalAlterConfigs",
+        "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit",
     ];
 
     [Theory]
@@ -82,6 +83,7 @@ public sealed class MalformedInputTests
             (ApiKey.DescribeGroups, 0, 4), (ApiKey.ListGroups, 0, 5), (ApiKey.ApiVersions, 0, 4),
             (ApiKey.CreateTopics, 0, 7), (ApiKey.DeleteTopics, 0, 5), (ApiKey.InitProducerId, 0, 4), (ApiKey.DeleteGroups, 0, 2),
             (ApiKey.DeleteRecords, 0, 2), (ApiKey.CreatePartitions, 0, 3), (ApiKey.DescribeConfigs, 0, 4), (ApiKey.IncrementalAlterConfigs, 0, 1),
+            (ApiKey.AddPartitionsToTxn, 0, 3), (ApiKey.AddOffsetsToTxn, 0, 3), (ApiKey.EndTxn, 0, 3), (ApiKey.TxnOffsetCommit, 0, 3),
         });
     }
 
@@ -227,6 +229,26 @@ public sealed class MalformedInputTests
             case "InitProducerId":
                 new InitProducerIdApi.Request { TransactionTimeoutMs = 1 }.Write(ref writer, InitProducerIdApi.MaxVersion);
                 decode = b => { var r = new KafkaReader(b); InitProducerIdApi.Request.Read(ref r, InitProducerIdApi.MaxVersion); };
+                break;
+            case "AddPartitionsToTxn":
+                var addPartitions = new AddPartitionsToTxnApi.Request { TransactionalId = "tid", ProducerId = 7, ProducerEpoch = 1 };
+                addPartitions.Topics.Add(new AddPartitionsToTxnApi.Topic("orders", [0, 1]));
+                addPartitions.Write(ref writer, AddPartitionsToTxnApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); AddPartitionsToTxnApi.Request.Read(ref r, AddPartitionsToTxnApi.MaxVersion); };
+                break;
+            case "AddOffsetsToTxn":
+                new AddOffsetsToTxnApi.Request { TransactionalId = "tid", ProducerId = 7, ProducerEpoch = 1, GroupId = "g" }.Write(ref writer, AddOffsetsToTxnApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); AddOffsetsToTxnApi.Request.Read(ref r, AddOffsetsToTxnApi.MaxVersion); };
+                break;
+            case "EndTxn":
+                new EndTxnApi.Request { TransactionalId = "tid", ProducerId = 7, ProducerEpoch = 1, Committed = true }.Write(ref writer, EndTxnApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); EndTxnApi.Request.Read(ref r, EndTxnApi.MaxVersion); };
+                break;
+            case "TxnOffsetCommit":
+                var txnCommit = new TxnOffsetCommitApi.Request { TransactionalId = "tid", GroupId = "g", ProducerId = 7, ProducerEpoch = 1, GenerationId = 3, MemberId = "m" };
+                txnCommit.Topics.Add(new TxnOffsetCommitApi.Topic("orders", [new TxnOffsetCommitApi.Partition(0, 10, -1, "meta")]));
+                txnCommit.Write(ref writer, TxnOffsetCommitApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); TxnOffsetCommitApi.Request.Read(ref r, TxnOffsetCommitApi.MaxVersion); };
                 break;
             case "CreateTopics":
                 var create = new CreateTopicsApi.Request();

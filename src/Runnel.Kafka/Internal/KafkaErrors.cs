@@ -25,7 +25,11 @@ internal static class KafkaErrors
         RunnelErrorCode.OutcomeUnknown => KafkaErrorCode.RequestTimedOut,
         RunnelErrorCode.OutOfOrderSequence => KafkaErrorCode.OutOfOrderSequenceNumber,
         RunnelErrorCode.UnknownProducerId => KafkaErrorCode.UnknownProducerId,
-        RunnelErrorCode.ProducerFenced => KafkaErrorCode.InvalidProducerEpoch,
+        RunnelErrorCode.ProducerFenced or RunnelErrorCode.TransactionAborted => KafkaErrorCode.InvalidProducerEpoch,
+        RunnelErrorCode.InvalidTransactionState => KafkaErrorCode.InvalidTxnState,
+        RunnelErrorCode.ConcurrentTransactions => KafkaErrorCode.ConcurrentTransactions,
+        RunnelErrorCode.UnknownTransactionalId => KafkaErrorCode.TransactionalIdNotFound,
+        RunnelErrorCode.UnstableOffsetCommit => KafkaErrorCode.UnstableOffsetCommit,
         RunnelErrorCode.CorruptRecordBatch => KafkaErrorCode.CorruptMessage,
         RunnelErrorCode.RecordBatchTooLarge => KafkaErrorCode.MessageTooLarge,
         RunnelErrorCode.OffsetOutOfRange => KafkaErrorCode.OffsetOutOfRange,
@@ -44,6 +48,12 @@ internal static class KafkaErrors
             or RunnelErrorCode.StorageConflict => KafkaErrorCode.KafkaStorageError,
         _ => KafkaErrorCode.UnknownServerError,
     };
+
+    /// <summary>A code for a transaction API at <paramref name="version"/>: a fenced producer is PRODUCER_FENCED from
+    /// <paramref name="producerFencedFrom"/> (KIP-588) and INVALID_PRODUCER_EPOCH before, as Kafka answers each version;
+    /// the retriable codes become COORDINATOR_NOT_AVAILABLE, as for groups.</summary>
+    public static KafkaErrorCode ForTransaction(KafkaErrorCode code, short version, short producerFencedFrom) =>
+        code == KafkaErrorCode.InvalidProducerEpoch && version >= producerFencedFrom ? KafkaErrorCode.ProducerFenced : ForGroup(code);
 
     /// <summary>A code for a group API: what Kafka clients retry there (after finding the coordinator again) is
     /// COORDINATOR_NOT_AVAILABLE, not the partition-level retriable codes.</summary>

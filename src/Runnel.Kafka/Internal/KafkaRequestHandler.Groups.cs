@@ -10,16 +10,22 @@ internal sealed partial class KafkaRequestHandler
     private const int MaxCommitMetadataChars = 4096;
 
     /// <summary>Any silo can coordinate any group (the group's state is a grain, reached from everywhere): the answer is
-    /// this broker, as Metadata's. Transactional ids are refused until transactions land.</summary>
+    /// this broker, as Metadata's. The same holds for transactional ids (key type 1): the coordinator is a grain; an id
+    /// it will not take is refused by InitProducerId, with its reason.</summary>
     private Task<ResponseFrame?> FindCoordinator(RequestHeader header, FindCoordinatorApi.Request request)
     {
         var response = new FindCoordinatorApi.Response();
-        if (request.KeyType != FindCoordinatorApi.GroupKeyType)
+        if (request.KeyType is not (FindCoordinatorApi.GroupKeyType or FindCoordinatorApi.TransactionKeyType))
         {
             response.ErrorCode = KafkaErrorCode.InvalidRequest;
-            response.ErrorMessage = $"Key type {request.KeyType} is not supported: only consumer groups (0) have coordinators here.";
+            response.ErrorMessage = $"Key type {request.KeyType} is not supported: consumer groups (0) and transactional ids (1) have coordinators.";
         }
-        else if (!GroupIds.IsValid(request.Key, out var reason))
+        else if (request.KeyType == FindCoordinatorApi.TransactionKeyType && request.Key.Length == 0)
+        {
+            response.ErrorCode = KafkaErrorCode.InvalidRequest;
+            response.ErrorMessage = "The transactional id is empty.";
+        }
+        else if (request.KeyType == FindCoordinatorApi.GroupKeyType && !GroupIds.IsValid(request.Key, out var reason))
         {
             response.ErrorCode = KafkaErrorCode.InvalidGroupId;
             response.ErrorMessage = reason;
@@ -103,7 +109,7 @@ internal sealed partial class KafkaRequestHandler
     private async Task<ResponseFrame?> OffsetFetchAsync(RequestHeader header, OffsetFetchApi.Request request)
     {
         var response = new OffsetFetchApi.Response();
-        response.Groups.AddRange(await Task.WhenAll(request.Groups.Select(FetchGroupOffsetsAsync)).ConfigureAwait(false));
+        response.Groups.AddRange(await Task.WhenAll(request.Groups.Select(g => FetchGroupOffsetsAsync(g, request.RequireStable))).ConfigureAwait(false));
 
         // Before v2 there is no group-level error: each partition carries it.
         if (header.ApiVersion < 2 && response.Groups[0] is { ErrorCode: not KafkaErrorCode.None } failed)
@@ -116,7 +122,10 @@ internal sealed partial class KafkaRequestHandler
         return Encode(header, (ref KafkaWriter w, short v) => response.Write(ref w, v));
     }
 
-    private async Task<OffsetFetchApi.GroupResponse> FetchGroupOffsetsAsync(OffsetFetchApi.GroupRequest group)
+    /// <summary>One group's offsets. With <paramref name="requireStable"/> (v7+), a partition with an offset pending in an
+    /// open transaction is UNSTABLE_OFFSET_COMMIT (the client retries), as Kafka answers: the group refuses the whole
+    /// question, so each asked partition is then asked alone to find which ones are pending.</summary>
+    private async Task<OffsetFetchApi.GroupResponse> FetchGroupOffsetsAsync(OffsetFetchApi.GroupRequest group, bool requireStable)
     {
         if (!GroupIds.IsValid(group.GroupId, out _))
         {
@@ -128,9 +137,38 @@ internal sealed partial class KafkaRequestHandler
             .SelectMany(t => t.Partitions.Where(p => p >= 0).Select(p => new GroupPartition(t.Name, p)))
             .ToList();
         IReadOnlyList<CommittedOffset> committed;
+        var unstable = new HashSet<(string Topic, int Partition)>();
+        var groupGrain = grains.GetGrain<IConsumerGroupGrain>(group.GroupId);
         try
         {
-            committed = await grains.GetGrain<IConsumerGroupGrain>(group.GroupId).FetchOffsetsAsync(asked).ConfigureAwait(false);
+            if (!requireStable)
+            {
+                committed = await groupGrain.FetchOffsetsAsync(asked).ConfigureAwait(false);
+            }
+            else
+            {
+                try
+                {
+                    committed = await groupGrain.FetchStableOffsetsAsync(asked).ConfigureAwait(false);
+                }
+                catch (RunnelException ex) when (ex.Code == RunnelErrorCode.UnstableOffsetCommit && asked is { Count: > 0 })
+                {
+                    var each = new List<CommittedOffset>();
+                    foreach (var partition in asked)
+                    {
+                        try
+                        {
+                            each.AddRange(await groupGrain.FetchStableOffsetsAsync([partition]).ConfigureAwait(false));
+                        }
+                        catch (RunnelException one) when (one.Code == RunnelErrorCode.UnstableOffsetCommit)
+                        {
+                            unstable.Add((partition.Topic, partition.Partition));
+                        }
+                    }
+
+                    committed = each;
+                }
+            }
         }
         catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
         {
@@ -146,6 +184,8 @@ internal sealed partial class KafkaRequestHandler
         OffsetFetchApi.PartitionResponse Answer(string topic, int partition) =>
             !TopicName.IsValid(topic, out _) || partition < 0
                 ? new OffsetFetchApi.PartitionResponse(partition, -1, null, KafkaErrorCode.UnknownTopicOrPartition)
+                : unstable.Contains((topic, partition))
+                ? new OffsetFetchApi.PartitionResponse(partition, -1, null, KafkaErrorCode.UnstableOffsetCommit)
                 : byPartition.TryGetValue((topic, partition), out var c)
                     ? new OffsetFetchApi.PartitionResponse(partition, c.Offset, c.Metadata, KafkaErrorCode.None)
                     : new OffsetFetchApi.PartitionResponse(partition, -1, null, KafkaErrorCode.None);

@@ -8,13 +8,14 @@ internal sealed partial class KafkaRequestHandler
 {
     /// <summary>A fresh producer id (epoch 0) from the producer-id grain. An epoch-bump request (v3+: the producer sends
     /// its current id and epoch after a sequence error) also gets a fresh id: for an idempotent producer a new id is as
-    /// good as a bumped epoch (its sequences start again at 0). Transactional ids are refused until transactions land.</summary>
+    /// good as a bumped epoch (its sequences start again at 0). With a transactional id the transactional id's coordinator
+    /// answers (<see cref="InitTransactionalProducerIdAsync"/>).</summary>
     private async Task<ResponseFrame?> InitProducerIdAsync(RequestHeader header, InitProducerIdApi.Request request)
     {
         var response = new InitProducerIdApi.Response();
         if (request.TransactionalId is not null)
         {
-            response.ErrorCode = KafkaErrorCode.InvalidRequest;
+            response = await InitTransactionalProducerIdAsync(header.ApiVersion, request).ConfigureAwait(false);
         }
         else
         {

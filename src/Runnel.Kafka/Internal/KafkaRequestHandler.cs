@@ -88,6 +88,14 @@ internal sealed partial class KafkaRequestHandler(IGrainFactory grains, BrokerId
                 return DescribeConfigsAsync(header, DescribeConfigsApi.Request.Read(ref reader, version));
             case ApiKey.IncrementalAlterConfigs:
                 return IncrementalAlterConfigsAsync(header, IncrementalAlterConfigsApi.Request.Read(ref reader, version));
+            case ApiKey.AddPartitionsToTxn:
+                return AddPartitionsToTxnAsync(header, AddPartitionsToTxnApi.Request.Read(ref reader, version));
+            case ApiKey.AddOffsetsToTxn:
+                return AddOffsetsToTxnAsync(header, AddOffsetsToTxnApi.Request.Read(ref reader, version));
+            case ApiKey.EndTxn:
+                return EndTxnAsync(header, EndTxnApi.Request.Read(ref reader, version));
+            case ApiKey.TxnOffsetCommit:
+                return TxnOffsetCommitAsync(header, TxnOffsetCommitApi.Request.Read(ref reader, version));
             default:
                 throw new KafkaProtocolException($"API {range.Key} has no handler.");
         }

@@ -34,6 +34,10 @@ internal static class ApiVersionTable
         new(ApiKey.CreatePartitions, CreatePartitionsApi.MinVersion, CreatePartitionsApi.MaxVersion, CreatePartitionsApi.FirstFlexibleVersion),
         new(ApiKey.DescribeConfigs, DescribeConfigsApi.MinVersion, DescribeConfigsApi.MaxVersion, DescribeConfigsApi.FirstFlexibleVersion),
         new(ApiKey.IncrementalAlterConfigs, IncrementalAlterConfigsApi.MinVersion, IncrementalAlterConfigsApi.MaxVersion, IncrementalAlterConfigsApi.FirstFlexibleVersion),
+        new(ApiKey.AddPartitionsToTxn, AddPartitionsToTxnApi.MinVersion, AddPartitionsToTxnApi.MaxVersion, AddPartitionsToTxnApi.FirstFlexibleVersion),
+        new(ApiKey.AddOffsetsToTxn, AddOffsetsToTxnApi.MinVersion, AddOffsetsToTxnApi.MaxVersion, AddOffsetsToTxnApi.FirstFlexibleVersion),
+        new(ApiKey.EndTxn, EndTxnApi.MinVersion, EndTxnApi.MaxVersion, EndTxnApi.FirstFlexibleVersion),
+        new(ApiKey.TxnOffsetCommit, TxnOffsetCommitApi.MinVersion, TxnOffsetCommitApi.MaxVersion, TxnOffsetCommitApi.FirstFlexibleVersion),
     ];
 
     private static readonly FrozenDictionary<short, ApiVersionRange> ByKey = Supported.ToFrozenDictionary(r => (short)r.Key);

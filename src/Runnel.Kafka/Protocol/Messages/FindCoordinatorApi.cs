@@ -1,7 +1,7 @@
 namespace Runnel.Kafka.Protocol.Messages;
 
 /// <summary>FindCoordinator (key 10), v0–v2 (what librdkafka 2.16 sends; none is flexible). Key type 0 is a group,
-/// 1 a transactional id (refused until transactions land).</summary>
+/// 1 a transactional id.</summary>
 internal static class FindCoordinatorApi
 {
     public const short MinVersion = 0;
@@ -9,6 +9,8 @@ internal static class FindCoordinatorApi
     public const short FirstFlexibleVersion = 3; // not offered
 
     public const sbyte GroupKeyType = 0;
+
+    public const sbyte TransactionKeyType = 1;
 
     internal sealed class Request
     {

@@ -1,7 +1,7 @@
 namespace Runnel.Kafka.Protocol.Messages;
 
-/// <summary>InitProducerId (key 22), v0–v4; flexible from v2. Idempotent producers only (a transactional id is
-/// refused until transactions land).</summary>
+/// <summary>InitProducerId (key 22), v0–v4; flexible from v2. Idempotent producers (no transactional id) and
+/// transactional ones (the transactional id's coordinator bumps its epoch).</summary>
 internal static class InitProducerIdApi
 {
     public const short MinVersion = 0;

@@ -1,8 +1,8 @@
 namespace Runnel.Kafka.Protocol.Messages;
 
 /// <summary>OffsetFetch (key 9), v1–v8; flexible from v6. v2+ may ask for every committed partition (null topics)
-/// and answers a group-level error, v5+ carries leader epochs (always -1 here), v7+ "require stable" (every offset
-/// here is stable: commits are durable when acknowledged), v8 asks for several groups at once. v9 (KIP-848 member
+/// and answers a group-level error, v5+ carries leader epochs (always -1 here), v7+ "require stable" (a partition with
+/// an offset pending in an open transaction is then UNSTABLE_OFFSET_COMMIT), v8 asks for several groups at once. v9 (KIP-848 member
 /// epochs) is not offered.</summary>
 internal static class OffsetFetchApi
 {
