@@ -167,6 +167,38 @@ public sealed class ConfluentTransactionTests(KafkaSiloFixture silo) : IClassFix
         ConfluentRead(topic, 1, CK.IsolationLevel.ReadCommitted, until: 1).Should().Equal("winner");
     }
 
+    [Fact]
+    public async Task RunnelsTransactionalProducer_ConfluentReadCommittedSeesOnlyTheCommittedTransaction()
+    {
+        var topic = NewName("txrunnel");
+        await using var connection = await silo.ConnectAsync();
+        await connection.Admin.CreateTopicAsync(topic, 2);
+
+        await using (var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with { TransactionalId = NewName("rtid") }))
+        {
+            await producer.InitTransactionsAsync();
+            producer.BeginTransaction();
+            for (var i = 0; i < 4; i++)
+            {
+                await producer.ProduceAsync(new TopicPartition(topic, i % 2), new Message<string, string> { Key = $"k{i}", Value = $"aborted{i}" });
+            }
+
+            await producer.AbortTransactionAsync();
+            producer.BeginTransaction();
+            for (var i = 0; i < 4; i++)
+            {
+                await producer.ProduceAsync(new TopicPartition(topic, i % 2), new Message<string, string> { Key = $"k{i}", Value = $"committed{i}" });
+            }
+
+            await producer.CommitTransactionAsync();
+        }
+
+        // Partition 0 holds records 0 and 2 of each transaction, partition 1 records 1 and 3.
+        ConfluentRead(topic, 2, CK.IsolationLevel.ReadCommitted, until: 4).Should().Equal("committed0", "committed2", "committed1", "committed3");
+        ConfluentRead(topic, 2, CK.IsolationLevel.ReadUncommitted, until: 8).Should().Equal(
+            "aborted0", "aborted2", "committed0", "committed2", "aborted1", "aborted3", "committed1", "committed3");
+    }
+
     /// <summary>Values read from the beginning of every partition until <paramref name="until"/> records are seen (then a
     /// short extra read to catch any that should not be there), in partition-then-offset order.</summary>
     private List<string> ConfluentRead(string topic, int partitions, CK.IsolationLevel isolation, int until)
