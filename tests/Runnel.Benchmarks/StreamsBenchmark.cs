@@ -2,11 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Runnel.Client;
-using Runnel.Grains;
 using Runnel.Persistence.Hosting;
 using Runnel.Storage;
 using Runnel.Streaming.Hosting;
@@ -31,18 +28,12 @@ internal static class StreamsBenchmark
         var partitions = args.Int("partitions", 4);
         using var directory = new TempDirectory("bench-streams");
         var store = new FileObjectStore(directory.Path);
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleans(silo =>
+        using var host = await InProcessSilo.StartAsync(store, silo =>
         {
-            silo.UseLocalhostClustering(FreePort.Next(), FreePort.Next());
-            silo.AddRunnel(_ => store);
             silo.AddRunnelGrainStorage("PubSubStore", store);
             silo.AddRunnelStreams("runnel", o => o.AddNamespace(StreamBenchSubscribers.RunnelNamespace, partitions: partitions));
             silo.AddMemoryStreams("memory", c => c.ConfigurePartitioning(partitions));
         });
-        using var host = builder.Build();
-        await host.StartAsync();
         try
         {
             var client = host.Services.GetRequiredService<IClusterClient>();

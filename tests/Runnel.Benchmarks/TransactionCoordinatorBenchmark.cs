@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Runnel.Grains;
 using Runnel.Log.Batches;
 using Runnel.Storage;
@@ -30,15 +28,7 @@ internal static class TransactionCoordinatorBenchmark
         int[] partitionCounts = args.Int("partitions", 0) is > 0 and var p ? [p] : [1, 10];
         using var directory = new TempDirectory("bench-txn");
         var store = new FileObjectStore(directory.Path);
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(FreePort.Next(), FreePort.Next());
-            silo.AddRunnel(_ => store);
-        });
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await InProcessSilo.StartAsync(store);
         try
         {
             var grains = host.Services.GetRequiredService<IClusterClient>();

@@ -2,10 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Runnel.Client;
-using Runnel.Grains;
 using Runnel.Storage;
 using Runnel.Testing;
 
@@ -31,15 +28,7 @@ internal static class TransactionsBenchmark
         var large = args.Int("large", 100_000);
         using var directory = new TempDirectory("bench-transactions");
         var store = new FileObjectStore(directory.Path);
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(FreePort.Next(), FreePort.Next());
-            silo.AddRunnel(_ => store);
-        });
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await InProcessSilo.StartAsync(store);
         try
         {
             await using var runnel = RunnelConnection.FromGrainFactory(host.Services.GetRequiredService<IClusterClient>());
