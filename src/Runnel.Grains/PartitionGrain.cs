@@ -292,8 +292,7 @@ public sealed partial class PartitionGrain : Grain, IPartitionGrain
         // the activation, it deactivates it (no migration target), and the next call takes the log over again here —
         // an extra takeover for nothing. A rebalancer round can ask a partition that already moved (its own list lags
         // the hand-over), and the call then lands here, at the new owner.
-        var active = ServiceProvider.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToArray();
+        SiloAddress[] active = [.. PartitionRebalancer.ActiveSilos(ServiceProvider.GetRequiredService<IClusterMembershipService>().CurrentSnapshot)];
         if (active.Length == 0)
         {
             return ValueTask.FromResult(false);

@@ -56,7 +56,8 @@ internal sealed partial class PartitionRebalancer(
         }
     }
 
-    private static HashSet<SiloAddress> ActiveSilos(ClusterMembershipSnapshot snapshot) =>
+    /// <summary>The silos a partition may be placed on: the active members of <paramref name="snapshot"/>.</summary>
+    internal static HashSet<SiloAddress> ActiveSilos(ClusterMembershipSnapshot snapshot) =>
         snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
 
     /// <summary>

@@ -81,25 +81,8 @@ public sealed partial class PartitionLog
 
     /// <summary>Completes when the last stable offset passes <paramref name="offset"/> (at once if it already has), for
     /// read_committed long-poll fetches. Fails when the log is fenced or closed meanwhile.</summary>
-    public async Task WaitForStableOffsetAsync(long offset, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task moved;
-            lock (_gate)
-            {
-                ThrowIfNotReadable();
-                if (LastStableOffsetLocked > offset)
-                {
-                    return;
-                }
-
-                moved = _highWatermarkMoved.Task;
-            }
-
-            await moved.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task WaitForStableOffsetAsync(long offset, CancellationToken cancellationToken) =>
+        WaitForPublishedAsync(offset, stable: true, cancellationToken);
 
     private async ValueTask<LogReadResult> ReadCoreAsync(long offset, int maxBytes, bool pooled, CancellationToken cancellationToken)
     {
@@ -281,7 +264,12 @@ public sealed partial class PartitionLog
 
     /// <summary>Completes when the high watermark moves past <paramref name="offset"/> (at once if it already has), for
     /// long-poll fetches. Fails when the log is fenced or closed meanwhile.</summary>
-    public async Task WaitForHighWatermarkAsync(long offset, CancellationToken cancellationToken)
+    public Task WaitForHighWatermarkAsync(long offset, CancellationToken cancellationToken) =>
+        WaitForPublishedAsync(offset, stable: false, cancellationToken);
+
+    /// <summary>Waits, one published block at a time, until the high watermark (or, with <paramref name="stable"/>, the
+    /// last stable offset) is past <paramref name="offset"/>.</summary>
+    private async Task WaitForPublishedAsync(long offset, bool stable, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -289,7 +277,7 @@ public sealed partial class PartitionLog
             lock (_gate)
             {
                 ThrowIfNotReadable();
-                if (_highWatermark > offset)
+                if ((stable ? LastStableOffsetLocked : _highWatermark) > offset)
                 {
                     return;
                 }
