@@ -150,6 +150,7 @@ public abstract partial class PartitionLogTests
         await reopened.AppendAsync(Marker(8, commit: false));
         reopened.LastStableOffset.Should().Be(20);
         reopened.AbortedTransactions(0, 20).Should().Equal(new AbortedTransaction(7, 0, 4), new AbortedTransaction(8, 2, 19));
+        reopened.AbortedTransactions(5, 20).Should().Equal([new AbortedTransaction(8, 2, 19)], "producer 7's abort ended at offset 4");
     }
 
     private static byte[] TransactionalBatch(long producerId, int sequence, int records)

@@ -83,9 +83,8 @@ internal sealed class TransactionIndex
             var aborted = _aborted[i];
             if (aborted.LastOffset < from)
             {
-                // Ordered by marker offset: every earlier one ends earlier still, unless it started before a later one
-                // (an aborted transaction can span another); keep looking only while that may be.
-                continue;
+                // Ordered by marker offset (LastOffset): every earlier one ends earlier still, so none of them overlaps.
+                break;
             }
 
             if (aborted.FirstOffset < to)
