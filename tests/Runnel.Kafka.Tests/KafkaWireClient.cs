@@ -93,7 +93,8 @@ internal sealed class KafkaWireClient : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static T Decode<T>(byte[] frame, int correlation, bool flexibleHeader, ReadBody<T> read)
+    /// <summary>A response body from <paramref name="frame"/> (as <see cref="ReadFrameAsync"/> returns it), checking its correlation id.</summary>
+    public static T Decode<T>(byte[] frame, int correlation, bool flexibleHeader, ReadBody<T> read)
     {
         var reader = new KafkaReader(frame);
         reader.ReadInt32().Should().Be(correlation);

@@ -181,7 +181,7 @@ public sealed class MalformedInputTests
     public async Task Handler_UnsupportedApiVersionsVersion_AnswersV0WithUnsupportedVersionAndTheList()
     {
         using var frame = await Start(new RequestHeader((short)ApiKey.ApiVersions, 99, 7, "x"), []);
-        var response = CodecRoundTripTests.RoundTrip((ref KafkaWriter w) => w.WriteRaw(frame!.Memory.Span[8..]), (ref KafkaReader r) => ApiVersionsApi.Response.Read(ref r, 0));
+        var response = CodecRoundTripTests.RoundTrip((ref KafkaWriter w) => w.WriteRaw(frame!.Segments.Single().Span[8..]), (ref KafkaReader r) => ApiVersionsApi.Response.Read(ref r, 0));
         response.ErrorCode.Should().Be(KafkaErrorCode.UnsupportedVersion);
         response.ApiKeys.Should().HaveCount(ApiVersionTable.Supported.Count);
     }

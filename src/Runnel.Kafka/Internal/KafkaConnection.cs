@@ -16,6 +16,8 @@ namespace Runnel.Kafka.Internal;
 ///                                                                                        │ (in order)
 ///  socket ◄── PipeWriter ◄── response frame ◄──────────────── await each task ◄──────────┘
 /// </code>
+/// A response's own bytes go through the pipe; a fetch's record batches are attached to its frame by reference and,
+/// when large, written from the log's buffers straight to the socket (<see cref="WriteFrameAsync"/>).
 /// The channel holds at most <see cref="KafkaListenerOptions.MaxInFlightRequestsPerConnection"/> started requests:
 /// when it is full, reading stops (TCP pushes back on the client). A frame whose size prefix is negative or above
 /// <see cref="KafkaListenerOptions.MaxRequestBytes"/>, or whose body does not decode, ends the connection: the answers
@@ -24,6 +26,13 @@ namespace Runnel.Kafka.Internal;
 internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler handler, KafkaListenerOptions options, ILogger logger)
 {
     private const int SizePrefixBytes = 4;
+
+    /// <summary>A frame's piece at least this large goes from its own memory to the socket (see <see cref="WriteFrameAsync"/>).</summary>
+    private const int DirectWriteBytes = 64 * 1024;
+
+    /// <summary>The read pipe's buffer: a librdkafka Produce carries up to a megabyte, which 4 KiB reads (the pipe's
+    /// default) would take in 256 system calls.</summary>
+    private const int ReadBufferBytes = 64 * 1024;
 
     private readonly string _remote = socket.RemoteEndPoint?.ToString() ?? "?";
 
@@ -38,7 +47,7 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
         var stream = new NetworkStream(socket, ownsSocket: true);
         await using (stream.ConfigureAwait(false))
         {
-            var input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+            var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, minimumReadSize: ReadBufferBytes / 4, leaveOpen: true));
             var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
             var inFlight = Channel.CreateBounded<Task<ResponseFrame?>>(new BoundedChannelOptions(options.MaxInFlightRequestsPerConnection)
             {
@@ -47,7 +56,7 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
                 FullMode = BoundedChannelFullMode.Wait,
             });
             LogConnected(logger, _remote);
-            var writing = WriteLoopAsync(inFlight.Reader, output, stop);
+            var writing = WriteLoopAsync(inFlight.Reader, output, stream, stop);
             try
             {
                 await ReadLoopAsync(input, inFlight.Writer, stop.Token).ConfigureAwait(false);
@@ -94,8 +103,10 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
             while (TryCutFrame(ref buffer, options.MaxRequestBytes, out var frame))
             {
                 // A fresh array per request: the request (and any grain call it starts) owns it, so slices of it (a
-                // produced batch) stay valid for as long as anyone holds them.
-                var started = Start(frame.ToArray());
+                // produced batch) stay valid for as long as anyone holds them. Not zeroed first: the copy fills it.
+                var request = GC.AllocateUninitializedArray<byte>((int)frame.Length);
+                frame.CopyTo(request);
+                var started = Start(request);
                 await inFlight.WriteAsync(started, cancellationToken).ConfigureAwait(false);
             }
 
@@ -148,7 +159,7 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
         return handler.Start(header, ref reader, _clientHost);
     }
 
-    private async Task WriteLoopAsync(ChannelReader<Task<ResponseFrame?>> inFlight, PipeWriter output, CancellationTokenSource stop)
+    private async Task WriteLoopAsync(ChannelReader<Task<ResponseFrame?>> inFlight, PipeWriter output, Stream stream, CancellationTokenSource stop)
     {
         var broken = false;
         await foreach (var started in inFlight.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
@@ -181,7 +192,7 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
 
                 try
                 {
-                    output.Write(frame.Memory.Span);
+                    await WriteFrameAsync(frame, output, stream, stop.Token).ConfigureAwait(false);
                     if (!inFlight.TryPeek(out var next) || !next.IsCompleted)
                     {
                         await output.FlushAsync(stop.Token).ConfigureAwait(false);
@@ -205,6 +216,27 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
             {
                 // The peer is gone; nothing more to send.
             }
+        }
+    }
+
+    /// <summary>
+    /// Puts <paramref name="frame"/> on the wire after what <paramref name="output"/> holds: small pieces through the
+    /// pipe (so several answers share one send), attached pieces of <see cref="DirectWriteBytes"/> or more straight from
+    /// their memory to the socket after a flush, instead of copying a fetch's megabytes into the pipe's 4 KiB segments
+    /// and sending those one by one.
+    /// </summary>
+    private static async ValueTask WriteFrameAsync(ResponseFrame frame, PipeWriter output, Stream stream, CancellationToken cancellationToken)
+    {
+        foreach (var segment in frame.Segments)
+        {
+            if (segment.Length < DirectWriteBytes)
+            {
+                output.Write(segment.Span);
+                continue;
+            }
+
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,3 +1,4 @@
+using Runnel.Buffers;
 using Runnel.Grains;
 using Runnel.Kafka.Protocol;
 using Runnel.Kafka.Protocol.Messages;
@@ -20,13 +21,34 @@ internal sealed partial class KafkaRequestHandler
             .ToArray();
         var isolation = request.IsolationLevel == 1 ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted;
         var results = await Task.WhenAll(targets.Select(t => FetchPartitionAsync(t.Topic, t.Partition, isolation, TimeSpan.Zero, CancellationToken.None))).ConfigureAwait(false);
-        var wait = TimeSpan.FromMilliseconds(Math.Clamp(request.MaxWaitMs, 0, (long)options.MaxFetchWait.TotalMilliseconds));
-        var bytes = results.Sum(r => (long)r.Records.Length);
-        if (bytes < Math.Max(1, request.MinBytes) && wait > TimeSpan.Zero)
+        try
         {
-            await LongPollAsync(targets, results, isolation, wait).ConfigureAwait(false);
-        }
+            var wait = TimeSpan.FromMilliseconds(Math.Clamp(request.MaxWaitMs, 0, (long)options.MaxFetchWait.TotalMilliseconds));
+            var bytes = results.Sum(r => (long)r.Records.Length);
+            if (bytes < Math.Max(1, request.MinBytes) && wait > TimeSpan.Zero)
+            {
+                await LongPollAsync(targets, results, isolation, wait).ConfigureAwait(false);
+            }
 
+            return Respond(header, request, results);
+        }
+        finally
+        {
+            // The frame holds references of its own on the batches it attached (ResponseFrame.Attach).
+            foreach (var result in results)
+            {
+                if (PooledBuffer.TryGetFrom(result.Records, out var pooled))
+                {
+                    pooled.Release();
+                }
+            }
+        }
+    }
+
+    /// <summary>The response frame: partitions trimmed to the request's <c>max_bytes</c> in request order, their
+    /// batches attached to the frame rather than copied.</summary>
+    private static ResponseFrame Respond(RequestHeader header, FetchApi.Request request, FetchApi.PartitionResponse[] results)
+    {
         var response = new FetchApi.Response();
         var budget = request.MaxBytes <= 0 ? int.MaxValue : request.MaxBytes;
         var index = 0;
@@ -57,9 +79,17 @@ internal sealed partial class KafkaRequestHandler
         }
 
         var frame = NewFrame(header);
-        var writer = new KafkaWriter(frame);
-        response.Write(ref writer, header.ApiVersion);
-        return frame.Complete();
+        try
+        {
+            var writer = new KafkaWriter(frame);
+            response.Write(ref writer, header.ApiVersion);
+            return frame.Complete();
+        }
+        catch
+        {
+            frame.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Waits on every empty partition at once; the first to bring data ends the wait for the others (they

@@ -11,6 +11,10 @@ namespace Runnel.Kafka.Protocol;
 /// </summary>
 internal readonly ref struct KafkaWriter
 {
+    /// <summary>Below this, <see cref="WriteBytesShared"/> copies: a small field costs less to copy than to send as a
+    /// separate piece of the frame.</summary>
+    public const int MinAttachBytes = 4096;
+
     private readonly IBufferWriter<byte> _output;
 
     public KafkaWriter(IBufferWriter<byte> output)
@@ -109,6 +113,31 @@ internal readonly ref struct KafkaWriter
         }
 
         WriteRaw(value);
+    }
+
+    /// <summary>
+    /// As <see cref="WriteBytes"/>, but when the output is a <see cref="ResponseFrame"/> and <paramref name="value"/>
+    /// holds at least <see cref="MinAttachBytes"/>, the bytes are attached to the frame (sent from their own memory, see
+    /// <see cref="ResponseFrame.Attach"/>) instead of copied into it. The caller keeps its reference either way.
+    /// </summary>
+    public void WriteBytesShared(ReadOnlyMemory<byte> value, bool compact)
+    {
+        if (value.Length < MinAttachBytes || _output is not ResponseFrame frame)
+        {
+            WriteBytes(value.Span, compact);
+            return;
+        }
+
+        if (compact)
+        {
+            WriteUnsignedVarInt((uint)value.Length + 1);
+        }
+        else
+        {
+            WriteInt32(value.Length);
+        }
+
+        frame.Attach(value);
     }
 
     /// <summary>Bytes or null (<paramref name="isNull"/>).</summary>

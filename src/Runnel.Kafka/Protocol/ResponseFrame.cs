@@ -1,25 +1,35 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Runnel.Buffers;
 
 namespace Runnel.Kafka.Protocol;
 
 /// <summary>
-/// One response on the wire, built in a buffer rented from <see cref="ArrayPool{T}.Shared"/>:
+/// One response on the wire, built in a buffer rented from <see cref="ArrayPool{T}.Shared"/>, with large byte fields
+/// (a fetch's record batches) attached by reference instead of copied into it:
 /// <code>
-///  +-----------+--------------------+-----------------------------+------------------+
-///  | size:i32  | correlation_id:i32 | tagged fields (header v1)   | response body    |
-///  +-----------+--------------------+-----------------------------+------------------+
+///  +-----------+--------------------+-----------------------------+------------------------------------------+
+///  | size:i32  | correlation_id:i32 | tagged fields (header v1)   | response body                            |
+///  +-----------+--------------------+-----------------------------+------------------------------------------+
+///  |&lt;──────────────────────── own buffer ─────────────────────────&gt;|&lt; own &gt;|&lt; attached &gt;|&lt; own &gt;|&lt; attached &gt;| ...
 /// </code>
-/// <c>size</c> counts everything after itself and is patched in by <see cref="Complete"/>. Header v1 (one empty
-/// tagged-field byte) is used by flexible versions except ApiVersions, whose responses always use header v0.
+/// <c>size</c> counts everything after itself, attached bytes included, and is patched in by <see cref="Complete"/>.
+/// Header v1 (one empty tagged-field byte) is used by flexible versions except ApiVersions, whose responses always use
+/// header v0. <see cref="Segments"/> gives the frame in wire order: the own buffer cut at each attachment.
 /// </summary>
-/// <remarks>Not thread-safe. The owner disposes it once the bytes are written to the socket (or abandoned).</remarks>
+/// <remarks>Not thread-safe. The owner disposes it once the bytes are written to the socket (or abandoned); that returns
+/// the buffer and releases the references the frame took on attached pooled bytes.</remarks>
 internal sealed class ResponseFrame : IBufferWriter<byte>, IDisposable
 {
     private const int InitialBytes = 512;
 
     private byte[] _buffer;
     private int _written;
+
+    /// <summary>The attachments in order, each with the length of the own buffer written before it.</summary>
+    private List<(int Position, ReadOnlyMemory<byte> Bytes)>? _attached;
+
+    private long _attachedBytes;
 
     public ResponseFrame(int correlationId, bool flexibleHeader)
     {
@@ -34,13 +44,66 @@ internal sealed class ResponseFrame : IBufferWriter<byte>, IDisposable
         }
     }
 
-    /// <summary>The whole frame, size prefix included (valid after <see cref="Complete"/>, until <see cref="Dispose"/>).</summary>
-    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _written);
+    /// <summary>The frame in wire order, size prefix first (valid after <see cref="Complete"/>, until <see cref="Dispose"/>):
+    /// one segment when nothing is attached, otherwise the own buffer's pieces interleaved with the attached bytes.</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>> Segments
+    {
+        get
+        {
+            if (_attached is null)
+            {
+                return [_buffer.AsMemory(0, _written)];
+            }
+
+            var segments = new List<ReadOnlyMemory<byte>>(2 * _attached.Count + 1);
+            var start = 0;
+            foreach (var (position, bytes) in _attached)
+            {
+                segments.Add(_buffer.AsMemory(start, position - start));
+                segments.Add(bytes);
+                start = position;
+            }
+
+            segments.Add(_buffer.AsMemory(start, _written - start));
+            return segments;
+        }
+    }
+
+    /// <summary>The whole frame's length in bytes, size prefix and attached bytes included.</summary>
+    public long Length => _written + _attachedBytes;
+
+    /// <summary>
+    /// Adds <paramref name="bytes"/> at the current position without copying them. When they are (a slice of) a
+    /// <see cref="PooledBuffer"/> the frame takes a reference of its own, released by <see cref="Dispose"/>; the caller
+    /// keeps (and releases) its own. Other memory must stay unchanged until the frame is disposed.
+    /// </summary>
+    public void Attach(ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
+        if (PooledBuffer.TryGetFrom(bytes, out var pooled))
+        {
+            pooled.AddReference();
+        }
+
+        (_attached ??= []).Add((_written, bytes));
+        _attachedBytes += bytes.Length;
+    }
 
     /// <summary>Patches the size prefix; returns this frame.</summary>
+    /// <exception cref="InvalidOperationException">The frame is larger than a Kafka frame can say (2 GiB).</exception>
     public ResponseFrame Complete()
     {
-        BinaryPrimitives.WriteInt32BigEndian(_buffer, _written - 4);
+        var size = Length - 4;
+        if (size > int.MaxValue)
+        {
+            throw new InvalidOperationException($"A response of {size} bytes does not fit a Kafka frame.");
+        }
+
+        BinaryPrimitives.WriteInt32BigEndian(_buffer, (int)size);
         return this;
     }
 
@@ -75,6 +138,17 @@ internal sealed class ResponseFrame : IBufferWriter<byte>, IDisposable
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        var attached = _attached;
+        _attached = null;
+        _attachedBytes = 0;
+        foreach (var (_, bytes) in attached ?? [])
+        {
+            if (PooledBuffer.TryGetFrom(bytes, out var pooled))
+            {
+                pooled.Release();
+            }
         }
     }
 

@@ -253,7 +253,7 @@ internal static class FetchApi
                         writer.WriteInt32(-1); // preferred read replica: none
                     }
 
-                    writer.WriteBytes(partition.Records.Span, compact);
+                    writer.WriteBytesShared(partition.Records, compact);
                     if (compact)
                     {
                         writer.WriteEmptyTaggedFields();
