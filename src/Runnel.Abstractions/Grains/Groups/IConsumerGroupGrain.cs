@@ -35,7 +35,8 @@ public interface IConsumerGroupGrain : IGrainWithStringKey
 
     /// <summary>Leaves the group at once: the member's partitions are free for the others without waiting for its
     /// session to expire. A static member (one with an instance id) that leaves with <paramref name="temporary"/>
-    /// keeps its assignment reserved for its session timeout, so a restart gets the same partitions back.</summary>
+    /// keeps its assignment reserved for its session timeout, so a restart gets the same partitions back. A negative
+    /// <paramref name="memberEpoch"/> leaves at whatever epoch the member is (Kafka's leave carries none).</summary>
     [Alias("LeaveAsync")]
     ValueTask LeaveAsync(string memberId, int memberEpoch, bool temporary, CancellationToken cancellationToken = default);
 
