@@ -123,6 +123,76 @@ internal static class ConsumerGroupDescribeApi
             writer.WriteEmptyTaggedFields();
         }
 
+        public static Response Read(ref KafkaReader reader, short version)
+        {
+            reader.ReadInt32(); // throttle time
+            var response = new Response();
+            var groups = reader.ReadNonNullArrayLength(compact: true);
+            for (var i = 0; i < groups; i++)
+            {
+                var error = (KafkaErrorCode)reader.ReadInt16();
+                var message = reader.ReadNullableString(compact: true);
+                var groupId = reader.ReadString(compact: true);
+                var state = reader.ReadString(compact: true);
+                var groupEpoch = reader.ReadInt32();
+                var assignmentEpoch = reader.ReadInt32();
+                var assignor = reader.ReadString(compact: true);
+                var memberCount = reader.ReadNonNullArrayLength(compact: true);
+                var members = new List<Member>(memberCount);
+                for (var m = 0; m < memberCount; m++)
+                {
+                    var memberId = reader.ReadString(compact: true);
+                    var instanceId = reader.ReadNullableString(compact: true);
+                    reader.ReadNullableString(compact: true); // rack id
+                    var memberEpoch = reader.ReadInt32();
+                    var clientId = reader.ReadString(compact: true);
+                    var clientHost = reader.ReadString(compact: true);
+                    var topicCount = reader.ReadNonNullArrayLength(compact: true);
+                    var topics = new List<string>(topicCount);
+                    for (var t = 0; t < topicCount; t++)
+                    {
+                        topics.Add(reader.ReadString(compact: true));
+                    }
+
+                    var regex = reader.ReadNullableString(compact: true);
+                    var assignment = ReadAssignment(ref reader);
+                    var target = ReadAssignment(ref reader);
+                    reader.SkipTaggedFields();
+                    members.Add(new Member(memberId, instanceId, memberEpoch, clientId, clientHost, topics, regex, assignment, target));
+                }
+
+                reader.ReadInt32(); // authorized operations
+                reader.SkipTaggedFields();
+                response.Groups.Add(new Group(error, message, groupId, state, groupEpoch, assignmentEpoch, assignor, members));
+            }
+
+            reader.SkipTaggedFields();
+            return response;
+        }
+
+        private static List<TopicPartitions> ReadAssignment(ref KafkaReader reader)
+        {
+            var count = reader.ReadNonNullArrayLength(compact: true);
+            var topics = new List<TopicPartitions>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var id = reader.ReadUuid();
+                var name = reader.ReadString(compact: true);
+                var partitionCount = reader.ReadNonNullArrayLength(compact: true);
+                var partitions = new int[partitionCount];
+                for (var p = 0; p < partitionCount; p++)
+                {
+                    partitions[p] = reader.ReadInt32();
+                }
+
+                reader.SkipTaggedFields();
+                topics.Add(new TopicPartitions(id, name, partitions));
+            }
+
+            reader.SkipTaggedFields();
+            return topics;
+        }
+
         private static void WriteAssignment(ref KafkaWriter writer, IReadOnlyList<TopicPartitions> topics)
         {
             writer.WriteArrayLength(topics.Count, compact: true);
