@@ -54,6 +54,8 @@ public sealed class SharedGroupTests(KafkaSiloFixture silo) : IClassFixture<Kafk
 
     [Theory]
     [InlineData(CK.GroupProtocol.Consumer, CK.PartitionAssignmentStrategy.Range)]
+    [InlineData(CK.GroupProtocol.Classic, CK.PartitionAssignmentStrategy.Range)]
+    [InlineData(CK.GroupProtocol.Classic, CK.PartitionAssignmentStrategy.CooperativeSticky)]
     public async Task RunnelAndKafkaConsumer_OneGroupSixPartitions_SplitReadEachOnce_LeaverHandsOver(CK.GroupProtocol protocol, CK.PartitionAssignmentStrategy strategy)
     {
         var topic = NewName("shared");

@@ -98,7 +98,9 @@ public interface IConsumerGroupGrain : IGrainWithStringKey
     /// <see cref="ClassicGroupError.Pending"/> with the member id: the caller then waits with
     /// <see cref="AwaitClassicJoinAsync"/>. The round completes when every member has rejoined, or at the longest
     /// rebalance timeout (members that did not rejoin are removed). Classic membership lives in the activation (not in
-    /// the group's log): after a failover members are unknown and rejoin; committed offsets are durable.</summary>
+    /// the group's log): after a failover members are unknown and rejoin; committed offsets are durable. A group with
+    /// server-assigned members answers <see cref="ClassicGroupError.ServerAssigned"/> here, and so do the sync, heartbeat
+    /// and leave of such a member: the caller runs the member through <see cref="HeartbeatAsync"/> instead.</summary>
     [Alias("JoinClassicAsync")]
     ValueTask<ClassicJoinResponse> JoinClassicAsync(ClassicJoinRequest request, CancellationToken cancellationToken = default);
 
