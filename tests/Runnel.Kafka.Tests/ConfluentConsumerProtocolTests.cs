@@ -118,6 +118,33 @@ public sealed class ConfluentConsumerProtocolTests(KafkaSiloFixture silo) : ICla
     }
 
     [Fact]
+    public async Task ConsumerProtocol_RegexSubscription_ServerMatchesTopicsReadsThemAll()
+    {
+        var prefix = NewName("rx");
+        await CreateTopicAsync(prefix + "-a", 2);
+        await CreateTopicAsync(prefix + "-b", 2);
+        await CreateTopicAsync(NewName("other"), 1);
+        await ProduceAsync(prefix + "-a", 2, 3, firstOffset: 0);
+        await ProduceAsync(prefix + "-b", 2, 3, firstOffset: 0);
+
+        using var cts = new CancellationTokenSource(Guard);
+        using var consumer = new CK.ConsumerBuilder<string, string>(ConsumerConfig(NewName("regex"))).Build();
+        consumer.Subscribe($"^{prefix}-.*"); // librdkafka sends it as the heartbeat's SubscribedTopicRegex
+        var seen = new HashSet<(string Topic, int Partition, long Offset)>();
+        while (seen.Count < 12)
+        {
+            cts.Token.ThrowIfCancellationRequested();
+            if (consumer.Consume(TimeSpan.FromMilliseconds(50)) is { } record)
+            {
+                seen.Add((record.Topic, record.Partition.Value, record.Offset.Value)).Should().BeTrue();
+            }
+        }
+
+        consumer.Assignment.Select(tp => tp.Topic).Distinct().Should().BeEquivalentTo([prefix + "-a", prefix + "-b"], "the pattern matches exactly the two topics");
+        consumer.Close();
+    }
+
+    [Fact]
     public async Task ConsumerProtocol_RestartedConsumer_ResumesFromCommittedOffsets()
     {
         var topic = NewName("kip848");

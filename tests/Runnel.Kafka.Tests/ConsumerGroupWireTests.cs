@@ -108,6 +108,10 @@ public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixtur
         assignor.ErrorCode.Should().Be(KafkaErrorCode.UnsupportedAssignor);
         assignor.ErrorMessage.Should().Contain("sticky");
 
+        var badRegex = await HeartbeatAsync(client, new() { GroupId = group, MemberId = Guid.NewGuid().ToString("N"), MemberEpoch = 0, SubscribedTopicNames = [], SubscribedTopicRegex = "hb-([" });
+        badRegex.ErrorCode.Should().Be(KafkaErrorCode.InvalidRegularExpression);
+        badRegex.ErrorMessage.Should().Contain("hb-([");
+
         var noSubscription = await HeartbeatAsync(client, new() { GroupId = group, MemberId = Guid.NewGuid().ToString("N"), MemberEpoch = 0 });
         noSubscription.ErrorCode.Should().Be(KafkaErrorCode.InvalidRequest);
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Runnel.Grains;
 using Runnel.Kafka.Protocol;
 using Runnel.Kafka.Protocol.Messages;
@@ -90,6 +91,11 @@ internal sealed partial class KafkaRequestHandler
             return (KafkaErrorCode.InvalidRequest, "A join (MemberEpoch 0) cannot own partitions: TopicPartitions must be empty.");
         }
 
+        if (request.SubscribedTopicRegex is { } regex && !IsValidRegex(regex, out var regexError))
+        {
+            return (KafkaErrorCode.InvalidRegularExpression, $"SubscribedTopicRegex '{regex}' is not a valid regular expression: {regexError}");
+        }
+
         switch (request.ServerAssignor)
         {
             case null or "uniform":
@@ -99,6 +105,23 @@ internal sealed partial class KafkaRequestHandler
                 return null;
             default:
                 return (KafkaErrorCode.UnsupportedAssignor, $"Server assignor '{request.ServerAssignor}' is not supported: use 'uniform' or 'range'.");
+        }
+    }
+
+    /// <summary>Whether <paramref name="pattern"/> compiles as the group grain compiles subscription patterns (.NET
+    /// syntax; Kafka's RE2/J patterns of the usual kind read the same).</summary>
+    private static bool IsValidRegex(string pattern, out string? error)
+    {
+        try
+        {
+            _ = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            error = null;
+            return true;
+        }
+        catch (ArgumentException ex)
+        {
+            error = ex.Message;
+            return false;
         }
     }
 
