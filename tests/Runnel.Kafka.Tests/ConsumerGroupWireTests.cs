@@ -121,4 +121,30 @@ public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixtur
         (await HeartbeatAsync(client, new() { GroupId = group, MemberId = memberId, MemberEpoch = joined.MemberEpoch })).ErrorCode.Should().Be(KafkaErrorCode.UnknownMemberId);
         (await DescribeAsync(client, group)).Groups.Single().Should().Match<ConsumerGroupDescribeApi.Group>(g => g.GroupState == "Empty" && g.Members.Count == 0);
     }
+
+    [Fact]
+    public async Task Heartbeat_OwnedTopicIdNobodyHas_NothingTakenForReleased()
+    {
+        await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+        var topic = NewName("owned");
+        var group = NewName("owned");
+        await CreateTopicAsync(client, topic, 2);
+        var topicId = (await MetadataAsync(client, new MetadataApi.Request { Topics = [topic] })).Topics.Single().TopicId;
+        var a = await HeartbeatAsync(client, new() { GroupId = group, MemberId = "a", MemberEpoch = 0, SubscribedTopicNames = [topic], Owned = [] });
+        a.Assignment.Should().ContainSingle().Which.Partitions.Should().Equal(0, 1);
+        var b = await HeartbeatAsync(client, new() { GroupId = group, MemberId = "b", MemberEpoch = 0, SubscribedTopicNames = [topic], Owned = [] });
+        b.Assignment.Should().BeEmpty("a still owns both");
+
+        // a is told to give one up, then reports owning only partitions of a topic id nobody has: that is no release.
+        var revoking = await HeartbeatAsync(client, new() { GroupId = group, MemberId = "a", MemberEpoch = a.MemberEpoch, Owned = [new(topicId, [0, 1])] });
+        revoking.Assignment.Should().ContainSingle().Which.Partitions.Should().HaveCount(1);
+        (await HeartbeatAsync(client, new() { GroupId = group, MemberId = "a", MemberEpoch = revoking.MemberEpoch, Owned = [new(Guid.NewGuid(), [0, 1])] }))
+            .ErrorCode.Should().Be(KafkaErrorCode.None);
+        (await HeartbeatAsync(client, new() { GroupId = group, MemberId = "b", MemberEpoch = b.MemberEpoch })).Assignment.Should().BeEmpty("a did not release anything b could take");
+
+        // Its real report releases the partition, which b then gets.
+        var kept = revoking.Assignment!.Single().Partitions;
+        (await HeartbeatAsync(client, new() { GroupId = group, MemberId = "a", MemberEpoch = revoking.MemberEpoch, Owned = [new(topicId, kept)] })).ErrorCode.Should().Be(KafkaErrorCode.None);
+        (await HeartbeatAsync(client, new() { GroupId = group, MemberId = "b", MemberEpoch = b.MemberEpoch })).Assignment.Should().ContainSingle().Which.Partitions.Should().HaveCount(1);
+    }
 }

@@ -126,7 +126,8 @@ internal sealed partial class KafkaRequestHandler
     }
 
     /// <summary>The grain's heartbeat for a Kafka one: null fields become omissions (unchanged), owned partitions are
-    /// named by topic (ids no topic has any more are dropped: the topic is gone, so is its ownership).</summary>
+    /// named by topic; an owned topic id this silo cannot name makes the whole ownership report count as unchanged,
+    /// the safe reading (nothing the member holds is taken for released).</summary>
     private async Task<GroupHeartbeatRequest> ToGroupHeartbeatAsync(RequestHeader header, ConsumerGroupHeartbeatApi.Request request, GroupAssignor assignor)
     {
         var join = request.MemberEpoch == 0;
@@ -153,6 +154,12 @@ internal sealed partial class KafkaRequestHandler
                 if (await _topicIds.TryResolveAsync(topic.TopicId).ConfigureAwait(false) is { } name)
                 {
                     owned.AddRange(topic.Partitions.Distinct().Select(p => new GroupPartition(name, p)));
+                }
+                else if (!join)
+                {
+                    // Not known here (yet): reading it as released could hand a partition the member still consumes
+                    // to another; it keeps everything it holds until a later heartbeat names it.
+                    omitted |= GroupHeartbeatOmissions.OwnedPartitions;
                 }
             }
         }

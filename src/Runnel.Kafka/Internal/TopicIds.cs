@@ -14,7 +14,12 @@ namespace Runnel.Kafka.Internal;
 /// </summary>
 internal sealed class TopicIds(IGrainFactory grains)
 {
+    /// <summary>The least time between two catalog walks: ids nobody has (a confused or hostile client) cost at most
+    /// one walk this often, not one each.</summary>
+    private const long MinWalkIntervalMs = 1000;
+
     private readonly ConcurrentDictionary<Guid, string> _names = new();
+    private long _lastWalk = long.MinValue / 2;
 
     /// <summary>The id of the topic <paramref name="description"/> describes (remembered for <see cref="TryResolveAsync"/>).</summary>
     public Guid Of(TopicDescription description)
@@ -37,12 +42,20 @@ internal sealed class TopicIds(IGrainFactory grains)
     }
 
     /// <summary>The name of the topic with <paramref name="id"/>, or null when no topic has it. An id not made here
-    /// yet costs a walk over the topic catalog.</summary>
+    /// yet costs a walk over the topic catalog, at most one per <see cref="MinWalkIntervalMs"/> (an id of a topic
+    /// created on another silo within that time is unknown until the next walk: the client asks again).</summary>
     public async Task<string?> TryResolveAsync(Guid id)
     {
         if (_names.TryGetValue(id, out var name))
         {
             return name;
+        }
+
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastWalk);
+        if (now - last < MinWalkIntervalMs || Interlocked.CompareExchange(ref _lastWalk, now, last) != last)
+        {
+            return null;
         }
 
         var all = await grains.GetGrain<ITopicCatalogGrain>(RunnelCluster.SingletonKey).ListTopicsAsync().ConfigureAwait(false);
