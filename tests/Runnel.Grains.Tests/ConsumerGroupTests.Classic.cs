@@ -68,16 +68,19 @@ public abstract partial class ConsumerGroupTests
     }
 
     [Fact]
-    public async Task Classic_GroupWithRunnelMembers_JoinRefusedAsInconsistentProtocol()
+    public async Task Classic_GroupWithRunnelMembers_JoinAndTheirCallsAnsweredServerAssigned()
     {
         await Cluster.Topic("t").CreateAsync(2, null);
         var runnel = Member("g", "runnel");
         await runnel.HeartbeatAsync();
+        var group = Cluster.Group("g");
 
-        var refused = await Cluster.Group("g").JoinClassicAsync(ClassicJoin(""));
-
-        refused.Error.Should().Be(ClassicGroupError.InconsistentProtocol);
-        (await Cluster.Group("g").DescribeClassicAsync()).GroupType.Should().Be("consumer");
-        (await Cluster.Group("g").DescribeAsync()).Members.Should().ContainSingle("the Runnel member keeps the group");
+        (await group.JoinClassicAsync(ClassicJoin(""))).Error.Should().Be(ClassicGroupError.ServerAssigned, "the caller runs the classic member through the grain's heartbeat");
+        (await group.SyncClassicAsync(runnel.MemberId, runnel.Epoch, [])).Error.Should().Be(ClassicGroupError.ServerAssigned);
+        (await group.HeartbeatClassicAsync(runnel.MemberId, runnel.Epoch)).Should().Be(ClassicGroupError.ServerAssigned);
+        (await group.LeaveClassicAsync(runnel.MemberId)).Should().Be(ClassicGroupError.ServerAssigned);
+        (await group.HeartbeatClassicAsync("stranger", 1)).Should().Be(ClassicGroupError.UnknownMember);
+        (await group.DescribeClassicAsync()).GroupType.Should().Be("consumer");
+        (await group.DescribeAsync()).Members.Should().ContainSingle("the Runnel member keeps the group");
     }
 }

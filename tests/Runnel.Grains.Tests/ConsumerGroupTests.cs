@@ -104,6 +104,50 @@ public abstract partial class ConsumerGroupTests(GroupTestsCluster shared) : IAs
     }
 
     [Fact]
+    public async Task Heartbeat_OmittedFields_KeepTheMembersSubscriptionAndOwnership_JoinMayOmitNothing()
+    {
+        await Cluster.Topic("t").CreateAsync(4, null);
+        var a = Member("g", "a");
+        await a.HeartbeatAsync();
+        a.Owned.Should().HaveCount(4);
+        var group = Cluster.Group("g");
+        var everything = GroupHeartbeatOmissions.Subscription | GroupHeartbeatOmissions.OwnedPartitions | GroupHeartbeatOmissions.MaxPollInterval;
+
+        // Empty topics and owned partitions, but both omitted: the member keeps its subscription and everything it holds.
+        var kept = await group.HeartbeatAsync(a.Request() with { SubscribedTopics = [], OwnedPartitions = [], Omitted = everything });
+        kept.Assignment.Should().BeEquivalentTo(a.Owned);
+        kept.MemberEpoch.Should().Be(a.Epoch);
+        (await group.DescribeAsync()).Members.Single().SubscribedTopics.Should().Equal("t");
+
+        // A second member joins: with ownership omitted, a's revoked partitions stay pending (it did not say it let go).
+        var b = Member("g", "b");
+        await b.HeartbeatAsync();
+        var revoking = await group.HeartbeatAsync(a.Request() with { OwnedPartitions = [], Omitted = GroupHeartbeatOmissions.OwnedPartitions });
+        revoking.Assignment.Should().HaveCount(2);
+        (await group.DescribeAsync()).Members.Single(m => m.MemberId == a.MemberId).PendingRevocation.Should().HaveCount(2);
+        (await b.HeartbeatAsync()).Assignment.Should().BeEmpty("a has not released anything yet");
+
+        var join = await FailsWith(RunnelErrorCode.InvalidArgument, () => group.HeartbeatAsync(Member("g", "c").Request() with { Omitted = GroupHeartbeatOmissions.Subscription }).AsTask());
+        join.Message.Should().Contain("must carry every field");
+    }
+
+    [Fact]
+    public async Task Leave_NegativeEpoch_LeavesAtWhateverEpochTheMemberIs()
+    {
+        await Cluster.Topic("t").CreateAsync(2, null);
+        var a = Member("g", "a");
+        var b = Member("g", "b");
+        await History.RunUntilStableAsync([a, b]);
+
+        await FailsWith(RunnelErrorCode.FencedMember, () => Cluster.Group("g").LeaveAsync(a.MemberId, a.Epoch + 7, temporary: false).AsTask());
+        await Cluster.Group("g").LeaveAsync(a.MemberId, -1, temporary: false);
+
+        (await Cluster.Group("g").DescribeAsync()).Members.Should().ContainSingle().Which.MemberId.Should().Be(b.MemberId);
+        await History.RunUntilStableAsync([b]);
+        b.Owned.Should().HaveCount(2, "the leaver's partitions went to the other member");
+    }
+
+    [Fact]
     public async Task Heartbeat_FourthJoins_RevokedPartitionsReachTheNewMemberOnlyAfterRelease()
     {
         await Cluster.Topic("t").CreateAsync(12, null);

@@ -20,7 +20,7 @@ public sealed class MalformedInputTests
         "ApiVersions", "Metadata", "Produce", "Fetch", "ListOffsets", "InitProducerId", "CreateTopics", "DeleteTopics",
         "FindCoordinator", "OffsetCommit", "OffsetFetch", "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "ListGroups", "DescribeGroups", "DeleteGroups",
         "DeleteRecords", "CreatePartitions", "DescribeConfigs", "IncrementalAlterConfigs",
-        "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit",
+        "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit", "ConsumerGroupHeartbeat", "ConsumerGroupDescribe",
     ];
 
     [Theory]
@@ -74,7 +74,7 @@ public sealed class MalformedInputTests
     public void ApiVersionTable_ListsExactlyTheHandledApisAndVersions()
     {
         // What librdkafka 2.16 negotiates, each capped at the highest version implemented (KIP-848's OffsetCommit v9 /
-        // OffsetFetch v9 and ConsumerGroupHeartbeat are not offered).
+        // OffsetFetch v9 are not offered; ConsumerGroupHeartbeat v1 is what librdkafka 2.16 requires).
         ApiVersionTable.Supported.Select(r => (r.Key, r.Min, r.Max)).Should().BeEquivalentTo(new (ApiKey, short, short)[]
         {
             (ApiKey.Produce, 3, 10), (ApiKey.Fetch, 4, 12), (ApiKey.ListOffsets, 1, 6), (ApiKey.Metadata, 1, 12),
@@ -84,6 +84,7 @@ public sealed class MalformedInputTests
             (ApiKey.CreateTopics, 0, 7), (ApiKey.DeleteTopics, 0, 5), (ApiKey.InitProducerId, 0, 4), (ApiKey.DeleteGroups, 0, 2),
             (ApiKey.DeleteRecords, 0, 2), (ApiKey.CreatePartitions, 0, 3), (ApiKey.DescribeConfigs, 0, 4), (ApiKey.IncrementalAlterConfigs, 0, 1),
             (ApiKey.AddPartitionsToTxn, 0, 3), (ApiKey.AddOffsetsToTxn, 0, 3), (ApiKey.EndTxn, 0, 3), (ApiKey.TxnOffsetCommit, 0, 3),
+            (ApiKey.ConsumerGroupHeartbeat, 0, 1), (ApiKey.ConsumerGroupDescribe, 0, 0),
         });
     }
 
@@ -337,6 +338,21 @@ public sealed class MalformedInputTests
                     [new IncrementalAlterConfigsApi.ConfigChange("retention.ms", IncrementalAlterConfigsApi.Set, "1000"), new IncrementalAlterConfigsApi.ConfigChange("segment.bytes", IncrementalAlterConfigsApi.Delete, null)]));
                 alter.Write(ref writer, IncrementalAlterConfigsApi.MaxVersion);
                 decode = b => { var r = new KafkaReader(b); IncrementalAlterConfigsApi.Request.Read(ref r, IncrementalAlterConfigsApi.MaxVersion); };
+                break;
+            case "ConsumerGroupHeartbeat":
+                var heartbeat = new ConsumerGroupHeartbeatApi.Request
+                {
+                    GroupId = "g", MemberId = "m", MemberEpoch = 3, InstanceId = "i", RebalanceTimeoutMs = 30000, SubscribedTopicNames = ["orders"],
+                    SubscribedTopicRegex = "ord.*", ServerAssignor = "uniform", Owned = [new ConsumerGroupHeartbeatApi.TopicPartitions(Guid.NewGuid(), [0, 2])],
+                };
+                heartbeat.Write(ref writer, ConsumerGroupHeartbeatApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); ConsumerGroupHeartbeatApi.Request.Read(ref r, ConsumerGroupHeartbeatApi.MaxVersion); };
+                break;
+            case "ConsumerGroupDescribe":
+                var describeConsumer = new ConsumerGroupDescribeApi.Request();
+                describeConsumer.GroupIds.AddRange(["g1", "g2"]);
+                describeConsumer.Write(ref writer, ConsumerGroupDescribeApi.MaxVersion);
+                decode = b => { var r = new KafkaReader(b); ConsumerGroupDescribeApi.Request.Read(ref r, ConsumerGroupDescribeApi.MaxVersion); };
                 break;
             default:
                 var delete = new DeleteTopicsApi.Request();

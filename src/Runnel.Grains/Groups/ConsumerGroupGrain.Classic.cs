@@ -18,8 +18,8 @@ public sealed partial class ConsumerGroupGrain
         ValidateClassicJoin(request);
         if (_membership.Members.Count > 0)
         {
-            // Runnel's own members are assigned by the grain; a Kafka classic member cannot share the round with them.
-            return new ClassicJoinResponse(ClassicGroupError.InconsistentProtocol, request.MemberId, -1, "", "", []);
+            // Runnel's own members are assigned by the grain: the classic member joins as one of them.
+            return new ClassicJoinResponse(ClassicGroupError.ServerAssigned, request.MemberId, -1, "", "", []);
         }
 
         await EnsureOpenAsync(cancellationToken);
@@ -66,6 +66,11 @@ public sealed partial class ConsumerGroupGrain
     {
         ThrowIfInvalidId();
         ArgumentNullException.ThrowIfNull(assignments);
+        if (IsServerAssigned(memberId))
+        {
+            return ValueTask.FromResult(new ClassicSyncResponse(ClassicGroupError.ServerAssigned, []));
+        }
+
         if (_classic is null)
         {
             return ValueTask.FromResult(new ClassicSyncResponse(ClassicGroupError.UnknownMember, []));
@@ -102,12 +107,22 @@ public sealed partial class ConsumerGroupGrain
     public ValueTask<ClassicGroupError> HeartbeatClassicAsync(string memberId, int generationId, CancellationToken cancellationToken = default)
     {
         ThrowIfInvalidId();
+        if (IsServerAssigned(memberId))
+        {
+            return ValueTask.FromResult(ClassicGroupError.ServerAssigned);
+        }
+
         return ValueTask.FromResult(_classic?.Heartbeat(memberId, generationId) ?? ClassicGroupError.UnknownMember);
     }
 
     public ValueTask<ClassicGroupError> LeaveClassicAsync(string memberId, CancellationToken cancellationToken = default)
     {
         ThrowIfInvalidId();
+        if (IsServerAssigned(memberId))
+        {
+            return ValueTask.FromResult(ClassicGroupError.ServerAssigned);
+        }
+
         var error = _classic?.Leave(memberId) ?? ClassicGroupError.UnknownMember;
         if (error == ClassicGroupError.None)
         {
@@ -174,6 +189,10 @@ public sealed partial class ConsumerGroupGrain
                 throw new RunnelException(RunnelErrorCode.UnknownMember, $"Member '{request.MemberId}' is not in group '{GroupId}'.");
         }
     }
+
+    /// <summary>True when <paramref name="memberId"/> is a member the grain assigns for (not one of the client-assigned
+    /// classic group's).</summary>
+    private bool IsServerAssigned(string memberId) => !IsClassicMember(memberId) && _membership.Members.ContainsKey(memberId);
 
     private bool IsClassicMember(string memberId) => _classic is not null && _classic.TryGet(memberId, out _);
 

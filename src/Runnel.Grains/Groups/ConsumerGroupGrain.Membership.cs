@@ -38,6 +38,7 @@ public sealed partial class ConsumerGroupGrain
         else
         {
             var member = FindMember(draft, request.MemberId);
+            request = WithOmittedFields(request, member);
             CheckEpoch(member, request.MemberEpoch, request.OwnedPartitions);
             if (request.SinceLastPoll > request.MaxPollInterval)
             {
@@ -79,7 +80,11 @@ public sealed partial class ConsumerGroupGrain
         var changes = new List<GroupChange>();
         ExpireSessions(draft, changes);
         var member = FindMember(draft, memberId);
-        CheckEpoch(member, memberEpoch, []);
+        if (memberEpoch >= 0)
+        {
+            CheckEpoch(member, memberEpoch, []);
+        }
+
         if (temporary && member.InstanceId is not null)
         {
             // Its assignment stays reserved for its session timeout; it owns nothing meanwhile, so nothing is revoking.
@@ -140,6 +145,11 @@ public sealed partial class ConsumerGroupGrain
         else if (!string.IsNullOrEmpty(request.SubscribedPattern) && !TopicPattern.TryCompile(request.SubscribedPattern, out _, out var patternError))
         {
             problem = $"SubscribedPattern '{request.SubscribedPattern}' is not a valid regular expression: {patternError}";
+        }
+
+        else if (request.MemberEpoch == 0 && request.Omitted != GroupHeartbeatOmissions.None)
+        {
+            problem = $"a join (MemberEpoch 0) must carry every field, but it leaves out {request.Omitted}";
         }
 
         if (problem is not null)
@@ -213,6 +223,27 @@ public sealed partial class ConsumerGroupGrain
         Emit(draft, changes, new GroupEpochChanged(draft.GroupEpoch + 1));
         LogJoined(_logger, GroupId, id, request.InstanceId, request.ClientId);
         return id;
+    }
+
+    /// <summary>The heartbeat with what it left out (<see cref="GroupHeartbeatRequest.Omitted"/>) filled in from the
+    /// member: its subscription, its max poll interval, and as owned partitions everything it holds.</summary>
+    private static GroupHeartbeatRequest WithOmittedFields(GroupHeartbeatRequest request, GroupMember member)
+    {
+        var omitted = request.Omitted;
+        if (omitted == GroupHeartbeatOmissions.None)
+        {
+            return request;
+        }
+
+        return request with
+        {
+            SubscribedTopics = omitted.HasFlag(GroupHeartbeatOmissions.Subscription) ? member.SubscribedTopics : request.SubscribedTopics,
+            SubscribedPattern = omitted.HasFlag(GroupHeartbeatOmissions.Subscription) ? member.SubscribedPattern : request.SubscribedPattern,
+            Assignor = omitted.HasFlag(GroupHeartbeatOmissions.Subscription) ? member.Assignor : request.Assignor,
+            MaxPollInterval = omitted.HasFlag(GroupHeartbeatOmissions.MaxPollInterval) ? member.MaxPollInterval : request.MaxPollInterval,
+            OwnedPartitions = omitted.HasFlag(GroupHeartbeatOmissions.OwnedPartitions) ? [.. member.Assigned, .. member.PendingRevocation] : request.OwnedPartitions,
+            Omitted = GroupHeartbeatOmissions.None,
+        };
     }
 
     private static string NewMemberId() => Guid.NewGuid().ToString("N");

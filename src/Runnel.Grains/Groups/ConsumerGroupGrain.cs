@@ -143,14 +143,19 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
         var membership = _membership;
         var members = membership.Members.Values
             .OrderBy(m => m.MemberId, StringComparer.Ordinal)
-            .Select(m => new GroupMemberDescription(m.MemberId, m.InstanceId, m.ClientId, m.MemberEpoch, m.Assigned, m.PendingRevocation))
+            .Select(m => new GroupMemberDescription(m.MemberId, m.InstanceId, m.ClientId, m.MemberEpoch, m.Assigned, m.PendingRevocation)
+            {
+                SubscribedTopics = m.SubscribedTopics,
+                SubscribedPattern = m.SubscribedPattern,
+                Target = membership.Target.For(m.MemberId),
+            })
             .ToList();
         var state = members.Count == 0 ? GroupState.Empty
             : membership.GroupEpoch == membership.Target.Epoch && membership.Members.Values.All(m => m.PendingRevocation.Count == 0 && m.Assigned.ToHashSet().SetEquals(membership.Target.For(m.MemberId)))
                 ? GroupState.Stable
                 : GroupState.Reconciling;
         var offsets = _offsets.OrderBy(kv => kv.Key, PartitionOrder.Instance).Select(kv => kv.Value).ToList();
-        return ValueTask.FromResult(new GroupDescription(GroupId, state, membership.GroupEpoch, membership.Target.Assignor, members, offsets));
+        return ValueTask.FromResult(new GroupDescription(GroupId, state, membership.GroupEpoch, membership.Target.Assignor, members, offsets) { AssignmentEpoch = membership.Target.Epoch });
     }
 
     public async ValueTask ResetOffsetsAsync(IReadOnlyList<CommittedOffset> offsets, CancellationToken cancellationToken = default)

@@ -5,7 +5,7 @@ using Runnel.Kafka.Protocol.Messages;
 namespace Runnel.Kafka.Internal;
 
 /// <summary>Kafka's classic group protocol onto the group grain, which holds members, generation, leader and the
-/// leader's assignment. A join or sync that must wait for other members waits in short grain calls
+/// leader's assignment (in a group the grain assigns for, classic members run as its own: KafkaRequestHandler.Mixed.cs). A join or sync that must wait for other members waits in short grain calls
 /// (<see cref="ClassicWaitSlice"/> each, well inside Orleans' response timeout), so a long rebalance timeout never
 /// holds one grain call open.</summary>
 internal sealed partial class KafkaRequestHandler
@@ -49,6 +49,12 @@ internal sealed partial class KafkaRequestHandler
                     TimeSpan.FromMilliseconds(request.SessionTimeoutMs),
                     rebalanceTimeout);
                 var answer = await grain.JoinClassicAsync(join).ConfigureAwait(false);
+                if (answer.Error == ClassicGroupError.ServerAssigned)
+                {
+                    response = await JoinServerAssignedAsync(grain, header, request).ConfigureAwait(false);
+                    return Encode(header, (ref KafkaWriter w, short v) => response.Write(ref w, v));
+                }
+
                 var giveUp = DateTimeOffset.UtcNow + rebalanceTimeout + ClassicWaitGrace;
                 while (answer.Error == ClassicGroupError.Pending && DateTimeOffset.UtcNow < giveUp)
                 {
@@ -64,7 +70,7 @@ internal sealed partial class KafkaRequestHandler
             }
             catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
             {
-                response.ErrorCode = KafkaErrors.ForGroup(Fail($"JoinGroup ({request.GroupId})", ex));
+                response.ErrorCode = ServerAssignedFailure($"JoinGroup ({request.GroupId})", ex);
             }
         }
 
@@ -85,6 +91,12 @@ internal sealed partial class KafkaRequestHandler
             {
                 var answer = await grain.SyncClassicAsync(request.MemberId, request.GenerationId, [.. request.Assignments.Select(a => new ClassicAssignment(a.MemberId, a.Bytes))])
                     .ConfigureAwait(false);
+                if (answer.Error == ClassicGroupError.ServerAssigned)
+                {
+                    response = await SyncServerAssignedAsync(grain, request).ConfigureAwait(false);
+                    return Encode(header, (ref KafkaWriter w, short v) => response.Write(ref w, v));
+                }
+
                 var giveUp = DateTimeOffset.UtcNow + ClassicSyncWait;
                 while (answer.Error == ClassicGroupError.Pending && DateTimeOffset.UtcNow < giveUp)
                 {
@@ -96,7 +108,7 @@ internal sealed partial class KafkaRequestHandler
             }
             catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
             {
-                response.ErrorCode = KafkaErrors.ForGroup(Fail($"SyncGroup ({request.GroupId})", ex));
+                response.ErrorCode = ServerAssignedFailure($"SyncGroup ({request.GroupId})", ex);
             }
         }
 
@@ -114,11 +126,15 @@ internal sealed partial class KafkaRequestHandler
         {
             try
             {
-                response.ErrorCode = ToKafka(await grains.GetGrain<IConsumerGroupGrain>(request.GroupId).HeartbeatClassicAsync(request.MemberId, request.GenerationId).ConfigureAwait(false));
+                var grain = grains.GetGrain<IConsumerGroupGrain>(request.GroupId);
+                var error = await grain.HeartbeatClassicAsync(request.MemberId, request.GenerationId).ConfigureAwait(false);
+                response.ErrorCode = error == ClassicGroupError.ServerAssigned
+                    ? await HeartbeatServerAssignedAsync(grain, request).ConfigureAwait(false)
+                    : ToKafka(error);
             }
             catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
             {
-                response.ErrorCode = KafkaErrors.ForGroup(Fail($"Heartbeat ({request.GroupId})", ex));
+                response.ErrorCode = ServerAssignedFailure($"Heartbeat ({request.GroupId})", ex);
             }
         }
 
@@ -136,7 +152,15 @@ internal sealed partial class KafkaRequestHandler
         {
             try
             {
-                response.ErrorCode = ToKafka(await grains.GetGrain<IConsumerGroupGrain>(request.GroupId).LeaveClassicAsync(request.MemberId).ConfigureAwait(false));
+                var grain = grains.GetGrain<IConsumerGroupGrain>(request.GroupId);
+                var error = await grain.LeaveClassicAsync(request.MemberId).ConfigureAwait(false);
+                if (error == ClassicGroupError.ServerAssigned)
+                {
+                    await grain.LeaveAsync(request.MemberId, -1, temporary: false).ConfigureAwait(false);
+                    error = ClassicGroupError.None;
+                }
+
+                response.ErrorCode = ToKafka(error);
             }
             catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
             {

@@ -12,6 +12,8 @@ namespace Runnel.Kafka.Internal;
 /// </summary>
 internal sealed partial class KafkaRequestHandler(IGrainFactory grains, BrokerIdentity broker, KafkaListenerOptions options, ILogger logger)
 {
+    private readonly TopicIds _topicIds = new(grains);
+
     /// <summary>Decodes the body after <paramref name="header"/> and starts the request. <paramref name="clientHost"/>
     /// is the client's address as group descriptions show it.</summary>
     /// <exception cref="KafkaProtocolException">The API or version is not supported, or the body does not decode: the
@@ -96,6 +98,10 @@ internal sealed partial class KafkaRequestHandler(IGrainFactory grains, BrokerId
                 return EndTxnAsync(header, EndTxnApi.Request.Read(ref reader, version));
             case ApiKey.TxnOffsetCommit:
                 return TxnOffsetCommitAsync(header, TxnOffsetCommitApi.Request.Read(ref reader, version));
+            case ApiKey.ConsumerGroupHeartbeat:
+                return ConsumerGroupHeartbeatAsync(header, ConsumerGroupHeartbeatApi.Request.Read(ref reader, version));
+            case ApiKey.ConsumerGroupDescribe:
+                return ConsumerGroupDescribeAsync(header, ConsumerGroupDescribeApi.Request.Read(ref reader, version));
             default:
                 throw new KafkaProtocolException($"API {range.Key} has no handler.");
         }

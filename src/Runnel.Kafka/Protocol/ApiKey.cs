@@ -29,4 +29,6 @@ internal enum ApiKey : short
     CreatePartitions = 37,
     DeleteGroups = 42,
     IncrementalAlterConfigs = 44,
+    ConsumerGroupHeartbeat = 68,
+    ConsumerGroupDescribe = 69,
 }

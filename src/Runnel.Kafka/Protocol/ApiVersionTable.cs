@@ -38,6 +38,8 @@ internal static class ApiVersionTable
         new(ApiKey.AddOffsetsToTxn, AddOffsetsToTxnApi.MinVersion, AddOffsetsToTxnApi.MaxVersion, AddOffsetsToTxnApi.FirstFlexibleVersion),
         new(ApiKey.EndTxn, EndTxnApi.MinVersion, EndTxnApi.MaxVersion, EndTxnApi.FirstFlexibleVersion),
         new(ApiKey.TxnOffsetCommit, TxnOffsetCommitApi.MinVersion, TxnOffsetCommitApi.MaxVersion, TxnOffsetCommitApi.FirstFlexibleVersion),
+        new(ApiKey.ConsumerGroupHeartbeat, ConsumerGroupHeartbeatApi.MinVersion, ConsumerGroupHeartbeatApi.MaxVersion, ConsumerGroupHeartbeatApi.FirstFlexibleVersion),
+        new(ApiKey.ConsumerGroupDescribe, ConsumerGroupDescribeApi.MinVersion, ConsumerGroupDescribeApi.MaxVersion, ConsumerGroupDescribeApi.FirstFlexibleVersion),
     ];
 
     private static readonly FrozenDictionary<short, ApiVersionRange> ByKey = Supported.ToFrozenDictionary(r => (short)r.Key);

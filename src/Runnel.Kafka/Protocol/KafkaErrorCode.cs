@@ -45,5 +45,10 @@ internal enum KafkaErrorCode : short
     InvalidRecord = 87,
     UnstableOffsetCommit = 88,
     ProducerFenced = 90,
+    UnknownTopicId = 100,
     TransactionalIdNotFound = 105,
+    FencedMemberEpoch = 110,
+    UnreleasedInstanceId = 111,
+    UnsupportedAssignor = 112,
+    InvalidRegularExpression = 128,
 }

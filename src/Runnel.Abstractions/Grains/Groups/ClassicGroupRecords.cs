@@ -24,9 +24,14 @@ public enum ClassicGroupError
     /// <summary>A rebalance started: join again (keeping the member id).</summary>
     RebalanceInProgress = 4,
 
-    /// <summary>The member's protocol type or protocols share nothing with the group's, or the group has Runnel
-    /// (server-assigned) members.</summary>
+    /// <summary>The member's protocol type or protocols share nothing with the group's.</summary>
     InconsistentProtocol = 5,
+
+    /// <summary>The group assigns on the server (it has Runnel or KIP-848 members), or the member is one of its
+    /// server-assigned members: the caller joins, syncs, heartbeats and leaves it through
+    /// <see cref="IConsumerGroupGrain.HeartbeatAsync"/> and <see cref="IConsumerGroupGrain.LeaveAsync"/> instead, as
+    /// Kafka 4 runs classic members of a consumer group.</summary>
+    ServerAssigned = 6,
 }
 
 /// <summary>One protocol (assignor) a joining member supports, with its opaque metadata (for a Kafka consumer: its

@@ -42,7 +42,34 @@ public sealed record GroupHeartbeatRequest(
     [property: Id(7)] TimeSpan SessionTimeout,
     [property: Id(8)] TimeSpan MaxPollInterval,
     [property: Id(9)] TimeSpan SinceLastPoll,
-    [property: Id(10)] IReadOnlyList<GroupPartition> OwnedPartitions);
+    [property: Id(10)] IReadOnlyList<GroupPartition> OwnedPartitions)
+{
+    /// <summary>What this heartbeat leaves out because it did not change since the member's last one (Kafka's KIP-848
+    /// heartbeats send only changes): the member keeps its value and the matching fields here are ignored. Only a member
+    /// already in the group (epoch above 0) may leave anything out. Default: nothing.</summary>
+    [Id(11)]
+    public GroupHeartbeatOmissions Omitted { get; init; }
+}
+
+/// <summary>Fields of a <see cref="GroupHeartbeatRequest"/> that carry nothing new: the group keeps the member's value.</summary>
+[Flags]
+[GenerateSerializer, Alias("runnel.GroupHeartbeatOmissions")]
+public enum GroupHeartbeatOmissions
+{
+    /// <summary>Every field is carried.</summary>
+    None = 0,
+
+    /// <summary><see cref="GroupHeartbeatRequest.SubscribedTopics"/>, <see cref="GroupHeartbeatRequest.SubscribedPattern"/>
+    /// and <see cref="GroupHeartbeatRequest.Assignor"/> are unchanged.</summary>
+    Subscription = 1,
+
+    /// <summary><see cref="GroupHeartbeatRequest.OwnedPartitions"/> is unchanged: the member still owns everything it was
+    /// assigned and everything it has yet to revoke.</summary>
+    OwnedPartitions = 2,
+
+    /// <summary><see cref="GroupHeartbeatRequest.MaxPollInterval"/> is unchanged.</summary>
+    MaxPollInterval = 4,
+}
 
 /// <summary>
 /// The answer to a heartbeat: the member's id and epoch, the group epoch, and <see cref="Assignment"/> — the partitions
@@ -95,7 +122,20 @@ public sealed record GroupMemberDescription(
     [property: Id(2)] string ClientId,
     [property: Id(3)] int MemberEpoch,
     [property: Id(4)] IReadOnlyList<GroupPartition> Assigned,
-    [property: Id(5)] IReadOnlyList<GroupPartition> PendingRevocation);
+    [property: Id(5)] IReadOnlyList<GroupPartition> PendingRevocation)
+{
+    /// <summary>The topics the member subscribes to by name.</summary>
+    [Id(6)]
+    public IReadOnlyList<string> SubscribedTopics { get; init; } = [];
+
+    /// <summary>The member's subscription pattern, if it has one.</summary>
+    [Id(7)]
+    public string? SubscribedPattern { get; init; }
+
+    /// <summary>The partitions the group's target assignment gives the member (it owns them once others released them).</summary>
+    [Id(8)]
+    public IReadOnlyList<GroupPartition> Target { get; init; } = [];
+}
 
 /// <summary>A group as it is: state, epoch, assignor, members and committed offsets.</summary>
 [GenerateSerializer, Alias("runnel.GroupDescription")]
@@ -105,4 +145,9 @@ public sealed record GroupDescription(
     [property: Id(2)] int GroupEpoch,
     [property: Id(3)] GroupAssignor Assignor,
     [property: Id(4)] IReadOnlyList<GroupMemberDescription> Members,
-    [property: Id(5)] IReadOnlyList<CommittedOffset> Offsets);
+    [property: Id(5)] IReadOnlyList<CommittedOffset> Offsets)
+{
+    /// <summary>The group epoch the target assignment was computed at.</summary>
+    [Id(6)]
+    public int AssignmentEpoch { get; init; }
+}

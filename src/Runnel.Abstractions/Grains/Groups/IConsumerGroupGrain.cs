@@ -35,7 +35,8 @@ public interface IConsumerGroupGrain : IGrainWithStringKey
 
     /// <summary>Leaves the group at once: the member's partitions are free for the others without waiting for its
     /// session to expire. A static member (one with an instance id) that leaves with <paramref name="temporary"/>
-    /// keeps its assignment reserved for its session timeout, so a restart gets the same partitions back.</summary>
+    /// keeps its assignment reserved for its session timeout, so a restart gets the same partitions back. A negative
+    /// <paramref name="memberEpoch"/> leaves at whatever epoch the member is (Kafka's leave carries none).</summary>
     [Alias("LeaveAsync")]
     ValueTask LeaveAsync(string memberId, int memberEpoch, bool temporary, CancellationToken cancellationToken = default);
 
@@ -97,7 +98,9 @@ public interface IConsumerGroupGrain : IGrainWithStringKey
     /// <see cref="ClassicGroupError.Pending"/> with the member id: the caller then waits with
     /// <see cref="AwaitClassicJoinAsync"/>. The round completes when every member has rejoined, or at the longest
     /// rebalance timeout (members that did not rejoin are removed). Classic membership lives in the activation (not in
-    /// the group's log): after a failover members are unknown and rejoin; committed offsets are durable.</summary>
+    /// the group's log): after a failover members are unknown and rejoin; committed offsets are durable. A group with
+    /// server-assigned members answers <see cref="ClassicGroupError.ServerAssigned"/> here, and so do the sync, heartbeat
+    /// and leave of such a member: the caller runs the member through <see cref="HeartbeatAsync"/> instead.</summary>
     [Alias("JoinClassicAsync")]
     ValueTask<ClassicJoinResponse> JoinClassicAsync(ClassicJoinRequest request, CancellationToken cancellationToken = default);
 

@@ -1,7 +1,9 @@
 namespace Runnel.Kafka.Protocol.Messages;
 
-/// <summary>Metadata (key 3), v1–v12; flexible from v9. Topic ids (v10+) are all zero: Runnel has none yet, and a
-/// zero id tells a client to address topics by name (librdkafka then keeps to Fetch v12).</summary>
+/// <summary>Metadata (key 3), v1–v12; flexible from v9. Topic ids (v10+) are each topic's stable id (the KIP-848
+/// consumer protocol names partitions by them); a topic may be asked for by id alone (null name), which is answered
+/// with its name, or UNKNOWN_TOPIC_ID. Fetch stays at v12 (by name), so clients keep addressing partitions by name
+/// there.</summary>
 internal static class MetadataApi
 {
     public const short MinVersion = 1;
@@ -10,8 +12,11 @@ internal static class MetadataApi
 
     internal sealed class Request
     {
-        /// <summary>The topics asked for; null = every topic.</summary>
+        /// <summary>The topics asked for by name; null = every topic.</summary>
         public List<string>? Topics { get; set; }
+
+        /// <summary>The topics asked for by id alone (v10+, null name).</summary>
+        public List<Guid> TopicIds { get; } = [];
 
         public bool AllowAutoTopicCreation { get; set; } = true;
 
@@ -29,13 +34,21 @@ internal static class MetadataApi
                 request.Topics = new List<string>(count);
                 for (var i = 0; i < count; i++)
                 {
-                    if (version >= 10)
+                    var id = version >= 10 ? reader.ReadUuid() : Guid.Empty;
+                    var name = reader.ReadNullableString(compact);
+                    if (name is not null)
                     {
-                        reader.ReadUuid();
+                        request.Topics.Add(name);
+                    }
+                    else if (id != Guid.Empty)
+                    {
+                        request.TopicIds.Add(id);
+                    }
+                    else
+                    {
+                        throw new KafkaProtocolException("A Metadata topic has neither a name nor an id.");
                     }
 
-                    var name = reader.ReadNullableString(compact) ?? throw new KafkaProtocolException("Metadata by topic id is not supported: topic name is null.");
-                    request.Topics.Add(name);
                     if (compact)
                     {
                         reader.SkipTaggedFields();
@@ -69,7 +82,7 @@ internal static class MetadataApi
         public void Write(ref KafkaWriter writer, short version)
         {
             var compact = version >= FirstFlexibleVersion;
-            writer.WriteArrayLength(Topics?.Count ?? -1, compact);
+            writer.WriteArrayLength(Topics is null && TopicIds.Count == 0 ? -1 : (Topics?.Count ?? 0) + TopicIds.Count, compact);
             foreach (var topic in Topics ?? [])
             {
                 if (version >= 10)
@@ -78,6 +91,16 @@ internal static class MetadataApi
                 }
 
                 writer.WriteString(topic, compact);
+                if (compact)
+                {
+                    writer.WriteEmptyTaggedFields();
+                }
+            }
+
+            foreach (var id in TopicIds)
+            {
+                writer.WriteUuid(id);
+                writer.WriteNullableString(null, compact);
                 if (compact)
                 {
                     writer.WriteEmptyTaggedFields();
@@ -110,7 +133,12 @@ internal static class MetadataApi
 
     internal sealed record Partition(KafkaErrorCode ErrorCode, int PartitionIndex, int LeaderId, int LeaderEpoch, int[] ReplicaNodes, int[] IsrNodes);
 
-    internal sealed record Topic(KafkaErrorCode ErrorCode, string Name, bool IsInternal, IReadOnlyList<Partition> Partitions);
+    /// <summary>One topic; <paramref name="Name"/> is null only for an unknown id asked by id (v12).</summary>
+    internal sealed record Topic(KafkaErrorCode ErrorCode, string? Name, bool IsInternal, IReadOnlyList<Partition> Partitions)
+    {
+        /// <summary>The topic's id (v10+); zero when it has none (an error).</summary>
+        public Guid TopicId { get; init; }
+    }
 
     internal sealed class Response
     {
@@ -158,10 +186,18 @@ internal static class MetadataApi
             foreach (var topic in Topics)
             {
                 writer.WriteInt16((short)topic.ErrorCode);
-                writer.WriteString(topic.Name, compact);
+                if (version >= 12)
+                {
+                    writer.WriteNullableString(topic.Name, compact);
+                }
+                else
+                {
+                    writer.WriteString(topic.Name ?? "", compact);
+                }
+
                 if (version >= 10)
                 {
-                    writer.WriteUuid(Guid.Empty);
+                    writer.WriteUuid(topic.TopicId);
                 }
 
                 writer.WriteBool(topic.IsInternal);
@@ -240,11 +276,8 @@ internal static class MetadataApi
             for (var i = 0; i < topics; i++)
             {
                 var error = (KafkaErrorCode)reader.ReadInt16();
-                var name = reader.ReadString(compact);
-                if (version >= 10)
-                {
-                    reader.ReadUuid();
-                }
+                var name = version >= 12 ? reader.ReadNullableString(compact) : reader.ReadString(compact);
+                var topicId = version >= 10 ? reader.ReadUuid() : Guid.Empty;
 
                 var isInternal = reader.ReadBool();
                 var partitionCount = reader.ReadNonNullArrayLength(compact);
@@ -280,7 +313,7 @@ internal static class MetadataApi
                     reader.SkipTaggedFields();
                 }
 
-                response.Topics.Add(new Topic(error, name, isInternal, partitions));
+                response.Topics.Add(new Topic(error, name, isInternal, partitions) { TopicId = topicId });
             }
 
             if (version is >= 8 and <= 10)

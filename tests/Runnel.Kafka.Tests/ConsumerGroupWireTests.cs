@@ -1,0 +1,150 @@
+using Runnel.Kafka.Protocol;
+using Runnel.Kafka.Protocol.Messages;
+
+namespace Runnel.Kafka.Tests;
+
+/// <summary>KIP-848's ConsumerGroupHeartbeat and ConsumerGroupDescribe, and the topic ids they name partitions by,
+/// frame by frame against a real silo: heartbeats that leave unchanged fields null keep the member's subscription,
+/// stale and unknown members get Kafka's fencing codes.</summary>
+public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixture<KafkaSiloFixture>
+{
+    private const short Version = ConsumerGroupHeartbeatApi.MaxVersion;
+
+    private static string NewName(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..10];
+
+    private static async Task CreateTopicAsync(KafkaWireClient client, string topic, int partitions)
+    {
+        var created = await client.CallAsync(ApiKey.CreateTopics, 4, (ref KafkaWriter w) =>
+        {
+            var request = new CreateTopicsApi.Request();
+            request.Topics.Add(new CreateTopicsApi.Topic(topic, partitions, 1, 0, []));
+            request.Write(ref w, 4);
+        }, (ref KafkaReader r) => CreateTopicsApi.Response.Read(ref r, 4));
+        created.Topics.Single().ErrorCode.Should().Be(KafkaErrorCode.None);
+    }
+
+    private static Task<MetadataApi.Response> MetadataAsync(KafkaWireClient client, MetadataApi.Request request) =>
+        client.CallAsync(ApiKey.Metadata, 12, (ref KafkaWriter w) => request.Write(ref w, 12), (ref KafkaReader r) => MetadataApi.Response.Read(ref r, 12));
+
+    private static Task<ConsumerGroupHeartbeatApi.Response> HeartbeatAsync(KafkaWireClient client, ConsumerGroupHeartbeatApi.Request request) =>
+        client.CallAsync(ApiKey.ConsumerGroupHeartbeat, Version, (ref KafkaWriter w) => request.Write(ref w, Version), (ref KafkaReader r) => ConsumerGroupHeartbeatApi.Response.Read(ref r, Version));
+
+    private static Task<ConsumerGroupDescribeApi.Response> DescribeAsync(KafkaWireClient client, params string[] groups) =>
+        client.CallAsync(ApiKey.ConsumerGroupDescribe, 0, (ref KafkaWriter w) =>
+        {
+            var request = new ConsumerGroupDescribeApi.Request();
+            request.GroupIds.AddRange(groups);
+            request.Write(ref w, 0);
+        }, (ref KafkaReader r) => ConsumerGroupDescribeApi.Response.Read(ref r, 0));
+
+    [Fact]
+    public async Task Metadata_TopicIds_StableNonZeroAndResolvableById_UnknownIdIsUnknownTopicId()
+    {
+        await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+        var topic = NewName("ids");
+        await CreateTopicAsync(client, topic, 3);
+
+        var first = (await MetadataAsync(client, new MetadataApi.Request { Topics = [topic] })).Topics.Single();
+        var second = (await MetadataAsync(client, new MetadataApi.Request { Topics = [topic] })).Topics.Single();
+        first.TopicId.Should().NotBe(Guid.Empty);
+        second.TopicId.Should().Be(first.TopicId, "a topic's id does not change between calls");
+
+        var byId = new MetadataApi.Request { Topics = [] };
+        byId.TopicIds.Add(first.TopicId);
+        var unknown = Guid.NewGuid();
+        byId.TopicIds.Add(unknown);
+        var answered = (await MetadataAsync(client, byId)).Topics;
+        answered.Should().HaveCount(2);
+        answered[0].Should().Match<MetadataApi.Topic>(t => t.Name == topic && t.TopicId == first.TopicId && t.Partitions.Count == 3 && t.ErrorCode == KafkaErrorCode.None);
+        answered[1].Should().Match<MetadataApi.Topic>(t => t.Name == null && t.TopicId == unknown && t.ErrorCode == KafkaErrorCode.UnknownTopicId);
+    }
+
+    [Fact]
+    public async Task Heartbeat_JoinDeltaHeartbeatsFencingAndLeave_KafkaSemantics()
+    {
+        await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+        var topic = NewName("hb");
+        var group = NewName("hb");
+        await CreateTopicAsync(client, topic, 2);
+        var topicId = (await MetadataAsync(client, new MetadataApi.Request { Topics = [topic] })).Topics.Single().TopicId;
+        var memberId = Guid.NewGuid().ToString("N"); // v1: the client makes its member id up
+
+        var joined = await HeartbeatAsync(client, new() { GroupId = group, MemberId = memberId, MemberEpoch = 0, RebalanceTimeoutMs = 30_000, SubscribedTopicNames = [topic], Owned = [] });
+        joined.ErrorCode.Should().Be(KafkaErrorCode.None, joined.ErrorMessage);
+        joined.MemberId.Should().Be(memberId);
+        joined.MemberEpoch.Should().BePositive();
+        joined.HeartbeatIntervalMs.Should().BePositive();
+        joined.Assignment.Should().ContainSingle().Which.Should().Match<ConsumerGroupHeartbeatApi.TopicPartitions>(t => t.TopicId == topicId && t.Partitions.SequenceEqual(new[] { 0, 1 }));
+
+        // A heartbeat that leaves everything unchanged (null) keeps the subscription and the assignment.
+        var delta = await HeartbeatAsync(client, new() { GroupId = group, MemberId = memberId, MemberEpoch = joined.MemberEpoch });
+        delta.ErrorCode.Should().Be(KafkaErrorCode.None, delta.ErrorMessage);
+        delta.MemberEpoch.Should().Be(joined.MemberEpoch);
+        delta.Assignment.Should().ContainSingle().Which.Partitions.Should().Equal(0, 1);
+
+        // Reporting ownership by topic id is taken in as well.
+        var owned = await HeartbeatAsync(client, new() { GroupId = group, MemberId = memberId, MemberEpoch = joined.MemberEpoch, Owned = [new(topicId, [0, 1])] });
+        owned.ErrorCode.Should().Be(KafkaErrorCode.None, owned.ErrorMessage);
+
+        var described = (await DescribeAsync(client, group, NewName("missing"))).Groups;
+        described[0].ErrorCode.Should().Be(KafkaErrorCode.None);
+        described[0].GroupState.Should().Be("Stable");
+        described[0].AssignorName.Should().Be("uniform");
+        var member = described[0].Members.Should().ContainSingle().Subject;
+        member.MemberId.Should().Be(memberId);
+        member.SubscribedTopicNames.Should().Equal(topic);
+        member.Assignment.Should().ContainSingle().Which.Should().Match<ConsumerGroupDescribeApi.TopicPartitions>(t => t.TopicId == topicId && t.TopicName == topic && t.Partitions.Count == 2);
+        member.TargetAssignment.Should().ContainSingle().Which.Partitions.Should().Equal(0, 1);
+        described[1].ErrorCode.Should().Be(KafkaErrorCode.GroupIdNotFound);
+
+        var stale = await HeartbeatAsync(client, new() { GroupId = group, MemberId = memberId, MemberEpoch = joined.MemberEpoch + 5 });
+        stale.ErrorCode.Should().Be(KafkaErrorCode.FencedMemberEpoch);
+        stale.ErrorMessage.Should().Contain(memberId);
+
+        var stranger = await HeartbeatAsync(client, new() { GroupId = group, MemberId = "nobody", MemberEpoch = 3 });
+        stranger.ErrorCode.Should().Be(KafkaErrorCode.UnknownMemberId);
+
+        var assignor = await HeartbeatAsync(client, new() { GroupId = group, MemberId = Guid.NewGuid().ToString("N"), MemberEpoch = 0, SubscribedTopicNames = [topic], ServerAssignor = "sticky" });
+        assignor.ErrorCode.Should().Be(KafkaErrorCode.UnsupportedAssignor);
+        assignor.ErrorMessage.Should().Contain("sticky");
+
+        var badRegex = await HeartbeatAsync(client, new() { GroupId = group, MemberId = Guid.NewGuid().ToString("N"), MemberEpoch = 0, SubscribedTopicNames = [], SubscribedTopicRegex = "hb-([" });
+        badRegex.ErrorCode.Should().Be(KafkaErrorCode.InvalidRegularExpression);
+        badRegex.ErrorMessage.Should().Contain("hb-([");
+
+        var noSubscription = await HeartbeatAsync(client, new() { GroupId = group, MemberId = Guid.NewGuid().ToString("N"), MemberEpoch = 0 });
+        noSubscription.ErrorCode.Should().Be(KafkaErrorCode.InvalidRequest);
+
+        var left = await HeartbeatAsync(client, new() { GroupId = group, MemberId = memberId, MemberEpoch = ConsumerGroupHeartbeatApi.LeaveEpoch });
+        left.ErrorCode.Should().Be(KafkaErrorCode.None, left.ErrorMessage);
+        left.MemberEpoch.Should().Be(ConsumerGroupHeartbeatApi.LeaveEpoch);
+        (await HeartbeatAsync(client, new() { GroupId = group, MemberId = memberId, MemberEpoch = joined.MemberEpoch })).ErrorCode.Should().Be(KafkaErrorCode.UnknownMemberId);
+        (await DescribeAsync(client, group)).Groups.Single().Should().Match<ConsumerGroupDescribeApi.Group>(g => g.GroupState == "Empty" && g.Members.Count == 0);
+    }
+
+    [Fact]
+    public async Task Heartbeat_OwnedTopicIdNobodyHas_NothingTakenForReleased()
+    {
+        await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+        var topic = NewName("owned");
+        var group = NewName("owned");
+        await CreateTopicAsync(client, topic, 2);
+        var topicId = (await MetadataAsync(client, new MetadataApi.Request { Topics = [topic] })).Topics.Single().TopicId;
+        var a = await HeartbeatAsync(client, new() { GroupId = group, MemberId = "a", MemberEpoch = 0, SubscribedTopicNames = [topic], Owned = [] });
+        a.Assignment.Should().ContainSingle().Which.Partitions.Should().Equal(0, 1);
+        var b = await HeartbeatAsync(client, new() { GroupId = group, MemberId = "b", MemberEpoch = 0, SubscribedTopicNames = [topic], Owned = [] });
+        b.Assignment.Should().BeEmpty("a still owns both");
+
+        // a is told to give one up, then reports owning only partitions of a topic id nobody has: that is no release.
+        var revoking = await HeartbeatAsync(client, new() { GroupId = group, MemberId = "a", MemberEpoch = a.MemberEpoch, Owned = [new(topicId, [0, 1])] });
+        revoking.Assignment.Should().ContainSingle().Which.Partitions.Should().HaveCount(1);
+        (await HeartbeatAsync(client, new() { GroupId = group, MemberId = "a", MemberEpoch = revoking.MemberEpoch, Owned = [new(Guid.NewGuid(), [0, 1])] }))
+            .ErrorCode.Should().Be(KafkaErrorCode.None);
+        (await HeartbeatAsync(client, new() { GroupId = group, MemberId = "b", MemberEpoch = b.MemberEpoch })).Assignment.Should().BeEmpty("a did not release anything b could take");
+
+        // Its real report releases the partition, which b then gets.
+        var kept = revoking.Assignment!.Single().Partitions;
+        (await HeartbeatAsync(client, new() { GroupId = group, MemberId = "a", MemberEpoch = revoking.MemberEpoch, Owned = [new(topicId, kept)] })).ErrorCode.Should().Be(KafkaErrorCode.None);
+        (await HeartbeatAsync(client, new() { GroupId = group, MemberId = "b", MemberEpoch = b.MemberEpoch })).Assignment.Should().ContainSingle().Which.Partitions.Should().HaveCount(1);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using Runnel.Client;
+using CK = Confluent.Kafka;
+
+namespace Runnel.Kafka.Tests;
+
+/// <summary>One group, two kinds of members: a Runnel <see cref="Consumer{TKey, TValue}"/> and a Confluent.Kafka
+/// consumer (KIP-848 consumer protocol, or the classic protocol with the group grain assigning for it, as Kafka 4's
+/// mixed groups do). They split the partitions, read every record once between them with commits, and a member
+/// leaving hands its partitions to the other.</summary>
+public sealed class SharedGroupTests(KafkaSiloFixture silo) : IClassFixture<KafkaSiloFixture>
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(90);
+    private const int Partitions = 6;
+
+    private static string NewName(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..10];
+
+    private async Task ProduceAsync(string topic, int perPartition, int firstOffset)
+    {
+        using var producer = new CK.ProducerBuilder<string, string>(new CK.ProducerConfig { BootstrapServers = silo.KafkaBootstrap, EnableIdempotence = true, LingerMs = 5 }).Build();
+        for (var p = 0; p < Partitions; p++)
+        {
+            for (var i = 0; i < perPartition; i++)
+            {
+                await producer.ProduceAsync(new CK.TopicPartition(topic, p), new CK.Message<string, string> { Key = $"k{i}", Value = $"p{p}-{firstOffset + i}" }).WaitAsync(Guard);
+            }
+        }
+
+        producer.Flush(Guard);
+    }
+
+    private CK.ConsumerConfig KafkaConfig(string group, CK.GroupProtocol protocol, CK.PartitionAssignmentStrategy strategy)
+    {
+        var config = new CK.ConsumerConfig
+        {
+            BootstrapServers = silo.KafkaBootstrap,
+            GroupId = group,
+            GroupProtocol = protocol,
+            EnableAutoCommit = false,
+            AutoOffsetReset = CK.AutoOffsetReset.Earliest,
+            FetchWaitMaxMs = 100,
+            SocketTimeoutMs = 10_000,
+            MaxPollIntervalMs = 30_000,
+        };
+        if (protocol == CK.GroupProtocol.Classic)
+        {
+            config.SessionTimeoutMs = 10_000;
+            config.HeartbeatIntervalMs = 300;
+            config.PartitionAssignmentStrategy = strategy;
+        }
+
+        return config;
+    }
+
+    [Theory]
+    [InlineData(CK.GroupProtocol.Consumer, CK.PartitionAssignmentStrategy.Range)]
+    [InlineData(CK.GroupProtocol.Classic, CK.PartitionAssignmentStrategy.Range)]
+    [InlineData(CK.GroupProtocol.Classic, CK.PartitionAssignmentStrategy.CooperativeSticky)]
+    public async Task RunnelAndKafkaConsumer_OneGroupSixPartitions_SplitReadEachOnce_LeaverHandsOver(CK.GroupProtocol protocol, CK.PartitionAssignmentStrategy strategy)
+    {
+        var topic = NewName("shared");
+        var group = NewName("shared");
+        using (var admin = new CK.AdminClientBuilder(new CK.AdminClientConfig { BootstrapServers = silo.KafkaBootstrap }).Build())
+        {
+            await admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }]);
+        }
+
+        await ProduceAsync(topic, 10, firstOffset: 0);
+        var seen = new ConcurrentDictionary<(int Partition, long Offset), string>();
+        var duplicates = new ConcurrentQueue<string>();
+        void Record(string member, int partition, long offset, string value)
+        {
+            value.Should().Be($"p{partition}-{offset}");
+            if (!seen.TryAdd((partition, offset), member))
+            {
+                duplicates.Enqueue($"{member} read p{partition}@{offset} after {seen[(partition, offset)]}");
+            }
+        }
+
+        using var cts = new CancellationTokenSource(Guard);
+        await using var connection = await silo.ConnectAsync();
+        await using var runnel = connection.CreateConsumer<string, string>(ConsumerOptions.Default with
+        {
+            GroupId = group,
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            FetchMaxWait = TimeSpan.FromMilliseconds(50),
+            SessionTimeout = TimeSpan.FromSeconds(10),
+        });
+        runnel.Subscribe([topic]);
+        var runnelLoop = Task.Run(async () =>
+        {
+            await foreach (var result in runnel.ConsumeAsync(cts.Token))
+            {
+                Record("runnel", result.Partition, result.Offset, result.Message.Value ?? "");
+                await runnel.CommitAsync([new TopicPartitionOffset(result.TopicPartition, result.Offset + 1)], cts.Token);
+            }
+        });
+
+        // The Runnel consumer is first: the group is assigned on the server, and the Kafka consumer joins it.
+        await UntilAsync(() => runnel.Assignment.Count == Partitions, "the Runnel consumer owns all six");
+        using var kafka = new CK.ConsumerBuilder<string, string>(KafkaConfig(group, protocol, strategy)).Build();
+        kafka.Subscribe(topic);
+        PollUntil(() => seen.Count == Partitions * 10 && runnel.Assignment.Count == 3 && kafka.Assignment.Count == 3, "a 3/3 split with every record read");
+        runnel.Assignment.Select(tp => tp.Partition).Concat(kafka.Assignment.Select(tp => tp.Partition.Value)).Should().BeEquivalentTo(Enumerable.Range(0, Partitions), "every partition has exactly one owner");
+
+        // Records produced now are read once, by each partition's owner.
+        await ProduceAsync(topic, 1, firstOffset: 10);
+        PollUntil(() => seen.Count == Partitions * 11, "the new records read");
+
+        // The Kafka consumer leaves: the Runnel consumer takes its three over and resumes at its commits.
+        kafka.Close();
+        await ProduceAsync(topic, 1, firstOffset: 11);
+        await UntilAsync(() => seen.Count == Partitions * 12 && runnel.Assignment.Count == Partitions, "the Runnel consumer owns all six again and read everything");
+
+        duplicates.Should().BeEmpty("a partition has one owner at a time and a new owner starts at the committed offset");
+        seen.Keys.Should().BeEquivalentTo(Enumerable.Range(0, Partitions).SelectMany(p => Enumerable.Range(0, 12).Select(i => (p, (long)i))));
+        seen.Values.Distinct().Should().BeEquivalentTo(["runnel", "kafka"], "both members read part of the topic");
+        await cts.CancelAsync();
+        await FluentActions.Awaiting(() => runnelLoop).Should().ThrowAsync<OperationCanceledException>();
+
+        void PollUntil(Func<bool> done, string what)
+        {
+            while (!done())
+            {
+                cts.Token.IsCancellationRequested.Should().BeFalse($"timed out waiting for {what}");
+                runnelLoop.IsFaulted.Should().BeFalse(runnelLoop.Exception?.ToString());
+                if (kafka.Consume(TimeSpan.FromMilliseconds(50)) is { } record)
+                {
+                    Record("kafka", record.Partition.Value, record.Offset.Value, record.Message.Value);
+                    kafka.Commit(record);
+                }
+            }
+        }
+
+        async Task UntilAsync(Func<bool> done, string what)
+        {
+            while (!done())
+            {
+                cts.Token.IsCancellationRequested.Should().BeFalse($"timed out waiting for {what}");
+                runnelLoop.IsFaulted.Should().BeFalse(runnelLoop.Exception?.ToString());
+                await Task.Delay(20); // polling a condition under the deadline above
+            }
+        }
+    }
+}
