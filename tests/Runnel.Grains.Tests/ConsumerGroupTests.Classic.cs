@@ -38,7 +38,6 @@ public abstract partial class ConsumerGroupTests
         await FailsWith(RunnelErrorCode.FencedMember, () => group.CommitOffsetsAsync(new OffsetCommitRequest(follower.MemberId, 1, [new CommittedOffset("t", 1, 43, null)])).AsTask());
         await FailsWith(RunnelErrorCode.GroupNotEmpty, () => group.CommitOffsetsAsync(new OffsetCommitRequest("", -1, [new CommittedOffset("t", 0, 1, null)])).AsTask());
         await FailsWith(RunnelErrorCode.GroupNotEmpty, () => group.DeleteAsync().AsTask());
-        await FailsWith(RunnelErrorCode.InvalidArgument, () => Member("g", "runnel").HeartbeatAsync());
 
         var described = await group.DescribeClassicAsync();
         described.State.Should().Be("Stable");
@@ -65,6 +64,64 @@ public abstract partial class ConsumerGroupTests
 
         answer.Error.Should().Be(ClassicGroupError.None);
         answer.GenerationId.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Classic_RunnelMemberJoinsClassicGroup_ClassicMembersRejoinServerAssigned_NoPartitionHasTwoOwners()
+    {
+        await Cluster.Topic("t").CreateAsync(2, null);
+        var group = Cluster.Group("g");
+        var first = await group.JoinClassicAsync(ClassicJoin(""));
+        await group.SyncClassicAsync(first.MemberId, 1, [new ClassicAssignment(first.MemberId, [1])]);
+        var second = await group.JoinClassicAsync(ClassicJoin(""));
+        second.Error.Should().Be(ClassicGroupError.Pending, "the first member must rejoin for the round to end");
+
+        // A Runnel member joins the leader-assigned group: it is admitted, but takes nothing while classic members
+        // (who may hold any partition their leader gave them) remain.
+        var runnel = Member("g", "runnel");
+        (await runnel.HeartbeatAsync()).Assignment.Should().BeEmpty();
+        (await group.AwaitClassicJoinAsync(second.MemberId, TimeSpan.FromSeconds(30))).Error.Should().Be(ClassicGroupError.ServerAssigned, "a waiting join rejoins under the grain's assignment");
+        (await group.HeartbeatClassicAsync(first.MemberId, 1)).Should().Be(ClassicGroupError.RebalanceInProgress);
+        (await group.SyncClassicAsync(first.MemberId, 1, [])).Error.Should().Be(ClassicGroupError.RebalanceInProgress);
+        await group.CommitOffsetsAsync(new OffsetCommitRequest(first.MemberId, 1, [new CommittedOffset("t", 0, 5, null)]));
+        (await runnel.HeartbeatAsync()).Assignment.Should().BeEmpty("the first classic member has not rejoined");
+
+        // The first member rejoins: it is released to the grain's protocol (the Kafka listener then joins it there,
+        // reporting what it still owns), and the group assigns everyone.
+        (await group.JoinClassicAsync(ClassicJoin(first.MemberId))).Error.Should().Be(ClassicGroupError.ServerAssigned);
+        var converted = Member("g", "converted");
+        converted.MemberId = first.MemberId;
+        await converted.HeartbeatAsync();
+        await runnel.HeartbeatAsync();
+        await converted.HeartbeatAsync();
+        await runnel.HeartbeatAsync();
+        runnel.Owned.Concat(converted.Owned).Should().BeEquivalentTo(new[] { new GroupPartition("t", 0), new GroupPartition("t", 1) });
+        runnel.Owned.Should().ContainSingle();
+        (await group.HeartbeatClassicAsync(first.MemberId, converted.Epoch)).Should().Be(ClassicGroupError.ServerAssigned);
+        (await group.DescribeClassicAsync()).GroupType.Should().Be("consumer");
+        (await group.FetchOffsetsAsync(null)).Should().Equal(new CommittedOffset("t", 0, 5, null));
+    }
+
+    [Fact]
+    public async Task Classic_ConvertingGroup_MemberThatNeverRejoins_RemovedAtItsRebalanceTimeout()
+    {
+        await Cluster.Topic("t").CreateAsync(2, null);
+        var group = Cluster.Group("g");
+        var stuck = await group.JoinClassicAsync(ClassicJoin("") with { SessionTimeout = TimeSpan.FromMinutes(10) });
+        await group.SyncClassicAsync(stuck.MemberId, 1, [new ClassicAssignment(stuck.MemberId, [1])]);
+        var runnel = Member("g", "runnel");
+        (await runnel.HeartbeatAsync()).Assignment.Should().BeEmpty();
+
+        // It keeps heartbeating (told to rejoin each time) but never rejoins: at its rebalance timeout (30 s) it is out.
+        for (var i = 0; i < 11; i++)
+        {
+            Time.Advance(TimeSpan.FromSeconds(3));
+            await group.HeartbeatClassicAsync(stuck.MemberId, 1);
+            await runnel.HeartbeatAsync();
+        }
+
+        (await group.HeartbeatClassicAsync(stuck.MemberId, 1)).Should().Be(ClassicGroupError.UnknownMember);
+        (await runnel.HeartbeatAsync()).Assignment.Should().HaveCount(2, "the converted group is the Runnel member's alone");
     }
 
     [Fact]

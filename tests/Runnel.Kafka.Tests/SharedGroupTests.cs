@@ -143,4 +143,80 @@ public sealed class SharedGroupTests(KafkaSiloFixture silo) : IClassFixture<Kafk
             }
         }
     }
+
+    [Theory]
+    [InlineData(CK.PartitionAssignmentStrategy.Range)]
+    [InlineData(CK.PartitionAssignmentStrategy.CooperativeSticky)]
+    public async Task ClassicKafkaConsumerFirst_RunnelConsumerJoins_GroupConvertsSplitsAndReadsEachOnce(CK.PartitionAssignmentStrategy strategy)
+    {
+        var topic = NewName("convert");
+        var group = NewName("convert");
+        using (var admin = new CK.AdminClientBuilder(new CK.AdminClientConfig { BootstrapServers = silo.KafkaBootstrap }).Build())
+        {
+            await admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }]);
+        }
+
+        await ProduceAsync(topic, 10, firstOffset: 0);
+        var seen = new ConcurrentDictionary<(int Partition, long Offset), string>();
+        var duplicates = new ConcurrentQueue<string>();
+        void Record(string member, int partition, long offset, string value)
+        {
+            value.Should().Be($"p{partition}-{offset}");
+            if (!seen.TryAdd((partition, offset), member))
+            {
+                duplicates.Enqueue($"{member} read p{partition}@{offset} after {seen[(partition, offset)]}");
+            }
+        }
+
+        using var cts = new CancellationTokenSource(Guard);
+        Task? runnelLoop = null;
+
+        // The Kafka consumer is first and alone: a classic group, its leader (itself) assigns all six.
+        using var kafka = new CK.ConsumerBuilder<string, string>(KafkaConfig(group, CK.GroupProtocol.Classic, strategy)).Build();
+        kafka.Subscribe(topic);
+        PollUntil(() => seen.Count == Partitions * 10 && kafka.Assignment.Count == Partitions, "the Kafka consumer owns all six and read everything");
+
+        // A Runnel consumer joins: the group converts to server-side assignment, the Kafka consumer rejoins, they split.
+        await using var connection = await silo.ConnectAsync();
+        await using var runnel = connection.CreateConsumer<string, string>(ConsumerOptions.Default with
+        {
+            GroupId = group,
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            FetchMaxWait = TimeSpan.FromMilliseconds(50),
+            SessionTimeout = TimeSpan.FromSeconds(10),
+        });
+        runnel.Subscribe([topic]);
+        runnelLoop = Task.Run(async () =>
+        {
+            await foreach (var result in runnel.ConsumeAsync(cts.Token))
+            {
+                Record("runnel", result.Partition, result.Offset, result.Message.Value ?? "");
+                await runnel.CommitAsync([new TopicPartitionOffset(result.TopicPartition, result.Offset + 1)], cts.Token);
+            }
+        });
+        PollUntil(() => runnel.Assignment.Count == 3 && kafka.Assignment.Count == 3, "a 3/3 split after the conversion");
+        runnel.Assignment.Select(tp => tp.Partition).Concat(kafka.Assignment.Select(tp => tp.Partition.Value)).Should().BeEquivalentTo(Enumerable.Range(0, Partitions), "every partition has exactly one owner");
+
+        await ProduceAsync(topic, 1, firstOffset: 10);
+        PollUntil(() => seen.Count == Partitions * 11, "the new records read by their owners");
+        duplicates.Should().BeEmpty("the Runnel consumer started at the Kafka consumer's commits");
+        seen.Where(kv => kv.Key.Offset == 10).Select(kv => kv.Value).Distinct().Should().BeEquivalentTo(["runnel", "kafka"], "both members read part of the topic");
+        await cts.CancelAsync();
+        await FluentActions.Awaiting(() => runnelLoop).Should().ThrowAsync<OperationCanceledException>();
+
+        void PollUntil(Func<bool> done, string what)
+        {
+            while (!done())
+            {
+                cts.Token.IsCancellationRequested.Should().BeFalse($"timed out waiting for {what}");
+                (runnelLoop?.IsFaulted ?? false).Should().BeFalse(runnelLoop?.Exception?.ToString());
+                if (kafka.Consume(TimeSpan.FromMilliseconds(50)) is { } record)
+                {
+                    Record("kafka", record.Partition.Value, record.Offset.Value, record.Message.Value);
+                    kafka.Commit(record);
+                }
+            }
+        }
+    }
 }

@@ -16,9 +16,11 @@ public sealed partial class ConsumerGroupGrain
         ThrowIfInvalidId();
         ArgumentNullException.ThrowIfNull(request);
         ValidateClassicJoin(request);
-        if (_membership.Members.Count > 0)
+        if (_membership.Members.Count > 0 || _classic is { Draining: true })
         {
-            // Runnel's own members are assigned by the grain: the classic member joins as one of them.
+            // Runnel's own members are assigned by the grain: the classic member joins as one of them (a member of a
+            // converting classic group leaves it for that).
+            _classic?.Release(request.MemberId);
             return new ClassicJoinResponse(ClassicGroupError.ServerAssigned, request.MemberId, -1, "", "", []);
         }
 
@@ -40,7 +42,8 @@ public sealed partial class ConsumerGroupGrain
         ThrowIfInvalidId();
         if (_classic is null || !_classic.TryGet(memberId, out var member))
         {
-            return new ClassicJoinResponse(ClassicGroupError.UnknownMember, memberId, -1, "", "", []);
+            var error = _classic?.WasReleased(memberId) == true ? ClassicGroupError.ServerAssigned : ClassicGroupError.UnknownMember;
+            return new ClassicJoinResponse(error, memberId, -1, "", "", []);
         }
 
         if (member.PendingJoin is not { } pending)

@@ -55,6 +55,9 @@ public sealed partial class ConsumerGroupGrain
     [LoggerMessage(1532, LogLevel.Information, "Group {Group}: classic member {MemberId} removed (session or rebalance timeout)")]
     private static partial void LogClassicExpired(ILogger logger, string group, string memberId);
 
+    [LoggerMessage(1535, LogLevel.Information, "Group {Group}: a server-assigned member joined; its {Count} classic members (leader-assigned) are told to rejoin under server-side assignment")]
+    private static partial void LogClassicConverting(ILogger logger, string group, int count);
+
     [LoggerMessage(1533, LogLevel.Debug, "Group {Group}: transaction of producer {ProducerId} epoch {Epoch} completed (commit {Commit}, {Pending} pending offsets)")]
     private static partial void LogTransactionCompleted(ILogger logger, string group, long producerId, short epoch, bool commit, int pending);
 

@@ -21,16 +21,18 @@ public sealed partial class ConsumerGroupGrain
         var draft = _membership.Clone();
         var changes = new List<GroupChange>();
         var fenced = new List<string>();
+        ExpireClassic(); // a converting classic group's members past their deadline no longer hold anything
         ExpireSessions(draft, changes);
 
         string memberId;
         if (request.MemberEpoch == 0)
         {
-            if (ClassicMemberCount > 0)
+            if (_classic is { Count: > 0, Draining: false } classic)
             {
-                throw new RunnelException(
-                    RunnelErrorCode.InvalidArgument,
-                    $"Group '{GroupId}' has {ClassicMemberCount} Kafka classic-protocol members (client-side assignment); a Runnel consumer can join it only once they have left.");
+                // A classic group (its leader assigns) converts to server-side assignment, as Kafka 4 converts one
+                // online: its members are told to rejoin, and each rejoins as one of the grain's members.
+                classic.Drain();
+                LogClassicConverting(_logger, GroupId, classic.Count);
             }
 
             memberId = Join(draft, request, changes, fenced);
@@ -50,7 +52,7 @@ public sealed partial class ConsumerGroupGrain
         }
 
         await UpdateTargetAsync(draft, changes, cancellationToken);
-        Reconcile(draft, changes, memberId, request.OwnedPartitions);
+        Reconcile(draft, changes, memberId, request.OwnedPartitions, mayAcquire: ClassicMemberCount == 0);
         await LogChangesAsync(draft, changes, cancellationToken);
         foreach (var id in fenced)
         {
@@ -319,9 +321,11 @@ public sealed partial class ConsumerGroupGrain
     /// Moves the member towards its target: partitions it reported no longer owning leave its pending revocations;
     /// assigned partitions no longer in its target become pending revocations (or go at once if it does not own them);
     /// target partitions nobody else holds are assigned. Its epoch moves when its instructions change (and on its first
-    /// answer, so a member never stays at 0).
+    /// answer, so a member never stays at 0). Nothing new is assigned while <paramref name="mayAcquire"/> is false:
+    /// members of a converting classic group remain, and they may still hold partitions their leader gave them, which
+    /// the grain does not know, so nobody takes a new partition until they rejoined (reporting what they own) or left.
     /// </summary>
-    private static void Reconcile(GroupMembership draft, List<GroupChange> changes, string memberId, IReadOnlyList<GroupPartition> ownedList)
+    private static void Reconcile(GroupMembership draft, List<GroupChange> changes, string memberId, IReadOnlyList<GroupPartition> ownedList, bool mayAcquire)
     {
         var member = draft.Members[memberId];
         var target = draft.Target.For(memberId).ToHashSet();
@@ -345,7 +349,7 @@ public sealed partial class ConsumerGroupGrain
         }
 
         var holders = draft.Holders();
-        foreach (var p in target)
+        foreach (var p in mayAcquire ? target : Enumerable.Empty<GroupPartition>())
         {
             if (!assigned.Contains(p) && !revoking.Contains(p) && (!holders.TryGetValue(p, out var holder) || holder == memberId))
             {

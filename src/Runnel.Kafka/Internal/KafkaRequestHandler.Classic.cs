@@ -49,16 +49,17 @@ internal sealed partial class KafkaRequestHandler
                     TimeSpan.FromMilliseconds(request.SessionTimeoutMs),
                     rebalanceTimeout);
                 var answer = await grain.JoinClassicAsync(join).ConfigureAwait(false);
-                if (answer.Error == ClassicGroupError.ServerAssigned)
-                {
-                    response = await JoinServerAssignedAsync(grain, header, request).ConfigureAwait(false);
-                    return Encode(header, (ref KafkaWriter w, short v) => response.Write(ref w, v));
-                }
-
                 var giveUp = DateTimeOffset.UtcNow + rebalanceTimeout + ClassicWaitGrace;
                 while (answer.Error == ClassicGroupError.Pending && DateTimeOffset.UtcNow < giveUp)
                 {
                     answer = await grain.AwaitClassicJoinAsync(answer.MemberId, ClassicWaitSlice).ConfigureAwait(false);
+                }
+
+                if (answer.Error == ClassicGroupError.ServerAssigned)
+                {
+                    // The group is (or while this join waited became) assigned by the grain.
+                    response = await JoinServerAssignedAsync(grain, header, request).ConfigureAwait(false);
+                    return Encode(header, (ref KafkaWriter w, short v) => response.Write(ref w, v));
                 }
 
                 response.ErrorCode = ToKafka(answer.Error);

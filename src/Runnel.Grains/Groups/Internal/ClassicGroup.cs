@@ -11,6 +11,13 @@ namespace Runnel.Grains.Internal;
 /// A round waits for every known member to rejoin, at most until the longest rebalance timeout; then the members that
 /// did not rejoin are removed. Waiting calls hold a task each (<see cref="Member.PendingJoin"/>, <see cref="Member.PendingSync"/>)
 /// that the round's end completes. Not thread-safe: the grain calls it from its turns only. Nothing here is durable.
+/// <para>
+/// <see cref="Drain"/> converts the group to server-side assignment (a Runnel or KIP-848 member joined it, as Kafka 4
+/// converts a classic group online): no round completes any more, every member is told to rejoin (heartbeats and syncs
+/// answer REBALANCE_IN_PROGRESS, waiting joins <see cref="ClassicGroupError.ServerAssigned"/>), and each rejoin
+/// <see cref="Release">releases</see> the member to the grain's own protocol. Members that do not rejoin within the
+/// longest rebalance timeout are removed. While any member remains it may still hold partitions the leader gave it.
+/// </para>
 /// </summary>
 internal sealed class ClassicGroup(TimeProvider time)
 {
@@ -34,6 +41,14 @@ internal sealed class ClassicGroup(TimeProvider time)
 
     public string LeaderId { get; private set; } = "";
 
+    /// <summary>The member ids released to server-side assignment by <see cref="Drain"/> or <see cref="Release"/>: a
+    /// late call of theirs is answered <see cref="ClassicGroupError.ServerAssigned"/>.</summary>
+    private readonly HashSet<string> _released = new(StringComparer.Ordinal);
+
+    /// <summary>True once the group converts to server-side assignment (<see cref="Drain"/>) until its last member
+    /// is gone.</summary>
+    public bool Draining { get; private set; }
+
     /// <summary>When the current round (join or sync) gives up on members that did not answer.</summary>
     public DateTimeOffset RoundDeadline { get; private set; } = DateTimeOffset.MaxValue;
 
@@ -46,6 +61,12 @@ internal sealed class ClassicGroup(TimeProvider time)
     /// <summary>A join. Returns the member's pending join (completed at once when this join ended the round).</summary>
     public Task<ClassicJoinResponse> Join(ClassicJoinRequest request)
     {
+        if (Draining)
+        {
+            Release(request.MemberId);
+            return Task.FromResult(Failed(ClassicGroupError.ServerAssigned, request.MemberId));
+        }
+
         if (_members.Count > 0 && (request.ProtocolType != ProtocolType || !request.Protocols.Any(p => _members.Values.All(m => m.Supports(p.Name)))))
         {
             return Task.FromResult(Failed(ClassicGroupError.InconsistentProtocol, request.MemberId));
@@ -92,6 +113,47 @@ internal sealed class ClassicGroup(TimeProvider time)
         TryCompleteJoin();
         return pending;
     }
+
+    /// <summary>Starts the conversion to server-side assignment (see the type's remarks). Idempotent.</summary>
+    public void Drain()
+    {
+        if (Draining || _members.Count == 0)
+        {
+            return;
+        }
+
+        Draining = true;
+        State = Phase.PreparingRebalance;
+        RoundDeadline = time.GetUtcNow() + _members.Values.Max(m => m.RebalanceTimeout);
+        foreach (var member in _members.Values.ToList())
+        {
+            if (member.PendingJoin is not null)
+            {
+                // Waiting for a round that will not come: it joins the grain's protocol instead.
+                Release(member.MemberId);
+            }
+            else
+            {
+                member.PendingSync?.TrySetResult(new ClassicSyncResponse(ClassicGroupError.RebalanceInProgress, []));
+                member.PendingSync = null;
+            }
+        }
+    }
+
+    /// <summary>Removes <paramref name="memberId"/> from the classic group because it rejoins under server-side
+    /// assignment: a waiting join is answered <see cref="ClassicGroupError.ServerAssigned"/>. No round starts.</summary>
+    public void Release(string memberId)
+    {
+        if (_members.TryGetValue(memberId, out var member))
+        {
+            Remove(member, ClassicGroupError.ServerAssigned);
+            _released.Add(memberId);
+            EndDrainIfEmpty();
+        }
+    }
+
+    /// <summary>True when <paramref name="memberId"/> was released to server-side assignment.</summary>
+    public bool WasReleased(string memberId) => _released.Contains(memberId);
 
     /// <summary>The leader's sync stores every assignment and makes the group stable; a follower's waits for it.</summary>
     public Task<ClassicSyncResponse> Sync(string memberId, int generation, IReadOnlyList<ClassicAssignment> assignments)
@@ -167,6 +229,19 @@ internal sealed class ClassicGroup(TimeProvider time)
     public IReadOnlyList<string> Expire()
     {
         var now = time.GetUtcNow();
+        if (Draining)
+        {
+            // Members that neither rejoined nor stopped heartbeating by the deadline are removed, as a round's late ones.
+            var gone = _members.Values.Where(m => m.SessionDeadline <= now || now >= RoundDeadline).ToList();
+            foreach (var member in gone)
+            {
+                Remove(member, ClassicGroupError.UnknownMember);
+            }
+
+            EndDrainIfEmpty();
+            return [.. gone.Select(m => m.MemberId)];
+        }
+
         var expired = _members.Values.Where(m => m.PendingJoin is null && m.SessionDeadline <= now).ToList();
         foreach (var member in expired)
         {
@@ -218,8 +293,26 @@ internal sealed class ClassicGroup(TimeProvider time)
         return generation != Generation ? ClassicGroupError.IllegalGeneration : null;
     }
 
+    private void EndDrainIfEmpty()
+    {
+        if (Draining && _members.Count == 0)
+        {
+            Draining = false;
+            State = Phase.Empty;
+            RoundDeadline = DateTimeOffset.MaxValue;
+            LeaderId = "";
+            ProtocolName = "";
+        }
+    }
+
     private void AfterRemoval()
     {
+        if (Draining)
+        {
+            EndDrainIfEmpty();
+            return;
+        }
+
         if (_members.Count == 0)
         {
             State = Phase.Empty;
