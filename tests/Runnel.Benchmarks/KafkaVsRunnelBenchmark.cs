@@ -110,7 +110,9 @@ internal static class KafkaVsRunnelBenchmark
             tuned = Math.Max(tuned, ConfluentConsume(bootstrap, "kafka-0", records, partitions, partitionFetchBytes, fetchQueueBackoffMs: 10).Rate);
         }
 
-        var ceiling = ConfluentDrainPrefetched(bootstrap, "kafka-0", records, partitions, size, partitionFetchBytes);
+        var ceiling = ConfluentConsume(
+            bootstrap, "kafka-0", records, partitions, partitionFetchBytes,
+            queueKbytes: (int)Math.Min(int.MaxValue, 2L * records * (size + 128) / 1024), pauseAfterFirst: PrefetchTime).RateAfterFirst;
 
         var produceRatio = kafkaProduce / runnelProduce;
         var consumeRatio = kafkaConsume / runnelConsume;
@@ -196,7 +198,14 @@ internal static class KafkaVsRunnelBenchmark
         return records / watch.Elapsed.TotalSeconds;
     }
 
-    private static Consumed ConfluentConsume(string bootstrap, string topic, int records, int partitions, int partitionFetchBytes, int? fetchQueueBackoffMs = null)
+    /// <summary>One Confluent read of the whole topic with Assign. <paramref name="fetchQueueBackoffMs"/> and
+    /// <paramref name="queueKbytes"/> (queued.max.messages.kbytes) are librdkafka's defaults unless given. With a
+    /// <paramref name="pauseAfterFirst"/>, the consumer is left that long after its first record to fetch into its queue
+    /// and the clock restarts: what is timed is then its Consume() loop over what it already holds (bounded: should it
+    /// not have fetched everything, the figure includes fetching and is lower).</summary>
+    private static Consumed ConfluentConsume(
+        string bootstrap, string topic, int records, int partitions, int partitionFetchBytes,
+        int? fetchQueueBackoffMs = null, int? queueKbytes = null, TimeSpan pauseAfterFirst = default)
     {
         using var consumer = new CK.ConsumerBuilder<byte[], byte[]>(new CK.ConsumerConfig
         {
@@ -206,6 +215,8 @@ internal static class KafkaVsRunnelBenchmark
             FetchWaitMaxMs = 100,
             MaxPartitionFetchBytes = partitionFetchBytes,
             FetchQueueBackoffMs = fetchQueueBackoffMs,
+            QueuedMaxMessagesKbytes = queueKbytes,
+            QueuedMinMessages = queueKbytes is null ? null : records,
         }).Build();
 
         // The Runnel client reads on a connection that is open and knows the topic; give librdkafka's handle the same
@@ -231,57 +242,16 @@ internal static class KafkaVsRunnelBenchmark
             {
                 Check(record.Partition.Value, record.Offset.Value, next);
                 first = read++ == 0 ? watch.Elapsed : first;
+                if (read == 1 && pauseAfterFirst > TimeSpan.Zero)
+                {
+                    Thread.Sleep(pauseAfterFirst);
+                    watch.Restart();
+                    first = TimeSpan.Zero;
+                }
             }
         }
 
         return new Consumed(records, watch.Elapsed, first);
-    }
-
-    /// <summary>The Confluent consumer's Consume() loop alone: its queue is sized for the whole topic, it reads the first
-    /// record, is left <see cref="PrefetchTime"/> to fetch the rest into memory (bounded: should it not finish, the figure
-    /// includes fetching and is lower), then the remaining records are timed.</summary>
-    private static double ConfluentDrainPrefetched(string bootstrap, string topic, int records, int partitions, int size, int partitionFetchBytes)
-    {
-        using var consumer = new CK.ConsumerBuilder<byte[], byte[]>(new CK.ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            GroupId = "kafka-vs-assign",
-            EnableAutoCommit = false,
-            FetchWaitMaxMs = 100,
-            MaxPartitionFetchBytes = partitionFetchBytes,
-            QueuedMaxMessagesKbytes = (int)Math.Min(int.MaxValue, 2L * records * (size + 128) / 1024),
-            QueuedMinMessages = records,
-        }).Build();
-        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new CK.TopicPartitionOffset(topic, p, CK.Offset.Beginning)));
-        var next = new long[partitions];
-        var guard = Stopwatch.StartNew();
-        CK.ConsumeResult<byte[], byte[]>? first;
-        while ((first = consumer.Consume(TimeSpan.FromMilliseconds(100))) is null)
-        {
-            if (guard.Elapsed > Guard)
-            {
-                throw new TimeoutException($"Confluent read no record in {Guard}.");
-            }
-        }
-
-        Check(first.Partition.Value, first.Offset.Value, next);
-        Thread.Sleep(PrefetchTime);
-        var watch = Stopwatch.StartNew();
-        for (var read = 1; read < records;)
-        {
-            if (watch.Elapsed > Guard)
-            {
-                throw new TimeoutException($"Confluent read {read} of {records} records in {Guard}.");
-            }
-
-            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } record)
-            {
-                Check(record.Partition.Value, record.Offset.Value, next);
-                read++;
-            }
-        }
-
-        return (records - 1) / watch.Elapsed.TotalSeconds;
     }
 
     private static async Task<Consumed> RunnelConsumeAsync(RunnelConnection connection, string topic, int records, int partitions)

@@ -7,7 +7,7 @@ namespace Runnel.Kafka.Tests;
 /// <summary>One group, two kinds of members: a Runnel <see cref="Consumer{TKey, TValue}"/> and a Confluent.Kafka
 /// consumer (KIP-848 consumer protocol, or the classic protocol with the group grain assigning for it, as Kafka 4's
 /// mixed groups do). They split the partitions, read every record once between them with commits, and a member
-/// leaving hands its partitions to the other.</summary>
+/// leaving hands its partitions to the other. A classic group that a Runnel consumer joins converts online.</summary>
 public sealed class SharedGroupTests(KafkaSiloFixture silo) : IClassFixture<KafkaSiloFixture>
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(90);
@@ -27,6 +27,14 @@ public sealed class SharedGroupTests(KafkaSiloFixture silo) : IClassFixture<Kafk
         }
 
         producer.Flush(Guard);
+    }
+
+    private async Task<string> CreateTopicAsync(string prefix)
+    {
+        var topic = NewName(prefix);
+        using var admin = new CK.AdminClientBuilder(new CK.AdminClientConfig { BootstrapServers = silo.KafkaBootstrap }).Build();
+        await admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }]);
+        return topic;
     }
 
     private CK.ConsumerConfig KafkaConfig(string group, CK.GroupProtocol protocol, CK.PartitionAssignmentStrategy strategy)
@@ -58,90 +66,33 @@ public sealed class SharedGroupTests(KafkaSiloFixture silo) : IClassFixture<Kafk
     [InlineData(CK.GroupProtocol.Classic, CK.PartitionAssignmentStrategy.CooperativeSticky)]
     public async Task RunnelAndKafkaConsumer_OneGroupSixPartitions_SplitReadEachOnce_LeaverHandsOver(CK.GroupProtocol protocol, CK.PartitionAssignmentStrategy strategy)
     {
-        var topic = NewName("shared");
+        var topic = await CreateTopicAsync("shared");
         var group = NewName("shared");
-        using (var admin = new CK.AdminClientBuilder(new CK.AdminClientConfig { BootstrapServers = silo.KafkaBootstrap }).Build())
-        {
-            await admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }]);
-        }
-
         await ProduceAsync(topic, 10, firstOffset: 0);
-        var seen = new ConcurrentDictionary<(int Partition, long Offset), string>();
-        var duplicates = new ConcurrentQueue<string>();
-        void Record(string member, int partition, long offset, string value)
-        {
-            value.Should().Be($"p{partition}-{offset}");
-            if (!seen.TryAdd((partition, offset), member))
-            {
-                duplicates.Enqueue($"{member} read p{partition}@{offset} after {seen[(partition, offset)]}");
-            }
-        }
-
-        using var cts = new CancellationTokenSource(Guard);
         await using var connection = await silo.ConnectAsync();
-        await using var runnel = connection.CreateConsumer<string, string>(ConsumerOptions.Default with
-        {
-            GroupId = group,
-            EnableAutoCommit = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            FetchMaxWait = TimeSpan.FromMilliseconds(50),
-            SessionTimeout = TimeSpan.FromSeconds(10),
-        });
-        runnel.Subscribe([topic]);
-        var runnelLoop = Task.Run(async () =>
-        {
-            await foreach (var result in runnel.ConsumeAsync(cts.Token))
-            {
-                Record("runnel", result.Partition, result.Offset, result.Message.Value ?? "");
-                await runnel.CommitAsync([new TopicPartitionOffset(result.TopicPartition, result.Offset + 1)], cts.Token);
-            }
-        });
+        using var read = new SharedRead();
 
         // The Runnel consumer is first: the group is assigned on the server, and the Kafka consumer joins it.
-        await UntilAsync(() => runnel.Assignment.Count == Partitions, "the Runnel consumer owns all six");
+        await using var runnel = read.StartRunnel(connection, group, topic);
+        await read.UntilAsync(() => runnel.Assignment.Count == Partitions, "the Runnel consumer owns all six");
         using var kafka = new CK.ConsumerBuilder<string, string>(KafkaConfig(group, protocol, strategy)).Build();
         kafka.Subscribe(topic);
-        PollUntil(() => seen.Count == Partitions * 10 && runnel.Assignment.Count == 3 && kafka.Assignment.Count == 3, "a 3/3 split with every record read");
+        read.PollUntil(kafka, () => read.Seen.Count == Partitions * 10 && runnel.Assignment.Count == 3 && kafka.Assignment.Count == 3, "a 3/3 split with every record read");
         runnel.Assignment.Select(tp => tp.Partition).Concat(kafka.Assignment.Select(tp => tp.Partition.Value)).Should().BeEquivalentTo(Enumerable.Range(0, Partitions), "every partition has exactly one owner");
 
         // Records produced now are read once, by each partition's owner.
         await ProduceAsync(topic, 1, firstOffset: 10);
-        PollUntil(() => seen.Count == Partitions * 11, "the new records read");
+        read.PollUntil(kafka, () => read.Seen.Count == Partitions * 11, "the new records read");
 
         // The Kafka consumer leaves: the Runnel consumer takes its three over and resumes at its commits.
         kafka.Close();
         await ProduceAsync(topic, 1, firstOffset: 11);
-        await UntilAsync(() => seen.Count == Partitions * 12 && runnel.Assignment.Count == Partitions, "the Runnel consumer owns all six again and read everything");
+        await read.UntilAsync(() => read.Seen.Count == Partitions * 12 && runnel.Assignment.Count == Partitions, "the Runnel consumer owns all six again and read everything");
 
-        duplicates.Should().BeEmpty("a partition has one owner at a time and a new owner starts at the committed offset");
-        seen.Keys.Should().BeEquivalentTo(Enumerable.Range(0, Partitions).SelectMany(p => Enumerable.Range(0, 12).Select(i => (p, (long)i))));
-        seen.Values.Distinct().Should().BeEquivalentTo(["runnel", "kafka"], "both members read part of the topic");
-        await cts.CancelAsync();
-        await FluentActions.Awaiting(() => runnelLoop).Should().ThrowAsync<OperationCanceledException>();
-
-        void PollUntil(Func<bool> done, string what)
-        {
-            while (!done())
-            {
-                cts.Token.IsCancellationRequested.Should().BeFalse($"timed out waiting for {what}");
-                runnelLoop.IsFaulted.Should().BeFalse(runnelLoop.Exception?.ToString());
-                if (kafka.Consume(TimeSpan.FromMilliseconds(50)) is { } record)
-                {
-                    Record("kafka", record.Partition.Value, record.Offset.Value, record.Message.Value);
-                    kafka.Commit(record);
-                }
-            }
-        }
-
-        async Task UntilAsync(Func<bool> done, string what)
-        {
-            while (!done())
-            {
-                cts.Token.IsCancellationRequested.Should().BeFalse($"timed out waiting for {what}");
-                runnelLoop.IsFaulted.Should().BeFalse(runnelLoop.Exception?.ToString());
-                await Task.Delay(20); // polling a condition under the deadline above
-            }
-        }
+        read.Duplicates.Should().BeEmpty("a partition has one owner at a time and a new owner starts at the committed offset");
+        read.Seen.Keys.Should().BeEquivalentTo(Enumerable.Range(0, Partitions).SelectMany(p => Enumerable.Range(0, 12).Select(i => (p, (long)i))));
+        read.Seen.Values.Distinct().Should().BeEquivalentTo(["runnel", "kafka"], "both members read part of the topic");
+        await read.StopRunnelAsync();
     }
 
     [Theory]
@@ -149,73 +100,105 @@ public sealed class SharedGroupTests(KafkaSiloFixture silo) : IClassFixture<Kafk
     [InlineData(CK.PartitionAssignmentStrategy.CooperativeSticky)]
     public async Task ClassicKafkaConsumerFirst_RunnelConsumerJoins_GroupConvertsSplitsAndReadsEachOnce(CK.PartitionAssignmentStrategy strategy)
     {
-        var topic = NewName("convert");
+        var topic = await CreateTopicAsync("convert");
         var group = NewName("convert");
-        using (var admin = new CK.AdminClientBuilder(new CK.AdminClientConfig { BootstrapServers = silo.KafkaBootstrap }).Build())
-        {
-            await admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }]);
-        }
-
         await ProduceAsync(topic, 10, firstOffset: 0);
-        var seen = new ConcurrentDictionary<(int Partition, long Offset), string>();
-        var duplicates = new ConcurrentQueue<string>();
-        void Record(string member, int partition, long offset, string value)
-        {
-            value.Should().Be($"p{partition}-{offset}");
-            if (!seen.TryAdd((partition, offset), member))
-            {
-                duplicates.Enqueue($"{member} read p{partition}@{offset} after {seen[(partition, offset)]}");
-            }
-        }
-
-        using var cts = new CancellationTokenSource(Guard);
-        Task? runnelLoop = null;
+        await using var connection = await silo.ConnectAsync();
+        using var read = new SharedRead();
 
         // The Kafka consumer is first and alone: a classic group, its leader (itself) assigns all six.
         using var kafka = new CK.ConsumerBuilder<string, string>(KafkaConfig(group, CK.GroupProtocol.Classic, strategy)).Build();
         kafka.Subscribe(topic);
-        PollUntil(() => seen.Count == Partitions * 10 && kafka.Assignment.Count == Partitions, "the Kafka consumer owns all six and read everything");
+        read.PollUntil(kafka, () => read.Seen.Count == Partitions * 10 && kafka.Assignment.Count == Partitions, "the Kafka consumer owns all six and read everything");
 
         // A Runnel consumer joins: the group converts to server-side assignment, the Kafka consumer rejoins, they split.
-        await using var connection = await silo.ConnectAsync();
-        await using var runnel = connection.CreateConsumer<string, string>(ConsumerOptions.Default with
-        {
-            GroupId = group,
-            EnableAutoCommit = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            FetchMaxWait = TimeSpan.FromMilliseconds(50),
-            SessionTimeout = TimeSpan.FromSeconds(10),
-        });
-        runnel.Subscribe([topic]);
-        runnelLoop = Task.Run(async () =>
-        {
-            await foreach (var result in runnel.ConsumeAsync(cts.Token))
-            {
-                Record("runnel", result.Partition, result.Offset, result.Message.Value ?? "");
-                await runnel.CommitAsync([new TopicPartitionOffset(result.TopicPartition, result.Offset + 1)], cts.Token);
-            }
-        });
-        PollUntil(() => runnel.Assignment.Count == 3 && kafka.Assignment.Count == 3, "a 3/3 split after the conversion");
+        await using var runnel = read.StartRunnel(connection, group, topic);
+        read.PollUntil(kafka, () => runnel.Assignment.Count == 3 && kafka.Assignment.Count == 3, "a 3/3 split after the conversion");
         runnel.Assignment.Select(tp => tp.Partition).Concat(kafka.Assignment.Select(tp => tp.Partition.Value)).Should().BeEquivalentTo(Enumerable.Range(0, Partitions), "every partition has exactly one owner");
 
         await ProduceAsync(topic, 1, firstOffset: 10);
-        PollUntil(() => seen.Count == Partitions * 11, "the new records read by their owners");
-        duplicates.Should().BeEmpty("the Runnel consumer started at the Kafka consumer's commits");
-        seen.Where(kv => kv.Key.Offset == 10).Select(kv => kv.Value).Distinct().Should().BeEquivalentTo(["runnel", "kafka"], "both members read part of the topic");
-        await cts.CancelAsync();
-        await FluentActions.Awaiting(() => runnelLoop).Should().ThrowAsync<OperationCanceledException>();
+        read.PollUntil(kafka, () => read.Seen.Count == Partitions * 11, "the new records read by their owners");
+        read.Duplicates.Should().BeEmpty("the Runnel consumer started at the Kafka consumer's commits");
+        read.Seen.Where(kv => kv.Key.Offset == 10).Select(kv => kv.Value).Distinct().Should().BeEquivalentTo(["runnel", "kafka"], "both members read part of the topic");
+        await read.StopRunnelAsync();
+    }
 
-        void PollUntil(Func<bool> done, string what)
+    /// <summary>What the members of one test read (each record once, with its reader), the Runnel member's read loop
+    /// (it commits every record) and the waits, all under one deadline.</summary>
+    private sealed class SharedRead : IDisposable
+    {
+        private readonly CancellationTokenSource _cts = new(Guard);
+        private Task? _runnelLoop;
+
+        public ConcurrentDictionary<(int Partition, long Offset), string> Seen { get; } = new();
+
+        public ConcurrentQueue<string> Duplicates { get; } = new();
+
+        public IConsumer<string, string> StartRunnel(RunnelConnection connection, string group, string topic)
+        {
+            var runnel = connection.CreateConsumer<string, string>(ConsumerOptions.Default with
+            {
+                GroupId = group,
+                EnableAutoCommit = false,
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+                FetchMaxWait = TimeSpan.FromMilliseconds(50),
+                SessionTimeout = TimeSpan.FromSeconds(10),
+            });
+            runnel.Subscribe([topic]);
+            _runnelLoop = Task.Run(async () =>
+            {
+                await foreach (var result in runnel.ConsumeAsync(_cts.Token))
+                {
+                    Record("runnel", result.Partition, result.Offset, result.Message.Value ?? "");
+                    await runnel.CommitAsync([new TopicPartitionOffset(result.TopicPartition, result.Offset + 1)], _cts.Token);
+                }
+            });
+            return runnel;
+        }
+
+        public async Task StopRunnelAsync()
+        {
+            await _cts.CancelAsync();
+            await FluentActions.Awaiting(() => _runnelLoop!).Should().ThrowAsync<OperationCanceledException>();
+        }
+
+        /// <summary>Polls the Kafka consumer (it reads and commits) until <paramref name="done"/>.</summary>
+        public void PollUntil(CK.IConsumer<string, string> kafka, Func<bool> done, string what)
         {
             while (!done())
             {
-                cts.Token.IsCancellationRequested.Should().BeFalse($"timed out waiting for {what}");
-                (runnelLoop?.IsFaulted ?? false).Should().BeFalse(runnelLoop?.Exception?.ToString());
+                CheckProgress(what);
                 if (kafka.Consume(TimeSpan.FromMilliseconds(50)) is { } record)
                 {
                     Record("kafka", record.Partition.Value, record.Offset.Value, record.Message.Value);
                     kafka.Commit(record);
                 }
+            }
+        }
+
+        public async Task UntilAsync(Func<bool> done, string what)
+        {
+            while (!done())
+            {
+                CheckProgress(what);
+                await Task.Delay(20); // polling a condition under the deadline above
+            }
+        }
+
+        public void Dispose() => _cts.Dispose();
+
+        private void CheckProgress(string what)
+        {
+            _cts.Token.IsCancellationRequested.Should().BeFalse($"timed out waiting for {what}");
+            (_runnelLoop?.IsFaulted ?? false).Should().BeFalse(_runnelLoop?.Exception?.ToString());
+        }
+
+        private void Record(string member, int partition, long offset, string value)
+        {
+            value.Should().Be($"p{partition}-{offset}");
+            if (!Seen.TryAdd((partition, offset), member))
+            {
+                Duplicates.Enqueue($"{member} read p{partition}@{offset} after {Seen[(partition, offset)]}");
             }
         }
     }
