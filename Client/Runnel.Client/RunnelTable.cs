@@ -18,10 +18,15 @@ namespace Runnel.Client;
 /// removes it; an <see cref="RowKind.UpdateBefore"/> (the before-image) is not applied as a value: it retracts its key's
 /// row, which the update's after-image — produced in the same batch (<see cref="IProducer{TKey, TValue}.ProduceChangeAsync(string, TKey, TValue, TValue, CancellationToken)"/>) —
 /// sets again. Keyless records are skipped.</para>
-/// <para><b>Atomic swaps.</b> The records of one fetch (whole stored batches of one partition) are applied to a copy
-/// and published with one reference swap: <see cref="TryGetValue"/>, <see cref="Count"/>, enumeration and
-/// <see cref="Snapshot"/> always see the table between two fetched batches, never part of one — so never an update's
-/// before-image without its after-image. Enumerating walks the immutable snapshot taken when it began, however many
+/// <para><b>Atomic swaps.</b> Records are applied to a copy and published with one reference swap:
+/// <see cref="TryGetValue"/>, <see cref="Count"/>, enumeration, <see cref="Snapshot"/> and <see cref="Changed"/> see
+/// the table between two swaps, never part of one. A swap holds whole stored batches — so never an update's
+/// before-image without its after-image — and whole transactions: the records of a transaction (a transactional
+/// producer's, or <see cref="IProducer{TKey, TValue}.ProduceChangeAsync(string, TKey, TValue, TValue, CancellationToken)"/>'s
+/// inside one when the key changed partition) are held back until the table has read the transaction's commit marker on
+/// every partition it wrote to, then applied together, all partitions in one swap; an aborted transaction's records
+/// never apply. Records after a held transaction on its partitions wait behind it (per partition, records apply in
+/// offset order). Enumerating walks the immutable snapshot taken when it began, however many
 /// updates arrive meanwhile. Cost: the versions are a persistent hash trie; an applied record copies about log32(n)
 /// small arrays (4 levels for a million keys), shared with the version before.</para>
 /// <para><b>Threads.</b> Reads are thread-safe and lock-free. <see cref="Changed"/> handlers run on the table's reading
@@ -30,7 +35,7 @@ namespace Runnel.Client;
 /// stops the table: it keeps its last snapshot, <see cref="Error"/> tells why, and <see cref="WaitForCatchUpAsync"/>
 /// throws it.</para>
 /// </remarks>
-public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair<TKey, TValue>>, IAsyncDisposable
+public sealed partial class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair<TKey, TValue>>, IAsyncDisposable
     where TKey : notnull
 {
     private readonly Consumer<byte[], byte[]> _consumer;
@@ -41,7 +46,7 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Func<CancellationToken, Task<IReadOnlyList<WatermarkOffsets>>> _watermarks;
 
-    /// <summary>The published version: replaced whole, once per fetched batch, by the reading loop only.</summary>
+    /// <summary>The published version: replaced whole, once per swap, by the reading loop only.</summary>
     private HashTrie<TKey, TValue> _snapshot;
     private Task? _loop;
     private RunnelException? _error;
@@ -129,6 +134,11 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
                 }
             }
 
+            for (var p = 0; p < marks.Count; p++)
+            {
+                _queues[p] = new PartitionQueue();
+            }
+
             _consumer.Assign(Enumerable.Range(0, marks.Count).Select(p => new TopicPartitionOffset(Topic, p, Offset.Beginning)));
             if (targets.Count == 0)
             {
@@ -137,7 +147,8 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
 
             await foreach (var batch in _consumer.ConsumeBatchesAsync(_stop.Token).ConfigureAwait(false))
             {
-                Apply(batch);
+                Ingest(batch);
+                Drain();
                 if (targets.Count > 0 && targets.TryGetValue(batch.Partition, out var target) && batch.LastOffset + 1 >= target)
                 {
                     targets.Remove(batch.Partition);
@@ -157,50 +168,6 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
             Volatile.Write(ref _error, error);
             TableLog.Stopped(_logger, Topic, error);
             _caughtUp.TrySetException(error);
-        }
-    }
-
-    /// <summary>Applies one fetched batch to the next version, then publishes it with one swap.</summary>
-    private void Apply(ConsumedBatch batch)
-    {
-        var next = _snapshot.Edit();
-        var changes = Changed is null ? null : new List<TableChange<TKey, TValue>>(batch.Count);
-        foreach (var record in batch)
-        {
-            if (record.Key is not { } keyBytes)
-            {
-                continue;
-            }
-
-            var key = Deserialize(_keys, keyBytes.Span, batch.TopicPartition, record.Offset, "key");
-            var kind = RowKindHeader.Of(record.Headers);
-            if (record.Value is not { } valueBytes || kind is RowKind.Delete or RowKind.UpdateBefore)
-            {
-                next.Remove(key);
-                changes?.Add(new TableChange<TKey, TValue>(key, default, true, kind, record.Offset));
-            }
-            else
-            {
-                var value = Deserialize(_values, valueBytes.Span, batch.TopicPartition, record.Offset, "value");
-                next.Set(key, value);
-                changes?.Add(new TableChange<TKey, TValue>(key, value, false, kind, record.Offset));
-            }
-        }
-
-        var snapshot = next.Publish();
-        Volatile.Write(ref _snapshot, snapshot);
-        if (changes is { Count: > 0 } && Changed is { } handler)
-        {
-            try
-            {
-                handler(this, new TableChangedEventArgs<TKey, TValue>(batch.TopicPartition, changes, snapshot));
-            }
-#pragma warning disable CA1031 // a handler's exception must not stop the table
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                TableLog.HandlerFailed(_logger, Topic, ex);
-            }
         }
     }
 

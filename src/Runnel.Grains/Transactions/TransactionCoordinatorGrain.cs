@@ -464,13 +464,22 @@ public sealed partial class TransactionCoordinatorGrain(
         var marker = new TransactionMarker(S.ProducerId, S.MarkerEpoch, commit, S.CoordinatorEpoch);
         var deadline = TimeProvider.System.GetUtcNow() + MarkerBudget;
         var work = new List<(string Key, Func<Task> Write)>();
+        // Each marker names the transaction (its start time's ticks: the producer's transactions start one after another)
+        // and its partitions of the marker's own topic, in a header Kafka clients ignore: a table over the topic holds the
+        // transaction's records back until it has read the marker of every one of them, then applies them in one swap.
+        // (StartedAt is set whenever a transaction is open; without one the markers name nothing.)
+        var markers = S.Partitions.GroupBy(p => p.Topic, StringComparer.Ordinal).ToDictionary(
+            g => g.Key,
+            g => S.StartedAt is { } started ? marker with { Participants = [.. g.Select(p => p.Partition).Distinct().Order()], TransactionId = started.UtcTicks } : marker,
+            StringComparer.Ordinal);
         foreach (var partition in S.Partitions)
         {
             var key = "p:" + partition;
             if (!_marked.Contains(key))
             {
                 var grain = GrainFactory.GetGrain<IPartitionGrain>(PartitionKey.Format(partition.Topic, partition.Partition));
-                work.Add((key, async () => await grain.WriteTransactionMarkerAsync(marker)));
+                var topicMarker = markers[partition.Topic];
+                work.Add((key, async () => await grain.WriteTransactionMarkerAsync(topicMarker)));
             }
         }
 
