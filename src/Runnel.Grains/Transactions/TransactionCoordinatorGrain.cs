@@ -427,6 +427,7 @@ public sealed partial class TransactionCoordinatorGrain(
 
         S.Status = TransactionStatus.Ongoing;
         S.StartedAt = time.GetUtcNow();
+        S.TransactionNumber++;
         S.Partitions.Clear();
         S.Groups.Clear();
         return true;
@@ -464,13 +465,12 @@ public sealed partial class TransactionCoordinatorGrain(
         var marker = new TransactionMarker(S.ProducerId, S.MarkerEpoch, commit, S.CoordinatorEpoch);
         var deadline = TimeProvider.System.GetUtcNow() + MarkerBudget;
         var work = new List<(string Key, Func<Task> Write)>();
-        // Each marker names the transaction (its start time's ticks: the producer's transactions start one after another)
-        // and its partitions of the marker's own topic, in a header Kafka clients ignore: a table over the topic holds the
-        // transaction's records back until it has read the marker of every one of them, then applies them in one swap.
-        // (StartedAt is set whenever a transaction is open; without one the markers name nothing.)
+        // Each marker names the transaction (its number: never reused by this transactional id) and its partitions of the
+        // marker's own topic, in a header Kafka clients ignore: a table over the topic holds the transaction's records back
+        // until it has read the marker of every one of them, then applies them in one swap.
         var markers = S.Partitions.GroupBy(p => p.Topic, StringComparer.Ordinal).ToDictionary(
             g => g.Key,
-            g => S.StartedAt is { } started ? marker with { Participants = [.. g.Select(p => p.Partition).Distinct().Order()], TransactionId = started.UtcTicks } : marker,
+            g => S.TransactionNumber > 0 ? marker with { Participants = [.. g.Select(p => p.Partition).Distinct().Order()], TransactionId = S.TransactionNumber } : marker,
             StringComparer.Ordinal);
         foreach (var partition in S.Partitions)
         {

@@ -15,7 +15,7 @@ namespace Runnel.Log.Batches;
 /// Readers accept a higher version whose fields start the same way, as Kafka does.
 /// <para>Runnel's transaction coordinator also puts a header on a commit or abort marker: <see cref="ParticipantsHeader"/>,
 /// the transaction's id among its producer's and the partitions of the marker's topic that the transaction wrote to
-/// (ASCII decimal numbers: <c>id:p,p,...</c>, partitions ascending, e.g. <c>638999123456789012:0,3,5</c>). Kafka clients read a marker's key and value only and never look at its headers, so markers stay
+/// (ASCII decimal numbers: <c>id:p,p,...</c>, partitions ascending, e.g. <c>17:0,3,5</c>). Kafka clients read a marker's key and value only and never look at its headers, so markers stay
 /// what they expect; a table (<c>RunnelTable</c>) reads the header to apply a transaction spanning partitions in one
 /// swap. Markers without it (written before it existed) name no participants.</para>
 /// </remarks>

@@ -53,9 +53,9 @@ public sealed record TransactionDescription(
 /// marker's <c>runnel.txn.partitions</c> header (Kafka clients ignore a marker's headers) so that a table can apply a
 /// transaction that spans partitions in one swap; null writes no header.</param>
 /// <param name="TransactionId">Identifies the transaction among its producer's (with <paramref name="Participants"/>, in
-/// the <c>runnel.txn.partitions</c> header): the same on every marker of one transaction, never reused by the producer's
-/// next one, so a reader matches the markers of one transaction across partitions (retried, duplicated markers
-/// included).</param>
+/// the <c>runnel.txn.partitions</c> header): the transactional id's count of transactions opened, the same on every marker
+/// of one transaction and never reused, so a reader matches the markers of one transaction across partitions (retried,
+/// duplicated markers included).</param>
 [GenerateSerializer, Immutable, Alias("runnel.TransactionMarker")]
 public sealed record TransactionMarker(
     [property: Id(0)] long ProducerId,
