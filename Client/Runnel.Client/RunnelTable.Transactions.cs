@@ -17,7 +17,11 @@ namespace Runnel.Client;
 /// prefix changes). What remains of every prefix applies in one swap: a reader sees all of a transaction or none of it,
 /// and per partition the records apply in offset order.</para>
 /// <para>A marker without the header (from before it existed) names no other partition: its transaction applies per
-/// partition, as batches do. Participants the table does not follow are not waited for.</para>
+/// partition, as batches do. Participants the table does not follow are not waited for. Nor is a participant whose
+/// log start was above 0 when the table started (retention or DeleteRecords removed its head), once the table read it
+/// up to its restore target, for a transaction committed before the table started (a marker read below its
+/// partition's restore target): its part there may be gone with the head, and waiting for it would hold the
+/// transaction, and its partitions, forever.</para>
 /// </remarks>
 public sealed partial class RunnelTable<TKey, TValue>
 {
@@ -108,15 +112,10 @@ public sealed partial class RunnelTable<TKey, TValue>
             }
 
             transaction.MarkerRead(partition);
+            transaction.CommittedBeforeStart |= record.Offset < queue.RestoreTarget;
             if (transaction.Complete)
             {
-                _incomplete.Remove((producerId, id));
-                var done = _completed.TryGetValue(producerId, out var ids) ? ids : _completed[producerId] = new Queue<long>();
-                done.Enqueue(id);
-                if (done.Count > CompletedIdsKept)
-                {
-                    done.Dequeue();
-                }
+                Completed(producerId, id);
             }
         }
         else
@@ -127,10 +126,44 @@ public sealed partial class RunnelTable<TKey, TValue>
         segment?.Commit(transaction);
     }
 
+    private void Completed(long producerId, long id)
+    {
+        _incomplete.Remove((producerId, id));
+        var done = _completed.TryGetValue(producerId, out var ids) ? ids : _completed[producerId] = new Queue<long>();
+        done.Enqueue(id);
+        if (done.Count > CompletedIdsKept)
+        {
+            done.Dequeue();
+        }
+    }
+
+    /// <summary>Stops waiting, for transactions committed before the table started, on participants whose head was
+    /// removed before the table started and that the table has restored (see the remarks).</summary>
+    private void ReleaseTrimmedParticipants()
+    {
+        foreach (var ((producerId, id), transaction) in _incomplete.Where(t => t.Value.CommittedBeforeStart).ToList())
+        {
+            foreach (var partition in transaction.Waiting.Where(p => _queues[p] is { Trimmed: true, Restored: true }).ToList())
+            {
+                transaction.MarkerRead(partition);
+            }
+
+            if (transaction.Complete)
+            {
+                Completed(producerId, id);
+            }
+        }
+    }
+
     /// <summary>Applies every queued record that may apply (see the remarks) in one swap, then raises
     /// <see cref="Changed"/> once per partition that changed.</summary>
     private void Drain()
     {
+        if (_incomplete.Count > 0)
+        {
+            ReleaseTrimmedParticipants();
+        }
+
         // Each partition's prefix of records whose fate is known, as the sequence number it ends before.
         var limits = new Dictionary<int, long>(_queues.Count);
         var inPrefix = new HashSet<Transaction>();
@@ -245,8 +278,17 @@ public sealed partial class RunnelTable<TKey, TValue>
     private readonly record struct Pending(long Offset, TKey Key, TValue? Value, bool Removes, RowKind Kind, Segment? Segment);
 
     /// <summary>A partition's records not applied yet, numbered in reading order (<see cref="HeadSeq"/> is the first's).</summary>
-    private sealed class PartitionQueue
+    private sealed class PartitionQueue(long restoreTarget, bool trimmed)
     {
+        /// <summary>The partition's high watermark when the table started.</summary>
+        public long RestoreTarget { get; } = restoreTarget;
+
+        /// <summary>Whether its log start was above 0 when the table started.</summary>
+        public bool Trimmed { get; } = trimmed;
+
+        /// <summary>Whether the table has read it up to <see cref="RestoreTarget"/>.</summary>
+        public bool Restored { get; set; }
+
         public Queue<Pending> Items { get; } = new();
 
         public long HeadSeq { get; set; }
@@ -299,7 +341,12 @@ public sealed partial class RunnelTable<TKey, TValue>
 
         public List<Segment> Segments { get; } = [];
 
+        public IReadOnlyCollection<int> Waiting => _waiting;
+
         public bool Complete => _waiting.Count == 0;
+
+        /// <summary>Whether one of its markers was read below its partition's restore target.</summary>
+        public bool CommittedBeforeStart { get; set; }
 
         public void MarkerRead(int partition) => _waiting.Remove(partition);
     }

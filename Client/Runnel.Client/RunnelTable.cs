@@ -136,7 +136,7 @@ public sealed partial class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyV
 
             for (var p = 0; p < marks.Count; p++)
             {
-                _queues[p] = new PartitionQueue();
+                _queues[p] = new PartitionQueue(marks[p].HighWatermark, trimmed: marks[p].LogStartOffset > 0) { Restored = !targets.ContainsKey(p) };
             }
 
             _consumer.Assign(Enumerable.Range(0, marks.Count).Select(p => new TopicPartitionOffset(Topic, p, Offset.Beginning)));
@@ -148,14 +148,17 @@ public sealed partial class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyV
             await foreach (var batch in _consumer.ConsumeBatchesAsync(_stop.Token).ConfigureAwait(false))
             {
                 Ingest(batch);
-                Drain();
-                if (targets.Count > 0 && targets.TryGetValue(batch.Partition, out var target) && batch.LastOffset + 1 >= target)
+                var restored = targets.Count > 0 && targets.TryGetValue(batch.Partition, out var target) && batch.LastOffset + 1 >= target;
+                if (restored)
                 {
                     targets.Remove(batch.Partition);
-                    if (targets.Count == 0)
-                    {
-                        _caughtUp.TrySetResult();
-                    }
+                    _queues[batch.Partition].Restored = true;
+                }
+
+                Drain();
+                if (restored && targets.Count == 0)
+                {
+                    _caughtUp.TrySetResult();
                 }
             }
         }

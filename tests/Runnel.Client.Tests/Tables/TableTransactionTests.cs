@@ -170,6 +170,26 @@ public sealed class TableTransactionTests : IAsyncLifetime
         table.Snapshot.Should().Equal(new Dictionary<string, string> { [inZero] = $"m{Moves}" });
     }
 
+    [Fact]
+    public async Task Table_TransactionWhosePartInAnotherPartitionWasDeletedBeforeTheTableStarted_AppliesWhatIsLeft()
+    {
+        var connection = _runnel.Connection;
+        var topic = InProcessRunnel.NewTopic();
+        await connection.Admin.CreateTopicAsync(topic, Partitions);
+        await using var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with { TransactionalId = "trim-" + topic });
+        await producer.InitTransactionsAsync().WaitAsync(InProcessRunnel.Guard);
+        await CommitRoundAsync(producer, topic, "v1");
+        var last = Partitions - 1;
+        var end = (await connection.Admin.GetPartitionOffsetsAsync(new TopicPartition(topic, last))).HighWatermark;
+        await connection.Admin.DeleteRecordsAsync(new TopicPartition(topic, last), end); // the transaction's part and marker there
+
+        await using var table = connection.CreateTable<string, string>(topic);
+        await table.WaitForCatchUpAsync().WaitAsync(InProcessRunnel.Guard);
+
+        table.Count.Should().Be(Pairs * last, "the other partitions' parts apply; waiting for the deleted one would hold them forever");
+        table.Snapshot.Values.Should().AllBe("v1");
+    }
+
     /// <summary>Writes <paramref name="value"/> to every key of every partition in one transaction and commits it.</summary>
     private static async Task CommitRoundAsync(IProducer<string, string> producer, string topic, string value)
     {
