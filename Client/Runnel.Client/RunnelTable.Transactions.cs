@@ -41,6 +41,7 @@ public sealed partial class RunnelTable<TKey, TValue>
     /// <summary>Reads one fetched batch's records and markers into its partition's queue.</summary>
     private void Ingest(ConsumedBatch batch)
     {
+        OpenAddedPartitions();
         var partition = batch.Partition;
         var queue = _queues[partition];
         foreach (var view in new RecordBatchReader(batch.RawBatches, verifyCrc: false))

@@ -12,7 +12,7 @@ namespace Runnel.Client;
 /// <para><b>Restore, then follow.</b> On creation the table reads every partition of the topic from its log start
 /// (with compaction, that is about the latest record per key) up to the high watermark each partition had then —
 /// <see cref="WaitForCatchUpAsync"/> completes when it got there — and then keeps following new records until disposed.
-/// It reads the partitions the topic had when the table was made.</para>
+/// Partitions added to the topic later are followed too, from their log start, within seconds.</para>
 /// <para><b>How records apply.</b> A record with a value and no row kind, <see cref="RowKind.Insert"/> or
 /// <see cref="RowKind.UpdateAfter"/> sets its key's row; a tombstone (null value) or <see cref="RowKind.Delete"/>
 /// removes it; an <see cref="RowKind.UpdateBefore"/> (the before-image) is not applied as a value: it retracts its key's
@@ -45,6 +45,8 @@ public sealed partial class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyV
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Func<CancellationToken, Task<IReadOnlyList<WatermarkOffsets>>> _watermarks;
+    private readonly Func<CancellationToken, Task<int>> _partitionCount;
+    private readonly TimeProvider _time;
 
     /// <summary>The published version: replaced whole, once per swap, by the reading loop only.</summary>
     private HashTrie<TKey, TValue> _snapshot;
@@ -53,8 +55,10 @@ public sealed partial class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyV
     private int _disposed;
 
     internal RunnelTable(string topic, Consumer<byte[], byte[]> consumer, IDeserializer<TKey> keys, IDeserializer<TValue> values, IEqualityComparer<TKey>? keyComparer,
-        Func<CancellationToken, Task<IReadOnlyList<WatermarkOffsets>>> watermarks, ILogger logger)
+        Func<CancellationToken, Task<IReadOnlyList<WatermarkOffsets>>> watermarks, Func<CancellationToken, Task<int>> partitionCount, TimeProvider time, ILogger logger)
     {
+        _partitionCount = partitionCount;
+        _time = time;
         Topic = topic;
         _consumer = consumer;
         _keys = keys;
@@ -115,6 +119,11 @@ public sealed partial class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyV
             await _loop.ConfigureAwait(false);
         }
 
+        if (_watching is not null)
+        {
+            await _watching.ConfigureAwait(false);
+        }
+
         await _consumer.DisposeAsync().ConfigureAwait(false);
         _caughtUp.TrySetException(new ObjectDisposedException(nameof(RunnelTable<TKey, TValue>), "The table was disposed before it caught up."));
         _stop.Dispose();
@@ -140,6 +149,8 @@ public sealed partial class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyV
             }
 
             _consumer.Assign(Enumerable.Range(0, marks.Count).Select(p => new TopicPartitionOffset(Topic, p, Offset.Beginning)));
+            _followed = marks.Count;
+            _watching = WatchPartitionsAsync();
             if (targets.Count == 0)
             {
                 _caughtUp.TrySetResult();

@@ -71,7 +71,7 @@ public sealed class ChaosRunTests
         var summary = ChaosSummary.FromJson(text.TrimEnd().Split('\n')[^1]);
         exitCode.Should().Be(ChaosRunner.ExitPassed, text);
         summary.Workload.Should().Be("compact");
-        summary.Kills.Should().BeGreaterThan(0, text);
+        (summary.Kills + summary.Pauses + summary.Restarts).Should().BeGreaterThan(0, "the nemesis acts 2-10 s apart (which action, and how many before its quiet end, depends on the machine's load)");
         summary.CompactionPasses.Should().BeGreaterThan(0, "the harness's cleaner compacts every 3 s and the 4 KiB segments roll every second or two");
         summary.CompactionRecordsRemoved.Should().BeGreaterThan(0, text);
         summary.CompactRecordsLeft.Should().BeLessThan(summary.Acked, "compaction removed overwritten records");
