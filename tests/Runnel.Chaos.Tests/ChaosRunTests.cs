@@ -60,7 +60,7 @@ public sealed class ChaosRunTests
     }
 
     [Fact]
-    public async Task Run_CompactWorkload_CleanerUnderKills_EveryKeysLatestAcknowledgedWriteSurvivesAndNoValueIsMissing()
+    public async Task Run_CompactWorkload_CleanerUnderTheNemesis_EveryKeysLatestAcknowledgedWriteSurvivesAndNoValueIsMissing()
     {
         using var output = new StringWriter();
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(4));
