@@ -56,6 +56,15 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
     /// <summary>A consumer over any grain factory (a connection's, or a silo's own). Internal: the runtime underneath is
     /// not part of the public API; use <see cref="RunnelConnection.CreateConsumer{TKey, TValue}"/>.</summary>
     /// <exception cref="ArgumentException">An option is not valid, or a deserializer is missing for a type with no built-in one.</exception>
+    /// <summary>
+    /// For <see cref="ConsumeBatchesAsync"/> readers that need transaction markers (a <see cref="RunnelTable{TKey, TValue}"/>):
+    /// a fetch holding only control batches (or only emptied compacted ones) is handed out too, as a batch of no records,
+    /// and every batch's <see cref="ConsumedBatch.LastOffset"/> covers the control batches at its end, so the reader sees
+    /// every marker in <see cref="ConsumedBatch.RawBatches"/> exactly once. Set before consuming; the per-record
+    /// <see cref="ConsumeAsync"/> must not be used with it.
+    /// </summary>
+    internal bool HandsOutMarkers { get; init; }
+
     internal Consumer(IGrainFactory grains, ConsumerOptions? options = null, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null,
         TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IObjectStore? segmentStore = null)
     {
@@ -585,9 +594,9 @@ public sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
                         state.FetchOffset = summary.NextOffset;
                     }
 
-                    if (summary.RecordCount > 0)
+                    if (summary.RecordCount > 0 || (HandsOutMarkers && summary.NextOffset > offset))
                     {
-                        chunk = new FetchedChunk(state, version, response.Batches, summary, response.HighWatermark);
+                        chunk = new FetchedChunk(state, version, response.Batches, HandsOutMarkers ? summary with { LastOffset = summary.NextOffset - 1 } : summary, response.HighWatermark);
                     }
                     else
                     {

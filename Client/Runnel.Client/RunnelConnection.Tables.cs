@@ -29,9 +29,10 @@ public sealed partial class RunnelConnection
         var values = valueDeserializer ?? Deserializers.Default<TValue>()
             ?? throw new ArgumentException($"No built-in deserializer for value type {typeof(TValue).Name}: pass valueDeserializer.", nameof(valueDeserializer));
         var options = (consumerOptions ?? ConsumerOptions.Default) with { AutoOffsetReset = AutoOffsetReset.Earliest, GroupId = null };
-        var consumer = new Consumer<byte[], byte[]>(_client, options, Deserializers.ByteArray, Deserializers.ByteArray, Time, _loggerFactory, _segmentStore);
+        var consumer = new Consumer<byte[], byte[]>(_client, options, Deserializers.ByteArray, Deserializers.ByteArray, Time, _loggerFactory, _segmentStore) { HandsOutMarkers = true };
         var logger = (_loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RunnelTable<TKey, TValue>>();
-        var table = new RunnelTable<TKey, TValue>(topic, consumer, keys, values, keyComparer, ct => Admin.GetTopicOffsetsAsync(topic, ct), logger);
+        var table = new RunnelTable<TKey, TValue>(topic, consumer, keys, values, keyComparer, ct => Admin.GetTopicOffsetsAsync(topic, ct),
+            async ct => (await Admin.DescribeTopicAsync(topic, ct).ConfigureAwait(false)).PartitionCount, Time, logger);
         table.Start();
         return table;
     }

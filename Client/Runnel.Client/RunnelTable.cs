@@ -12,16 +12,21 @@ namespace Runnel.Client;
 /// <para><b>Restore, then follow.</b> On creation the table reads every partition of the topic from its log start
 /// (with compaction, that is about the latest record per key) up to the high watermark each partition had then —
 /// <see cref="WaitForCatchUpAsync"/> completes when it got there — and then keeps following new records until disposed.
-/// It reads the partitions the topic had when the table was made.</para>
+/// Partitions added to the topic later are followed too, from their log start, within seconds.</para>
 /// <para><b>How records apply.</b> A record with a value and no row kind, <see cref="RowKind.Insert"/> or
 /// <see cref="RowKind.UpdateAfter"/> sets its key's row; a tombstone (null value) or <see cref="RowKind.Delete"/>
 /// removes it; an <see cref="RowKind.UpdateBefore"/> (the before-image) is not applied as a value: it retracts its key's
 /// row, which the update's after-image — produced in the same batch (<see cref="IProducer{TKey, TValue}.ProduceChangeAsync(string, TKey, TValue, TValue, CancellationToken)"/>) —
 /// sets again. Keyless records are skipped.</para>
-/// <para><b>Atomic swaps.</b> The records of one fetch (whole stored batches of one partition) are applied to a copy
-/// and published with one reference swap: <see cref="TryGetValue"/>, <see cref="Count"/>, enumeration and
-/// <see cref="Snapshot"/> always see the table between two fetched batches, never part of one — so never an update's
-/// before-image without its after-image. Enumerating walks the immutable snapshot taken when it began, however many
+/// <para><b>Atomic swaps.</b> Records are applied to a copy and published with one reference swap:
+/// <see cref="TryGetValue"/>, <see cref="Count"/>, enumeration, <see cref="Snapshot"/> and <see cref="Changed"/> see
+/// the table between two swaps, never part of one. A swap holds whole stored batches — so never an update's
+/// before-image without its after-image — and whole transactions: the records of a transaction (a transactional
+/// producer's, or <see cref="IProducer{TKey, TValue}.ProduceChangeAsync(string, TKey, TValue, TValue, CancellationToken)"/>'s
+/// inside one when the key changed partition) are held back until the table has read the transaction's commit marker on
+/// every partition it wrote to, then applied together, all partitions in one swap; an aborted transaction's records
+/// never apply. Records after a held transaction on its partitions wait behind it (per partition, records apply in
+/// offset order). Enumerating walks the immutable snapshot taken when it began, however many
 /// updates arrive meanwhile. Cost: the versions are a persistent hash trie; an applied record copies about log32(n)
 /// small arrays (4 levels for a million keys), shared with the version before.</para>
 /// <para><b>Threads.</b> Reads are thread-safe and lock-free. <see cref="Changed"/> handlers run on the table's reading
@@ -30,7 +35,7 @@ namespace Runnel.Client;
 /// stops the table: it keeps its last snapshot, <see cref="Error"/> tells why, and <see cref="WaitForCatchUpAsync"/>
 /// throws it.</para>
 /// </remarks>
-public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair<TKey, TValue>>, IAsyncDisposable
+public sealed partial class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair<TKey, TValue>>, IAsyncDisposable
     where TKey : notnull
 {
     private readonly Consumer<byte[], byte[]> _consumer;
@@ -40,16 +45,20 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Func<CancellationToken, Task<IReadOnlyList<WatermarkOffsets>>> _watermarks;
+    private readonly Func<CancellationToken, Task<int>> _partitionCount;
+    private readonly TimeProvider _time;
 
-    /// <summary>The published version: replaced whole, once per fetched batch, by the reading loop only.</summary>
+    /// <summary>The published version: replaced whole, once per swap, by the reading loop only.</summary>
     private HashTrie<TKey, TValue> _snapshot;
     private Task? _loop;
     private RunnelException? _error;
     private int _disposed;
 
     internal RunnelTable(string topic, Consumer<byte[], byte[]> consumer, IDeserializer<TKey> keys, IDeserializer<TValue> values, IEqualityComparer<TKey>? keyComparer,
-        Func<CancellationToken, Task<IReadOnlyList<WatermarkOffsets>>> watermarks, ILogger logger)
+        Func<CancellationToken, Task<IReadOnlyList<WatermarkOffsets>>> watermarks, Func<CancellationToken, Task<int>> partitionCount, TimeProvider time, ILogger logger)
     {
+        _partitionCount = partitionCount;
+        _time = time;
         Topic = topic;
         _consumer = consumer;
         _keys = keys;
@@ -110,6 +119,11 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
             await _loop.ConfigureAwait(false);
         }
 
+        if (_watching is not null)
+        {
+            await _watching.ConfigureAwait(false);
+        }
+
         await _consumer.DisposeAsync().ConfigureAwait(false);
         _caughtUp.TrySetException(new ObjectDisposedException(nameof(RunnelTable<TKey, TValue>), "The table was disposed before it caught up."));
         _stop.Dispose();
@@ -129,7 +143,14 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
                 }
             }
 
+            for (var p = 0; p < marks.Count; p++)
+            {
+                _queues[p] = new PartitionQueue(marks[p].HighWatermark, trimmed: marks[p].LogStartOffset > 0) { Restored = !targets.ContainsKey(p) };
+            }
+
             _consumer.Assign(Enumerable.Range(0, marks.Count).Select(p => new TopicPartitionOffset(Topic, p, Offset.Beginning)));
+            _followed = marks.Count;
+            _watching = WatchPartitionsAsync();
             if (targets.Count == 0)
             {
                 _caughtUp.TrySetResult();
@@ -137,14 +158,18 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
 
             await foreach (var batch in _consumer.ConsumeBatchesAsync(_stop.Token).ConfigureAwait(false))
             {
-                Apply(batch);
-                if (targets.Count > 0 && targets.TryGetValue(batch.Partition, out var target) && batch.LastOffset + 1 >= target)
+                Ingest(batch);
+                var restored = targets.Count > 0 && targets.TryGetValue(batch.Partition, out var target) && batch.LastOffset + 1 >= target;
+                if (restored)
                 {
                     targets.Remove(batch.Partition);
-                    if (targets.Count == 0)
-                    {
-                        _caughtUp.TrySetResult();
-                    }
+                    _queues[batch.Partition].Restored = true;
+                }
+
+                Drain();
+                if (restored && targets.Count == 0)
+                {
+                    _caughtUp.TrySetResult();
                 }
             }
         }
@@ -157,50 +182,6 @@ public sealed class RunnelTable<TKey, TValue> : IReadOnlyCollection<KeyValuePair
             Volatile.Write(ref _error, error);
             TableLog.Stopped(_logger, Topic, error);
             _caughtUp.TrySetException(error);
-        }
-    }
-
-    /// <summary>Applies one fetched batch to the next version, then publishes it with one swap.</summary>
-    private void Apply(ConsumedBatch batch)
-    {
-        var next = _snapshot.Edit();
-        var changes = Changed is null ? null : new List<TableChange<TKey, TValue>>(batch.Count);
-        foreach (var record in batch)
-        {
-            if (record.Key is not { } keyBytes)
-            {
-                continue;
-            }
-
-            var key = Deserialize(_keys, keyBytes.Span, batch.TopicPartition, record.Offset, "key");
-            var kind = RowKindHeader.Of(record.Headers);
-            if (record.Value is not { } valueBytes || kind is RowKind.Delete or RowKind.UpdateBefore)
-            {
-                next.Remove(key);
-                changes?.Add(new TableChange<TKey, TValue>(key, default, true, kind, record.Offset));
-            }
-            else
-            {
-                var value = Deserialize(_values, valueBytes.Span, batch.TopicPartition, record.Offset, "value");
-                next.Set(key, value);
-                changes?.Add(new TableChange<TKey, TValue>(key, value, false, kind, record.Offset));
-            }
-        }
-
-        var snapshot = next.Publish();
-        Volatile.Write(ref _snapshot, snapshot);
-        if (changes is { Count: > 0 } && Changed is { } handler)
-        {
-            try
-            {
-                handler(this, new TableChangedEventArgs<TKey, TValue>(batch.TopicPartition, changes, snapshot));
-            }
-#pragma warning disable CA1031 // a handler's exception must not stop the table
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                TableLog.HandlerFailed(_logger, Topic, ex);
-            }
         }
     }
 

@@ -1,7 +1,8 @@
 namespace Runnel.Client;
 
-/// <summary>The changes a <see cref="RunnelTable{TKey, TValue}"/> applied in one swap (one fetched batch of one
-/// partition), and the table as it is right after them.</summary>
+/// <summary>The changes a <see cref="RunnelTable{TKey, TValue}"/> applied from one partition in one swap, and the table
+/// as it is right after the swap. A swap that applied several partitions' records (a transaction that spans them)
+/// raises one event per partition, all with the same <see cref="Snapshot"/>.</summary>
 public sealed class TableChangedEventArgs<TKey, TValue> : EventArgs
     where TKey : notnull
 {

@@ -55,7 +55,8 @@ public sealed partial class PartitionGrain
         }
     }
 
-    /// <summary>A marker's control batch (Kafka's layout: one control record whose key is the marker type).</summary>
+    /// <summary>A marker's control batch (Kafka's layout: one control record whose key is the marker type), with the
+    /// transaction's participant partitions in a header when the coordinator named them (see <see cref="ControlRecords"/>).</summary>
     internal static byte[] BuildMarker(TransactionMarker marker, long timestamp)
     {
         using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions
@@ -66,7 +67,15 @@ public sealed partial class PartitionGrain
             IsTransactional = true,
             IsControlBatch = true,
         });
-        builder.AppendControlRecord(timestamp, marker.Commit ? ControlRecordType.Commit : ControlRecordType.Abort, marker.CoordinatorEpoch);
+        var type = marker.Commit ? ControlRecordType.Commit : ControlRecordType.Abort;
+        if (marker.Participants is { } participants)
+        {
+            builder.AppendControlRecord(timestamp, type, marker.CoordinatorEpoch, [new RecordHeader(ControlRecords.ParticipantsHeader, ControlRecords.EncodeParticipants(marker.TransactionId, participants))]);
+        }
+        else
+        {
+            builder.AppendControlRecord(timestamp, type, marker.CoordinatorEpoch);
+        }
         return builder.ToArray();
     }
 }

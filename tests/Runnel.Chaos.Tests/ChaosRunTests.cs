@@ -58,4 +58,28 @@ public sealed class ChaosRunTests
         summary.EosOpenRecords.Should().Be(0, "no transaction is left hanging");
         summary.Lost.Should().Be(0);
     }
+
+    [Fact]
+    public async Task Run_CompactWorkload_CleanerUnderTheNemesis_EveryKeysLatestAcknowledgedWriteSurvivesAndNoValueIsMissing()
+    {
+        using var output = new StringWriter();
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+
+        var exitCode = await ChaosRunner.RunAsync(["--duration", "45", "--silos", "3", "--store", "file", "--seed", "41", "--workload", "compact", "--json"], output, guard.Token);
+
+        var text = output.ToString();
+        var summary = ChaosSummary.FromJson(text.TrimEnd().Split('\n')[^1]);
+        exitCode.Should().Be(ChaosRunner.ExitPassed, text);
+        summary.Workload.Should().Be("compact");
+        (summary.Kills + summary.Pauses + summary.Restarts).Should().BeGreaterThan(0, "the nemesis acts 2-10 s apart (which action, and how many before its quiet end, depends on the machine's load)");
+        summary.CompactionPasses.Should().BeGreaterThan(0, "the harness's cleaner compacts every 3 s and the 4 KiB segments roll every second or two");
+        summary.CompactionRecordsRemoved.Should().BeGreaterThan(0, text);
+        summary.CompactRecordsLeft.Should().BeLessThan(summary.Acked, "compaction removed overwritten records");
+        summary.CompactKeys.Should().Be(64, "every key of the default 64 was written");
+        summary.CompactStale.Should().Be(0);
+        summary.CompactWrongValue.Should().Be(0);
+        summary.CompactMissing.Should().Be(0);
+        summary.CompactCrcFailures.Should().Be(0);
+        summary.CompactOffsetRegressions.Should().Be(0);
+    }
 }

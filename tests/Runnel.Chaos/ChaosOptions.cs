@@ -24,7 +24,14 @@ internal sealed record ChaosOptions
                               eos (the same, plus an exactly-once job: a process that copies the topic to chaos-out in
                               transactions — consume, produce, commit the input offsets in the transaction — killed -9 and
                               restarted by the nemesis; checks chaos-out holds every input record exactly once, in order
-                              per key, and that a read_committed reader never saw an aborted record) (default produce)
+                              per key, and that a read_committed reader never saw an aborted record) |
+                              compact (a compacted topic — cleanup.policy=compact, 4 KiB segments, dirty ratio 0.01,
+                              tombstones kept 10 s — written with keys drawn from --keys, 10% tombstones; the silos'
+                              cleaner every 4 s and the harness's CompactTopic every 3 s run under the nemesis; the
+                              consumer is manual; checks, reading the topic raw from offset 0, that every key's latest
+                              surviving record is its latest acknowledged write or a later one, that no key whose latest
+                              write was a value is missing, every batch CRC and strictly increasing offsets; the
+                              lost/gap/commit checks do not apply to compacted data) (default produce)
           --keep              keep the run directory (silo logs, data) even when the run passes
           --json              print a JSON summary as the last line
 
@@ -51,7 +58,7 @@ internal sealed record ChaosOptions
     /// <summary><c>group</c> or <c>manual</c>: which <see cref="Workload.IChaosConsumer"/> consumes the topic.</summary>
     public string Consumer { get; init; } = "group";
 
-    /// <summary><c>produce</c> or <c>eos</c> (see <see cref="Usage"/>).</summary>
+    /// <summary><c>produce</c>, <c>eos</c> or <c>compact</c> (see <see cref="Usage"/>).</summary>
     public string Workload { get; init; } = "produce";
 
     public bool Keep { get; init; }
@@ -104,7 +111,7 @@ internal sealed record ChaosOptions
                     "--producers" => options with { Producers = Number(1) },
                     "--rate" => options with { RecordsPerSecond = Number(1) },
                     "--keys" => options with { Keys = Number(1) },
-                    "--workload" => value is "produce" or "eos" ? options with { Workload = value } : throw new FormatException($"Option '--workload' must be 'produce' or 'eos' (was '{value}')."),
+                    "--workload" => value is "produce" or "eos" or "compact" ? options with { Workload = value } : throw new FormatException($"Option '--workload' must be 'produce', 'eos' or 'compact' (was '{value}')."),
                     "--consumer" => value is "group" or "manual" ? options with { Consumer = value } : throw new FormatException($"Option '--consumer' must be 'group' or 'manual' (was '{value}')."),
                     _ => throw new FormatException($"Unknown option '{name}'. Run with --help for the list."),
                 };

@@ -8,7 +8,7 @@ internal static class ChaosReport
 {
     public static async Task WriteAsync(
         TextWriter output, ChaosSummary summary, CheckResult check, IReadOnlyList<UnavailableWindow> windows,
-        IReadOnlyDictionary<RunnelErrorCode, int> failures, bool storeFaults, int consumerRestarts, string runDirectory)
+        IReadOnlyDictionary<RunnelErrorCode, int> failures, bool storeFaults, int consumerRestarts, string runDirectory, Compact.CompactCheck? compact = null)
     {
         var lines = new List<string>
         {
@@ -21,16 +21,34 @@ internal static class ChaosReport
             Str($"         {summary.FencedZombies} paused silos gone before SIGCONT, {summary.SurvivingZombies} zombies still running 15 s after SIGCONT (the others read they were declared dead and ended themselves), {summary.UnexpectedExits} silos that exited on their own"),
             "",
             "invariants:",
-            Line("every acknowledged record present", check.Lost, "lost"),
-            Line("  ...at its acknowledged offset", check.Misplaced, "misplaced"),
-            Line("offsets contiguous per partition", check.Gaps, "gaps"),
-            Line("no record twice", check.Duplicates, "duplicates"),
-            Line("per-key produce order", check.Reordered, "reordered"),
-            Line("consumer saw what the log holds", check.DivergentReads, "divergent reads"),
-            check.CommitRegressions is { } regressions ? Line("commits never backwards", regressions, "regressions") : "  commits never backwards: not checked (the consumer is not a group member)",
-            check.Undelivered is { } undelivered ? Line("everything below commits delivered", undelivered, "undelivered") : "  everything below commits delivered: not checked",
-            Str($"  final read complete: {Yes(summary.FinalReadComplete)}; {check.UnackedPresent} unacknowledged records present (allowed)"),
         };
+        if (compact is not null)
+        {
+            lines.Add(Str($"compacted topic: {summary.CompactKeys} keys written, {summary.CompactRecordsLeft} records left; the harness's cleaner ran {summary.CompactionPasses} passes that removed {summary.CompactionRecordsRemoved} records ({summary.CompactionFailures} rounds failed), beside the silos' own"));
+            lines.Add(Line("every key's latest acknowledged write (or a later one) survives", compact.Stale, "keys with an older record"));
+            lines.Add(Line("  ...with its value", compact.WrongValue, "keys with another value"));
+            lines.Add(Line("no key whose latest write was a value missing", compact.Missing, "missing"));
+            lines.Add(Line("every batch CRC valid", compact.CrcFailures, "bad batches"));
+            lines.Add(Line("offsets strictly increasing per partition", compact.OffsetRegressions, "regressions"));
+            lines.Add("  (lost, gaps, duplicates, order, commits: not checked: compaction removes records by design)");
+            lines.AddRange(compact.Violations.Select(v => "  ! " + v));
+        }
+        else
+        {
+            lines.AddRange(
+            [
+                Line("every acknowledged record present", check.Lost, "lost"),
+                Line("  ...at its acknowledged offset", check.Misplaced, "misplaced"),
+                Line("offsets contiguous per partition", check.Gaps, "gaps"),
+                Line("no record twice", check.Duplicates, "duplicates"),
+                Line("per-key produce order", check.Reordered, "reordered"),
+                Line("consumer saw what the log holds", check.DivergentReads, "divergent reads"),
+                check.CommitRegressions is { } regressions ? Line("commits never backwards", regressions, "regressions") : "  commits never backwards: not checked (the consumer is not a group member)",
+                check.Undelivered is { } undelivered ? Line("everything below commits delivered", undelivered, "undelivered") : "  everything below commits delivered: not checked",
+                Str($"  final read complete: {Yes(summary.FinalReadComplete)}; {check.UnackedPresent} unacknowledged records present (allowed)"),
+            ]);
+        }
+
         if (summary.Workload == "eos")
         {
             lines.Add(Str($"exactly-once job (chaos -> chaos-out, transactions; killed -9 {summary.EosJobKills} times): {summary.EosCommitted} committed output records, {summary.EosAbortedRecords} aborted (hidden), {summary.EosOpenRecords} left open, caught up: {Yes(summary.EosCaughtUp == true)}"));

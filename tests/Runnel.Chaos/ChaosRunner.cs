@@ -1,6 +1,7 @@
 using System.Globalization;
 using Runnel.Chaos.Checking;
 using Runnel.Chaos.Cluster;
+using Runnel.Chaos.Compact;
 using Runnel.Chaos.Eos;
 using Runnel.Chaos.History;
 using Runnel.Chaos.Nemesis;
@@ -48,7 +49,7 @@ internal static class ChaosRunner
 
         var runDirectory = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"runnel-chaos-{options.Seed}-{Guid.NewGuid().ToString("N")[..8]}"));
         Directory.CreateDirectory(runDirectory);
-        await output.WriteLineAsync(Str($"runnel chaos: {options.Silos} silos, {options.Store} store, {options.Consumer} consumer, {options.DurationSeconds} s, seed {options.Seed}, run directory {runDirectory}")).ConfigureAwait(false);
+        await output.WriteLineAsync(Str($"runnel chaos: {options.Silos} silos, {options.Store} store, {(options.Workload == "compact" ? "manual" : options.Consumer)} consumer, {options.Workload} workload, {options.DurationSeconds} s, seed {options.Seed}, run directory {runDirectory}")).ConfigureAwait(false);
         var passed = false;
         try
         {
@@ -88,7 +89,9 @@ internal static class ChaosRunner
         using var consumerLogs = new Logging.FileLoggerProvider(Path.Combine(runDirectory, "client-consumer.log"), () => clock.Now, Microsoft.Extensions.Logging.LogLevel.Debug);
         var store = await ChaosStore.StartAsync(options.Store, runDirectory).ConfigureAwait(false);
         await using var storeScope = store.ConfigureAwait(false);
-        var silos = Enumerable.Range(0, options.Silos).Select(i => new ChaosSilo(i, runDirectory, store.SiloArguments, clock)).ToList();
+        var compact = options.Workload == "compact";
+        var siloEnvironment = compact ? CompactSiloEnvironment : null;
+        var silos = Enumerable.Range(0, options.Silos).Select(i => new ChaosSilo(i, runDirectory, store.SiloArguments, clock, siloEnvironment)).ToList();
         try
         {
             // Together: each Orleans silo takes seconds to start (JIT, membership join), and they join one table.
@@ -100,7 +103,7 @@ internal static class ChaosRunner
             await using var producerScope = producerConnection.ConfigureAwait(false);
             var consumerConnection = await RunnelConnection.ConnectAsync(connectionOptions with { ClientName = "chaos-consumer" }, consumerLogs, cancellationToken: cancellationToken).ConfigureAwait(false);
             await using var consumerScope = consumerConnection.ConfigureAwait(false);
-            await producerConnection.Admin.CreateTopicAsync(Topic, options.Partitions, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await producerConnection.Admin.CreateTopicAsync(Topic, options.Partitions, compact ? CompactTopicConfig : null, cancellationToken).ConfigureAwait(false);
             var eos = options.Workload == "eos"
                 ? await StartEosAsync(options, runDirectory, silos, producerConnection, consumerConnection, clock, cancellationToken).ConfigureAwait(false)
                 : null;
@@ -108,9 +111,10 @@ internal static class ChaosRunner
 
             var recorder = new AttemptRecorder(producerConnection.Grains, clock);
             var workers = Enumerable.Range(0, options.Producers)
-                .Select(p => new ProducerWorker(p, recorder, Topic, options.Keys, options.RecordsPerSecond, unchecked((options.Seed * 31) + p + 1), producerLogs))
+                .Select(p => new ProducerWorker(p, recorder, Topic, options.Keys, options.RecordsPerSecond, unchecked((options.Seed * 31) + p + 1), producerLogs, compact ? CompactTombstoneShare : 0))
                 .ToList();
-            IChaosConsumer consumer = options.Consumer == "manual"
+            // Compaction removes offsets, so a group's "everything below the commit was delivered" check cannot hold.
+            IChaosConsumer consumer = options.Consumer == "manual" || compact
                 ? new ManualAssignmentConsumer(consumerConnection.Grains, Topic, options.Partitions)
                 : new GroupConsumer(consumerConnection, Topic, options.Partitions, clock);
             await using var consumerLifetime = consumer.ConfigureAwait(false);
@@ -128,6 +132,8 @@ internal static class ChaosRunner
             var acting = nemesis.RunAsync(stopNemesis.Token);
             var actingOnMembers = memberNemesis?.RunAsync(stopNemesis.Token) ?? Task.CompletedTask;
             var actingOnJob = eos?.Job.RunNemesisAsync(options.Seed, output, stopNemesis.Token) ?? Task.CompletedTask;
+            var cleaner = compact ? new CompactionCleaner(producerConnection.Admin, Topic) : null;
+            var cleaning = cleaner?.RunAsync(stopProducing.Token) ?? Task.CompletedTask;
 
             await Task.Delay(duration, cancellationToken).ConfigureAwait(false);
             await acting.ConfigureAwait(false);
@@ -136,12 +142,24 @@ internal static class ChaosRunner
             await Task.Delay(ProduceAfterHeal, cancellationToken).ConfigureAwait(false);
             await stopProducing.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(producing).ConfigureAwait(false);
+            await cleaning.ConfigureAwait(false);
             var producedSeconds = clock.Now - runStart;
             await output.WriteLineAsync(Str($"  [{clock.Now,7:0.0}s] producers stopped and flushed; reading every partition")).ConfigureAwait(false);
 
             var offsets = await FinalLogReader.OffsetsAsync(consumerConnection.Admin, Topic, options.Partitions, HealTimeout).ConfigureAwait(false);
             var caughtUp = await consumer.CatchUpAndStopAsync(offsets.Select((o, p) => (p, o.HighWatermark)).ToDictionary(x => x.p, x => x.HighWatermark), HealTimeout).ConfigureAwait(false);
-            var (logs, complete) = await FinalLogReader.ReadAsync(consumerConnection.Grains, Topic, offsets, ReadTimeout).ConfigureAwait(false);
+            CompactResult? compactResult = null;
+            IReadOnlyList<PartitionLogRead> logs = [];
+            var complete = true;
+            if (cleaner is not null)
+            {
+                await output.WriteLineAsync(Str($"  [{clock.Now,7:0.0}s] a last compaction pass of every partition; then reading the topic raw from offset 0")).ConfigureAwait(false);
+                compactResult = await FinishCompactAsync(consumerConnection, options.Partitions, [.. workers.SelectMany(w => w.Acks)], cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                (logs, complete) = await FinalLogReader.ReadAsync(consumerConnection.Grains, Topic, offsets, ReadTimeout).ConfigureAwait(false);
+            }
 
             EosResult? eosResult = null;
             if (eos is not null)
@@ -153,7 +171,8 @@ internal static class ChaosRunner
             var acks = workers.SelectMany(w => w.Acks).ToList();
             var commits = consumer.Commits;
             var history = new ChaosHistory(acks, logs, consumer.Deliveries, commits);
-            var check = HistoryChecker.Check(history);
+            // Compacted data has gaps and no longer holds every acknowledged record: the compact checker replaces these.
+            var check = compactResult is null ? HistoryChecker.Check(history) : new CheckResult { Acked = acks.Count };
             var windows = FailoverAnalyzer.Windows(recorder.Attempts, nemesis.Events);
             var attributed = windows.Where(w => w.Cause is not null).ToList();
             var stats = FailoverStats.Of(attributed.Select(w => w.Seconds));
@@ -162,8 +181,19 @@ internal static class ChaosRunner
             {
                 // A group that did not commit up to the end would leave the commit checks vacuous over the tail: it fails.
                 Passed = check.Passed && complete && workers.TrueForAll(w => w.Fatal is null) && (commits is null || caughtUp)
-                    && (eosResult is null || (eosResult.Check.Passed && eosResult.CaughtUp && eosResult.Output.Open == 0)),
+                    && (eosResult is null || (eosResult.Check.Passed && eosResult.CaughtUp && eosResult.Output.Open == 0))
+                    && (compactResult is null || compactResult.Check.Passed),
                 Workload = options.Workload,
+                CompactKeys = compactResult?.Check.Keys,
+                CompactMissing = compactResult?.Check.Missing,
+                CompactStale = compactResult?.Check.Stale,
+                CompactWrongValue = compactResult?.Check.WrongValue,
+                CompactCrcFailures = compactResult?.Check.CrcFailures,
+                CompactOffsetRegressions = compactResult?.Check.OffsetRegressions,
+                CompactRecordsLeft = compactResult?.Log.Records.Count,
+                CompactionPasses = cleaner?.Passes,
+                CompactionRecordsRemoved = cleaner?.RecordsRemoved,
+                CompactionFailures = cleaner?.Failures,
                 EosMissing = eosResult?.Check.Missing,
                 EosDuplicates = eosResult?.Check.Duplicates,
                 EosReordered = eosResult?.Check.Reordered,
@@ -182,12 +212,12 @@ internal static class ChaosRunner
                 Acked = check.Acked,
                 DeliveryFailures = failures.Values.Sum(),
                 ProducerFatalErrors = workers.Count(w => w.Fatal is not null),
-                Lost = check.Lost,
-                Misplaced = check.Misplaced,
-                Duplicates = check.Duplicates,
-                Reordered = check.Reordered,
-                Gaps = check.Gaps,
-                DivergentReads = check.DivergentReads,
+                Lost = compactResult is null ? check.Lost : null,
+                Misplaced = compactResult is null ? check.Misplaced : null,
+                Duplicates = compactResult is null ? check.Duplicates : null,
+                Reordered = compactResult is null ? check.Reordered : null,
+                Gaps = compactResult is null ? check.Gaps : null,
+                DivergentReads = compactResult is null ? check.DivergentReads : null,
                 CommitRegressions = check.CommitRegressions,
                 Undelivered = check.Undelivered,
                 UnackedPresent = check.UnackedPresent,
@@ -230,7 +260,7 @@ internal static class ChaosRunner
                 await output.WriteLineAsync(Str($"  ! producer {worker.Index} failed for good at {worker.Produced} records: {worker.Fatal!.Code}: {worker.Fatal.Message}")).ConfigureAwait(false);
             }
 
-            await ChaosReport.WriteAsync(output, summary, check, windows, failures, store.SupportsFaults, consumer.Restarts, runDirectory).ConfigureAwait(false);
+            await ChaosReport.WriteAsync(output, summary, check, windows, failures, store.SupportsFaults, consumer.Restarts, runDirectory, compactResult?.Check).ConfigureAwait(false);
             return summary;
         }
         finally
@@ -240,6 +270,51 @@ internal static class ChaosRunner
                 await silo.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The compact workload's topic: segments small enough to roll every second or two (so sealed, cleanable
+    /// segments pile up within a short run), any dirty segment cleanable, tombstones dropped 10 s after they are cleaned
+    /// (so some expire within the run).</summary>
+    private static readonly Dictionary<string, string> CompactTopicConfig = new()
+    {
+        [Grains.TopicConfig.CleanupPolicy] = "compact",
+        [Grains.TopicConfig.SegmentBytes] = "4096",
+        [Grains.TopicConfig.MinCleanableDirtyRatio] = "0.01",
+        [Grains.TopicConfig.DeleteRetentionMs] = "10000",
+    };
+
+    /// <summary>The silos' own cleaner runs on the retention tick; every 4 s instead of every 5 min.</summary>
+    private static readonly Dictionary<string, string> CompactSiloEnvironment = new()
+    {
+        ["Runnel__Grains__RetentionCheckInterval"] = "00:00:04",
+    };
+
+    /// <summary>The share of the compact workload's writes that are tombstones.</summary>
+    private const double CompactTombstoneShare = 0.1;
+
+    private sealed record CompactResult(CompactCheck Check, CompactLog Log);
+
+    /// <summary>Runs one more compaction pass of every partition on the healed cluster (retried until it succeeds, so the
+    /// check also covers a pass over everything written), then reads the topic raw and checks it.</summary>
+    private static async Task<CompactResult> FinishCompactAsync(RunnelConnection connection, int partitions, IReadOnlyList<Ack> acks, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(HealTimeout);
+        while (true)
+        {
+            try
+            {
+                await connection.Admin.CompactTopicAsync(Topic, deadline.Token).ConfigureAwait(false);
+                break;
+            }
+            catch (RunnelException ex) when (ex.IsRetriable || ex.Code is RunnelErrorCode.NotOwner or RunnelErrorCode.LogClosed or RunnelErrorCode.OutcomeUnknown)
+            {
+                await Task.Delay(500, deadline.Token).ConfigureAwait(false);
+            }
+        }
+
+        var log = await CompactLog.ReadAsync(connection.Grains, Topic, partitions, ReadTimeout).ConfigureAwait(false);
+        return new CompactResult(CompactChecker.Check(acks, log), log);
     }
 
     private const string EosOutputTopic = "chaos-out";

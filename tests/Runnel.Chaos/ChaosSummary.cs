@@ -34,17 +34,19 @@ internal sealed record ChaosSummary
     /// partitions' idempotence state disagreed with the producer's. Fails the run.</summary>
     public int ProducerFatalErrors { get; init; }
 
-    public int Lost { get; init; }
+    /// <summary>Null for the compact workload (as <see cref="Misplaced"/>, <see cref="Duplicates"/>,
+    /// <see cref="Reordered"/>, <see cref="Gaps"/>, <see cref="DivergentReads"/>): compaction removes records by design.</summary>
+    public int? Lost { get; init; }
 
-    public int Misplaced { get; init; }
+    public int? Misplaced { get; init; }
 
-    public int Duplicates { get; init; }
+    public int? Duplicates { get; init; }
 
-    public int Reordered { get; init; }
+    public int? Reordered { get; init; }
 
-    public int Gaps { get; init; }
+    public int? Gaps { get; init; }
 
-    public int DivergentReads { get; init; }
+    public int? DivergentReads { get; init; }
 
     public int? CommitRegressions { get; init; }
 
@@ -97,7 +99,7 @@ internal sealed record ChaosSummary
     /// <summary>Windows that opened with no nemesis action to blame (unavailability the cluster caused by itself).</summary>
     public int UnattributedWindows { get; init; }
 
-    /// <summary>The workload: <c>produce</c> or <c>eos</c>.</summary>
+    /// <summary>The workload: <c>produce</c>, <c>eos</c> or <c>compact</c>.</summary>
     public string Workload { get; init; } = "produce";
 
     /// <summary>eos: input records absent from the committed output.</summary>
@@ -126,6 +128,37 @@ internal sealed record ChaosSummary
 
     /// <summary>eos: whether the job's committed input offsets reached the input's end after the run.</summary>
     public bool? EosCaughtUp { get; init; }
+
+    /// <summary>compact: keys with an acknowledged write.</summary>
+    public int? CompactKeys { get; init; }
+
+    /// <summary>compact: keys whose latest acknowledged write was a value and that have no record left.</summary>
+    public int? CompactMissing { get; init; }
+
+    /// <summary>compact: keys whose latest surviving record is older than their latest acknowledged write.</summary>
+    public int? CompactStale { get; init; }
+
+    /// <summary>compact: keys whose record at their latest acknowledged offset is not that write.</summary>
+    public int? CompactWrongValue { get; init; }
+
+    /// <summary>compact: stored batches whose CRC does not match.</summary>
+    public int? CompactCrcFailures { get; init; }
+
+    /// <summary>compact: records whose offset is not above the previous one of their partition.</summary>
+    public int? CompactOffsetRegressions { get; init; }
+
+    /// <summary>compact: records left in the topic after the run (read raw from offset 0).</summary>
+    public int? CompactRecordsLeft { get; init; }
+
+    /// <summary>compact: the harness's compaction passes that cleaned at least one segment (the silos' own cleaner runs
+    /// too and is not counted here).</summary>
+    public int? CompactionPasses { get; init; }
+
+    /// <summary>compact: records those passes removed.</summary>
+    public long? CompactionRecordsRemoved { get; init; }
+
+    /// <summary>compact: the harness's compaction rounds that failed (allowed while silos are hurt).</summary>
+    public int? CompactionFailures { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

@@ -101,6 +101,11 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         next.Should().Be(producer with { ProducerEpoch = (short)(producer.ProducerEpoch + 1) });
         _markers.Written.Select(w => w.Partition).Should().BeEquivalentTo(["t/0", "t/1", "u/0"]);
         _markers.Written.Should().OnlyContain(w => w.Marker.Commit && w.Marker.ProducerEpoch == next.ProducerEpoch && w.Marker.CoordinatorEpoch > 0);
+
+        // Each marker names the transaction and its partitions of the marker's own topic (what a table waits for).
+        _markers.Written.Select(w => w.Marker.TransactionId).Distinct().Should().ContainSingle().Which.Should().BePositive();
+        _markers.Written.Where(w => w.Partition.StartsWith("t/", StringComparison.Ordinal)).Should().OnlyContain(w => w.Marker.Participants!.SequenceEqual(new[] { 0, 1 }));
+        _markers.Written.Single(w => w.Partition == "u/0").Marker.Participants.Should().Equal(0);
         var described = await Coordinator().DescribeAsync();
         described.Status.Should().Be(TransactionStatus.CompleteCommit);
         described.ProducerEpoch.Should().Be(next.ProducerEpoch);
@@ -111,7 +116,9 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         var after = await Coordinator().EndTransactionAsync(next, commit: false, bumpEpoch: true);
         after.ProducerEpoch.Should().Be((short)(next.ProducerEpoch + 1));
         _markers.Written.Should().HaveCount(4);
-        _markers.Written[^1].Should().Be(("t/2", new TransactionMarker(producer.ProducerId, after.ProducerEpoch, false, _markers.Written[^1].Marker.CoordinatorEpoch)));
+        _markers.Written[^1].Partition.Should().Be("t/2");
+        _markers.Written[^1].Marker.Should().Match<TransactionMarker>(m => m.ProducerId == producer.ProducerId && m.ProducerEpoch == after.ProducerEpoch && !m.Commit
+            && m.Participants!.SequenceEqual(new[] { 2 }) && m.TransactionId == _markers.Written[0].Marker.TransactionId + 1, "the next transaction has the next number");
     }
 
     [Fact]

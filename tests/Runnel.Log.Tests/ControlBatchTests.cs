@@ -46,6 +46,41 @@ public sealed class ControlBatchTests
     }
 
     [Fact]
+    public void ControlBatch_MarkerWithParticipantsHeader_KeyValueAndTypeUnchangedAndParticipantsRead()
+    {
+        using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions { IsControlBatch = true, IsTransactional = true, ProducerId = 5, ProducerEpoch = 1 });
+        builder.AppendControlRecord(1_700_000_000_000, ControlRecordType.Commit, 4,
+            [new RecordHeader(ControlRecords.ParticipantsHeader, ControlRecords.EncodeParticipants(638_999_000_000_000_001, [5, 0, 3, 3]))]);
+        var bytes = builder.ToArray();
+
+        RecordBatch.Validate(bytes);
+        ControlRecords.TryReadMarkerType(bytes).Should().Be(ControlRecordType.Commit, "the key still leads the record");
+        using var records = TestBatches.View(bytes).ReadRecords();
+        foreach (var record in records)
+        {
+            Convert.ToHexString(record.Key!.Value.Span).Should().Be("00000001", "a Kafka client reads the key and value only: both unchanged");
+            Convert.ToHexString(record.Value!.Value.Span).Should().Be("000000000004");
+            ControlRecords.ReadMarker(record).Should().Be(new EndTransactionMarker(ControlRecordType.Commit, 4));
+            ControlRecords.TryReadParticipants(record, out var id, out var partitions).Should().BeTrue();
+            id.Should().Be(638_999_000_000_000_001);
+            partitions.Should().Equal(0, 3, 5);
+        }
+    }
+
+    [Fact]
+    public void TryReadParticipants_MarkerWithoutHeader_False()
+    {
+        using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions { IsControlBatch = true, IsTransactional = true });
+        builder.AppendControlRecord(0, ControlRecordType.Abort, 0);
+        using var records = TestBatches.View(builder.ToArray()).ReadRecords();
+        foreach (var record in records)
+        {
+            ControlRecords.TryReadParticipants(record, out _, out var partitions).Should().BeFalse();
+            partitions.Should().BeEmpty();
+        }
+    }
+
+    [Fact]
     public void TryAppend_OnControlBatch_Throws()
     {
         using var builder = new RecordBatchBuilder(new RecordBatchBuilderOptions { IsControlBatch = true });

@@ -12,5 +12,11 @@ internal static partial class TableLog
     [LoggerMessage(Level = LogLevel.Error, Message = "A Changed handler of the table over {Topic} threw")]
     public static partial void HandlerFailed(ILogger logger, string topic, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Table over {Topic} follows partitions {From} to {Count} (added to the topic)")]
+    public static partial void PartitionsAdded(ILogger logger, string topic, int from, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Table over {Topic} could not look for added partitions (tries again): {Reason}")]
+    public static partial void PartitionCheckFailed(ILogger logger, string topic, string reason);
+
     public static void Stopped(ILogger logger, string topic, RunnelException error) => LogStopped(logger, topic, error.Message, error);
 }

@@ -68,6 +68,11 @@ public sealed class TransactionCoordinatorState
     /// <summary>Who ended the last transaction (or is ending the one in Prepare*).</summary>
     [Id(13)]
     public TransactionEndReason EndReason { get; set; }
+
+    /// <summary>How many transactions this transactional id opened: the open (or completing) one's number, its id in
+    /// its markers' participants header (0 in a state written before it existed: its markers name nothing).</summary>
+    [Id(14)]
+    public long TransactionNumber { get; set; }
 }
 
 /// <summary>Who ended a transaction: its producer's EndTxn, the coordinator at the timeout, or a newer instance's init.</summary>

@@ -427,6 +427,7 @@ public sealed partial class TransactionCoordinatorGrain(
 
         S.Status = TransactionStatus.Ongoing;
         S.StartedAt = time.GetUtcNow();
+        S.TransactionNumber++;
         S.Partitions.Clear();
         S.Groups.Clear();
         return true;
@@ -464,13 +465,21 @@ public sealed partial class TransactionCoordinatorGrain(
         var marker = new TransactionMarker(S.ProducerId, S.MarkerEpoch, commit, S.CoordinatorEpoch);
         var deadline = TimeProvider.System.GetUtcNow() + MarkerBudget;
         var work = new List<(string Key, Func<Task> Write)>();
+        // Each marker names the transaction (its number: never reused by this transactional id) and its partitions of the
+        // marker's own topic, in a header Kafka clients ignore: a table over the topic holds the transaction's records back
+        // until it has read the marker of every one of them, then applies them in one swap.
+        var markers = S.Partitions.GroupBy(p => p.Topic, StringComparer.Ordinal).ToDictionary(
+            g => g.Key,
+            g => S.TransactionNumber > 0 ? marker with { Participants = [.. g.Select(p => p.Partition).Distinct().Order()], TransactionId = S.TransactionNumber } : marker,
+            StringComparer.Ordinal);
         foreach (var partition in S.Partitions)
         {
             var key = "p:" + partition;
             if (!_marked.Contains(key))
             {
                 var grain = GrainFactory.GetGrain<IPartitionGrain>(PartitionKey.Format(partition.Topic, partition.Partition));
-                work.Add((key, async () => await grain.WriteTransactionMarkerAsync(marker)));
+                var topicMarker = markers[partition.Topic];
+                work.Add((key, async () => await grain.WriteTransactionMarkerAsync(topicMarker)));
             }
         }
 

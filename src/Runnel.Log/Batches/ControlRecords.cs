@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
 
 namespace Runnel.Log.Batches;
 
@@ -11,6 +13,11 @@ namespace Runnel.Log.Batches;
 ///  value (6 bytes): | version int16 = 0 | coordinatorEpoch int32 |
 /// </code>
 /// Readers accept a higher version whose fields start the same way, as Kafka does.
+/// <para>Runnel's transaction coordinator also puts a header on a commit or abort marker: <see cref="ParticipantsHeader"/>,
+/// the transaction's id among its producer's and the partitions of the marker's topic that the transaction wrote to
+/// (ASCII decimal numbers: <c>id:p,p,...</c>, partitions ascending, e.g. <c>17:0,3,5</c>). Kafka clients read a marker's key and value only and never look at its headers, so markers stay
+/// what they expect; a table (<c>RunnelTable</c>) reads the header to apply a transaction spanning partitions in one
+/// swap. Markers without it (written before it existed) name no participants.</para>
 /// </remarks>
 public static class ControlRecords
 {
@@ -103,6 +110,55 @@ public static class ControlRecords
 
         var type = BinaryPrimitives.ReadInt16BigEndian(record[(at + 2)..]);
         return type is (short)ControlRecordType.Abort or (short)ControlRecordType.Commit ? (ControlRecordType)type : null;
+    }
+
+    /// <summary>The header of a marker naming its transaction and the transaction's participant partitions in the
+    /// marker's topic.</summary>
+    public const string ParticipantsHeader = "runnel.txn.partitions";
+
+    /// <summary>The <see cref="ParticipantsHeader"/> value: <paramref name="transactionId"/>, then
+    /// <paramref name="partitions"/> (sorted, duplicates dropped).</summary>
+    public static byte[] EncodeParticipants(long transactionId, IEnumerable<int> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        var list = string.Join(',', partitions.Distinct().Order().Select(p => p.ToString(CultureInfo.InvariantCulture)));
+        return Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{transactionId}:{list}"));
+    }
+
+    /// <summary>The transaction id and participant partitions a marker's <see cref="ParticipantsHeader"/> names; false
+    /// when the record has no such header or its value is not in that form (a marker from elsewhere: nothing known).</summary>
+    public static bool TryReadParticipants(in Record record, out long transactionId, out IReadOnlyList<int> partitions)
+    {
+        transactionId = 0;
+        partitions = [];
+        foreach (var header in record.Headers)
+        {
+            if (header.KeyUtf8.Span.SequenceEqual("runnel.txn.partitions"u8) && header.Value is { } value)
+            {
+                var text = Encoding.ASCII.GetString(value.Span);
+                var colon = text.IndexOf(':', StringComparison.Ordinal);
+                if (colon <= 0 || !long.TryParse(text.AsSpan(0, colon), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out transactionId))
+                {
+                    return false;
+                }
+
+                var list = new List<int>();
+                foreach (var part in text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var partition))
+                    {
+                        return false;
+                    }
+
+                    list.Add(partition);
+                }
+
+                partitions = list;
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Describe(ReadOnlyMemory<byte>? bytes) => bytes is { } b ? $"{b.Length} bytes" : "null";

@@ -94,10 +94,12 @@ public sealed class RecordBatchBuilder : IDisposable
     /// <summary>
     /// Appends a transaction marker (commit or abort) to a control batch
     /// (<see cref="RecordBatchBuilderOptions.IsControlBatch"/>). Kafka's markers are one per batch, transactional,
-    /// carrying the producer's id and epoch.
+    /// carrying the producer's id and epoch. <c>headers</c> go on the control record; Kafka clients ignore a marker's
+    /// headers (they read its key and value only): Runnel's coordinator names the transaction's participant partitions
+    /// there (<see cref="ControlRecords.ParticipantsHeader"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">This is not a control batch.</exception>
-    public void AppendControlRecord(long timestamp, ControlRecordType type, int coordinatorEpoch)
+    public void AppendControlRecord(long timestamp, ControlRecordType type, int coordinatorEpoch, ReadOnlySpan<RecordHeader> headers = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_options.IsControlBatch)
@@ -109,7 +111,7 @@ public sealed class RecordBatchBuilder : IDisposable
         Span<byte> value = stackalloc byte[ControlRecords.ValueSize];
         ControlRecords.WriteKey(key, type);
         ControlRecords.WriteValue(value, coordinatorEpoch);
-        TryAppendCore(timestamp, key, true, value, true, default);
+        TryAppendCore(timestamp, key, true, value, true, headers);
     }
 
     /// <summary>

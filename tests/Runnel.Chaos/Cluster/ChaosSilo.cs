@@ -18,14 +18,18 @@ internal sealed class ChaosSilo : IAsyncDisposable
     private readonly StreamWriter _log;
     private readonly Lock _logGate = new();
     private readonly Workload.RunClock? _clock;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private Process? _process;
 
-    public ChaosSilo(int index, string workingDirectory, IReadOnlyList<string> storeArguments, Workload.RunClock? clock = null)
+    /// <summary>A slot whose processes get <paramref name="environment"/> as extra environment variables (silo settings
+    /// such as <c>Runnel__Grains__RetentionCheckInterval</c>; none when null).</summary>
+    public ChaosSilo(int index, string workingDirectory, IReadOnlyList<string> storeArguments, Workload.RunClock? clock = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         Index = index;
         _workingDirectory = workingDirectory;
         _storeArguments = storeArguments;
         _clock = clock;
+        _environment = environment ?? new Dictionary<string, string>();
         Port = Testing.FreePort.Next();
         SiloPort = Testing.FreePort.Next();
         HttpPort = Testing.FreePort.Next();
@@ -193,6 +197,11 @@ internal sealed class ChaosSilo : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = _workingDirectory,
         };
+        foreach (var (name, value) in _environment)
+        {
+            psi.Environment[name] = value;
+        }
+
         psi.ArgumentList.Add(DotnetHost.SiloAssembly);
         foreach (var argument in _storeArguments.Concat(
             [

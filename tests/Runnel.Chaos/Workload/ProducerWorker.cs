@@ -7,9 +7,11 @@ namespace Runnel.Chaos.Workload;
 /// <summary>
 /// One idempotent producer of the workload (production defaults: 5 in flight per partition, 100 ms..1 s retry backoff,
 /// 120 s delivery timeout). It writes keyed records at a steady rate, each value a fresh <see cref="RecordId"/> of this
-/// producer, keys drawn by a seeded random, and records every acknowledgement with its partition and offset.
+/// producer, keys drawn by a seeded random, and records every acknowledgement with its partition and offset. With a
+/// <c>tombstoneShare</c> above 0 (the compact workload), that share of the records, drawn by the same random, are
+/// tombstones (a null value) instead.
 /// </summary>
-internal sealed class ProducerWorker(int index, IGrainFactory grains, string topic, int keys, int recordsPerSecond, int seed, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
+internal sealed class ProducerWorker(int index, IGrainFactory grains, string topic, int keys, int recordsPerSecond, int seed, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null, double tombstoneShare = 0)
 {
     /// <summary>Records are enqueued in ticks of this length (a steady rate without one timer per record).</summary>
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(20);
@@ -70,7 +72,9 @@ internal sealed class ProducerWorker(int index, IGrainFactory grains, string top
                         credit--;
                         var id = new RecordId(Index, Produced++);
                         var key = "k" + random.Next(keys).ToString(CultureInfo.InvariantCulture);
-                        await producer.EnqueueAsync(topic, new Message<string, string> { Key = key, Value = id.ToString() }, report => OnDelivered(id, key, report), cancellationToken: stop).ConfigureAwait(false);
+                        var tombstone = tombstoneShare > 0 && random.NextDouble() < tombstoneShare;
+                        var message = new Message<string, string> { Key = key, Value = tombstone ? null : id.ToString() };
+                        await producer.EnqueueAsync(topic, message, report => OnDelivered(id, key, tombstone, report), cancellationToken: stop).ConfigureAwait(false);
                     }
 
                     await Task.Delay(Tick, stop).ConfigureAwait(false);
@@ -102,7 +106,7 @@ internal sealed class ProducerWorker(int index, IGrainFactory grains, string top
         }
     }
 
-    private void OnDelivered(RecordId id, string key, DeliveryReport<string, string> report)
+    private void OnDelivered(RecordId id, string key, bool tombstone, DeliveryReport<string, string> report)
     {
         lock (_gate)
         {
@@ -112,7 +116,7 @@ internal sealed class ProducerWorker(int index, IGrainFactory grains, string top
             }
             else
             {
-                _acks.Add(new Ack(id, key, report.TopicPartition.Partition, report.Offset));
+                _acks.Add(new Ack(id, key, report.TopicPartition.Partition, report.Offset, tombstone));
             }
         }
     }

@@ -170,4 +170,33 @@ public sealed class TableTests : IAsyncLifetime
         table.IsCaughtUp.Should().BeFalse();
         table.Count.Should().Be(0, "the failed fetched batch was not applied at all");
     }
+
+    [Fact]
+    public async Task Table_PartitionsAddedToItsTopic_FollowedFromTheirStartWithoutRestart()
+    {
+        var connection = _runnel.Connection;
+        var topic = InProcessRunnel.NewTopic();
+        await connection.Admin.CreateTopicAsync(topic, 2);
+        await using var producer = connection.CreateProducer<string, string>();
+        await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<string, string> { Key = "old", Value = "a" }).WaitAsync(InProcessRunnel.Guard);
+        await using var table = connection.CreateTable<string, string>(topic);
+        await table.WaitForCatchUpAsync().WaitAsync(InProcessRunnel.Guard);
+        var added = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        table.Changed += (_, e) =>
+        {
+            if (e.Snapshot.ContainsKey("p2") && e.Snapshot.ContainsKey("p3"))
+            {
+                added.TrySetResult();
+            }
+        };
+
+        await connection.Admin.AddPartitionsAsync(topic, 4).WaitAsync(InProcessRunnel.Guard);
+        await using var later = connection.CreateProducer<string, string>(); // knows the four partitions
+        await later.ProduceAsync(new TopicPartition(topic, 2), new Message<string, string> { Key = "p2", Value = "b" }).WaitAsync(InProcessRunnel.Guard);
+        await later.ProduceAsync(new TopicPartition(topic, 3), new Message<string, string> { Key = "p3", Value = "c" }).WaitAsync(InProcessRunnel.Guard);
+
+        await added.Task.WaitAsync(InProcessRunnel.Guard);
+        table.Snapshot.Should().Equal(new Dictionary<string, string> { ["old"] = "a", ["p2"] = "b", ["p3"] = "c" });
+        table.Error.Should().BeNull();
+    }
 }

@@ -49,12 +49,21 @@ public sealed record TransactionDescription(
 /// fences the older epoch's writes from then on (the next transaction's batches start at sequence 0).</param>
 /// <param name="Commit">Commit (records become visible to read_committed consumers) or abort (they are skipped).</param>
 /// <param name="CoordinatorEpoch">The coordinator's epoch (stored in the marker, as Kafka's).</param>
+/// <param name="Participants">The partitions of the marked partition's topic that the transaction wrote to, stored in the
+/// marker's <c>runnel.txn.partitions</c> header (Kafka clients ignore a marker's headers) so that a table can apply a
+/// transaction that spans partitions in one swap; null writes no header.</param>
+/// <param name="TransactionId">Identifies the transaction among its producer's (with <paramref name="Participants"/>, in
+/// the <c>runnel.txn.partitions</c> header): the transactional id's count of transactions opened, the same on every marker
+/// of one transaction and never reused, so a reader matches the markers of one transaction across partitions (retried,
+/// duplicated markers included).</param>
 [GenerateSerializer, Immutable, Alias("runnel.TransactionMarker")]
 public sealed record TransactionMarker(
     [property: Id(0)] long ProducerId,
     [property: Id(1)] short ProducerEpoch,
     [property: Id(2)] bool Commit,
-    [property: Id(3)] int CoordinatorEpoch);
+    [property: Id(3)] int CoordinatorEpoch,
+    [property: Id(4)] IReadOnlyList<int>? Participants = null,
+    [property: Id(5)] long TransactionId = 0);
 
 /// <summary>An aborted transaction of one producer on a partition: its records from <paramref name="FirstOffset"/> to its
 /// abort marker at <paramref name="LastOffset"/> are to be skipped by read_committed readers (the producer's batches with
