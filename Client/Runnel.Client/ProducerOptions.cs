@@ -91,6 +91,14 @@ public sealed record ProducerOptions
     /// <summary>Requests in flight per partition; see <see cref="MaxIdempotentInFlight"/>. Default 5.</summary>
     public int MaxInFlightPerPartition { get; init; } = MaxIdempotentInFlight;
 
+    /// <summary>Requests in flight across all partitions of the producer (Kafka bounds them per broker connection,
+    /// where one request carries many partitions' batches; here a request carries one partition's batch). When all are
+    /// out, a partition with a batch ready waits its turn (first come, first served) and meanwhile lets its open batch
+    /// grow (<see cref="BatchSizeUnderLoad"/>): keyed records spread over thousands of partitions then go as fewer,
+    /// larger batches, each one request, one append and one sync, instead of one each per record. Default 256 (the
+    /// rate of grain calls levels off there).</summary>
+    public int MaxInFlightRequests { get; init; } = 256;
+
     /// <summary>The batch codec (Kafka <c>compression.type</c>). Default none.</summary>
     public CompressionType Compression { get; init; } = CompressionType.None;
 
@@ -122,6 +130,7 @@ public sealed record ProducerOptions
         OptionChecks.Require(CloseTimeout >= TimeSpan.Zero, $"ProducerOptions.CloseTimeout must not be negative (was {CloseTimeout}).");
         OptionChecks.Require(RetryBackoff > TimeSpan.Zero, $"ProducerOptions.RetryBackoff must be positive (was {RetryBackoff}).");
         OptionChecks.Require(RetryBackoffMax >= RetryBackoff, $"ProducerOptions.RetryBackoffMax ({RetryBackoffMax}) must be at least RetryBackoff ({RetryBackoff}).");
+        OptionChecks.Require(MaxInFlightRequests >= 1, $"ProducerOptions.MaxInFlightRequests must be at least 1 (was {MaxInFlightRequests}).");
         OptionChecks.Require(MaxInFlightPerPartition >= 1 && (!EnableIdempotence || MaxInFlightPerPartition <= MaxIdempotentInFlight),
             $"ProducerOptions.MaxInFlightPerPartition must be at least 1, and at most {MaxIdempotentInFlight} with idempotence (was {MaxInFlightPerPartition}).");
         OptionChecks.Require(Enum.IsDefined(Compression), $"ProducerOptions.Compression is not a codec (was {(int)Compression}).");

@@ -254,6 +254,36 @@ public sealed class ProducerTests(FakeClusterFixture fixture) : IClassFixture<Fa
             .Should().Equal(Enumerable.Range(0, 55).Select(i => i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    [Theory]
+    [InlineData(2, 2 + 4)] // two singles go; each partition's waiting records then leave as one batch
+    [InlineData(256, 4 * (5 + 1))] // no producer-wide limit reached: five singles per partition, then one grown batch
+    public async Task MaxInFlightRequests_AllSlotsTaken_PartitionsWaitTheirTurnWithOneGrownBatchEach(int maxInFlight, int expectedCalls)
+    {
+        const int Partitions = 4;
+        const int PerPartition = 10;
+        var topic = await _cluster.CreateTopicAsync(Partitions);
+        var grains = new InterceptingGrainFactory(_cluster.Connection.Grains);
+        await using var producer = Create(Fast with { Linger = TimeSpan.Zero, BatchSize = 128, MaxInFlightRequests = maxInFlight }, grains);
+        var warmUps = Enumerable.Range(0, Partitions).Select(p => producer.ProduceAsync(new TopicPartition(topic, p), Msg(null, "warm-up"))).ToList();
+        await Task.WhenAll(warmUps).WaitAsync(Guard);
+        var keys = Enumerable.Range(0, Partitions).Select(p => $"{topic}/{p}").ToList();
+        keys.ForEach(_cluster.Broker.Hold);
+        var value = new string('w', 100);
+        var tasks = Enumerable.Range(0, Partitions)
+            .SelectMany(p => Enumerable.Range(0, PerPartition).Select(i => producer.ProduceAsync(new TopicPartition(topic, p), Msg(null, $"{i:D2}{value}"))))
+            .ToList();
+        keys.Sum(grains.InFlight).Should().Be(Math.Min(maxInFlight, Partitions * 5), "requests in flight stop at MaxInFlightRequests over all partitions");
+
+        keys.ForEach(_cluster.Broker.Release);
+        await Task.WhenAll(tasks).WaitAsync(Guard);
+        (grains.ProduceCalls - Partitions).Should().Be(expectedCalls);
+        foreach (var key in keys)
+        {
+            LogReader.Records(_cluster.Broker.Log(key)).Skip(1).Select(r => r.Value![..2])
+                .Should().Equal(Enumerable.Range(0, PerPartition).Select(i => i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)), "every record lands once, in order, in {0}", key);
+        }
+    }
+
     [Fact]
     public async Task BatchSizeUnderLoad_PartitionWithAFreeSlot_SendsAtBatchSize()
     {
@@ -517,6 +547,8 @@ public sealed class ProducerTests(FakeClusterFixture fixture) : IClassFixture<Fa
     {
         var act = () => new Producer<string, string>(_cluster.Connection.Grains, ProducerOptions.Default with { MaxInFlightPerPartition = 6 });
         act.Should().Throw<ArgumentException>().WithMessage("*MaxInFlightPerPartition*");
+        var noRequests = () => new Producer<string, string>(_cluster.Connection.Grains, ProducerOptions.Default with { MaxInFlightRequests = 0 });
+        noRequests.Should().Throw<ArgumentException>().WithMessage("*MaxInFlightRequests*");
         var noSerializer = () => new Producer<int, string>(_cluster.Connection.Grains);
         noSerializer.Should().Throw<ArgumentException>().WithMessage("*keySerializer*");
     }

@@ -20,6 +20,10 @@ internal sealed class PartitionQueue(TopicState topic, TopicPartition partition,
     /// <summary>Sent, awaiting the response.</summary>
     public List<ProducerBatch> InFlight { get; } = [];
 
+    /// <summary>True while the partition waits in the producer's queue for a free request slot
+    /// (<see cref="ProducerOptions.MaxInFlightRequests"/>).</summary>
+    public bool WaitsForSlot { get; set; }
+
     /// <summary>Failed retriably, awaiting a resend, in send order.</summary>
     public List<ProducerBatch> Retry { get; } = [];
 

@@ -78,7 +78,7 @@ internal sealed partial class ProducerEngine
             var retry = queue.Retry[0];
             queue.Retry.RemoveAt(0);
             retry.Attempts++;
-            queue.InFlight.Add(retry);
+            AddInFlightLocked(queue, retry);
             LogRetrying(_logger, queue.Partition.ToString(), retry.BaseSequence, retry.Attempts);
             effects.Send(retry);
             return;
@@ -89,6 +89,12 @@ internal sealed partial class ProducerEngine
         // partition's duplicate window).
         while (queue.SendCounter - OldestUnacknowledged(queue) < Options.MaxInFlightPerPartition && queue.Unsent.First is { } node && IsReady(queue, node.Value))
         {
+            if (_requestsInFlight >= Options.MaxInFlightRequests)
+            {
+                WaitForSlotLocked(queue);
+                return;
+            }
+
             var batch = node.Value;
             queue.Unsent.RemoveFirst();
             batch.LingerTimer?.Dispose();
@@ -101,7 +107,7 @@ internal sealed partial class ProducerEngine
 
             batch.SendOrder = queue.SendCounter++;
             batch.Attempts = 1;
-            queue.InFlight.Add(batch);
+            AddInFlightLocked(queue, batch);
             if (queue.Topic.StickyPartition == queue.Partition.Partition)
             {
                 queue.Topic.StickyPartition = -1;
@@ -157,6 +163,7 @@ internal sealed partial class ProducerEngine
     /// retry waiting. (Waiting for its first producer id does not count: batches keep their size at start.)</summary>
     private bool CanSendLocked(PartitionQueue queue) =>
         queue.SendCounter - OldestUnacknowledged(queue) < Options.MaxInFlightPerPartition
+        && _requestsInFlight < Options.MaxInFlightRequests
         && queue.Retry.Count == 0
         && !queue.NeedsReset && !queue.NeedsResequence;
 
@@ -203,7 +210,11 @@ internal sealed partial class ProducerEngine
     private void OnResponseLocked(ProducerBatch batch, ProduceResponse? response, RunnelException? error, Effects effects)
     {
         var queue = batch.Queue;
-        queue.InFlight.Remove(batch);
+        if (queue.InFlight.Remove(batch))
+        {
+            _requestsInFlight--;
+        }
+
         if (batch.Abandoned)
         {
             _bufferUsed -= batch.BufferBytes;
@@ -221,7 +232,35 @@ internal sealed partial class ProducerEngine
         }
 
         DrainLocked(queue, effects);
+        DrainWaitingForSlotLocked(effects);
         PumpLocked(effects);
+    }
+
+    private void AddInFlightLocked(PartitionQueue queue, ProducerBatch batch)
+    {
+        queue.InFlight.Add(batch);
+        _requestsInFlight++;
+    }
+
+    /// <summary>Queues the partition for the next free request slot (once: it sends all it may when its turn comes).</summary>
+    private void WaitForSlotLocked(PartitionQueue queue)
+    {
+        if (!queue.WaitsForSlot)
+        {
+            queue.WaitsForSlot = true;
+            _waitingForSlot.Enqueue(queue);
+        }
+    }
+
+    /// <summary>Gives free request slots to the partitions waiting for one, oldest first. A partition that takes the
+    /// last slot with more to send queues again behind the others.</summary>
+    private void DrainWaitingForSlotLocked(Effects effects)
+    {
+        while (_requestsInFlight < Options.MaxInFlightRequests && _waitingForSlot.TryDequeue(out var waiting))
+        {
+            waiting.WaitsForSlot = false;
+            DrainLocked(waiting, effects);
+        }
     }
 
     private void HandleFailureLocked(ProducerBatch batch, RunnelException error, Effects effects)

@@ -37,6 +37,12 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly RecordBatchBuilderOptions _builderOptions;
     private readonly int _batchSizeUnderLoad;
+
+    /// <summary>Partitions with a batch ready that found every request slot taken, in the order they asked.</summary>
+    private readonly Queue<PartitionQueue> _waitingForSlot = new();
+
+    /// <summary>Requests in flight over all partitions (the sum of their <see cref="PartitionQueue.InFlight"/>).</summary>
+    private int _requestsInFlight;
     private long _bufferUsed;
     private long _epoch;
     private RunnelException? _fatal;
