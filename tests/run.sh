@@ -16,7 +16,7 @@ log() { printf '[tests] %s\n' "$*" >&2; }
 if ! command -v npm >/dev/null 2>&1; then
     log "npm not found: installing nodejs and npm with apt-get"
     if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq && $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
         || { log "could not install npm"; echo "0 passed, 1 failed"; exit 1; }
 fi
 # Debian's chromium for the dashboard's browser test (tests/Runnel.Dashboard.Tests drives it with Playwright, whose
@@ -24,14 +24,14 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
     log "chromium not found: installing it with apt-get"
     if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq && $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
         || { log "could not install chromium"; echo "0 passed, 1 failed"; exit 1; }
 fi
 # Debian's kcat for the Kafka listener's command-line interop tests (tests/Runnel.Kafka.Tests/CommandLineClientTests).
 if ! command -v kcat >/dev/null 2>&1; then
     log "kcat not found: installing it with apt-get"
     if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq && $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null \
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null \
         || { log "could not install kcat"; echo "0 passed, 1 failed"; exit 1; }
 fi
 if [ ! -x node_modules/.bin/azurite-blob ] || [ ! -d node_modules/kafkajs ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
