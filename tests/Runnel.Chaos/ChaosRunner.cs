@@ -300,18 +300,7 @@ internal static class ChaosRunner
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(HealTimeout);
-        while (true)
-        {
-            try
-            {
-                await connection.Admin.CompactTopicAsync(Topic, deadline.Token).ConfigureAwait(false);
-                break;
-            }
-            catch (RunnelException ex) when (ex.IsRetriable || ex.Code is RunnelErrorCode.NotOwner or RunnelErrorCode.LogClosed or RunnelErrorCode.OutcomeUnknown)
-            {
-                await Task.Delay(500, deadline.Token).ConfigureAwait(false);
-            }
-        }
+        await HealingCluster.RetryAsync(() => connection.Admin.CompactTopicAsync(Topic, deadline.Token), deadline.Token).ConfigureAwait(false);
 
         var log = await CompactLog.ReadAsync(connection.Grains, Topic, partitions, ReadTimeout).ConfigureAwait(false);
         return new CompactResult(CompactChecker.Check(acks, log), log);

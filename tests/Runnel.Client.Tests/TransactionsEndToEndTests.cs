@@ -1,7 +1,5 @@
 using System.Text;
 using Runnel.Client.Tests.Tables;
-using Runnel.Storage;
-using Runnel.Testing;
 
 namespace Runnel.Client.Tests;
 
@@ -10,22 +8,9 @@ namespace Runnel.Client.Tests;
 /// group with transactional offsets) in an in-process silo on the file store: what a read_committed consumer sees after
 /// a commit, an abort and a fencing, offsets committed with the transaction, and a changelog update across partitions.
 /// </summary>
-public sealed class TransactionsEndToEndTests : IAsyncLifetime
+public sealed class TransactionsEndToEndTests() : FileStoreRunnelTests("runnel-transactions")
 {
     private static readonly TimeSpan Guard = InProcessRunnel.Guard;
-    private readonly TempDirectory _data = new("runnel-transactions");
-    private InProcessRunnel _runnel = null!;
-
-    public async Task InitializeAsync() => _runnel = await InProcessRunnel.StartAsync(new FileObjectStore(_data.Path));
-
-    public async Task DisposeAsync()
-    {
-        await _runnel.DisposeAsync();
-        _data.Dispose();
-    }
-
-    private RunnelConnection Connection => _runnel.Connection;
-
     private static string NewId() => "tx-" + Guid.NewGuid().ToString("N")[..8];
 
     private static Message<string, string> Msg(string? key, string value) => new() { Key = key, Value = value };

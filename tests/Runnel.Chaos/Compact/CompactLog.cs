@@ -1,5 +1,6 @@
 using System.Text;
 using Runnel.Chaos.History;
+using Runnel.Chaos.Cluster;
 using Runnel.Grains;
 using Runnel.Log.Batches;
 
@@ -29,13 +30,13 @@ internal sealed record CompactLog(IReadOnlyList<CompactRecord> Records, int Batc
         for (var p = 0; p < partitions; p++)
         {
             var partition = grains.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, p));
-            var offsets = await RetryAsync(() => partition.GetOffsetsAsync(cts.Token).AsTask(), cts.Token).ConfigureAwait(false);
+            var offsets = await HealingCluster.RetryAsync(() => partition.GetOffsetsAsync(cts.Token).AsTask(), cts.Token).ConfigureAwait(false);
             var offset = 0L;
             var previous = -1L;
             while (offset < offsets.HighWatermark)
             {
                 var at = offset;
-                var response = await RetryAsync(() => partition.FetchAsync(new FetchRequest(at, 1 << 20, TimeSpan.Zero, IsolationLevel.ReadUncommitted), cts.Token).AsTask(), cts.Token).ConfigureAwait(false);
+                var response = await HealingCluster.RetryAsync(() => partition.FetchAsync(new FetchRequest(at, 1 << 20, TimeSpan.Zero, IsolationLevel.ReadUncommitted), cts.Token).AsTask(), cts.Token).ConfigureAwait(false);
                 if (response.Batches.IsEmpty)
                 {
                     problems.Add($"partition {p}: a fetch at offset {offset} returned nothing below the high watermark {offsets.HighWatermark}");
@@ -87,20 +88,5 @@ internal sealed record CompactLog(IReadOnlyList<CompactRecord> Records, int Batc
         }
 
         return new CompactLog(records, batches, crcFailures, regressions, problems);
-    }
-
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                return await call().ConfigureAwait(false);
-            }
-            catch (RunnelException ex) when (ex.IsRetriable || ex.Code is RunnelErrorCode.NotOwner or RunnelErrorCode.LogClosed or RunnelErrorCode.OutcomeUnknown)
-            {
-                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
-            }
-        }
     }
 }

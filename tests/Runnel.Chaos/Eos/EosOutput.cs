@@ -1,4 +1,5 @@
 using System.Text;
+using Runnel.Chaos.Cluster;
 using Runnel.Grains;
 using Runnel.Log.Batches;
 
@@ -21,14 +22,14 @@ internal sealed record EosOutput(IReadOnlyList<EosRecord> Committed, int Aborted
         for (var p = 0; p < partitions; p++)
         {
             var partition = grains.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, p));
-            var offsets = await RetryAsync(() => partition.GetOffsetsAsync(cts.Token).AsTask(), cts.Token).ConfigureAwait(false);
+            var offsets = await HealingCluster.RetryAsync(() => partition.GetOffsetsAsync(cts.Token).AsTask(), cts.Token).ConfigureAwait(false);
             var pending = new Dictionary<long, List<EosRecord>>();
             var mine = new List<EosRecord>();
             var offset = offsets.LogStartOffset;
             while (offset < offsets.HighWatermark)
             {
                 var at = offset;
-                var response = await RetryAsync(() => partition.FetchAsync(new FetchRequest(at, 1 << 20, TimeSpan.Zero, IsolationLevel.ReadUncommitted), cts.Token).AsTask(), cts.Token).ConfigureAwait(false);
+                var response = await HealingCluster.RetryAsync(() => partition.FetchAsync(new FetchRequest(at, 1 << 20, TimeSpan.Zero, IsolationLevel.ReadUncommitted), cts.Token).AsTask(), cts.Token).ConfigureAwait(false);
                 foreach (var batch in new RecordBatchReader(response.Batches, true))
                 {
                     if (batch.LastOffset < offset)
@@ -91,20 +92,5 @@ internal sealed record EosOutput(IReadOnlyList<EosRecord> Committed, int Aborted
         }
 
         return new EosOutput(committed, aborted, open);
-    }
-
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                return await call().ConfigureAwait(false);
-            }
-            catch (RunnelException ex) when (ex.IsRetriable || ex.Code is RunnelErrorCode.NotOwner or RunnelErrorCode.LogClosed or RunnelErrorCode.OutcomeUnknown)
-            {
-                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
-            }
-        }
     }
 }

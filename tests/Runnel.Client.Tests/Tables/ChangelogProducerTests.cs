@@ -1,6 +1,4 @@
 using System.Text;
-using Runnel.Storage;
-using Runnel.Testing;
 
 namespace Runnel.Client.Tests.Tables;
 
@@ -9,23 +7,12 @@ namespace Runnel.Client.Tests.Tables;
 /// record with its row kind, writes an update's before- and after-image into one stored batch however the producer's
 /// batches close around it, and refuses an update whose keys fall in two partitions.
 /// </summary>
-public sealed class ChangelogProducerTests : IAsyncLifetime
+public sealed class ChangelogProducerTests() : FileStoreRunnelTests("runnel-changelog")
 {
-    private readonly TempDirectory _data = new("runnel-changelog");
-    private InProcessRunnel _runnel = null!;
-
-    public async Task InitializeAsync() => _runnel = await InProcessRunnel.StartAsync(new FileObjectStore(_data.Path));
-
-    public async Task DisposeAsync()
-    {
-        await _runnel.DisposeAsync();
-        _data.Dispose();
-    }
-
     [Fact]
     public async Task ProduceChangeAsync_ManyUpdatesThroughSmallBatches_EveryPairInOneStoredBatch()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, 2);
         const int Keys = 40;
@@ -59,7 +46,7 @@ public sealed class ChangelogProducerTests : IAsyncLifetime
             }
         }
 
-        var stored = await _runnel.ReadStoredBatchesAsync(topic);
+        var stored = await Runnel.ReadStoredBatchesAsync(topic);
         var pairs = 0;
         foreach (var (partition, batches) in stored)
         {
@@ -90,7 +77,7 @@ public sealed class ChangelogProducerTests : IAsyncLifetime
     [Fact]
     public async Task ProduceChangeAsync_PairLargerThanBatchSize_GetsABatchOfItsOwn()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, 1);
         await using (var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with { BatchSize = 1024, Linger = TimeSpan.FromMilliseconds(20) }))
@@ -101,7 +88,7 @@ public sealed class ChangelogProducerTests : IAsyncLifetime
             await Task.WhenAll(small, big, after).WaitAsync(InProcessRunnel.Guard);
         }
 
-        var batches = (await _runnel.ReadStoredBatchesAsync(topic))[0];
+        var batches = (await Runnel.ReadStoredBatchesAsync(topic))[0];
         var pairBatch = batches.Should().ContainSingle(b => b.Any(r => r.Kind == RowKind.UpdateBefore)).Subject;
         pairBatch.Select(r => r.Kind).Should().Equal(RowKind.UpdateBefore, RowKind.UpdateAfter);
         batches.SelectMany(b => b).Select(r => r.Key).Should().Equal("a", "big", "big", "c");
@@ -110,7 +97,7 @@ public sealed class ChangelogProducerTests : IAsyncLifetime
     [Fact]
     public async Task ProduceChangeAsync_KeyMovesToAnotherPartition_ChangeSpansPartitionsNamingBothAndNothingWritten()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, 2);
         var inZero = Enumerable.Range(0, 100).Select(i => $"k{i}").First(k => Murmur2.Partition(Encoding.UTF8.GetBytes(k), 2) == 0);
@@ -135,7 +122,7 @@ public sealed class ChangelogProducerTests : IAsyncLifetime
     [Fact]
     public async Task ProduceChangeAsync_InsertUpdateDelete_ConsumerSeesRowKinds()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, 1);
         await using (var producer = connection.CreateProducer<string, string>())
@@ -172,7 +159,7 @@ public sealed class ChangelogProducerTests : IAsyncLifetime
     [Fact]
     public async Task ProduceChangeAsync_WaitingForBufferRoomThenCancelled_NeitherRecordWritten_FlushStillCompletes()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, 1);
         await using var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with
@@ -195,7 +182,7 @@ public sealed class ChangelogProducerTests : IAsyncLifetime
         await producer.FlushAsync().WaitAsync(InProcessRunnel.Guard); // the batch would linger a minute
         var later = await producing.WaitAsync(InProcessRunnel.Guard);
         later.Select(r => r.Offset).Should().Equal(1, 2);
-        var stored = (await _runnel.ReadStoredBatchesAsync(topic))[0].SelectMany(b => b).Select(r => r.Value).ToList();
+        var stored = (await Runnel.ReadStoredBatchesAsync(topic))[0].SelectMany(b => b).Select(r => r.Value).ToList();
         stored.Should().Equal(new string('f', 800), "b2", "a2");
     }
 }

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Runnel.Storage;
-using Runnel.Testing;
 
 namespace Runnel.Client.Tests.Tables;
 
@@ -8,23 +6,12 @@ namespace Runnel.Client.Tests.Tables;
 /// Tables (issue #19 part 3) against the real grains on the file store: a reader never sees an update's before-image
 /// applied without its after-image, whatever it reads while updates arrive; tombstones and deletes remove rows.
 /// </summary>
-public sealed class TableTests : IAsyncLifetime
+public sealed class TableTests() : FileStoreRunnelTests("runnel-table")
 {
-    private readonly TempDirectory _data = new("runnel-table");
-    private InProcessRunnel _runnel = null!;
-
-    public async Task InitializeAsync() => _runnel = await InProcessRunnel.StartAsync(new FileObjectStore(_data.Path));
-
-    public async Task DisposeAsync()
-    {
-        await _runnel.DisposeAsync();
-        _data.Dispose();
-    }
-
     [Fact]
     public async Task Table_ReadWhileUpdatesArrive_NeverSeesABeforeImageWithoutItsAfterImage()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, 2);
         const int Keys = 40;
@@ -106,7 +93,7 @@ public sealed class TableTests : IAsyncLifetime
     [Fact]
     public async Task Table_TombstonesAndDeletes_RemoveRows_ChangeFeedTellsEach()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, 1);
         await using var producer = connection.CreateProducer<string, string>();
@@ -147,7 +134,7 @@ public sealed class TableTests : IAsyncLifetime
     [Fact]
     public async Task Table_ValueThatCannotBeDeserialized_StopsWithDeserializationFailedNamingTheRecord_KeepsItsLastSnapshot()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, 1);
         await using (var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with { Linger = TimeSpan.FromMinutes(1) }))
@@ -174,7 +161,7 @@ public sealed class TableTests : IAsyncLifetime
     [Fact]
     public async Task Table_PartitionsAddedToItsTopic_FollowedFromTheirStartWithoutRestart()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, 2);
         await using var producer = connection.CreateProducer<string, string>();

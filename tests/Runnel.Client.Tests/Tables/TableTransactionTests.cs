@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Runnel.Storage;
-using Runnel.Testing;
 
 namespace Runnel.Client.Tests.Tables;
 
@@ -10,27 +8,16 @@ namespace Runnel.Client.Tests.Tables;
 /// coordinator on the file store: a reader never sees one partition's part of a committed transaction without the
 /// others', and never anything of an aborted one.
 /// </summary>
-public sealed class TableTransactionTests : IAsyncLifetime
+public sealed class TableTransactionTests() : FileStoreRunnelTests("runnel-table-txn")
 {
     private const int Partitions = 3;
     private const int Pairs = 8;
     private const int Rounds = 40;
 
-    private readonly TempDirectory _data = new("runnel-table-txn");
-    private InProcessRunnel _runnel = null!;
-
-    public async Task InitializeAsync() => _runnel = await InProcessRunnel.StartAsync(new FileObjectStore(_data.Path));
-
-    public async Task DisposeAsync()
-    {
-        await _runnel.DisposeAsync();
-        _data.Dispose();
-    }
-
     [Fact]
     public async Task Table_CrossPartitionTransactionsCommitWhileReadersRead_NeverSeesOnePartitionsPartWithoutTheOthers()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, Partitions);
         await using var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with { TransactionalId = "txn-" + topic, Linger = TimeSpan.FromMilliseconds(1) });
@@ -107,7 +94,7 @@ public sealed class TableTransactionTests : IAsyncLifetime
     [Fact]
     public async Task Table_RestoredAfterCrossPartitionTransactions_HoldsTheLastCommittedAndNoAbortedValue()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, Partitions);
         await using var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with { TransactionalId = "txn-" + topic });
@@ -125,7 +112,7 @@ public sealed class TableTransactionTests : IAsyncLifetime
     [Fact]
     public async Task Table_ChangeMovesItsKeyToAnotherPartitionInATransaction_ReaderSeesTheRowUnderExactlyOneKey()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, 2);
         var inZero = Enumerable.Range(0, 100).Select(i => $"k{i}").First(k => Murmur2.Partition(Encoding.UTF8.GetBytes(k), 2) == 0);
@@ -173,7 +160,7 @@ public sealed class TableTransactionTests : IAsyncLifetime
     [Fact]
     public async Task Table_TransactionWhosePartInAnotherPartitionWasDeletedBeforeTheTableStarted_AppliesWhatIsLeft()
     {
-        var connection = _runnel.Connection;
+        var connection = Connection;
         var topic = InProcessRunnel.NewTopic();
         await connection.Admin.CreateTopicAsync(topic, Partitions);
         await using var producer = connection.CreateProducer<string, string>(ProducerOptions.Default with { TransactionalId = "trim-" + topic });
