@@ -24,17 +24,7 @@ internal static class HistoryChecker
     public static CheckResult Check(ChaosHistory history)
     {
         ArgumentNullException.ThrowIfNull(history);
-        var violations = new List<string>();
-        var examples = new Dictionary<string, int>(StringComparer.Ordinal);
-        void Note(string kind, string text)
-        {
-            var count = examples.GetValueOrDefault(kind);
-            examples[kind] = count + 1;
-            if (count < ExamplesPerKind)
-            {
-                violations.Add($"{kind}: {text}");
-            }
-        }
+        var violations = new ViolationLog(ExamplesPerKind);
 
         // Where each record is in the final logs (all places, for duplicates), and what is at each offset.
         var places = new Dictionary<RecordId, List<(int Partition, long Offset)>>();
@@ -48,12 +38,12 @@ internal static class HistoryChecker
                 if (entry.Offset > expected)
                 {
                     gaps++;
-                    Note("gap", Str($"partition {log.Partition} has no offsets {expected}..{entry.Offset - 1}"));
+                    violations.Note("gap", Str($"partition {log.Partition} has no offsets {expected}..{entry.Offset - 1}"));
                 }
                 else if (entry.Offset < expected)
                 {
                     gaps++;
-                    Note("gap", Str($"partition {log.Partition} has offset {entry.Offset} twice or before its log start"));
+                    violations.Note("gap", Str($"partition {log.Partition} has offset {entry.Offset} twice or before its log start"));
                 }
 
                 expected = Math.Max(expected, entry.Offset + 1);
@@ -72,7 +62,7 @@ internal static class HistoryChecker
             if (expected < log.HighWatermark)
             {
                 gaps++;
-                Note("gap", Str($"partition {log.Partition} ends at {expected} below its high watermark {log.HighWatermark}"));
+                violations.Note("gap", Str($"partition {log.Partition} ends at {expected} below its high watermark {log.HighWatermark}"));
             }
         }
 
@@ -80,7 +70,7 @@ internal static class HistoryChecker
         foreach (var (id, list) in places.Where(p => p.Value.Count > 1).OrderBy(p => p.Key.Producer).ThenBy(p => p.Key.Sequence))
         {
             duplicates += list.Count - 1;
-            Note("duplicate", $"{id} at {string.Join(", ", list.Select(p => Str($"{p.Partition}/{p.Offset}")))}");
+            violations.Note("duplicate", $"{id} at {string.Join(", ", list.Select(p => Str($"{p.Partition}/{p.Offset}")))}");
         }
 
         var lost = 0;
@@ -92,12 +82,12 @@ internal static class HistoryChecker
             if (!places.TryGetValue(ack.Id, out var list))
             {
                 lost++;
-                Note("lost", Str($"{ack.Id} acknowledged at {ack.Partition}/{ack.Offset} is in no partition"));
+                violations.Note("lost", Str($"{ack.Id} acknowledged at {ack.Partition}/{ack.Offset} is in no partition"));
             }
             else if (!list.Contains((ack.Partition, ack.Offset)))
             {
                 misplaced++;
-                Note("misplaced", Str($"{ack.Id} acknowledged at {ack.Partition}/{ack.Offset} is at {list[0].Partition}/{list[0].Offset}"));
+                violations.Note("misplaced", Str($"{ack.Id} acknowledged at {ack.Partition}/{ack.Offset} is at {list[0].Partition}/{list[0].Offset}"));
             }
         }
 
@@ -110,7 +100,7 @@ internal static class HistoryChecker
                 if (previous is not null && (ack.Partition != previous.Partition || ack.Offset <= previous.Offset))
                 {
                     reordered++;
-                    Note("reordered", Str($"{ack.Id} (key {ack.Key}) at {ack.Partition}/{ack.Offset} is not after {previous.Id} at {previous.Partition}/{previous.Offset}"));
+                    violations.Note("reordered", Str($"{ack.Id} (key {ack.Key}) at {ack.Partition}/{ack.Offset} is not after {previous.Id} at {previous.Partition}/{previous.Offset}"));
                 }
 
                 previous = ack;
@@ -123,7 +113,7 @@ internal static class HistoryChecker
             if (!atOffset.TryGetValue((delivery.Partition, delivery.Offset), out var inLog) || inLog != delivery.Id)
             {
                 divergent++;
-                Note("divergent read", Str($"the consumer got {delivery.Id?.ToString() ?? "a foreign record"} at {delivery.Partition}/{delivery.Offset}; the final log has {(inLog is null ? "nothing" : inLog.ToString())} there"));
+                violations.Note("divergent read", Str($"the consumer got {delivery.Id?.ToString() ?? "a foreign record"} at {delivery.Partition}/{delivery.Offset}; the final log has {(inLog is null ? "nothing" : inLog.ToString())} there"));
             }
         }
 
@@ -138,7 +128,7 @@ internal static class HistoryChecker
                 if (committed.TryGetValue(commit.Partition, out var before) && commit.Offset < before)
                 {
                     regressions++;
-                    Note("commit regression", Str($"partition {commit.Partition} committed {commit.Offset} after {before} (commit #{commit.Order})"));
+                    violations.Note("commit regression", Str($"partition {commit.Partition} committed {commit.Offset} after {before} (commit #{commit.Order})"));
                 }
 
                 committed[commit.Partition] = Math.Max(before, commit.Offset);
@@ -154,7 +144,7 @@ internal static class HistoryChecker
                     if (!delivered.Contains((partition, offset)))
                     {
                         undelivered++;
-                        Note("undelivered", Str($"partition {partition} committed {upTo} but offset {offset} was never delivered"));
+                        violations.Note("undelivered", Str($"partition {partition} committed {upTo} but offset {offset} was never delivered"));
                     }
                 }
             }
@@ -173,7 +163,7 @@ internal static class HistoryChecker
             CommitRegressions = regressions,
             Undelivered = undelivered,
             UnackedPresent = unackedPresent,
-            Violations = violations,
+            Violations = violations.Described,
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Runnel.Chaos.Checking;
 using Runnel.Chaos.History;
 
 namespace Runnel.Chaos.Compact;
@@ -21,17 +22,8 @@ internal static class CompactChecker
     {
         ArgumentNullException.ThrowIfNull(acks);
         ArgumentNullException.ThrowIfNull(log);
-        var violations = new List<string>(log.Problems.Take(ExamplesPerKind * 2));
-        var examples = new Dictionary<string, int>(StringComparer.Ordinal);
-        void Note(string kind, string text)
-        {
-            var count = examples.GetValueOrDefault(kind);
-            examples[kind] = count + 1;
-            if (count < ExamplesPerKind)
-            {
-                violations.Add($"{kind}: {text}");
-            }
-        }
+        var violations = new ViolationLog(ExamplesPerKind);
+        violations.Described.AddRange(log.Problems.Take(ExamplesPerKind * 2));
 
         var surviving = new Dictionary<(int Partition, string Key), CompactRecord>();
         foreach (var record in log.Records.Where(r => r.Key is not null))
@@ -52,18 +44,18 @@ internal static class CompactChecker
                 if (!ack.Tombstone)
                 {
                     missing++;
-                    Note("missing", Str($"key {ack.Key} of partition {ack.Partition} has no record; its latest acknowledged write was {ack.Id} at offset {ack.Offset}"));
+                    violations.Note("missing", Str($"key {ack.Key} of partition {ack.Partition} has no record; its latest acknowledged write was {ack.Id} at offset {ack.Offset}"));
                 }
             }
             else if (kept.Offset < ack.Offset)
             {
                 stale++;
-                Note("stale", Str($"key {ack.Key} of partition {ack.Partition}: the latest record is at offset {kept.Offset} ({Describe(kept)}), below its latest acknowledged write {Describe(ack)} at {ack.Offset}"));
+                violations.Note("stale", Str($"key {ack.Key} of partition {ack.Partition}: the latest record is at offset {kept.Offset} ({Describe(kept)}), below its latest acknowledged write {Describe(ack)} at {ack.Offset}"));
             }
             else if (kept.Offset == ack.Offset && (kept.Tombstone != ack.Tombstone || (!ack.Tombstone && kept.Id != ack.Id)))
             {
                 wrong++;
-                Note("wrong value", Str($"key {ack.Key} of partition {ack.Partition} at offset {ack.Offset} holds {Describe(kept)}; the acknowledged write there was {Describe(ack)}"));
+                violations.Note("wrong value", Str($"key {ack.Key} of partition {ack.Partition} at offset {ack.Offset} holds {Describe(kept)}; the acknowledged write there was {Describe(ack)}"));
             }
         }
 
@@ -75,7 +67,7 @@ internal static class CompactChecker
             WrongValue = wrong,
             CrcFailures = log.CrcFailures,
             OffsetRegressions = log.OffsetRegressions,
-            Violations = violations,
+            Violations = violations.Described,
         };
     }
 
