@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runnel.Grains.Internal;
@@ -18,56 +17,15 @@ namespace Runnel.Grains;
 /// <remarks>Failures are logged and the sweep goes on with the next partition; the next sweep tries again. Nothing it
 /// meets stops the silo.</remarks>
 internal sealed partial class RetentionSweeper(
-    IClusterMembershipService membership, ILocalSiloDetails silo, IGrainFactory grains, IObjectStore store, GrainStateReader states, IOptions<RunnelGrainsOptions> options, TimeProvider time, ILogger<RetentionSweeper> logger) : BackgroundService
+    IClusterMembershipService membership, ILocalSiloDetails silo, IGrainFactory grains, IObjectStore store, GrainStateReader states, IOptions<RunnelGrainsOptions> options, TimeProvider time, ILogger<RetentionSweeper> logger)
+    : ClusterSweeper(membership, silo, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.RetentionCheckInterval;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    protected override TimeSpan Interval => options.Value.RetentionCheckInterval;
 
-            try
-            {
-                if (IsSweeper())
-                {
-                    await SweepAsync(stoppingToken).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // A background sweep never takes the silo down: the next one tries again.
-                LogSweepFailed(logger, "the sweep", ex.Message);
-            }
-        }
-    }
-
-    /// <summary>Whether this silo is the one that sweeps: active, and first of the active silos in address order.</summary>
-    private bool IsSweeper()
-    {
-        var members = membership.CurrentSnapshot.Members;
-        if (!members.TryGetValue(silo.SiloAddress, out var self) || self.Status != SiloStatus.Active)
-        {
-            return false;
-        }
-
-        var first = members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress.ToString()).Order(StringComparer.Ordinal).FirstOrDefault();
-        return first == silo.SiloAddress.ToString();
-    }
+    protected override string SweepName => "Retention sweep";
 
     /// <summary>One pass over every topic's partitions.</summary>
-    private async Task SweepAsync(CancellationToken cancellationToken)
+    protected override async Task SweepAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<string> topics;
         try
@@ -76,7 +34,7 @@ internal sealed partial class RetentionSweeper(
         }
         catch (RunnelException ex)
         {
-            LogSweepFailed(logger, "listing topics", ex.Message);
+            LogSweepFailed("listing topics", ex.Message);
             return;
         }
 
@@ -94,24 +52,21 @@ internal sealed partial class RetentionSweeper(
                 for (var partition = 0; partition < meta.PartitionCount; partition++)
                 {
                     var paths = PartitionPaths.ForTopicPartition(topic, partition);
-                    if (await PartitionLog.IsRetentionDueAsync(store, paths, policy, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+                    if (await PartitionLog.IsRetentionDueAsync(store, paths, policy, Time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
                     {
                         var count = await grains.GetGrain<IPartitionGrain>(PartitionKey.Format(topic, partition))
                             .EnforceRetentionAsync(cancellationToken).ConfigureAwait(false);
-                        LogSwept(logger, topic, partition, count);
+                        LogSwept(Logger, topic, partition, count);
                     }
                 }
             }
             catch (Exception ex) when (ex is RunnelException or StorageException)
             {
-                LogSweepFailed(logger, "topic " + topic, ex.Message);
+                LogSweepFailed("topic " + topic, ex.Message);
             }
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention sweep: partition {Topic}-{Partition} had expired segments; {Count} deleted")]
     private static partial void LogSwept(ILogger logger, string topic, int partition, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention sweep: {What} failed: {Reason} (tried again next sweep)")]
-    private static partial void LogSweepFailed(ILogger logger, string what, string reason);
 }
