@@ -26,11 +26,7 @@ public sealed class TopicCatalogGrain(
     /// <summary>The grain type (Orleans' <c>[GrainType]</c>).</summary>
     public const string GrainTypeName = "runnel.topic-catalog";
 
-    /// <summary>How many topic states are read at once.</summary>
-    private const int ReadParallelism = 16;
-
-    /// <summary>How often a change is re-applied when another activation keeps changing the catalog under it.</summary>
-    private const int MaxCasAttempts = 10;
+    private const string CatalogName = "The topic catalog";
 
     private GrainStateReader Reader => ServiceProvider.GetRequiredService<GrainStateReader>();
 
@@ -51,30 +47,14 @@ public sealed class TopicCatalogGrain(
         },
         cancellationToken));
 
-    public async ValueTask<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken = default)
-    {
-        var candidates = (await Reader.ReadCatalogAsync(GrainTypeName)).ToArray();
-        var active = new bool[candidates.Length];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, candidates.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = cancellationToken },
-            async (i, ct) => active[i] = await Reader.ReadTopicAsync(candidates[i], ct) is { IsActive: true });
+    public async ValueTask<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken = default) =>
+        await CatalogMigration.ExistingAsync(
+            await Reader.ReadCatalogAsync(GrainTypeName),
+            async (topic, ct) => await Reader.ReadTopicAsync(topic, ct) is { IsActive: true },
+            cancellationToken);
 
-        return [.. candidates.Where((_, i) => active[i]).Order(StringComparer.Ordinal)];
-    }
+    public Task AddAsync(string name, string incarnation) => CatalogMigration.AddAsync(state, name, incarnation, CatalogName);
 
-    public Task AddAsync(string name, string incarnation) => state.UpdateAsync(catalog => CatalogMigration.Add(catalog, name, incarnation), MaxCasAttempts, "The topic catalog");
-
-    public async Task RemoveAsync(string name, string incarnation)
-    {
-        if (await Reader.ReadTopicAsync(name, CancellationToken.None) is not null)
-        {
-            return; // created again (or still there): the name stays
-        }
-
-        await state.UpdateAsync(
-            catalog => catalog.Entries.TryGetValue(name, out var held) && (held == incarnation || held.Length == 0) && catalog.Entries.Remove(name),
-            MaxCasAttempts,
-            "The topic catalog");
-    }
+    public Task RemoveAsync(string name, string incarnation) =>
+        CatalogMigration.RemoveAsync(state, name, incarnation, async () => await Reader.ReadTopicAsync(name, CancellationToken.None) is not null, CatalogName);
 }

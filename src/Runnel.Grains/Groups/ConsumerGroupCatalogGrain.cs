@@ -27,11 +27,7 @@ public sealed class ConsumerGroupCatalogGrain(
     /// <summary>The grain type (Orleans' <c>[GrainType]</c>).</summary>
     public const string GrainTypeName = "runnel.consumer-group-catalog";
 
-    /// <summary>How many manifests are checked at once.</summary>
-    private const int ReadParallelism = 16;
-
-    /// <summary>How often a change is re-applied when another activation keeps changing the catalog under it.</summary>
-    private const int MaxCasAttempts = 10;
+    private const string CatalogName = "The consumer group catalog";
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => RunnelGrainErrorFilter.ActivateAsync(CatalogMigration.MigrateAsync(
         state,
@@ -50,32 +46,13 @@ public sealed class ConsumerGroupCatalogGrain(
         },
         cancellationToken));
 
-    public async ValueTask<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken = default)
-    {
-        var candidates = (await ServiceProvider.GetRequiredService<GrainStateReader>().ReadCatalogAsync(GrainTypeName)).ToArray();
-        var exists = new bool[candidates.Length];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, candidates.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = cancellationToken },
-            async (i, ct) => exists[i] = await ExistsAsync(candidates[i], ct));
+    public async ValueTask<IReadOnlyList<string>> ListGroupsAsync(CancellationToken cancellationToken = default) =>
+        await CatalogMigration.ExistingAsync(await ServiceProvider.GetRequiredService<GrainStateReader>().ReadCatalogAsync(GrainTypeName), ExistsAsync, cancellationToken);
 
-        return [.. candidates.Where((_, i) => exists[i]).Order(StringComparer.Ordinal)];
-    }
+    public Task AddAsync(string name, string incarnation) => CatalogMigration.AddAsync(state, name, incarnation, CatalogName);
 
-    public Task AddAsync(string name, string incarnation) => state.UpdateAsync(catalog => CatalogMigration.Add(catalog, name, incarnation), MaxCasAttempts, "The consumer group catalog");
-
-    public async Task RemoveAsync(string name, string incarnation)
-    {
-        if (await ExistsAsync(name, CancellationToken.None))
-        {
-            return; // created again (or still there): the name stays
-        }
-
-        await state.UpdateAsync(
-            catalog => catalog.Entries.TryGetValue(name, out var held) && (held == incarnation || held.Length == 0) && catalog.Entries.Remove(name),
-            MaxCasAttempts,
-            "The consumer group catalog");
-    }
+    public Task RemoveAsync(string name, string incarnation) =>
+        CatalogMigration.RemoveAsync(state, name, incarnation, () => ExistsAsync(name, CancellationToken.None), CatalogName);
 
     private async Task<bool> ExistsAsync(string group, CancellationToken cancellationToken) =>
         await store.TryGetPropertiesAsync(StoragePaths.GroupManifest(group), cancellationToken) is not null;
