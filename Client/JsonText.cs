@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Runnel.Client;
 
 namespace Runnel.Cli;
 
@@ -29,4 +30,45 @@ internal static class JsonText
 
         writer.WriteEndArray();
     });
+
+    /// <summary>Writes <paramref name="value"/> as <paramref name="name"/>, or null when there is none.</summary>
+    public static void WriteStringOrNull(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> (ISO 8601) as <paramref name="name"/>, or null when there is none.</summary>
+    public static void WriteStringOrNull(Utf8JsonWriter writer, string name, DateTimeOffset? value)
+    {
+        if (value is { } v)
+        {
+            writer.WriteString(name, v);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    /// <summary>Writes <paramref name="partitions"/> as an array <paramref name="name"/> of <c>{"topic", "partition"}</c>.</summary>
+    public static void WriteTopicPartitions(Utf8JsonWriter writer, string name, IEnumerable<TopicPartition> partitions)
+    {
+        writer.WriteStartArray(name);
+        foreach (var p in partitions)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("topic", p.Topic);
+            writer.WriteNumber("partition", p.Partition);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
 }

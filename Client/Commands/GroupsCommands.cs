@@ -207,26 +207,9 @@ internal static class GroupsCommands
                 writer.WriteStartObject();
                 writer.WriteString("member_id", m.MemberId);
                 writer.WriteString("client_id", m.ClientId);
-                if (m.InstanceId is null)
-                {
-                    writer.WriteNull("instance_id");
-                }
-                else
-                {
-                    writer.WriteString("instance_id", m.InstanceId);
-                }
-
+                JsonText.WriteStringOrNull(writer, "instance_id", m.InstanceId);
                 writer.WriteNumber("epoch", m.MemberEpoch);
-                writer.WriteStartArray("assigned");
-                foreach (var p in m.Assigned)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("topic", p.Topic);
-                    writer.WriteNumber("partition", p.Partition);
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
+                JsonText.WriteTopicPartitions(writer, "assigned", m.Assigned);
                 writer.WriteEndObject();
             }
 

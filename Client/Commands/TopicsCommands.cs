@@ -237,14 +237,7 @@ internal static class TopicsCommands
         {
             writer.WriteStartObject();
             writer.WriteNumber("partition", p);
-            if (owners[p] is { } owner)
-            {
-                writer.WriteString("owner", owner);
-            }
-            else
-            {
-                writer.WriteNull("owner");
-            }
+            JsonText.WriteStringOrNull(writer, "owner", owners[p]);
 
             writer.WriteNumber("log_start", offsets[p].LogStartOffset);
             writer.WriteNumber("high_watermark", offsets[p].HighWatermark);

@@ -122,25 +122,8 @@ internal static class TransactionsCommands
                 writer.WriteNumber("epoch", d.ProducerEpoch);
                 writer.WriteString("state", d.State.ToString());
                 writer.WriteNumber("timeout_ms", (long)d.Timeout.TotalMilliseconds);
-                if (d.StartedAt is { } started)
-                {
-                    writer.WriteString("started", started);
-                }
-                else
-                {
-                    writer.WriteNull("started");
-                }
-
-                writer.WriteStartArray("partitions");
-                foreach (var p in d.Partitions)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("topic", p.Topic);
-                    writer.WriteNumber("partition", p.Partition);
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
+                JsonText.WriteStringOrNull(writer, "started", d.StartedAt);
+                JsonText.WriteTopicPartitions(writer, "partitions", d.Partitions);
                 writer.WriteStartArray("groups");
                 foreach (var g in d.Groups)
                 {

@@ -94,6 +94,8 @@ public sealed class TransactionCliTests(FakeClusterFixture fixture) : IClassFixt
         using var json = JsonDocument.Parse((await RunAsync("", "transactions", "describe", "writer-a", "--json")).Out);
         json.RootElement.GetProperty("state").GetString().Should().Be("CompleteCommit");
         json.RootElement.GetProperty("timeout_ms").GetInt64().Should().Be(60_000);
+        json.RootElement.GetProperty("started").ValueKind.Should().Be(JsonValueKind.Null, "no transaction is open");
+        json.RootElement.GetProperty("partitions").GetArrayLength().Should().Be(0, "the committed transaction's partitions are done");
 
         var unknown = await RunAsync("", "transactions", "describe", "nobody");
         unknown.Code.Should().Be(1);
