@@ -123,6 +123,85 @@ public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixtur
     }
 
     [Fact]
+    public async Task OffsetCommitAndFetchV9_ConsumerProtocolMember_CurrentEpochPasses_StaleIsStaleMemberEpoch_UnknownIsUnknownMemberId()
+    {
+        await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+        var topic = NewName("v9");
+        var group = NewName("v9");
+        await CreateTopicAsync(client, topic, 2);
+        var memberId = Guid.NewGuid().ToString("N");
+        var joined = await HeartbeatAsync(client, new() { GroupId = group, MemberId = memberId, MemberEpoch = 0, SubscribedTopicNames = [topic], Owned = [] });
+        joined.ErrorCode.Should().Be(KafkaErrorCode.None, joined.ErrorMessage);
+        var epoch = joined.MemberEpoch;
+
+        (await CommitV9Async(client, group, memberId, epoch, topic, 7)).Should().Be(KafkaErrorCode.None);
+        (await CommitV9Async(client, group, memberId, epoch + 5, topic, 8)).Should().Be(KafkaErrorCode.StaleMemberEpoch, "an epoch the member does not hold");
+        (await CommitV9Async(client, group, "nobody", epoch, topic, 8)).Should().Be(KafkaErrorCode.UnknownMemberId);
+        (await CommitV9Async(client, group, "", -1, topic, 8)).Should().Be(KafkaErrorCode.UnknownMemberId, "a standalone commit to a group with members is refused");
+
+        (await FetchV9Async(client, group, memberId, epoch, topic)).Should().Be((KafkaErrorCode.None, 7L), "the refused commits changed nothing");
+        (await FetchV9Async(client, group, memberId, epoch + 5, topic)).Should().Be((KafkaErrorCode.StaleMemberEpoch, -1L));
+        (await FetchV9Async(client, group, "nobody", epoch, topic)).Should().Be((KafkaErrorCode.UnknownMemberId, -1L));
+        (await FetchV9Async(client, NewName("missing"), memberId, epoch, topic)).Should().Be((KafkaErrorCode.UnknownMemberId, -1L), "no group, no member");
+        (await FetchV9Async(client, group, null, -1, topic)).Should().Be((KafkaErrorCode.None, 7L), "an admin's fetch names no member and is not checked");
+    }
+
+    /// <summary>OffsetCommit v9 of one offset for partition 0 of <paramref name="topic"/>: the partition's error.</summary>
+    private static Task<KafkaErrorCode> CommitV9Async(KafkaWireClient client, string group, string memberId, int epoch, string topic, long offset) =>
+        client.CallAsync(ApiKey.OffsetCommit, 9, (ref KafkaWriter w) =>
+        {
+            var request = new OffsetCommitApi.Request { GroupId = group, GenerationId = epoch, MemberId = memberId };
+            request.Topics.Add(new OffsetCommitApi.TopicRequest(topic, [new OffsetCommitApi.PartitionRequest(0, offset, -1, null)]));
+            request.Write(ref w, 9);
+        }, (ref KafkaReader r) =>
+        {
+            r.ReadInt32(); // throttle
+            r.ReadArrayLength(compact: true).Should().Be(1);
+            r.ReadString(compact: true);
+            r.ReadArrayLength(compact: true).Should().Be(1);
+            r.ReadInt32();
+            var error = (KafkaErrorCode)r.ReadInt16();
+            r.SkipTaggedFields();
+            r.SkipTaggedFields();
+            r.SkipTaggedFields();
+            return error;
+        });
+
+    /// <summary>OffsetFetch v9 of partition 0 of <paramref name="topic"/> as <paramref name="memberId"/> at
+    /// <paramref name="epoch"/>: the group's error (else the partition's) and the committed offset.</summary>
+    private static Task<(KafkaErrorCode Error, long Offset)> FetchV9Async(KafkaWireClient client, string group, string? memberId, int epoch, string topic) =>
+        client.CallAsync(ApiKey.OffsetFetch, 9, (ref KafkaWriter w) =>
+        {
+            var request = new OffsetFetchApi.Request();
+            request.Groups.Add(new OffsetFetchApi.GroupRequest(group, [new OffsetFetchApi.TopicRequest(topic, [0])]) { MemberId = memberId, MemberEpoch = epoch });
+            request.Write(ref w, 9);
+        }, (ref KafkaReader r) =>
+        {
+            r.ReadInt32(); // throttle
+            r.ReadArrayLength(compact: true).Should().Be(1);
+            r.ReadString(compact: true);
+            var (error, offset) = (KafkaErrorCode.None, -1L);
+            var topics = r.ReadArrayLength(compact: true);
+            for (var t = 0; t < topics; t++)
+            {
+                r.ReadString(compact: true);
+                r.ReadArrayLength(compact: true).Should().Be(1);
+                r.ReadInt32();
+                offset = r.ReadInt64();
+                r.ReadInt32(); // leader epoch
+                r.ReadNullableString(compact: true);
+                error = (KafkaErrorCode)r.ReadInt16();
+                r.SkipTaggedFields();
+                r.SkipTaggedFields();
+            }
+
+            var groupError = (KafkaErrorCode)r.ReadInt16();
+            r.SkipTaggedFields();
+            r.SkipTaggedFields();
+            return (groupError != KafkaErrorCode.None ? groupError : error, offset);
+        });
+
+    [Fact]
     public async Task Heartbeat_OwnedTopicIdNobodyHas_NothingTakenForReleased()
     {
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);

@@ -1,12 +1,13 @@
 namespace Runnel.Kafka.Protocol.Messages;
 
-/// <summary>OffsetCommit (key 8), v2–v8; flexible from v8. v2–v4 carry a retention time (ignored: Runnel keeps
+/// <summary>OffsetCommit (key 8), v2–v9; flexible from v8. v2–v4 carry a retention time (ignored: Runnel keeps
 /// committed offsets until the group is deleted), v6+ a leader epoch per partition (ignored), v7+ the group instance
-/// id. v9 (KIP-848 member epochs) is not offered.</summary>
+/// id. v9 reads as v8; only its meaning grows (KIP-848): <see cref="Request.GenerationId"/> is then a consumer-protocol
+/// member's epoch, and a stale one is STALE_MEMBER_EPOCH.</summary>
 internal static class OffsetCommitApi
 {
     public const short MinVersion = 2;
-    public const short MaxVersion = 8;
+    public const short MaxVersion = 9;
     public const short FirstFlexibleVersion = 8;
 
     internal sealed record PartitionRequest(int PartitionIndex, long CommittedOffset, int LeaderEpoch, string? Metadata);
@@ -17,7 +18,8 @@ internal static class OffsetCommitApi
     {
         public string GroupId { get; set; } = "";
 
-        /// <summary>-1 for a standalone commit (manual assignment).</summary>
+        /// <summary>-1 for a standalone commit (manual assignment); a classic member's generation; from v9 also a
+        /// consumer-protocol (KIP-848) member's epoch.</summary>
         public int GenerationId { get; set; } = -1;
 
         public string MemberId { get; set; } = "";
