@@ -161,7 +161,9 @@ public sealed partial class ConsumerGroupGrain
     }
 
     /// <summary>A join (epoch 0): the same member again, a static instance's new member taking over its predecessor's
-    /// assignment (no rebalance), or a new member (the group epoch moves). Returns the member id.</summary>
+    /// assignment (no rebalance; refused while the predecessor has not left when the request asks,
+    /// <see cref="GroupHeartbeatRequest.RequireReleasedInstance"/>), or a new member (the group epoch moves). Returns the
+    /// member id.</summary>
     private string Join(GroupMembership draft, GroupHeartbeatRequest request, List<GroupChange> changes, List<string> fenced)
     {
         var owned = request.OwnedPartitions.ToHashSet();
@@ -176,6 +178,13 @@ public sealed partial class ConsumerGroupGrain
         if (previous is not null)
         {
             var memberId = request.MemberId.Length > 0 ? request.MemberId : NewMemberId();
+            if (request.RequireReleasedInstance && memberId != previous.MemberId && !previous.Left)
+            {
+                throw new RunnelException(
+                    RunnelErrorCode.UnreleasedInstanceId,
+                    $"Instance '{previous.InstanceId}' of group '{GroupId}' is held by member '{previous.MemberId}', which has not left: another member cannot take it until that one leaves (static leave) or its session timeout ({previous.SessionTimeout}) passes.");
+            }
+
             if (memberId != previous.MemberId)
             {
                 // A static member's new incarnation takes over its predecessor's assignment; the old id is fenced.
@@ -220,7 +229,10 @@ public sealed partial class ConsumerGroupGrain
             request.MaxPollInterval,
             Assigned: [],
             PendingRevocation: [],
-            Left: false);
+            Left: false)
+        {
+            RackId = request.RackId,
+        };
         Emit(draft, changes, new MemberUpserted(member));
         Emit(draft, changes, new GroupEpochChanged(draft.GroupEpoch + 1));
         LogJoined(_logger, GroupId, id, request.InstanceId, request.ClientId);
@@ -254,7 +266,8 @@ public sealed partial class ConsumerGroupGrain
 
     private static string[] Normalize(IReadOnlyList<string> topics) => [.. topics.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
-    /// <summary>Takes in a heartbeat's subscription, timeouts and client id; a subscription change moves the group epoch.</summary>
+    /// <summary>Takes in a heartbeat's subscription, timeouts, client id and rack (when it names one); a subscription
+    /// change moves the group epoch.</summary>
     private static void UpdateMember(GroupMembership draft, List<GroupChange> changes, GroupMember member, GroupHeartbeatRequest request)
     {
         var updated = member with
@@ -266,9 +279,10 @@ public sealed partial class ConsumerGroupGrain
             SessionTimeout = request.SessionTimeout,
             MaxPollInterval = request.MaxPollInterval,
             Left = false,
+            RackId = request.RackId ?? member.RackId,
         };
         if (updated.SameSubscription(member) && updated.ClientId == member.ClientId && updated.SessionTimeout == member.SessionTimeout
-            && updated.MaxPollInterval == member.MaxPollInterval && !member.Left)
+            && updated.MaxPollInterval == member.MaxPollInterval && updated.RackId == member.RackId && !member.Left)
         {
             return;
         }
