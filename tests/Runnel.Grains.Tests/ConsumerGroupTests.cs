@@ -260,6 +260,9 @@ public abstract partial class ConsumerGroupTests(GroupTestsCluster shared) : IAs
         took.GroupEpoch.Should().Be(groupEpoch, "the instance's return is no rebalance");
         (await group.DescribeAsync()).Members.Should().ContainSingle().Which.Should().Match<GroupMemberDescription>(m => m.MemberId == took.MemberId && m.RackId == "rack-b");
         await FailsWith(RunnelErrorCode.FencedMember, first.HeartbeatAsync);
+
+        await Cluster.RestartAsync();
+        (await Cluster.Group("g").DescribeAsync()).Members.Should().ContainSingle().Which.RackId.Should().Be("rack-b", "the rack is logged with the member");
     }
 
     [Fact]
