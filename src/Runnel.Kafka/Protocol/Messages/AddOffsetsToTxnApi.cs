@@ -8,26 +8,16 @@ internal static class AddOffsetsToTxnApi
     public const short MaxVersion = 3;
     public const short FirstFlexibleVersion = 3;
 
-    internal sealed class Request
+    internal sealed class Request : TransactionalRequest
     {
-        public string TransactionalId { get; set; } = "";
-
-        public long ProducerId { get; set; } = -1;
-
-        public short ProducerEpoch { get; set; } = -1;
-
         public string GroupId { get; set; } = "";
 
         public static Request Read(ref KafkaReader reader, short version)
         {
             var compact = version >= FirstFlexibleVersion;
-            var request = new Request
-            {
-                TransactionalId = reader.ReadString(compact),
-                ProducerId = reader.ReadInt64(),
-                ProducerEpoch = reader.ReadInt16(),
-                GroupId = reader.ReadString(compact),
-            };
+            var request = new Request();
+            request.ReadHeader(ref reader, compact);
+            request.GroupId = reader.ReadString(compact);
             if (compact)
             {
                 reader.SkipTaggedFields();
@@ -39,9 +29,7 @@ internal static class AddOffsetsToTxnApi
         public void Write(ref KafkaWriter writer, short version)
         {
             var compact = version >= FirstFlexibleVersion;
-            writer.WriteString(TransactionalId, compact);
-            writer.WriteInt64(ProducerId);
-            writer.WriteInt16(ProducerEpoch);
+            WriteHeader(ref writer, compact);
             writer.WriteString(GroupId, compact);
             if (compact)
             {

@@ -9,26 +9,16 @@ internal static class EndTxnApi
     public const short MaxVersion = 3;
     public const short FirstFlexibleVersion = 3;
 
-    internal sealed class Request
+    internal sealed class Request : TransactionalRequest
     {
-        public string TransactionalId { get; set; } = "";
-
-        public long ProducerId { get; set; } = -1;
-
-        public short ProducerEpoch { get; set; } = -1;
-
         public bool Committed { get; set; }
 
         public static Request Read(ref KafkaReader reader, short version)
         {
             var compact = version >= FirstFlexibleVersion;
-            var request = new Request
-            {
-                TransactionalId = reader.ReadString(compact),
-                ProducerId = reader.ReadInt64(),
-                ProducerEpoch = reader.ReadInt16(),
-                Committed = reader.ReadBool(),
-            };
+            var request = new Request();
+            request.ReadHeader(ref reader, compact);
+            request.Committed = reader.ReadBool();
             if (compact)
             {
                 reader.SkipTaggedFields();
@@ -40,9 +30,7 @@ internal static class EndTxnApi
         public void Write(ref KafkaWriter writer, short version)
         {
             var compact = version >= FirstFlexibleVersion;
-            writer.WriteString(TransactionalId, compact);
-            writer.WriteInt64(ProducerId);
-            writer.WriteInt16(ProducerEpoch);
+            WriteHeader(ref writer, compact);
             writer.WriteBool(Committed);
             if (compact)
             {

@@ -78,20 +78,11 @@ internal static class OffsetFetchApi
             var topics = new List<TopicRequest>(count);
             for (var t = 0; t < count; t++)
             {
-                var name = reader.ReadString(compact);
-                var partitionCount = reader.ReadNonNullArrayLength(compact);
-                var partitions = new int[partitionCount];
-                for (var p = 0; p < partitionCount; p++)
-                {
-                    partitions[p] = reader.ReadInt32();
-                }
-
+                topics.Add(new TopicRequest(reader.ReadString(compact), reader.ReadInt32Array(compact)));
                 if (compact)
                 {
                     reader.SkipTaggedFields();
                 }
-
-                topics.Add(new TopicRequest(name, partitions));
             }
 
             return topics;
@@ -139,12 +130,7 @@ internal static class OffsetFetchApi
             foreach (var topic in topics ?? [])
             {
                 writer.WriteString(topic.Name, compact);
-                writer.WriteArrayLength(topic.Partitions.Count, compact);
-                foreach (var partition in topic.Partitions)
-                {
-                    writer.WriteInt32(partition);
-                }
-
+                writer.WriteInt32Array(topic.Partitions, compact);
                 if (compact)
                 {
                     writer.WriteEmptyTaggedFields();
@@ -156,7 +142,7 @@ internal static class OffsetFetchApi
     /// <summary>Offset -1 with no error: nothing committed.</summary>
     internal sealed record PartitionResponse(int PartitionIndex, long CommittedOffset, string? Metadata, KafkaErrorCode ErrorCode);
 
-    internal sealed record TopicResponse(string Name, IReadOnlyList<PartitionResponse> Partitions);
+    internal sealed record TopicResponse(string Name, IReadOnlyList<PartitionResponse> Partitions) : IKafkaTopic<PartitionResponse>;
 
     internal sealed record GroupResponse(string GroupId, IReadOnlyList<TopicResponse> Topics, KafkaErrorCode ErrorCode);
 
@@ -200,35 +186,18 @@ internal static class OffsetFetchApi
             }
         }
 
-        private static void WriteTopics(ref KafkaWriter writer, IReadOnlyList<TopicResponse> topics, short version, bool compact)
-        {
-            writer.WriteArrayLength(topics.Count, compact);
-            foreach (var topic in topics)
+        private static void WriteTopics(ref KafkaWriter writer, IReadOnlyList<TopicResponse> topics, short version, bool compact) =>
+            writer.WriteTopicArray(topics, version, compact, static (ref KafkaWriter w, PartitionResponse partition, short v, bool c) =>
             {
-                writer.WriteString(topic.Name, compact);
-                writer.WriteArrayLength(topic.Partitions.Count, compact);
-                foreach (var partition in topic.Partitions)
+                w.WriteInt32(partition.PartitionIndex);
+                w.WriteInt64(partition.CommittedOffset);
+                if (v >= 5)
                 {
-                    writer.WriteInt32(partition.PartitionIndex);
-                    writer.WriteInt64(partition.CommittedOffset);
-                    if (version >= 5)
-                    {
-                        writer.WriteInt32(-1); // leader epoch
-                    }
-
-                    writer.WriteNullableString(partition.Metadata, compact);
-                    writer.WriteInt16((short)partition.ErrorCode);
-                    if (compact)
-                    {
-                        writer.WriteEmptyTaggedFields();
-                    }
+                    w.WriteInt32(-1); // leader epoch
                 }
 
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-        }
+                w.WriteNullableString(partition.Metadata, c);
+                w.WriteInt16((short)partition.ErrorCode);
+            });
     }
 }
