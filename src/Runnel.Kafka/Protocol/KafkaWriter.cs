@@ -232,12 +232,3 @@ internal readonly ref struct KafkaWriter
 /// <summary>Writes one structure of a Kafka array (<see cref="KafkaWriter.WriteArray{T}"/>) at <paramref name="version"/>;
 /// <paramref name="compact"/> is whether the version is flexible. Its tagged fields are the caller's.</summary>
 internal delegate void KafkaItemWriter<in T>(ref KafkaWriter writer, T item, short version, bool compact);
-
-/// <summary>A topic's entry in a partition-level message: its name and its partitions' structures
-/// (<see cref="KafkaWriter.WriteTopicArray{TPartition}"/>).</summary>
-internal interface IKafkaTopic<out TPartition>
-{
-    string Name { get; }
-
-    IReadOnlyList<TPartition> Partitions { get; }
-}

@@ -1,7 +1,8 @@
 namespace Runnel.Kafka.Protocol.Messages;
 
 /// <summary>AddPartitionsToTxn (key 24), v0–v3 (the client's form; v4+ is broker-to-broker and not offered); flexible
-/// from v3. Adds partitions to the producer's open transaction before it writes transactional batches to them.</summary>
+/// from v3. Adds partitions to the producer's open transaction before it writes transactional batches to them.
+/// Answered with a <see cref="TransactionPartitionsResponse"/>.</summary>
 internal static class AddPartitionsToTxnApi
 {
     public const short MinVersion = 0;
@@ -41,48 +42,6 @@ internal static class AddPartitionsToTxnApi
             {
                 writer.WriteEmptyTaggedFields();
             }
-        }
-    }
-
-    internal sealed record PartitionResult(int PartitionIndex, KafkaErrorCode ErrorCode);
-
-    internal sealed record TopicResult(string Name, IReadOnlyList<PartitionResult> Partitions) : IKafkaTopic<PartitionResult>;
-
-    internal sealed class Response
-    {
-        public List<TopicResult> Topics { get; } = [];
-
-        public void Write(ref KafkaWriter writer, short version)
-        {
-            var compact = version >= FirstFlexibleVersion;
-            writer.WriteInt32(0); // throttle time
-            writer.WriteTopicArray(Topics, version, compact, static (ref KafkaWriter w, PartitionResult partition, short _, bool _) =>
-            {
-                w.WriteInt32(partition.PartitionIndex);
-                w.WriteInt16((short)partition.ErrorCode);
-            });
-            if (compact)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
-        }
-
-        public static Response Read(ref KafkaReader reader, short version)
-        {
-            var compact = version >= FirstFlexibleVersion;
-            var response = new Response();
-            reader.ReadInt32();
-            response.Topics.AddRange(reader.ReadTopicArray(
-                version,
-                compact,
-                static (ref KafkaReader r, short _, bool _) => new PartitionResult(r.ReadInt32(), (KafkaErrorCode)r.ReadInt16()),
-                static (name, partitions) => new TopicResult(name, partitions)));
-            if (compact)
-            {
-                reader.SkipTaggedFields();
-            }
-
-            return response;
         }
     }
 }

@@ -2,7 +2,8 @@ namespace Runnel.Kafka.Protocol.Messages;
 
 /// <summary>EndTxn (key 26), v0–v3; flexible from v3. Commits or aborts the producer's open transaction. v4 (a new
 /// error code) and v5 (KIP-890's epoch bump, answering the next producer id and epoch) are not offered: a Kafka producer
-/// keeps its epoch across transactions here, as it does on Kafka before KIP-890.</summary>
+/// keeps its epoch across transactions here, as it does on Kafka before KIP-890. Answered with a
+/// <see cref="TransactionResponse"/>.</summary>
 internal static class EndTxnApi
 {
     public const short MinVersion = 0;
@@ -36,33 +37,6 @@ internal static class EndTxnApi
             {
                 writer.WriteEmptyTaggedFields();
             }
-        }
-    }
-
-    internal sealed class Response
-    {
-        public KafkaErrorCode ErrorCode { get; set; }
-
-        public void Write(ref KafkaWriter writer, short version)
-        {
-            writer.WriteInt32(0); // throttle time
-            writer.WriteInt16((short)ErrorCode);
-            if (version >= FirstFlexibleVersion)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
-        }
-
-        public static Response Read(ref KafkaReader reader, short version)
-        {
-            reader.ReadInt32();
-            var response = new Response { ErrorCode = (KafkaErrorCode)reader.ReadInt16() };
-            if (version >= FirstFlexibleVersion)
-            {
-                reader.SkipTaggedFields();
-            }
-
-            return response;
         }
     }
 }

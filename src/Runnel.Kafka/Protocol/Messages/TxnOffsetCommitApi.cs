@@ -2,7 +2,8 @@ namespace Runnel.Kafka.Protocol.Messages;
 
 /// <summary>TxnOffsetCommit (key 28), v0–v3; flexible from v3. A transactional producer commits a consumer group's
 /// offsets inside its transaction: v2+ carries each offset's leader epoch (ignored here), v3+ the consumer's generation,
-/// member id and group instance id (KIP-447), checked by the group so a zombie cannot commit.</summary>
+/// member id and group instance id (KIP-447), checked by the group so a zombie cannot commit. Answered with a
+/// <see cref="TransactionPartitionsResponse"/>.</summary>
 internal static class TxnOffsetCommitApi
 {
     public const short MinVersion = 0;
@@ -92,48 +93,6 @@ internal static class TxnOffsetCommitApi
             {
                 writer.WriteEmptyTaggedFields();
             }
-        }
-    }
-
-    internal sealed record PartitionResult(int PartitionIndex, KafkaErrorCode ErrorCode);
-
-    internal sealed record TopicResult(string Name, IReadOnlyList<PartitionResult> Partitions) : IKafkaTopic<PartitionResult>;
-
-    internal sealed class Response
-    {
-        public List<TopicResult> Topics { get; } = [];
-
-        public void Write(ref KafkaWriter writer, short version)
-        {
-            var compact = version >= FirstFlexibleVersion;
-            writer.WriteInt32(0); // throttle time
-            writer.WriteTopicArray(Topics, version, compact, static (ref KafkaWriter w, PartitionResult partition, short _, bool _) =>
-            {
-                w.WriteInt32(partition.PartitionIndex);
-                w.WriteInt16((short)partition.ErrorCode);
-            });
-            if (compact)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
-        }
-
-        public static Response Read(ref KafkaReader reader, short version)
-        {
-            var compact = version >= FirstFlexibleVersion;
-            var response = new Response();
-            reader.ReadInt32();
-            response.Topics.AddRange(reader.ReadTopicArray(
-                version,
-                compact,
-                static (ref KafkaReader r, short _, bool _) => new PartitionResult(r.ReadInt32(), (KafkaErrorCode)r.ReadInt16()),
-                static (name, partitions) => new TopicResult(name, partitions)));
-            if (compact)
-            {
-                reader.SkipTaggedFields();
-            }
-
-            return response;
         }
     }
 }
