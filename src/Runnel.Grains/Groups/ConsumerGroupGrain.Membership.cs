@@ -27,6 +27,7 @@ public sealed partial class ConsumerGroupGrain
         string memberId;
         if (request.MemberEpoch == 0)
         {
+            ThrowIfInstanceUnreleased(draft, request);
             if (_classic is { Count: > 0, Draining: false } classic)
             {
                 // A classic group (its leader assigns) converts to server-side assignment, as Kafka 4 converts one
@@ -160,6 +161,23 @@ public sealed partial class ConsumerGroupGrain
         }
     }
 
+    /// <summary>A join that asks for it (<see cref="GroupHeartbeatRequest.RequireReleasedInstance"/>, Kafka's consumer
+    /// protocol) may not take a static instance another member holds and has not left temporarily; checked before the
+    /// join changes anything (an expired holder is gone by then).</summary>
+    private void ThrowIfInstanceUnreleased(GroupMembership draft, GroupHeartbeatRequest request)
+    {
+        if (!request.RequireReleasedInstance || request.InstanceId is not { } instance
+            || draft.Members.Values.FirstOrDefault(m => m.InstanceId == instance) is not { Left: false } holder
+            || holder.MemberId == request.MemberId)
+        {
+            return;
+        }
+
+        throw new RunnelException(
+            RunnelErrorCode.UnreleasedInstanceId,
+            $"Instance '{instance}' of group '{GroupId}' is held by member '{holder.MemberId}', which has not left: another member cannot take it until that one leaves (static leave) or its session timeout ({holder.SessionTimeout}) passes.");
+    }
+
     /// <summary>A join (epoch 0): the same member again, a static instance's new member taking over its predecessor's
     /// assignment (no rebalance; refused while the predecessor has not left when the request asks,
     /// <see cref="GroupHeartbeatRequest.RequireReleasedInstance"/>), or a new member (the group epoch moves). Returns the
@@ -178,13 +196,6 @@ public sealed partial class ConsumerGroupGrain
         if (previous is not null)
         {
             var memberId = request.MemberId.Length > 0 ? request.MemberId : NewMemberId();
-            if (request.RequireReleasedInstance && memberId != previous.MemberId && !previous.Left)
-            {
-                throw new RunnelException(
-                    RunnelErrorCode.UnreleasedInstanceId,
-                    $"Instance '{previous.InstanceId}' of group '{GroupId}' is held by member '{previous.MemberId}', which has not left: another member cannot take it until that one leaves (static leave) or its session timeout ({previous.SessionTimeout}) passes.");
-            }
-
             if (memberId != previous.MemberId)
             {
                 // A static member's new incarnation takes over its predecessor's assignment; the old id is fenced.
