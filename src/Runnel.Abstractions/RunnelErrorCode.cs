@@ -185,4 +185,9 @@ public enum RunnelErrorCode
     /// <summary>A partition's committed offset is pending in an open transaction (Kafka's UNSTABLE_OFFSET_COMMIT): a
     /// consumer asking for stable offsets waits until the transaction completes. Retriable.</summary>
     UnstableOffsetCommit = 507,
+
+    /// <summary>A join names a static instance id another live member holds (Kafka's UNRELEASED_INSTANCE_ID, KIP-848):
+    /// that member has neither left temporarily nor timed out. Only joins asking for this check get it
+    /// (<see cref="Grains.GroupHeartbeatRequest.RequireReleasedInstance"/>). Retry once the other member is gone.</summary>
+    UnreleasedInstanceId = 508,
 }

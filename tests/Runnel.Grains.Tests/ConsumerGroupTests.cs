@@ -235,6 +235,37 @@ public abstract partial class ConsumerGroupTests(GroupTestsCluster shared) : IAs
     }
 
     [Fact]
+    public async Task Heartbeat_RequireReleasedInstance_LiveHolderRefusedUnreleased_AfterTemporaryLeaveTakesOverWithItsRack()
+    {
+        await Cluster.Topic("t").CreateAsync(4, null);
+        var group = Cluster.Group("g");
+        var first = Member("g", "s1", instanceId: "instance-1");
+        var joined = await group.HeartbeatAsync(first.Request() with { RequireReleasedInstance = true, RackId = "rack-a" });
+        (first.MemberId, first.Epoch) = (joined.MemberId, joined.MemberEpoch);
+        first.Owned.UnionWith(joined.Assignment);
+        first.Owned.Should().HaveCount(4);
+        (await group.DescribeAsync()).Members.Single().RackId.Should().Be("rack-a");
+
+        // A second process with the same instance id while the first is alive: refused, the first keeps everything.
+        var second = Member("g", "s2", instanceId: "instance-1");
+        var refused = await FailsWith(RunnelErrorCode.UnreleasedInstanceId, () => group.HeartbeatAsync(second.Request() with { RequireReleasedInstance = true }).AsTask());
+        refused.Message.Should().Contain("instance-1").And.Contain(first.MemberId);
+        (await first.HeartbeatAsync()).Assignment.Should().HaveCount(4);
+
+        // Once the first left temporarily (static leave), the second takes its assignment over, without a rebalance.
+        var groupEpoch = first.Last!.GroupEpoch;
+        await group.LeaveAsync(first.MemberId, first.Epoch, temporary: true);
+        var took = await group.HeartbeatAsync(second.Request() with { RequireReleasedInstance = true, RackId = "rack-b" });
+        took.Assignment.Should().BeEquivalentTo(first.Owned);
+        took.GroupEpoch.Should().Be(groupEpoch, "the instance's return is no rebalance");
+        (await group.DescribeAsync()).Members.Should().ContainSingle().Which.Should().Match<GroupMemberDescription>(m => m.MemberId == took.MemberId && m.RackId == "rack-b");
+        await FailsWith(RunnelErrorCode.FencedMember, first.HeartbeatAsync);
+
+        await Cluster.RestartAsync();
+        (await Cluster.Group("g").DescribeAsync()).Members.Should().ContainSingle().Which.RackId.Should().Be("rack-b", "the rack is logged with the member");
+    }
+
+    [Fact]
     public async Task Leave_StaticMemberTemporarily_AssignmentReservedUntilSessionTimeout()
     {
         await Cluster.Topic("t").CreateAsync(6, null);

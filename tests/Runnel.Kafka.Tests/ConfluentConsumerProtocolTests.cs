@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Runnel.Kafka.Protocol;
+using Runnel.Kafka.Protocol.Messages;
 using CK = Confluent.Kafka;
 
 namespace Runnel.Kafka.Tests;
@@ -142,6 +144,88 @@ public sealed class ConfluentConsumerProtocolTests(KafkaSiloFixture silo) : ICla
 
         consumer.Assignment.Select(tp => tp.Topic).Distinct().Should().BeEquivalentTo([prefix + "-a", prefix + "-b"], "the pattern matches exactly the two topics");
         consumer.Close();
+    }
+
+    [Fact]
+    public async Task ConsumerProtocol_StaticMembers_SecondWithSameInstanceIdRefused_RestartTakesOverAssignmentAndRackShows()
+    {
+        var topic = NewName("kip848");
+        var group = NewName("static");
+        await CreateTopicAsync(topic, 2);
+        using var cts = new CancellationTokenSource(Guard);
+        var config = ConsumerConfig(group);
+        config.GroupInstanceId = "instance-1";
+        config.ClientRack = "rack-a";
+        using (var first = new CK.ConsumerBuilder<string, string>(config).Build())
+        {
+            first.Subscribe(topic);
+            AwaitAssignment(first, 2, cts.Token);
+
+            // A second consumer with the same group.instance.id while the first is alive: refused (fatal for it, as on
+            // Kafka); the first keeps its partitions.
+            using var second = new CK.ConsumerBuilder<string, string>(config).Build();
+            second.Subscribe(topic);
+            var refused = ConsumeUntilError(second, cts.Token);
+            refused.Code.Should().Be(CK.ErrorCode.UnreleasedInstanceId, refused.Reason);
+            refused.IsFatal.Should().BeTrue();
+            first.Consume(TimeSpan.FromMilliseconds(50));
+            first.Assignment.Should().HaveCount(2);
+
+            var member = (await DescribeMembersAsync(group)).Should().ContainSingle().Subject;
+            member.Should().Match<ConsumerGroupDescribeApi.Member>(m => m.InstanceId == "instance-1" && m.RackId == "rack-a");
+            first.Close(); // a static member's leave (epoch -2): its assignment waits for its next incarnation
+        }
+
+        var described = (await DescribeMembersAsync(group)).Should().ContainSingle().Subject;
+        described.Assignment.Should().ContainSingle().Which.Partitions.Should().HaveCount(2, "the static member's partitions stay reserved after it left");
+
+        // Its restart (a new member id, the same instance id) takes both partitions over.
+        using var restarted = new CK.ConsumerBuilder<string, string>(config).Build();
+        restarted.Subscribe(topic);
+        AwaitAssignment(restarted, 2, cts.Token);
+        (await DescribeMembersAsync(group)).Should().ContainSingle().Which.MemberId.Should().NotBe(described.MemberId);
+        restarted.Close();
+    }
+
+    private static void AwaitAssignment(CK.IConsumer<string, string> consumer, int partitions, CancellationToken cancellationToken)
+    {
+        while (consumer.Assignment.Count < partitions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            consumer.Consume(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    private static CK.Error ConsumeUntilError(CK.IConsumer<string, string> consumer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                consumer.Consume(TimeSpan.FromMilliseconds(50));
+            }
+            catch (CK.ConsumeException ex)
+            {
+                return ex.Error;
+            }
+        }
+    }
+
+    /// <summary>The group's members as ConsumerGroupDescribe answers (the frame carries each member's rack, which the
+    /// Confluent admin client does not show).</summary>
+    private async Task<IReadOnlyList<ConsumerGroupDescribeApi.Member>> DescribeMembersAsync(string group)
+    {
+        await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+        var response = await client.CallAsync(ApiKey.ConsumerGroupDescribe, 0, (ref KafkaWriter w) =>
+        {
+            var request = new ConsumerGroupDescribeApi.Request();
+            request.GroupIds.Add(group);
+            request.Write(ref w, 0);
+        }, (ref KafkaReader r) => ConsumerGroupDescribeApi.Response.Read(ref r, 0));
+        var described = response.Groups.Single();
+        described.ErrorCode.Should().Be(KafkaErrorCode.None, described.ErrorMessage);
+        return described.Members;
     }
 
     [Fact]

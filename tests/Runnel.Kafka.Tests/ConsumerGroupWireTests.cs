@@ -123,6 +123,132 @@ public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixtur
     }
 
     [Fact]
+    public async Task OffsetCommitAndFetchV9_ConsumerProtocolMember_CurrentEpochPasses_StaleIsStaleMemberEpoch_UnknownIsUnknownMemberId()
+    {
+        await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+        var topic = NewName("v9");
+        var group = NewName("v9");
+        await CreateTopicAsync(client, topic, 2);
+        var memberId = Guid.NewGuid().ToString("N");
+        var joined = await HeartbeatAsync(client, new() { GroupId = group, MemberId = memberId, MemberEpoch = 0, SubscribedTopicNames = [topic], Owned = [] });
+        joined.ErrorCode.Should().Be(KafkaErrorCode.None, joined.ErrorMessage);
+        var epoch = joined.MemberEpoch;
+
+        (await CommitV9Async(client, group, memberId, epoch, topic, 7)).Should().Be(KafkaErrorCode.None);
+        (await CommitV9Async(client, group, memberId, epoch + 5, topic, 8)).Should().Be(KafkaErrorCode.StaleMemberEpoch, "an epoch the member does not hold");
+        (await CommitV9Async(client, group, "nobody", epoch, topic, 8)).Should().Be(KafkaErrorCode.UnknownMemberId);
+        (await CommitV9Async(client, group, "", -1, topic, 8)).Should().Be(KafkaErrorCode.UnknownMemberId, "a standalone commit to a group with members is refused");
+
+        (await FetchV9Async(client, group, memberId, epoch, topic)).Should().Be((KafkaErrorCode.None, 7L), "the refused commits changed nothing");
+        (await FetchV9Async(client, group, memberId, epoch + 5, topic)).Should().Be((KafkaErrorCode.StaleMemberEpoch, -1L));
+        (await FetchV9Async(client, group, "nobody", epoch, topic)).Should().Be((KafkaErrorCode.UnknownMemberId, -1L));
+        (await FetchV9Async(client, NewName("missing"), memberId, epoch, topic)).Should().Be((KafkaErrorCode.UnknownMemberId, -1L), "no group, no member");
+        (await FetchV9Async(client, group, null, -1, topic)).Should().Be((KafkaErrorCode.None, 7L), "an admin's fetch names no member and is not checked");
+    }
+
+    [Fact]
+    public async Task Heartbeat_StaticMembers_SecondLiveUnreleased_StaticLeaveKeepsAssignment_NewMemberTakesOver_OldOneFencedInstance()
+    {
+        await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+        var topic = NewName("static");
+        var group = NewName("static");
+        await CreateTopicAsync(client, topic, 4);
+        var first = Guid.NewGuid().ToString("N");
+        var joined = await HeartbeatAsync(client, new() { GroupId = group, MemberId = first, MemberEpoch = 0, InstanceId = "i-1", RackId = "rack-a", SubscribedTopicNames = [topic], Owned = [] });
+        joined.ErrorCode.Should().Be(KafkaErrorCode.None, joined.ErrorMessage);
+        var held = joined.Assignment.Should().ContainSingle().Subject.Partitions;
+        held.Should().HaveCount(4);
+
+        // A second live consumer with the same group.instance.id is refused while the first holds it.
+        var second = Guid.NewGuid().ToString("N");
+        var unreleased = await HeartbeatAsync(client, new() { GroupId = group, MemberId = second, MemberEpoch = 0, InstanceId = "i-1", SubscribedTopicNames = [topic], Owned = [] });
+        unreleased.ErrorCode.Should().Be(KafkaErrorCode.UnreleasedInstanceId);
+        unreleased.ErrorMessage.Should().Contain("i-1");
+
+        var member = (await DescribeAsync(client, group)).Groups.Single().Members.Should().ContainSingle().Subject;
+        member.Should().Match<ConsumerGroupDescribeApi.Member>(m => m.MemberId == first && m.InstanceId == "i-1" && m.RackId == "rack-a");
+
+        // A dynamic member joins; the static one leaves with epoch -2: its partitions stay reserved for it.
+        var other = await HeartbeatAsync(client, new() { GroupId = group, MemberId = "dyn", MemberEpoch = 0, SubscribedTopicNames = [topic], Owned = [] });
+        var current = await HeartbeatAsync(client, new() { GroupId = group, MemberId = first, MemberEpoch = joined.MemberEpoch, Owned = [new(joined.Assignment!.Single().TopicId, held)] });
+        current.ErrorCode.Should().Be(KafkaErrorCode.None, current.ErrorMessage);
+        var kept = current.Assignment!.Single().Partitions;
+        kept.Should().HaveCount(2, "the dynamic member is given half");
+        current = await HeartbeatAsync(client, new() { GroupId = group, MemberId = first, MemberEpoch = current.MemberEpoch, Owned = [new(joined.Assignment!.Single().TopicId, kept)] });
+        var left = await HeartbeatAsync(client, new() { GroupId = group, MemberId = first, MemberEpoch = ConsumerGroupHeartbeatApi.StaticLeaveEpoch, InstanceId = "i-1" });
+        left.ErrorCode.Should().Be(KafkaErrorCode.None, left.ErrorMessage);
+        left.MemberEpoch.Should().Be(ConsumerGroupHeartbeatApi.StaticLeaveEpoch);
+        var dynamic = await HeartbeatAsync(client, new() { GroupId = group, MemberId = "dyn", MemberEpoch = other.MemberEpoch });
+        dynamic.ErrorCode.Should().Be(KafkaErrorCode.None, dynamic.ErrorMessage);
+        (dynamic.Assignment ?? []).SelectMany(t => t.Partitions).Should().NotIntersectWith(kept, "a static member's partitions wait for it through its session timeout");
+
+        // Its next incarnation (a new member id) takes them over at once; the old member id is fenced as an instance.
+        var returned = await HeartbeatAsync(client, new() { GroupId = group, MemberId = second, MemberEpoch = 0, InstanceId = "i-1", SubscribedTopicNames = [topic], Owned = [] });
+        returned.ErrorCode.Should().Be(KafkaErrorCode.None, returned.ErrorMessage);
+        returned.Assignment.Should().ContainSingle().Which.Partitions.Should().BeEquivalentTo(kept);
+        var zombie = await HeartbeatAsync(client, new() { GroupId = group, MemberId = first, MemberEpoch = current.MemberEpoch, InstanceId = "i-1" });
+        zombie.ErrorCode.Should().Be(KafkaErrorCode.FencedInstanceId);
+        zombie.ErrorMessage.Should().Contain("i-1");
+        var zombieLeave = await HeartbeatAsync(client, new() { GroupId = group, MemberId = first, MemberEpoch = ConsumerGroupHeartbeatApi.StaticLeaveEpoch, InstanceId = "i-1" });
+        zombieLeave.ErrorCode.Should().Be(KafkaErrorCode.FencedInstanceId);
+    }
+
+    /// <summary>OffsetCommit v9 of one offset for partition 0 of <paramref name="topic"/>: the partition's error.</summary>
+    private static Task<KafkaErrorCode> CommitV9Async(KafkaWireClient client, string group, string memberId, int epoch, string topic, long offset) =>
+        client.CallAsync(ApiKey.OffsetCommit, 9, (ref KafkaWriter w) =>
+        {
+            var request = new OffsetCommitApi.Request { GroupId = group, GenerationId = epoch, MemberId = memberId };
+            request.Topics.Add(new OffsetCommitApi.TopicRequest(topic, [new OffsetCommitApi.PartitionRequest(0, offset, -1, null)]));
+            request.Write(ref w, 9);
+        }, (ref KafkaReader r) =>
+        {
+            r.ReadInt32(); // throttle
+            r.ReadArrayLength(compact: true).Should().Be(1);
+            r.ReadString(compact: true);
+            r.ReadArrayLength(compact: true).Should().Be(1);
+            r.ReadInt32();
+            var error = (KafkaErrorCode)r.ReadInt16();
+            r.SkipTaggedFields();
+            r.SkipTaggedFields();
+            r.SkipTaggedFields();
+            return error;
+        });
+
+    /// <summary>OffsetFetch v9 of partition 0 of <paramref name="topic"/> as <paramref name="memberId"/> at
+    /// <paramref name="epoch"/>: the group's error (else the partition's) and the committed offset.</summary>
+    private static Task<(KafkaErrorCode Error, long Offset)> FetchV9Async(KafkaWireClient client, string group, string? memberId, int epoch, string topic) =>
+        client.CallAsync(ApiKey.OffsetFetch, 9, (ref KafkaWriter w) =>
+        {
+            var request = new OffsetFetchApi.Request();
+            request.Groups.Add(new OffsetFetchApi.GroupRequest(group, [new OffsetFetchApi.TopicRequest(topic, [0])]) { MemberId = memberId, MemberEpoch = epoch });
+            request.Write(ref w, 9);
+        }, (ref KafkaReader r) =>
+        {
+            r.ReadInt32(); // throttle
+            r.ReadArrayLength(compact: true).Should().Be(1);
+            r.ReadString(compact: true);
+            var (error, offset) = (KafkaErrorCode.None, -1L);
+            var topics = r.ReadArrayLength(compact: true);
+            for (var t = 0; t < topics; t++)
+            {
+                r.ReadString(compact: true);
+                r.ReadArrayLength(compact: true).Should().Be(1);
+                r.ReadInt32();
+                offset = r.ReadInt64();
+                r.ReadInt32(); // leader epoch
+                r.ReadNullableString(compact: true);
+                error = (KafkaErrorCode)r.ReadInt16();
+                r.SkipTaggedFields();
+                r.SkipTaggedFields();
+            }
+
+            var groupError = (KafkaErrorCode)r.ReadInt16();
+            r.SkipTaggedFields();
+            r.SkipTaggedFields();
+            return (groupError != KafkaErrorCode.None ? groupError : error, offset);
+        });
+
+    [Fact]
     public async Task Heartbeat_OwnedTopicIdNobodyHas_NothingTakenForReleased()
     {
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);

@@ -79,6 +79,7 @@ public sealed class GroupWireTests(KafkaSiloFixture silo) : IClassFixture<KafkaS
         joined.Generation.Should().Be(1);
 
         (await CommitAsync(client, group, joined.MemberId, generation: 0, offset: 5)).Should().Be(KafkaErrorCode.IllegalGeneration);
+        (await CommitAsync(client, group, joined.MemberId, generation: 0, offset: 5, version: 9)).Should().Be(KafkaErrorCode.IllegalGeneration, "at v9 too: a classic member's generation is no member epoch");
         (await CommitAsync(client, group, "someone-else", generation: 1, offset: 5)).Should().Be(KafkaErrorCode.UnknownMemberId);
         (await CommitAsync(client, group, "", generation: -1, offset: 5)).Should().Be(KafkaErrorCode.UnknownMemberId, "a standalone commit to a group with members is refused");
         (await CommitAsync(client, group, joined.MemberId, generation: 1, offset: 5)).Should().Be(KafkaErrorCode.None);
@@ -128,12 +129,12 @@ public sealed class GroupWireTests(KafkaSiloFixture silo) : IClassFixture<KafkaS
             return error;
         });
 
-    private static Task<KafkaErrorCode> CommitAsync(KafkaWireClient client, string group, string memberId, int generation, long offset) =>
-        client.CallAsync(ApiKey.OffsetCommit, 8, (ref KafkaWriter w) =>
+    private static Task<KafkaErrorCode> CommitAsync(KafkaWireClient client, string group, string memberId, int generation, long offset, short version = 8) =>
+        client.CallAsync(ApiKey.OffsetCommit, version, (ref KafkaWriter w) =>
         {
             var request = new OffsetCommitApi.Request { GroupId = group, GenerationId = generation, MemberId = memberId };
             request.Topics.Add(new OffsetCommitApi.TopicRequest("wire-topic", [new OffsetCommitApi.PartitionRequest(0, offset, -1, null)]));
-            request.Write(ref w, 8);
+            request.Write(ref w, version);
         }, (ref KafkaReader r) =>
         {
             r.ReadInt32();

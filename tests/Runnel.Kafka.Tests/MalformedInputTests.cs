@@ -73,12 +73,12 @@ public sealed class MalformedInputTests
     [Fact]
     public void ApiVersionTable_ListsExactlyTheHandledApisAndVersions()
     {
-        // What librdkafka 2.16 negotiates, each capped at the highest version implemented (KIP-848's OffsetCommit v9 /
-        // OffsetFetch v9 are not offered; ConsumerGroupHeartbeat v1 is what librdkafka 2.16 requires).
+        // What librdkafka 2.16 negotiates, each capped at the highest version implemented (OffsetCommit v9 / OffsetFetch
+        // v9 are KIP-848's; ConsumerGroupHeartbeat v1 is what librdkafka 2.16 requires).
         ApiVersionTable.Supported.Select(r => (r.Key, r.Min, r.Max)).Should().BeEquivalentTo(new (ApiKey, short, short)[]
         {
             (ApiKey.Produce, 3, 10), (ApiKey.Fetch, 4, 12), (ApiKey.ListOffsets, 1, 6), (ApiKey.Metadata, 1, 12),
-            (ApiKey.OffsetCommit, 2, 8), (ApiKey.OffsetFetch, 1, 8), (ApiKey.FindCoordinator, 0, 2),
+            (ApiKey.OffsetCommit, 2, 9), (ApiKey.OffsetFetch, 1, 9), (ApiKey.FindCoordinator, 0, 2),
             (ApiKey.JoinGroup, 0, 5), (ApiKey.Heartbeat, 0, 3), (ApiKey.LeaveGroup, 0, 1), (ApiKey.SyncGroup, 0, 3),
             (ApiKey.DescribeGroups, 0, 4), (ApiKey.ListGroups, 0, 5), (ApiKey.ApiVersions, 0, 4),
             (ApiKey.CreateTopics, 0, 7), (ApiKey.DeleteTopics, 0, 5), (ApiKey.InitProducerId, 0, 4), (ApiKey.DeleteGroups, 0, 2),
@@ -269,7 +269,7 @@ public sealed class MalformedInputTests
                 break;
             case "OffsetFetch":
                 var offsetFetch = new OffsetFetchApi.Request { RequireStable = true };
-                offsetFetch.Groups.Add(new OffsetFetchApi.GroupRequest("g", [new OffsetFetchApi.TopicRequest("orders", [0, 1])]));
+                offsetFetch.Groups.Add(new OffsetFetchApi.GroupRequest("g", [new OffsetFetchApi.TopicRequest("orders", [0, 1])]) { MemberId = "m", MemberEpoch = 4 });
                 offsetFetch.Write(ref writer, OffsetFetchApi.MaxVersion);
                 decode = b => { var r = new KafkaReader(b); OffsetFetchApi.Request.Read(ref r, OffsetFetchApi.MaxVersion); };
                 break;

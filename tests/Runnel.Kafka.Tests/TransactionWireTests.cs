@@ -21,10 +21,10 @@ public sealed class TransactionWireTests(KafkaSiloFixture silo) : IClassFixture<
         var addRead = CodecRoundTripTests.RoundTrip((ref KafkaWriter w) => add.Write(ref w, version), (ref KafkaReader r) => AddPartitionsToTxnApi.Request.Read(ref r, version));
         (addRead.TransactionalId, addRead.ProducerId, addRead.ProducerEpoch).Should().Be(("t", 5, 2));
         addRead.Topics.Single().Partitions.Should().Equal(0, 3);
-        var addResponse = new AddPartitionsToTxnApi.Response();
-        addResponse.Topics.Add(new AddPartitionsToTxnApi.TopicResult("orders", [new(0, KafkaErrorCode.ConcurrentTransactions)]));
-        CodecRoundTripTests.RoundTrip((ref KafkaWriter w) => addResponse.Write(ref w, version), (ref KafkaReader r) => AddPartitionsToTxnApi.Response.Read(ref r, version))
-            .Topics.Single().Partitions.Single().Should().Be(new AddPartitionsToTxnApi.PartitionResult(0, KafkaErrorCode.ConcurrentTransactions));
+        var addResponse = new TransactionPartitionsResponse();
+        addResponse.Topics.Add(new TransactionPartitionsResponse.Topic("orders", [new(0, KafkaErrorCode.ConcurrentTransactions)]));
+        CodecRoundTripTests.RoundTrip((ref KafkaWriter w) => addResponse.Write(ref w, version), (ref KafkaReader r) => TransactionPartitionsResponse.Read(ref r, version))
+            .Topics.Single().Partitions.Single().Should().Be(new TransactionPartitionsResponse.Partition(0, KafkaErrorCode.ConcurrentTransactions));
 
         var offsets = new AddOffsetsToTxnApi.Request { TransactionalId = "t", ProducerId = 5, ProducerEpoch = 2, GroupId = "g" };
         CodecRoundTripTests.RoundTrip((ref KafkaWriter w) => offsets.Write(ref w, version), (ref KafkaReader r) => AddOffsetsToTxnApi.Request.Read(ref r, version))
@@ -33,7 +33,7 @@ public sealed class TransactionWireTests(KafkaSiloFixture silo) : IClassFixture<
         var end = new EndTxnApi.Request { TransactionalId = "t", ProducerId = 5, ProducerEpoch = 2, Committed = true };
         var endRead = CodecRoundTripTests.RoundTrip((ref KafkaWriter w) => end.Write(ref w, version), (ref KafkaReader r) => EndTxnApi.Request.Read(ref r, version));
         (endRead.TransactionalId, endRead.ProducerId, endRead.ProducerEpoch, endRead.Committed).Should().Be(("t", 5, 2, true));
-        CodecRoundTripTests.RoundTrip((ref KafkaWriter w) => new EndTxnApi.Response { ErrorCode = KafkaErrorCode.ProducerFenced }.Write(ref w, version), (ref KafkaReader r) => EndTxnApi.Response.Read(ref r, version))
+        CodecRoundTripTests.RoundTrip((ref KafkaWriter w) => new TransactionResponse { ErrorCode = KafkaErrorCode.ProducerFenced }.Write(ref w, version), (ref KafkaReader r) => TransactionResponse.Read(ref r, version))
             .ErrorCode.Should().Be(KafkaErrorCode.ProducerFenced);
 
         var commit = new TxnOffsetCommitApi.Request { TransactionalId = "t", GroupId = "g", ProducerId = 5, ProducerEpoch = 2, GenerationId = 4, MemberId = "m", GroupInstanceId = "i" };
@@ -69,7 +69,7 @@ public sealed class TransactionWireTests(KafkaSiloFixture silo) : IClassFixture<
         (await EndAsync(client, id, old.ProducerId, old.ProducerEpoch, version)).Should().Be(fenced);
         var added = await client.CallAsync(ApiKey.AddOffsetsToTxn, version,
             (ref KafkaWriter w) => new AddOffsetsToTxnApi.Request { TransactionalId = id, ProducerId = old.ProducerId, ProducerEpoch = old.ProducerEpoch, GroupId = "g" }.Write(ref w, version),
-            (ref KafkaReader r) => AddOffsetsToTxnApi.Response.Read(ref r, version));
+            (ref KafkaReader r) => TransactionResponse.Read(ref r, version));
         added.ErrorCode.Should().Be(fenced);
 
         (await EndAsync(client, NewId(), 1, 0, version)).Should().Be(KafkaErrorCode.TransactionalIdNotFound);
@@ -83,14 +83,14 @@ public sealed class TransactionWireTests(KafkaSiloFixture silo) : IClassFixture<
         var producer = await InitAsync(client, id, timeoutMs: 30_000);
         var added = await client.CallAsync(ApiKey.AddOffsetsToTxn, 3,
             (ref KafkaWriter w) => new AddOffsetsToTxnApi.Request { TransactionalId = id, ProducerId = producer.ProducerId, ProducerEpoch = producer.ProducerEpoch, GroupId = group }.Write(ref w, 3),
-            (ref KafkaReader r) => AddOffsetsToTxnApi.Response.Read(ref r, 3));
+            (ref KafkaReader r) => TransactionResponse.Read(ref r, 3));
         added.ErrorCode.Should().Be(KafkaErrorCode.None);
         var committed = await client.CallAsync(ApiKey.TxnOffsetCommit, 3, (ref KafkaWriter w) =>
         {
             var request = new TxnOffsetCommitApi.Request { TransactionalId = id, GroupId = group, ProducerId = producer.ProducerId, ProducerEpoch = producer.ProducerEpoch };
             request.Topics.Add(new TxnOffsetCommitApi.Topic("orders", [new TxnOffsetCommitApi.Partition(0, 42, -1, null)]));
             request.Write(ref w, 3);
-        }, (ref KafkaReader r) => TxnOffsetCommitApi.Response.Read(ref r, 3));
+        }, (ref KafkaReader r) => TransactionPartitionsResponse.Read(ref r, 3));
         committed.Topics.Single().Partitions.Single().ErrorCode.Should().Be(KafkaErrorCode.None);
 
         (await FetchOffsetAsync(client, group, requireStable: true)).Should().Be((KafkaErrorCode.UnstableOffsetCommit, -1L));
@@ -137,5 +137,5 @@ public sealed class TransactionWireTests(KafkaSiloFixture silo) : IClassFixture<
     private static async Task<KafkaErrorCode> EndAsync(KafkaWireClient client, string id, long producerId, short epoch, short version) =>
         (await client.CallAsync(ApiKey.EndTxn, version,
             (ref KafkaWriter w) => new EndTxnApi.Request { TransactionalId = id, ProducerId = producerId, ProducerEpoch = epoch, Committed = true }.Write(ref w, version),
-            (ref KafkaReader r) => EndTxnApi.Response.Read(ref r, version))).ErrorCode;
+            (ref KafkaReader r) => TransactionResponse.Read(ref r, version))).ErrorCode;
 }

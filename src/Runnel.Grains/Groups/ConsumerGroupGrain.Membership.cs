@@ -27,6 +27,7 @@ public sealed partial class ConsumerGroupGrain
         string memberId;
         if (request.MemberEpoch == 0)
         {
+            ThrowIfInstanceUnreleased(draft, request);
             if (_classic is { Count: > 0, Draining: false } classic)
             {
                 // A classic group (its leader assigns) converts to server-side assignment, as Kafka 4 converts one
@@ -160,8 +161,27 @@ public sealed partial class ConsumerGroupGrain
         }
     }
 
+    /// <summary>A join that asks for it (<see cref="GroupHeartbeatRequest.RequireReleasedInstance"/>, Kafka's consumer
+    /// protocol) may not take a static instance another member holds and has not left temporarily; checked before the
+    /// join changes anything (an expired holder is gone by then).</summary>
+    private void ThrowIfInstanceUnreleased(GroupMembership draft, GroupHeartbeatRequest request)
+    {
+        if (!request.RequireReleasedInstance || request.InstanceId is not { } instance
+            || draft.Members.Values.FirstOrDefault(m => m.InstanceId == instance) is not { Left: false } holder
+            || holder.MemberId == request.MemberId)
+        {
+            return;
+        }
+
+        throw new RunnelException(
+            RunnelErrorCode.UnreleasedInstanceId,
+            $"Instance '{instance}' of group '{GroupId}' is held by member '{holder.MemberId}', which has not left: another member cannot take it until that one leaves (static leave) or its session timeout ({holder.SessionTimeout}) passes.");
+    }
+
     /// <summary>A join (epoch 0): the same member again, a static instance's new member taking over its predecessor's
-    /// assignment (no rebalance), or a new member (the group epoch moves). Returns the member id.</summary>
+    /// assignment (no rebalance; refused while the predecessor has not left when the request asks,
+    /// <see cref="GroupHeartbeatRequest.RequireReleasedInstance"/>), or a new member (the group epoch moves). Returns the
+    /// member id.</summary>
     private string Join(GroupMembership draft, GroupHeartbeatRequest request, List<GroupChange> changes, List<string> fenced)
     {
         var owned = request.OwnedPartitions.ToHashSet();
@@ -220,7 +240,10 @@ public sealed partial class ConsumerGroupGrain
             request.MaxPollInterval,
             Assigned: [],
             PendingRevocation: [],
-            Left: false);
+            Left: false)
+        {
+            RackId = request.RackId,
+        };
         Emit(draft, changes, new MemberUpserted(member));
         Emit(draft, changes, new GroupEpochChanged(draft.GroupEpoch + 1));
         LogJoined(_logger, GroupId, id, request.InstanceId, request.ClientId);
@@ -254,7 +277,8 @@ public sealed partial class ConsumerGroupGrain
 
     private static string[] Normalize(IReadOnlyList<string> topics) => [.. topics.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
-    /// <summary>Takes in a heartbeat's subscription, timeouts and client id; a subscription change moves the group epoch.</summary>
+    /// <summary>Takes in a heartbeat's subscription, timeouts, client id and rack (when it names one); a subscription
+    /// change moves the group epoch.</summary>
     private static void UpdateMember(GroupMembership draft, List<GroupChange> changes, GroupMember member, GroupHeartbeatRequest request)
     {
         var updated = member with
@@ -266,9 +290,10 @@ public sealed partial class ConsumerGroupGrain
             SessionTimeout = request.SessionTimeout,
             MaxPollInterval = request.MaxPollInterval,
             Left = false,
+            RackId = request.RackId ?? member.RackId,
         };
         if (updated.SameSubscription(member) && updated.ClientId == member.ClientId && updated.SessionTimeout == member.SessionTimeout
-            && updated.MaxPollInterval == member.MaxPollInterval && !member.Left)
+            && updated.MaxPollInterval == member.MaxPollInterval && updated.RackId == member.RackId && !member.Left)
         {
             return;
         }

@@ -148,6 +148,7 @@ public sealed partial class ConsumerGroupGrain : Grain, IConsumerGroupGrain
                 SubscribedTopics = m.SubscribedTopics,
                 SubscribedPattern = m.SubscribedPattern,
                 Target = membership.Target.For(m.MemberId),
+                RackId = m.RackId,
             })
             .ToList();
         var state = members.Count == 0 ? GroupState.Empty

@@ -40,6 +40,7 @@ internal static class KafkaErrors
         RunnelErrorCode.InvalidArgument or RunnelErrorCode.MalformedMessage => KafkaErrorCode.InvalidRequest,
         RunnelErrorCode.FencedMember => KafkaErrorCode.IllegalGeneration,
         RunnelErrorCode.UnknownMember => KafkaErrorCode.UnknownMemberId,
+        RunnelErrorCode.UnreleasedInstanceId => KafkaErrorCode.UnreleasedInstanceId,
         RunnelErrorCode.GroupNotEmpty => KafkaErrorCode.NonEmptyGroup,
         RunnelErrorCode.UnknownGroup => KafkaErrorCode.GroupIdNotFound,
         RunnelErrorCode.InvalidGroupId => KafkaErrorCode.InvalidGroupId,

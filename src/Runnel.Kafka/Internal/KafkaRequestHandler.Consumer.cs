@@ -56,14 +56,35 @@ internal sealed partial class KafkaRequestHandler
             }
             catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
             {
-                response.ErrorCode = ex is RunnelException { Code: RunnelErrorCode.FencedMember }
-                    ? KafkaErrorCode.FencedMemberEpoch
+                response.ErrorCode = ex is RunnelException { Code: RunnelErrorCode.FencedMember or RunnelErrorCode.UnknownMember }
+                    && request is { MemberEpoch: not 0, InstanceId: { } instance }
+                    && await InstanceHeldByAnotherAsync(grain, instance, request.MemberId).ConfigureAwait(false) is not null
+                    ? KafkaErrorCode.FencedInstanceId
+                    : ex is RunnelException { Code: RunnelErrorCode.FencedMember } ? KafkaErrorCode.FencedMemberEpoch
                     : KafkaErrors.ForGroup(Fail($"ConsumerGroupHeartbeat ({request.GroupId})", ex));
-                response.ErrorMessage = ex.Message;
+                response.ErrorMessage = response.ErrorCode == KafkaErrorCode.FencedInstanceId
+                    ? $"Member '{request.MemberId}' of group '{request.GroupId}' no longer holds static instance '{request.InstanceId}': a newer member holds it. Stop this consumer (two consumers share one group.instance.id)."
+                    : ex.Message;
             }
         }
 
         return Encode(header, (ref KafkaWriter w, short v) => response.Write(ref w, v));
+    }
+
+    /// <summary>The member that holds static instance <paramref name="instanceId"/> when it is not
+    /// <paramref name="memberId"/> (Kafka's FENCED_INSTANCE_ID: a newer member of the instance replaced this one), else
+    /// null (also when the group cannot be asked: the refusal then keeps its own code). Asked of the grain only once a heartbeat or leave was refused for an unknown or fenced member.</summary>
+    private static async Task<string?> InstanceHeldByAnotherAsync(IConsumerGroupGrain grain, string instanceId, string memberId)
+    {
+        try
+        {
+            var description = await grain.DescribeAsync().ConfigureAwait(false);
+            return description.Members.FirstOrDefault(m => m.InstanceId == instanceId && m.MemberId != memberId)?.MemberId;
+        }
+        catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
+        {
+            return null;
+        }
     }
 
     /// <summary>What Kafka refuses before the group sees the heartbeat: an epoch below -2, a join without a
@@ -179,6 +200,8 @@ internal sealed partial class KafkaRequestHandler
             owned)
         {
             Omitted = omitted,
+            RequireReleasedInstance = true, // KIP-848: a second live member of an instance is refused, not let in
+            RackId = request.RackId,
         };
     }
 
@@ -212,6 +235,7 @@ internal sealed partial class KafkaRequestHandler
             var members = d.Members.Select(m => new ConsumerGroupDescribeApi.Member(
                 m.MemberId,
                 m.InstanceId,
+                m.RackId,
                 m.MemberEpoch,
                 m.ClientId,
                 "",

@@ -41,8 +41,9 @@ internal sealed partial class KafkaRequestHandler
     }
 
     /// <summary>One commit per request onto the group grain (all or nothing there): standalone (generation &lt; 0,
-    /// manual assignment) or a classic member's at its generation. Partitions with bad input get their own error and
-    /// are left out of the commit.</summary>
+    /// manual assignment), a classic member's at its generation, or (v9, KIP-848) a consumer-protocol member's at its
+    /// member epoch: a stale epoch is then STALE_MEMBER_EPOCH, as Kafka answers, where a classic member's stale generation
+    /// stays ILLEGAL_GENERATION. Partitions with bad input get their own error and are left out of the commit.</summary>
     private async Task<ResponseFrame?> OffsetCommitAsync(RequestHeader header, OffsetCommitApi.Request request)
     {
         var errors = new Dictionary<(string Topic, int Partition), KafkaErrorCode>();
@@ -90,6 +91,11 @@ internal sealed partial class KafkaRequestHandler
                 {
                     commitCode = KafkaErrorCode.UnknownMemberId;
                 }
+                else if (commitCode == KafkaErrorCode.IllegalGeneration && header.ApiVersion >= 9
+                    && !await IsClassicMemberAsync(request.GroupId, request.MemberId).ConfigureAwait(false))
+                {
+                    commitCode = KafkaErrorCode.StaleMemberEpoch;
+                }
             }
         }
 
@@ -102,6 +108,48 @@ internal sealed partial class KafkaRequestHandler
         }
 
         return Encode(header, (ref KafkaWriter w, short v) => response.Write(ref w, v));
+    }
+
+    /// <summary>Whether <paramref name="memberId"/> is a classic-protocol member of the group, asked of its grain only once
+    /// a commit was refused for a stale generation or epoch, to name the refusal as Kafka does. A group that cannot be
+    /// asked counts as not classic (the answer then is STALE_MEMBER_EPOCH: the client rejoins either way).</summary>
+    private async Task<bool> IsClassicMemberAsync(string groupId, string memberId)
+    {
+        try
+        {
+            var classic = await grains.GetGrain<IConsumerGroupGrain>(groupId).DescribeClassicAsync().ConfigureAwait(false);
+            return classic.GroupType == "classic" && classic.Members.Any(m => m.MemberId == memberId);
+        }
+        catch (Exception ex) when (ex is RunnelException or OperationCanceledException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A v9 OffsetFetch of a consumer-protocol member (a member id, or an epoch of 0 or more): the member must be
+    /// in the group at exactly that epoch, as Kafka checks it; else UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH (the client
+    /// heartbeats, then asks again). Null when the fetch may go on: anyone else's (no member id, epoch -1, as admin
+    /// clients and classic consumers send) is not checked.</summary>
+    private async Task<KafkaErrorCode?> CheckFetchingMemberAsync(IConsumerGroupGrain grain, OffsetFetchApi.GroupRequest group)
+    {
+        if (string.IsNullOrEmpty(group.MemberId) && group.MemberEpoch < 0)
+        {
+            return null;
+        }
+
+        GroupDescription description;
+        try
+        {
+            description = await grain.DescribeAsync().ConfigureAwait(false);
+        }
+        catch (RunnelException ex) when (ex.Code == RunnelErrorCode.UnknownGroup)
+        {
+            return KafkaErrorCode.UnknownMemberId;
+        }
+
+        return description.Members.FirstOrDefault(m => m.MemberId == group.MemberId) is not { } member ? KafkaErrorCode.UnknownMemberId
+            : member.MemberEpoch != group.MemberEpoch ? KafkaErrorCode.StaleMemberEpoch
+            : null;
     }
 
     /// <summary>Committed offsets from each group's grain: those asked for (-1 where nothing is committed), or every
@@ -122,7 +170,8 @@ internal sealed partial class KafkaRequestHandler
         return Encode(header, (ref KafkaWriter w, short v) => response.Write(ref w, v));
     }
 
-    /// <summary>One group's offsets. With <paramref name="requireStable"/> (v7+), a partition with an offset pending in an
+    /// <summary>One group's offsets, once a v9 consumer-protocol member asking is found current (<see
+    /// cref="CheckFetchingMemberAsync"/>). With <paramref name="requireStable"/> (v7+), a partition with an offset pending in an
     /// open transaction is UNSTABLE_OFFSET_COMMIT (the client retries), as Kafka answers: the group refuses the whole
     /// question, so each asked partition is then asked alone to find which ones are pending.</summary>
     private async Task<OffsetFetchApi.GroupResponse> FetchGroupOffsetsAsync(OffsetFetchApi.GroupRequest group, bool requireStable)
@@ -141,6 +190,11 @@ internal sealed partial class KafkaRequestHandler
         var groupGrain = grains.GetGrain<IConsumerGroupGrain>(group.GroupId);
         try
         {
+            if (await CheckFetchingMemberAsync(groupGrain, group).ConfigureAwait(false) is { } refused)
+            {
+                return new OffsetFetchApi.GroupResponse(group.GroupId, [], refused);
+            }
+
             if (!requireStable)
             {
                 committed = await groupGrain.FetchOffsetsAsync(asked).ConfigureAwait(false);

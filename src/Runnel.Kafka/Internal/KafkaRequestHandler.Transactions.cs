@@ -68,16 +68,16 @@ internal sealed partial class KafkaRequestHandler
             }
         }
 
-        var response = new AddPartitionsToTxnApi.Response();
-        response.Topics.AddRange(request.Topics.Select(t => new AddPartitionsToTxnApi.TopicResult(
+        var response = new TransactionPartitionsResponse();
+        response.Topics.AddRange(request.Topics.Select(t => new TransactionPartitionsResponse.Topic(
             t.Name,
-            [.. t.Partitions.Select(p => new AddPartitionsToTxnApi.PartitionResult(p, bad.Contains((t.Name, p)) ? KafkaErrorCode.UnknownTopicOrPartition : code))])));
+            [.. t.Partitions.Select(p => new TransactionPartitionsResponse.Partition(p, bad.Contains((t.Name, p)) ? KafkaErrorCode.UnknownTopicOrPartition : code))])));
         return Encode(header, (ref KafkaWriter w, short v) => response.Write(ref w, v));
     }
 
     private async Task<ResponseFrame?> AddOffsetsToTxnAsync(RequestHeader header, AddOffsetsToTxnApi.Request request)
     {
-        var response = new AddOffsetsToTxnApi.Response();
+        var response = new TransactionResponse();
         if (!GroupIds.IsValid(request.GroupId, out _))
         {
             response.ErrorCode = KafkaErrorCode.InvalidGroupId;
@@ -101,7 +101,7 @@ internal sealed partial class KafkaRequestHandler
     /// producer id and epoch for the next transaction.</summary>
     private async Task<ResponseFrame?> EndTxnAsync(RequestHeader header, EndTxnApi.Request request)
     {
-        var response = new EndTxnApi.Response();
+        var response = new TransactionResponse();
         try
         {
             await Coordinator(request.TransactionalId)
@@ -166,10 +166,10 @@ internal sealed partial class KafkaRequestHandler
             }
         }
 
-        var response = new TxnOffsetCommitApi.Response();
-        response.Topics.AddRange(request.Topics.Select(t => new TxnOffsetCommitApi.TopicResult(
+        var response = new TransactionPartitionsResponse();
+        response.Topics.AddRange(request.Topics.Select(t => new TransactionPartitionsResponse.Topic(
             t.Name,
-            [.. t.Partitions.Select(p => new TxnOffsetCommitApi.PartitionResult(p.PartitionIndex, errors.GetValueOrDefault((t.Name, p.PartitionIndex), commitCode)))])));
+            [.. t.Partitions.Select(p => new TransactionPartitionsResponse.Partition(p.PartitionIndex, errors.GetValueOrDefault((t.Name, p.PartitionIndex), commitCode)))])));
         return Encode(header, (ref KafkaWriter w, short v) => response.Write(ref w, v));
     }
 

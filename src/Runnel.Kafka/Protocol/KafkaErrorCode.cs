@@ -42,6 +42,7 @@ internal enum KafkaErrorCode : short
     NonEmptyGroup = 68,
     GroupIdNotFound = 69,
     UnsupportedCompressionType = 76,
+    FencedInstanceId = 82,
     InvalidRecord = 87,
     UnstableOffsetCommit = 88,
     ProducerFenced = 90,
@@ -50,5 +51,6 @@ internal enum KafkaErrorCode : short
     FencedMemberEpoch = 110,
     UnreleasedInstanceId = 111,
     UnsupportedAssignor = 112,
+    StaleMemberEpoch = 113,
     InvalidRegularExpression = 128,
 }

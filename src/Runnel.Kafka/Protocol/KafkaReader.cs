@@ -148,6 +148,56 @@ internal ref struct KafkaReader
         return count >= 0 ? count : throw new KafkaProtocolException("A non-nullable array is null.");
     }
 
+    /// <summary>A non-null array of structures, each read by <paramref name="readItem"/> and, in flexible versions
+    /// (<paramref name="compact"/>), followed by its tagged fields, which are skipped.</summary>
+    public List<T> ReadArray<T>(short version, bool compact, KafkaItemReader<T> readItem)
+    {
+        var count = ReadNonNullArrayLength(compact);
+        var items = new List<T>(count);
+        for (var i = 0; i < count; i++)
+        {
+            items.Add(readItem(ref this, version, compact));
+            if (compact)
+            {
+                SkipTaggedFields();
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>The shape of most partition-level APIs: a non-null array of topics, each its name and a non-null array
+    /// of partition structures (<paramref name="readPartition"/>); <paramref name="topic"/> makes a topic of its name and
+    /// partitions. Topics and partitions are followed by their tagged fields in flexible versions.</summary>
+    public List<TTopic> ReadTopicArray<TTopic, TPartition>(short version, bool compact, KafkaItemReader<TPartition> readPartition, Func<string, List<TPartition>, TTopic> topic)
+    {
+        var count = ReadNonNullArrayLength(compact);
+        var topics = new List<TTopic>(count);
+        for (var t = 0; t < count; t++)
+        {
+            var name = ReadString(compact);
+            topics.Add(topic(name, ReadArray(version, compact, readPartition)));
+            if (compact)
+            {
+                SkipTaggedFields();
+            }
+        }
+
+        return topics;
+    }
+
+    /// <summary>A non-null array of int32 (a primitive array: no tagged fields per element).</summary>
+    public int[] ReadInt32Array(bool compact)
+    {
+        var values = new int[ReadNonNullArrayLength(compact)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = ReadInt32();
+        }
+
+        return values;
+    }
+
     /// <summary>Skips a tagged-field section (flexible versions): a varint count, then per field a varint tag, a varint
     /// size and that many bytes. Tags must ascend, as Kafka requires.</summary>
     public void SkipTaggedFields()
@@ -190,3 +240,7 @@ internal ref struct KafkaReader
 
     private static KafkaProtocolException Truncated(string what) => new($"The message ends inside a {what}.");
 }
+
+/// <summary>Reads one structure of a Kafka array (<see cref="KafkaReader.ReadArray{T}"/>) at <paramref name="version"/>;
+/// <paramref name="compact"/> is whether the version is flexible. Its tagged fields are the caller's.</summary>
+internal delegate T KafkaItemReader<out T>(ref KafkaReader reader, short version, bool compact);

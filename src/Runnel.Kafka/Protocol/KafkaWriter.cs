@@ -173,6 +173,42 @@ internal readonly ref struct KafkaWriter
         }
     }
 
+    /// <summary>A non-null array of structures, each written by <paramref name="writeItem"/> and, in flexible versions
+    /// (<paramref name="compact"/>), followed by an empty tagged-field section; the mirror of
+    /// <see cref="KafkaReader.ReadArray{T}"/>.</summary>
+    public void WriteArray<T>(IReadOnlyList<T> items, short version, bool compact, KafkaItemWriter<T> writeItem)
+    {
+        WriteArrayLength(items.Count, compact);
+        var writer = this;
+        foreach (var item in items)
+        {
+            writeItem(ref writer, item, version, compact);
+            if (compact)
+            {
+                WriteEmptyTaggedFields();
+            }
+        }
+    }
+
+    /// <summary>An array of topics, each its name and its partitions (<paramref name="writePartition"/>): the mirror of
+    /// <see cref="KafkaReader.ReadTopicArray{TTopic, TPartition}"/>.</summary>
+    public void WriteTopicArray<TPartition>(IReadOnlyList<IKafkaTopic<TPartition>> topics, short version, bool compact, KafkaItemWriter<TPartition> writePartition) =>
+        WriteArray(topics, version, compact, (ref KafkaWriter writer, IKafkaTopic<TPartition> topic, short v, bool c) =>
+        {
+            writer.WriteString(topic.Name, c);
+            writer.WriteArray(topic.Partitions, v, c, writePartition);
+        });
+
+    /// <summary>A non-null array of int32 (a primitive array: no tagged fields per element).</summary>
+    public void WriteInt32Array(IReadOnlyList<int> values, bool compact)
+    {
+        WriteArrayLength(values.Count, compact);
+        foreach (var value in values)
+        {
+            WriteInt32(value);
+        }
+    }
+
     /// <summary>An empty tagged-field section (flexible versions only).</summary>
     public void WriteEmptyTaggedFields() => WriteUnsignedVarInt(0);
 
@@ -192,3 +228,7 @@ internal readonly ref struct KafkaWriter
         }
     }
 }
+
+/// <summary>Writes one structure of a Kafka array (<see cref="KafkaWriter.WriteArray{T}"/>) at <paramref name="version"/>;
+/// <paramref name="compact"/> is whether the version is flexible. Its tagged fields are the caller's.</summary>
+internal delegate void KafkaItemWriter<in T>(ref KafkaWriter writer, T item, short version, bool compact);

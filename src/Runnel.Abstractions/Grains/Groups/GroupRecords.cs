@@ -49,6 +49,17 @@ public sealed record GroupHeartbeatRequest(
     /// already in the group (epoch above 0) may leave anything out. Default: nothing.</summary>
     [Id(11)]
     public GroupHeartbeatOmissions Omitted { get; init; }
+
+    /// <summary>When true (Kafka's consumer protocol), a join under an <see cref="InstanceId"/> that another member holds
+    /// is refused with <see cref="RunnelErrorCode.UnreleasedInstanceId"/> unless that member left temporarily (its
+    /// assignment is then taken over); when false (Runnel's client, Kafka's classic static membership), the new member
+    /// takes the old one's place at once and the old one is fenced. Default: false.</summary>
+    [Id(12)]
+    public bool RequireReleasedInstance { get; init; }
+
+    /// <summary>The member's rack (Kafka's client.rack), shown in descriptions; null = unchanged (none on a join).</summary>
+    [Id(13)]
+    public string? RackId { get; init; }
 }
 
 /// <summary>Fields of a <see cref="GroupHeartbeatRequest"/> that carry nothing new: the group keeps the member's value.</summary>
@@ -135,6 +146,10 @@ public sealed record GroupMemberDescription(
     /// <summary>The partitions the group's target assignment gives the member (it owns them once others released them).</summary>
     [Id(8)]
     public IReadOnlyList<GroupPartition> Target { get; init; } = [];
+
+    /// <summary>The rack the member named (<see cref="GroupHeartbeatRequest.RackId"/>), if any.</summary>
+    [Id(9)]
+    public string? RackId { get; init; }
 }
 
 /// <summary>A group as it is: state, epoch, assignor, members and committed offsets.</summary>

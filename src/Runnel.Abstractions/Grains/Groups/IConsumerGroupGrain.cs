@@ -23,7 +23,8 @@ namespace Runnel.Grains;
 /// <see cref="RunnelErrorCode.UnknownMember"/> (not in the group: rejoin), <see cref="RunnelErrorCode.MaxPollIntervalExceeded"/>
 /// (the member's partitions were taken back: rejoin), <see cref="RunnelErrorCode.GroupNotEmpty"/>,
 /// <see cref="RunnelErrorCode.UnknownGroup"/>, <see cref="RunnelErrorCode.InvalidGroupId"/>,
-/// <see cref="RunnelErrorCode.OffsetCommitRejected"/>, <see cref="RunnelErrorCode.InvalidArgument"/>.</para>
+/// <see cref="RunnelErrorCode.OffsetCommitRejected"/>, <see cref="RunnelErrorCode.InvalidArgument"/>,
+/// <see cref="RunnelErrorCode.UnreleasedInstanceId"/> (only for joins that ask, <see cref="GroupHeartbeatRequest.RequireReleasedInstance"/>).</para>
 /// </remarks>
 [Alias("runnel.consumer-group")]
 public interface IConsumerGroupGrain : IGrainWithStringKey

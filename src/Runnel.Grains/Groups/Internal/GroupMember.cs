@@ -5,7 +5,8 @@ namespace Runnel.Grains.Internal;
 /// partitions it may own now; <see cref="PendingRevocation"/> those it was told to give up but still reported owning.
 /// A partition is in at most one member's <c>Assigned ∪ PendingRevocation</c> at a time: that is what keeps two members
 /// from owning it at once. <see cref="Left"/> marks a static member that left temporarily: its assignment stays
-/// reserved until it rejoins or its session times out.
+/// reserved until it rejoins or its session times out. <see cref="RackId"/> came later than the rest: a member logged
+/// before it reads back without one.
 /// </summary>
 internal sealed record GroupMember(
     string MemberId,
@@ -22,6 +23,9 @@ internal sealed record GroupMember(
     IReadOnlyList<GroupPartition> PendingRevocation,
     bool Left)
 {
+    /// <summary>The rack the member named, if any (descriptive only: assignment does not look at it).</summary>
+    public string? RackId { get; init; }
+
     /// <summary>True when <paramref name="other"/> subscribes to the same topics and pattern with the same assignor
     /// (what the target assignment depends on).</summary>
     public bool SameSubscription(GroupMember other) =>

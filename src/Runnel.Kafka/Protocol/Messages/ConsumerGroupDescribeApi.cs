@@ -60,6 +60,7 @@ internal static class ConsumerGroupDescribeApi
     internal sealed record Member(
         string MemberId,
         string? InstanceId,
+        string? RackId,
         int MemberEpoch,
         string ClientId,
         string ClientHost,
@@ -100,7 +101,7 @@ internal static class ConsumerGroupDescribeApi
                 {
                     writer.WriteString(member.MemberId, compact: true);
                     writer.WriteNullableString(member.InstanceId, compact: true);
-                    writer.WriteNullableString(null, compact: true); // rack id
+                    writer.WriteNullableString(member.RackId, compact: true);
                     writer.WriteInt32(member.MemberEpoch);
                     writer.WriteString(member.ClientId, compact: true);
                     writer.WriteString(member.ClientHost, compact: true);
@@ -143,7 +144,7 @@ internal static class ConsumerGroupDescribeApi
                 {
                     var memberId = reader.ReadString(compact: true);
                     var instanceId = reader.ReadNullableString(compact: true);
-                    reader.ReadNullableString(compact: true); // rack id
+                    var rackId = reader.ReadNullableString(compact: true);
                     var memberEpoch = reader.ReadInt32();
                     var clientId = reader.ReadString(compact: true);
                     var clientHost = reader.ReadString(compact: true);
@@ -158,7 +159,7 @@ internal static class ConsumerGroupDescribeApi
                     var assignment = ReadAssignment(ref reader);
                     var target = ReadAssignment(ref reader);
                     reader.SkipTaggedFields();
-                    members.Add(new Member(memberId, instanceId, memberEpoch, clientId, clientHost, topics, regex, assignment, target));
+                    members.Add(new Member(memberId, instanceId, rackId, memberEpoch, clientId, clientHost, topics, regex, assignment, target));
                 }
 
                 reader.ReadInt32(); // authorized operations

@@ -114,18 +114,12 @@ internal static class CreatePartitionsApi
         {
             var compact = version >= FirstFlexibleVersion;
             writer.WriteInt32(ThrottleTimeMs);
-            writer.WriteArrayLength(Results.Count, compact);
-            foreach (var result in Results)
+            writer.WriteArray(Results, version, compact, static (ref KafkaWriter w, TopicResult result, short _, bool c) =>
             {
-                writer.WriteString(result.Name, compact);
-                writer.WriteInt16((short)result.ErrorCode);
-                writer.WriteNullableString(result.ErrorMessage, compact);
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-
+                w.WriteString(result.Name, c);
+                w.WriteInt16((short)result.ErrorCode);
+                w.WriteNullableString(result.ErrorMessage, c);
+            });
             if (compact)
             {
                 writer.WriteEmptyTaggedFields();
@@ -136,20 +130,10 @@ internal static class CreatePartitionsApi
         {
             var compact = version >= FirstFlexibleVersion;
             var response = new Response { ThrottleTimeMs = reader.ReadInt32() };
-            var count = reader.ReadNonNullArrayLength(compact);
-            for (var i = 0; i < count; i++)
-            {
-                var name = reader.ReadString(compact);
-                var error = (KafkaErrorCode)reader.ReadInt16();
-                var message = reader.ReadNullableString(compact);
-                if (compact)
-                {
-                    reader.SkipTaggedFields();
-                }
-
-                response.Results.Add(new TopicResult(name, error, message));
-            }
-
+            response.Results.AddRange(reader.ReadArray(
+                version,
+                compact,
+                static (ref KafkaReader r, short _, bool c) => new TopicResult(r.ReadString(c), (KafkaErrorCode)r.ReadInt16(), r.ReadNullableString(c))));
             if (compact)
             {
                 reader.SkipTaggedFields();

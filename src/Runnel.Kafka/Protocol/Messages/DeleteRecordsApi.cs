@@ -10,7 +10,7 @@ internal static class DeleteRecordsApi
 
     internal sealed record PartitionRequest(int PartitionIndex, long Offset);
 
-    internal sealed record TopicRequest(string Name, IReadOnlyList<PartitionRequest> Partitions);
+    internal sealed record TopicRequest(string Name, IReadOnlyList<PartitionRequest> Partitions) : IKafkaTopic<PartitionRequest>;
 
     internal sealed class Request
     {
@@ -22,32 +22,11 @@ internal static class DeleteRecordsApi
         {
             var compact = version >= FirstFlexibleVersion;
             var request = new Request();
-            var topics = reader.ReadNonNullArrayLength(compact);
-            for (var t = 0; t < topics; t++)
-            {
-                var name = reader.ReadString(compact);
-                var count = reader.ReadNonNullArrayLength(compact);
-                var partitions = new List<PartitionRequest>(count);
-                for (var p = 0; p < count; p++)
-                {
-                    var index = reader.ReadInt32();
-                    var offset = reader.ReadInt64();
-                    if (compact)
-                    {
-                        reader.SkipTaggedFields();
-                    }
-
-                    partitions.Add(new PartitionRequest(index, offset));
-                }
-
-                if (compact)
-                {
-                    reader.SkipTaggedFields();
-                }
-
-                request.Topics.Add(new TopicRequest(name, partitions));
-            }
-
+            request.Topics.AddRange(reader.ReadTopicArray(
+                version,
+                compact,
+                static (ref KafkaReader r, short _, bool _) => new PartitionRequest(r.ReadInt32(), r.ReadInt64()),
+                static (name, partitions) => new TopicRequest(name, partitions)));
             request.TimeoutMs = reader.ReadInt32();
             if (compact)
             {
@@ -60,27 +39,11 @@ internal static class DeleteRecordsApi
         public void Write(ref KafkaWriter writer, short version)
         {
             var compact = version >= FirstFlexibleVersion;
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var topic in Topics)
+            writer.WriteTopicArray(Topics, version, compact, static (ref KafkaWriter w, PartitionRequest partition, short _, bool _) =>
             {
-                writer.WriteString(topic.Name, compact);
-                writer.WriteArrayLength(topic.Partitions.Count, compact);
-                foreach (var partition in topic.Partitions)
-                {
-                    writer.WriteInt32(partition.PartitionIndex);
-                    writer.WriteInt64(partition.Offset);
-                    if (compact)
-                    {
-                        writer.WriteEmptyTaggedFields();
-                    }
-                }
-
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-
+                w.WriteInt32(partition.PartitionIndex);
+                w.WriteInt64(partition.Offset);
+            });
             writer.WriteInt32(TimeoutMs);
             if (compact)
             {
@@ -91,7 +54,7 @@ internal static class DeleteRecordsApi
 
     internal sealed record PartitionResult(int PartitionIndex, long LowWatermark, KafkaErrorCode ErrorCode);
 
-    internal sealed record TopicResult(string Name, IReadOnlyList<PartitionResult> Partitions);
+    internal sealed record TopicResult(string Name, IReadOnlyList<PartitionResult> Partitions) : IKafkaTopic<PartitionResult>;
 
     internal sealed class Response
     {
@@ -103,28 +66,12 @@ internal static class DeleteRecordsApi
         {
             var compact = version >= FirstFlexibleVersion;
             writer.WriteInt32(ThrottleTimeMs);
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var topic in Topics)
+            writer.WriteTopicArray(Topics, version, compact, static (ref KafkaWriter w, PartitionResult partition, short _, bool _) =>
             {
-                writer.WriteString(topic.Name, compact);
-                writer.WriteArrayLength(topic.Partitions.Count, compact);
-                foreach (var partition in topic.Partitions)
-                {
-                    writer.WriteInt32(partition.PartitionIndex);
-                    writer.WriteInt64(partition.LowWatermark);
-                    writer.WriteInt16((short)partition.ErrorCode);
-                    if (compact)
-                    {
-                        writer.WriteEmptyTaggedFields();
-                    }
-                }
-
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-
+                w.WriteInt32(partition.PartitionIndex);
+                w.WriteInt64(partition.LowWatermark);
+                w.WriteInt16((short)partition.ErrorCode);
+            });
             if (compact)
             {
                 writer.WriteEmptyTaggedFields();
@@ -135,33 +82,11 @@ internal static class DeleteRecordsApi
         {
             var compact = version >= FirstFlexibleVersion;
             var response = new Response { ThrottleTimeMs = reader.ReadInt32() };
-            var topics = reader.ReadNonNullArrayLength(compact);
-            for (var t = 0; t < topics; t++)
-            {
-                var name = reader.ReadString(compact);
-                var count = reader.ReadNonNullArrayLength(compact);
-                var partitions = new List<PartitionResult>(count);
-                for (var p = 0; p < count; p++)
-                {
-                    var index = reader.ReadInt32();
-                    var low = reader.ReadInt64();
-                    var error = (KafkaErrorCode)reader.ReadInt16();
-                    if (compact)
-                    {
-                        reader.SkipTaggedFields();
-                    }
-
-                    partitions.Add(new PartitionResult(index, low, error));
-                }
-
-                if (compact)
-                {
-                    reader.SkipTaggedFields();
-                }
-
-                response.Topics.Add(new TopicResult(name, partitions));
-            }
-
+            response.Topics.AddRange(reader.ReadTopicArray(
+                version,
+                compact,
+                static (ref KafkaReader r, short _, bool _) => new PartitionResult(r.ReadInt32(), r.ReadInt64(), (KafkaErrorCode)r.ReadInt16()),
+                static (name, partitions) => new TopicResult(name, partitions)));
             if (compact)
             {
                 reader.SkipTaggedFields();

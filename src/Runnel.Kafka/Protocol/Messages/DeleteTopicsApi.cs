@@ -65,22 +65,15 @@ internal static class DeleteTopicsApi
                 writer.WriteInt32(ThrottleTimeMs);
             }
 
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var topic in Topics)
+            writer.WriteArray(Topics, version, compact, static (ref KafkaWriter w, TopicResult topic, short v, bool c) =>
             {
-                writer.WriteString(topic.Name, compact);
-                writer.WriteInt16((short)topic.ErrorCode);
-                if (version >= 5)
+                w.WriteString(topic.Name, c);
+                w.WriteInt16((short)topic.ErrorCode);
+                if (v >= 5)
                 {
-                    writer.WriteNullableString(topic.ErrorMessage, compact);
+                    w.WriteNullableString(topic.ErrorMessage, c);
                 }
-
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-
+            });
             if (compact)
             {
                 writer.WriteEmptyTaggedFields();
@@ -96,20 +89,10 @@ internal static class DeleteTopicsApi
                 response.ThrottleTimeMs = reader.ReadInt32();
             }
 
-            var count = reader.ReadNonNullArrayLength(compact);
-            for (var i = 0; i < count; i++)
-            {
-                var name = reader.ReadString(compact);
-                var error = (KafkaErrorCode)reader.ReadInt16();
-                var message = version >= 5 ? reader.ReadNullableString(compact) : null;
-                if (compact)
-                {
-                    reader.SkipTaggedFields();
-                }
-
-                response.Topics.Add(new TopicResult(name, error, message));
-            }
-
+            response.Topics.AddRange(reader.ReadArray(
+                version,
+                compact,
+                static (ref KafkaReader r, short v, bool c) => new TopicResult(r.ReadString(c), (KafkaErrorCode)r.ReadInt16(), v >= 5 ? r.ReadNullableString(c) : null)));
             if (compact)
             {
                 reader.SkipTaggedFields();

@@ -2,33 +2,24 @@ namespace Runnel.Kafka.Protocol.Messages;
 
 /// <summary>EndTxn (key 26), v0–v3; flexible from v3. Commits or aborts the producer's open transaction. v4 (a new
 /// error code) and v5 (KIP-890's epoch bump, answering the next producer id and epoch) are not offered: a Kafka producer
-/// keeps its epoch across transactions here, as it does on Kafka before KIP-890.</summary>
+/// keeps its epoch across transactions here, as it does on Kafka before KIP-890. Answered with a
+/// <see cref="TransactionResponse"/>.</summary>
 internal static class EndTxnApi
 {
     public const short MinVersion = 0;
     public const short MaxVersion = 3;
     public const short FirstFlexibleVersion = 3;
 
-    internal sealed class Request
+    internal sealed class Request : TransactionalRequest
     {
-        public string TransactionalId { get; set; } = "";
-
-        public long ProducerId { get; set; } = -1;
-
-        public short ProducerEpoch { get; set; } = -1;
-
         public bool Committed { get; set; }
 
         public static Request Read(ref KafkaReader reader, short version)
         {
             var compact = version >= FirstFlexibleVersion;
-            var request = new Request
-            {
-                TransactionalId = reader.ReadString(compact),
-                ProducerId = reader.ReadInt64(),
-                ProducerEpoch = reader.ReadInt16(),
-                Committed = reader.ReadBool(),
-            };
+            var request = new Request();
+            request.ReadHeader(ref reader, compact);
+            request.Committed = reader.ReadBool();
             if (compact)
             {
                 reader.SkipTaggedFields();
@@ -40,41 +31,12 @@ internal static class EndTxnApi
         public void Write(ref KafkaWriter writer, short version)
         {
             var compact = version >= FirstFlexibleVersion;
-            writer.WriteString(TransactionalId, compact);
-            writer.WriteInt64(ProducerId);
-            writer.WriteInt16(ProducerEpoch);
+            WriteHeader(ref writer, compact);
             writer.WriteBool(Committed);
             if (compact)
             {
                 writer.WriteEmptyTaggedFields();
             }
-        }
-    }
-
-    internal sealed class Response
-    {
-        public KafkaErrorCode ErrorCode { get; set; }
-
-        public void Write(ref KafkaWriter writer, short version)
-        {
-            writer.WriteInt32(0); // throttle time
-            writer.WriteInt16((short)ErrorCode);
-            if (version >= FirstFlexibleVersion)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
-        }
-
-        public static Response Read(ref KafkaReader reader, short version)
-        {
-            reader.ReadInt32();
-            var response = new Response { ErrorCode = (KafkaErrorCode)reader.ReadInt16() };
-            if (version >= FirstFlexibleVersion)
-            {
-                reader.SkipTaggedFields();
-            }
-
-            return response;
         }
     }
 }

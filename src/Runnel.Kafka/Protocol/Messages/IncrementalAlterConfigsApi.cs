@@ -110,19 +110,13 @@ internal static class IncrementalAlterConfigsApi
         {
             var compact = version >= FirstFlexibleVersion;
             writer.WriteInt32(ThrottleTimeMs);
-            writer.WriteArrayLength(Results.Count, compact);
-            foreach (var result in Results)
+            writer.WriteArray(Results, version, compact, static (ref KafkaWriter w, Result result, short _, bool c) =>
             {
-                writer.WriteInt16((short)result.ErrorCode);
-                writer.WriteNullableString(result.ErrorMessage, compact);
-                writer.WriteInt8(result.ResourceType);
-                writer.WriteString(result.ResourceName, compact);
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-
+                w.WriteInt16((short)result.ErrorCode);
+                w.WriteNullableString(result.ErrorMessage, c);
+                w.WriteInt8(result.ResourceType);
+                w.WriteString(result.ResourceName, c);
+            });
             if (compact)
             {
                 writer.WriteEmptyTaggedFields();
@@ -133,21 +127,10 @@ internal static class IncrementalAlterConfigsApi
         {
             var compact = version >= FirstFlexibleVersion;
             var response = new Response { ThrottleTimeMs = reader.ReadInt32() };
-            var count = reader.ReadNonNullArrayLength(compact);
-            for (var i = 0; i < count; i++)
-            {
-                var error = (KafkaErrorCode)reader.ReadInt16();
-                var message = reader.ReadNullableString(compact);
-                var type = reader.ReadInt8();
-                var name = reader.ReadString(compact);
-                if (compact)
-                {
-                    reader.SkipTaggedFields();
-                }
-
-                response.Results.Add(new Result(error, message, type, name));
-            }
-
+            response.Results.AddRange(reader.ReadArray(
+                version,
+                compact,
+                static (ref KafkaReader r, short _, bool c) => new Result((KafkaErrorCode)r.ReadInt16(), r.ReadNullableString(c), r.ReadInt8(), r.ReadString(c))));
             if (compact)
             {
                 reader.SkipTaggedFields();

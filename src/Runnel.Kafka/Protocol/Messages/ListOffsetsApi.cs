@@ -13,7 +13,7 @@ internal static class ListOffsetsApi
 
     internal sealed record PartitionRequest(int PartitionIndex, int CurrentLeaderEpoch, long Timestamp);
 
-    internal sealed record TopicRequest(string Name, IReadOnlyList<PartitionRequest> Partitions);
+    internal sealed record TopicRequest(string Name, IReadOnlyList<PartitionRequest> Partitions) : IKafkaTopic<PartitionRequest>;
 
     internal sealed class Request
     {
@@ -32,33 +32,11 @@ internal static class ListOffsetsApi
                 request.IsolationLevel = reader.ReadInt8();
             }
 
-            var topics = reader.ReadNonNullArrayLength(compact);
-            for (var t = 0; t < topics; t++)
-            {
-                var name = reader.ReadString(compact);
-                var count = reader.ReadNonNullArrayLength(compact);
-                var partitions = new List<PartitionRequest>(count);
-                for (var p = 0; p < count; p++)
-                {
-                    var index = reader.ReadInt32();
-                    var epoch = version >= 4 ? reader.ReadInt32() : -1;
-                    var timestamp = reader.ReadInt64();
-                    if (compact)
-                    {
-                        reader.SkipTaggedFields();
-                    }
-
-                    partitions.Add(new PartitionRequest(index, epoch, timestamp));
-                }
-
-                if (compact)
-                {
-                    reader.SkipTaggedFields();
-                }
-
-                request.Topics.Add(new TopicRequest(name, partitions));
-            }
-
+            request.Topics.AddRange(reader.ReadTopicArray(
+                version,
+                compact,
+                static (ref KafkaReader r, short v, bool _) => new PartitionRequest(r.ReadInt32(), v >= 4 ? r.ReadInt32() : -1, r.ReadInt64()),
+                static (name, partitions) => new TopicRequest(name, partitions)));
             if (compact)
             {
                 reader.SkipTaggedFields();
@@ -76,32 +54,16 @@ internal static class ListOffsetsApi
                 writer.WriteInt8(IsolationLevel);
             }
 
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var topic in Topics)
+            writer.WriteTopicArray(Topics, version, compact, static (ref KafkaWriter w, PartitionRequest partition, short v, bool _) =>
             {
-                writer.WriteString(topic.Name, compact);
-                writer.WriteArrayLength(topic.Partitions.Count, compact);
-                foreach (var partition in topic.Partitions)
+                w.WriteInt32(partition.PartitionIndex);
+                if (v >= 4)
                 {
-                    writer.WriteInt32(partition.PartitionIndex);
-                    if (version >= 4)
-                    {
-                        writer.WriteInt32(partition.CurrentLeaderEpoch);
-                    }
-
-                    writer.WriteInt64(partition.Timestamp);
-                    if (compact)
-                    {
-                        writer.WriteEmptyTaggedFields();
-                    }
+                    w.WriteInt32(partition.CurrentLeaderEpoch);
                 }
 
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-
+                w.WriteInt64(partition.Timestamp);
+            });
             if (compact)
             {
                 writer.WriteEmptyTaggedFields();
@@ -111,7 +73,7 @@ internal static class ListOffsetsApi
 
     internal sealed record PartitionResponse(int PartitionIndex, KafkaErrorCode ErrorCode, long Timestamp, long Offset, int LeaderEpoch);
 
-    internal sealed record TopicResponse(string Name, IReadOnlyList<PartitionResponse> Partitions);
+    internal sealed record TopicResponse(string Name, IReadOnlyList<PartitionResponse> Partitions) : IKafkaTopic<PartitionResponse>;
 
     internal sealed class Response
     {
@@ -127,34 +89,17 @@ internal static class ListOffsetsApi
                 writer.WriteInt32(ThrottleTimeMs);
             }
 
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var topic in Topics)
+            writer.WriteTopicArray(Topics, version, compact, static (ref KafkaWriter w, PartitionResponse partition, short v, bool _) =>
             {
-                writer.WriteString(topic.Name, compact);
-                writer.WriteArrayLength(topic.Partitions.Count, compact);
-                foreach (var partition in topic.Partitions)
+                w.WriteInt32(partition.PartitionIndex);
+                w.WriteInt16((short)partition.ErrorCode);
+                w.WriteInt64(partition.Timestamp);
+                w.WriteInt64(partition.Offset);
+                if (v >= 4)
                 {
-                    writer.WriteInt32(partition.PartitionIndex);
-                    writer.WriteInt16((short)partition.ErrorCode);
-                    writer.WriteInt64(partition.Timestamp);
-                    writer.WriteInt64(partition.Offset);
-                    if (version >= 4)
-                    {
-                        writer.WriteInt32(partition.LeaderEpoch);
-                    }
-
-                    if (compact)
-                    {
-                        writer.WriteEmptyTaggedFields();
-                    }
+                    w.WriteInt32(partition.LeaderEpoch);
                 }
-
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-
+            });
             if (compact)
             {
                 writer.WriteEmptyTaggedFields();
@@ -170,35 +115,11 @@ internal static class ListOffsetsApi
                 response.ThrottleTimeMs = reader.ReadInt32();
             }
 
-            var topics = reader.ReadNonNullArrayLength(compact);
-            for (var t = 0; t < topics; t++)
-            {
-                var name = reader.ReadString(compact);
-                var count = reader.ReadNonNullArrayLength(compact);
-                var partitions = new List<PartitionResponse>(count);
-                for (var p = 0; p < count; p++)
-                {
-                    var index = reader.ReadInt32();
-                    var error = (KafkaErrorCode)reader.ReadInt16();
-                    var timestamp = reader.ReadInt64();
-                    var offset = reader.ReadInt64();
-                    var epoch = version >= 4 ? reader.ReadInt32() : -1;
-                    if (compact)
-                    {
-                        reader.SkipTaggedFields();
-                    }
-
-                    partitions.Add(new PartitionResponse(index, error, timestamp, offset, epoch));
-                }
-
-                if (compact)
-                {
-                    reader.SkipTaggedFields();
-                }
-
-                response.Topics.Add(new TopicResponse(name, partitions));
-            }
-
+            response.Topics.AddRange(reader.ReadTopicArray(
+                version,
+                compact,
+                static (ref KafkaReader r, short v, bool _) => new PartitionResponse(r.ReadInt32(), (KafkaErrorCode)r.ReadInt16(), r.ReadInt64(), r.ReadInt64(), v >= 4 ? r.ReadInt32() : -1),
+                static (name, partitions) => new TopicResponse(name, partitions)));
             if (compact)
             {
                 reader.SkipTaggedFields();

@@ -1,19 +1,28 @@
 namespace Runnel.Kafka.Protocol.Messages;
 
-/// <summary>OffsetFetch (key 9), v1–v8; flexible from v6. v2+ may ask for every committed partition (null topics)
+/// <summary>OffsetFetch (key 9), v1–v9; flexible from v6. v2+ may ask for every committed partition (null topics)
 /// and answers a group-level error, v5+ carries leader epochs (always -1 here), v7+ "require stable" (a partition with
-/// an offset pending in an open transaction is then UNSTABLE_OFFSET_COMMIT), v8 asks for several groups at once. v9 (KIP-848 member
-/// epochs) is not offered.</summary>
+/// an offset pending in an open transaction is then UNSTABLE_OFFSET_COMMIT), v8 asks for several groups at once, v9
+/// (KIP-848) names the asking consumer-protocol member and its epoch per group (null and -1 for anyone else).
+/// <code>
+///   v8+ group: GroupId MemberId?(v9+) MemberEpoch(int32, v9+) Topics[]? { Name PartitionIndexes[int32] }
+/// </code></summary>
 internal static class OffsetFetchApi
 {
     public const short MinVersion = 1;
-    public const short MaxVersion = 8;
+    public const short MaxVersion = 9;
     public const short FirstFlexibleVersion = 6;
 
     internal sealed record TopicRequest(string Name, IReadOnlyList<int> Partitions);
 
-    /// <summary>One group's question; <see cref="Topics"/> null = every committed partition.</summary>
-    internal sealed record GroupRequest(string GroupId, IReadOnlyList<TopicRequest>? Topics);
+    /// <summary>One group's question; <see cref="Topics"/> null = every committed partition. <see cref="MemberId"/>
+    /// and <see cref="MemberEpoch"/> (v9+) name a consumer-protocol member asking; null and -1 otherwise.</summary>
+    internal sealed record GroupRequest(string GroupId, IReadOnlyList<TopicRequest>? Topics)
+    {
+        public string? MemberId { get; init; }
+
+        public int MemberEpoch { get; init; } = -1;
+    }
 
     internal sealed class Request
     {
@@ -32,9 +41,11 @@ internal static class OffsetFetchApi
                 for (var g = 0; g < groups; g++)
                 {
                     var groupId = reader.ReadString(compact);
+                    var memberId = version >= 9 ? reader.ReadNullableString(compact) : null;
+                    var memberEpoch = version >= 9 ? reader.ReadInt32() : -1;
                     var topics = ReadTopics(ref reader, compact, nullable: true);
                     reader.SkipTaggedFields();
-                    request.Groups.Add(new GroupRequest(groupId, topics));
+                    request.Groups.Add(new GroupRequest(groupId, topics) { MemberId = memberId, MemberEpoch = memberEpoch });
                 }
             }
             else
@@ -67,20 +78,11 @@ internal static class OffsetFetchApi
             var topics = new List<TopicRequest>(count);
             for (var t = 0; t < count; t++)
             {
-                var name = reader.ReadString(compact);
-                var partitionCount = reader.ReadNonNullArrayLength(compact);
-                var partitions = new int[partitionCount];
-                for (var p = 0; p < partitionCount; p++)
-                {
-                    partitions[p] = reader.ReadInt32();
-                }
-
+                topics.Add(new TopicRequest(reader.ReadString(compact), reader.ReadInt32Array(compact)));
                 if (compact)
                 {
                     reader.SkipTaggedFields();
                 }
-
-                topics.Add(new TopicRequest(name, partitions));
             }
 
             return topics;
@@ -95,6 +97,12 @@ internal static class OffsetFetchApi
                 foreach (var group in Groups)
                 {
                     writer.WriteString(group.GroupId, compact);
+                    if (version >= 9)
+                    {
+                        writer.WriteNullableString(group.MemberId, compact);
+                        writer.WriteInt32(group.MemberEpoch);
+                    }
+
                     WriteTopics(ref writer, group.Topics, compact);
                     writer.WriteEmptyTaggedFields();
                 }
@@ -122,12 +130,7 @@ internal static class OffsetFetchApi
             foreach (var topic in topics ?? [])
             {
                 writer.WriteString(topic.Name, compact);
-                writer.WriteArrayLength(topic.Partitions.Count, compact);
-                foreach (var partition in topic.Partitions)
-                {
-                    writer.WriteInt32(partition);
-                }
-
+                writer.WriteInt32Array(topic.Partitions, compact);
                 if (compact)
                 {
                     writer.WriteEmptyTaggedFields();
@@ -139,7 +142,7 @@ internal static class OffsetFetchApi
     /// <summary>Offset -1 with no error: nothing committed.</summary>
     internal sealed record PartitionResponse(int PartitionIndex, long CommittedOffset, string? Metadata, KafkaErrorCode ErrorCode);
 
-    internal sealed record TopicResponse(string Name, IReadOnlyList<PartitionResponse> Partitions);
+    internal sealed record TopicResponse(string Name, IReadOnlyList<PartitionResponse> Partitions) : IKafkaTopic<PartitionResponse>;
 
     internal sealed record GroupResponse(string GroupId, IReadOnlyList<TopicResponse> Topics, KafkaErrorCode ErrorCode);
 
@@ -183,35 +186,18 @@ internal static class OffsetFetchApi
             }
         }
 
-        private static void WriteTopics(ref KafkaWriter writer, IReadOnlyList<TopicResponse> topics, short version, bool compact)
-        {
-            writer.WriteArrayLength(topics.Count, compact);
-            foreach (var topic in topics)
+        private static void WriteTopics(ref KafkaWriter writer, IReadOnlyList<TopicResponse> topics, short version, bool compact) =>
+            writer.WriteTopicArray(topics, version, compact, static (ref KafkaWriter w, PartitionResponse partition, short v, bool c) =>
             {
-                writer.WriteString(topic.Name, compact);
-                writer.WriteArrayLength(topic.Partitions.Count, compact);
-                foreach (var partition in topic.Partitions)
+                w.WriteInt32(partition.PartitionIndex);
+                w.WriteInt64(partition.CommittedOffset);
+                if (v >= 5)
                 {
-                    writer.WriteInt32(partition.PartitionIndex);
-                    writer.WriteInt64(partition.CommittedOffset);
-                    if (version >= 5)
-                    {
-                        writer.WriteInt32(-1); // leader epoch
-                    }
-
-                    writer.WriteNullableString(partition.Metadata, compact);
-                    writer.WriteInt16((short)partition.ErrorCode);
-                    if (compact)
-                    {
-                        writer.WriteEmptyTaggedFields();
-                    }
+                    w.WriteInt32(-1); // leader epoch
                 }
 
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-        }
+                w.WriteNullableString(partition.Metadata, c);
+                w.WriteInt16((short)partition.ErrorCode);
+            });
     }
 }

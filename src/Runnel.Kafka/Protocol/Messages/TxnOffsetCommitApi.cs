@@ -2,7 +2,8 @@ namespace Runnel.Kafka.Protocol.Messages;
 
 /// <summary>TxnOffsetCommit (key 28), v0–v3; flexible from v3. A transactional producer commits a consumer group's
 /// offsets inside its transaction: v2+ carries each offset's leader epoch (ignored here), v3+ the consumer's generation,
-/// member id and group instance id (KIP-447), checked by the group so a zombie cannot commit.</summary>
+/// member id and group instance id (KIP-447), checked by the group so a zombie cannot commit. Answered with a
+/// <see cref="TransactionPartitionsResponse"/>.</summary>
 internal static class TxnOffsetCommitApi
 {
     public const short MinVersion = 0;
@@ -11,7 +12,7 @@ internal static class TxnOffsetCommitApi
 
     internal sealed record Partition(int PartitionIndex, long CommittedOffset, int LeaderEpoch, string? Metadata);
 
-    internal sealed record Topic(string Name, IReadOnlyList<Partition> Partitions);
+    internal sealed record Topic(string Name, IReadOnlyList<Partition> Partitions) : IKafkaTopic<Partition>;
 
     internal sealed class Request
     {
@@ -49,40 +50,28 @@ internal static class TxnOffsetCommitApi
                 request.GroupInstanceId = reader.ReadNullableString(compact);
             }
 
-            var topics = reader.ReadNonNullArrayLength(compact);
-            for (var t = 0; t < topics; t++)
-            {
-                var name = reader.ReadString(compact);
-                var count = reader.ReadNonNullArrayLength(compact);
-                var partitions = new List<Partition>(count);
-                for (var p = 0; p < count; p++)
-                {
-                    var index = reader.ReadInt32();
-                    var offset = reader.ReadInt64();
-                    var leaderEpoch = version >= 2 ? reader.ReadInt32() : -1;
-                    var metadata = reader.ReadNullableString(compact);
-                    if (compact)
-                    {
-                        reader.SkipTaggedFields();
-                    }
-
-                    partitions.Add(new Partition(index, offset, leaderEpoch, metadata));
-                }
-
-                if (compact)
-                {
-                    reader.SkipTaggedFields();
-                }
-
-                request.Topics.Add(new Topic(name, partitions));
-            }
-
+            request.Topics.AddRange(reader.ReadTopicArray(version, compact, ReadPartition, static (name, partitions) => new Topic(name, partitions)));
             if (compact)
             {
                 reader.SkipTaggedFields();
             }
 
             return request;
+        }
+
+        private static Partition ReadPartition(ref KafkaReader reader, short version, bool compact) =>
+            new(reader.ReadInt32(), reader.ReadInt64(), version >= 2 ? reader.ReadInt32() : -1, reader.ReadNullableString(compact));
+
+        private static void WritePartition(ref KafkaWriter writer, Partition partition, short version, bool compact)
+        {
+            writer.WriteInt32(partition.PartitionIndex);
+            writer.WriteInt64(partition.CommittedOffset);
+            if (version >= 2)
+            {
+                writer.WriteInt32(partition.LeaderEpoch);
+            }
+
+            writer.WriteNullableString(partition.Metadata, compact);
         }
 
         public void Write(ref KafkaWriter writer, short version)
@@ -99,113 +88,11 @@ internal static class TxnOffsetCommitApi
                 writer.WriteNullableString(GroupInstanceId, compact);
             }
 
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var topic in Topics)
-            {
-                writer.WriteString(topic.Name, compact);
-                writer.WriteArrayLength(topic.Partitions.Count, compact);
-                foreach (var partition in topic.Partitions)
-                {
-                    writer.WriteInt32(partition.PartitionIndex);
-                    writer.WriteInt64(partition.CommittedOffset);
-                    if (version >= 2)
-                    {
-                        writer.WriteInt32(partition.LeaderEpoch);
-                    }
-
-                    writer.WriteNullableString(partition.Metadata, compact);
-                    if (compact)
-                    {
-                        writer.WriteEmptyTaggedFields();
-                    }
-                }
-
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-
+            writer.WriteTopicArray(Topics, version, compact, WritePartition);
             if (compact)
             {
                 writer.WriteEmptyTaggedFields();
             }
-        }
-    }
-
-    internal sealed record PartitionResult(int PartitionIndex, KafkaErrorCode ErrorCode);
-
-    internal sealed record TopicResult(string Name, IReadOnlyList<PartitionResult> Partitions);
-
-    internal sealed class Response
-    {
-        public List<TopicResult> Topics { get; } = [];
-
-        public void Write(ref KafkaWriter writer, short version)
-        {
-            var compact = version >= FirstFlexibleVersion;
-            writer.WriteInt32(0); // throttle time
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var topic in Topics)
-            {
-                writer.WriteString(topic.Name, compact);
-                writer.WriteArrayLength(topic.Partitions.Count, compact);
-                foreach (var partition in topic.Partitions)
-                {
-                    writer.WriteInt32(partition.PartitionIndex);
-                    writer.WriteInt16((short)partition.ErrorCode);
-                    if (compact)
-                    {
-                        writer.WriteEmptyTaggedFields();
-                    }
-                }
-
-                if (compact)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
-            }
-
-            if (compact)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
-        }
-
-        public static Response Read(ref KafkaReader reader, short version)
-        {
-            var compact = version >= FirstFlexibleVersion;
-            var response = new Response();
-            reader.ReadInt32();
-            var topics = reader.ReadNonNullArrayLength(compact);
-            for (var t = 0; t < topics; t++)
-            {
-                var name = reader.ReadString(compact);
-                var count = reader.ReadNonNullArrayLength(compact);
-                var partitions = new List<PartitionResult>(count);
-                for (var p = 0; p < count; p++)
-                {
-                    partitions.Add(new PartitionResult(reader.ReadInt32(), (KafkaErrorCode)reader.ReadInt16()));
-                    if (compact)
-                    {
-                        reader.SkipTaggedFields();
-                    }
-                }
-
-                if (compact)
-                {
-                    reader.SkipTaggedFields();
-                }
-
-                response.Topics.Add(new TopicResult(name, partitions));
-            }
-
-            if (compact)
-            {
-                reader.SkipTaggedFields();
-            }
-
-            return response;
         }
     }
 }
