@@ -151,6 +151,21 @@ public sealed class FetchReadAheadTests
         KafkaRequestHandler.NextOffset([]).Should().BeNull();
     }
 
+    [Theory]
+    [InlineData(-1L, false)]
+    [InlineData(0L, true)]
+    [InlineData(16L << 20, true)]
+    [InlineData((1L << 32) + 1, false)]
+    public void Validator_FetchReadAheadBytes_ZeroTurnsItOff_NegativeOrAbove4GiBIsRefused(long bytes, bool valid)
+    {
+        var result = new KafkaListenerOptionsValidator().Validate(null, new KafkaListenerOptions { FetchReadAheadBytes = bytes });
+        result.Succeeded.Should().Be(valid);
+        if (!valid)
+        {
+            result.FailureMessage.Should().Contain($"Runnel:Kafka:FetchReadAheadBytes must be between 0 (off) and 4 GiB (was {bytes})");
+        }
+    }
+
     private static KafkaRequestHandler Handler(FakePartition partition) =>
         new(new OnePartition(partition), new BrokerIdentity(1, "127.0.0.1", 9092, "test"), new KafkaListenerOptions(), NullLogger.Instance);
 
