@@ -28,7 +28,7 @@ public sealed class FetchReadAheadTests
     {
         var partition = new FakePartition(batches: 6);
         var handler = Handler(partition);
-        using var readAhead = new FetchReadAhead(1 << 20);
+        using var readAhead = new FetchReadAhead(1 << 20, TimeProvider.System);
 
         var first = await FetchAsync(handler, readAhead, offset: 0);
         first.Records.Should().Equal(partition.Batch(0));
@@ -49,7 +49,7 @@ public sealed class FetchReadAheadTests
     {
         var partition = new FakePartition(batches: 6);
         var handler = Handler(partition);
-        using var readAhead = new FetchReadAhead(1 << 20);
+        using var readAhead = new FetchReadAhead(1 << 20, TimeProvider.System);
 
         await FetchAsync(handler, readAhead, offset: 0);
         var aheadBuffer = partition.Handed.Single(h => h.Offset == 5).Buffer;
@@ -67,7 +67,7 @@ public sealed class FetchReadAheadTests
     {
         var partition = new FakePartition(batches: 6) { LastStableOffset = 10 };
         var handler = Handler(partition);
-        using var readAhead = new FetchReadAhead(1 << 20);
+        using var readAhead = new FetchReadAhead(1 << 20, TimeProvider.System);
 
         var first = await FetchAsync(handler, readAhead, offset: 0, IsolationLevel.ReadCommitted);
         first.Records.Should().Equal(partition.Batch(0));
@@ -92,7 +92,7 @@ public sealed class FetchReadAheadTests
     {
         var partition = new FakePartition(batches: 2);
         var handler = Handler(partition);
-        using var readAhead = new FetchReadAhead(1 << 20);
+        using var readAhead = new FetchReadAhead(1 << 20, TimeProvider.System);
 
         var all = await FetchAsync(handler, readAhead, offset: 0, partitionMaxBytes: 1 << 20);
         all.Records.Should().Equal([.. partition.Batch(0), .. partition.Batch(1)]);
@@ -105,7 +105,7 @@ public sealed class FetchReadAheadTests
     {
         var done = PooledBuffer.Rent(4096);
         var running = new TaskCompletionSource<FetchApi.PartitionResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var readAhead = new FetchReadAhead(1 << 20);
+        var readAhead = new FetchReadAhead(1 << 20, TimeProvider.System);
         readAhead.TryStart("t", 0, 10, 4096, IsolationLevel.ReadUncommitted, () => Task.FromResult(Answer(done))).Should().BeTrue();
         readAhead.TryStart("t", 1, 10, 4096, IsolationLevel.ReadUncommitted, () => running.Task).Should().BeTrue();
 
@@ -127,7 +127,7 @@ public sealed class FetchReadAheadTests
     [Fact]
     public void TryStart_KeepsOneReadPerPartition_WithinTheByteBudget()
     {
-        using var readAhead = new FetchReadAhead(3000);
+        using var readAhead = new FetchReadAhead(3000, TimeProvider.System);
         var empty = Task.FromResult(new FetchApi.PartitionResponse(0, KafkaErrorCode.None, 0, 0, 0, ReadOnlyMemory<byte>.Empty));
         readAhead.TryStart("t", 0, 1, 1000, IsolationLevel.ReadUncommitted, () => empty).Should().BeTrue();
         readAhead.TryStart("t", 0, 2, 1000, IsolationLevel.ReadUncommitted, () => empty).Should().BeFalse("one read per partition");
@@ -139,6 +139,30 @@ public sealed class FetchReadAheadTests
         readAhead.TryStart("t", 2, 1, 2000, IsolationLevel.ReadUncommitted, () => empty).Should().BeTrue("a taken read gives its bytes back");
         readAhead.TryTake("t", 2, 1, 1000, IsolationLevel.ReadUncommitted, out _).Should().BeFalse("another max_bytes discards the read");
         readAhead.PendingCount.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task AReadNotTakenWithinMaxAge_IsDiscarded_AtTheNextTakeOrStart()
+    {
+        var partition = new FakePartition(batches: 6);
+        var handler = Handler(partition);
+        var clock = new ManualTimeProvider();
+        using var readAhead = new FetchReadAhead(1 << 20, clock);
+
+        await FetchAsync(handler, readAhead, offset: 0);
+        clock.Advance(FetchReadAhead.MaxAge + TimeSpan.FromMilliseconds(1));
+        var late = await FetchAsync(handler, readAhead, offset: 5);
+        late.Records.Should().Equal(partition.Batch(1));
+        partition.Reads.Should().Equal([0L, 5L, 5L, 10L], "the read ahead of offset 5 was too old: offset 5 is read again");
+        partition.Handed[1].Buffer.IsReleased.Should().BeTrue();
+
+        // A partition the client stopped fetching: its read ahead goes when another read ahead starts after MaxAge.
+        var idle = PooledBuffer.Rent(4096);
+        readAhead.TryStart(Topic, 7, 0, 4096, IsolationLevel.ReadUncommitted, () => Task.FromResult(Answer(idle))).Should().BeTrue();
+        clock.Advance(FetchReadAhead.MaxAge + TimeSpan.FromMilliseconds(1));
+        await FetchAsync(handler, readAhead, offset: 10);
+        idle.IsReleased.Should().BeTrue("the idle partition's read ahead expired");
+        readAhead.PendingCount.Should().Be(1, "only the read ahead of offset 15 is left");
     }
 
     [Fact]

@@ -13,15 +13,20 @@ namespace Runnel.Kafka.Internal;
 /// <item>Bounded: at most one read per partition, and the partition <c>max_bytes</c> of the pending reads add up to at
 /// most the connection's budget (<see cref="KafkaListenerOptions.FetchReadAheadBytes"/>).</item>
 /// <item>A read that is not taken as it is (the client asked another offset: a seek, a trimmed answer; or another size
-/// or isolation level) is discarded and its pooled buffer released once the read ends; so are all of them when the
-/// connection closes (<see cref="Dispose"/>).</item>
+/// or isolation level) is discarded and its pooled buffer released once the read ends; so is one older than
+/// <see cref="MaxAge"/> (a paused partition's, or one across a topic's deletion: looked for at each start and take), and
+/// all of them when the connection closes (<see cref="Dispose"/>).</item>
 /// <item>The bytes are the log's, read the same way a Fetch reads them: what was read ahead at a read_committed level
 /// stops at the last stable offset of its time, which only grows.</item>
 /// </list>
 /// Thread-safe: a client may have several requests of one connection in progress.
 /// </summary>
-internal sealed class FetchReadAhead(long budgetBytes) : IDisposable
+internal sealed class FetchReadAhead(long budgetBytes, TimeProvider time) : IDisposable
 {
+    /// <summary>How long a read ahead waits to be taken: a consumer's next Fetch comes within milliseconds (librdkafka
+    /// pauses a partition for up to <c>fetch.queue.backoff.ms</c>, 1 s, when its own queue is full).</summary>
+    internal static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
+
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Topic, int Partition), Pending> _pending = [];
     private long _reservedBytes;
@@ -45,22 +50,44 @@ internal sealed class FetchReadAhead(long budgetBytes) : IDisposable
     /// <returns>Whether the read was started.</returns>
     public bool TryStart(string topic, int partition, long offset, int maxBytes, IsolationLevel isolation, Func<Task<FetchApi.PartitionResponse>> read)
     {
-        lock (_lock)
+        var now = time.GetUtcNow();
+        List<Pending>? expired = null;
+        try
         {
-            if (_disposed || _reservedBytes + maxBytes > budgetBytes || _pending.ContainsKey((topic, partition)))
+            lock (_lock)
             {
-                return false;
-            }
+                foreach (var (key, pending) in _pending)
+                {
+                    if (now - pending.Started > MaxAge)
+                    {
+                        (expired ??= []).Add(pending);
+                        _pending.Remove(key);
+                        _reservedBytes -= pending.MaxBytes;
+                    }
+                }
 
-            _reservedBytes += maxBytes;
-            _pending[(topic, partition)] = new Pending(offset, maxBytes, isolation, read());
-            return true;
+                if (_disposed || _reservedBytes + maxBytes > budgetBytes || _pending.ContainsKey((topic, partition)))
+                {
+                    return false;
+                }
+
+                _reservedBytes += maxBytes;
+                _pending[(topic, partition)] = new Pending(offset, maxBytes, isolation, now, read());
+                return true;
+            }
+        }
+        finally
+        {
+            foreach (var pending in expired ?? [])
+            {
+                Discard(pending.Read);
+            }
         }
     }
 
     /// <summary>Takes the read of <paramref name="topic"/>-<paramref name="partition"/> when it is at
-    /// <paramref name="offset"/> with <paramref name="maxBytes"/> and <paramref name="isolation"/>; a read of the
-    /// partition that differs is discarded. The caller owns what the taken read returns (its pooled buffer).</summary>
+    /// <paramref name="offset"/> with <paramref name="maxBytes"/> and <paramref name="isolation"/> and not older than
+    /// <see cref="MaxAge"/>; a read of the partition that differs is discarded. The caller owns what the taken read returns (its pooled buffer).</summary>
     public bool TryTake(string topic, int partition, long offset, int maxBytes, IsolationLevel isolation, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Task<FetchApi.PartitionResponse>? read)
     {
         Pending? pending;
@@ -75,7 +102,7 @@ internal sealed class FetchReadAhead(long budgetBytes) : IDisposable
             _reservedBytes -= pending.MaxBytes;
         }
 
-        if (pending.Offset == offset && pending.MaxBytes == maxBytes && pending.Isolation == isolation)
+        if (pending.Offset == offset && pending.MaxBytes == maxBytes && pending.Isolation == isolation && time.GetUtcNow() - pending.Started <= MaxAge)
         {
             read = pending.Read;
             return true;
@@ -118,5 +145,5 @@ internal sealed class FetchReadAhead(long budgetBytes) : IDisposable
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
 
-    private sealed record Pending(long Offset, int MaxBytes, IsolationLevel Isolation, Task<FetchApi.PartitionResponse> Read);
+    private sealed record Pending(long Offset, int MaxBytes, IsolationLevel Isolation, DateTimeOffset Started, Task<FetchApi.PartitionResponse> Read);
 }

@@ -38,7 +38,7 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
 
     /// <summary>The reads this connection's Fetches start for the next Fetch; null when
     /// <see cref="KafkaListenerOptions.FetchReadAheadBytes"/> is 0. Disposed (its buffers released) when the connection ends.</summary>
-    private readonly FetchReadAhead? _readAhead = options.FetchReadAheadBytes > 0 ? new FetchReadAhead(options.FetchReadAheadBytes) : null;
+    private readonly FetchReadAhead? _readAhead = options.FetchReadAheadBytes > 0 ? new FetchReadAhead(options.FetchReadAheadBytes, TimeProvider.System) : null;
 
     /// <summary>The client's address as Kafka shows it in DescribeGroups ("/127.0.0.1").</summary>
     private readonly string _clientHost = socket.RemoteEndPoint is System.Net.IPEndPoint ip ? "/" + ip.Address : "";
