@@ -87,7 +87,8 @@ internal sealed class FetchReadAhead(long budgetBytes, TimeProvider time) : IDis
 
     /// <summary>Takes the read of <paramref name="topic"/>-<paramref name="partition"/> when it is at
     /// <paramref name="offset"/> with <paramref name="maxBytes"/> and <paramref name="isolation"/> and not older than
-    /// <see cref="MaxAge"/>; a read of the partition that differs is discarded. The caller owns what the taken read returns (its pooled buffer).</summary>
+    /// <see cref="MaxAge"/>; a read of the partition that differs is discarded. The caller owns what the taken read
+    /// returns (its pooled buffer).</summary>
     public bool TryTake(string topic, int partition, long offset, int maxBytes, IsolationLevel isolation, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Task<FetchApi.PartitionResponse>? read)
     {
         Pending? pending;
