@@ -67,6 +67,11 @@ public sealed class KafkaListenerOptionsValidator : IValidateOptions<KafkaListen
             failures.Add($"Runnel:Kafka:MaxConnections must be at least 1 (was {options.MaxConnections}).");
         }
 
+        if (options.FetchReadAheadBytes is < 0 or > 1L << 32)
+        {
+            failures.Add($"Runnel:Kafka:FetchReadAheadBytes must be between 0 (off) and 4 GiB (was {options.FetchReadAheadBytes}).");
+        }
+
         if (options.MaxFetchWait < TimeSpan.Zero || options.MaxFetchWait > TimeSpan.FromMinutes(5))
         {
             failures.Add($"Runnel:Kafka:MaxFetchWait must be between 0 and 5 minutes (the partition's own limit; was {options.MaxFetchWait}).");

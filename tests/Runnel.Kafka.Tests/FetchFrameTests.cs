@@ -97,6 +97,59 @@ public sealed class FetchFrameTests(KafkaSiloFixture silo) : IClassFixture<Kafka
         }
     }
 
+    [Fact]
+    public async Task Fetch_BatchByBatchOnOneConnection_EachAnswerIsTheBatchAndMatchesAFreshConnection()
+    {
+        var topic = "ahead-" + Guid.NewGuid().ToString("N")[..8];
+        await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+        var created = await client.CallAsync(ApiKey.CreateTopics, 4, (ref KafkaWriter w) =>
+        {
+            var request = new CreateTopicsApi.Request();
+            request.Topics.Add(new CreateTopicsApi.Topic(topic, 1, 1, 0, []));
+            request.Write(ref w, 4);
+        }, (ref KafkaReader r) => CreateTopicsApi.Response.Read(ref r, 4));
+        created.Topics.Single().ErrorCode.Should().Be(KafkaErrorCode.None);
+        var batches = Enumerable.Range(0, 6).Select(i => SampleBatches.Create($"b{i}", records: 5, valueSize: 1000)).ToArray();
+        foreach (var batch in batches)
+        {
+            var produced = await client.CallAsync(ApiKey.Produce, 9, (ref KafkaWriter w) =>
+            {
+                var request = new ProduceApi.Request { Acks = -1, TimeoutMs = 10_000 };
+                request.Topics.Add(new ProduceApi.TopicData(topic, [new ProduceApi.PartitionData(0, new ReadOnlySequence<byte>(batch))]));
+                request.Write(ref w, 9);
+            }, (ref KafkaReader r) => ProduceApi.Response.Read(ref r, 9));
+            produced.Topics.Single().Partitions.Single().ErrorCode.Should().Be(KafkaErrorCode.None);
+        }
+
+        // A partition max_bytes below two batches: each Fetch takes one, and from the second on it is what the Fetch
+        // before read ahead (the listener's default); a fresh connection reads the same offset itself.
+        for (var i = 0; i < batches.Length; i++)
+        {
+            var offset = i * 5L;
+            var answer = await FetchOneAsync(client, topic, offset);
+            await using var fresh = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
+            var expected = await FetchOneAsync(fresh, topic, offset);
+            answer.HighWatermark.Should().Be(30);
+            SampleBatches.Split(answer.Records).Should().ContainSingle();
+            SampleBatches.ContentHash(answer.Records.Span).Should().Be(SampleBatches.ContentHash(batches[i]));
+            SampleBatches.BaseOffset(answer.Records.Span).Should().Be(offset);
+            answer.Records.ToArray().Should().Equal(expected.Records.ToArray());
+        }
+    }
+
+    private static async Task<FetchApi.PartitionResponse> FetchOneAsync(KafkaWireClient client, string topic, long offset)
+    {
+        var response = await client.CallAsync(ApiKey.Fetch, 11, (ref KafkaWriter w) =>
+        {
+            var request = new FetchApi.Request { MaxWaitMs = 0, MinBytes = 1, MaxBytes = 1 << 20 };
+            request.Topics.Add(new FetchApi.TopicRequest(topic, [new FetchApi.PartitionRequest(0, -1, offset, -1, 6_000)]));
+            request.Write(ref w, 11);
+        }, (ref KafkaReader r) => FetchApi.Response.Read(ref r, 11));
+        var partition = response.Topics.Single().Partitions.Single();
+        partition.ErrorCode.Should().Be(KafkaErrorCode.None);
+        return partition;
+    }
+
     private static FetchApi.Request FetchAll(string topic)
     {
         var request = new FetchApi.Request { MaxWaitMs = 0, MinBytes = 1, MaxBytes = 1 << 20 };

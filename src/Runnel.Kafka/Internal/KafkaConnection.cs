@@ -36,6 +36,10 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
 
     private readonly string _remote = socket.RemoteEndPoint?.ToString() ?? "?";
 
+    /// <summary>The reads this connection's Fetches start for the next Fetch; null when
+    /// <see cref="KafkaListenerOptions.FetchReadAheadBytes"/> is 0. Disposed (its buffers released) when the connection ends.</summary>
+    private readonly FetchReadAhead? _readAhead = options.FetchReadAheadBytes > 0 ? new FetchReadAhead(options.FetchReadAheadBytes, TimeProvider.System) : null;
+
     /// <summary>The client's address as Kafka shows it in DescribeGroups ("/127.0.0.1").</summary>
     private readonly string _clientHost = socket.RemoteEndPoint is System.Net.IPEndPoint ip ? "/" + ip.Address : "";
 
@@ -79,6 +83,9 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
             }
 
             await writing.ConfigureAwait(false);
+
+            // Every request has ended (the write loop awaits each): no Fetch starts a read ahead any more.
+            _readAhead?.Dispose();
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
             try
@@ -156,7 +163,7 @@ internal sealed partial class KafkaConnection(Socket socket, KafkaRequestHandler
         var reader = new KafkaReader(request);
         var header = RequestHeader.Read(ref reader);
         LogRequest(logger, _remote, header.ApiKey, header.ApiVersion, header.CorrelationId);
-        return handler.Start(header, ref reader, _clientHost);
+        return handler.Start(header, ref reader, _clientHost, _readAhead);
     }
 
     private async Task WriteLoopAsync(ChannelReader<Task<ResponseFrame?>> inFlight, PipeWriter output, Stream stream, CancellationTokenSource stop)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Runnel.Buffers;
 using Runnel.Grains;
 using Runnel.Kafka.Protocol;
@@ -8,19 +9,22 @@ namespace Runnel.Kafka.Internal;
 internal sealed partial class KafkaRequestHandler
 {
     /// <summary>
-    /// Reads every partition at once without waiting; when that found fewer than <c>min_bytes</c> and the client allows
-    /// a wait, long-polls every partition that had nothing (each on its own grain, through <see cref="FetchRequest.MaxWait"/>)
-    /// and answers as soon as one of them has data or the wait is over. Partitions are then trimmed to the response's
-    /// <c>max_bytes</c> in request order (the first partition with data always keeps its first batch, as in Kafka).
-    /// Stored batches go out unchanged; the first may start before the fetch offset, which Kafka clients skip.
+    /// Reads every partition at once without waiting (taking what <paramref name="readAhead"/> holds for a partition at
+    /// the offset asked); when that found fewer than <c>min_bytes</c> and the client allows a wait, long-polls every
+    /// partition that had nothing (each on its own grain, through <see cref="FetchRequest.MaxWait"/>) and answers as soon
+    /// as one of them has data or the wait is over. Partitions are then trimmed to the response's <c>max_bytes</c> in
+    /// request order (the first partition with data always keeps its first batch, as in Kafka). Stored batches go out
+    /// unchanged; the first may start before the fetch offset, which Kafka clients skip. Before answering, starts the read
+    /// of the next range of each partition answered with data that ends before the partition's end, for the client's next
+    /// Fetch (<see cref="FetchReadAhead"/>).
     /// </summary>
-    private async Task<ResponseFrame?> FetchAsync(RequestHeader header, FetchApi.Request request)
+    private async Task<ResponseFrame?> FetchAsync(RequestHeader header, FetchApi.Request request, FetchReadAhead? readAhead)
     {
         var targets = request.Topics
             .SelectMany(t => t.Partitions.Select(p => (Topic: t.Topic, Partition: p)))
             .ToArray();
         var isolation = request.IsolationLevel == 1 ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted;
-        var results = await Task.WhenAll(targets.Select(t => FetchPartitionAsync(t.Topic, t.Partition, isolation, TimeSpan.Zero, CancellationToken.None))).ConfigureAwait(false);
+        var results = await Task.WhenAll(targets.Select(t => ReadAsync(t.Topic, t.Partition, isolation, readAhead))).ConfigureAwait(false);
         try
         {
             var wait = TimeSpan.FromMilliseconds(Math.Clamp(request.MaxWaitMs, 0, (long)options.MaxFetchWait.TotalMilliseconds));
@@ -30,7 +34,14 @@ internal sealed partial class KafkaRequestHandler
                 await LongPollAsync(targets, results, isolation, wait).ConfigureAwait(false);
             }
 
-            return Respond(header, request, results);
+            var sent = new bool[results.Length];
+            var frame = Respond(header, request, results, sent);
+            if (readAhead is not null)
+            {
+                ReadAhead(readAhead, targets, results, sent, isolation);
+            }
+
+            return frame;
         }
         finally
         {
@@ -45,9 +56,70 @@ internal sealed partial class KafkaRequestHandler
         }
     }
 
+    /// <summary>A partition's read without waiting: what <paramref name="readAhead"/> read ahead at exactly this offset,
+    /// size and isolation level when that brought data, else a read now (a read ahead that found nothing or failed is not
+    /// trusted: the partition may have grown or moved since).</summary>
+    private async Task<FetchApi.PartitionResponse> ReadAsync(string topic, FetchApi.PartitionRequest partition, IsolationLevel isolation, FetchReadAhead? readAhead)
+    {
+        if (readAhead is not null && readAhead.TryTake(topic, partition.Partition, partition.FetchOffset, Math.Max(1, partition.PartitionMaxBytes), isolation, out var ahead))
+        {
+            var result = await ahead.ConfigureAwait(false);
+            if (result.ErrorCode == KafkaErrorCode.None && !result.Records.IsEmpty)
+            {
+                return result;
+            }
+        }
+
+        return await FetchPartitionAsync(topic, partition, isolation, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts, for each partition whose batches go out in this answer, the read from the offset after its last
+    /// batch when the partition holds more (below its high watermark, or its last stable offset at read_committed).</summary>
+    private void ReadAhead(FetchReadAhead readAhead, (string Topic, FetchApi.PartitionRequest Partition)[] targets, FetchApi.PartitionResponse[] results, bool[] sent, IsolationLevel isolation)
+    {
+        for (var i = 0; i < targets.Length; i++)
+        {
+            var result = results[i];
+            if (!sent[i] || result.ErrorCode != KafkaErrorCode.None || NextOffset(result.Records.Span) is not { } next)
+            {
+                continue;
+            }
+
+            var end = isolation == IsolationLevel.ReadCommitted ? result.LastStableOffset : result.HighWatermark;
+            if (next < end)
+            {
+                var (topic, partition) = targets[i];
+                var ahead = partition with { FetchOffset = next };
+                readAhead.TryStart(topic, partition.Partition, next, Math.Max(1, partition.PartitionMaxBytes), isolation, () => FetchPartitionAsync(topic, ahead, isolation, TimeSpan.Zero, CancellationToken.None));
+            }
+        }
+    }
+
+    /// <summary>The offset after the last whole record batch in <paramref name="batches"/> (RecordBatch v2: base offset at
+    /// 0, length of the rest at 8, last offset delta at 23); null when there is none.</summary>
+    internal static long? NextOffset(ReadOnlySpan<byte> batches)
+    {
+        const int LogOverhead = 12; // base offset (8) and batch length (4), which the length does not count
+        const int LastOffsetDeltaAt = 23;
+        long? next = null;
+        while (batches.Length >= LastOffsetDeltaAt + 4)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(batches[8..]);
+            if (length < LastOffsetDeltaAt + 4 - LogOverhead || length > batches.Length - LogOverhead)
+            {
+                break;
+            }
+
+            next = BinaryPrimitives.ReadInt64BigEndian(batches) + BinaryPrimitives.ReadInt32BigEndian(batches[LastOffsetDeltaAt..]) + 1;
+            batches = batches[(LogOverhead + length)..];
+        }
+
+        return next;
+    }
+
     /// <summary>The response frame: partitions trimmed to the request's <c>max_bytes</c> in request order, their
-    /// batches attached to the frame rather than copied.</summary>
-    private static ResponseFrame Respond(RequestHeader header, FetchApi.Request request, FetchApi.PartitionResponse[] results)
+    /// batches attached to the frame rather than copied. Sets <paramref name="sent"/>[i] when result i's batches go out.</summary>
+    private static ResponseFrame Respond(RequestHeader header, FetchApi.Request request, FetchApi.PartitionResponse[] results, bool[] sent)
     {
         var response = new FetchApi.Response();
         var budget = request.MaxBytes <= 0 ? int.MaxValue : request.MaxBytes;
@@ -69,6 +141,7 @@ internal sealed partial class KafkaRequestHandler
                     {
                         budget -= Math.Min(budget, result.Records.Length);
                         first = false;
+                        sent[index - 1] = true;
                     }
                 }
 

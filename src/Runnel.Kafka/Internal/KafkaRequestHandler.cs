@@ -15,10 +15,11 @@ internal sealed partial class KafkaRequestHandler(IGrainFactory grains, BrokerId
     private readonly TopicIds _topicIds = new(grains);
 
     /// <summary>Decodes the body after <paramref name="header"/> and starts the request. <paramref name="clientHost"/>
-    /// is the client's address as group descriptions show it.</summary>
+    /// is the client's address as group descriptions show it; <paramref name="readAhead"/> the connection's fetch
+    /// read-ahead (none: every Fetch reads its partitions when it comes).</summary>
     /// <exception cref="KafkaProtocolException">The API or version is not supported, or the body does not decode: the
     /// caller closes the connection (an unsupported ApiVersions version is answered instead, as Kafka requires).</exception>
-    public Task<ResponseFrame?> Start(RequestHeader header, ref KafkaReader reader, string clientHost = "")
+    public Task<ResponseFrame?> Start(RequestHeader header, ref KafkaReader reader, string clientHost = "", FetchReadAhead? readAhead = null)
     {
         if (!ApiVersionTable.TryGet(header.ApiKey, out var range))
         {
@@ -53,7 +54,7 @@ internal sealed partial class KafkaRequestHandler(IGrainFactory grains, BrokerId
             case ApiKey.Produce:
                 return ProduceAsync(header, ProduceApi.Request.Read(ref reader, version));
             case ApiKey.Fetch:
-                return FetchAsync(header, FetchApi.Request.Read(ref reader, version));
+                return FetchAsync(header, FetchApi.Request.Read(ref reader, version), readAhead);
             case ApiKey.ListOffsets:
                 return ListOffsetsAsync(header, ListOffsetsApi.Request.Read(ref reader, version));
             case ApiKey.InitProducerId:
