@@ -43,7 +43,16 @@ public sealed partial class PartitionLog
         {
             var recovering = manifest with { Epoch = manifest.Epoch + 1, Owner = owner, State = PartitionState.Recovering, WriteId = NewWriteId() };
             var log = new PartitionLog(store, paths, owner, options, logger, manifest, etag);
-            // A manifest we created is already at epoch 1 and Recovering in our name: nothing to CAS.
+            if (created && manifest.State == PartitionState.Active)
+            {
+                // A new partition, created Active at epoch 1 with its first (empty) segment: nothing to recover.
+                log.ServeNew();
+                Log.TookOver(logger, paths.Prefix, log.Epoch, log._nextOffset, owner);
+                return log;
+            }
+
+            // A manifest we created Recovering (its first segment's name was taken, see ReadOrCreateManifestAsync) is
+            // already at epoch 1 in our name: nothing to CAS.
             if (created || await log.TryCasManifestAsync(recovering, cancellationToken).ConfigureAwait(false))
             {
                 await log.RecoverAsync(cancellationToken).ConfigureAwait(false);
@@ -63,16 +72,28 @@ public sealed partial class PartitionLog
     private static string NewWriteId() => Guid.NewGuid().ToString("N");
 
     /// <summary>
-    /// The partition's manifest, or, for a partition never opened, a new one: created at epoch 1, <c>Recovering</c>, in
-    /// <paramref name="owner"/>'s name (<c>Created</c> true), in one conditional write — rather than an empty manifest and
-    /// then a CAS to epoch 1, which cost the file store three fsyncs more for every new partition. A contender that
-    /// reads it takes over at epoch 2 as usual, fencing us exactly as it would have fenced the winner of that CAS. A
-    /// create whose outcome was unknown and then refused is ours when the manifest read back carries our write id.
+    /// The partition's manifest, or, for a partition never opened, a new one in <paramref name="owner"/>'s name
+    /// (<c>Created</c> true) written in one conditional create: at epoch 1, <c>Active</c>, with its first segment
+    /// <c>{1:D10}-{0:D20}.log</c>, whose empty append blob is created (<c>If-None-Match: *</c>) just before. That is one
+    /// manifest write per new partition where a create at epoch 1 <c>Recovering</c> and a CAS to <c>Active</c> took two
+    /// (each three to five fsyncs on the file store). Fencing is unchanged:
+    /// <list type="bullet">
+    /// <item>Only the winner of the manifest's create appends to the segment; a contender that lost reads the manifest
+    /// and takes over at epoch 2, sealing that segment as it would any predecessor's (and recovering what the winner
+    /// appended).</item>
+    /// <item>Contenders race for the same segment name, and the segment is created before the manifest names it: an
+    /// existing empty, unsealed segment is taken as created (a contender's or our own earlier attempt's; whoever loses
+    /// the manifest never appends to it). One that holds bytes or is sealed is not usable: the manifest is then created
+    /// <c>Recovering</c> without segments, as before, and the takeover deals with the name (see
+    /// <see cref="CreateSegmentAsync"/>).</item>
+    /// </list>
+    /// A create whose outcome was unknown and then refused is ours when the manifest read back carries our write id.
     /// </summary>
     private static async Task<(PartitionManifest Manifest, ETag ETag, bool Created)> ReadOrCreateManifestAsync(
         IObjectStore store, PartitionPaths paths, string owner, PartitionLogOptions options, CancellationToken cancellationToken)
     {
-        var fresh = PartitionManifest.Empty with { Epoch = 1, Owner = owner, State = PartitionState.Recovering, WriteId = NewWriteId() };
+        var writeId = NewWriteId();
+        PartitionManifest? fresh = null;
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -81,9 +102,12 @@ public sealed partial class PartitionLog
                 if (blob is not null)
                 {
                     var manifest = PartitionManifest.FromJson(blob.Content.Span, paths.Manifest);
-                    return (manifest, blob.Properties.ETag, manifest.WriteId == fresh.WriteId);
+                    return (manifest, blob.Properties.ETag, manifest.WriteId == writeId);
                 }
 
+                fresh ??= await TryCreateFirstSegmentAsync(store, paths, cancellationToken).ConfigureAwait(false) is { } first
+                    ? PartitionManifest.Empty with { Epoch = 1, Owner = owner, State = PartitionState.Active, Segments = [first], WriteId = writeId }
+                    : PartitionManifest.Empty with { Epoch = 1, Owner = owner, State = PartitionState.Recovering, WriteId = writeId };
                 var created = await store.PutAsync(paths.Manifest, fresh.ToJson(), BlobCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
                 return (fresh, created.ETag, true);
             }
@@ -96,6 +120,37 @@ public sealed partial class PartitionLog
                 await BackoffAsync(options, attempt, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>A new partition's first segment (epoch 1, offset 0), its empty append blob created; null when that name
+    /// is taken by a blob that holds bytes or is sealed (a leftover, or a contender's that was already appended to or
+    /// fenced), which this partition's epoch 1 cannot append to.</summary>
+    private static async Task<SegmentDescriptor?> TryCreateFirstSegmentAsync(IObjectStore store, PartitionPaths paths, CancellationToken cancellationToken)
+    {
+        var name = paths.Segment(1, 0);
+        try
+        {
+            await store.CreateAppendBlobAsync(name, BlobCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException ex) when (ex.Kind == PreconditionKind.AlreadyExists)
+        {
+            var properties = await store.TryGetPropertiesAsync(name, cancellationToken).ConfigureAwait(false);
+            if (properties is not { Length: 0, IsSealed: false })
+            {
+                return null;
+            }
+        }
+
+        return new SegmentDescriptor(name, 1, 0, null, null, -1);
+    }
+
+    /// <summary>Starts serving a partition this instance created Active at epoch 1 (see
+    /// <see cref="ReadOrCreateManifestAsync"/>): empty, nothing to recover.</summary>
+    private void ServeNew()
+    {
+        _nextOffset = _manifest.NextOffsetFromSealed();
+        RecoverTransactions(_nextOffset);
+        Serve(_manifest, recoveredIndex: null);
     }
 
     /// <summary>Step 2–4 of the takeover; runs with the manifest at our epoch, state Recovering.</summary>
@@ -138,6 +193,13 @@ public sealed partial class PartitionLog
             throw new NotOwnerException(Partition, _manifest.Epoch, "a newer owner took over during recovery");
         }
 
+        Serve(activeManifest, recoveredIndex);
+    }
+
+    /// <summary>Loads the segments of <paramref name="activeManifest"/> (this instance's, Active) and sets the offsets
+    /// from <see cref="_nextOffset"/>: the last step of an open.</summary>
+    private void Serve(PartitionManifest activeManifest, SegmentIndex? recoveredIndex)
+    {
         lock (_gate)
         {
             _segments.Clear();

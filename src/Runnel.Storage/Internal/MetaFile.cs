@@ -42,6 +42,14 @@ internal static class MetaFile
     /// <exception cref="InvalidDataException">Neither slot is valid.</exception>
     public static byte[]? Read(string path)
     {
+        // Checked first: a blob that does not exist is the common case of every create and of a get that misses, and
+        // an exception per miss (with its message formatted from errno) cost more than the stat. The catch stays for a
+        // file deleted between the two.
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
         byte[] file;
         try
         {
@@ -181,6 +189,11 @@ internal static class MetaFile
 
         public static SafeFileHandleOwner? TryOpen(string path)
         {
+            if (!File.Exists(path))
+            {
+                return null; // a new blob's first metadata: no exception for the common case (see Read)
+            }
+
             try
             {
                 return new SafeFileHandleOwner(File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete));
