@@ -10,8 +10,12 @@ namespace Runnel.Storage;
 public sealed partial class FileObjectStore
 {
     /// <summary>Bound on the durable-slot memo; past it the memo starts over (costing one verification or one extra
-    /// fdatasync per blob touched again, never correctness).</summary>
-    private const int MaxDurableEntries = 4096;
+    /// fdatasync per blob touched again, never correctness). It must hold every append blob a silo writes in turn: at
+    /// 4,096 a silo of 10,000 partitions (one active segment each, issue "Runnel on Orleans", target "Many
+    /// partitions") cleared it every 4,096 appends and paid 1.8 fdatasyncs per append instead of 1 (perf count of
+    /// partitions.sh's keyed phase, docs/benchmarks.md). An entry is a data file's path and a sequence, about 250 B:
+    /// at most ~8 MB.</summary>
+    private const int MaxDurableEntries = 32_768;
 
     /// <summary>Data file path → the sequence of the slot this store knows is on disk with its data: it fdatasynced
     /// it itself, or verified it from disk after a reboot. A writer overwrites the other slot only when the slot it
