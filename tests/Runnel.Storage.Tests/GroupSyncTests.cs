@@ -113,7 +113,7 @@ public sealed class GroupSyncTests : IDisposable
         // After the creates (which fsync without the group sync): the next DirectSyncs appends block in fdatasync.
         _directCalls = 0;
         var appends = blobs.Select(b => Task.Factory.StartNew(() => store.AppendBlockAsync(b, Bytes(b)).AsTask(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToList();
-        await WaitUntilAsync(() => _directCalls == GroupSync.DirectSyncs && _roundCalls == 1 && Waiting(store) == 4, "4 appends in fdatasync, 4 in rounds");
+        await WaitUntilAsync(() => _directCalls == GroupSync.DirectSyncs && _roundCalls == 1 && Waiting(store) == 4, "DirectSyncs appends in fdatasync, 4 in rounds");
         RoundGate(0).Set();
         RoundGate(1).Set();
         await WaitUntilAsync(() => appends.Count(t => t.IsFaulted) == 4, "the rounds' members fail");

@@ -36,9 +36,10 @@ internal sealed class GroupSync
     [ThreadStatic]
     private static byte[]? _statx;
 
-    /// <summary>Concurrent fdatasyncs before callers join rounds: few concurrent appends (one partition, a handful)
-    /// keep their own fdatasync, whose latency is one flush; many share one.</summary>
-    public const int DirectSyncs = 4;
+    /// <summary>Concurrent fdatasyncs before callers join rounds: a few partitions appending at once (compare.sh's 8,
+    /// the single-partition path) keep their own fdatasync, whose latency is one flush and which writes back nothing of
+    /// other processes; many (a silo of thousands of partitions) share one syncfs per round.</summary>
+    public const int DirectSyncs = 8;
 
     private readonly object _gate = new();
     private readonly ulong _device;
