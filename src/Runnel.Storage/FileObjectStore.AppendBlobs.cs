@@ -6,12 +6,17 @@ using Runnel.Storage.Internal;
 namespace Runnel.Storage;
 
 /// <summary>Append blobs: their state in the two slots at the head of the data file (Internal/AppendBlobHead.cs),
-/// chosen and verified on read, committed with one fdatasync.</summary>
+/// chosen and verified on read, committed with one fdatasync (or one round of the group sync, Internal/GroupSync.cs,
+/// when many appends sync at once).</summary>
 public sealed partial class FileObjectStore
 {
     /// <summary>Bound on the durable-slot memo; past it the memo starts over (costing one verification or one extra
-    /// fdatasync per blob touched again, never correctness).</summary>
-    private const int MaxDurableEntries = 4096;
+    /// fdatasync per blob touched again, never correctness). It must hold every append blob a silo writes in turn: at
+    /// 4,096 a silo of 10,000 partitions (one active segment each, issue "Runnel on Orleans", target "Many
+    /// partitions") cleared it every 4,096 appends and paid 1.8 fdatasyncs per append instead of 1 (perf count of
+    /// partitions.sh's keyed phase, docs/benchmarks.md). An entry is a data file's path and a sequence, about 250 B:
+    /// at most ~8 MB.</summary>
+    private const int MaxDurableEntries = 32_768;
 
     /// <summary>Data file path → the sequence of the slot this store knows is on disk with its data: it fdatasynced
     /// it itself, or verified it from disk after a reboot. A writer overwrites the other slot only when the slot it
@@ -165,7 +170,7 @@ public sealed partial class FileObjectStore
             // Written in this boot by another store (maybe a process killed before its fdatasync): make it durable
             // before overwriting the other slot, the fallback a reader after a crash would need.
             Interlocked.Increment(ref _appendBlobSyncs);
-            MetaFile.DataSync(blob.Handle, blob.Path);
+            DataSync(blob);
             MarkDurable(blob.Path, current.Sequence);
         }
 
@@ -175,7 +180,7 @@ public sealed partial class FileObjectStore
         try
         {
             Interlocked.Increment(ref _appendBlobSyncs);
-            MetaFile.DataSync(blob.Handle, blob.Path);
+            DataSync(blob);
         }
         catch (IOException)
         {
@@ -196,6 +201,24 @@ public sealed partial class FileObjectStore
         }
 
         MarkDurable(blob.Path, sequence);
+    }
+
+    /// <summary>Callers waiting for a round of the group sync. For tests.</summary>
+    internal int GroupSyncWaiting => _groupSync?.Waiting ?? 0;
+
+    /// <summary>Makes what was written to the blob's data file durable: with other appends' files in a round of the
+    /// group sync when many sync at once, else its own fdatasync.</summary>
+    /// <exception cref="IOException">The sync failed: the writes may not be on disk.</exception>
+    private void DataSync(OpenAppendBlob blob)
+    {
+        if (_groupSync is { } group)
+        {
+            group.DataSync(blob.Handle, blob.Path);
+        }
+        else
+        {
+            MetaFile.DataSync(blob.Handle, blob.Path);
+        }
     }
 
     private bool IsDurable(string path, ulong sequence) => _durableSlots.TryGetValue(path, out var durable) && durable == sequence;

@@ -59,6 +59,7 @@ public sealed partial class FileObjectStore : IObjectStore
     private readonly StripedFileLock _locks;
     private readonly Guid _bootId;
     private readonly bool _bootIdIsReal;
+    private readonly GroupSync? _groupSync;
 
     /// <summary>Opens (creating if needed) a store under <paramref name="rootDirectory"/>.</summary>
     /// <param name="rootDirectory">The data directory; created if absent. Other processes may use it at the same time.</param>
@@ -79,7 +80,9 @@ public sealed partial class FileObjectStore : IObjectStore
     /// <param name="bootIdIsReal">False when the OS has no boot id and <paramref name="bootId"/> is random per
     /// store: a slot that verifies is then not taken as on disk (it may be in the page cache only), and a writer
     /// fdatasyncs before relying on it.</param>
-    internal FileObjectStore(string rootDirectory, TimeProvider? timeProvider, TimeSpan? lockTimeout, Guid bootId, bool bootIdIsReal = true)
+    /// <param name="groupSync">Makes append blobs' data files durable (tests inject one whose syncs fail); null for
+    /// the store's own: rounds of syncfs where the OS supports them (Internal/GroupSync.cs), else an fdatasync each.</param>
+    internal FileObjectStore(string rootDirectory, TimeProvider? timeProvider, TimeSpan? lockTimeout, Guid bootId, bool bootIdIsReal = true, Func<string, GroupSync>? groupSync = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
         _bootId = bootId;
@@ -92,6 +95,7 @@ public sealed partial class FileObjectStore : IObjectStore
         Directory.CreateDirectory(locksDirectory);
         DurableFile.SyncDirectory(RootDirectory);
         _locks = new StripedFileLock(locksDirectory, lockTimeout ?? TimeSpan.FromSeconds(30));
+        _groupSync = groupSync is not null ? groupSync(RootDirectory) : GroupSync.IsSupported ? new GroupSync(RootDirectory) : null;
     }
 
     /// <summary>The store's data directory (absolute).</summary>
