@@ -13,13 +13,7 @@ public sealed class AdminWireTests(KafkaSiloFixture silo) : IClassFixture<KafkaS
     {
         var topic = "wire-admin-" + Guid.NewGuid().ToString("N")[..8];
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
-        var created = await client.CallAsync(ApiKey.CreateTopics, 4, (ref KafkaWriter w) =>
-        {
-            var request = new CreateTopicsApi.Request();
-            request.Topics.Add(new CreateTopicsApi.Topic(topic, 2, 1, 0, []));
-            request.Write(ref w, 4);
-        }, (ref KafkaReader r) => CreateTopicsApi.Response.Read(ref r, 4));
-        created.Topics.Single().ErrorCode.Should().Be(KafkaErrorCode.None);
+        await client.CreateTopicAsync(topic, 2);
 
         var described = await client.CallAsync(ApiKey.DescribeConfigs, 4, (ref KafkaWriter w) =>
         {

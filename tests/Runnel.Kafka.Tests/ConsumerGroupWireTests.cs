@@ -12,17 +12,6 @@ public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixtur
 
     private static string NewName(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..10];
 
-    private static async Task CreateTopicAsync(KafkaWireClient client, string topic, int partitions)
-    {
-        var created = await client.CallAsync(ApiKey.CreateTopics, 4, (ref KafkaWriter w) =>
-        {
-            var request = new CreateTopicsApi.Request();
-            request.Topics.Add(new CreateTopicsApi.Topic(topic, partitions, 1, 0, []));
-            request.Write(ref w, 4);
-        }, (ref KafkaReader r) => CreateTopicsApi.Response.Read(ref r, 4));
-        created.Topics.Single().ErrorCode.Should().Be(KafkaErrorCode.None);
-    }
-
     private static Task<MetadataApi.Response> MetadataAsync(KafkaWireClient client, MetadataApi.Request request) =>
         client.CallAsync(ApiKey.Metadata, 12, (ref KafkaWriter w) => request.Write(ref w, 12), (ref KafkaReader r) => MetadataApi.Response.Read(ref r, 12));
 
@@ -42,7 +31,7 @@ public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixtur
     {
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
         var topic = NewName("ids");
-        await CreateTopicAsync(client, topic, 3);
+        await client.CreateTopicAsync(topic, 3);
 
         var first = (await MetadataAsync(client, new MetadataApi.Request { Topics = [topic] })).Topics.Single();
         var second = (await MetadataAsync(client, new MetadataApi.Request { Topics = [topic] })).Topics.Single();
@@ -65,7 +54,7 @@ public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixtur
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
         var topic = NewName("hb");
         var group = NewName("hb");
-        await CreateTopicAsync(client, topic, 2);
+        await client.CreateTopicAsync(topic, 2);
         var topicId = (await MetadataAsync(client, new MetadataApi.Request { Topics = [topic] })).Topics.Single().TopicId;
         var memberId = Guid.NewGuid().ToString("N"); // v1: the client makes its member id up
 
@@ -128,7 +117,7 @@ public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixtur
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
         var topic = NewName("v9");
         var group = NewName("v9");
-        await CreateTopicAsync(client, topic, 2);
+        await client.CreateTopicAsync(topic, 2);
         var memberId = Guid.NewGuid().ToString("N");
         var joined = await HeartbeatAsync(client, new() { GroupId = group, MemberId = memberId, MemberEpoch = 0, SubscribedTopicNames = [topic], Owned = [] });
         joined.ErrorCode.Should().Be(KafkaErrorCode.None, joined.ErrorMessage);
@@ -152,7 +141,7 @@ public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixtur
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
         var topic = NewName("static");
         var group = NewName("static");
-        await CreateTopicAsync(client, topic, 4);
+        await client.CreateTopicAsync(topic, 4);
         var first = Guid.NewGuid().ToString("N");
         var joined = await HeartbeatAsync(client, new() { GroupId = group, MemberId = first, MemberEpoch = 0, InstanceId = "i-1", RackId = "rack-a", SubscribedTopicNames = [topic], Owned = [] });
         joined.ErrorCode.Should().Be(KafkaErrorCode.None, joined.ErrorMessage);
@@ -254,7 +243,7 @@ public sealed class ConsumerGroupWireTests(KafkaSiloFixture silo) : IClassFixtur
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
         var topic = NewName("owned");
         var group = NewName("owned");
-        await CreateTopicAsync(client, topic, 2);
+        await client.CreateTopicAsync(topic, 2);
         var topicId = (await MetadataAsync(client, new MetadataApi.Request { Topics = [topic] })).Topics.Single().TopicId;
         var a = await HeartbeatAsync(client, new() { GroupId = group, MemberId = "a", MemberEpoch = 0, SubscribedTopicNames = [topic], Owned = [] });
         a.Assignment.Should().ContainSingle().Which.Partitions.Should().Equal(0, 1);

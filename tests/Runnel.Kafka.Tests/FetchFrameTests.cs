@@ -59,13 +59,7 @@ public sealed class FetchFrameTests(KafkaSiloFixture silo) : IClassFixture<Kafka
     {
         var topic = "frames-" + Guid.NewGuid().ToString("N")[..8];
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
-        var created = await client.CallAsync(ApiKey.CreateTopics, 4, (ref KafkaWriter w) =>
-        {
-            var request = new CreateTopicsApi.Request();
-            request.Topics.Add(new CreateTopicsApi.Topic(topic, 3, 1, 0, []));
-            request.Write(ref w, 4);
-        }, (ref KafkaReader r) => CreateTopicsApi.Response.Read(ref r, 4));
-        created.Topics.Single().ErrorCode.Should().Be(KafkaErrorCode.None);
+        await client.CreateTopicAsync(topic, 3);
 
         // Partition 0 over 64 KiB (written straight to the socket), 1 over 4 KiB (attached, through the pipe), 2 copied.
         byte[][] batches = [SampleBatches.Create("large", records: 100, valueSize: 1024), SampleBatches.Create("medium", records: 8, valueSize: 1024), SampleBatches.Create("small", records: 2)];
@@ -102,13 +96,7 @@ public sealed class FetchFrameTests(KafkaSiloFixture silo) : IClassFixture<Kafka
     {
         var topic = "ahead-" + Guid.NewGuid().ToString("N")[..8];
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
-        var created = await client.CallAsync(ApiKey.CreateTopics, 4, (ref KafkaWriter w) =>
-        {
-            var request = new CreateTopicsApi.Request();
-            request.Topics.Add(new CreateTopicsApi.Topic(topic, 1, 1, 0, []));
-            request.Write(ref w, 4);
-        }, (ref KafkaReader r) => CreateTopicsApi.Response.Read(ref r, 4));
-        created.Topics.Single().ErrorCode.Should().Be(KafkaErrorCode.None);
+        await client.CreateTopicAsync(topic, 1);
         var batches = Enumerable.Range(0, 6).Select(i => SampleBatches.Create($"b{i}", records: 5, valueSize: 1000)).ToArray();
         foreach (var batch in batches)
         {

@@ -39,13 +39,7 @@ public sealed class FetchIsolationTests(KafkaSiloFixture silo) : IClassFixture<K
     {
         var topic = "isolation-" + Guid.NewGuid().ToString("N")[..8];
         await using var client = await KafkaWireClient.ConnectAsync(silo.KafkaPort);
-        var created = await client.CallAsync(ApiKey.CreateTopics, 4, (ref KafkaWriter w) =>
-        {
-            var request = new CreateTopicsApi.Request();
-            request.Topics.Add(new CreateTopicsApi.Topic(topic, 1, 1, 0, []));
-            request.Write(ref w, 4);
-        }, (ref KafkaReader r) => CreateTopicsApi.Response.Read(ref r, 4));
-        created.Topics.Single().ErrorCode.Should().Be(KafkaErrorCode.None);
+        await client.CreateTopicAsync(topic, 1);
         var produced = await client.CallAsync(ApiKey.Produce, 9, (ref KafkaWriter w) =>
         {
             var request = new ProduceApi.Request { Acks = -1, TimeoutMs = 10_000 };

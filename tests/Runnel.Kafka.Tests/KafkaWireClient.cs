@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Runnel.Kafka.Protocol;
+using Runnel.Kafka.Protocol.Messages;
 
 namespace Runnel.Kafka.Tests;
 
@@ -37,6 +38,19 @@ internal sealed class KafkaWireClient : IAsyncDisposable
         var correlation = await SendAsync(key, version, body);
         var frame = await ReadFrameAsync() ?? throw new IOException("The broker closed the connection.");
         return Decode(frame, correlation, key != ApiKey.ApiVersions && ApiVersionTable.IsFlexible((short)key, version), read);
+    }
+
+    /// <summary>Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions (CreateTopics v4) and
+    /// asserts it was created.</summary>
+    public async Task CreateTopicAsync(string topic, int partitions)
+    {
+        var created = await CallAsync(ApiKey.CreateTopics, 4, (ref KafkaWriter w) =>
+        {
+            var request = new CreateTopicsApi.Request();
+            request.Topics.Add(new CreateTopicsApi.Topic(topic, partitions, 1, 0, []));
+            request.Write(ref w, 4);
+        }, (ref KafkaReader r) => CreateTopicsApi.Response.Read(ref r, 4));
+        created.Topics.Single().ErrorCode.Should().Be(KafkaErrorCode.None, $"topic '{topic}' is created");
     }
 
     public async Task<int> SendAsync(ApiKey key, short version, WriteBody body)
